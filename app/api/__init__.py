@@ -1,0 +1,1 @@
+"""HTTP layer: thin typed routers over the engine."""

@@ -1,0 +1,110 @@
+"""From validated requests to engine runs and back: the one place both run endpoints share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
+from ..engine.runner import Run, RunState, StateError, run, start_state, status_names
+from ..engine.surfaces import SURFACES, Surface
+from ..settings import Settings
+from .errors import InputError
+from .schemas import RunRequest
+
+
+@dataclass
+class PreparedRun:
+    surface: Surface
+    optimizer: Optimizer
+    hyperparameters: dict[str, Any]
+    state: RunState
+    steps: int
+
+    def start(self) -> Run:
+        return Run(self.surface, self.optimizer, self.hyperparameters, self.state)
+
+
+def prepare_runs(requests: Sequence[RunRequest], settings: Settings) -> list[PreparedRun]:
+    """Check every run against the catalog and the limits; all problems in one InputError."""
+    errors: list[tuple[str, str]] = []
+    if len(requests) > settings.max_runs:
+        errors.append(
+            ("runs", f"at most {settings.max_runs} runs per request, got {len(requests)}")
+        )
+    prepared = []
+    for i, req in enumerate(requests):
+        try:
+            prepared.append(_prepare(req, settings))
+        except InputError as exc:
+            errors.extend((f"runs.{i}.{field}", reason) for field, reason in exc.errors)
+    if errors:
+        raise InputError(errors)
+    return prepared
+
+
+def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
+    errors: list[tuple[str, str]] = []
+    surface = SURFACES.get(req.surface)
+    if surface is None:
+        errors.append(("surface", f"unknown surface {req.surface!r}; known: {', '.join(SURFACES)}"))
+    optimizer = OPTIMIZERS.get(req.optimizer)
+    if optimizer is None:
+        errors.append(
+            ("optimizer", f"unknown optimizer {req.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+        )
+    if req.steps > settings.max_steps:
+        errors.append(("steps", f"at most {settings.max_steps} steps per run, got {req.steps}"))
+    if surface is None or optimizer is None:
+        raise InputError(errors)
+
+    hyperparameters: dict[str, Any] = {}
+    try:
+        hyperparameters = optimizer.validate(req.hyperparameters)
+    except HyperparameterError as exc:
+        errors.append((f"hyperparameters.{exc.name}", exc.reason))
+
+    state: RunState | None = None
+    if req.resume is not None:
+        try:
+            state = RunState.from_json(req.resume.model_dump(), surface, optimizer)
+        except StateError as exc:
+            errors.append((f"resume.{exc.field}", exc.reason))
+        if state is not None and state.batch_shape != ():
+            errors.append(("resume.position", "must be one point"))
+    else:
+        start = list(surface.start) if req.start is None else req.start
+        if len(start) != surface.dim:
+            errors.append(
+                (
+                    "start",
+                    f"{surface.name} is {surface.dim}D: give {surface.dim} "
+                    f"coordinate(s), got {len(start)}",
+                )
+            )
+        else:
+            for axis, (value, (lo, hi)) in enumerate(zip(start, surface.domain, strict=True)):
+                if not lo <= value <= hi:
+                    errors.append((f"start.{axis}", f"{value} is outside the domain [{lo}, {hi}]"))
+            state = start_state(surface, optimizer, start)
+    if errors:
+        raise InputError(errors)
+    assert state is not None
+    return PreparedRun(surface, optimizer, hyperparameters, state, req.steps)
+
+
+def end_json(run: Run) -> dict[str, Any]:
+    return {"status": status_names(run.status), "state": run.state().to_json(run.optimizer)}
+
+
+def execute(prepared: PreparedRun) -> dict[str, Any]:
+    """A whole run at once, as POST /api/runs returns it."""
+    trace, finished = run(
+        prepared.surface,
+        prepared.optimizer,
+        prepared.hyperparameters,
+        prepared.state,
+        prepared.steps,
+    )
+    return {**trace.to_json(), **end_json(finished)}

@@ -1,0 +1,1 @@
+"""Pure numerics: surfaces, optimizers and the runner. Imports no web code."""

@@ -1,0 +1,365 @@
+"""Run an optimizer on a surface: step, record, stop, serialize, resume.
+
+A :class:`Run` moves a batch of balls (batch shape ``()`` for one ball) and reports each
+step's positions, losses and gradients.  Each ball stops on its own:
+
+* ``converged`` — gradient norm <= ``grad_tol`` and the last step's length <= ``step_tol``;
+* ``diverged`` — a non-finite value, or a position outside :meth:`Surface.runaway_box`
+  (such a step is not recorded: the ball stays at its last sound position);
+* ``max_steps`` — still moving when the requested steps are used up.
+
+Finished balls keep their place while the others go on.  The state after any step
+(:class:`RunState`) serializes to JSON; resuming from it gives exactly the numbers of an
+unbroken run, since nothing else carries over between steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from .backend import NUMPY, SCALAR, Vector, backend_for, join, split
+from .optimizers import Optimizer
+from .surfaces import Surface
+
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
+STATUS_NAMES = {
+    RUNNING: "running",
+    CONVERGED: "converged",
+    DIVERGED: "diverged",
+    MAX_STEPS: "max_steps",
+}
+
+GRAD_TOL = 1e-6
+STEP_TOL = 1e-7
+
+
+class StateError(ValueError):
+    """A resume state that does not fit the run it is meant to continue."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Everything needed to continue a run: where the balls are and the optimizer's memory."""
+
+    surface: str
+    optimizer: str
+    step: int
+    position: Vector
+    buffers: tuple[Vector | None, ...]
+    batch_shape: tuple[int, ...] = ()
+
+    def to_json(self, optimizer: Optimizer) -> dict[str, Any]:
+        def lists(v: Vector) -> Any:
+            return join(v, self.batch_shape).tolist()
+
+        return {
+            "surface": self.surface,
+            "optimizer": self.optimizer,
+            "step": self.step,
+            "position": lists(self.position),
+            "buffers": {
+                name: None if buf is None else lists(buf)
+                for name, buf in zip(optimizer.buffers, self.buffers, strict=True)
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], surface: Surface, optimizer: Optimizer) -> RunState:
+        """Check a serialized state against the run it resumes; StateError names the field."""
+        if data.get("surface") != surface.id:
+            raise StateError(
+                "surface", f"the state is for surface {data.get('surface')!r}, not {surface.id!r}"
+            )
+        if data.get("optimizer") != optimizer.id:
+            raise StateError(
+                "optimizer",
+                f"the state is for optimizer {data.get('optimizer')!r}, not {optimizer.id!r}",
+            )
+        step = data.get("step")
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise StateError("step", "must be a whole number >= 0")
+        position = _finite_array(data.get("position"), "position", surface.dim)
+        batch_shape = position.shape[:-1]
+        buffers_in = data.get("buffers")
+        if not isinstance(buffers_in, Mapping):
+            raise StateError("buffers", "must be an object")
+        unknown = set(buffers_in) - set(optimizer.buffers)
+        if unknown:
+            raise StateError(
+                f"buffers.{sorted(unknown)[0]}", f"{optimizer.name} has no buffer of that name"
+            )
+        buffers: list[Vector | None] = []
+        for name in optimizer.buffers:
+            raw = buffers_in.get(name)
+            if raw is None:
+                buffers.append(None)
+                continue
+            arr = _finite_array(raw, f"buffers.{name}", surface.dim)
+            if arr.shape != position.shape:
+                raise StateError(
+                    f"buffers.{name}", f"must have the shape of position, {list(position.shape)}"
+                )
+            if name in optimizer.nonnegative_buffers and (arr < 0).any():
+                raise StateError(f"buffers.{name}", "must not be negative")
+            buffers.append(split(arr, batch_shape))
+        return cls(
+            surface.id,
+            optimizer.id,
+            step,
+            split(position, batch_shape),
+            tuple(buffers),
+            batch_shape,
+        )
+
+
+def _finite_array(raw: Any, field: str, dim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise StateError(field, "must be a list of numbers") from None
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise StateError(field, f"must have {dim} coordinate(s) per point")
+    if not np.isfinite(arr).all():
+        raise StateError(field, "must hold finite numbers")
+    return arr
+
+
+def start_state(surface: Surface, optimizer: Optimizer, start: Any) -> RunState:
+    """A fresh state at ``start`` (shape (..., dim)), no optimizer memory yet."""
+    points = np.asarray(start, dtype=np.float64)
+    batch_shape = points.shape[:-1]
+    return RunState(
+        surface.id,
+        optimizer.id,
+        0,
+        split(points, batch_shape),
+        optimizer.empty_buffers(),
+        batch_shape,
+    )
+
+
+@dataclass
+class Trace:
+    """Recorded steps: ``positions[i]``, ``losses[i]``, ``gradients[i]`` belong to ``steps[i]``."""
+
+    steps: list[int]
+    positions: list[Vector]
+    losses: list[Any]
+    gradients: list[Vector]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def extend(self, other: Trace) -> None:
+        self.steps += other.steps
+        self.positions += other.positions
+        self.losses += other.losses
+        self.gradients += other.gradients
+
+    def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+        """Stacked arrays: positions/gradients (steps, ..., dim), losses (steps, ...)."""
+        return {
+            "steps": np.asarray(self.steps, dtype=np.int64),
+            "positions": np.stack([join(p, batch_shape) for p in self.positions]),
+            "losses": np.stack(
+                [np.broadcast_to(np.asarray(v, dtype=np.float64), batch_shape) for v in self.losses]
+            ),
+            "gradients": np.stack([join(g, batch_shape) for g in self.gradients]),
+        }
+
+    def to_json(self) -> dict[str, list[Any]]:
+        """JSON-ready lists for a single ball (every recorded value is finite)."""
+        return {
+            "steps": self.steps,
+            "positions": [list(p) for p in self.positions],
+            "losses": list(self.losses),
+            "gradients": [list(g) for g in self.gradients],
+        }
+
+
+class Run:
+    """A run in progress.  ``advance(n)`` takes up to n more steps and returns them.
+
+    Buffers are kept per coordinate (``coord_buffers[i]`` holds coordinate i's buffer
+    values), the layout the coordinate-wise update rules consume; :meth:`state` turns
+    them back into one vector per buffer.
+    """
+
+    def __init__(
+        self,
+        surface: Surface,
+        optimizer: Optimizer,
+        hyperparameters: Mapping[str, Any],
+        state: RunState,
+        grad_tol: float = GRAD_TOL,
+        step_tol: float = STEP_TOL,
+    ) -> None:
+        self.surface = surface
+        self.optimizer = optimizer
+        self.update = optimizer.rule(hyperparameters)
+        self.batch_shape = state.batch_shape
+        self.xp = backend_for(self.batch_shape)
+        self.step = state.step
+        self.position = state.position
+        self.coord_buffers = [
+            tuple(None if b is None else b[i] for b in state.buffers) for i in range(surface.dim)
+        ]
+        self.grad_tol2 = grad_tol * grad_tol
+        self.step_tol2 = step_tol * step_tol
+        self.box = surface.runaway_box()
+        self.gradient = surface.grad(self.xp, *self.position)
+        self.loss = surface.value(self.xp, *self.position)
+        self.status: Any = RUNNING if self.xp is SCALAR else np.zeros(self.batch_shape, np.int8)
+
+    @property
+    def finished(self) -> bool:
+        return bool(np.all(self.status != RUNNING))
+
+    def state(self) -> RunState:
+        buffers = tuple(
+            None
+            if self.coord_buffers[0][k] is None
+            else tuple(coord[k] for coord in self.coord_buffers)
+            for k in range(len(self.optimizer.buffers))
+        )
+        return RunState(
+            self.surface.id, self.optimizer.id, self.step, self.position, buffers, self.batch_shape
+        )
+
+    def current(self) -> Trace:
+        """The present point as a one-step trace (where a run or resumed run begins)."""
+        return Trace([self.step], [self.position], [self.loss], [self.gradient])
+
+    def advance(self, n: int) -> Trace:
+        trace = Trace([], [], [], [])
+        if self.xp is SCALAR:
+            self._advance_scalar(n, trace)
+        else:
+            with np.errstate(all="ignore"):
+                self._advance_batch(n, trace)
+        return trace
+
+    def finish(self) -> None:
+        """Mark balls still rolling as having used up their steps."""
+        if self.xp is SCALAR:
+            if self.status == RUNNING:
+                self.status = MAX_STEPS
+        else:
+            self.status = np.where(self.status == RUNNING, MAX_STEPS, self.status).astype(np.int8)
+
+    def _step_all(self, xp: Any, step: int) -> tuple[Vector, list[tuple[Any, ...]]]:
+        new_pos, new_bufs = [], []
+        for p, g, bufs in zip(self.position, self.gradient, self.coord_buffers, strict=True):
+            p, bufs = self.update(xp, step, p, g, bufs)
+            new_pos.append(p)
+            new_bufs.append(bufs)
+        return tuple(new_pos), new_bufs
+
+    # One ball on floats: the hot path for the web API, kept free of masks and generators.
+    def _advance_scalar(self, n: int, trace: Trace) -> None:
+        xp, surface, isfinite = SCALAR, self.surface, math.isfinite
+        for _ in range(n):
+            if self.status != RUNNING:
+                break
+            new_pos, new_bufs = self._step_all(xp, self.step + 1)
+            grad = surface.grad(xp, *new_pos)
+            loss = surface.value(xp, *new_pos)
+            sound = isfinite(loss)
+            moved2 = grad2 = 0.0
+            for c, old, gc, (lo, hi) in zip(new_pos, self.position, grad, self.box, strict=True):
+                sound = sound and isfinite(gc) and lo <= c <= hi
+                moved2 += (c - old) * (c - old)
+                grad2 += gc * gc
+            if not sound:
+                self.status = DIVERGED
+                break
+            self.step += 1
+            self.position, self.coord_buffers = new_pos, new_bufs
+            self.gradient, self.loss = grad, loss
+            trace.steps.append(self.step)
+            trace.positions.append(new_pos)
+            trace.losses.append(loss)
+            trace.gradients.append(grad)
+            if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
+                self.status = CONVERGED
+
+    # Many balls on numpy arrays: finished balls are frozen with masks.
+    def _advance_batch(self, n: int, trace: Trace) -> None:
+        xp, surface = NUMPY, self.surface
+        for _ in range(n):
+            active = self.status == RUNNING
+            if not active.any():
+                break
+            new_pos, new_bufs = self._step_all(xp, self.step + 1)
+            grad = surface.grad(xp, *new_pos)
+            loss = surface.value(xp, *new_pos)
+            sound = np.isfinite(loss)
+            moved2 = grad2 = 0.0
+            for c, old, gc, (lo, hi) in zip(new_pos, self.position, grad, self.box, strict=True):
+                sound = sound & np.isfinite(gc) & (c >= lo) & (c <= hi)
+                moved2 = moved2 + (c - old) * (c - old)
+                grad2 = grad2 + gc * gc
+            moves = active & sound
+            if not moves.any():
+                self.status = np.where(active, DIVERGED, self.status).astype(np.int8)
+                break
+            converged = moves & (grad2 <= self.grad_tol2) & (moved2 <= self.step_tol2)
+            status = np.where(active & ~sound, DIVERGED, self.status)
+            self.status = np.where(converged, CONVERGED, status).astype(np.int8)
+
+            keep = partial(_keep, moves)
+            self.position = tuple(map(keep, new_pos, self.position))
+            self.gradient = tuple(map(keep, grad, self.gradient))
+            self.loss = keep(loss, self.loss)
+            self.coord_buffers = [
+                tuple(map(keep, nb, ob))
+                for nb, ob in zip(new_bufs, self.coord_buffers, strict=True)
+            ]
+            self.step += 1
+            trace.steps.append(self.step)
+            trace.positions.append(self.position)
+            trace.losses.append(self.loss)
+            trace.gradients.append(self.gradient)
+
+
+def _keep(moves: np.ndarray, new: Any, old: Any) -> Any:
+    """New values where balls moved, old ones where they are frozen.
+
+    A buffer the rule creates on this step takes its new value for frozen balls too.
+    """
+    return None if new is None else np.where(moves, new, new if old is None else old)
+
+
+def run(
+    surface: Surface,
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, Any],
+    state: RunState,
+    steps: int,
+    grad_tol: float = GRAD_TOL,
+    step_tol: float = STEP_TOL,
+) -> tuple[Trace, Run]:
+    """Run up to ``steps`` steps from ``state``; the trace starts with the starting point."""
+    r = Run(surface, optimizer, hyperparameters, state, grad_tol, step_tol)
+    trace = r.current()
+    trace.extend(r.advance(steps))
+    r.finish()
+    return trace, r
+
+
+def status_names(status: Any) -> Any:
+    """Status code(s) as words: a string for one ball, an array of strings for a batch."""
+    if isinstance(status, int):
+        return STATUS_NAMES[status]
+    return np.vectorize(STATUS_NAMES.__getitem__, otypes=[object])(status)

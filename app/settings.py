@@ -1,0 +1,36 @@
+"""Settings: one class, read from DESCENT_LAB_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DESCENT_LAB_")
+
+    max_steps: int = Field(
+        10_000, ge=1, description="Most steps one run may ask for (POST /api/runs and streams)."
+    )
+    max_runs: int = Field(
+        8, ge=1, description="Most runs in one request or one stream (a race of optimizers)."
+    )
+    max_speed: float = Field(
+        5_000.0, gt=0, description="Fastest pacing a stream accepts, in steps per second."
+    )
+    events_per_second: float = Field(
+        60.0,
+        gt=0,
+        description="Most step events a paced stream sends per second per run; faster "
+        "speeds batch several steps into one event.",
+    )
+    unpaced_batch: int = Field(
+        250, ge=1, description="Steps per event when a stream is unpaced (speed=0)."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
