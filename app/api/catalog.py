@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query
+
+from ..engine.backend import NUMPY
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.surfaces import SURFACES
-from .schemas import OptimizerOut, SurfaceOut
+from .schemas import ErrorOut, GridOut, OptimizerOut, SurfaceOut
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -56,3 +60,19 @@ def list_optimizers() -> list[OptimizerOut]:
         )
         for o in OPTIMIZERS.values()
     ]
+
+
+@router.get("/surfaces/{surface_id}/grid", responses={404: {"model": ErrorOut}})
+def surface_grid(
+    surface_id: str,
+    points: Annotated[int, Query(ge=2, le=5000, description="Samples across the domain.")] = 800,
+) -> GridOut:
+    """The surface sampled on an even grid over its domain, for drawing it."""
+    surface = SURFACES.get(surface_id)
+    if surface is None:
+        raise HTTPException(404, f"unknown surface {surface_id!r}")
+    ((lo, hi),) = surface.domain
+    x = np.linspace(lo, hi, points)
+    with np.errstate(all="ignore"):
+        f = surface.value(NUMPY, x)
+    return GridOut(x=x.tolist(), f=f.tolist())

@@ -80,6 +80,11 @@ class SurfaceOut(BaseModel):
     minima: list[MinimumOut]
 
 
+class GridOut(BaseModel):
+    x: list[float]
+    f: list[float]
+
+
 class HyperparameterOut(BaseModel):
     name: str
     label: str

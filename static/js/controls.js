@@ -1,0 +1,126 @@
+// Controls built from GET /api/optimizers: the optimizer picker and each hyperparameter.
+
+import { formatNumber } from "./format.js";
+
+const LOG_STEPS = 1000; // positions on a log-scale slider
+
+/** Picker entries: SGD's presets (gradient descent, momentum, Nesterov), then the others. */
+export function optimizerChoices(optimizers) {
+  const choices = [];
+  for (const optimizer of optimizers) {
+    if (optimizer.presets.length) {
+      for (const preset of optimizer.presets) {
+        choices.push({ key: preset.id, label: preset.name, optimizer, preset: preset.hyperparameters });
+      }
+    } else {
+      choices.push({ key: optimizer.id, label: optimizer.name, optimizer, preset: {} });
+    }
+  }
+  return choices;
+}
+
+export function fillPicker(select, choices, selectedKey) {
+  select.replaceChildren(
+    ...choices.map((choice) => {
+      const option = new Option(choice.label, choice.key);
+      option.selected = choice.key === selectedKey;
+      return option;
+    }),
+  );
+}
+
+/** Default hyperparameters of a choice: torch's defaults overlaid with the preset. */
+export function choiceDefaults(choice) {
+  const values = {};
+  for (const h of choice.optimizer.hyperparameters) values[h.name] = structuredClone(h.default);
+  return Object.assign(values, structuredClone(choice.preset));
+}
+
+function logRange(h) {
+  const hi = h.max;
+  const lo = h.min > 0 ? h.min : Math.min(1e-4, h.default > 0 ? h.default / 100 : 1e-4);
+  return { lo, hi, allowZero: h.min === 0 };
+}
+
+function toSlider(h, value) {
+  if (h.scale !== "log") return value;
+  const { lo, hi, allowZero } = logRange(h);
+  if (allowZero && value <= 0) return 0;
+  const t = (Math.log10(Math.max(value, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo));
+  return Math.round((allowZero ? 1 : 0) + t * (LOG_STEPS - (allowZero ? 1 : 0)));
+}
+
+function fromSlider(h, position) {
+  if (h.scale !== "log") return Number(position);
+  const { lo, hi, allowZero } = logRange(h);
+  if (allowZero && Number(position) === 0) return 0;
+  const first = allowZero ? 1 : 0;
+  const t = (Number(position) - first) / (LOG_STEPS - first);
+  return Number((10 ** (Math.log10(lo) + t * (Math.log10(hi) - Math.log10(lo)))).toPrecision(3));
+}
+
+/**
+ * One labelled control per hyperparameter (except those in `skip`), written into `values`
+ * as the user moves them; `onInput(name)` is called after each change.
+ */
+export function buildHyperparameterControls(container, optimizer, values, { skip = [], onInput }) {
+  const rows = [];
+  for (const h of optimizer.hyperparameters) {
+    if (skip.includes(h.name)) continue;
+    const parts = Array.isArray(h.default) ? h.default.map((_, i) => i) : [null];
+    for (const index of parts) {
+      const id = `hp-${h.name}${index === null ? "" : `-${index}`}`;
+      const label = index === null ? h.label : `${h.label.split("(")[0].trim()} β${"₁₂"[index]}`;
+      const row = document.createElement("div");
+      row.className = "control";
+      row.title = h.help;
+      const labelEl = document.createElement("label");
+      labelEl.htmlFor = id;
+      labelEl.textContent = label;
+      const input = document.createElement("input");
+      input.id = id;
+      const current = () => (index === null ? values[h.name] : values[h.name][index]);
+      const set = (v) => {
+        if (index === null) values[h.name] = v;
+        else values[h.name][index] = v;
+      };
+      if (h.scale === "bool") {
+        input.type = "checkbox";
+        input.checked = Boolean(current());
+        input.addEventListener("change", () => {
+          set(input.checked);
+          onInput(h.name);
+        });
+        row.classList.add("checkbox");
+        row.append(input, labelEl);
+      } else {
+        input.type = "range";
+        if (h.scale === "log") {
+          input.min = "0";
+          input.max = String(LOG_STEPS);
+          input.step = "1";
+        } else {
+          input.min = String(h.min);
+          input.max = String(h.max);
+          input.step = String((h.max - h.min) / 1000);
+        }
+        input.value = String(toSlider(h, current()));
+        const output = document.createElement("output");
+        output.htmlFor = id;
+        output.textContent = formatNumber(current());
+        input.addEventListener("input", () => {
+          set(fromSlider(h, input.value));
+          output.textContent = formatNumber(current());
+          onInput(h.name);
+        });
+        row.append(labelEl, input, output);
+      }
+      const help = document.createElement("p");
+      help.className = "caption";
+      help.textContent = h.help;
+      row.append(help);
+      rows.push(row);
+    }
+  }
+  container.replaceChildren(...rows);
+}

@@ -1,0 +1,102 @@
+// The 1D landscape: the curve, its minima, the start, the ball and its trail (Plotly).
+
+const CURVE = 0;
+const TRAIL = 2;
+const START = 3;
+const BALL = 4;
+
+const COLORS = {
+  curve: "#1f4e79",
+  trail: "rgba(230, 126, 34, 0.75)",
+  ball: "#d62728",
+  global: "#1a9850",
+  local: "#7f7f7f",
+  start: "#444",
+};
+
+export class CurvePlot {
+  /** `grid` is {x, f} from /api/surfaces/{id}/grid; `surface` is the catalog entry. */
+  constructor(element, surface, grid) {
+    this.element = element;
+    this.surface = surface;
+    const minima = surface.minima;
+    const lows = Math.min(...grid.f);
+    const highs = Math.max(...grid.f);
+    const pad = 0.08 * (highs - lows || 1);
+    this.yRange = [lows - pad, highs + pad];
+    const traces = [
+      {
+        x: grid.x, y: grid.f, mode: "lines", name: "f(x)",
+        line: { color: COLORS.curve, width: 3 },
+        hovertemplate: "x = %{x:.3f}<br>f(x) = %{y:.3f}<extra>click to start here</extra>",
+      },
+      {
+        x: minima.map((m) => m.position[0]),
+        y: minima.map((m) => m.value),
+        mode: "markers+text",
+        name: "minima",
+        text: minima.map((m) => (m.kind === "global" ? "global min" : "local min")),
+        textposition: "bottom center",
+        textfont: { size: 14, color: minima.map((m) => COLORS[m.kind]) },
+        marker: {
+          size: minima.map((m) => (m.kind === "global" ? 18 : 12)),
+          symbol: minima.map((m) => (m.kind === "global" ? "star" : "diamond")),
+          color: minima.map((m) => COLORS[m.kind]),
+        },
+        hoverinfo: "skip",
+      },
+      {
+        x: [], y: [], mode: "lines+markers", name: "path",
+        line: { color: COLORS.trail, width: 2 },
+        marker: { size: 6, color: COLORS.trail },
+        hoverinfo: "skip",
+      },
+      {
+        x: [], y: [], mode: "markers", name: "start",
+        marker: { size: 14, symbol: "circle-open", color: COLORS.start, line: { width: 2 } },
+        hoverinfo: "skip",
+      },
+      {
+        x: [], y: [], mode: "markers", name: "ball",
+        marker: { size: 20, color: COLORS.ball, line: { color: "white", width: 2 } },
+        hoverinfo: "skip",
+      },
+    ];
+    const layout = {
+      margin: { l: 56, r: 16, t: 12, b: 48 },
+      showlegend: false,
+      hovermode: "x",
+      dragmode: false,
+      font: { size: 16 },
+      xaxis: { title: { text: "x" }, range: surface.domain[0], fixedrange: true, zeroline: false },
+      yaxis: { title: { text: "loss f(x)" }, range: this.yRange, fixedrange: true },
+      plot_bgcolor: "#fbfbfd",
+    };
+    this.ready = window.Plotly.newPlot(element, traces, layout, {
+      displayModeBar: false,
+      responsive: true,
+    });
+  }
+
+  /** Clicking anywhere over the curve picks the x under the pointer. */
+  onPick(callback) {
+    this.element.on("plotly_click", (event) => {
+      const point = event.points.find((p) => p.curveNumber === CURVE);
+      if (point) callback(point.x);
+    });
+  }
+
+  /** Redraw only the moving traces: trail, start and ball. */
+  update({ xs, losses, start, startLoss }) {
+    const last = xs.length - 1;
+    const clamp = (y) => Math.min(Math.max(y, this.yRange[0]), this.yRange[1]);
+    window.Plotly.restyle(
+      this.element,
+      {
+        x: [xs, [start], last >= 0 ? [xs[last]] : []],
+        y: [losses.map(clamp), [clamp(startLoss)], last >= 0 ? [clamp(losses[last])] : []],
+      },
+      [TRAIL, START, BALL],
+    );
+  }
+}

@@ -1,0 +1,51 @@
+// The step stream: one EventSource carrying every run, closed once each run has ended.
+
+import { describeError } from "./api.js";
+
+export function streamURL(runs, speed) {
+  const query = new URLSearchParams({ runs: JSON.stringify(runs), speed: String(speed) });
+  return `/api/stream?${query}`;
+}
+
+/**
+ * Open a stream of `runs` paced at `speed` steps per second.
+ * Handlers: onStep({run, steps, positions, losses, gradients, state}),
+ * onEnd({run, status, state}), onError(message). Returns {close()}.
+ */
+export function openStream(runs, speed, { onStep, onEnd, onError }) {
+  const url = streamURL(runs, speed);
+  const source = new EventSource(url);
+  let closed = false;
+  let ended = 0;
+  const close = () => {
+    closed = true;
+    source.close();
+  };
+  source.addEventListener("step", (event) => {
+    if (!closed) onStep(JSON.parse(event.data));
+  });
+  source.addEventListener("end", (event) => {
+    if (closed) return;
+    ended += 1;
+    if (ended === runs.length) close();
+    onEnd(JSON.parse(event.data));
+  });
+  source.addEventListener("error", async () => {
+    if (closed) return;
+    close(); // no silent reconnect: that would replay the run from its start
+    const abort = new AbortController();
+    try {
+      // EventSource hides the status; ask again to read the error body.
+      const response = await fetch(url, { signal: abort.signal });
+      if (response.ok) {
+        abort.abort(); // a healthy stream this time: the earlier one was cut off
+        onError("The connection to the server was lost.");
+      } else {
+        onError(describeError(await response.json()));
+      }
+    } catch {
+      onError("The server cannot be reached.");
+    }
+  });
+  return { close };
+}
