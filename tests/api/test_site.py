@@ -1,0 +1,63 @@
+"""The page, its assets and the service's housekeeping endpoints."""
+
+import re
+from importlib import metadata
+from pathlib import Path
+
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_root_serves_the_roll_downhill_page_with_local_assets_only(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    assert "Roll Downhill" in html and "Learning rate" in html
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls, "the page loads scripts and styles"
+    assert all(u.startswith("/") for u in urls), urls
+    assert "<script>" not in html  # no inline scripts
+
+
+def test_plotly_comes_from_the_installed_package_and_is_cached(client):
+    html = client.get("/").text
+    (url,) = re.findall(r'src="(/vendor/plotly[^"]+)"', html)
+    assert metadata.version("plotly") in url
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert response.headers["content-encoding"] == "gzip"
+    assert "immutable" in response.headers["cache-control"]
+    assert len(response.content) > 1_000_000  # the real bundle, decompressed
+    assert client.get("/vendor/plotly-0.0.0.min.js").status_code == 404
+
+
+def test_static_assets_have_versioned_urls_and_long_cache_lifetimes(client):
+    html = client.get("/").text
+    (css,) = re.findall(r'href="(/static/[0-9a-f]{12}/css/app\.css)"', html)
+    response = client.get(css)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["cache-control"]
+    # modules imported relatively from the page's script share the versioned prefix
+    (js,) = re.findall(r'src="(/static/[0-9a-f]{12}/js/roll-downhill\.js)"', html)
+    api_js = js.rsplit("/", 1)[0] + "/api.js"
+    assert client.get(api_js).status_code == 200
+
+
+def test_openapi_documents_the_endpoints(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/surfaces", "/api/optimizers", "/api/runs", "/api/stream"} <= set(paths)
+    assert client.get("/docs").status_code == 200
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"DESCENT_LAB_{name.upper()}" in readme, name

@@ -1,0 +1,163 @@
+"""The Roll Downhill page in a real browser, as a student uses it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def step_number(page: Page) -> int:
+    return int(page.locator("#readout-step").inner_text())
+
+
+def trail_x(page: Page) -> list[float]:
+    return page.evaluate("document.getElementById('plot').data[2].x")
+
+
+def test_page_loads_offline_without_console_errors(watched):
+    page = watched.open()
+    expect(page.get_by_role("heading", name="Roll Downhill")).to_be_visible()
+    expect(page.locator("#formula")).to_have_text("f(x) = 0.12·x² + sin(2.4x) + 0.3·cos(5x)")
+    expect(page.locator("#readout-step")).to_have_text("0")
+    expect(page.locator("#readout-x")).to_have_text("3.5")
+    # the curve is drawn, with one global and three local minima marked
+    minima = page.evaluate("document.getElementById('plot').data[1].text")
+    assert sorted(minima) == ["global min", "local min", "local min", "local min"]
+    assert watched.errors == []
+    assert watched.blocked == []
+
+
+def test_every_control_has_a_label_that_is_its_name(watched):
+    page = watched.open()
+    for name in ["Learning rate", "Start position", "Speed", "Optimizer"]:
+        expect(page.get_by_label(name, exact=True)).to_be_visible()
+    for name in ["Play", "Step", "Reset"]:
+        expect(page.get_by_role("button", name=name)).to_be_visible()
+    options = page.get_by_label("Optimizer", exact=True).locator("option").all_inner_texts()
+    assert options == ["Gradient descent", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
+
+
+def test_play_advances_the_step_count(watched):
+    page = watched.open()
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 5")
+    assert float(page.locator("#readout-x").inner_text()) < 3.5  # rolling downhill, to the left
+    page.get_by_role("button", name="Pause").click()
+    paused_at = step_number(page)
+    page.wait_for_timeout(400)
+    assert step_number(page) == paused_at
+
+
+def test_learning_rate_slider_shows_its_value_and_changes_the_path(watched):
+    page = watched.open()
+    lr = page.get_by_label("Learning rate", exact=True)
+    expect(page.locator("#lr-value")).to_have_text("0.10")
+    for _ in range(4):
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(f"document.getElementById('readout-step').textContent === '{_ + 1}'")
+    slow = trail_x(page)
+
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator("#readout-step")).to_have_text("0")
+    lr.focus()
+    page.keyboard.press("End")
+    expect(page.locator("#lr-value")).to_have_text("1.20")
+    page.keyboard.press("Home")
+    expect(page.locator("#lr-value")).to_have_text("0.01")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#lr-value")).to_have_text("0.02")
+    for i in range(4):
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(f"document.getElementById('readout-step').textContent === '{i + 1}'")
+    crawl = trail_x(page)
+    assert len(slow) == len(crawl) == 5 and slow[0] == crawl[0] == 3.5
+    assert abs(crawl[-1] - crawl[0]) < abs(slow[-1] - slow[0]) / 3  # a smaller lr crawls
+
+
+def test_the_slider_middle_is_about_0_60(watched):
+    page = watched.open()
+    box = page.get_by_label("Learning rate", exact=True).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    value = float(page.locator("#lr-value").inner_text())
+    assert 0.55 <= value <= 0.65
+
+
+def test_clicking_the_curve_moves_the_start(watched):
+    page = watched.open()
+    x_target = -2.0
+    point = page.evaluate(
+        """(x) => {
+          const gd = document.getElementById('plot');
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const r = gd.getBoundingClientRect();
+          return {px: r.left + xa._offset + xa.l2p(x), py: r.top + ya._offset + ya._length / 2};
+        }""",
+        x_target,
+    )
+    page.mouse.click(point["px"], point["py"])
+    expect(page.locator("#start-value")).not_to_have_text("3.50")
+    start = float(page.locator("#start-value").inner_text())
+    assert start == pytest.approx(x_target, abs=0.05)
+    expect(page.locator("#readout-x")).to_have_text(re.compile(r"^-[12]\.\d+"))
+    assert float(page.get_by_label("Start position", exact=True).input_value()) == start
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 3")
+    assert trail_x(page)[0] == start
+
+
+def test_a_slider_change_mid_run_keeps_the_run_going(watched):
+    page = watched.open()
+    page.get_by_label("Optimizer", exact=True).select_option(label="Momentum")
+    page.get_by_label("Learning rate", exact=True).focus()
+    page.keyboard.press("Home")  # lr 0.01 with momentum 0.9: a long, slow roll
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 6")
+    before = step_number(page)
+    x_before = trail_x(page)
+    page.get_by_label("Learning rate", exact=True).focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#lr-value")).to_have_text("0.04")
+    page.wait_for_function(
+        f"Number(document.getElementById('readout-step').textContent) >= {before + 6}"
+    )
+    after = trail_x(page)
+    assert after[: len(x_before)] == x_before  # the path so far is kept, not restarted
+    assert len(after) > len(x_before) + 5
+    # momentum kept its velocity: the first steps after the change keep moving the same way
+    steps = [b - a for a, b in zip(after, after[1:])]
+    assert all(s < 0 for s in steps[: len(x_before) + 3])
+
+
+def test_status_line_tells_what_happened(watched):
+    page = watched.open()
+    page.get_by_label("Speed", exact=True).focus()
+    page.keyboard.press("End")
+    expect(page.locator("#speed-value")).to_have_text("500 steps/s")
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_contain_text("Settled in a local minimum", timeout=10_000)
+
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_label("Learning rate", exact=True).focus()
+    page.keyboard.press("End")
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_contain_text("ouncing", timeout=10_000)
+
+
+def test_drawing_happens_at_most_once_per_animation_frame(watched):
+    page = watched.open()
+    page.get_by_label("Speed", exact=True).focus()
+    page.keyboard.press("End")  # 500 steps/s: several events per frame at times
+    page.get_by_label("Learning rate", exact=True).focus()
+    page.keyboard.press("End")  # bounce for the whole 1000 steps
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 600")
+    draws = page.evaluate("window.__draws")
+    assert draws["total"] > 10
+    assert draws["maxPerFrame"] == 1
+    assert watched.errors == []
