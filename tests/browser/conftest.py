@@ -17,7 +17,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 COUNT_DRAWS = """
 (() => {
   window.__draws = { total: 0, inFrame: 0, maxPerFrame: 0, frames: 0 };
-  const tick = () => { window.__draws.frames++; window.__draws.inFrame = 0; requestAnimationFrame(tick); };
+  const tick = () => {
+    window.__draws.frames++;
+    window.__draws.inFrame = 0;
+    requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
   let plotly;
   Object.defineProperty(window, "Plotly", {

@@ -130,7 +130,7 @@ def test_a_slider_change_mid_run_keeps_the_run_going(watched):
     assert after[: len(x_before)] == x_before  # the path so far is kept, not restarted
     assert len(after) > len(x_before) + 5
     # momentum kept its velocity: the first steps after the change keep moving the same way
-    steps = [b - a for a, b in zip(after, after[1:])]
+    steps = [b - a for a, b in zip(after, after[1:], strict=False)]
     assert all(s < 0 for s in steps[: len(x_before) + 3])
 
 
