@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import to_json
+
 from ..engine.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
 from ..engine.runner import Run, RunState, StateError, run, start_state, status_names
 from ..engine.surfaces import SURFACES, Surface
@@ -108,3 +110,8 @@ def execute(prepared: PreparedRun) -> dict[str, Any]:
         prepared.steps,
     )
     return {**trace.to_json(), **end_json(finished)}
+
+
+def json_bytes(data: Any) -> bytes:
+    """Fast JSON for step data (pydantic-core); a non-finite number would become null."""
+    return to_json(data, inf_nan_mode="null")

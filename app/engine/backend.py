@@ -1,13 +1,13 @@
 """Array backends: the same formulas run on numpy arrays or on plain Python floats.
 
 Every surface and update rule in the engine is written once, against a small namespace
-``xp`` (``xp.sin``, ``xp.sqrt``, ``xp.div`` ...), over *components*: a point in ``dim``
+``xp`` (``xp.sin``, ``xp.sqrt``, ``xp.exp`` ...), over *components*: a point in ``dim``
 dimensions is a tuple of ``dim`` components, each either a numpy array of the batch shape
 or a Python float.  A crowd of balls runs on :data:`NUMPY`; a single ball runs on
 :data:`SCALAR`, because numpy's per-call overhead (about half a microsecond per ufunc on a
 one-element array) makes a single-ball step some 15x slower than the same arithmetic on
-floats.  Both backends follow IEEE semantics: overflow gives ``inf``, invalid operations
-give ``nan``, and nothing raises — the runner reports non-finite values as divergence.
+floats.  On numpy, overflow gives ``inf`` and invalid operations ``nan``; on floats they
+raise instead.  The runner reports either as divergence.
 """
 
 from __future__ import annotations
@@ -22,42 +22,6 @@ Component = Any  # a float, or a numpy array of the batch shape
 Vector = tuple[Component, ...]
 
 
-def _nan_on_domain_error(fn: Any) -> Any:
-    def wrapped(x: float) -> float:
-        try:
-            return fn(x)
-        except ValueError:  # math.sin(inf), math.sqrt(-1), ...
-            return math.nan
-
-    wrapped.__name__ = fn.__name__
-    return wrapped
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _log(x: float) -> float:
-    if x == 0.0:
-        return -math.inf
-    try:
-        return math.log(x)
-    except ValueError:
-        return math.nan
-
-
-def _div(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a == 0.0 or a != a:
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
 def _where(cond: bool, a: float, b: float) -> float:
     return a if cond else b
 
@@ -69,16 +33,18 @@ def _maximum(a: float, b: float) -> float:
     return a if a >= b else b
 
 
+# Plain math functions: where numpy would return inf or nan (math.exp(1000), math.sqrt(-1),
+# and 0.0 / 0.0 in the formulas), these raise ArithmeticError or ValueError, which the
+# runner reports as divergence, the verdict the non-finite value would have earned.
 SCALAR = SimpleNamespace(
     name="scalar",
-    sin=_nan_on_domain_error(math.sin),
-    cos=_nan_on_domain_error(math.cos),
-    sqrt=_nan_on_domain_error(math.sqrt),
+    sin=math.sin,
+    cos=math.cos,
+    sqrt=math.sqrt,
     tanh=math.tanh,
-    exp=_exp,
-    log=_log,
+    exp=math.exp,
+    log=math.log,
     abs=abs,
-    div=_div,
     where=_where,
     maximum=_maximum,
     isfinite=math.isfinite,
@@ -94,7 +60,6 @@ NUMPY = SimpleNamespace(
     exp=np.exp,
     log=np.log,
     abs=np.abs,
-    div=np.divide,
     where=np.where,
     maximum=np.maximum,
     isfinite=np.isfinite,

@@ -269,7 +269,7 @@ def _adagrad_rule(hp: Mapping[str, Any]) -> Update:
         clr = lr / (1 + (step - 1) * lr_decay)
         state_sum = state_sum + g * g
         std = xp.sqrt(state_sum) + eps
-        return p + xp.div(-clr * g, std), (state_sum,)
+        return p + (-clr * g) / std, (state_sum,)
 
     return update
 
@@ -332,9 +332,9 @@ def _rmsprop_rule(hp: Mapping[str, Any]) -> Update:
         avg = avg + eps
         if momentum > 0:
             buf = 0.0 if momentum_buffer is None else momentum_buffer
-            momentum_buffer = buf * momentum + xp.div(g, avg)
+            momentum_buffer = buf * momentum + g / avg
             return p + -lr * momentum_buffer, (square_avg, momentum_buffer, grad_avg)
-        return p + xp.div(-lr * g, avg), (square_avg, momentum_buffer, grad_avg)
+        return p + (-lr * g) / avg, (square_avg, momentum_buffer, grad_avg)
 
     return update
 
@@ -407,7 +407,7 @@ def _adam_rule(hp: Mapping[str, Any]) -> Update:
             denom = xp.sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps
         else:
             denom = xp.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
-        return p + xp.div(-step_size * exp_avg, denom), (exp_avg, exp_avg_sq, max_exp_avg_sq)
+        return p + (-step_size * exp_avg) / denom, (exp_avg, exp_avg_sq, max_exp_avg_sq)
 
     return update
 

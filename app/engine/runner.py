@@ -179,12 +179,12 @@ class Trace:
         }
 
     def to_json(self) -> dict[str, list[Any]]:
-        """JSON-ready lists for a single ball (every recorded value is finite)."""
+        """A single ball's steps for a JSON encoder (tuples encode as arrays; all finite)."""
         return {
             "steps": self.steps,
-            "positions": [list(p) for p in self.positions],
-            "losses": list(self.losses),
-            "gradients": [list(g) for g in self.gradients],
+            "positions": self.positions,
+            "losses": self.losses,
+            "gradients": self.gradients,
         }
 
 
@@ -272,9 +272,13 @@ class Run:
         for _ in range(n):
             if self.status != RUNNING:
                 break
-            new_pos, new_bufs = self._step_all(xp, self.step + 1)
-            grad = surface.grad(xp, *new_pos)
-            loss = surface.value(xp, *new_pos)
+            try:
+                new_pos, new_bufs = self._step_all(xp, self.step + 1)
+                grad = surface.grad(xp, *new_pos)
+                loss = surface.value(xp, *new_pos)
+            except (ArithmeticError, ValueError):  # where numpy would give inf or nan
+                self.status = DIVERGED
+                break
             sound = isfinite(loss)
             moved2 = grad2 = 0.0
             for c, old, gc, (lo, hi) in zip(new_pos, self.position, grad, self.box, strict=True):

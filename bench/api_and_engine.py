@@ -1,0 +1,127 @@
+"""Benchmarks, printed as figures (not timed tests).
+
+1. The HTTP cost of a 1000-step Adam run: median time of POST /api/runs divided by the median
+   of GET /healthz on the same uvicorn server (target <= 5).
+2. When torch is installed: torch.optim's time per step (forward, backward, step) divided by
+   the engine's on the same problem (target >= 10).
+
+Run: `make bench` (or `.venv/bin/python bench/api_and_engine.py`); torch is optional
+(`pip install torch==2.13.0`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.engine.optimizers import OPTIMIZERS  # noqa: E402
+from app.engine.runner import Run, start_state  # noqa: E402
+from app.engine.surfaces import SURFACES  # noqa: E402
+
+# Adam at torch's default lr on the plateau: it never converges within 1000 steps, so every
+# request really computes 1000 steps.
+SURFACE, START, STEPS = "plateau_wall", 3.5, 1000
+ADAM = {"lr": 1e-3}
+
+
+def median_seconds(fn, repeat: int, warmup: int = 5) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def http_ratio() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--log-level",
+         "warning"],
+        cwd=ROOT, env=os.environ.copy(),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url) as client:
+            for _ in range(100):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            body = {"runs": [{"surface": SURFACE, "optimizer": "adam", "hyperparameters": ADAM,
+                              "start": [START], "steps": STEPS}]}
+            run = client.post("/api/runs", json=body).json()["runs"][0]
+            assert len(run["steps"]) == STEPS + 1, "the benchmark run stopped early"
+            health = median_seconds(lambda: client.get("/healthz"), repeat=400)
+            runs = median_seconds(lambda: client.post("/api/runs", json=body), repeat=100)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"GET /healthz median:               {health * 1e3:8.3f} ms")
+    print(f"POST /api/runs (Adam, {STEPS} steps): {runs * 1e3:8.3f} ms")
+    print(f"ratio runs/healthz:                {runs / health:8.2f}   (target <= 5)")
+
+
+def engine_seconds_per_step() -> float:
+    surface, adam = SURFACES[SURFACE], OPTIMIZERS["adam"]
+    hp = adam.validate(ADAM)
+
+    def once() -> None:
+        run = Run(surface, adam, hp, start_state(surface, adam, [START]), 0.0, 0.0)
+        run.advance(STEPS)
+
+    return median_seconds(once, repeat=30) / STEPS
+
+
+def torch_seconds_per_step() -> float | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_default_dtype(torch.float64)
+    shim = type("TorchXP", (), {"tanh": staticmethod(torch.tanh), "exp": staticmethod(torch.exp)})
+    surface = SURFACES[SURFACE]
+
+    def once() -> None:
+        x = torch.tensor([START], requires_grad=True)
+        opt = torch.optim.Adam([x], lr=ADAM["lr"], foreach=False)
+        for _ in range(STEPS):
+            opt.zero_grad()
+            loss = surface.value(shim, x).sum()
+            loss.backward()
+            opt.step()
+
+    return median_seconds(once, repeat=10, warmup=2) / STEPS
+
+
+def main() -> None:
+    http_ratio()
+    ours = engine_seconds_per_step()
+    print(f"engine per step (Adam, one ball):  {ours * 1e6:8.2f} µs")
+    theirs = torch_seconds_per_step()
+    if theirs is None:
+        print("torch not installed (pip install torch==2.13.0): torch ratio skipped")
+    else:
+        print(f"torch.optim per step (fwd+bwd+step): {theirs * 1e6:6.2f} µs")
+        print(f"ratio torch/engine:                {theirs / ours:8.2f}   (target >= 10)")
+    assert math.isfinite(ours)
+
+
+if __name__ == "__main__":
+    main()
