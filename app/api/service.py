@@ -65,7 +65,7 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
     try:
         hyperparameters = optimizer.validate(req.hyperparameters)
     except HyperparameterError as exc:
-        errors.append((f"hyperparameters.{exc.name}", exc.reason))
+        errors.append((f"hyperparameters.{exc.field}", exc.reason))
 
     state: RunState | None = None
     if req.resume is not None:

@@ -36,17 +36,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import HyperparameterError
+
 Scale = Literal["log", "linear", "bool", "choice"]
 Update = Callable[[Any, int, Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
-
-
-class HyperparameterError(ValueError):
-    """A hyperparameter value torch would reject (or that is out of the product's range)."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
-        self.name = name
-        self.reason = reason
 
 
 @dataclass(frozen=True)

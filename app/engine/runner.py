@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .backend import NUMPY, SCALAR, Vector, backend_for, join, split
+from .errors import StateError
 from .optimizers import Optimizer
 from .surfaces import Surface
 
@@ -37,15 +38,6 @@ STATUS_NAMES = {
 
 GRAD_TOL = 1e-6
 STEP_TOL = 1e-7
-
-
-class StateError(ValueError):
-    """A resume state that does not fit the run it is meant to continue."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)
