@@ -28,7 +28,7 @@ chromium:
 	fi
 
 test: $(VENV)/.installed chromium
-	$(BIN)/python -m ruff check app tests bench tools
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
