@@ -1,0 +1,358 @@
+"""Generate golden trajectories with torch.optim for tests/engine/test_goldens.py.
+
+Run from the repository root with a torch install (torch is not a dependency of the app)::
+
+    PYTHONPATH=. /tmp/torchenv/bin/python tools/make_goldens.py
+
+Every configuration is run in float64 with ``torch.optim`` (``foreach=False``, the
+single-tensor code path, which the engine mirrors).  The loss is the surface's own
+``value(xp, x)`` evaluated with a torch namespace, so autograd differentiates it: the
+gradients in the goldens do not come from the engine's analytic ``grad``.
+
+Each step of the loop is ``zero_grad; loss = f(x); loss.backward(); record; opt.step()``,
+so ``positions[i]``, ``losses[i]`` and ``gradients[i]`` belong to the point after ``i``
+updates.  Like the engine's runner, a trajectory stops at the last sound point: a point
+whose loss or gradient is non-finite, or that lies outside ``surface.runaway_box()``, is
+not recorded (``stop_reason`` says why).
+
+``horizon`` measures how far torch agrees with itself under rounding-level changes.  Torch
+is run again four times ("twins"):
+
+* ``gradient_times_1_plus_ulp`` — every gradient multiplied by ``1 + 2**-52`` before the
+  update;
+* ``closed_form_gradient_torch`` and ``closed_form_gradient_math`` — every gradient
+  replaced by the surface's closed-form ``grad(xp, x)``, evaluated with torch ops or with
+  Python's ``math`` module (libm): the same derivative, rounded differently.  Near a
+  stationary point the gradient is rounding noise, and adaptive optimizers (RMSprop, Adam)
+  divide it by its own running size, so the way the derivative is rounded can matter there
+  while a relative nudge of the noise does not.  (These twins still apply torch's update
+  rules, so they bound the comparison without borrowing the engine's optimizers; the
+  formula itself is checked against autograd below and against finite differences in
+  tests/engine/test_surfaces.py);
+* ``cpu_capability_default`` — the unperturbed run in a subprocess with
+  ``ATEN_CPU_CAPABILITY=default``: torch's portable kernels.  On CPUs with FMA, torch's
+  vectorized kernels fuse ``a.add(b, alpha=c)``, ``addcmul`` and ``lerp`` into a single
+  rounding; its portable kernels do not, so torch's own last bits depend on the machine.
+
+Each twin's horizon is the number of leading points on which it agrees with the golden in
+position, loss and gradient to ``|a - b| <= 1e-10 * |b| + 1e-12`` — a tenth of the
+relative tolerance the engine is held to — (all recorded points if it never parts);
+``horizon`` is the smallest.  Beyond it a comparison with any other implementation
+measures amplified rounding noise, not correctness.
+
+The script also checks, at every recorded point, that the closed-form gradient agrees with
+autograd to ``1e-12 * |g| + 1e-14``: a wrong formula would otherwise only show up as a
+short ``closed_form_gradient_*`` horizon.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+
+from app.engine.backend import SCALAR
+from app.engine.surfaces import SURFACES
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "golden"
+STEPS = 1000
+# The engine is held to RTOL, ATOL (tests/engine/test_goldens.py); a twin must agree ten
+# times closer in relative terms, because the engine's last bits differ from torch's in
+# more places at once than any one twin's do (a margin of about one step where errors grow
+# tenfold per step).  ATOL stays: it covers rounding noise in gradients near zero.
+RTOL, ATOL = 1e-9, 1e-12
+MARGIN = 10.0
+ULP = 2.0**-52
+NUDGES = ("gradient_times_1_plus_ulp", "closed_form_gradient_torch", "closed_form_gradient_math")
+KEYS = ("positions", "losses", "gradients")
+
+TORCH_XP = SimpleNamespace(
+    name="torch",
+    sin=torch.sin,
+    cos=torch.cos,
+    exp=torch.exp,
+    tanh=torch.tanh,
+    sqrt=torch.sqrt,
+)
+
+# torch's constructor and, per optimizer, the hyperparameters recorded (torch's names).
+TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
+    "sgd": (
+        torch.optim.SGD,
+        ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"),
+        {"foreach": False, "fused": False},
+    ),
+    "adagrad": (
+        torch.optim.Adagrad,
+        ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"),
+        {"foreach": False, "fused": False},
+    ),
+    "rmsprop": (
+        torch.optim.RMSprop,
+        ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize"),
+        {"foreach": False},
+    ),
+    "adam": (
+        torch.optim.Adam,
+        ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"),
+        {"foreach": False, "fused": False},
+    ),
+}
+
+# (file name stem, surface, optimizer, torch keyword arguments[, start])
+CONFIGS: tuple[tuple[Any, ...], ...] = (
+    ("sgd-gd-roll_downhill", "roll_downhill", "sgd", {"lr": 0.05}),
+    ("sgd-momentum-roll_downhill", "roll_downhill", "sgd", {"lr": 0.02, "momentum": 0.9}),
+    (
+        "sgd-nesterov-roll_downhill",
+        "roll_downhill",
+        "sgd",
+        {"lr": 0.02, "momentum": 0.9, "nesterov": True},
+    ),
+    (
+        "sgd-dampening_wd-double_well",
+        "double_well",
+        "sgd",
+        {"lr": 0.02, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1},
+    ),
+    ("sgd-maximize-double_well", "double_well", "sgd", {"lr": 0.01, "maximize": True}),
+    ("sgd-lr1.2-roll_downhill", "roll_downhill", "sgd", {"lr": 1.2}),
+    ("sgd-lr0.9-parabola", "parabola", "sgd", {"lr": 0.9}),
+    ("sgd-momentum-plateau_wall", "plateau_wall", "sgd", {"lr": 0.5, "momentum": 0.9}, (-1.9,)),
+    (
+        "adagrad-decay_init-roll_downhill",
+        "roll_downhill",
+        "adagrad",
+        {"lr": 0.5, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
+    ),
+    ("adagrad-wd-plateau_wall", "plateau_wall", "adagrad", {"lr": 0.01, "weight_decay": 0.05}),
+    ("adagrad-maximize-parabola", "parabola", "adagrad", {"lr": 0.5, "maximize": True}),
+    ("rmsprop-default-roll_downhill", "roll_downhill", "rmsprop", {"lr": 0.05}),
+    # On roll_downhill the ball reaches the minimum, where centered RMSprop's variance
+    # estimate collapses onto rounding noise and kicks it out again: torch's own result
+    # there depends on how the gradient is rounded (short horizon).  On double_well the
+    # same rule is checked on every step.
+    (
+        "rmsprop-centered_momentum-roll_downhill",
+        "roll_downhill",
+        "rmsprop",
+        {"lr": 0.01, "centered": True, "momentum": 0.5},
+    ),
+    (
+        "rmsprop-centered_momentum-double_well",
+        "double_well",
+        "rmsprop",
+        {"lr": 0.01, "centered": True, "momentum": 0.5},
+    ),
+    ("rmsprop-wd-double_well", "double_well", "rmsprop", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adam-default-roll_downhill", "roll_downhill", "adam", {"lr": 0.1}),
+    (
+        "adam-amsgrad_wd-roll_downhill",
+        "roll_downhill",
+        "adam",
+        {"lr": 0.05, "amsgrad": True, "weight_decay": 0.01},
+    ),
+    # beta1 < 0.5: torch's lerp takes its other branch.  With lr 0.2 the ball keeps
+    # bouncing through roll_downhill's minimum (a long but finite horizon); with lr 0.02 it
+    # settles, and is checked on every step.
+    ("adam-beta1_0.3-roll_downhill", "roll_downhill", "adam", {"lr": 0.2, "betas": (0.3, 0.9)}),
+    (
+        "adam-beta1_0.3_lr0.02-roll_downhill",
+        "roll_downhill",
+        "adam",
+        {"lr": 0.02, "betas": (0.3, 0.9)},
+    ),
+    ("adam-lr0.5-plateau_wall", "plateau_wall", "adam", {"lr": 0.5}),
+)
+
+
+def unsound(surface: Any, position: list[float], loss: float, grad: list[float]) -> str | None:
+    """Why the runner would refuse this point, or None if it is sound."""
+    if not math.isfinite(loss):
+        return f"loss is not finite ({loss})"
+    if not all(math.isfinite(g) for g in grad):
+        return f"gradient is not finite ({grad})"
+    for c, (lo, hi) in zip(position, surface.runaway_box(), strict=True):
+        if not lo <= c <= hi:
+            return f"position {position} left the runaway box {surface.runaway_box()}"
+    return None
+
+
+def trajectory(
+    surface: Any,
+    optimizer: str,
+    kwargs: dict[str, Any],
+    start: tuple[float, ...],
+    nudge: str | None = None,
+) -> dict[str, Any]:
+    cls, _, extra = TORCH_OPTIMIZERS[optimizer]
+    x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = cls([x], **kwargs, **extra)
+    positions: list[list[float]] = []
+    losses: list[float] = []
+    gradients: list[list[float]] = []
+    stop_reason = None
+    for step in range(STEPS + 1):
+        opt.zero_grad()
+        loss = surface.value(TORCH_XP, *x.unbind())
+        loss.backward()
+        assert x.grad is not None
+        position = x.detach().tolist()
+        grad = x.grad.detach().tolist()
+        value = loss.item()
+        if step > 0:
+            why = unsound(surface, position, value, grad)
+            if why is not None:
+                stop_reason = f"step {step}: {why}"
+                break
+        positions.append(position)
+        losses.append(value)
+        gradients.append(grad)
+        if step == STEPS:
+            break
+        if nudge is not None:
+            with torch.no_grad():
+                if nudge == "gradient_times_1_plus_ulp":
+                    x.grad.mul_(1.0 + ULP)
+                elif nudge == "closed_form_gradient_torch":
+                    x.grad.copy_(closed_form_gradient(surface, x))
+                elif nudge == "closed_form_gradient_math":
+                    x.grad.copy_(torch.tensor(surface.grad(SCALAR, *x.tolist())))
+                else:
+                    raise ValueError(nudge)
+        opt.step()
+    return {
+        "opt": opt,
+        "positions": positions,
+        "losses": losses,
+        "gradients": gradients,
+        "stop_reason": stop_reason,
+    }
+
+
+def closed_form_gradient(surface: Any, x: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return torch.stack(list(surface.grad(TORCH_XP, *x.detach().unbind())))
+
+
+def check_closed_form_gradient(surface: Any, ref: dict[str, Any]) -> None:
+    for position, autograd in zip(ref["positions"], ref["gradients"], strict=True):
+        closed = closed_form_gradient(surface, torch.tensor(position)).tolist()
+        for a, c in zip(autograd, closed, strict=True):
+            if not abs(a - c) <= 1e-12 * abs(a) + 1e-14:
+                raise AssertionError(
+                    f"{surface.id}: closed-form gradient {closed} != autograd {autograd} "
+                    f"at {position}"
+                )
+
+
+def horizon(twin: dict[str, Any], ref: dict[str, Any]) -> int:
+    """Leading points on which ``twin`` agrees with ``ref`` in every recorded value."""
+    n = min(len(twin["positions"]), len(ref["positions"]))
+    for i in range(n):
+        for key in KEYS:
+            a, b = twin[key][i], ref[key][i]
+            pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
+            if any(not abs(u - v) <= RTOL / MARGIN * abs(v) + ATOL for u, v in pairs):
+                return i
+    # A twin that stops earlier (or later) than the reference parts from it there.
+    return n
+
+
+def config_start(config: tuple[Any, ...]) -> tuple[float, ...]:
+    surface = SURFACES[config[1]]
+    return tuple(float(c) for c in (config[4] if len(config) > 4 else surface.start))
+
+
+def run_config(config: tuple[Any, ...], nudge: str | None = None) -> dict[str, Any]:
+    _, surface_id, optimizer, kwargs = config[:4]
+    return trajectory(SURFACES[surface_id], optimizer, kwargs, config_start(config), nudge)
+
+
+def portable_twins() -> dict[str, dict[str, Any]]:
+    """Every configuration's unperturbed run on torch's portable (non-FMA) kernels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "twins.json"
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+        subprocess.run(
+            [sys.executable, __file__, "--portable-twins", str(out)], env=env, check=True
+        )
+        return json.loads(out.read_text())
+
+
+def write_portable_twins(path: str) -> int:
+    assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+    twins = {}
+    for config in CONFIGS:
+        t = run_config(config)
+        twins[config[0]] = {k: t[k] for k in KEYS}
+    Path(path).write_text(json.dumps(twins))
+    return 0
+
+
+def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
+    stem, surface_id, optimizer, kwargs = config[:4]
+    ref = run_config(config)
+    check_closed_form_gradient(SURFACES[surface_id], ref)
+    horizons = {nudge: horizon(run_config(config, nudge), ref) for nudge in NUDGES}
+    horizons["cpu_capability_default"] = horizon(portable[stem], ref)
+    group = ref["opt"].param_groups[0]
+    names = TORCH_OPTIMIZERS[optimizer][1]
+    hp = {n: list(group[n]) if isinstance(group[n], tuple) else group[n] for n in names}
+    return {
+        "name": stem,
+        "surface": surface_id,
+        "optimizer": optimizer,
+        "hyperparameters": hp,
+        "start": list(config_start(config)),
+        "torch_version": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "steps": STEPS,
+        "recorded_steps": len(ref["positions"]) - 1,
+        "stop_reason": ref["stop_reason"],
+        "horizon": min(horizons.values()),
+        "horizons": horizons,
+        "horizon_definition": (
+            "number of leading points on which every twin run of torch (see horizons: "
+            "gradients times 1 + 2**-52; closed-form instead of autograd gradients, in torch "
+            "ops and in Python floats; ATEN_CPU_CAPABILITY=default) agrees with this one in "
+            "position, loss and gradient to |a-b| <= 1e-10*|b| + 1e-12"
+        ),
+        "positions": ref["positions"],
+        "losses": ref["losses"],
+        "gradients": ref["gradients"],
+    }
+
+
+def main(argv: list[str]) -> int:
+    torch.set_default_dtype(torch.float64)
+    if argv[:1] == ["--portable-twins"]:
+        return write_portable_twins(argv[1])
+    portable = portable_twins()
+    OUT.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for config in CONFIGS:
+        data = golden(config, portable)
+        path = OUT / f"{data['name']}.json"
+        # json writes floats with repr: the shortest string that round-trips (<= 17 digits).
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n"
+        path.write_text(text)
+        total += len(text)
+        print(
+            f"{path.name:45s} recorded={data['recorded_steps']:4d} "
+            f"horizon={data['horizon']:4d} {data['horizons']} stop={data['stop_reason']}"
+        )
+    print(f"total {total / 1e6:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
