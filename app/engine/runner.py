@@ -82,6 +82,13 @@ class RunState:
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise StateError("step", "must be a whole number >= 0")
         position = _finite_array(data.get("position"), "position", surface.dim)
+        for axis, (lo, hi) in enumerate(surface.runaway_box()):
+            if not ((position[..., axis] >= lo) & (position[..., axis] <= hi)).all():
+                raise StateError(
+                    "position",
+                    f"coordinate {axis} lies outside [{lo}, {hi}], "
+                    "beyond where any run of this surface can go",
+                )
         batch_shape = position.shape[:-1]
         buffers_in = data.get("buffers")
         if not isinstance(buffers_in, Mapping):

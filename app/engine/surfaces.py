@@ -90,6 +90,10 @@ def locate_minima_1d(surface: Surface, samples: int = 4001) -> tuple[Minimum, ..
             else:
                 b = mid
         x = 0.5 * (a + b)
+        # Prefer a round number where it is at least as good (the parabola's 0, not 1e-64).
+        rounded = round(x, 12) + 0.0
+        if abs(surface.grad(SCALAR, rounded)[0]) <= abs(surface.grad(SCALAR, x)[0]):
+            x = rounded
         (gx,) = surface.grad(SCALAR, x)
         ((h,),) = surface.hess(SCALAR, x)
         if abs(gx) > 1e-9 or h <= 0 or not lo < x < hi:

@@ -155,6 +155,19 @@ def test_several_runs_in_one_request(client):
             "runs.0.resume.position",
             "coordinate",
         ),
+        (
+            {
+                "resume": {
+                    "surface": "roll_downhill",
+                    "optimizer": "sgd",
+                    "step": 3,
+                    "position": [1e300],
+                    "buffers": {},
+                }
+            },
+            "runs.0.resume.position",
+            "outside",
+        ),
         ({"colour": "red"}, "runs.0.colour", "Extra inputs"),
     ],
 )

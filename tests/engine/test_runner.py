@@ -296,11 +296,6 @@ def test_non_numeric_position_is_refused() -> None:
     assert refuses(state_json(position=["a"])).field == "position"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: from_json accepts a position outside runaway_box(); on floats the "
-    "run then raises OverflowError (plateau_wall at -200)",
-)
 def test_state_outside_the_runaway_box_is_refused() -> None:
     data = {
         "surface": "plateau_wall",
