@@ -4,41 +4,15 @@ import math
 
 import pytest
 
-TORCH_DEFAULTS = {
-    "sgd": {
-        "lr": 1e-3,
-        "momentum": 0.0,
-        "dampening": 0.0,
-        "weight_decay": 0.0,
-        "nesterov": False,
-        "maximize": False,
-    },
-    "adagrad": {
-        "lr": 1e-2,
-        "lr_decay": 0.0,
-        "weight_decay": 0.0,
-        "initial_accumulator_value": 0.0,
-        "eps": 1e-10,
-        "maximize": False,
-    },
-    "rmsprop": {
-        "lr": 1e-2,
-        "alpha": 0.99,
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "momentum": 0.0,
-        "centered": False,
-        "maximize": False,
-    },
-    "adam": {
-        "lr": 1e-3,
-        "betas": [0.9, 0.999],
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "amsgrad": False,
-        "maximize": False,
-    },
-}
+from app.engine.optimizers import OPTIMIZERS
+
+
+def engine_defaults(optimizer):
+    """The engine's torch defaults (checked against torch in tests/engine), JSON-shaped."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in optimizer.validate({}).items()
+    }
 
 
 def test_surfaces_list_the_four_1d_landscapes(client):
@@ -66,8 +40,9 @@ def test_global_minimum_of_the_demo_is_where_the_course_says(client):
 
 def test_optimizers_carry_torch_names_and_defaults(client):
     optimizers = {o["id"]: o for o in client.get("/api/optimizers").json()}
-    assert set(optimizers) == set(TORCH_DEFAULTS)
-    for oid, defaults in TORCH_DEFAULTS.items():
+    assert set(optimizers) == {"sgd", "adagrad", "rmsprop", "adam"} == set(OPTIMIZERS)
+    for oid, optimizer in OPTIMIZERS.items():
+        defaults = engine_defaults(optimizer)
         hps = {h["name"]: h for h in optimizers[oid]["hyperparameters"]}
         assert {n: h["default"] for n, h in hps.items()} == defaults
         for h in hps.values():
