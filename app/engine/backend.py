@@ -22,10 +22,6 @@ Component = Any  # a float, or a numpy array of the batch shape
 Vector = tuple[Component, ...]
 
 
-def _where(cond: bool, a: float, b: float) -> float:
-    return a if cond else b
-
-
 def _maximum(a: float, b: float) -> float:
     # torch.maximum propagates NaN; Python's max() would not.
     if a != a or b != b:
@@ -43,12 +39,7 @@ SCALAR = SimpleNamespace(
     sqrt=math.sqrt,
     tanh=math.tanh,
     exp=math.exp,
-    log=math.log,
-    abs=abs,
-    where=_where,
     maximum=_maximum,
-    isfinite=math.isfinite,
-    pi=math.pi,
 )
 
 NUMPY = SimpleNamespace(
@@ -58,12 +49,7 @@ NUMPY = SimpleNamespace(
     sqrt=np.sqrt,
     tanh=np.tanh,
     exp=np.exp,
-    log=np.log,
-    abs=np.abs,
-    where=np.where,
     maximum=np.maximum,
-    isfinite=np.isfinite,
-    pi=math.pi,
 )
 
 

@@ -221,10 +221,6 @@ class Run:
         self.loss = surface.value(self.xp, *self.position)
         self.status: Any = RUNNING if self.xp is SCALAR else np.zeros(self.batch_shape, np.int8)
 
-    @property
-    def finished(self) -> bool:
-        return bool(np.all(self.status != RUNNING))
-
     def state(self) -> RunState:
         buffers = tuple(
             None
