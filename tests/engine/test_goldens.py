@@ -1,7 +1,8 @@
 """The engine against torch.optim: golden trajectories from tools/make_goldens.py.
 
 Each golden is a float64 torch run (gradients by autograd through the surface's own
-formula) of up to 1000 steps.  The engine, started from the same point with the same
+formula, bound to the golden's ``surface_parameters`` if it has any) of up to 1000 steps
+(500 in 2D).  The engine, started from the same point with the same
 hyperparameters and no convergence stop, must reproduce every position, loss and gradient
 to 1e-9 relative (1e-12 absolute) up to the golden's ``horizon``: the number of leading
 points on which torch agrees (ten times closer) with its own twin runs under
@@ -23,7 +24,7 @@ import pytest
 
 from app.engine.optimizers import OPTIMIZERS, Optimizer, lerp
 from app.engine.runner import run, start_state
-from app.engine.surfaces import SURFACES
+from app.engine.surfaces import SURFACES, SURFACES_1D, Surface
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
 GOLDEN_FILES = sorted(p.name for p in GOLDEN_DIR.glob("*.json"))
@@ -51,10 +52,14 @@ def load(name: str) -> dict[str, Any]:
     return json.loads((GOLDEN_DIR / name).read_text())
 
 
+def golden_surface(golden: Mapping[str, Any]) -> Surface:
+    return SURFACES[golden["surface"]].with_parameters(golden.get("surface_parameters", {}))
+
+
 def engine_arrays(
     golden: Mapping[str, Any], optimizer: Optimizer | None = None
 ) -> dict[str, np.ndarray]:
-    surface = SURFACES[golden["surface"]]
+    surface = golden_surface(golden)
     opt = optimizer or OPTIMIZERS[golden["optimizer"]]
     hp = opt.validate(golden["hyperparameters"])
     state = start_state(surface, opt, np.array(golden["start"], dtype=np.float64))
@@ -79,7 +84,8 @@ def test_goldens_exist() -> None:
     assert set(SENSITIVE) <= set(GOLDEN_FILES)
     goldens = list(map(load, GOLDEN_FILES))
     assert {g["optimizer"] for g in goldens} == set(OPTIMIZERS)
-    assert {g["surface"] for g in goldens} == set(SURFACES)
+    # Every 1D surface (2D goldens to come).
+    assert {s.id for s in SURFACES_1D} <= {g["surface"] for g in goldens}
     assert any(g["stop_reason"] for g in goldens)  # a runaway is among them
 
 
@@ -91,6 +97,9 @@ def test_golden_is_well_formed(name: str) -> None:
     assert n == g["steps"] + 1 or g["stop_reason"]
     assert 1 <= g["horizon"] <= n
     assert g["surface"] in SURFACES and g["optimizer"] in OPTIMIZERS
+    surface = golden_surface(g)
+    assert dict(surface.parameter_values) == g.get("surface_parameters", {})
+    assert np.shape(g["positions"]) == np.shape(g["gradients"]) == (n, surface.dim)
     assert g["torch_version"].startswith("2.")
     values = np.concatenate([np.ravel(golden_arrays(g)[k]) for k in ("positions", "losses")])
     assert np.isfinite(values).all()

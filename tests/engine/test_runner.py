@@ -121,6 +121,42 @@ def test_a_batch_matches_single_balls() -> None:
         assert status_names(single_run.status) == status_names(batch_run.status)[idx]
 
 
+def test_a_2d_batch_matches_single_balls() -> None:
+    starts = np.array([[-1.5, 2.5], [0.5, -0.5], [1.9, 2.9]])
+    hp, no_stop = {"lr": 0.05}, {"grad_tol": 0.0, "step_tol": 0.0}
+    trace, _ = go("rosenbrock", "adam", hp, starts, 300, **no_stop)
+    arrays = trace.arrays((3,))
+    assert arrays["positions"].shape == (301, 3, 2)
+    assert arrays["gradients"].shape == (301, 3, 2)
+    for i, start in enumerate(starts):
+        single, _ = go("rosenbrock", "adam", hp, start, 300, **no_stop)
+        one = single.arrays(())
+        for key in ("positions", "losses", "gradients"):
+            np.testing.assert_allclose(arrays[key][:, i], one[key], rtol=1e-12, atol=1e-300)
+
+
+def test_a_resumed_2d_run_is_bit_identical_to_an_unbroken_one() -> None:
+    hp, no_stop = RESUME_CONFIGS["rmsprop"], {"grad_tol": 0.0, "step_tol": 0.0}
+    whole, _ = go("himmelblau", "rmsprop", hp, [0.0, -1.0], 300, **no_stop)
+    first, first_run = go("himmelblau", "rmsprop", hp, [0.0, -1.0], 120, **no_stop)
+    data = round_trip(first_run.state(), "rmsprop")
+    assert len(data["position"]) == 2 and len(data["buffers"]["grad_avg"]) == 2
+    second, _ = resume("himmelblau", "rmsprop", hp, data, 180, **no_stop)
+    assert first.positions + second.positions[1:] == whole.positions
+    assert first.gradients + second.gradients[1:] == whole.gradients
+
+
+@pytest.mark.parametrize("kappa", [20.0, 100.0])
+def test_gradient_descent_on_the_ravine_needs_lr_below_two_over_kappa(kappa: float) -> None:
+    # The lesson the ravine teaches: the steep walls set the largest stable step, 2/κ.
+    surface, opt = SURFACES["ravine"].with_parameters({"kappa": kappa}), OPTIMIZERS["sgd"]
+    state = start_state(surface, opt, np.array(surface.start))
+    _, calm = run(surface, opt, opt.validate({"lr": 1.9 / kappa}), state, 5000)
+    _, wild = run(surface, opt, opt.validate({"lr": 2.1 / kappa}), state, 5000)
+    assert status_names(calm.status) == "converged"
+    assert status_names(wild.status) == "diverged"
+
+
 def test_finished_balls_stay_put_in_a_batch() -> None:
     # The default tolerances stop each ball on its own; a ball that has stopped keeps its
     # place while the rest go on, and matches its single-ball run up to there.
