@@ -2,7 +2,9 @@
 
 Run from the repository root with a torch install (torch is not a dependency of the app)::
 
-    PYTHONPATH=. /tmp/torchenv/bin/python tools/make_goldens.py
+    PYTHONPATH=. .venv/bin/python tools/make_goldens.py [stem ...]
+
+With file name stems, only those goldens are written (the others are left as they are).
 
 Every configuration is run in float64 with ``torch.optim`` (``foreach=False``, the
 single-tensor code path, which the engine mirrors).  The loss is the surface's own
@@ -81,6 +83,7 @@ TORCH_XP = SimpleNamespace(
     exp=torch.exp,
     tanh=torch.tanh,
     sqrt=torch.sqrt,
+    maximum=lambda a, b: torch.maximum(torch.as_tensor(a), torch.as_tensor(b)),
 )
 
 # torch's constructor and, per optimizer, the hyperparameters recorded (torch's names).
@@ -107,7 +110,10 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     ),
 }
 
-# (file name stem, surface, optimizer, torch keyword arguments[, start])
+# (file name stem, surface, optimizer, torch keyword arguments[, options]); options may
+# give the "start" (default: the surface's), the number of "steps" (default STEPS) and
+# "surface_parameters" (default: the surface's defaults, recorded for surfaces that have
+# parameters).  2D goldens run fewer steps to keep the files small.
 CONFIGS: tuple[tuple[Any, ...], ...] = (
     ("sgd-gd-roll_downhill", "roll_downhill", "sgd", {"lr": 0.05}),
     ("sgd-momentum-roll_downhill", "roll_downhill", "sgd", {"lr": 0.02, "momentum": 0.9}),
@@ -126,7 +132,13 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
     ("sgd-maximize-double_well", "double_well", "sgd", {"lr": 0.01, "maximize": True}),
     ("sgd-lr1.2-roll_downhill", "roll_downhill", "sgd", {"lr": 1.2}),
     ("sgd-lr0.9-parabola", "parabola", "sgd", {"lr": 0.9}),
-    ("sgd-momentum-plateau_wall", "plateau_wall", "sgd", {"lr": 0.5, "momentum": 0.9}, (-1.9,)),
+    (
+        "sgd-momentum-plateau_wall",
+        "plateau_wall",
+        "sgd",
+        {"lr": 0.5, "momentum": 0.9},
+        {"start": (-1.9,)},
+    ),
     (
         "adagrad-decay_init-roll_downhill",
         "roll_downhill",
@@ -171,6 +183,25 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
         {"lr": 0.02, "betas": (0.3, 0.9)},
     ),
     ("adam-lr0.5-plateau_wall", "plateau_wall", "adam", {"lr": 0.5}),
+    # 2D: the coordinate-wise rules applied to two coordinates at once.
+    ("adam-lr0.05-rosenbrock", "rosenbrock", "adam", {"lr": 0.05}, {"steps": 500}),
+    (
+        "sgd-momentum-ravine",
+        "ravine",
+        "sgd",
+        {"lr": 0.05, "momentum": 0.9},
+        {"steps": 500},
+    ),
+    (
+        "sgd-nesterov-ravine_kappa100",
+        "ravine",
+        "sgd",
+        {"lr": 0.01, "momentum": 0.9, "nesterov": True},
+        {"steps": 500, "surface_parameters": {"kappa": 100.0}},
+    ),
+    ("rmsprop-default-himmelblau", "himmelblau", "rmsprop", {"lr": 0.01}, {"steps": 500}),
+    # Adam slides off the saddle along y and out of the runaway box.
+    ("adam-lr0.1-saddle", "saddle", "adam", {"lr": 0.1}, {"steps": 500}),
 )
 
 
@@ -191,6 +222,7 @@ def trajectory(
     optimizer: str,
     kwargs: dict[str, Any],
     start: tuple[float, ...],
+    steps: int,
     nudge: str | None = None,
 ) -> dict[str, Any]:
     cls, _, extra = TORCH_OPTIMIZERS[optimizer]
@@ -200,7 +232,7 @@ def trajectory(
     losses: list[float] = []
     gradients: list[list[float]] = []
     stop_reason = None
-    for step in range(STEPS + 1):
+    for step in range(steps + 1):
         opt.zero_grad()
         loss = surface.value(TORCH_XP, *x.unbind())
         loss.backward()
@@ -216,7 +248,7 @@ def trajectory(
         positions.append(position)
         losses.append(value)
         gradients.append(grad)
-        if step == STEPS:
+        if step == steps:
             break
         if nudge is not None:
             with torch.no_grad():
@@ -267,31 +299,58 @@ def horizon(twin: dict[str, Any], ref: dict[str, Any]) -> int:
     return n
 
 
+def config_options(config: tuple[Any, ...]) -> dict[str, Any]:
+    return config[4] if len(config) > 4 else {}
+
+
+def config_surface(config: tuple[Any, ...]) -> Any:
+    return SURFACES[config[1]].with_parameters(config_options(config).get("surface_parameters", {}))
+
+
 def config_start(config: tuple[Any, ...]) -> tuple[float, ...]:
-    surface = SURFACES[config[1]]
-    return tuple(float(c) for c in (config[4] if len(config) > 4 else surface.start))
+    start = config_options(config).get("start", SURFACES[config[1]].start)
+    return tuple(float(c) for c in start)
+
+
+def config_steps(config: tuple[Any, ...]) -> int:
+    return int(config_options(config).get("steps", STEPS))
 
 
 def run_config(config: tuple[Any, ...], nudge: str | None = None) -> dict[str, Any]:
-    _, surface_id, optimizer, kwargs = config[:4]
-    return trajectory(SURFACES[surface_id], optimizer, kwargs, config_start(config), nudge)
+    _, _, optimizer, kwargs = config[:4]
+    return trajectory(
+        config_surface(config),
+        optimizer,
+        kwargs,
+        config_start(config),
+        config_steps(config),
+        nudge,
+    )
 
 
-def portable_twins() -> dict[str, dict[str, Any]]:
-    """Every configuration's unperturbed run on torch's portable (non-FMA) kernels."""
+def portable_twins(stems: list[str]) -> dict[str, dict[str, Any]]:
+    """The configurations' unperturbed runs on torch's portable (non-FMA) kernels."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "twins.json"
         env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
         subprocess.run(
-            [sys.executable, __file__, "--portable-twins", str(out)], env=env, check=True
+            [sys.executable, __file__, "--portable-twins", str(out), *stems], env=env, check=True
         )
         return json.loads(out.read_text())
 
 
-def write_portable_twins(path: str) -> int:
+def selected(stems: list[str]) -> list[tuple[Any, ...]]:
+    known = {c[0] for c in CONFIGS}
+    unknown = set(stems) - known
+    if unknown:
+        raise SystemExit(f"unknown golden(s) {sorted(unknown)}; known: {sorted(known)}")
+    return [c for c in CONFIGS if not stems or c[0] in stems]
+
+
+def write_portable_twins(path: str, stems: list[str]) -> int:
     assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
     twins = {}
-    for config in CONFIGS:
+    for config in selected(stems):
         t = run_config(config)
         twins[config[0]] = {k: t[k] for k in KEYS}
     Path(path).write_text(json.dumps(twins))
@@ -300,22 +359,27 @@ def write_portable_twins(path: str) -> int:
 
 def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
     stem, surface_id, optimizer, kwargs = config[:4]
+    surface = config_surface(config)
     ref = run_config(config)
-    check_closed_form_gradient(SURFACES[surface_id], ref)
+    check_closed_form_gradient(surface, ref)
     horizons = {nudge: horizon(run_config(config, nudge), ref) for nudge in NUDGES}
     horizons["cpu_capability_default"] = horizon(portable[stem], ref)
     group = ref["opt"].param_groups[0]
     names = TORCH_OPTIMIZERS[optimizer][1]
     hp = {n: list(group[n]) if isinstance(group[n], tuple) else group[n] for n in names}
+    parameters = (
+        {"surface_parameters": dict(surface.parameter_values)} if surface.parameters else {}
+    )
     return {
         "name": stem,
         "surface": surface_id,
+        **parameters,
         "optimizer": optimizer,
         "hyperparameters": hp,
         "start": list(config_start(config)),
         "torch_version": torch.__version__,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "steps": STEPS,
+        "steps": config_steps(config),
         "recorded_steps": len(ref["positions"]) - 1,
         "stop_reason": ref["stop_reason"],
         "horizon": min(horizons.values()),
@@ -335,11 +399,12 @@ def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     torch.set_default_dtype(torch.float64)
     if argv[:1] == ["--portable-twins"]:
-        return write_portable_twins(argv[1])
-    portable = portable_twins()
+        return write_portable_twins(argv[1], argv[2:])
+    configs = selected(argv)
+    portable = portable_twins(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     total = 0
-    for config in CONFIGS:
+    for config in configs:
         data = golden(config, portable)
         path = OUT / f"{data['name']}.json"
         # json writes floats with repr: the shortest string that round-trips (<= 17 digits).

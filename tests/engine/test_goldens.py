@@ -84,9 +84,14 @@ def test_goldens_exist() -> None:
     assert set(SENSITIVE) <= set(GOLDEN_FILES)
     goldens = list(map(load, GOLDEN_FILES))
     assert {g["optimizer"] for g in goldens} == set(OPTIMIZERS)
-    # Every 1D surface (2D goldens to come).
-    assert {s.id for s in SURFACES_1D} <= {g["surface"] for g in goldens}
-    assert any(g["stop_reason"] for g in goldens)  # a runaway is among them
+    surfaces = {g["surface"] for g in goldens}
+    # Every 1D surface, and 2D ones with an adaptive, a momentum and an RMSprop rule.
+    assert {s.id for s in SURFACES_1D} <= surfaces
+    assert {"rosenbrock", "ravine", "himmelblau"} <= surfaces
+    assert any(g["stop_reason"] for g in goldens)  # a runaway is among them, in 1D and 2D
+    assert any(g["stop_reason"] and len(g["start"]) == 2 for g in goldens)
+    # A surface parameter away from its default reaches the engine as torch saw it.
+    assert any(g.get("surface_parameters") == {"kappa": 100.0} for g in goldens)
 
 
 @pytest.mark.parametrize("name", GOLDEN_FILES)
