@@ -31,5 +31,6 @@ test: $(VENV)/.installed chromium
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/api_and_engine.py
+	$(BIN)/python bench/render_2d.py

@@ -12,17 +12,13 @@ Run: `make bench` (or `.venv/bin/python bench/api_and_engine.py`); torch is opti
 from __future__ import annotations
 
 import math
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
+from server import ROOT, running_server
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.engine.optimizers import OPTIMIZERS  # noqa: E402
@@ -47,32 +43,22 @@ def median_seconds(fn, repeat: int, warmup: int = 5) -> float:
 
 
 def http_ratio() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--log-level",
-         "warning"],
-        cwd=ROOT, env=os.environ.copy(),
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=url) as client:
-            for _ in range(100):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            body = {"runs": [{"surface": SURFACE, "optimizer": "adam", "hyperparameters": ADAM,
-                              "start": [START], "steps": STEPS}]}
-            run = client.post("/api/runs", json=body).json()["runs"][0]
-            assert len(run["steps"]) == STEPS + 1, "the benchmark run stopped early"
-            health = median_seconds(lambda: client.get("/healthz"), repeat=400)
-            runs = median_seconds(lambda: client.post("/api/runs", json=body), repeat=100)
-    finally:
-        server.terminate()
-        server.wait()
+    with running_server() as url, httpx.Client(base_url=url) as client:
+        body = {
+            "runs": [
+                {
+                    "surface": SURFACE,
+                    "optimizer": "adam",
+                    "hyperparameters": ADAM,
+                    "start": [START],
+                    "steps": STEPS,
+                }
+            ]
+        }
+        run = client.post("/api/runs", json=body).json()["runs"][0]
+        assert len(run["steps"]) == STEPS + 1, "the benchmark run stopped early"
+        health = median_seconds(lambda: client.get("/healthz"), repeat=400)
+        runs = median_seconds(lambda: client.post("/api/runs", json=body), repeat=100)
     print(f"GET /healthz median:               {health * 1e3:8.3f} ms")
     print(f"POST /api/runs (Adam, {STEPS} steps): {runs * 1e3:8.3f} ms")
     print(f"ratio runs/healthz:                {runs / health:8.2f}   (target <= 5)")

@@ -1,18 +1,38 @@
-"""GET /api/surfaces and /api/optimizers: what the page builds its controls from."""
+"""GET /api/surfaces, /api/optimizers and surface grids: what the pages build from."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ..engine.backend import NUMPY
-from ..engine.optimizers import OPTIMIZERS
-from ..engine.surfaces import SURFACES
-from .schemas import ErrorOut, GridOut, OptimizerOut, SurfaceOut
+from ..engine.errors import HyperparameterError
+from ..engine.optimizers import OPTIMIZERS, Hyperparameter
+from ..engine.surfaces import SURFACES, Surface
+from .errors import InputError
+from .schemas import ErrorOut, GridOut, HyperparameterOut, OptimizerOut, SurfaceOut
+from .service import json_bytes
 
 router = APIRouter(prefix="/api", tags=["catalog"])
+
+GRID_POINTS = {1: 800, 2: 121}  # default samples per axis
+GRID_MAX = {1: 5000, 2: 400}  # 400² values are about 3 MB of JSON
+# Colour f on a log scale when the median point sits below this fraction of the range.
+LOG_COLOURS_BELOW = 0.1
+
+
+def _hyperparameter_out(h: Hyperparameter) -> HyperparameterOut:
+    return HyperparameterOut(
+        name=h.name,
+        label=h.label,
+        default=list(h.default) if isinstance(h.default, tuple) else h.default,
+        min=h.min,
+        max=h.max,
+        scale=h.scale,
+        help=h.help,
+    )
 
 
 @router.get("/surfaces")
@@ -29,6 +49,7 @@ def list_surfaces() -> list[SurfaceOut]:
             minima=[
                 {"position": list(m.position), "value": m.value, "kind": m.kind} for m in s.minima
             ],
+            parameters=[_hyperparameter_out(h) for h in s.parameters],
         )
         for s in SURFACES.values()
     ]
@@ -41,18 +62,7 @@ def list_optimizers() -> list[OptimizerOut]:
             id=o.id,
             name=o.name,
             formula=o.formula,
-            hyperparameters=[
-                {
-                    "name": h.name,
-                    "label": h.label,
-                    "default": list(h.default) if isinstance(h.default, tuple) else h.default,
-                    "min": h.min,
-                    "max": h.max,
-                    "scale": h.scale,
-                    "help": h.help,
-                }
-                for h in o.hyperparameters
-            ],
+            hyperparameters=[_hyperparameter_out(h) for h in o.hyperparameters],
             presets=[
                 {"id": p.id, "name": p.name, "hyperparameters": dict(p.hyperparameters)}
                 for p in o.presets
@@ -62,17 +72,69 @@ def list_optimizers() -> list[OptimizerOut]:
     ]
 
 
-@router.get("/surfaces/{surface_id}/grid", responses={404: {"model": ErrorOut}})
+def _with_query_parameters(surface: Surface, query: dict[str, str]) -> Surface:
+    """The surface bound to parameters given in the query string (e.g. ``?kappa=50``)."""
+    values: dict[str, Any] = {}
+    for name, raw in query.items():
+        try:
+            values[name] = float(raw)
+        except ValueError:
+            raise InputError([(name, f"must be a number, not {raw!r}")]) from None
+    try:
+        return surface.with_parameters(values)
+    except HyperparameterError as exc:
+        raise InputError([(exc.field, exc.reason)]) from None
+
+
+def colour_scale(f: np.ndarray) -> str:
+    """``log`` when most of the sampled surface is far below its peaks."""
+    finite = f[np.isfinite(f)]
+    if finite.size == 0:
+        return "linear"
+    gap = finite - finite.min()
+    top = gap.max()
+    return "log" if top > 0 and np.median(gap) < LOG_COLOURS_BELOW * top else "linear"
+
+
+@router.get(
+    "/surfaces/{surface_id}/grid",
+    response_model=GridOut,
+    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+)
 def surface_grid(
     surface_id: str,
-    points: Annotated[int, Query(ge=2, le=5000, description="Samples across the domain.")] = 800,
-) -> GridOut:
+    request: Request,
+    points: Annotated[
+        int | None,
+        Query(
+            ge=2,
+            le=GRID_MAX[1],
+            description="Samples per axis (default 800 for 1D, 121 for 2D; at most "
+            f"{GRID_MAX[1]} for 1D, {GRID_MAX[2]} for 2D). Other query parameters set "
+            "the surface's parameters, e.g. `kappa=50`.",
+        ),
+    ] = None,
+) -> Response:
     """The surface sampled on an even grid over its domain, for drawing it."""
     surface = SURFACES.get(surface_id)
     if surface is None:
         raise HTTPException(404, f"unknown surface {surface_id!r}")
-    ((lo, hi),) = surface.domain
-    x = np.linspace(lo, hi, points)
+    n = GRID_POINTS[surface.dim] if points is None else points
+    if n > GRID_MAX[surface.dim]:
+        raise InputError(
+            [("points", f"at most {GRID_MAX[surface.dim]} per axis for a {surface.dim}D surface")]
+        )
+    params = {k: v for k, v in request.query_params.items() if k != "points"}
+    surface = _with_query_parameters(surface, params)
+    axes = [np.linspace(lo, hi, n) for lo, hi in surface.domain]
     with np.errstate(all="ignore"):
-        f = surface.value(NUMPY, x)
-    return GridOut(x=x.tolist(), f=f.tolist())
+        if surface.dim == 1:
+            f = surface.value(NUMPY, axes[0])
+        else:
+            xs, ys = np.meshgrid(axes[0], axes[1])  # rows follow y, as contour plots expect
+            f = surface.value(NUMPY, xs, ys)
+    grid: dict[str, Any] = {"x": axes[0].tolist(), "f": f.tolist(), "colour_scale": colour_scale(f)}
+    if surface.dim == 2:
+        grid["y"] = axes[1].tolist()
+    # Non-finite samples (overflow far out) encode as null: a gap in the drawing.
+    return Response(json_bytes(grid), media_type="application/json")

@@ -35,6 +35,12 @@ class RunRequest(_Input):
         description="torch.optim names and values; what is left out takes torch's default.",
         examples=[{"lr": 0.1, "momentum": 0.9}],
     )
+    surface_parameters: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Values for the surface's parameters (see GET /api/surfaces), "
+        "e.g. the ravine's condition number; what is left out takes its default.",
+        examples=[{"kappa": 50}],
+    )
     start: list[float] | None = Field(
         None,
         description="Starting point, one number per dimension (default: the surface's).",
@@ -69,6 +75,16 @@ class MinimumOut(BaseModel):
     kind: Literal["global", "local"]
 
 
+class HyperparameterOut(BaseModel):
+    name: str
+    label: str
+    default: float | bool | list[float]
+    min: float | None
+    max: float | None
+    scale: Literal["log", "linear", "bool", "choice"]
+    help: str
+
+
 class SurfaceOut(BaseModel):
     id: str
     name: str
@@ -78,21 +94,21 @@ class SurfaceOut(BaseModel):
     domain: list[list[float]]
     start: list[float]
     minima: list[MinimumOut]
+    parameters: list[HyperparameterOut] = Field(
+        description="Settings that reshape the surface; send them as `surface_parameters`."
+    )
 
 
 class GridOut(BaseModel):
+    """f sampled on an even grid: `f[i]` at `x[i]` (1D), or `f[j][i]` at (`x[i]`, `y[j]`) (2D)."""
+
     x: list[float]
-    f: list[float]
-
-
-class HyperparameterOut(BaseModel):
-    name: str
-    label: str
-    default: float | bool | list[float]
-    min: float | None
-    max: float | None
-    scale: Literal["log", "linear", "bool", "choice"]
-    help: str
+    y: list[float] | None = None
+    f: list[float | None] | list[list[float | None]]
+    colour_scale: Literal["linear", "log"] = Field(
+        description="How to colour f: `log` where most of the domain sits far below its "
+        "highest values (e.g. Rosenbrock), so a linear scale would hide the valley."
+    )
 
 
 class PresetOut(BaseModel):

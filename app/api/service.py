@@ -60,6 +60,10 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
         errors.append(("steps", f"at most {settings.max_steps} steps per run, got {req.steps}"))
     if surface is None or optimizer is None:
         raise InputError(errors)
+    try:
+        surface = surface.with_parameters(req.surface_parameters)
+    except HyperparameterError as exc:
+        errors.append((f"surface_parameters.{exc.field}", exc.reason))
 
     hyperparameters: dict[str, Any] = {}
     try:

@@ -60,16 +60,23 @@ function fromSlider(h, position) {
 }
 
 /**
- * One labelled control per hyperparameter (except those in `skip`), written into `values`
- * as the user moves them; `onInput(name)` is called after each change.
+ * One labelled control per hyperparameter in `hyperparameters` (a list from the API: an
+ * optimizer's or a surface's), except those in `skip` or outside `only`, written into
+ * `values` as the user moves them; `onInput(name)` is called after each change.  Element
+ * ids start with `idPrefix`, so several sets can live on one page.
  */
-export function buildHyperparameterControls(container, optimizer, values, { skip = [], onInput }) {
+export function buildHyperparameterControls(
+  container,
+  hyperparameters,
+  values,
+  { skip = [], only = null, idPrefix = "hp", captions = true, onInput },
+) {
   const rows = [];
-  for (const h of optimizer.hyperparameters) {
-    if (skip.includes(h.name)) continue;
+  for (const h of hyperparameters) {
+    if (skip.includes(h.name) || (only && !only.includes(h.name))) continue;
     const parts = Array.isArray(h.default) ? h.default.map((_, i) => i) : [null];
     for (const index of parts) {
-      const id = `hp-${h.name}${index === null ? "" : `-${index}`}`;
+      const id = `${idPrefix}-${h.name}${index === null ? "" : `-${index}`}`;
       const label = index === null ? h.label : `${h.label.split("(")[0].trim()} β${"₁₂"[index]}`;
       const row = document.createElement("div");
       row.className = "control";
@@ -115,10 +122,12 @@ export function buildHyperparameterControls(container, optimizer, values, { skip
         });
         row.append(labelEl, input, output);
       }
-      const help = document.createElement("p");
-      help.className = "caption";
-      help.textContent = h.help;
-      row.append(help);
+      if (captions) {
+        const help = document.createElement("p");
+        help.className = "caption";
+        help.textContent = h.help;
+        row.append(help);
+      }
       rows.push(row);
     }
   }

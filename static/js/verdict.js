@@ -1,50 +1,74 @@
-// What happened, in words: the status line under the plot.
+// What happened to a ball, in words: the status line of each run.
 
 import { formatNumber } from "./format.js";
 
-const NEAR = 1e-3; // how close (relative to the domain) counts as "at" a minimum
+const NEAR = 1e-3; // how close (relative to the domain's size) counts as "at" a minimum
 
-function nearestMinimum(x, surface) {
-  const [lo, hi] = surface.domain[0];
+export function formatPoint(position) {
+  if (position.length === 1) return `x = ${formatNumber(position[0])}`;
+  return `(x, y) = (${position.map((v) => formatNumber(v)).join(", ")})`;
+}
+
+function distance(a, b) {
+  return Math.hypot(...a.map((v, i) => v - b[i]));
+}
+
+function nearestMinimum(position, surface) {
+  const size = Math.hypot(...surface.domain.map(([lo, hi]) => hi - lo));
   let best = null;
   for (const m of surface.minima) {
-    const d = Math.abs(m.position[0] - x);
-    if (d <= NEAR * (hi - lo) && (!best || d < best.d)) best = { d, m };
+    const d = distance(m.position, position);
+    if (d <= NEAR * size && (!best || d < best.d)) best = { d, m };
   }
   return best && best.m;
 }
 
-/** Sign changes in the last steps tell bouncing from crawling. */
-function isBouncing(xs) {
-  const recent = xs.slice(-21);
+/** Steps that keep reversing direction (negative dot product) tell bouncing from crawling. */
+export function isBouncing(positions) {
+  const recent = positions.slice(-21);
   let flips = 0;
   for (let i = 2; i < recent.length; i += 1) {
-    if ((recent[i] - recent[i - 1]) * (recent[i - 1] - recent[i - 2]) < 0) flips += 1;
+    const dot = recent[i].reduce(
+      (sum, v, k) => sum + (v - recent[i - 1][k]) * (recent[i - 1][k] - recent[i - 2][k]),
+      0,
+    );
+    if (dot < 0) flips += 1;
   }
   return flips >= Math.max(2, (recent.length - 2) / 3);
 }
 
-export function describe({ status, xs, step, surface, playing }) {
-  const x = xs[xs.length - 1];
+/** One sentence on a track (see track.js) for a student; `playing` while its stream runs. */
+export function describe(track, { playing }) {
+  const { positions, losses } = track.trace;
+  const last = track.last();
+  const step = last ? last.step : 0;
+  if (!last) return "";
+  const at = formatPoint(last.position);
+  const surface = track.surface;
   const global = surface.minima.find((m) => m.kind === "global");
-  const at = `x = ${formatNumber(x)}`;
-  if (status === "converged") {
-    const m = nearestMinimum(x, surface);
+  if (track.status === "converged") {
+    const m = nearestMinimum(last.position, surface);
     if (m && m.kind === "global") return `Converged to the global minimum at ${at} after ${step} steps.`;
     if (m) {
-      return `Settled in a local minimum at ${at} after ${step} steps — the global minimum is at x = ${formatNumber(global.position[0])}.`;
+      return `Settled in a local minimum at ${at} after ${step} steps — the global minimum is at ${formatPoint(global.position)}.`;
+    }
+    if (surface.dim > 1) {
+      return `Stuck at ${at} after ${step} steps: the gradient vanishes here, but it is no minimum — a saddle point.`;
     }
     return `Came to rest at ${at} after ${step} steps.`;
   }
-  if (status === "diverged") {
+  if (track.status === "diverged") {
+    if (!surface.minima.length && losses[losses.length - 1] < losses[0]) {
+      return `Ran away downhill after step ${step}, past ${at}: this surface has no bottom.`;
+    }
     return `Diverged after step ${step}: the ball flew off past ${at}. The learning rate is too large.`;
   }
-  if (status === "max_steps") {
-    return isBouncing(xs)
+  if (track.status === "max_steps") {
+    return isBouncing(positions)
       ? `Still bouncing after ${step} steps around ${at}: the learning rate is too large to settle. Press Play to go on.`
       : `Still crawling after ${step} steps, now at ${at}: the steps are small here. Press Play to go on.`;
   }
-  if (playing) return isBouncing(xs) ? `Bouncing… step ${step} at ${at}` : `Rolling… step ${step} at ${at}`;
-  if (step === 0) return "Press Play to let the ball roll, or click the curve to choose where it starts.";
+  if (playing) return isBouncing(positions) ? `Bouncing… step ${step} at ${at}` : `Rolling… step ${step} at ${at}`;
+  if (step === 0) return "Ready at the start.";
   return `Paused at step ${step}, ${at}.`;
 }

@@ -15,19 +15,33 @@ def engine_defaults(optimizer):
     }
 
 
-def test_surfaces_list_the_four_1d_landscapes(client):
+SURFACES_2D = {
+    "rosenbrock", "himmelblau", "beale", "booth", "rastrigin", "ackley", "goldstein_price",
+    "six_hump_camel", "styblinski_tang", "mccormick", "saddle", "ravine", "plateau",
+    "rippled_bowl",
+}  # fmt: skip
+
+
+def test_surfaces_list_the_1d_and_2d_landscapes(client):
     surfaces = {s["id"]: s for s in client.get("/api/surfaces").json()}
-    assert {"roll_downhill", "parabola", "double_well", "plateau_wall"} <= set(surfaces)
+    assert {k for k, s in surfaces.items() if s["dim"] == 1} == {
+        "roll_downhill", "parabola", "double_well", "plateau_wall"
+    }  # fmt: skip
+    assert {k for k, s in surfaces.items() if s["dim"] == 2} == SURFACES_2D
     demo = surfaces["roll_downhill"]
     assert demo["formula"] == "f(x) = 0.12·x² + sin(2.4x) + 0.3·cos(5x)"
     assert demo["dim"] == 1 and len(demo["domain"]) == 1
     kinds = [m["kind"] for m in demo["minima"]]
     assert kinds.count("global") == 1 and kinds.count("local") >= 2
     for s in surfaces.values():
-        ((lo, hi),) = s["domain"]
-        assert lo <= s["start"][0] <= hi
+        assert len(s["domain"]) == len(s["start"]) == s["dim"]
+        for (lo, hi), v in zip(s["domain"], s["start"], strict=True):
+            assert lo <= v <= hi
         for m in s["minima"]:
-            assert lo < m["position"][0] < hi
+            assert all(lo < v < hi for (lo, hi), v in zip(s["domain"], m["position"], strict=True))
+    assert surfaces["saddle"]["minima"] == []  # it falls away without bound
+    himmelblau = surfaces["himmelblau"]["minima"]
+    assert len(himmelblau) == 4 and {m["kind"] for m in himmelblau} == {"global"}
 
 
 def test_global_minimum_of_the_demo_is_where_the_course_says(client):
@@ -74,3 +88,58 @@ def test_grid_of_an_unknown_surface_is_a_404(client):
     response = client.get("/api/surfaces/nope/grid")
     assert response.status_code == 404
     assert response.json()["ok"] is False
+
+
+def test_2d_grid_samples_rows_along_y(client):
+    grid = client.get("/api/surfaces/booth/grid", params={"points": 5}).json()
+    assert grid["x"] == [-10, -5, 0, 5, 10] and grid["y"] == [-10, -5, 0, 5, 10]
+    assert len(grid["f"]) == 5 and all(len(row) == 5 for row in grid["f"])
+    x, y = grid["x"][3], grid["y"][1]  # f[j][i] is f(x[i], y[j])
+    assert grid["f"][1][3] == pytest.approx((x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2)
+
+
+def test_default_2d_grid_is_fine_enough_to_draw(client):
+    grid = client.get("/api/surfaces/himmelblau/grid").json()
+    assert len(grid["x"]) == len(grid["y"]) == 121
+
+
+@pytest.mark.parametrize(
+    ("sid", "scale"), [("rosenbrock", "log"), ("beale", "log"), ("rastrigin", "linear")]
+)
+def test_grid_says_when_colours_need_a_log_scale(client, sid, scale):
+    assert client.get(f"/api/surfaces/{sid}/grid").json()["colour_scale"] == scale
+
+
+def test_grid_takes_surface_parameters_from_the_query(client):
+    mild = client.get("/api/surfaces/ravine/grid", params={"points": 3, "kappa": 1}).json()
+    steep = client.get("/api/surfaces/ravine/grid", params={"points": 3, "kappa": 100}).json()
+    ((lo, hi), (ylo, yhi)) = next(
+        s["domain"] for s in client.get("/api/surfaces").json() if s["id"] == "ravine"
+    )
+    assert mild["f"][0][1] == pytest.approx(0.5 * (((lo + hi) / 2) ** 2 + ylo**2))
+    assert steep["f"][0][1] == pytest.approx(0.5 * (((lo + hi) / 2) ** 2 + 100 * ylo**2))
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field", "words"),
+    [
+        ("ravine", {"kappa": "steep"}, "kappa", "must be a number"),
+        ("ravine", {"kappa": 0}, "kappa", "Invalid condition number"),
+        ("ravine", {"kapa": 3}, "kapa", "kappa"),
+        ("booth", {"kappa": 3}, "kappa", "Booth"),
+        ("booth", {"points": 401}, "points", "at most 400"),
+        ("booth", {"points": 1}, "points", "greater than or equal to 2"),
+    ],
+)
+def test_bad_grid_queries_name_the_parameter(client, path, params, field, words):
+    response = client.get(f"/api/surfaces/{path}/grid", params=params)
+    assert response.status_code == 422
+    errors = {e["field"]: e["reason"] for e in response.json()["errors"]}
+    assert words in errors[field], errors
+
+
+def test_surfaces_list_their_parameters(client):
+    surfaces = {s["id"]: s for s in client.get("/api/surfaces").json()}
+    (kappa,) = surfaces["ravine"]["parameters"]
+    assert kappa["name"] == "kappa" and kappa["min"] == 1 and kappa["max"] == 1000
+    assert surfaces["rosenbrock"]["parameters"] == []

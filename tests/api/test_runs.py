@@ -169,6 +169,28 @@ def test_several_runs_in_one_request(client):
             "outside",
         ),
         ({"colour": "red"}, "runs.0.colour", "Extra inputs"),
+        (
+            {"surface_parameters": {"kappa": 5}},
+            "runs.0.surface_parameters.kappa",
+            "Roll Downhill",
+        ),
+        (
+            {"surface": "ravine", "start": [1.0, 1.0], "surface_parameters": {"kappa": 0}},
+            "runs.0.surface_parameters.kappa",
+            "Invalid condition number",
+        ),
+        (
+            {"surface": "ravine", "start": [1.0, 1.0], "surface_parameters": {"kappa": "big"}},
+            "runs.0.surface_parameters.kappa",
+            "must be a number",
+        ),
+        (
+            {"surface": "ravine", "start": [1.0, 1.0], "surface_parameters": {"k": 5}},
+            "runs.0.surface_parameters.k",
+            "kappa",
+        ),
+        ({"surface": "rosenbrock", "start": [1.0]}, "runs.0.start", "2D"),
+        ({"surface": "rosenbrock", "start": [1.0, 30.0]}, "runs.0.start.1", "outside the domain"),
     ],
 )
 def test_bad_input_names_the_field_and_the_reason(client, run, field, words):
@@ -224,3 +246,30 @@ def test_one_error_shape_for_every_4xx(client):
         assert set(body) == {"ok", "status", "error", "errors"}
         assert body["ok"] is False and body["status"] == r.status_code
         assert all(set(e) == {"field", "reason"} for e in body["errors"])
+
+
+def test_2d_runs_report_two_coordinates_per_step(client):
+    run = {"surface": "rosenbrock", "optimizer": "adam", "hyperparameters": {"lr": 0.05}}
+    (result,) = post(client, {**run, "start": [-1.5, 2.5], "steps": 50}).json()["runs"]
+    assert result["positions"][0] == [-1.5, 2.5]
+    assert {len(p) for p in result["positions"]} == {len(g) for g in result["gradients"]} == {2}
+    assert result["losses"][-1] < result["losses"][0]
+    assert len(result["state"]["buffers"]["exp_avg"]) == 2
+
+
+def test_surface_parameters_reshape_the_landscape_and_resume_keeps_going(client):
+    ravine = {"surface": "ravine", "optimizer": "sgd", "hyperparameters": {"lr": 0.01}}
+    start = {"start": [-2.0, 1.0], "steps": 1}
+    (mild,) = post(client, {**ravine, **start, "surface_parameters": {"kappa": 2}}).json()["runs"]
+    steep_run = {**ravine, **start, "surface_parameters": {"kappa": 200}}
+    (steep,) = post(client, steep_run).json()["runs"]
+    assert mild["losses"][0] == pytest.approx(0.5 * (4 + 2 * 1))
+    assert steep["losses"][0] == pytest.approx(0.5 * (4 + 200 * 1))
+    assert steep["gradients"][0] == pytest.approx([-2.0, 200.0])
+    # A resumed run may take a new kappa: the ball stays where it was.
+    (more,) = post(
+        client,
+        {**ravine, "steps": 1, "resume": mild["state"], "surface_parameters": {"kappa": 200}},
+    ).json()["runs"]
+    assert more["positions"][0] == mild["positions"][-1]
+    assert more["steps"] == [1, 2]

@@ -77,9 +77,10 @@ class Watched:
         self.errors: list[str] = []
         self.blocked: list[str] = []
 
-    def open(self, path: str = "/") -> Page:
+    def open(self, path: str = "/", ready: str = "#sim") -> Page:
+        """Load a page and wait until its simulator (the element `ready`) says it is ready."""
         self.page.goto(self.base_url + path)
-        self.page.wait_for_selector("#sim[data-ready=true]", timeout=20_000)
+        self.page.wait_for_selector(f"{ready}[data-ready=true]", timeout=20_000)
         return self.page
 
 

@@ -1,0 +1,312 @@
+// The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it.
+
+import { getJSON } from "./api.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
+import { oncePerFrame } from "./frame.js";
+import { LossChart } from "./losschart.js";
+import { LandscapePlot, MAX_RACERS, RACER_COLORS } from "./plot2d.js";
+import { showReadouts } from "./readouts.js";
+import { SPEEDS, Session } from "./session.js";
+import { Track } from "./track.js";
+import { describe } from "./verdict.js";
+
+const DEFAULT_SURFACE = "rosenbrock";
+const FIRST_RACERS = ["gd", "momentum", "adam"];
+const NEXT_RACERS = ["rmsprop", "nesterov", "adagrad", "gd", "momentum", "adam"];
+const GRID_DELAY_MS = 150; // a surface-parameter drag refetches the grid at most this often
+// Starting learning rates from the landscape: adaptive methods (Adam, RMSprop, AdaGrad)
+// move about lr per step, so 1% of the domain; SGD gets half the inverse of the median
+// curvature on the grid, inside gradient descent's 2/L stability limit over most of it.
+const ADAPTIVE_STEP = 0.01;
+const CURVATURE_QUANTILE = 0.5;
+
+const $ = (id) => document.getElementById(id);
+
+function gridURL(surface, parameters, extra = {}) {
+  const query = new URLSearchParams({ ...parameters, ...extra });
+  const q = query.toString();
+  return `/api/surfaces/${surface.id}/grid${q ? `?${q}` : ""}`;
+}
+
+/** Learning rates that make a first race worth watching on this landscape. */
+function suggestedRates(surface, grid) {
+  const { x, y, f } = grid;
+  const curvatures = [];
+  const hx = x[1] - x[0];
+  const hy = y[1] - y[0];
+  for (let j = 1; j < y.length - 1; j += 1) {
+    for (let i = 1; i < x.length - 1; i += 1) {
+      const fxx = (f[j][i + 1] - 2 * f[j][i] + f[j][i - 1]) / (hx * hx);
+      const fyy = (f[j + 1][i] - 2 * f[j][i] + f[j - 1][i]) / (hy * hy);
+      const c = Math.max(Math.abs(fxx), Math.abs(fyy));
+      if (Number.isFinite(c)) curvatures.push(c);
+    }
+  }
+  curvatures.sort((a, b) => a - b);
+  const typical = curvatures[Math.floor(CURVATURE_QUANTILE * (curvatures.length - 1))] || 1;
+  const [xr, yr] = surface.domain;
+  const span = Math.min(xr[1] - xr[0], yr[1] - yr[0]);
+  const round = (v) => Number(v.toPrecision(1));
+  return { gradient: round(0.5 / typical), adaptive: round(ADAPTIVE_STEP * span) };
+}
+
+class Explorer {
+  constructor(root, surfaces, optimizers) {
+    this.root = root;
+    this.surfaces = surfaces.filter((s) => s.dim === 2);
+    this.choices = optimizerChoices(optimizers);
+    this.racers = [];
+    this.nextRacerId = 1;
+    this.scheduleDraw = oncePerFrame(() => this.draw());
+    this.session = new Session({ speed: () => SPEEDS[Number($("speed").value)], onChange: this.scheduleDraw });
+    this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
+    this.plot = null;
+    this.gridTimer = null;
+    this.wireControls();
+  }
+
+  // --- the surface ------------------------------------------------------------------------
+
+  async setSurface(id) {
+    this.session.stop();
+    this.surface = this.surfaces.find((s) => s.id === id) || this.surfaces[0];
+    $("surface").value = this.surface.id;
+    $("surface-formula").textContent = this.surface.formula;
+    $("surface-description").textContent = this.surface.description;
+    const url = new URL(window.location.href);
+    url.searchParams.set("surface", this.surface.id);
+    window.history.replaceState(null, "", url);
+    this.surfaceParameters = {};
+    for (const p of this.surface.parameters) this.surfaceParameters[p.name] = p.default;
+    $("surface-parameters").hidden = !this.surface.parameters.length;
+    buildHyperparameterControls($("surface-parameters"), this.surface.parameters, this.surfaceParameters, {
+      idPrefix: "surface",
+      onInput: () => this.surfaceParametersChanged(),
+    });
+    const grid = await getJSON(gridURL(this.surface, this.surfaceParameters));
+    this.rates = suggestedRates(this.surface, grid);
+    if (this.plot) this.plot.setSurface(this.surface, grid);
+    else {
+      this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
+      this.plot.onPick((point) => this.setStart(point));
+    }
+    this.setStartFields(this.surface.start);
+    if (!this.racers.length) for (const key of FIRST_RACERS) this.addRacer(key, { quiet: true });
+    for (const racer of this.racers) {
+      racer.track.surface = this.surface;
+      racer.track.surfaceParameters = this.surfaceParameters;
+      this.applySuggestedRate(racer);
+    }
+    await this.racersChanged();
+  }
+
+  surfaceParametersChanged() {
+    for (const racer of this.racers) racer.track.surfaceParameters = this.surfaceParameters;
+    this.session.changed();
+    if (this.gridTimer) return;
+    this.gridTimer = setTimeout(async () => {
+      this.gridTimer = null;
+      try {
+        const grid = await getJSON(gridURL(this.surface, this.surfaceParameters));
+        await this.plot.setSurface(this.surface, grid);
+      } catch (error) {
+        this.session.error = error.message;
+      }
+      this.scheduleDraw();
+    }, GRID_DELAY_MS);
+  }
+
+  // --- the start --------------------------------------------------------------------------
+
+  setStartFields(point) {
+    this.start = point.map((v) => Number(v.toFixed(3)));
+    $("start-x").value = String(this.start[0]);
+    $("start-y").value = String(this.start[1]);
+    for (const racer of this.racers) racer.track.start = this.start;
+  }
+
+  setStart(point) {
+    const clamped = point.map((v, i) => Math.min(this.surface.domain[i][1], Math.max(this.surface.domain[i][0], v)));
+    this.setStartFields(clamped);
+    this.session.reset({ keepPlaying: true });
+  }
+
+  // --- racers -----------------------------------------------------------------------------
+
+  addRacer(key, { quiet = false } = {}) {
+    if (this.racers.length >= MAX_RACERS) return;
+    const used = new Set(this.racers.map((r) => r.choice.key));
+    const choice =
+      this.choices.find((c) => c.key === key) ||
+      this.choices.find((c) => c.key === NEXT_RACERS.find((k) => !used.has(k))) ||
+      this.choices[0];
+    const taken = new Set(this.racers.map((r) => r.color));
+    const racer = {
+      id: `r${this.nextRacerId++}`,
+      color: RACER_COLORS.find((c) => !taken.has(c)),
+      choice,
+      track: new Track({
+        surface: this.surface,
+        surfaceParameters: this.surfaceParameters,
+        optimizer: choice.optimizer,
+        hyperparameters: choiceDefaults(choice),
+        start: this.start,
+      }),
+    };
+    this.applySuggestedRate(racer);
+    racer.card = this.buildCard(racer);
+    this.racers.push(racer);
+    $("racers").append(racer.card);
+    if (!quiet) this.racersChanged();
+  }
+
+  removeRacer(racer) {
+    if (this.racers.length <= 1) return;
+    this.racers = this.racers.filter((r) => r !== racer);
+    racer.card.remove();
+    this.racersChanged();
+  }
+
+  applySuggestedRate(racer) {
+    if (!this.rates) return;
+    const adaptive = racer.choice.optimizer.id !== "sgd";
+    racer.track.hyperparameters.lr = adaptive ? this.rates.adaptive : this.rates.gradient;
+    this.buildSettings(racer);
+  }
+
+  /** The legend name: the optimizer, numbered when two racers share it. */
+  label(racer) {
+    const same = this.racers.filter((r) => r.choice.key === racer.choice.key);
+    return same.length > 1 ? `${racer.choice.label} ${same.indexOf(racer) + 1}` : racer.choice.label;
+  }
+
+  buildCard(racer) {
+    const card = $("racer-template").content.firstElementChild.cloneNode(true);
+    card.dataset.racer = racer.id;
+    card.style.setProperty("--racer", racer.color);
+    const select = card.querySelector("select");
+    select.id = `${racer.id}-optimizer`;
+    card.querySelector(".racer-name").htmlFor = select.id;
+    fillPicker(select, this.choices, racer.choice.key);
+    select.addEventListener("change", () => {
+      racer.choice = this.choices.find((c) => c.key === select.value);
+      racer.track.optimizer = racer.choice.optimizer;
+      racer.track.hyperparameters = choiceDefaults(racer.choice);
+      this.applySuggestedRate(racer);
+      this.racersChanged();
+    });
+    card.querySelector(".remove").addEventListener("click", () => this.removeRacer(racer));
+    racer.card = card;
+    this.buildSettings(racer);
+    return card;
+  }
+
+  buildSettings(racer) {
+    if (!racer.card) return;
+    const values = racer.track.hyperparameters;
+    const onInput = () => this.session.changed();
+    const hps = racer.choice.optimizer.hyperparameters;
+    buildHyperparameterControls(racer.card.querySelector(".racer-lr"), hps, values, {
+      only: ["lr"], idPrefix: racer.id, captions: false, onInput,
+    });
+    buildHyperparameterControls(racer.card.querySelector(".racer-more"), hps, values, {
+      skip: ["lr"], idPrefix: racer.id, captions: false, onInput,
+    });
+    racer.card.querySelector(".racer-rule").textContent = racer.choice.optimizer.formula;
+  }
+
+  /** Racers added, removed or switched: rebuild the legends and start every ball over. */
+  async racersChanged() {
+    this.session.tracks = this.racers.map((r) => r.track);
+    const legend = this.racers.map((r) => ({ label: this.label(r), color: r.color }));
+    $("add-racer").disabled = this.racers.length >= MAX_RACERS;
+    for (const r of this.racers) r.card.querySelector(".remove").disabled = this.racers.length <= 1;
+    await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
+    await this.session.reset({ keepPlaying: true });
+  }
+
+  // --- controls ---------------------------------------------------------------------------
+
+  wireControls() {
+    fillPicker(
+      $("surface"),
+      this.surfaces.map((s) => ({ key: s.id, label: s.name })),
+      DEFAULT_SURFACE,
+    );
+    $("surface").addEventListener("change", () => this.setSurface($("surface").value));
+    $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
+    $("step").addEventListener("click", () => this.session.stepOnce());
+    $("reset").addEventListener("click", () => this.session.reset());
+    $("speed").addEventListener("input", () => {
+      $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
+      this.session.changed();
+    });
+    for (const field of [$("start-x"), $("start-y")]) {
+      field.addEventListener("change", () => {
+        const point = [Number($("start-x").value), Number($("start-y").value)];
+        if (point.every(Number.isFinite)) this.setStart(point);
+        else this.setStartFields(this.start);
+      });
+    }
+    for (const radio of document.querySelectorAll("input[name=view]")) {
+      radio.addEventListener("change", () => {
+        this.plot.setView(radio.value).then(this.scheduleDraw);
+        this.root.dataset.view = radio.value;
+      });
+    }
+    $("arrows").addEventListener("change", () => {
+      this.plot.setArrows($("arrows").checked);
+      this.scheduleDraw();
+    });
+    $("add-racer").addEventListener("click", () => this.addRacer());
+  }
+
+  // --- drawing ----------------------------------------------------------------------------
+
+  draw() {
+    const tracks = this.racers.map((r) => r.track);
+    this.plot.update(tracks, this.start);
+    this.chart.update(tracks);
+    const { playing, error } = this.session;
+    for (const racer of this.racers) {
+      showReadouts(racer.card, racer.track);
+      racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
+    }
+    const [domainX, domainY] = this.surface.domain;
+    $("start-x").min = String(domainX[0]);
+    $("start-x").max = String(domainX[1]);
+    $("start-y").min = String(domainY[0]);
+    $("start-y").max = String(domainY[1]);
+    $("status").textContent = error ? `Error: ${error}` : this.summary();
+    $("status").classList.toggle("error", Boolean(error));
+    $("play").textContent = playing ? "Pause" : "Play";
+    const done = tracks.length && tracks.every((t) => t.settled);
+    this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
+  }
+
+  summary() {
+    const n = this.racers.length;
+    const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
+    if (this.session.playing) return `Racing ${n} optimizer${n > 1 ? "s" : ""} on ${this.surface.name}… step ${steps}`;
+    if (steps === 0) {
+      return `${n} optimizer${n > 1 ? "s" : ""} ready on ${this.surface.name}. Press Play, or click the map to choose the start.`;
+    }
+    return `Paused after ${steps} steps. Press Play to go on.`;
+  }
+}
+
+async function main() {
+  const root = $("explorer");
+  try {
+    const [surfaces, optimizers] = await Promise.all([getJSON("/api/surfaces"), getJSON("/api/optimizers")]);
+    const explorer = new Explorer(root, surfaces, optimizers);
+    const wanted = new URLSearchParams(window.location.search).get("surface") || root.dataset.surface;
+    await explorer.setSurface(wanted);
+    root.dataset.ready = "true";
+  } catch (error) {
+    $("status").textContent = `Error: ${error.message}`;
+    $("status").classList.add("error");
+  }
+}
+
+main();

@@ -1,0 +1,139 @@
+// Loss against step, one line per racer.  With a known global minimum f*, the chart shows
+// the gap f − f* on a log axis, where linear and exponential convergence look different
+// (and surfaces whose loss goes negative still fit); without one (a saddle), f itself.
+//
+// Plotly draws the axes and the legend; the lines are drawn on an overlay (overlay.js), so
+// a frame does not cost a Plotly redraw.  The axes grow in coarse jumps (the step range
+// doubles, the log range gains decades), so Plotly relays out only a few times per race.
+
+import { Overlay } from "./overlay.js";
+
+const GAP_FLOOR = 1e-16; // a ball exactly at the minimum still needs a place on a log axis
+const FIRST_STEPS = 100; // the step axis starts at [0, 100] and doubles as needed
+const DECADES_BELOW = 3; // when the log axis grows downwards, it grows this much further
+
+export class LossChart {
+  constructor(element, { onRedrawNeeded = () => {} } = {}) {
+    this.element = element;
+    this.onRedrawNeeded = onRedrawNeeded;
+    this.drawn = new Map();
+    this.lines = [];
+    this.overlay = null;
+  }
+
+  /** A new surface or a new set of racers ([{label, color}]): rebuild the chart. */
+  async reset(surface, racers) {
+    const global = surface.minima.find((m) => m.kind === "global");
+    this.best = global ? global.value : null;
+    this.log = this.best !== null;
+    this.xRange = [0, FIRST_STEPS];
+    this.yRange = null; // set from the first losses
+    this.legend(racers);
+    const layout = {
+      margin: { l: 64, r: 12, t: 8, b: 44 },
+      font: { size: 14 },
+      showlegend: false,
+      dragmode: false,
+      xaxis: { title: { text: "step" }, range: this.xRange, fixedrange: true, zeroline: false },
+      yaxis: this.log
+        ? { title: { text: "f − f* (log)" }, type: "log", range: [-6, 2], fixedrange: true, exponentformat: "power" }
+        : { title: { text: "loss f" }, range: [-1, 1], fixedrange: true },
+      plot_bgcolor: "#fbfbfd",
+    };
+    // No traces: Plotly draws the axes, the overlay draws the lines.
+    await window.Plotly.react(this.element, [], layout, { displayModeBar: false, responsive: true });
+    if (!this.overlay) {
+      this.overlay = new Overlay(this.element, {
+        onResize: () => {
+          this.drawn.clear();
+          this.onRedrawNeeded();
+        },
+      });
+    }
+    this.overlay.sync();
+    this.overlay.clear();
+    const group = this.overlay.group("lines");
+    this.lines = racers.map((r, i) => {
+      const line = this.overlay.polyline(group, { class: "loss-line", stroke: r.color, "stroke-width": "2.5" });
+      line.dataset.racer = String(i);
+      return line;
+    });
+    this.drawn.clear();
+  }
+
+  /** A legend above the chart: one swatch and name per racer. */
+  legend(racers) {
+    let list = this.element.parentElement.querySelector(".chart-legend");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "chart-legend";
+      this.element.parentElement.prepend(list);
+    }
+    list.replaceChildren(
+      ...racers.map((r) => {
+        const item = document.createElement("li");
+        item.style.setProperty("--racer", r.color);
+        item.textContent = r.label;
+        return item;
+      }),
+    );
+  }
+
+  values(track) {
+    const { losses } = track.trace;
+    return this.log ? losses.map((v) => Math.max(v - this.best, GAP_FLOOR)) : losses;
+  }
+
+  /** Grow the axes in coarse jumps when the data leaves them; true when they changed. */
+  fitAxes(tracks) {
+    let steps = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const track of tracks) {
+      const last = track.last();
+      if (last) steps = Math.max(steps, last.step);
+      for (const v of this.values(track)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    if (!Number.isFinite(lo)) return false;
+    const update = {};
+    if (steps > this.xRange[1]) {
+      let top = this.xRange[1];
+      while (top < steps) top *= 2;
+      this.xRange = [0, top];
+      update["xaxis.range"] = this.xRange;
+    }
+    let [ylo, yhi] = this.yRange || [Infinity, -Infinity];
+    if (this.log) {
+      const [llo, lhi] = [Math.log10(lo), Math.log10(hi)];
+      if (llo < ylo) ylo = Math.max(Math.log10(GAP_FLOOR), Math.floor(llo) - (this.yRange ? DECADES_BELOW : 0));
+      if (lhi > yhi) yhi = Math.ceil(lhi + 0.05);
+    } else {
+      const pad = 0.1 * Math.max(hi - lo, Math.abs(hi), 1e-9);
+      if (lo < ylo) ylo = lo - (this.yRange ? 5 : 1) * pad;
+      if (hi > yhi) yhi = hi + pad;
+    }
+    if (!this.yRange || ylo !== this.yRange[0] || yhi !== this.yRange[1]) {
+      this.yRange = [ylo, yhi];
+      update["yaxis.range"] = this.yRange;
+    }
+    if (!Object.keys(update).length) return false;
+    window.Plotly.relayout(this.element, update); // redraws; the overlay re-maps after it
+    return true;
+  }
+
+  /** Redraw the lines of racers with new steps. */
+  update(tracks) {
+    if (!this.overlay || !this.overlay.mapped) return;
+    if (this.fitAxes(tracks)) return; // the relayout triggers a full redraw
+    tracks.forEach((track, i) => {
+      const line = this.lines[i];
+      if (!line || this.drawn.get(i) === track.length) return;
+      this.drawn.set(i, track.length);
+      line.setAttribute("points", this.overlay.points(track.trace.steps, this.values(track)));
+      line.dataset.points = String(track.length);
+    });
+  }
+}

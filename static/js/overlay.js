@@ -1,0 +1,140 @@
+// Moving marks drawn in SVG over a Plotly plot, in the plot's own data coordinates.
+//
+// Plotly.restyle recalculates and redraws a whole plot (axes, text, every trace): some
+// 15–40 ms per call in software-rendered Chromium, more than a frame.  What moves every
+// frame (paths, balls, arrows, loss lines) is drawn here instead, as plain SVG elements
+// whose attributes change, while Plotly draws what changes rarely.  The mapping from data
+// to pixels is read from the plot's axes after each Plotly redraw (`plotly_afterplot`).
+
+const SVG = "http://www.w3.org/2000/svg";
+let overlays = 0;
+
+function svgElement(name, attributes = {}) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+  return el;
+}
+
+export class Overlay {
+  /** `plot` is a Plotly div filling a positioned parent; `onResize()` after each re-mapping. */
+  constructor(plot, { onResize = () => {} } = {}) {
+    this.plot = plot;
+    this.id = `overlay-${(overlays += 1)}`;
+    this.svg = svgElement("svg", { class: "overlay", "aria-hidden": "true" });
+    this.defs = svgElement("defs");
+    this.clip = svgElement("rect");
+    const clipPath = svgElement("clipPath", { id: `${this.id}-clip` });
+    clipPath.append(this.clip);
+    this.defs.append(clipPath);
+    this.layer = svgElement("g", { "clip-path": `url(#${this.id}-clip)` });
+    this.svg.append(this.defs, this.layer);
+    plot.parentElement.append(this.svg);
+    this.markers = new Map();
+    this.onResize = onResize;
+    this.mapped = false;
+    plot.on("plotly_afterplot", () => this.sync());
+  }
+
+  /** Read the axes' current pixel mapping (after Plotly drew, resized or relaid out). */
+  sync() {
+    const layout = this.plot._fullLayout;
+    if (!layout || !layout.xaxis || !layout.xaxis._length) return;
+    const { xaxis, yaxis } = layout;
+    this.px = (v) => xaxis._offset + xaxis.c2p(v);
+    this.py = (v) => yaxis._offset + yaxis.c2p(v);
+    this.svg.setAttribute("width", String(layout.width));
+    this.svg.setAttribute("height", String(layout.height));
+    this.svg.style.left = `${this.plot.offsetLeft}px`;
+    this.svg.style.top = `${this.plot.offsetTop}px`;
+    for (const [k, v] of Object.entries({
+      x: xaxis._offset,
+      y: yaxis._offset,
+      width: xaxis._length,
+      height: yaxis._length,
+    })) {
+      this.clip.setAttribute(k, String(v));
+    }
+    this.mapped = true;
+    this.onResize();
+  }
+
+  group(className, color) {
+    const g = svgElement("g", { class: className });
+    if (color) g.style.color = color;
+    this.layer.append(g);
+    return g;
+  }
+
+  clear() {
+    this.layer.replaceChildren();
+  }
+
+  /** An arrowhead marker in `color` (one per colour, shared). */
+  arrowhead(color) {
+    if (!this.markers.has(color)) {
+      const id = `${this.id}-head-${this.markers.size}`;
+      const marker = svgElement("marker", {
+        id, viewBox: "0 0 10 10", refX: "8", refY: "5", markerWidth: "5", markerHeight: "5",
+        orient: "auto-start-reverse", markerUnits: "strokeWidth",
+      });
+      marker.append(svgElement("path", { d: "M0,0 L10,5 L0,10 z", fill: color }));
+      this.defs.append(marker);
+      this.markers.set(color, id);
+    }
+    return `url(#${this.markers.get(color)})`;
+  }
+
+  polyline(parent, attributes) {
+    const el = svgElement("polyline", { fill: "none", stroke: "currentColor", ...attributes });
+    parent.append(el);
+    return el;
+  }
+
+  circle(parent, attributes) {
+    const el = svgElement("circle", attributes);
+    parent.append(el);
+    return el;
+  }
+
+  line(parent, attributes) {
+    const el = svgElement("line", { stroke: "currentColor", ...attributes });
+    parent.append(el);
+    return el;
+  }
+
+  /** "x,y x,y …" in pixels for a polyline; `ys` defaults to the second coordinate of `xs`. */
+  points(xs, ys) {
+    let out = "";
+    for (let i = 0; i < xs.length; i += 1) {
+      const x = this.px(xs[i]);
+      const y = this.py(ys[i]);
+      if (Number.isFinite(x) && Number.isFinite(y)) out += `${x.toFixed(1)},${y.toFixed(1)} `;
+    }
+    return out;
+  }
+
+  place(circle, x, y) {
+    if (x === null || x === undefined) {
+      circle.setAttribute("visibility", "hidden");
+      return;
+    }
+    circle.setAttribute("visibility", "visible");
+    circle.setAttribute("cx", this.px(x).toFixed(1));
+    circle.setAttribute("cy", this.py(y).toFixed(1));
+    circle.dataset.x = String(x);
+    circle.dataset.y = String(y);
+  }
+
+  /** A line from (x0, y0) to (x1, y1) in data coordinates, or hidden when `from` is null. */
+  segment(line, from, to) {
+    if (!from) {
+      line.setAttribute("visibility", "hidden");
+      return;
+    }
+    line.setAttribute("visibility", "visible");
+    line.setAttribute("x1", this.px(from[0]).toFixed(1));
+    line.setAttribute("y1", this.py(from[1]).toFixed(1));
+    line.setAttribute("x2", this.px(to[0]).toFixed(1));
+    line.setAttribute("y2", this.py(to[1]).toFixed(1));
+  }
+}

@@ -1,0 +1,389 @@
+// The 2D landscape: a contour map or a 3D surface, with each racer's path, ball and arrows.
+//
+// Contour view: Plotly draws the map and the minima once per surface and takes the clicks;
+// the moving marks (start, paths, balls, arrows) are SVG on an overlay (see overlay.js),
+// so a frame costs a few attribute changes instead of a Plotly redraw.  3D view: the paths
+// must live in the same WebGL scene as the surface, so Plotly restyles them there.
+
+import { formatNumber } from "./format.js";
+import { Overlay } from "./overlay.js";
+
+export const RACER_COLORS = ["#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#222222"];
+export const MAX_RACERS = RACER_COLORS.length;
+const CONTOUR_SCALE = [
+  [0, "#ffffff"],
+  [0.35, "#dbe8f5"],
+  [0.7, "#a9c4e0"],
+  [1, "#6f93ba"],
+];
+const MINIMUM_COLORS = { global: "#1a9850", local: "#6b6b6b" };
+const MARGIN = { l: 56, r: 96, t: 12, b: 44, autoexpand: false };
+const ARROW_MAX = 0.15; // the longest arrow, as a fraction of the domain's smaller side
+const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-length arrow
+const LOG_FLOOR = 1e-6; // log colours show f − min f down to this fraction of its range
+
+function colourData(grid) {
+  const finite = grid.f.flat().filter((v) => v !== null);
+  const fmin = Math.min(...finite);
+  const fmax = Math.max(...finite);
+  if (grid.colour_scale !== "log") {
+    return { z: grid.f, title: "f", tickvals: null, ticktext: null, fmin, fmax };
+  }
+  const floor = LOG_FLOOR * (fmax - fmin);
+  const z = grid.f.map((row) => row.map((v) => (v === null ? null : Math.log10(v - fmin + floor))));
+  const tickvals = [];
+  for (let k = Math.ceil(Math.log10(floor)); k <= Math.log10(fmax - fmin + floor); k += 1) tickvals.push(k);
+  const ticktext = tickvals.map((k) => formatNumber(fmin + 10 ** k, 2));
+  return { z, title: "f (log)", tickvals, ticktext, fmin, fmax };
+}
+
+/** Median |∇f| over the grid by central differences: what counts as a "typical" gradient. */
+function typicalGradient(grid) {
+  const { x, y, f } = grid;
+  const norms = [];
+  for (let j = 1; j < y.length - 1; j += 1) {
+    for (let i = 1; i < x.length - 1; i += 1) {
+      const gx = (f[j][i + 1] - f[j][i - 1]) / (x[i + 1] - x[i - 1]);
+      const gy = (f[j + 1][i] - f[j - 1][i]) / (y[j + 1] - y[j - 1]);
+      const n = Math.hypot(gx, gy);
+      if (Number.isFinite(n)) norms.push(n);
+    }
+  }
+  norms.sort((a, b) => a - b);
+  return norms[Math.floor(norms.length / 2)] || 1;
+}
+
+/** The tip of an arrow from `at` along `direction`: longer for larger magnitudes, saturating. */
+function arrowTip(at, direction, reference, maxLength) {
+  const m = Math.hypot(...direction);
+  if (!m || !Number.isFinite(m)) return null;
+  const length = (maxLength * m) / (m + reference);
+  return [at[0] + (direction[0] / m) * length, at[1] + (direction[1] / m) * length];
+}
+
+/** Momentum methods carry a velocity: SGD with momentum, RMSprop with momentum, Adam's mean. */
+export function hasMomentum(track) {
+  const buffers = (track.runState && track.runState.buffers) || {};
+  return ["momentum_buffer", "exp_avg"].some((name) => Array.isArray(buffers[name]));
+}
+
+function axis(title, range) {
+  return { title: { text: title }, range, fixedrange: true, zeroline: false, showgrid: false };
+}
+
+function nearestIndex(values, v) {
+  const step = (values[values.length - 1] - values[0]) / (values.length - 1);
+  return Math.max(0, Math.min(values.length - 1, Math.round((v - values[0]) / step)));
+}
+
+export class LandscapePlot {
+  /** `container` holds the views; `surface` is the catalog entry, `grid` its 2D grid. */
+  constructor(container, surface, grid, { onRedrawNeeded = () => {} } = {}) {
+    this.onRedrawNeeded = onRedrawNeeded;
+    container.classList.add("landscape");
+    this.map = this.layer(container, "landscape-map");
+    this.scene = this.layer(container, "landscape-3d");
+    this.scene.hidden = true;
+    this.view = "contour";
+    this.arrows = true;
+    this.racers = [];
+    this.marks = []; // per racer: its SVG elements on the contour view
+    this.drawn = new Map(); // racer index -> what was last drawn, so unchanged racers are skipped
+    this.drawnStart = null;
+    this.pickHandlers = [];
+    this.busy = 0; // rebuilds under way: updates wait for them
+    this.ready = Promise.resolve();
+    this.overlay = null;
+    this.setSurface(surface, grid);
+  }
+
+  layer(container, className) {
+    const div = document.createElement("div");
+    div.className = className;
+    container.append(div);
+    return div;
+  }
+
+  layout() {
+    const [xr, yr] = this.surface.domain;
+    return {
+      margin: MARGIN,
+      showlegend: false,
+      dragmode: false,
+      hovermode: "closest",
+      font: { size: 15 },
+      xaxis: axis("x", xr),
+      yaxis: { ...axis("y", yr), scaleanchor: "x", constrain: "domain" },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+    };
+  }
+
+  /** A new surface (or new surface parameters): the only time the landscape is computed. */
+  setSurface(surface, grid) {
+    this.surface = surface;
+    this.grid = grid;
+    this.colours = colourData(grid);
+    const [xr, yr] = surface.domain;
+    this.span = Math.min(xr[1] - xr[0], yr[1] - yr[0]);
+    this.gradientRef = typicalGradient(grid);
+    // Markers float this far above the 3D surface so it does not hide them.
+    this.lift3d = 0.01 * (this.colours.fmax - this.colours.fmin);
+    const contour = {
+      type: "contour",
+      x: grid.x,
+      y: grid.y,
+      z: this.colours.z,
+      customdata: grid.f,
+      colorscale: CONTOUR_SCALE,
+      ncontours: 26,
+      contours: { coloring: "heatmap", showlines: true },
+      line: { width: 0.6, color: "rgba(40, 60, 90, 0.35)" },
+      colorbar: {
+        title: { text: this.colours.title, side: "right" },
+        thickness: 14,
+        x: 1.02,
+        xpad: 0,
+        ...(this.colours.tickvals ? { tickvals: this.colours.tickvals, ticktext: this.colours.ticktext } : {}),
+      },
+      hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{customdata:.4g}<extra>click to start here</extra>",
+    };
+    const minima = surface.minima;
+    const minimaTrace = {
+      type: "scatter",
+      x: minima.map((m) => m.position[0]),
+      y: minima.map((m) => m.position[1]),
+      mode: "markers",
+      name: "minima",
+      marker: {
+        size: minima.map((m) => (m.kind === "global" ? 17 : 9)),
+        symbol: minima.map((m) => (m.kind === "global" ? "star" : "diamond")),
+        color: minima.map((m) => MINIMUM_COLORS[m.kind]),
+        line: { color: "white", width: 1 },
+      },
+      hovertemplate: minima.map((m) => `${m.kind} minimum<br>f = ${formatNumber(m.value)}<extra></extra>`),
+    };
+    return this.rebuild(async () => {
+      await window.Plotly.react(this.map, [contour, minimaTrace], this.layout(), {
+        displayModeBar: false,
+        responsive: true,
+      });
+      if (!this.overlay) {
+        this.overlay = new Overlay(this.map, {
+          onResize: () => {
+            this.forget();
+            this.onRedrawNeeded();
+          },
+        });
+        this.map.on("plotly_click", (event) => this.picked(event));
+        this.buildMarks();
+      }
+      this.overlay.sync();
+      if (this.view === "3d") await this.draw3d();
+    });
+  }
+
+  /** Run `work` after earlier rebuilds; updates are skipped until it is done. */
+  rebuild(work) {
+    this.busy += 1;
+    this.ready = this.ready.then(work).finally(() => {
+      this.busy -= 1;
+      this.forget();
+      this.onRedrawNeeded();
+    });
+    return this.ready;
+  }
+
+  /** Everything must be drawn afresh on the next update. */
+  forget() {
+    this.drawn.clear();
+    this.drawnStart = null;
+  }
+
+  picked(event) {
+    const point = event.points.find((p) => p.data.type === "contour" || p.data.type === "surface");
+    if (point) for (const handler of this.pickHandlers) handler([point.x, point.y]);
+  }
+
+  /** `callback([x, y])` when the user clicks the landscape (either view). */
+  onPick(callback) {
+    this.pickHandlers.push(callback);
+  }
+
+  /** `racers`: [{label, color}] in order. */
+  setRacers(racers) {
+    this.racers = racers;
+    return this.rebuild(async () => {
+      if (this.overlay) this.buildMarks();
+      if (this.view === "3d") await this.draw3d();
+    });
+  }
+
+  /** The overlay's elements: the start, then a group per racer. */
+  buildMarks() {
+    const o = this.overlay;
+    o.clear();
+    this.startMark = o.circle(o.group("start"), { r: "8", fill: "none", stroke: "#222", "stroke-width": "3" });
+    this.marks = this.racers.map((racer, i) => {
+      const g = o.group("racer-marks", racer.color);
+      g.dataset.racer = String(i);
+      const head = o.arrowhead(racer.color);
+      return {
+        path: o.polyline(g, { class: "path", "stroke-width": "2.5", "stroke-linejoin": "round", opacity: "0.9" }),
+        gradient: o.line(g, { class: "gradient", "stroke-width": "2.5", "stroke-dasharray": "2 4", "marker-end": head }),
+        velocity: o.line(g, { class: "velocity", "stroke-width": "4", "marker-end": head }),
+        ball: o.circle(g, { class: "ball", r: "8", fill: racer.color, stroke: "white", "stroke-width": "2" }),
+      };
+    });
+  }
+
+  setView(view) {
+    this.view = view;
+    const is3d = view === "3d";
+    this.map.hidden = is3d;
+    this.overlay.svg.style.display = is3d ? "none" : "";
+    this.scene.hidden = !is3d;
+    return this.rebuild(() => (is3d ? this.draw3d() : window.Plotly.Plots.resize(this.map)));
+  }
+
+  setArrows(on) {
+    this.arrows = on;
+    this.forget();
+  }
+
+  /** The 3D scene: the surface (coloured like the map), the minima, a path and ball per racer. */
+  draw3d() {
+    const grid = this.grid;
+    const minima = this.surface.minima;
+    const traces = [
+      {
+        type: "surface",
+        x: grid.x,
+        y: grid.y,
+        z: grid.f,
+        surfacecolor: this.colours.z,
+        colorscale: CONTOUR_SCALE,
+        showscale: false,
+        opacity: 0.95,
+        hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{z:.4g}<extra>click to start here</extra>",
+      },
+      {
+        type: "scatter3d",
+        x: minima.map((m) => m.position[0]),
+        y: minima.map((m) => m.position[1]),
+        z: minima.map((m) => m.value + this.lift3d),
+        mode: "markers",
+        name: "minima",
+        marker: {
+          size: minima.map((m) => (m.kind === "global" ? 7 : 4)),
+          color: minima.map((m) => MINIMUM_COLORS[m.kind]),
+          symbol: "diamond",
+        },
+        hoverinfo: "skip",
+      },
+      {
+        type: "scatter3d", x: [], y: [], z: [], mode: "markers", name: "start",
+        marker: { size: 5, color: "#222", symbol: "circle-open" }, hoverinfo: "skip",
+      },
+    ];
+    for (const racer of this.racers) {
+      traces.push(
+        { type: "scatter3d", x: [], y: [], z: [], mode: "lines", name: racer.label,
+          line: { color: racer.color, width: 6 }, hoverinfo: "skip" },
+        { type: "scatter3d", x: [], y: [], z: [], mode: "markers", name: `${racer.label} ball`,
+          marker: { size: 7, color: racer.color, line: { color: "white", width: 1 } }, hoverinfo: "skip" },
+      );
+    }
+    const [xr, yr] = this.surface.domain;
+    const layout = {
+      margin: { l: 0, r: 0, t: 0, b: 0 },
+      showlegend: false,
+      font: { size: 14 },
+      scene: {
+        xaxis: { title: { text: "x" }, range: xr },
+        yaxis: { title: { text: "y" }, range: yr },
+        zaxis: { title: { text: "f" } },
+        aspectmode: "manual",
+        aspectratio: { x: 1, y: (yr[1] - yr[0]) / (xr[1] - xr[0]), z: 0.6 },
+        camera: { eye: { x: 1.25, y: -1.25, z: 0.95 } },
+      },
+    };
+    return window.Plotly.react(this.scene, traces, layout, { displayModeBar: false, responsive: true }).then(() => {
+      if (!this.scene.dataset.wired) {
+        this.scene.dataset.wired = "true";
+        this.scene.on("plotly_click", (event) => this.picked(event));
+      }
+    });
+  }
+
+  /**
+   * Draw the racers' paths so far: `tracks[i]` belongs to the i-th racer of setRacers and
+   * `start` is the shared start.  Racers without new steps are left alone.
+   */
+  update(tracks, start) {
+    if (this.busy || !this.overlay || !this.overlay.mapped) return;
+    if (this.view === "3d") this.update3d(tracks, start);
+    else this.updateMap(tracks, start);
+  }
+
+  updateMap(tracks, start) {
+    const o = this.overlay;
+    const startKey = start.join(",");
+    if (this.drawnStart !== startKey) {
+      this.drawnStart = startKey;
+      o.place(this.startMark, start[0], start[1]);
+    }
+    tracks.forEach((track, r) => {
+      const version = `${track.length}:${track.status}:${this.arrows}`;
+      const marks = this.marks[r];
+      if (!marks || this.drawn.get(r) === version) return;
+      this.drawn.set(r, version);
+      const { positions, gradients } = track.trace;
+      const n = positions.length;
+      const at = n ? positions[n - 1] : null;
+      marks.path.setAttribute("points", o.points(positions.map((p) => p[0]), positions.map((p) => p[1])));
+      marks.path.dataset.points = String(n);
+      o.place(marks.ball, at && at[0], at && at[1]);
+      let gradientTip = null;
+      let velocityTip = null;
+      if (this.arrows && at && track.status !== "diverged") {
+        const g = gradients[n - 1];
+        const maxLength = ARROW_MAX * this.span;
+        gradientTip = arrowTip(at, [-g[0], -g[1]], this.gradientRef, maxLength);
+        if (n > 1 && hasMomentum(track)) {
+          const prev = positions[n - 2];
+          velocityTip = arrowTip(at, [at[0] - prev[0], at[1] - prev[1]], STEP_REF * this.span, maxLength);
+        }
+      }
+      o.segment(marks.gradient, gradientTip && at, gradientTip);
+      o.segment(marks.velocity, velocityTip && at, velocityTip);
+    });
+  }
+
+  update3d(tracks, start) {
+    const data = { x: [], y: [], z: [] };
+    const indices = [];
+    const startKey = start.join(",");
+    if (this.drawnStart !== startKey) {
+      this.drawnStart = startKey;
+      const { x, y, f } = this.grid;
+      data.x.push([start[0]]);
+      data.y.push([start[1]]);
+      data.z.push([(f[nearestIndex(y, start[1])][nearestIndex(x, start[0])] ?? 0) + this.lift3d]);
+      indices.push(2);
+    }
+    tracks.forEach((track, r) => {
+      const version = `${track.length}:${track.status}`;
+      if (this.drawn.get(r) === version) return;
+      this.drawn.set(r, version);
+      const { positions, losses } = track.trace;
+      const n = positions.length;
+      const lifted = losses.map((v) => v + this.lift3d);
+      data.x.push(positions.map((p) => p[0]), n ? [positions[n - 1][0]] : []);
+      data.y.push(positions.map((p) => p[1]), n ? [positions[n - 1][1]] : []);
+      data.z.push(lifted, n ? [lifted[n - 1]] : []);
+      indices.push(3 + 2 * r, 4 + 2 * r);
+    });
+    if (indices.length) window.Plotly.restyle(this.scene, data, indices);
+  }
+}

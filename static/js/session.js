@@ -1,0 +1,141 @@
+// Play, pause, step and reset for a set of balls, all carried by one stream.
+//
+// Browsers allow six connections per site over HTTP/1.1 and course pages embed several
+// simulators, so every ball of a page rides on the same EventSource.
+
+import { postRuns } from "./api.js";
+import { openStream } from "./stream.js";
+
+const PLAY_STEPS = 1000; // steps per press of Play
+const RESTART_DELAY_MS = 120; // a slider drag restarts the stream at most this often
+
+export const SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120, 250, 500]; // steps per second, by slider position
+
+export class Session {
+  /** `speed()` gives steps per second; `onChange()` is called whenever there is news to draw. */
+  constructor({ speed, onChange }) {
+    this.tracks = [];
+    this.speed = speed;
+    this.onChange = onChange;
+    this.stream = null;
+    this.playing = false;
+    this.error = null;
+    this.restartTimer = null;
+    this.generation = 0; // bumps on every reset, so a late answer cannot land on new tracks
+  }
+
+  /** Back to the start: every track cleared and placed at its start by a zero-step run. */
+  async reset({ keepPlaying = false } = {}) {
+    const wasPlaying = this.playing;
+    this.stop();
+    const generation = ++this.generation;
+    for (const track of this.tracks) track.clear();
+    this.error = null;
+    this.onChange();
+    if (!this.tracks.length) return;
+    try {
+      const runs = await postRuns(this.tracks.map((t) => t.request(0)));
+      if (generation !== this.generation) return;
+      runs.forEach((run, i) => this.tracks[i].append(run));
+    } catch (error) {
+      if (generation === this.generation) this.error = error.message;
+    }
+    this.onChange();
+    if (keepPlaying && wasPlaying && !this.error) this.play();
+  }
+
+  /** Roll every ball not at rest; if all are at rest, start them all over first. */
+  play() {
+    if (this.tracks.length && this.tracks.every((t) => t.settled)) {
+      this.reset().then(() => this.play());
+      return;
+    }
+    this.error = null;
+    this.openStream();
+  }
+
+  pause() {
+    this.stop();
+    this.onChange();
+  }
+
+  /** A setting changed: carry on from each ball's last state with the new values. */
+  changed() {
+    if (this.playing) this.restartSoon();
+    this.onChange();
+  }
+
+  async stepOnce() {
+    this.stop();
+    const tracks = this.tracks.filter((t) => !t.settled);
+    if (!tracks.length) return;
+    const generation = this.generation;
+    try {
+      const runs = await postRuns(tracks.map((t) => t.request(1)));
+      if (generation !== this.generation) return;
+      runs.forEach((run, i) => {
+        tracks[i].append(run);
+        tracks[i].status = run.status === "max_steps" ? null : run.status;
+      });
+      this.error = null;
+    } catch (error) {
+      this.error = error.message;
+    }
+    this.onChange();
+  }
+
+  openStream() {
+    this.stop();
+    const tracks = this.tracks.filter((t) => !t.settled);
+    if (!tracks.length) return;
+    let live = tracks.length;
+    for (const track of tracks) track.status = null;
+    this.playing = true;
+    const stream = openStream(
+      tracks.map((t) => t.request(PLAY_STEPS)),
+      this.speed(),
+      {
+        onStep: (event) => {
+          tracks[event.run].append(event);
+          this.onChange();
+        },
+        onEnd: (event) => {
+          const track = tracks[event.run];
+          track.runState = event.state;
+          track.status = event.status;
+          live -= 1;
+          if (live === 0 && this.stream === stream) {
+            this.playing = false;
+            this.stream = null;
+          }
+          this.onChange();
+        },
+        onError: (message) => {
+          if (this.stream !== stream) return;
+          this.error = message;
+          this.playing = false;
+          this.stream = null;
+          this.onChange();
+        },
+      },
+    );
+    this.stream = stream;
+    this.onChange();
+  }
+
+  restartSoon() {
+    if (this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.playing) this.openStream();
+    }, RESTART_DELAY_MS);
+  }
+
+  stop() {
+    if (this.stream) this.stream.close();
+    this.stream = null;
+    this.playing = false;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+}

@@ -1,0 +1,67 @@
+// One ball: its settings, the steps seen so far, and where its run stands on the server.
+
+export class Track {
+  /**
+   * `surface` is a catalog entry; `optimizer` an /api/optimizers entry; `hyperparameters`
+   * an object the page's controls write into; `start` one number per dimension.
+   */
+  constructor({ surface, surfaceParameters = {}, optimizer, hyperparameters, start }) {
+    this.surface = surface;
+    this.surfaceParameters = surfaceParameters;
+    this.optimizer = optimizer;
+    this.hyperparameters = hyperparameters;
+    this.start = start;
+    this.clear();
+  }
+
+  clear() {
+    this.trace = { steps: [], positions: [], losses: [], gradients: [] };
+    this.runState = null; // the server's state after the last step: resume from it
+    this.status = null; // "converged" | "diverged" while at rest, else null
+  }
+
+  /** At rest for good: Play starts such a ball over instead of continuing it. */
+  get settled() {
+    return this.status === "converged" || this.status === "diverged";
+  }
+
+  get length() {
+    return this.trace.steps.length;
+  }
+
+  /** The latest step as {step, position, loss, gradient}, or null before the first. */
+  last() {
+    const t = this.trace;
+    const i = t.steps.length - 1;
+    if (i < 0) return null;
+    return { step: t.steps[i], position: t.positions[i], loss: t.losses[i], gradient: t.gradients[i] };
+  }
+
+  /** A RunRequest for `steps` more steps: from the last state if there is one. */
+  request(steps) {
+    const run = {
+      surface: this.surface.id,
+      optimizer: this.optimizer.id,
+      hyperparameters: this.hyperparameters,
+      surface_parameters: this.surfaceParameters,
+      steps,
+    };
+    if (this.runState) run.resume = this.runState;
+    else run.start = this.start;
+    return run;
+  }
+
+  /** Add steps not seen yet (a resumed run repeats its first point) and remember the state. */
+  append(data) {
+    const t = this.trace;
+    const last = t.steps.length ? t.steps[t.steps.length - 1] : -1;
+    data.steps.forEach((step, i) => {
+      if (step <= last) return;
+      t.steps.push(step);
+      t.positions.push(data.positions[i]);
+      t.losses.push(data.losses[i]);
+      t.gradients.push(data.gradients[i]);
+    });
+    if (data.state) this.runState = data.state;
+  }
+}

@@ -1,0 +1,305 @@
+"""The 2D explorer in a real browser: click to start, races over one stream, 3D, arrows."""
+
+from __future__ import annotations
+
+import json
+import math
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.engine.backend import SCALAR
+from app.engine.surfaces import SURFACES
+
+pytestmark = pytest.mark.browser
+
+MAP_MARKS = ".landscape svg.overlay"  # the moving marks over the contour map
+
+
+def mark(racer: int, part: str) -> str:
+    """CSS selector of a racer's mark: path, ball, gradient or velocity."""
+    return f"{MAP_MARKS} g.racer-marks[data-racer='{racer}'] .{part}"
+
+
+def ball(page: Page, racer: int) -> tuple[float, float]:
+    el = page.locator(mark(racer, "ball"))
+    return float(el.get_attribute("data-x")), float(el.get_attribute("data-y"))
+
+
+def drawn_points(page: Page, selector: str) -> int:
+    return int(page.locator(selector).get_attribute("data-points") or 0)
+
+
+def segment(page: Page, racer: int, part: str) -> tuple[float, float, float, float] | None:
+    """An arrow as pixel coordinates (x1, y1, x2, y2), or None when it is hidden."""
+    el = page.locator(mark(racer, part))
+    if el.get_attribute("visibility") != "visible":
+        return None
+    return tuple(float(el.get_attribute(a)) for a in ("x1", "y1", "x2", "y2"))
+
+
+def fastest(page: Page) -> None:
+    page.get_by_label("Speed").focus()
+    page.keyboard.press("End")
+    expect(page.locator("#speed-value")).to_have_text("500 steps/s")
+
+
+def open_explorer(watched, query: str = "") -> Page:
+    page = watched.open(f"/explore{query}", ready="#explorer")
+    return page
+
+
+def racer_steps_plus_start(page: Page) -> list[int]:
+    return [n + 1 for n in racer_steps(page)]
+
+
+def racer_steps(page: Page) -> list[int]:
+    texts = page.locator(".racer [data-readout=step]").all_inner_texts()
+    return [int(t) for t in texts]
+
+
+def watch_streams(page: Page) -> list[list[dict]]:
+    """The runs of every stream the page opens, in order (filled in as it opens them)."""
+    streams: list[list[dict]] = []
+
+    def seen(request) -> None:
+        if "/api/stream" in request.url:
+            streams.append(json.loads(parse_qs(urlsplit(request.url).query)["runs"][0]))
+
+    page.on("request", seen)
+    return streams
+
+
+def test_explorer_loads_offline_and_links_both_ways(watched):
+    page = open_explorer(watched)
+    expect(page.get_by_role("heading", name="Landscape explorer")).to_be_visible()
+    expect(page.get_by_label("Landscape", exact=True)).to_have_value("rosenbrock")
+    options = page.get_by_label("Landscape", exact=True).locator("option").all_inner_texts()
+    assert len(options) == 14
+    back = page.evaluate("document.querySelector('.landscape-map').data.map(t => t.type)")
+    assert back == ["contour", "scatter"]
+    # Three racers are ready at the start; each card has its readouts.
+    expect(page.locator(".racer")).to_have_count(3)
+    assert racer_steps(page) == [0, 0, 0]
+    assert watched.errors == [] and watched.blocked == []
+    page.get_by_role("link", name="Roll Downhill (1D)").click()
+    page.wait_for_selector("#sim[data-ready=true]")
+    page.get_by_role("link", name="Landscape explorer (2D)").click()
+    page.wait_for_selector("#explorer[data-ready=true]")
+
+
+def test_contour_colours_are_log_scaled_for_rosenbrock(watched):
+    page = open_explorer(watched)
+    title = page.evaluate("document.querySelector('.landscape-map').data[0].colorbar.title.text")
+    assert "log" in title
+
+
+def test_clicking_the_map_moves_the_start(watched):
+    page = open_explorer(watched, "?surface=himmelblau")
+    assert (page.locator("#start-x").input_value(), page.locator("#start-y").input_value()) != (
+        "",
+        "",
+    )
+    # Where (2.5, 2.5) is drawn on the map, from the plot's own axes.
+    px, py = page.evaluate(
+        """() => {
+          const gd = document.querySelector('.landscape-map');
+          const {xaxis, yaxis} = gd._fullLayout;
+          const box = gd.getBoundingClientRect();
+          return [box.left + xaxis._offset + xaxis.d2p(2.5),
+                  box.top + yaxis._offset + yaxis.d2p(2.5)];
+        }"""
+    )
+    page.mouse.move(px, py)
+    page.mouse.click(px, py)
+    page.wait_for_function("Math.abs(Number(document.getElementById('start-x').value) - 2.5) < 0.1")
+    x = float(page.locator("#start-x").input_value())
+    y = float(page.locator("#start-y").input_value())
+    assert abs(x - 2.5) < 0.1 and abs(y - 2.5) < 0.1  # the nearest grid sample
+    start = page.locator(f"{MAP_MARKS} g.start circle")
+    expect(start).to_have_attribute("data-x", str(x))
+    expect(start).to_have_attribute("data-y", str(y))
+    # every racer now starts there
+    for racer in range(3):
+        expect(page.locator(mark(racer, "ball"))).to_have_attribute("data-x", str(x))
+
+
+def test_typed_start_outside_the_domain_is_clamped(watched):
+    page = open_explorer(watched, "?surface=himmelblau")
+    page.locator("#start-x").fill("99")
+    page.locator("#start-x").press("Enter")
+    expect(page.locator("#start-x")).to_have_value("5")
+    assert watched.errors == []
+
+
+def test_three_optimizers_race_over_one_stream(watched):
+    streams = watch_streams(watched.page)
+    page = open_explorer(watched, "?surface=himmelblau")
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('.racer [data-readout=step]')]"
+        ".every(e => Number(e.textContent) >= 30)",
+        timeout=20_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_timeout(100)  # the last animation frame
+    (runs,) = streams
+    assert [r["optimizer"] for r in runs] == ["sgd", "sgd", "adam"]
+    assert [drawn_points(page, mark(r, "path")) for r in range(3)] == racer_steps_plus_start(page)
+    assert min(racer_steps(page)) >= 30
+    assert len({ball(page, r) for r in range(3)}) == 3  # three balls in three places
+    paths = page.locator(f"{MAP_MARKS} polyline.path").evaluate_all(
+        "els => els.map(e => e.getAttribute('points'))"
+    )
+    assert len(set(paths)) == 3  # three different paths
+    legend = page.locator(".chart-legend li").all_inner_texts()
+    assert legend == ["Gradient descent", "Momentum", "Adam"]
+    lines = [
+        drawn_points(page, f".chart-wrap polyline.loss-line[data-racer='{r}']") for r in range(3)
+    ]
+    assert lines == racer_steps_plus_start(page)
+    assert page.evaluate("document.getElementById('loss-chart').layout.yaxis.type") == "log"
+    # Drawing happens at most once per frame and never restyles a Plotly plot.
+    assert page.evaluate("window.__draws.total") == 0
+
+
+def test_six_racers_share_one_connection(watched):
+    streams = watch_streams(watched.page)
+    page = open_explorer(watched, "?surface=rastrigin")
+    add = page.get_by_role("button", name="Add racer")
+    for _ in range(3):
+        add.click()
+    expect(page.locator(".racer")).to_have_count(6)
+    expect(add).to_be_disabled()
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('.racer [data-readout=step]')]"
+        ".every(e => Number(e.textContent) >= 10)",
+        timeout=20_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    (runs,) = streams
+    assert len(runs) == 6
+    lines = page.locator(".chart-wrap polyline.loss-line")
+    expect(lines).to_have_count(6)
+    colours = lines.evaluate_all("els => els.map(e => e.getAttribute('stroke'))")
+    assert len(set(colours)) == 6
+    # Removing a racer frees a place again.
+    page.locator(".racer .remove").first.click()
+    expect(page.locator(".racer")).to_have_count(5)
+    expect(add).to_be_enabled()
+
+
+def test_3d_view_renders_the_surface_and_the_paths(watched):
+    page = open_explorer(watched, "?surface=himmelblau")
+    page.get_by_label("3D surface").check()
+    scene = page.locator(".landscape-3d")
+    expect(scene).to_be_visible()
+    expect(page.locator(".landscape-map")).to_be_hidden()
+    page.wait_for_function("document.querySelector('.landscape-3d').data?.[0]?.type === 'surface'")
+    expect(scene.locator("canvas").first).to_be_visible()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "(document.querySelector('.landscape-3d').data[3].x || []).length >= 20",
+        timeout=20_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    path = page.evaluate(
+        "(() => { const t = document.querySelector('.landscape-3d').data[3];"
+        " return {x: Array.from(t.x), y: Array.from(t.y), z: Array.from(t.z)}; })()"
+    )
+    surface = SURFACES["himmelblau"]
+    f = surface.value(SCALAR, path["x"][-1], path["y"][-1])
+    assert path["z"][-1] >= f  # the path rides on (just above) the surface
+    # and back to the map
+    page.get_by_label("Contour map").check()
+    expect(page.locator(".landscape-map")).to_be_visible()
+    assert watched.errors == []
+
+
+def test_gradient_arrow_points_downhill_from_the_ball_and_follows_it(watched):
+    page = open_explorer(watched, "?surface=himmelblau")
+    surface = SURFACES["himmelblau"]
+    for _ in range(2):
+        before = racer_steps(page)[0]
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(
+            f"Number(document.querySelector('.racer [data-readout=step]').textContent) > {before}"
+        )
+        page.wait_for_function(
+            f"document.querySelector(\"{mark(0, 'path')}\").dataset.points === '{before + 2}'"
+        )
+        centre = page.locator(mark(0, "ball"))
+        cx, cy = float(centre.get_attribute("cx")), float(centre.get_attribute("cy"))
+        arrow = segment(page, 0, "gradient")
+        assert arrow is not None and arrow[:2] == (cx, cy)
+        gx, gy = surface.grad(SCALAR, *ball(page, 0))
+        # Pixels: y grows downwards, and the map keeps x and y at the same scale.
+        dx, dy = arrow[2] - arrow[0], -(arrow[3] - arrow[1])
+        cosine = -(gx * dx + gy * dy) / (math.hypot(gx, gy) * math.hypot(dx, dy))
+        assert cosine == pytest.approx(1.0, abs=2e-3)  # pixel rounding
+
+
+def test_velocity_arrows_only_for_momentum_and_arrows_toggle(watched):
+    page = open_explorer(watched, "?surface=himmelblau")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('.racer [data-readout=step]')]"
+        ".every(e => Number(e.textContent) >= 2)"
+    )
+    page.wait_for_timeout(100)  # the next animation frame draws them
+    velocity = [segment(page, r, "velocity") is not None for r in range(3)]
+    assert velocity == [False, True, True]  # gradient descent has no velocity
+    page.get_by_label("Arrows").uncheck()
+    expect(page.locator(mark(1, "gradient"))).to_have_attribute("visibility", "hidden")
+    assert segment(page, 1, "velocity") is None
+
+
+def test_changing_a_racers_learning_rate_mid_race_keeps_its_state(watched):
+    streams = watch_streams(watched.page)
+    page = open_explorer(watched, "?surface=himmelblau")
+    speed = page.get_by_label("Speed")
+    speed.focus()
+    page.keyboard.press("Home")
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#speed-value")).to_have_text("60 steps/s")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelectorAll('.racer [data-readout=step]')[1].textContent) >= 10"
+    )
+    lr = page.locator(".racer").nth(1).get_by_label("Learning rate")
+    lr.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        "Number(document.querySelectorAll('.racer [data-readout=step]')[1].textContent) >= 25"
+    )
+    page.get_by_role("button", name="Pause").click()
+    first, second = streams[:2]
+    assert first[1]["resume"]["step"] == 0
+    assert second[1]["resume"]["step"] >= 10  # carried on, momentum buffer and all
+    assert second[1]["resume"]["buffers"]["momentum_buffer"] is not None
+    # no step lost or repeated: the chart has one point per step from 0
+    page.wait_for_function(
+        "document.querySelector(\".chart-wrap polyline.loss-line[data-racer='1']\")"
+        ".dataset.points === String("
+        "Number(document.querySelectorAll('.racer [data-readout=step]')[1].textContent) + 1)"
+    )
+
+
+def test_ravine_condition_number_reshapes_the_map(watched):
+    page = open_explorer(watched, "?surface=ravine")
+    kappa = page.get_by_label("Condition number κ")
+    expect(kappa).to_be_visible()
+    before = page.evaluate("document.querySelector('.landscape-map').data[0].customdata[0][0]")
+    kappa.focus()
+    for _ in range(50):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"document.querySelector('.landscape-map').data[0].customdata[0][0] > {before}"
+    )
+    assert watched.errors == []
