@@ -68,7 +68,8 @@ export function hasMomentum(track) {
 }
 
 function axis(title, range) {
-  return { title: { text: title }, range, fixedrange: true, zeroline: false, showgrid: false };
+  // constrain "domain": equal scales shrink the plot area, never widen the domain shown
+  return { title: { text: title }, range, fixedrange: true, zeroline: false, showgrid: false, constrain: "domain" };
 }
 
 function nearestIndex(values, v) {
@@ -113,7 +114,7 @@ export class LandscapePlot {
       hovermode: "closest",
       font: { size: 15 },
       xaxis: axis("x", xr),
-      yaxis: { ...axis("y", yr), scaleanchor: "x", constrain: "domain" },
+      yaxis: { ...axis("y", yr), scaleanchor: "x" },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
     };
@@ -156,9 +157,10 @@ export class LandscapePlot {
       mode: "markers",
       name: "minima",
       marker: {
-        size: minima.map((m) => (m.kind === "global" ? 17 : 9)),
+        size: minima.map((m) => (m.kind === "global" ? 17 : 8)),
         symbol: minima.map((m) => (m.kind === "global" ? "star" : "diamond")),
         color: minima.map((m) => MINIMUM_COLORS[m.kind]),
+        opacity: minima.map((m) => (m.kind === "global" ? 1 : 0.75)),
         line: { color: "white", width: 1 },
       },
       hovertemplate: minima.map((m) => `${m.kind} minimum<br>f = ${formatNumber(m.value)}<extra></extra>`),
