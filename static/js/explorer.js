@@ -243,7 +243,8 @@ class Explorer {
     });
     for (const field of [$("start-x"), $("start-y")]) {
       field.addEventListener("change", () => {
-        const point = [Number($("start-x").value), Number($("start-y").value)];
+        // valueAsNumber is NaN for an empty or unreadable field: then the old start stays
+        const point = [$("start-x").valueAsNumber, $("start-y").valueAsNumber];
         if (point.every(Number.isFinite)) this.setStart(point);
         else this.setStartFields(this.start);
       });

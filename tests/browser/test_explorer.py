@@ -130,6 +130,10 @@ def test_typed_start_outside_the_domain_is_clamped(watched):
     page.locator("#start-x").fill("99")
     page.locator("#start-x").press("Enter")
     expect(page.locator("#start-x")).to_have_value("5")
+    page.locator("#start-y").fill("")
+    page.locator("#start-y").press("Enter")
+    expect(page.locator("#start-y")).to_have_value("-1")  # an empty field keeps the start
+    expect(page.locator(mark(0, "ball"))).to_have_attribute("data-x", "5")
     assert watched.errors == []
 
 
