@@ -67,6 +67,7 @@ def list_optimizers() -> list[OptimizerOut]:
                 {"id": p.id, "name": p.name, "hyperparameters": dict(p.hyperparameters)}
                 for p in o.presets
             ],
+            weight_decay=o.weight_decay,
         )
         for o in OPTIMIZERS.values()
     ]

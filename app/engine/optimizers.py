@@ -101,6 +101,9 @@ class Optimizer:
     nonnegative_buffers: frozenset[str] = frozenset()
     presets: tuple[Preset, ...] = ()
     cross_check: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
+    # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends
+    # f + (λ/2)·‖x‖²), "decoupled" shrinks x outside the gradient (AdamW); None: no decay.
+    weight_decay: Literal["l2", "decoupled"] | None = None
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """torch's defaults for what is left out; every value checked, naming the field."""
@@ -201,6 +204,7 @@ def _sgd_cross_check(hp: Mapping[str, Any]) -> None:
 
 SGD = Optimizer(
     id="sgd",
+    weight_decay="l2",
     name="SGD",
     hyperparameters=(
         _lr(1e-3),
@@ -271,6 +275,7 @@ def _adagrad_rule(hp: Mapping[str, Any]) -> Update:
 
 ADAGRAD = Optimizer(
     id="adagrad",
+    weight_decay="l2",
     name="AdaGrad",
     hyperparameters=(
         _lr(1e-2),
@@ -336,6 +341,7 @@ def _rmsprop_rule(hp: Mapping[str, Any]) -> Update:
 
 RMSPROP = Optimizer(
     id="rmsprop",
+    weight_decay="l2",
     name="RMSprop",
     hyperparameters=(
         _lr(1e-2),
@@ -409,6 +415,7 @@ def _adam_rule(hp: Mapping[str, Any]) -> Update:
 
 ADAM = Optimizer(
     id="adam",
+    weight_decay="l2",
     name="Adam",
     hyperparameters=(
         _lr(1e-3),

@@ -143,3 +143,9 @@ def test_surfaces_list_their_parameters(client):
     (kappa,) = surfaces["ravine"]["parameters"]
     assert kappa["name"] == "kappa" and kappa["min"] == 1 and kappa["max"] == 1000
     assert surfaces["rosenbrock"]["parameters"] == []
+
+
+def test_optimizers_say_how_weight_decay_acts(client):
+    kinds = {o["id"]: o["weight_decay"] for o in client.get("/api/optimizers").json()}
+    for oid in ("sgd", "adagrad", "rmsprop", "adam"):
+        assert kinds[oid] == "l2"  # torch adds weight_decay·x to the gradient
