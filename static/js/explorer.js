@@ -2,7 +2,9 @@
 
 import { getJSON } from "./api.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
+import { formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
+import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
 import { LandscapePlot, MAX_RACERS, RACER_COLORS } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
@@ -57,6 +59,7 @@ class Explorer {
     this.choices = optimizerChoices(optimizers);
     this.racers = [];
     this.nextRacerId = 1;
+    this.l2Racer = null; // the racer whose L2 landscape the map shows
     this.scheduleDraw = oncePerFrame(() => this.draw());
     this.session = new Session({ speed: () => SPEEDS[Number($("speed").value)], onChange: this.scheduleDraw });
     this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
@@ -109,6 +112,7 @@ class Explorer {
       try {
         const grid = await getJSON(gridURL(this.surface, this.surfaceParameters));
         await this.plot.setSurface(this.surface, grid);
+        this.showL2();
       } catch (error) {
         this.session.error = error.message;
       }
@@ -196,15 +200,54 @@ class Explorer {
       this.racersChanged();
     });
     card.querySelector(".remove").addEventListener("click", () => this.removeRacer(racer));
+    const l2 = card.querySelector(".racer-l2");
+    l2.id = `${racer.id}-l2`;
+    card.querySelector(".racer-l2-label").htmlFor = l2.id;
+    l2.addEventListener("change", () => {
+      this.l2Racer = l2.checked ? racer : null;
+      this.showL2();
+    });
     racer.card = card;
     this.buildSettings(racer);
     return card;
   }
 
+  /**
+   * The L2 landscape of the racer whose box is ticked (one at a time): with coupled weight
+   * decay λ it descends f + (λ/2)·‖x‖², drawn as contour lines in its colour.
+   */
+  showL2() {
+    for (const racer of this.racers) {
+      const lambda = l2Strength(racer.choice.optimizer, racer.track.hyperparameters);
+      const box = racer.card.querySelector(".racer-l2");
+      box.disabled = lambda === 0;
+      box.checked = racer === this.l2Racer && lambda > 0;
+      racer.card.querySelector(".racer-l2-note").textContent =
+        lambda === 0 ? "Needs a weight decay added to the gradient (SGD, AdaGrad, RMSprop, Adam)." : "";
+    }
+    const racer = this.l2Racer;
+    const lambda = racer ? l2Strength(racer.choice.optimizer, racer.track.hyperparameters) : 0;
+    if (!racer || !this.racers.includes(racer) || lambda === 0) {
+      this.l2Racer = null;
+      this.plot.showL2(null);
+      return;
+    }
+    const landscape = regularized2d(this.plot.grid, lambda);
+    this.plot.showL2(landscape, racer.color);
+    const global = this.surface.minima.find((m) => m.kind === "global");
+    const from = global ? ` from (${global.position.map((v) => formatNumber(v, 3)).join(", ")})` : "";
+    racer.card.querySelector(".racer-l2-note").textContent =
+      `With λ = ${formatNumber(lambda)} the lowest point moves${from} to about ` +
+      `(${formatNumber(landscape.lowest.x, 3)}, ${formatNumber(landscape.lowest.y, 3)}).`;
+  }
+
   buildSettings(racer) {
     if (!racer.card) return;
     const values = racer.track.hyperparameters;
-    const onInput = () => this.session.changed();
+    const onInput = (name) => {
+      if (name === "weight_decay" || name === "decoupled_weight_decay") this.showL2();
+      this.session.changed();
+    };
     const hps = racer.choice.optimizer.hyperparameters;
     buildHyperparameterControls(racer.card.querySelector(".racer-lr"), hps, values, {
       only: ["lr"], idPrefix: racer.id, captions: false, onInput,
@@ -222,6 +265,7 @@ class Explorer {
     $("add-racer").disabled = this.racers.length >= MAX_RACERS;
     for (const r of this.racers) r.card.querySelector(".remove").disabled = this.racers.length <= 1;
     await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
+    this.showL2();
     await this.session.reset({ keepPlaying: true });
   }
 

@@ -4,6 +4,8 @@ const CURVE = 0;
 const TRAIL = 2;
 const START = 3;
 const BALL = 4;
+const L2_CURVE = 5;
+const L2_MINIMUM = 6;
 
 const COLORS = {
   curve: "#1f4e79",
@@ -12,6 +14,7 @@ const COLORS = {
   global: "#1a9850",
   local: "#7f7f7f",
   start: "#444",
+  l2: "#8e44ad",
 };
 
 export class CurvePlot {
@@ -61,6 +64,18 @@ export class CurvePlot {
         marker: { size: 20, color: COLORS.ball, line: { color: "white", width: 2 } },
         hoverinfo: "skip",
       },
+      {
+        x: [], y: [], mode: "lines", name: "f(x) + (λ/2)·x²",
+        line: { color: COLORS.l2, width: 2.5, dash: "dash" },
+        hoverinfo: "skip",
+      },
+      {
+        x: [], y: [], mode: "markers+text", name: "lowest with L2",
+        text: ["lowest with L2"], textposition: "top center",
+        textfont: { size: 14, color: COLORS.l2 },
+        marker: { size: 16, symbol: "star-open", color: COLORS.l2, line: { width: 2 } },
+        hoverinfo: "skip",
+      },
     ];
     const layout = {
       margin: { l: 56, r: 16, t: 12, b: 48 },
@@ -84,6 +99,18 @@ export class CurvePlot {
       const point = event.points.find((p) => p.curveNumber === CURVE);
       if (point) callback(point.x);
     });
+  }
+
+  /** Draw the L2 landscape (`curve` = {x, y}, `lowest` = {x, y}), or hide it with null. */
+  showL2(curve, lowest) {
+    window.Plotly.restyle(
+      this.element,
+      {
+        x: [curve ? curve.x : [], lowest ? [lowest.x] : []],
+        y: [curve ? curve.y : [], lowest ? [lowest.y] : []],
+      },
+      [L2_CURVE, L2_MINIMUM],
+    );
   }
 
   /** Redraw only the moving traces: trail, start and ball. */

@@ -165,8 +165,20 @@ export class LandscapePlot {
       },
       hovertemplate: minima.map((m) => `${m.kind} minimum<br>f = ${formatNumber(m.value)}<extra></extra>`),
     };
+    const l2Traces = [
+      {
+        type: "contour", x: [], y: [], z: [], name: "L2 landscape", showscale: false,
+        contours: { coloring: "lines" }, ncontours: 18, line: { width: 1.6, dash: "dash" },
+        hoverinfo: "skip",
+      },
+      {
+        type: "scatter", x: [], y: [], mode: "markers+text", name: "lowest with L2",
+        text: ["lowest with L2"], textposition: "top center", textfont: { size: 13 },
+        marker: { size: 16, symbol: "star-open", line: { width: 2 } }, hoverinfo: "skip",
+      },
+    ];
     return this.rebuild(async () => {
-      await window.Plotly.react(this.map, [contour, minimaTrace], this.layout(), {
+      await window.Plotly.react(this.map, [contour, minimaTrace, ...l2Traces], this.layout(), {
         displayModeBar: false,
         responsive: true,
       });
@@ -182,6 +194,33 @@ export class LandscapePlot {
       }
       this.overlay.sync();
       if (this.view === "3d") await this.draw3d();
+    });
+  }
+
+  /**
+   * Contour lines of an L2 landscape ({z, lowest} from l2.js) in `color` over the map, or
+   * none with null.
+   */
+  showL2(landscape, color) {
+    const grid = this.grid;
+    const on = Boolean(landscape);
+    const c = color || "#000";
+    return this.rebuild(async () => {
+      await window.Plotly.restyle(
+        this.map,
+        { x: [on ? grid.x : []], y: [on ? grid.y : []], z: [on ? landscape.z : []], colorscale: [[[0, c], [1, c]]] },
+        [2],
+      );
+      await window.Plotly.restyle(
+        this.map,
+        {
+          x: [on ? [landscape.lowest.x] : []],
+          y: [on ? [landscape.lowest.y] : []],
+          "marker.color": c,
+          "textfont.color": c,
+        },
+        [3],
+      );
     });
   }
 

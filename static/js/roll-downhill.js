@@ -2,8 +2,9 @@
 
 import { getJSON } from "./api.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
-import { formatFixed } from "./format.js";
+import { formatFixed, formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
+import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
 import { CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
@@ -26,6 +27,7 @@ class RollDownhill {
       hyperparameters: { ...choiceDefaults(this.choice), lr: Number($("lr").value) },
       start: [surface.start[0]],
     });
+    this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
     this.session = new Session({ speed: () => this.speed(), onChange: this.scheduleDraw });
@@ -63,8 +65,11 @@ class RollDownhill {
       this.track.optimizer = this.choice.optimizer;
       this.track.hyperparameters = { ...choiceDefaults(this.choice), lr: this.track.hyperparameters.lr };
       this.buildHyperparameters();
+      this.showL2();
       this.session.reset({ keepPlaying: true });
     });
+    $("l2").addEventListener("change", () => this.showL2());
+    this.plot.ready.then(() => this.showL2());
     this.buildHyperparameters();
     this.showSpeed();
     this.showLearningRate();
@@ -76,9 +81,38 @@ class RollDownhill {
       $("hyperparameters"),
       this.choice.optimizer.hyperparameters,
       this.track.hyperparameters,
-      { skip: ["lr"], onInput: () => this.session.changed() },
+      {
+        skip: ["lr"],
+        onInput: (name) => {
+          if (name === "weight_decay" || name === "decoupled_weight_decay") this.showL2();
+          this.session.changed();
+        },
+      },
     );
     $("optimizer-rule").textContent = this.choice.optimizer.formula;
+  }
+
+  /** With coupled weight decay λ the ball descends f + (λ/2)·x²: draw it on request. */
+  showL2() {
+    const lambda = l2Strength(this.choice.optimizer, this.track.hyperparameters);
+    const box = $("l2");
+    box.disabled = lambda === 0;
+    if (lambda === 0 || !box.checked) {
+      this.plot.showL2(null, null);
+      $("l2-note").textContent =
+        lambda === 0
+          ? "Set a weight decay in the optimizer settings: SGD, AdaGrad, RMSprop and Adam add λ·x to the gradient, which is descending this landscape."
+          : "";
+      return;
+    }
+    const { x, f } = this.grid;
+    const curve = { x, y: regularized1d(x, f, lambda) };
+    const lowest = lowestPoint(curve.x, curve.y);
+    const before = this.surface.minima.find((m) => m.kind === "global").position[0];
+    this.plot.showL2(curve, lowest);
+    $("l2-note").textContent =
+      `With λ = ${formatNumber(lambda)} the lowest point moves from x = ${formatNumber(before)} ` +
+      `to x = ${formatNumber(lowest.x)}: the penalty pulls it toward 0.`;
   }
 
   showLearningRate() {

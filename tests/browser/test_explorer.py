@@ -6,10 +6,11 @@ import json
 import math
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.engine.backend import SCALAR
+from app.engine.backend import NUMPY, SCALAR
 from app.engine.surfaces import SURFACES
 
 pytestmark = pytest.mark.browser
@@ -307,3 +308,31 @@ def test_ravine_condition_number_reshapes_the_map(watched):
         f"document.querySelector('.landscape-map').data[0].customdata[0][0] > {before}"
     )
     assert watched.errors == []
+
+
+def test_a_racers_l2_landscape_is_drawn_on_the_map(watched):
+    page = open_explorer(watched, "?surface=himmelblau")
+    card = page.locator(".racer").nth(0)
+    box = card.get_by_label("Show its L2 landscape")
+    expect(box).to_be_disabled()
+    card.locator("summary").click()
+    card.get_by_label("Weight decay", exact=True).focus()
+    page.keyboard.press("End")
+    expect(box).to_be_enabled()
+    box.check()
+    page.wait_for_function("document.querySelector('.landscape-map').data[3].x.length === 1")
+    x, y = page.evaluate(
+        "(() => { const t = document.querySelector('.landscape-map').data[3];"
+        " return [t.x[0], t.y[0]]; })()"
+    )
+    # the lowest sample of f + 5·‖x‖² on the map's 121 × 121 grid, pulled toward the origin
+    surface = SURFACES["himmelblau"]
+    axis = np.linspace(-5.0, 5.0, 121)
+    gx, gy = np.meshgrid(axis, axis)
+    penalized = surface.value(NUMPY, gx, gy) + 5.0 * (gx**2 + gy**2)
+    j, i = np.unravel_index(np.argmin(penalized), penalized.shape)
+    assert (x, y) == pytest.approx((axis[i], axis[j]))
+    assert math.hypot(x, y) < math.hypot(3.0, 2.0)
+    expect(card.locator(".racer-l2-note")).to_contain_text("the lowest point moves")
+    box.uncheck()
+    page.wait_for_function("document.querySelector('.landscape-map').data[3].x.length === 0")

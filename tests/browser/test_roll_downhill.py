@@ -161,3 +161,22 @@ def test_drawing_happens_at_most_once_per_animation_frame(watched):
     assert draws["total"] > 10
     assert draws["maxPerFrame"] == 1
     assert watched.errors == []
+
+
+def test_l2_landscape_shows_where_weight_decay_moves_the_minimum(watched):
+    page = watched.open()
+    l2 = page.get_by_label("Show the L2 landscape f(x) + (λ/2)·x²")
+    expect(l2).to_be_disabled()  # no weight decay yet
+    page.locator("#hyper-panel summary").click()
+    decay = page.get_by_label("Weight decay", exact=True)
+    decay.focus()
+    page.keyboard.press("End")  # λ = 10: a strong pull toward 0
+    expect(l2).to_be_enabled()
+    l2.check()
+    page.wait_for_function("document.getElementById('plot').data[6].x.length === 1")
+    lowest = page.evaluate("document.getElementById('plot').data[6].x[0]")
+    # f + 5x² is lowest where f'(x) + 10x = 0, near the origin
+    assert -0.5 < lowest < -0.1
+    expect(page.locator("#l2-note")).to_contain_text("moves from x = -0.6283")
+    l2.uncheck()
+    page.wait_for_function("document.getElementById('plot').data[6].x.length === 0")
