@@ -20,6 +20,9 @@ const GRID_DELAY_MS = 150; // a surface-parameter drag refetches the grid at mos
 // move about lr per step, so 1% of the domain; SGD gets half the inverse of the median
 // curvature on the grid, inside gradient descent's 2/L stability limit over most of it.
 const ADAPTIVE_STEP = 0.01;
+// Optimizers whose steps are about lr long whatever the gradient's size; the others
+// (Adadelta, Rprop, ...) keep torch's default learning rate.
+const STEP_SIZED = new Set(["adagrad", "rmsprop", "adam", "adamw", "adamax", "nadam", "radam", "lion"]);
 const CURVATURE_QUANTILE = 0.5;
 
 const $ = (id) => document.getElementById(id);
@@ -173,8 +176,9 @@ class Explorer {
 
   applySuggestedRate(racer) {
     if (!this.rates) return;
-    const adaptive = racer.choice.optimizer.id !== "sgd";
-    racer.track.hyperparameters.lr = adaptive ? this.rates.adaptive : this.rates.gradient;
+    const id = racer.choice.optimizer.id;
+    if (id === "sgd") racer.track.hyperparameters.lr = this.rates.gradient;
+    else if (STEP_SIZED.has(id)) racer.track.hyperparameters.lr = this.rates.adaptive;
     this.buildSettings(racer);
   }
 
