@@ -29,6 +29,26 @@ def _maximum(a: float, b: float) -> float:
     return a if a >= b else b
 
 
+def _minimum(a: float, b: float) -> float:
+    if a != a or b != b:
+        return math.nan
+    return a if a <= b else b
+
+
+def _sign(x: float) -> float:
+    # -1.0, 0.0 or 1.0 (0.0 for -0.0 too, like torch.sign and np.sign); NaN stays NaN, as
+    # np.sign has it, so a NaN reaching a sign-based rule (Rprop, Lion) still reads as
+    # divergence.  (torch's CPU sign gives 0 for NaN; the engine's rules only take the sign
+    # of finite values, so the two never meet.)
+    if x != x:
+        return math.nan
+    return float((x > 0) - (x < 0))
+
+
+def _where(condition: bool, a: float, b: float) -> float:
+    return a if condition else b
+
+
 # Plain math functions: where numpy would return inf or nan (math.exp(1000), math.sqrt(-1),
 # and 0.0 / 0.0 in the formulas), these raise ArithmeticError or ValueError, which the
 # runner reports as divergence, the verdict the non-finite value would have earned.
@@ -40,6 +60,10 @@ SCALAR = SimpleNamespace(
     tanh=math.tanh,
     exp=math.exp,
     maximum=_maximum,
+    minimum=_minimum,
+    abs=abs,
+    sign=_sign,
+    where=_where,
 )
 
 NUMPY = SimpleNamespace(
@@ -50,6 +74,10 @@ NUMPY = SimpleNamespace(
     tanh=np.tanh,
     exp=np.exp,
     maximum=np.maximum,
+    minimum=np.minimum,
+    abs=np.abs,
+    sign=np.sign,
+    where=np.where,
 )
 
 
