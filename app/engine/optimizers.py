@@ -1,8 +1,11 @@
-"""First-order optimizers, faithful to torch.optim.
+"""First-order optimizers, faithful to torch.optim: the catalog :data:`OPTIMIZERS`.
 
-Each optimizer is described by an :class:`Optimizer`: torch's hyperparameter names,
-defaults and validity checks, the names of its state buffers, and ``rule(hp)``, which binds
-validated hyperparameters and returns a pure update function::
+This module holds SGD, Adagrad, RMSprop, Adam and AdamW; :mod:`.optimizers_more` the
+rest (Adamax, NAdam, RAdam, Adadelta, Rprop, and Lion, which torch does not have);
+:mod:`.optimizer_base` the types.  Each optimizer is described by an :class:`Optimizer`:
+torch's hyperparameter names, defaults and validity checks, the names of its state buffers
+(torch's state keys), and ``rule(hp)``, which binds validated hyperparameters and
+returns a pure update function::
 
     update(xp, step, p, g, buffers) -> (new_p, new_buffers)
 
@@ -33,144 +36,25 @@ Example — three steps of torch-default Adam on f(x) = x², from x = 1::
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
 from .errors import HyperparameterError
-
-Scale = Literal["log", "linear", "bool", "choice"]
-Update = Callable[[Any, int, Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    name: str
-    label: str
-    default: float | bool | tuple[float, ...]
-    scale: Scale
-    help: str
-    min: float | None = None
-    max: float | None = None
-    invalid: str = ""  # torch's message stem, e.g. "Invalid learning rate"
-
-    def check(self, value: Any) -> float | bool | tuple[float, ...]:
-        if self.scale == "bool":
-            if not isinstance(value, bool):
-                raise HyperparameterError(self.name, f"must be true or false, not {value!r}")
-            return value
-        if isinstance(self.default, tuple):
-            size = len(self.default)
-            if not isinstance(value, list | tuple) or len(value) != size:
-                raise HyperparameterError(self.name, f"must be a list of {size} numbers")
-            return tuple(self._number(v, index=i) for i, v in enumerate(value))
-        return self._number(value)
-
-    def _number(self, value: Any, index: int | None = None) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise HyperparameterError(self.name, f"must be a number, not {value!r}")
-        value = float(value)
-        where = "" if index is None else f" at index {index}"
-        if not math.isfinite(value):
-            raise HyperparameterError(self.name, f"{self.invalid}{where}: {value} (not finite)")
-        assert self.min is not None and self.max is not None
-        if not self.min <= value <= self.max:
-            raise HyperparameterError(
-                self.name,
-                f"{self.invalid}{where}: {value} (must be between {self.min} and {self.max})",
-            )
-        return value
-
-
-@dataclass(frozen=True)
-class Preset:
-    id: str
-    name: str
-    hyperparameters: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Optimizer:
-    id: str
-    name: str
-    hyperparameters: tuple[Hyperparameter, ...]
-    buffers: tuple[str, ...]
-    rule: Callable[[Mapping[str, Any]], Update]
-    formula: str
-    nonnegative_buffers: frozenset[str] = frozenset()
-    presets: tuple[Preset, ...] = ()
-    cross_check: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
-    # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends
-    # f + (λ/2)·‖x‖²), "decoupled" shrinks x outside the gradient (AdamW); None: no decay.
-    weight_decay: Literal["l2", "decoupled"] | None = None
-
-    def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """torch's defaults for what is left out; every value checked, naming the field."""
-        known = {h.name: h for h in self.hyperparameters}
-        for name in given:
-            if name not in known:
-                raise HyperparameterError(
-                    name, f"{self.name} has no hyperparameter {name!r}; it has {', '.join(known)}"
-                )
-        values = {n: h.check(given[n]) if n in given else h.default for n, h in known.items()}
-        if self.cross_check is not None:
-            self.cross_check(values)
-        return values
-
-    def empty_buffers(self) -> tuple[None, ...]:
-        return (None,) * len(self.buffers)
-
-
-def lerp(a: Any, b: Any, w: float) -> Any:
-    """torch.lerp's CPU formula, which switches form at weight 0.5 for accuracy."""
-    if abs(w) < 0.5:
-        return a + w * (b - a)
-    return b - (b - a) * (1.0 - w)
-
-
-# --- shared hyperparameters ----------------------------------------------------------------
-
-
-def _lr(default: float) -> Hyperparameter:
-    return Hyperparameter(
-        "lr",
-        "Learning rate",
-        default,
-        "log",
-        "Step size: how far each update moves.",
-        0.0,
-        100.0,
-        "Invalid learning rate",
-    )
-
-
-_WEIGHT_DECAY = Hyperparameter(
-    "weight_decay",
-    "Weight decay",
-    0.0,
-    "log",
-    "L2 penalty: adds weight_decay·x to the gradient, pulling the ball toward 0.",
-    0.0,
-    10.0,
-    "Invalid weight_decay value",
+from .optimizer_base import (
+    MAXIMIZE,
+    WEIGHT_DECAY,
+    Hyperparameter,
+    Optimizer,
+    Preset,
+    Update,
+    betas,
+    epsilon,
+    learning_rate,
+    lerp,
 )
-_MAXIMIZE = Hyperparameter(
-    "maximize", "Maximize", False, "bool", "Climb instead of descend (gradient ascent)."
-)
+from .optimizers_more import ADADELTA, ADAMAX, LION, NADAM, RADAM, RPROP
 
-
-def _eps(default: float) -> Hyperparameter:
-    return Hyperparameter(
-        "eps",
-        "Epsilon",
-        default,
-        "log",
-        "Added to the denominator so it is never zero.",
-        0.0,
-        1.0,
-        "Invalid epsilon value",
-    )
+__all__ = ["OPTIMIZERS", "Hyperparameter", "HyperparameterError", "Optimizer", "Preset", "lerp"]
 
 
 # --- SGD (gradient descent, momentum, Nesterov) ----------------------------------------------
@@ -207,7 +91,7 @@ SGD = Optimizer(
     weight_decay="l2",
     name="SGD",
     hyperparameters=(
-        _lr(1e-3),
+        learning_rate(1e-3),
         Hyperparameter(
             "momentum",
             "Momentum",
@@ -228,7 +112,7 @@ SGD = Optimizer(
             1.0,
             "Invalid dampening value",
         ),
-        _WEIGHT_DECAY,
+        WEIGHT_DECAY,
         Hyperparameter(
             "nesterov",
             "Nesterov",
@@ -236,7 +120,7 @@ SGD = Optimizer(
             "bool",
             "Look ahead: step with g + μ·buf instead of buf (needs momentum, no dampening).",
         ),
-        _MAXIMIZE,
+        MAXIMIZE,
     ),
     buffers=("momentum_buffer",),
     rule=_sgd_rule,
@@ -278,7 +162,7 @@ ADAGRAD = Optimizer(
     weight_decay="l2",
     name="AdaGrad",
     hyperparameters=(
-        _lr(1e-2),
+        learning_rate(1e-2),
         Hyperparameter(
             "lr_decay",
             "LR decay",
@@ -289,7 +173,7 @@ ADAGRAD = Optimizer(
             10.0,
             "Invalid lr_decay value",
         ),
-        _WEIGHT_DECAY,
+        WEIGHT_DECAY,
         Hyperparameter(
             "initial_accumulator_value",
             "Initial accumulator",
@@ -300,8 +184,8 @@ ADAGRAD = Optimizer(
             100.0,
             "Invalid initial_accumulator_value value",
         ),
-        _eps(1e-10),
-        _MAXIMIZE,
+        epsilon(1e-10),
+        MAXIMIZE,
     ),
     buffers=("sum",),
     nonnegative_buffers=frozenset({"sum"}),
@@ -344,7 +228,7 @@ RMSPROP = Optimizer(
     weight_decay="l2",
     name="RMSprop",
     hyperparameters=(
-        _lr(1e-2),
+        learning_rate(1e-2),
         Hyperparameter(
             "alpha",
             "Alpha",
@@ -355,8 +239,8 @@ RMSPROP = Optimizer(
             1.0,
             "Invalid alpha value",
         ),
-        _eps(1e-8),
-        _WEIGHT_DECAY,
+        epsilon(1e-8),
+        WEIGHT_DECAY,
         Hyperparameter(
             "momentum",
             "Momentum",
@@ -374,7 +258,7 @@ RMSPROP = Optimizer(
             "bool",
             "Normalise by the gradient's estimated variance instead of its raw second moment.",
         ),
-        _MAXIMIZE,
+        MAXIMIZE,
     ),
     buffers=("square_avg", "momentum_buffer", "grad_avg"),
     nonnegative_buffers=frozenset({"square_avg"}),
@@ -383,19 +267,23 @@ RMSPROP = Optimizer(
 )
 
 
-# --- Adam -------------------------------------------------------------------------------
+# --- Adam and AdamW ------------------------------------------------------------------------
 
 
-def _adam_rule(hp: Mapping[str, Any]) -> Update:
+def _adam_rule(hp: Mapping[str, Any], decoupled: bool = False) -> Update:
     lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
     wd, amsgrad, maximize = hp["weight_decay"], hp["amsgrad"], hp["maximize"]
+    decay = 1 - lr * wd  # AdamW's factor, computed once as torch does (a Python float)
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         exp_avg, exp_avg_sq, max_exp_avg_sq = bufs
         if maximize:
             g = -g
         if wd != 0:
-            g = g + wd * p
+            if decoupled:
+                p = p * decay
+            else:
+                g = g + wd * p
         exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
         exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
         bias_correction1 = 1 - beta1**step
@@ -403,6 +291,7 @@ def _adam_rule(hp: Mapping[str, Any]) -> Update:
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
         if amsgrad:
+            # torch creates max_exp_avg_sq as zeros; max(0, v) = v since v >= 0.
             seen = exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq
             max_exp_avg_sq = xp.maximum(seen, exp_avg_sq)
             denom = xp.sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps
@@ -413,38 +302,77 @@ def _adam_rule(hp: Mapping[str, Any]) -> Update:
     return update
 
 
+def _adamw_rule(hp: Mapping[str, Any]) -> Update:
+    # torch 2.13's AdamW is Adam(decoupled_weight_decay=True).  Unlike the AdamW paper,
+    # where the decay is η_t·λ·x with η_t a schedule multiplier, torch ties it to the
+    # learning rate: x ← x·(1 − lr·λ), applied before the Adam step.
+    return _adam_rule(hp, decoupled=True)
+
+
+_AMSGRAD = Hyperparameter(
+    "amsgrad",
+    "AMSGrad",
+    False,
+    "bool",
+    "Use the largest squared-gradient average seen so far, so steps never grow back.",
+)
+_ADAM_BETAS = betas(
+    (0.9, 0.999),
+    "Decay rates of the running averages of the gradient (β₁) and its square (β₂).",
+)
+_ADAM_BUFFERS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
 ADAM = Optimizer(
     id="adam",
     weight_decay="l2",
     name="Adam",
     hyperparameters=(
-        _lr(1e-3),
-        Hyperparameter(
-            "betas",
-            "Betas (β₁, β₂)",
-            (0.9, 0.999),
-            "linear",
-            "Decay rates of the running averages of the gradient (β₁) and its square (β₂).",
-            0.0,
-            0.9999,
-            "Invalid beta parameter",
-        ),
-        _eps(1e-8),
-        _WEIGHT_DECAY,
-        Hyperparameter(
-            "amsgrad",
-            "AMSGrad",
-            False,
-            "bool",
-            "Use the largest squared-gradient average seen so far, so steps never grow back.",
-        ),
-        _MAXIMIZE,
+        learning_rate(1e-3),
+        _ADAM_BETAS,
+        epsilon(1e-8),
+        WEIGHT_DECAY,
+        _AMSGRAD,
+        MAXIMIZE,
     ),
-    buffers=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    buffers=_ADAM_BUFFERS,
     nonnegative_buffers=frozenset({"exp_avg_sq", "max_exp_avg_sq"}),
     rule=_adam_rule,
     formula="m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
 )
 
-OPTIMIZERS: dict[str, Optimizer] = {o.id: o for o in (SGD, ADAGRAD, RMSPROP, ADAM)}
+ADAMW = Optimizer(
+    id="adamw",
+    weight_decay="decoupled",
+    name="AdamW",
+    hyperparameters=(
+        learning_rate(1e-3),
+        _ADAM_BETAS,
+        epsilon(1e-8),
+        Hyperparameter(
+            "weight_decay",
+            "Weight decay",
+            1e-2,
+            "log",
+            "Decoupled weight decay: each step first shrinks x by the factor "
+            "(1 − lr·weight_decay), pulling it toward 0, then takes the Adam step. Unlike "
+            "Adam's weight_decay it never passes through the adaptive scaling.",
+            0.0,
+            10.0,
+            "Invalid weight_decay value",
+        ),
+        _AMSGRAD,
+        MAXIMIZE,
+    ),
+    buffers=_ADAM_BUFFERS,
+    nonnegative_buffers=frozenset({"exp_avg_sq", "max_exp_avg_sq"}),
+    rule=_adamw_rule,
+    formula="x ← x·(1 − lr·λ);  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
+    "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
+)
+
+# In teaching order: the classics, then Adam's variants, then the rest.
+OPTIMIZERS: dict[str, Optimizer] = {
+    o.id: o
+    for o in (SGD, ADAGRAD, RMSPROP, ADAM, ADAMW, ADAMAX, NADAM, RADAM, ADADELTA, RPROP, LION)
+}

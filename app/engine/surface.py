@@ -20,7 +20,7 @@ import numpy as np
 
 from .backend import NUMPY, SCALAR, Component, Vector
 from .errors import HyperparameterError
-from .optimizers import Hyperparameter
+from .optimizer_base import Hyperparameter
 
 MinimumKind = Literal["global", "local"]
 Value = Callable[..., Component]

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .backend import Component, Vector
-from .optimizers import Hyperparameter
+from .optimizer_base import Hyperparameter
 from .surface import Formulas, Reference, Surface, parametrized
 
 C = Component

@@ -94,6 +94,21 @@ def test_goldens_exist() -> None:
     assert any(g.get("surface_parameters") == {"kappa": 100.0} for g in goldens)
 
 
+def test_every_optimizer_has_goldens_with_its_switches() -> None:
+    goldens = list(map(load, GOLDEN_FILES))
+    for oid in OPTIMIZERS:
+        assert sum(g["optimizer"] == oid for g in goldens) >= 2, oid
+    later = [g for g in goldens if g["optimizer"] not in {"sgd", "adagrad", "rmsprop", "adam"}]
+    hps = [g["hyperparameters"] for g in later]
+    assert any(h["maximize"] for h in hps)
+    assert any(h.get("weight_decay") for h in hps)
+    assert any(h.get("decoupled_weight_decay") for h in hps)
+    assert {len(g["start"]) for g in later} == {1, 2}
+    # RAdam's rectification: one golden crosses rho_t > 5 at step 6, one at step 10.
+    radam_beta2 = {g["hyperparameters"]["betas"][1] for g in goldens if g["optimizer"] == "radam"}
+    assert {0.999, 0.7} <= radam_beta2
+
+
 @pytest.mark.parametrize("name", GOLDEN_FILES)
 def test_golden_is_well_formed(name: str) -> None:
     g = load(name)
@@ -191,11 +206,58 @@ def _adagrad_without_lr_decay(hp: Mapping[str, Any]):
     return update
 
 
+def _radam_rectified_from_rho_4(hp: Mapping[str, Any]):
+    # The RAdam paper's Algorithm 2 threshold (rho_t > 4) instead of torch's 5: with
+    # beta2 0.999 step 5 (rho_5 = 4.99) is rectified too.
+    assert hp["weight_decay"] == 0 and not hp["maximize"]
+    lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
+    rho_inf = 2 / (1 - beta2) - 1
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]):
+        m, v = bufs
+        m = lerp(0.0 if m is None else m, g, 1 - beta1)
+        v = (0.0 if v is None else v) * beta2 + (1 - beta2) * g * g
+        bc2 = 1 - beta2**step
+        m_hat = m / (1 - beta1**step)
+        rho_t = rho_inf - 2 * step * (beta2**step) / bc2
+        if rho_t > 4.0:
+            r = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            return p - m_hat * lr * (bc2**0.5 / (xp.sqrt(v) + eps)) * r, (m, v)
+        return p - m_hat * lr, (m, v)
+
+    return update
+
+
+def _rprop_moving_on_a_sign_flip(hp: Mapping[str, Any]):
+    # Shrinks the step on a sign flip but still steps (no zeroed gradient, as in Rprop+
+    # without its backtracking): not torch's rule.
+    assert not hp["maximize"]
+    lr, (eta_minus, eta_plus), (lo, hi) = hp["lr"], hp["etas"], hp["step_sizes"]
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]):
+        prev, size = bufs
+        prev = 0.0 if prev is None else prev
+        size = lr if size is None else size
+        s = xp.sign(g * prev)
+        size = xp.minimum(
+            xp.maximum(size * xp.where(s > 0, eta_plus, xp.where(s < 0, eta_minus, 1.0)), lo), hi
+        )
+        return p - xp.sign(g) * size, (g, size)
+
+    return update
+
+
 WRONG_RULES = [
     # On the plateau the gradient is small enough for eps's place to matter.
     ("adam-lr0.5-plateau_wall.json", "adam", _adam_eps_inside_sqrt),
     ("sgd-dampening_wd-double_well.json", "sgd", _sgd_dampened_first_step),
     ("adagrad-decay_init-roll_downhill.json", "adagrad", _adagrad_without_lr_decay),
+    # AdamW's golden run with Adam's coupled weight decay (the gradient gets λ·x).
+    ("adamw-amsgrad_wd0.5-double_well.json", "adamw", OPTIMIZERS["adam"].rule),
+    ("radam-lr0.1-roll_downhill.json", "radam", _radam_rectified_from_rho_4),
+    ("rprop-default-roll_downhill.json", "rprop", _rprop_moving_on_a_sign_flip),
 ]
 
 

@@ -1,0 +1,165 @@
+"""What an optimizer is: its hyperparameters (torch's names, defaults and checks), its
+state buffers and its update rule; plus the hyperparameters many optimizers share.
+
+The optimizers themselves, and the operation order they follow, are in
+:mod:`app.engine.optimizers`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import HyperparameterError
+
+Scale = Literal["log", "linear", "bool", "choice"]
+Update = Callable[[Any, int, Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    name: str
+    label: str
+    default: float | bool | tuple[float, ...]
+    scale: Scale
+    help: str
+    min: float | None = None
+    max: float | None = None
+    invalid: str = ""  # torch's message stem, e.g. "Invalid learning rate"
+
+    def check(self, value: Any) -> float | bool | tuple[float, ...]:
+        if self.scale == "bool":
+            if not isinstance(value, bool):
+                raise HyperparameterError(self.name, f"must be true or false, not {value!r}")
+            return value
+        if isinstance(self.default, tuple):
+            size = len(self.default)
+            if not isinstance(value, list | tuple) or len(value) != size:
+                raise HyperparameterError(self.name, f"must be a list of {size} numbers")
+            return tuple(self._number(v, index=i) for i, v in enumerate(value))
+        return self._number(value)
+
+    def _number(self, value: Any, index: int | None = None) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise HyperparameterError(self.name, f"must be a number, not {value!r}")
+        value = float(value)
+        where = "" if index is None else f" at index {index}"
+        if not math.isfinite(value):
+            raise HyperparameterError(self.name, f"{self.invalid}{where}: {value} (not finite)")
+        assert self.min is not None and self.max is not None
+        if not self.min <= value <= self.max:
+            raise HyperparameterError(
+                self.name,
+                f"{self.invalid}{where}: {value} (must be between {self.min} and {self.max})",
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    name: str
+    hyperparameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    id: str
+    name: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    buffers: tuple[str, ...]
+    rule: Callable[[Mapping[str, Any]], Update]
+    formula: str
+    nonnegative_buffers: frozenset[str] = frozenset()
+    presets: tuple[Preset, ...] = ()
+    cross_check: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
+    # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends
+    # f + (λ/2)·‖x‖²), "decoupled" shrinks x outside the gradient (AdamW); None: no decay.
+    weight_decay: Literal["l2", "decoupled"] | None = None
+
+    def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """torch's defaults for what is left out; every value checked, naming the field."""
+        known = {h.name: h for h in self.hyperparameters}
+        for name in given:
+            if name not in known:
+                raise HyperparameterError(
+                    name, f"{self.name} has no hyperparameter {name!r}; it has {', '.join(known)}"
+                )
+        values = {n: h.check(given[n]) if n in given else h.default for n, h in known.items()}
+        if self.cross_check is not None:
+            self.cross_check(values)
+        return values
+
+    def empty_buffers(self) -> tuple[None, ...]:
+        return (None,) * len(self.buffers)
+
+
+def lerp(a: Any, b: Any, w: float) -> Any:
+    """torch.lerp's CPU formula, which switches form at weight 0.5 for accuracy."""
+    if abs(w) < 0.5:
+        return a + w * (b - a)
+    return b - (b - a) * (1.0 - w)
+
+
+# --- shared hyperparameters ----------------------------------------------------------------
+
+
+def learning_rate(default: float) -> Hyperparameter:
+    return Hyperparameter(
+        "lr",
+        "Learning rate",
+        default,
+        "log",
+        "Step size: how far each update moves.",
+        0.0,
+        100.0,
+        "Invalid learning rate",
+    )
+
+
+WEIGHT_DECAY = Hyperparameter(
+    "weight_decay",
+    "Weight decay",
+    0.0,
+    "log",
+    "L2 penalty: adds weight_decay·x to the gradient, pulling the ball toward 0.",
+    0.0,
+    10.0,
+    "Invalid weight_decay value",
+)
+MAXIMIZE = Hyperparameter(
+    "maximize", "Maximize", False, "bool", "Climb instead of descend (gradient ascent)."
+)
+
+
+def epsilon(default: float) -> Hyperparameter:
+    return Hyperparameter(
+        "eps",
+        "Epsilon",
+        default,
+        "log",
+        "Added to the denominator so it is never zero.",
+        0.0,
+        1.0,
+        "Invalid epsilon value",
+    )
+
+
+def betas(default: tuple[float, float], help: str) -> Hyperparameter:
+    # torch checks 0 <= beta < 1 for each; the slider stops just short of 1.
+    return Hyperparameter(
+        "betas", "Betas (β₁, β₂)", default, "linear", help, 0.0, 0.9999, "Invalid beta parameter"
+    )
+
+
+DECOUPLED_WEIGHT_DECAY = Hyperparameter(
+    "decoupled_weight_decay",
+    "Decoupled weight decay",
+    False,
+    "bool",
+    "Apply weight decay AdamW's way: shrink x by the factor (1 − lr·weight_decay) each step, "
+    "instead of adding weight_decay·x to the gradient (where the adaptive scaling would "
+    "weaken it).",
+)
