@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
-from app.engine.backend import SCALAR
+from app.engine.backend import NUMPY, SCALAR
 from app.engine.errors import HyperparameterError
 from app.engine.optimizers import OPTIMIZERS, lerp
 
@@ -47,7 +48,48 @@ TORCH_DEFAULTS: dict[str, dict[str, Any]] = {
         "amsgrad": False,
         "maximize": False,
     },
+    "adamw": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 1e-2,
+        "amsgrad": False,
+        "maximize": False,
+    },
+    "adamax": {
+        "lr": 2e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "maximize": False,
+    },
+    "nadam": {
+        "lr": 2e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum_decay": 4e-3,
+        "decoupled_weight_decay": False,
+        "maximize": False,
+    },
+    "radam": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "decoupled_weight_decay": False,
+        "maximize": False,
+    },
+    "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0, "maximize": False},
+    "rprop": {"lr": 1e-2, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0), "maximize": False},
+    # Not torch: the Lion paper's reference code (google/automl lion_pytorch.py), plus the
+    # product's maximize switch.
+    "lion": {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0.0, "maximize": False},
 }
+TEACHING_ORDER = [
+    "sgd", "adagrad", "rmsprop", "adam",
+    "adamw", "adamax", "nadam", "radam", "adadelta", "rprop", "lion",
+]  # fmt: skip
 
 # torch's ValueError message stems for a negative value of each hyperparameter.
 TORCH_NEGATIVE_MESSAGES = [
@@ -67,7 +109,29 @@ TORCH_NEGATIVE_MESSAGES = [
     ("adam", "lr", "Invalid learning rate"),
     ("adam", "eps", "Invalid epsilon value"),
     ("adam", "weight_decay", "Invalid weight_decay value"),
+    ("adamw", "lr", "Invalid learning rate"),
+    ("adamw", "eps", "Invalid epsilon value"),
+    ("adamw", "weight_decay", "Invalid weight_decay value"),
+    ("adamax", "lr", "Invalid learning rate"),
+    ("adamax", "eps", "Invalid epsilon value"),
+    ("adamax", "weight_decay", "Invalid weight_decay value"),
+    ("nadam", "lr", "Invalid learning rate"),
+    ("nadam", "eps", "Invalid epsilon value"),
+    ("nadam", "weight_decay", "Invalid weight_decay value"),
+    ("nadam", "momentum_decay", "Invalid momentum_decay value"),
+    ("radam", "lr", "Invalid learning rate"),
+    ("radam", "eps", "Invalid epsilon value"),
+    ("radam", "weight_decay", "Invalid weight_decay value"),
+    ("adadelta", "lr", "Invalid learning rate"),
+    ("adadelta", "rho", "Invalid rho value"),
+    ("adadelta", "eps", "Invalid epsilon value"),
+    ("adadelta", "weight_decay", "Invalid weight_decay value"),
+    ("rprop", "lr", "Invalid learning rate"),
+    ("lion", "lr", "Invalid learning rate"),
+    # Lion's reference code does not check weight_decay; the product does, in torch's words.
+    ("lion", "weight_decay", "Invalid weight_decay value"),
 ]
+WITH_BETAS = sorted(oid for oid, d in TORCH_DEFAULTS.items() if "betas" in d)
 
 NUMERIC = [
     (oid, name)
@@ -90,8 +154,16 @@ def rejects(oid: str, given: dict[str, Any]) -> HyperparameterError:
     return info.value
 
 
-def test_catalog_is_the_four_torch_optimizers() -> None:
+def test_catalog_lists_the_optimizers_in_teaching_order() -> None:
+    assert list(OPTIMIZERS) == TEACHING_ORDER
     assert set(OPTIMIZERS) == set(TORCH_DEFAULTS)
+
+
+def with_first(oid: str, name: str, value: Any) -> Any:
+    """``value`` for a number; for a pair (betas, etas, step_sizes), the pair with its first
+    entry replaced by ``value``."""
+    default = TORCH_DEFAULTS[oid][name]
+    return [value, *default[1:]] if isinstance(default, tuple) else value
 
 
 @pytest.mark.parametrize("oid", sorted(TORCH_DEFAULTS))
@@ -122,16 +194,14 @@ def test_negative_learning_rate_names_lr() -> None:
 @pytest.mark.parametrize(("oid", "name"), NUMERIC)
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_non_finite_numbers_are_rejected(oid: str, name: str, bad: float) -> None:
-    value: Any = [bad, 0.999] if name == "betas" else bad
-    err = rejects(oid, {name: value})
+    err = rejects(oid, {name: with_first(oid, name, bad)})
     assert err.name == name
 
 
 @pytest.mark.parametrize(("oid", "name"), NUMERIC)
 @pytest.mark.parametrize("bad", ["0.1", None, True, {"x": 1}])
 def test_numbers_must_be_numbers(oid: str, name: str, bad: Any) -> None:
-    value: Any = [bad, 0.999] if name == "betas" else bad
-    assert rejects(oid, {name: value}).name == name
+    assert rejects(oid, {name: with_first(oid, name, bad)}).name == name
 
 
 @pytest.mark.parametrize(("oid", "name"), BOOLEAN)
@@ -144,8 +214,9 @@ def test_switches_must_be_booleans(oid: str, name: str, bad: Any) -> None:
     ("betas", "index"),
     [([1.0, 0.999], 0), ([-0.1, 0.999], 0), ([0.9, 1.0], 1), ([0.9, -0.5], 1), ([0.9, 2.0], 1)],
 )
-def test_betas_out_of_range(betas: list[float], index: int) -> None:
-    err = rejects("adam", {"betas": betas})
+@pytest.mark.parametrize("oid", WITH_BETAS)
+def test_betas_out_of_range(oid: str, betas: list[float], index: int) -> None:
+    err = rejects(oid, {"betas": betas})
     assert err.name == "betas"
     assert f"Invalid beta parameter at index {index}" in str(err)
 
@@ -159,6 +230,23 @@ def test_betas_accept_a_list_or_a_tuple() -> None:
     adam = OPTIMIZERS["adam"]
     assert adam.validate({"betas": [0.5, 0.75]})["betas"] == (0.5, 0.75)
     assert adam.validate({"betas": (0, 0)})["betas"] == (0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "etas", [[1.0, 1.2], [0.0, 1.2], [0.5, 1.0], [0.5, 0.9], [1.5, 1.2], [-0.5, 1.2]]
+)
+def test_rprop_etas_must_straddle_one(etas: list[float]) -> None:
+    # torch: 0 < etas[0] < 1 < etas[1], else "Invalid eta values: 1.0, 1.2".
+    err = rejects("rprop", {"etas": etas})
+    assert err.name == "etas"
+    assert "Invalid eta values" in str(err)
+    if etas[0] >= 0:
+        assert f"Invalid eta values: {float(etas[0])}, {float(etas[1])}" in str(err)
+
+
+def test_rprop_etas_close_to_one_are_fine() -> None:
+    hp = OPTIMIZERS["rprop"].validate({"etas": [0.999, 1.001]})
+    assert hp["etas"] == (0.999, 1.001)
 
 
 @pytest.mark.parametrize(
@@ -243,3 +331,166 @@ def test_lerp_is_a_lerp_on_both_branches(w: float) -> None:
     a, b = 1.25, -3.5
     assert lerp(a, b, w) == pytest.approx(a + w * (b - a), abs=1e-15)
     assert lerp(a, b, 0.0) == a and lerp(a, b, 1.0) == b
+
+
+# Seven steps on x² from 1.0, float64, torch 2.13 (the reference Lion for "lion"); torch's
+# vectorized kernels may round the last bit differently from the engine's portable order.
+TORCH_SEVEN_STEPS = [
+    ("adamw", {"lr": 0.1}, 0.3188433337474755),
+    ("adamw", {"lr": 0.1, "weight_decay": 0.5, "amsgrad": True}, 0.13488608801181168),
+    ("adamax", {"lr": 0.1}, 0.4078206831933238),
+    ("nadam", {"lr": 0.1}, 0.49832964437115607),
+    (
+        "nadam",
+        {"lr": 0.1, "weight_decay": 0.5, "decoupled_weight_decay": True},
+        0.3072403761487729,
+    ),
+    ("radam", {"lr": 0.1}, 0.19696622612839057),
+    ("adadelta", {}, 0.9768627982098473),
+    ("rprop", {"lr": 0.1}, -0.2915903999999998),
+    ("lion", {"lr": 0.1}, 0.30000000000000016),
+    ("lion", {"lr": 0.1, "weight_decay": 0.5}, 0.09501188828124993),
+]
+
+
+@pytest.mark.parametrize(("oid", "given", "x7"), TORCH_SEVEN_STEPS)
+def test_seven_steps_on_a_parabola_match_torch(oid: str, given: dict[str, Any], x7: float):
+    assert steps_on_parabola(oid, given, 7) == pytest.approx(x7, rel=1e-14)
+
+
+def test_adamw_decays_the_weights_before_the_adam_step() -> None:
+    # torch: x ← x·(1 − lr·λ) = 0.95, then the Adam step of size lr·m̂/(√v̂ + ε) ≈ 0.1.
+    x = steps_on_parabola("adamw", {"lr": 0.1, "weight_decay": 0.5}, 1)
+    assert x == pytest.approx(0.85, abs=1e-9)
+    # Adam's (coupled) weight decay only changes the gradient, which Adam normalizes away.
+    assert steps_on_parabola("adam", {"lr": 0.1, "weight_decay": 0.5}, 1) == pytest.approx(
+        0.9, abs=1e-9
+    )
+
+
+def test_radam_steps_without_rectification_until_rho_passes_five() -> None:
+    # With β₂ = 0.999, ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ) is close to t early on (ρ₅ ≈ 4.99):
+    # five plain steps x ← x − lr·m̂ (m̂ the bias-corrected momentum); torch gives 0.8,
+    # 0.62105..., ..., 0.20164...
+    assert steps_on_parabola("radam", {"lr": 0.1}, 1) == 0.8
+    x5 = steps_on_parabola("radam", {"lr": 0.1}, 5)
+    assert x5 == pytest.approx(0.20164796308087313, rel=1e-14)
+    # Step 6 is the first rectified one: a far smaller, variance-scaled step.
+    assert x5 - steps_on_parabola("radam", {"lr": 0.1}, 6) == pytest.approx(
+        0.20164796308087313 - 0.19951804056282027, rel=1e-12
+    )
+
+
+def test_rprop_stands_still_on_a_sign_flip_and_shrinks_its_step() -> None:
+    # torch, lr 1.5 on x² from 1: the first step is lr (1 → -0.5); the gradient's sign flips,
+    # so the step size halves to 0.75 and the gradient is zeroed: no move; with prev = 0
+    # the next step keeps 0.75 (-0.5 → 0.25); and so on.
+    xs = [steps_on_parabola("rprop", {"lr": 1.5}, n) for n in range(1, 8)]
+    assert xs == [-0.5, -0.5, 0.25, 0.25, -0.125, -0.125, 0.0625]
+
+
+def test_rprop_creates_its_step_sizes_from_lr_and_clamps_them() -> None:
+    rprop = OPTIMIZERS["rprop"]
+    update = rprop.rule(rprop.validate({"lr": 3.0, "step_sizes": [1e-6, 2.0]}))
+    x, (prev, step_size) = update(SCALAR, 1, 1.0, 2.0, rprop.empty_buffers())
+    # Born at lr = 3.0, times 1 (no previous gradient), clamped to the maximum 2.0.
+    assert (x, prev, step_size) == (-1.0, 2.0, 2.0)
+
+
+def test_rprop_step_sizes_clamp_as_torch_does_when_min_exceeds_max() -> None:
+    # torch does not check step_sizes; clamp(s, min, max) then gives max.
+    x = steps_on_parabola("rprop", {"lr": 0.1, "step_sizes": [0.5, 0.2]}, 1)
+    assert x == pytest.approx(0.8)
+
+
+def test_nadam_mu_product_is_the_product_of_the_momentum_schedule() -> None:
+    nadam = OPTIMIZERS["nadam"]
+    update = nadam.rule(nadam.validate({}))
+    bufs: tuple[Any, ...] = nadam.empty_buffers()
+    x = 1.0
+    for step in (1, 2, 3):
+        x, bufs = update(SCALAR, step, x, 2.0 * x, bufs)
+    mus = [0.9 * (1.0 - 0.5 * 0.96 ** (t * 4e-3)) for t in (1, 2, 3)]
+    assert bufs[0] == pytest.approx(mus[0] * mus[1] * mus[2], rel=1e-15)
+
+
+def test_lion_moves_exactly_lr_per_step_and_not_at_all_from_rest() -> None:
+    x = steps_on_parabola("lion", {"lr": 0.25}, 2, x=3.0)
+    assert x == 2.5  # sign-based: each step is exactly lr
+    assert steps_on_parabola("lion", {"lr": 0.25}, 3, x=0.0) == 0.0  # sign(0) = 0
+
+
+def test_adadelta_starts_with_steps_of_about_root_eps() -> None:
+    # Δ = √(0 + ε)/√((1 − ρ)·g² + ε)·g, nearly √ε/√(1 − ρ) whatever the gradient's size.
+    for x0 in (1.0, 100.0):
+        step = x0 - steps_on_parabola("adadelta", {}, 1, x=x0)
+        assert step == pytest.approx(1e-3 / math.sqrt(0.1), rel=1e-3)
+
+
+# --- backend functions the sign-based rules use ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "sign"), [(2.5, 1.0), (-1e-300, -1.0), (0.0, 0.0), (-0.0, 0.0), (math.inf, 1.0)]
+)
+def test_sign_in_both_backends(x: float, sign: float) -> None:
+    assert SCALAR.sign(x) == sign and type(SCALAR.sign(x)) is float
+    assert NUMPY.sign(np.array([x])).tolist() == [sign]
+    assert math.copysign(1.0, SCALAR.sign(x)) == math.copysign(1.0, sign)  # no -0.0
+
+
+def test_sign_propagates_nan_in_both_backends() -> None:
+    assert math.isnan(SCALAR.sign(math.nan))
+    assert np.isnan(NUMPY.sign(np.array([math.nan]))).all()
+
+
+def test_minimum_maximum_abs_and_where_agree_across_backends() -> None:
+    values = [-2.0, -0.5, 0.0, 0.5, 3.0]
+    arr = np.array(values)
+    for xp_op, np_op in [
+        (SCALAR.abs, NUMPY.abs),
+        (lambda v: SCALAR.minimum(v, 0.25), lambda a: NUMPY.minimum(a, 0.25)),
+        (lambda v: SCALAR.maximum(v, 0.25), lambda a: NUMPY.maximum(a, 0.25)),
+        (lambda v: SCALAR.where(v < 0, 0.0, v), lambda a: NUMPY.where(a < 0, 0.0, a)),
+    ]:
+        assert [xp_op(v) for v in values] == np_op(arr).tolist()
+    assert math.isnan(SCALAR.minimum(math.nan, 1.0)) and math.isnan(SCALAR.minimum(1.0, math.nan))
+
+
+# --- weight decay: what Optimizer.weight_decay says is what the rule does -------------------
+
+
+def one_step(oid: str, given: dict[str, Any], x: float, g: float) -> float:
+    opt = OPTIMIZERS[oid]
+    return opt.rule(opt.validate(given))(SCALAR, 1, x, g, opt.empty_buffers())[0]
+
+
+def test_weight_decay_kinds() -> None:
+    kinds = {oid: o.weight_decay for oid, o in OPTIMIZERS.items()}
+    assert kinds == {
+        **dict.fromkeys(["sgd", "adagrad", "rmsprop", "adam", "adamax", "adadelta"], "l2"),
+        **dict.fromkeys(["nadam", "radam"], "l2"),  # unless decoupled_weight_decay is on
+        **dict.fromkeys(["adamw", "lion"], "decoupled"),
+        "rprop": None,  # torch's Rprop has no weight decay
+    }
+    for oid, opt in OPTIMIZERS.items():
+        has = any(h.name == "weight_decay" for h in opt.hyperparameters)
+        assert has == (opt.weight_decay is not None), oid
+
+
+DECAY_CASES = [(oid, False) for oid, o in OPTIMIZERS.items() if o.weight_decay] + [
+    ("nadam", True),
+    ("radam", True),
+]
+
+
+@pytest.mark.parametrize(("oid", "decoupled_switch"), DECAY_CASES)
+def test_weight_decay_acts_as_declared(oid: str, decoupled_switch: bool) -> None:
+    lr, lam, x, g = 0.1, 0.3, 1.7, -0.4
+    base = {"lr": lr, "decoupled_weight_decay": True} if decoupled_switch else {"lr": lr}
+    decayed = one_step(oid, {**base, "weight_decay": lam}, x, g)
+    kind = "decoupled" if decoupled_switch else OPTIMIZERS[oid].weight_decay
+    if kind == "l2":
+        assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x, g + lam * x)
+    else:
+        assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x * (1 - lr * lam), g)

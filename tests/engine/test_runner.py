@@ -19,6 +19,13 @@ RESUME_CONFIGS: dict[str, dict[str, Any]] = {
     "adagrad": {"lr": 0.5, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
     "rmsprop": {"lr": 0.01, "centered": True, "momentum": 0.5},
     "adam": {"lr": 0.05, "amsgrad": True, "weight_decay": 0.01},
+    "adamw": {"lr": 0.05, "amsgrad": True},
+    "adamax": {"lr": 0.05, "weight_decay": 0.01},
+    "nadam": {"lr": 0.05, "weight_decay": 0.01, "decoupled_weight_decay": True},
+    "radam": {"lr": 0.05, "weight_decay": 0.01},
+    "adadelta": {"lr": 0.5, "weight_decay": 0.01},
+    "rprop": {"lr": 0.05},
+    "lion": {"lr": 0.01, "weight_decay": 0.1},
 }
 
 
@@ -46,6 +53,10 @@ def round_trip(state: RunState, oid: str) -> dict[str, Any]:
 
 
 # --- resume equivalence -----------------------------------------------------------------
+
+
+def test_every_optimizer_is_checked_for_resume() -> None:
+    assert set(RESUME_CONFIGS) == set(OPTIMIZERS)
 
 
 @pytest.mark.parametrize("oid", sorted(RESUME_CONFIGS))
@@ -99,7 +110,49 @@ def test_resume_with_rmsprop_momentum_switched_on() -> None:
     assert boosted.positions[-1] != plain_more.positions[-1]
 
 
+def test_rprop_keeps_its_step_sizes_when_resumed_with_another_lr() -> None:
+    # torch reads lr only when it creates the step sizes; a resumed run carries them on.
+    hp, no_stop = {"lr": 0.05}, {"grad_tol": 0.0, "step_tol": 0.0}
+    whole, _ = go("roll_downhill", "rprop", hp, [3.5], 60, **no_stop)
+    _, first_run = go("roll_downhill", "rprop", hp, [3.5], 20, **no_stop)
+    data = round_trip(first_run.state(), "rprop")
+    second, _ = resume("roll_downhill", "rprop", {"lr": 5.0}, data, 40, **no_stop)
+    assert second.positions == whole.positions[20:]
+
+
+def test_resume_with_adamw_amsgrad_switched_on() -> None:
+    plain, ams, no_stop = {"lr": 0.05}, {"lr": 0.05, "amsgrad": True}, {"grad_tol": 0.0}
+    _, first_run = go("roll_downhill", "adamw", plain, [3.5], 30, **no_stop)
+    data = round_trip(first_run.state(), "adamw")
+    assert data["buffers"]["max_exp_avg_sq"] is None
+    # torch's max_exp_avg_sq is born at 0, so the first AMSGrad step equals a plain one.
+    plain_next, _ = resume("roll_downhill", "adamw", plain, data, 1, **no_stop)
+    ams_next, ams_run = resume("roll_downhill", "adamw", ams, data, 1, **no_stop)
+    assert ams_next.positions == plain_next.positions
+    after = round_trip(ams_run.state(), "adamw")["buffers"]
+    assert after["max_exp_avg_sq"] == after["exp_avg_sq"]
+
+
 # --- batches ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("oid", sorted(RESUME_CONFIGS))
+def test_every_optimizer_runs_a_2d_batch_exactly_like_single_balls(oid: str) -> None:
+    # Himmelblau is a polynomial: numpy and Python floats round every operation alike, so
+    # the numpy backend (a (2, 2) batch of 2D points) and the float one agree bit for bit.
+    starts = np.array([[[0.0, -1.0], [-2.5, 3.0]], [[1.0, 1.0], [4.0, -4.5]]])
+    hp, no_stop = RESUME_CONFIGS[oid], {"grad_tol": 0.0, "step_tol": 0.0}
+    trace, batch_run = go("himmelblau", oid, hp, starts, 150, **no_stop)
+    arrays = trace.arrays((2, 2))
+    assert arrays["positions"].shape == (151, 2, 2, 2)
+    for idx in np.ndindex(2, 2):
+        single, single_run = go("himmelblau", oid, hp, starts[idx], 150, **no_stop)
+        one, n = single.arrays(()), len(single)
+        for key in ("positions", "losses", "gradients"):
+            ours = arrays[key][(slice(None), *idx)]
+            assert np.array_equal(ours[:n], one[key]), (key, idx)
+            assert (ours[n:] == ours[n - 1]).all()  # a ball that stopped stays put
+        assert status_names(single_run.status) == status_names(batch_run.status)[idx]
 
 
 def test_a_batch_matches_single_balls() -> None:
@@ -301,6 +354,34 @@ def test_negative_second_moment_is_refused(name: str) -> None:
     err = refuses(data)
     assert err.field == f"buffers.{name}"
     assert "negative" in err.reason
+
+
+NONNEGATIVE = sorted(
+    (oid, name) for oid, opt in OPTIMIZERS.items() for name in opt.nonnegative_buffers
+)
+
+
+@pytest.mark.parametrize(("oid", "name"), NONNEGATIVE)
+def test_every_negative_nonnegative_buffer_is_refused(oid: str, name: str) -> None:
+    _, r = go("roll_downhill", oid, RESUME_CONFIGS[oid], [3.5], 5)
+    data = round_trip(r.state(), oid)
+    assert data["buffers"][name] is not None
+    RunState.from_json(data, SURFACES["roll_downhill"], OPTIMIZERS[oid])
+    data["buffers"][name] = [-1e-6]
+    err = refuses(data, oid=oid)
+    assert err.field == f"buffers.{name}" and "negative" in err.reason
+
+
+def test_buffers_that_must_not_be_negative() -> None:
+    # The ones a run can never make negative: squares and their averages, maxima of sizes,
+    # the step sizes, and NAdam's product of momentum factors.
+    assert set(NONNEGATIVE) >= {
+        ("adamax", "exp_inf"),
+        ("nadam", "mu_product"),
+        ("adadelta", "square_avg"),
+        ("adadelta", "acc_delta"),
+        ("rprop", "step_size"),
+    }
 
 
 def test_negative_first_moment_is_fine() -> None:
