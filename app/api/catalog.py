@@ -68,6 +68,7 @@ def list_optimizers() -> list[OptimizerOut]:
                 for p in o.presets
             ],
             weight_decay=o.weight_decay,
+            group=o.group,
         )
         for o in OPTIMIZERS.values()
     ]

@@ -123,6 +123,9 @@ class OptimizerOut(BaseModel):
     formula: str
     hyperparameters: list[HyperparameterOut]
     presets: list[PresetOut]
+    group: Literal["classic", "adaptive", "second-order", "stochastic"] = Field(
+        description="Where a picker lists it: classic, adaptive, second-order or stochastic."
+    )
     weight_decay: Literal["l2", "decoupled"] | None = Field(
         description="`l2`: weight_decay is added to the gradient, so the optimizer descends "
         "f + (λ/2)·‖x‖²; `decoupled`: it shrinks x outside the gradient (AdamW)."

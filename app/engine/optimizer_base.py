@@ -78,6 +78,9 @@ class Optimizer:
     # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends
     # f + (λ/2)·‖x‖²), "decoupled" shrinks x outside the gradient (AdamW); None: no decay.
     weight_decay: Literal["l2", "decoupled"] | None = None
+    # Where the picker lists it: plain gradient steps ("classic"), per-coordinate step sizes
+    # from gradient statistics ("adaptive"), curvature ("second-order"), noise ("stochastic").
+    group: Literal["classic", "adaptive", "second-order", "stochastic"] = "adaptive"
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """torch's defaults for what is left out; every value checked, naming the field."""

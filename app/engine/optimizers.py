@@ -88,6 +88,7 @@ def _sgd_cross_check(hp: Mapping[str, Any]) -> None:
 
 SGD = Optimizer(
     id="sgd",
+    group="classic",
     weight_decay="l2",
     name="SGD",
     hyperparameters=(

@@ -4,29 +4,44 @@ import { formatNumber } from "./format.js";
 
 const LOG_STEPS = 1000; // positions on a log-scale slider
 
+const GROUPS = { classic: "Classic", adaptive: "Adaptive", "second-order": "Second-order", stochastic: "Stochastic" };
+
 /** Picker entries: SGD's presets (gradient descent, momentum, Nesterov), then the others. */
 export function optimizerChoices(optimizers) {
   const choices = [];
   for (const optimizer of optimizers) {
+    const group = GROUPS[optimizer.group] || optimizer.group;
     if (optimizer.presets.length) {
       for (const preset of optimizer.presets) {
-        choices.push({ key: preset.id, label: preset.name, optimizer, preset: preset.hyperparameters });
+        choices.push({ key: preset.id, label: preset.name, optimizer, preset: preset.hyperparameters, group });
       }
     } else {
-      choices.push({ key: optimizer.id, label: optimizer.name, optimizer, preset: {} });
+      choices.push({ key: optimizer.id, label: optimizer.name, optimizer, preset: {}, group });
     }
   }
   return choices;
 }
 
+/** Fill a <select> with choices ({key, label, group?}), under <optgroup>s where grouped. */
 export function fillPicker(select, choices, selectedKey) {
-  select.replaceChildren(
-    ...choices.map((choice) => {
-      const option = new Option(choice.label, choice.key);
-      option.selected = choice.key === selectedKey;
-      return option;
-    }),
-  );
+  const groups = new Map();
+  const items = [];
+  for (const choice of choices) {
+    const option = new Option(choice.label, choice.key);
+    option.selected = choice.key === selectedKey;
+    if (!choice.group) {
+      items.push(option);
+      continue;
+    }
+    if (!groups.has(choice.group)) {
+      const optgroup = document.createElement("optgroup");
+      optgroup.label = choice.group;
+      groups.set(choice.group, optgroup);
+      items.push(optgroup);
+    }
+    groups.get(choice.group).append(option);
+  }
+  select.replaceChildren(...items);
 }
 
 /** Default hyperparameters of a choice: torch's defaults overlaid with the preset. */

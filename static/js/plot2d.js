@@ -95,6 +95,7 @@ export class LandscapePlot {
     this.busy = 0; // rebuilds under way: updates wait for them
     this.ready = Promise.resolve();
     this.overlay = null;
+    this.l2Shown = false; // whether the map shows an L2 landscape
     this.setSurface(surface, grid);
   }
 
@@ -130,6 +131,7 @@ export class LandscapePlot {
     this.gradientRef = typicalGradient(grid);
     // Markers float this far above the 3D surface so it does not hide them.
     this.lift3d = 0.01 * (this.colours.fmax - this.colours.fmin);
+    this.l2Shown = false;
     const contour = {
       type: "contour",
       x: grid.x,
@@ -204,6 +206,8 @@ export class LandscapePlot {
   showL2(landscape, color) {
     const grid = this.grid;
     const on = Boolean(landscape);
+    if (!on && !this.l2Shown) return this.ready;
+    this.l2Shown = on;
     const c = color || "#000";
     return this.rebuild(async () => {
       await window.Plotly.restyle(

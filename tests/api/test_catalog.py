@@ -152,3 +152,9 @@ def test_optimizers_say_how_weight_decay_acts(client):
     kinds = {o["id"]: o["weight_decay"] for o in client.get("/api/optimizers").json()}
     for oid in ("sgd", "adagrad", "rmsprop", "adam"):
         assert kinds[oid] == "l2"  # torch adds weight_decay·x to the gradient
+
+
+def test_optimizers_are_grouped_for_the_picker(client):
+    groups = {o["id"]: o["group"] for o in client.get("/api/optimizers").json()}
+    assert groups.pop("sgd") == "classic"
+    assert set(groups.values()) == {"adaptive"}

@@ -37,8 +37,18 @@ def test_every_control_has_a_label_that_is_its_name(watched):
         expect(page.get_by_label(name, exact=True)).to_be_visible()
     for name in ["Play", "Step", "Reset"]:
         expect(page.get_by_role("button", name=name)).to_be_visible()
-    options = page.get_by_label("Optimizer", exact=True).locator("option").all_inner_texts()
-    assert options == ["Gradient descent", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
+    picker = page.get_by_label("Optimizer", exact=True)
+    groups = picker.locator("optgroup").evaluate_all(
+        "gs => gs.map(g => [g.label, [...g.querySelectorAll('option')].map(o => o.text)])"
+    )
+    assert groups == [
+        ["Classic", ["Gradient descent", "Momentum", "Nesterov"]],
+        [
+            "Adaptive",
+            ["AdaGrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop",
+             "Lion"],
+        ],
+    ]  # fmt: skip
 
 
 def test_play_advances_the_step_count(watched):
