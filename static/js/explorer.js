@@ -227,7 +227,7 @@ class Explorer {
       box.disabled = lambda === 0;
       box.checked = racer === this.l2Racer && lambda > 0;
       racer.card.querySelector(".racer-l2-note").textContent =
-        lambda === 0 ? "Needs a weight decay added to the gradient (SGD, AdaGrad, RMSprop, Adam)." : "";
+        lambda === 0 ? "Needs a weight decay that is added to the gradient (not AdamW's or Lion's)." : "";
     }
     const racer = this.l2Racer;
     const lambda = racer ? l2Strength(racer.choice.optimizer, racer.track.hyperparameters) : 0;

@@ -101,7 +101,7 @@ class RollDownhill {
       this.plot.showL2(null, null);
       $("l2-note").textContent =
         lambda === 0
-          ? "Set a weight decay in the optimizer settings: SGD, AdaGrad, RMSprop and Adam add λ·x to the gradient, which is descending this landscape."
+          ? "Set a weight decay in the optimizer settings. Most optimizers add λ·x to the gradient, which is descending this landscape; AdamW and Lion decouple it and have none."
           : "";
       return;
     }
