@@ -281,7 +281,12 @@ class Explorer {
       this.surfaces.map((s) => ({ key: s.id, label: s.name })),
       DEFAULT_SURFACE,
     );
-    $("surface").addEventListener("change", () => this.setSurface($("surface").value));
+    $("surface").addEventListener("change", () =>
+      this.setSurface($("surface").value).catch((error) => {
+        this.session.error = error.message;
+        this.scheduleDraw();
+      }),
+    );
     $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
     $("step").addEventListener("click", () => this.session.stepOnce());
     $("reset").addEventListener("click", () => this.session.reset());
