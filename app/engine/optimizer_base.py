@@ -106,6 +106,23 @@ def lerp(a: Any, b: Any, w: float) -> Any:
     return b - (b - a) * (1.0 - w)
 
 
+def signed_and_decayed(
+    p: Any, g: Any, maximize: bool, weight_decay: float, decoupled_factor: float | None = None
+) -> tuple[Any, Any]:
+    """The first lines of torch's every step: ``maximize`` negates the gradient (ascent);
+    weight decay either adds ``weight_decay·p`` to it (L2, coupled) or, when a
+    ``decoupled_factor`` (torch's ``1 − lr·weight_decay``) is given, shrinks ``p`` by it.
+    """
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        if decoupled_factor is None:
+            g = g + weight_decay * p
+        else:
+            p = p * decoupled_factor
+    return p, g
+
+
 # --- shared hyperparameters ----------------------------------------------------------------
 
 

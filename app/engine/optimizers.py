@@ -51,6 +51,7 @@ from .optimizer_base import (
     epsilon,
     learning_rate,
     lerp,
+    signed_and_decayed,
 )
 from .optimizers_more import ADADELTA, ADAMAX, LION, NADAM, RADAM, RPROP
 
@@ -66,10 +67,7 @@ def _sgd_rule(hp: Mapping[str, Any]) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         (buf,) = bufs
-        if maximize:
-            g = -g
-        if wd != 0:
-            g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd)
         if momentum != 0:
             # torch: the first momentum step copies the gradient, undampened.
             buf = g if buf is None else buf * momentum + (1 - dampening) * g
@@ -146,10 +144,7 @@ def _adagrad_rule(hp: Mapping[str, Any]) -> Update:
         (state_sum,) = bufs
         if state_sum is None:
             state_sum = init
-        if maximize:
-            g = -g
-        if wd != 0:
-            g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd)
         clr = lr / (1 + (step - 1) * lr_decay)
         state_sum = state_sum + g * g
         std = xp.sqrt(state_sum) + eps
@@ -204,10 +199,7 @@ def _rmsprop_rule(hp: Mapping[str, Any]) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         square_avg, momentum_buffer, grad_avg = bufs
-        if maximize:
-            g = -g
-        if wd != 0:
-            g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd)
         square_avg = (0.0 if square_avg is None else square_avg) * alpha + (1 - alpha) * g * g
         if centered:
             grad_avg = lerp(0.0 if grad_avg is None else grad_avg, g, 1 - alpha)
@@ -278,13 +270,7 @@ def _adam_rule(hp: Mapping[str, Any], decoupled: bool = False) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         exp_avg, exp_avg_sq, max_exp_avg_sq = bufs
-        if maximize:
-            g = -g
-        if wd != 0:
-            if decoupled:
-                p = p * decay
-            else:
-                g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
         exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
         exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
         bias_correction1 = 1 - beta1**step

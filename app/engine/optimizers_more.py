@@ -35,6 +35,7 @@ from .optimizer_base import (
     epsilon,
     learning_rate,
     lerp,
+    signed_and_decayed,
 )
 
 _ADAM_BETAS_HELP = "Decay rates of the running averages of the gradient (β₁) and its square (β₂)."
@@ -49,10 +50,7 @@ def _adamax_rule(hp: Mapping[str, Any]) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         exp_avg, exp_inf = bufs
-        if maximize:
-            g = -g
-        if wd != 0:
-            g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd)
         exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
         # The paper has u ← max(β₂·u, |g|) and no ε; torch adds ε inside the max, so u is
         # never 0 (and the step never divides by zero) unless ε is 0.
@@ -96,14 +94,8 @@ def _nadam_rule(hp: Mapping[str, Any]) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         mu_product, exp_avg, exp_avg_sq = bufs
-        if maximize:
-            g = -g
+        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
         bias_correction2 = 1 - beta2**step
-        if wd != 0:
-            if decoupled:
-                p = p * decay
-            else:
-                g = g + wd * p
         # Dozat's momentum schedule: μₜ warms up from β₁/2 toward β₁.  torch keeps the
         # running product μ₁·…·μₜ as one number per parameter; here it is a buffer per
         # coordinate, the same in every coordinate (born at 1.0, as torch's).
@@ -165,13 +157,7 @@ def _radam_rule(hp: Mapping[str, Any]) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         exp_avg, exp_avg_sq = bufs
-        if maximize:
-            g = -g
-        if wd != 0:
-            if decoupled:
-                p = p * decay
-            else:
-                g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
         exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
         exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
         bias_correction1 = 1 - beta1**step
@@ -224,10 +210,7 @@ def _adadelta_rule(hp: Mapping[str, Any]) -> Update:
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         square_avg, acc_delta = bufs
-        if maximize:
-            g = -g
-        if wd != 0:
-            g = g + wd * p
+        p, g = signed_and_decayed(p, g, maximize, wd)
         square_avg = (0.0 if square_avg is None else square_avg) * rho + (1 - rho) * g * g
         acc_delta = 0.0 if acc_delta is None else acc_delta
         std = xp.sqrt(square_avg + eps)
