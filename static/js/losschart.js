@@ -84,19 +84,19 @@ export class LossChart {
     return this.log ? losses.map((v) => Math.max(v - this.best, GAP_FLOOR)) : losses;
   }
 
-  /** Grow the axes in coarse jumps when the data leaves them; true when they changed. */
-  fitAxes(tracks) {
+  /** Grow the axes in coarse jumps when the data (`values[i]` of `tracks[i]`) leaves them. */
+  fitAxes(tracks, values) {
     let steps = 0;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const track of tracks) {
+    tracks.forEach((track, i) => {
       const last = track.last();
       if (last) steps = Math.max(steps, last.step);
-      for (const v of this.values(track)) {
+      for (const v of values[i]) {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-    }
+    });
     if (!Number.isFinite(lo)) return false;
     const update = {};
     if (steps > this.xRange[1]) {
@@ -124,16 +124,18 @@ export class LossChart {
     return true;
   }
 
-  /** Redraw the lines of racers with new steps. */
+  /** Redraw the lines of racers with new steps; nothing at all when none has any. */
   update(tracks) {
     if (!this.overlay || !this.overlay.mapped) return;
-    if (this.fitAxes(tracks)) return; // the relayout triggers a full redraw
+    const stale = tracks.map((track, i) => Boolean(this.lines[i]) && this.drawn.get(i) !== track.length);
+    if (!stale.includes(true)) return;
+    const values = tracks.map((track) => this.values(track));
+    if (this.fitAxes(tracks, values)) return; // the relayout triggers a full redraw
     tracks.forEach((track, i) => {
-      const line = this.lines[i];
-      if (!line || this.drawn.get(i) === track.length) return;
+      if (!stale[i]) return;
       this.drawn.set(i, track.length);
-      line.setAttribute("points", this.overlay.points(track.trace.steps, this.values(track)));
-      line.dataset.points = String(track.length);
+      this.lines[i].setAttribute("points", this.overlay.points(track.trace.steps, values[i]));
+      this.lines[i].dataset.points = String(track.length);
     });
   }
 }
