@@ -126,6 +126,11 @@ class Explorer {
   // --- the start --------------------------------------------------------------------------
 
   setStartFields(point) {
+    const [domainX, domainY] = this.surface.domain;
+    $("start-x").min = String(domainX[0]);
+    $("start-x").max = String(domainX[1]);
+    $("start-y").min = String(domainY[0]);
+    $("start-y").max = String(domainY[1]);
     this.start = point.map((v) => Number(v.toFixed(3)));
     $("start-x").value = String(this.start[0]);
     $("start-y").value = String(this.start[1]);
@@ -326,11 +331,6 @@ class Explorer {
       showReadouts(racer.card, racer.track);
       racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
     }
-    const [domainX, domainY] = this.surface.domain;
-    $("start-x").min = String(domainX[0]);
-    $("start-x").max = String(domainX[1]);
-    $("start-y").min = String(domainY[0]);
-    $("start-y").max = String(domainY[1]);
     $("status").textContent = error ? `Error: ${error}` : this.summary();
     $("status").classList.toggle("error", Boolean(error));
     $("play").textContent = playing ? "Pause" : "Play";
