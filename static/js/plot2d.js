@@ -23,9 +23,16 @@ const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-len
 const LOG_FLOOR = 1e-6; // log colours show f − min f down to this fraction of its range
 
 function colourData(grid) {
-  const finite = grid.f.flat().filter((v) => v !== null);
-  const fmin = Math.min(...finite);
-  const fmax = Math.max(...finite);
+  // A loop, not Math.min(...values): a 400 × 400 grid has more values than a call takes.
+  let fmin = Infinity;
+  let fmax = -Infinity;
+  for (const row of grid.f) {
+    for (const v of row) {
+      if (v === null) continue;
+      if (v < fmin) fmin = v;
+      if (v > fmax) fmax = v;
+    }
+  }
   if (grid.colour_scale !== "log") {
     return { z: grid.f, title: "f", tickvals: null, ticktext: null, fmin, fmax };
   }
