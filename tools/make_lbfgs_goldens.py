@@ -1,0 +1,402 @@
+"""Generate L-BFGS golden trajectories with torch.optim.LBFGS for tests/engine/test_lbfgs.py.
+
+Run from the repository root with a torch install (torch is not a dependency of the app)::
+
+    PYTHONPATH=. .venv/bin/python tools/make_lbfgs_goldens.py [stem ...]
+
+With file name stems, only those goldens are written (the others are left as they are).
+They go to ``tests/golden/lbfgs/`` (a folder of their own: tests/engine/test_goldens.py
+reads every JSON file directly in ``tests/golden/``).
+
+Each configuration runs ``torch.optim.LBFGS`` in float64 on one tensor holding the ball's
+position.  The closure is what a torch user writes::
+
+    def closure():
+        opt.zero_grad()
+        loss = surface.value(TORCH_XP, *x.unbind())   # (negated to maximize)
+        loss.backward()
+        return loss
+
+so the loss is the surface's own formula evaluated with torch ops and the gradient comes
+from autograd, not from the engine's analytic ``grad``.  torch's LBFGS has no ``maximize``:
+the maximize goldens negate the loss in the closure, which is what the engine's
+``maximize`` switch does.
+
+One outer step is one ``opt.step(closure)``.  ``positions[i]`` is the position after ``i``
+steps; ``losses[i]`` and ``gradients[i]`` are f and ∇f there (the surface's, not negated,
+computed outside the optimizer: they are not counted as evaluations);
+``evaluations[i]`` is how many times step ``i + 1`` called the closure (the growth of
+torch's ``state["func_evals"]``), so it has one entry fewer than ``positions``.  As in
+tools/make_goldens.py a trajectory stops at the last sound point: a point whose loss or
+gradient is non-finite, or that lies outside ``surface.runaway_box()``, is not recorded
+(``stop_reason`` says why).
+
+``state`` is torch's ``optimizer.state`` after step ``resume_at``, written with the
+engine's JSON keys and values (``app.engine.lbfgs.memory_to_json``): the test resumes the
+engine from its own state there and checks that it holds what torch's does.  The script
+also checks that torch itself resumes exactly: a fresh optimizer given the first half's
+``state_dict()`` continues as the unbroken run does.
+
+``exact_twin`` is torch run on exactly the engine's inputs and arithmetic: the loss and
+gradient from the surface's closed-form formulas in Python floats, and torch's portable
+kernels (no fused multiply-adds); the engine is held to it far more tightly.
+
+``horizon`` measures how far torch agrees with itself under rounding-level changes, as in
+tools/make_goldens.py: torch is run again with every gradient times ``1 + 2**-52``, with the
+loss and gradient from the surface's closed-form formulas in Python floats (what the engine
+computes), and on its portable kernels (``ATEN_CPU_CAPABILITY=default``, in a
+subprocess).  Each twin's horizon is the number of leading points on which it agrees with
+the golden in position, loss and gradient to ``|a - b| <= 1e-10 * |b| + 1e-12`` and in the
+evaluation count of the step that led there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from app.engine.backend import SCALAR
+from app.engine.surfaces import SURFACES
+from tools.make_goldens import TORCH_XP, unsound
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "golden" / "lbfgs"
+STEPS = 50
+RTOL, ATOL = 1e-9, 1e-12
+MARGIN = 10.0
+ULP = 2.0**-52
+NUDGES = ("gradient_times_1_plus_ulp", "closed_form_math")
+KEYS = ("positions", "losses", "gradients")
+
+# (file name stem, surface, torch keyword arguments[, options]); options may give the
+# "start" (default: the surface's), "steps" (default STEPS), "maximize" (negate the loss
+# in the closure) and "resume_at" (the step after which torch's state is recorded; default 2).
+CONFIGS: tuple[tuple[Any, ...], ...] = (
+    # torch's defaults: lr 1, max_iter 20, no line search.  The first step iterates until
+    # the slope along the new direction, g·d, is above -tolerance_change (13 evaluations);
+    # every later step evaluates once, finds the same, and stops without moving (the
+    # gradient, 1.4e-7, is just above tolerance_grad).
+    ("lbfgs-default-roll_downhill", "roll_downhill", {}),
+    ("lbfgs-strong_wolfe-roll_downhill", "roll_downhill", {"line_search_fn": "strong_wolfe"}),
+    # Rosenbrock's curved valley.  Without a line search, fixed steps along the L-BFGS
+    # direction reach (1, 1) in three or four outer steps of 20 iterations.  (From the
+    # surface's own start, (-1.5, 2.5), torch's runs, with or without the line search,
+    # part from their own rounding-level twins within 1-3 steps: 20 iterations a step
+    # amplify the last bits.  Not a fair test, so these start elsewhere.)
+    ("lbfgs-default-rosenbrock", "rosenbrock", {}, {"start": (2.0, 3.0)}),
+    ("lbfgs-lr0.5-rosenbrock", "rosenbrock", {"lr": 0.5}, {"start": (-1.2, 1.0)}),
+    # The line search spends 25 evaluations (max_eval) in the first step.
+    (
+        "lbfgs-strong_wolfe-rosenbrock",
+        "rosenbrock",
+        {"line_search_fn": "strong_wolfe"},
+        {"start": (-1.2, 1.0)},
+    ),
+    ("lbfgs-default-himmelblau", "himmelblau", {}, {"start": (1.0, 1.0)}),
+    ("lbfgs-strong_wolfe-himmelblau", "himmelblau", {"line_search_fn": "strong_wolfe"}),
+    # A looser tolerance_grad: the first step stops once the gradient is below it, and every
+    # later step returns right after its first evaluation (torch's early return, before any
+    # iteration).  (With the default 1e-7 the runs above end their steps on the g·d test.)
+    (
+        "lbfgs-tolerance_grad1e-4-himmelblau",
+        "himmelblau",
+        {"tolerance_grad": 1e-4},
+        {"start": (-2.0, -2.0)},
+    ),
+    # On the plateau the gradient is tiny and the first guess, t = 1, far too short: the
+    # line search grows it (at most tenfold at a time) from 1 to 918 before it brackets the
+    # valley, and its zoom once moves a trial step away from an end of the bracket.
+    ("lbfgs-strong_wolfe-plateau_wall", "plateau_wall", {"line_search_fn": "strong_wolfe"}),
+    # One inner iteration per step: one evaluation per step, every iteration visible.
+    (
+        "lbfgs-max_iter1-rosenbrock",
+        "rosenbrock",
+        {"max_iter": 1, "lr": 0.5},
+        {"start": (-1.2, 1.0), "resume_at": 25},
+    ),
+    # ... where on Himmelblau the second step (t = lr = 1 along the secant direction)
+    # flings the ball out of the runaway box.
+    ("lbfgs-max_iter1-himmelblau", "himmelblau", {"max_iter": 1}, {"resume_at": 1}),
+    # With max_iter 1, max_eval is 1: the line search may only try its first guess, and
+    # keeps it only if the loss went down; otherwise t = 0 and the ball never moves again
+    # (here from step 2 on, where the pair from step 1 failed the curvature test and the
+    # guess t = 1 along -g overshoots: two evaluations a step, no movement).
+    (
+        "lbfgs-max_iter1_strong_wolfe-himmelblau",
+        "himmelblau",
+        {"max_iter": 1, "line_search_fn": "strong_wolfe"},
+        {"resume_at": 3},
+    ),
+    # A short memory: from the fourth remembered pair on, the oldest is dropped.  With
+    # max_iter 4, max_eval is 5, and a line search may overrun it by one (6 evaluations).
+    (
+        "lbfgs-history3_max_iter4_strong_wolfe-rosenbrock",
+        "rosenbrock",
+        {"history_size": 3, "max_iter": 4, "line_search_fn": "strong_wolfe"},
+        {"start": (0.0, 0.0), "resume_at": 3},
+    ),
+    (
+        "lbfgs-history3_max_iter4-rosenbrock",
+        "rosenbrock",
+        {"history_size": 3, "max_iter": 4},
+        {"start": (1.5, 1.5), "resume_at": 3},
+    ),
+    # Maximizing (the closure returns -f): Himmelblau's local maximum near (-0.27, -0.92).
+    ("lbfgs-maximize-himmelblau", "himmelblau", {}, {"maximize": True, "resume_at": 1}),
+    (
+        "lbfgs-maximize_strong_wolfe-himmelblau",
+        "himmelblau",
+        {"line_search_fn": "strong_wolfe"},
+        {"maximize": True, "resume_at": 1},
+    ),
+)
+
+
+def options(config: tuple[Any, ...]) -> dict[str, Any]:
+    return config[3] if len(config) > 3 else {}
+
+
+def start_of(config: tuple[Any, ...]) -> tuple[float, ...]:
+    return tuple(float(c) for c in options(config).get("start", SURFACES[config[1]].start))
+
+
+def state_json(state: dict[str, Any]) -> dict[str, Any]:
+    """torch's LBFGS state, by the engine's keys and JSON values (None: not created)."""
+
+    def num(v: Any) -> float | None:
+        return None if v is None else float(v)
+
+    def vec(v: Any) -> list[float] | None:
+        return None if v is None else [float(c) for c in v.tolist()]
+
+    def vecs(vs: Any) -> list[list[float]] | None:
+        return None if vs is None else [vec(v) for v in vs]
+
+    return {
+        "func_evals": state.get("func_evals"),
+        "n_iter": state.get("n_iter"),
+        "d": vec(state.get("d")),
+        "t": num(state.get("t")),
+        "old_dirs": vecs(state.get("old_dirs")),
+        "old_stps": vecs(state.get("old_stps")),
+        "ro": None if state.get("ro") is None else [float(r) for r in state["ro"]],
+        "H_diag": num(state.get("H_diag")),
+        "prev_flat_grad": vec(state.get("prev_flat_grad")),
+        "prev_loss": num(state.get("prev_loss")),
+    }
+
+
+def surface_loss_and_grad(surface: Any, x: torch.Tensor) -> tuple[float, list[float]]:
+    """f and ∇f at x by autograd through the surface's formula (not counted anywhere)."""
+    p = x.detach().clone().requires_grad_(True)
+    loss = surface.value(TORCH_XP, *p.unbind())
+    loss.backward()
+    assert p.grad is not None
+    return loss.item(), p.grad.tolist()
+
+
+def trajectory(
+    config: tuple[Any, ...],
+    nudge: str | None = None,
+    split_at: int | None = None,
+) -> dict[str, Any]:
+    """Run torch's LBFGS; with ``split_at``, rebuild the optimizer from its state_dict()
+    after that step (to check that torch resumes exactly)."""
+    _, surface_id, kwargs = config[:3]
+    opts = options(config)
+    surface = SURFACES[surface_id]
+    sign = -1.0 if opts.get("maximize", False) else 1.0
+    steps = int(opts.get("steps", STEPS))
+    resume_at = int(opts.get("resume_at", 2))
+    x = torch.tensor(start_of(config), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([x], **kwargs)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        if nudge == "closed_form_math":
+            xs = x.detach().tolist()
+            with torch.no_grad():
+                x.grad = torch.tensor([sign * g for g in surface.grad(SCALAR, *xs)])
+            return torch.tensor(sign * surface.value(SCALAR, *xs))
+        loss = sign * surface.value(TORCH_XP, *x.unbind())
+        loss.backward()
+        if nudge == "gradient_times_1_plus_ulp":
+            assert x.grad is not None
+            with torch.no_grad():
+                x.grad.mul_(1.0 + ULP)
+        elif nudge is not None:
+            raise ValueError(nudge)
+        return loss
+
+    loss, grad = surface_loss_and_grad(surface, x)
+    positions, losses, gradients = [x.detach().tolist()], [loss], [grad]
+    evaluations: list[int] = []
+    stop_reason = None
+    state = None
+    for step in range(1, steps + 1):
+        before = opt.state[x].get("func_evals", 0) if x in opt.state else 0
+        opt.step(closure)
+        evals = opt.state[x]["func_evals"] - before
+        position = x.detach().tolist()
+        loss, grad = surface_loss_and_grad(surface, x)
+        why = unsound(surface, position, loss, grad)
+        if why is not None:
+            stop_reason = f"step {step}: {why}"
+            break
+        positions.append(position)
+        losses.append(loss)
+        gradients.append(grad)
+        evaluations.append(evals)
+        if step == resume_at:
+            state = state_json(opt.state[x])
+        if step == split_at:
+            saved = opt.state_dict()
+            opt = torch.optim.LBFGS([x], **kwargs)
+            opt.load_state_dict(saved)
+    return {
+        "opt": opt,
+        "positions": positions,
+        "losses": losses,
+        "gradients": gradients,
+        "evaluations": evaluations,
+        "stop_reason": stop_reason,
+        "state": state,
+    }
+
+
+def horizon(twin: dict[str, Any], ref: dict[str, Any]) -> int:
+    """Leading points on which ``twin`` agrees with ``ref`` (values and evaluations)."""
+    n = min(len(twin["positions"]), len(ref["positions"]))
+    for i in range(n):
+        if i > 0 and twin["evaluations"][i - 1] != ref["evaluations"][i - 1]:
+            return i
+        for key in KEYS:
+            a, b = twin[key][i], ref[key][i]
+            pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
+            if any(not abs(u - v) <= RTOL / MARGIN * abs(v) + ATOL for u, v in pairs):
+                return i
+    return n
+
+
+def selected(stems: list[str]) -> list[tuple[Any, ...]]:
+    known = {c[0] for c in CONFIGS}
+    unknown = set(stems) - known
+    if unknown:
+        raise SystemExit(f"unknown golden(s) {sorted(unknown)}; known: {sorted(known)}")
+    return [c for c in CONFIGS if not stems or c[0] in stems]
+
+
+def portable_twins(stems: list[str]) -> dict[str, dict[str, Any]]:
+    """The configurations' unperturbed runs on torch's portable (non-FMA) kernels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "twins.json"
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+        subprocess.run(
+            [sys.executable, __file__, "--portable-twins", str(out), *stems], env=env, check=True
+        )
+        return json.loads(out.read_text())
+
+
+def write_portable_twins(path: str, stems: list[str]) -> int:
+    assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+    twins = {}
+    for config in selected(stems):
+        for nudge in (None, "closed_form_math"):
+            t = trajectory(config, nudge)
+            twins[f"{config[0]}:{nudge}"] = {k: t[k] for k in (*KEYS, "evaluations", "state")}
+    Path(path).write_text(json.dumps(twins))
+    return 0
+
+
+def hyperparameters(opt: torch.optim.LBFGS, maximize: bool) -> dict[str, Any]:
+    """The engine's hyperparameters for torch's param group (its max_eval is the default,
+    which the engine always uses; line_search_fn None is the engine's "none")."""
+    group = opt.param_groups[0]
+    assert group["max_eval"] == group["max_iter"] * 5 // 4
+    return {
+        "lr": group["lr"],
+        "max_iter": group["max_iter"],
+        "tolerance_grad": group["tolerance_grad"],
+        "tolerance_change": group["tolerance_change"],
+        "history_size": group["history_size"],
+        "line_search_fn": group["line_search_fn"] or "none",
+        "maximize": maximize,
+    }
+
+
+def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
+    stem, surface_id, kwargs = config[:3]
+    opts = options(config)
+    ref = trajectory(config)
+    n = len(ref["positions"])
+    assert ref["state"] is not None, f"{stem}: stopped before resume_at"
+    # torch resumes exactly from its state_dict.
+    resume_at = int(opts.get("resume_at", 2))
+    halves = trajectory(config, split_at=resume_at)
+    for key in (*KEYS, "evaluations", "stop_reason"):
+        assert halves[key] == ref[key], f"{stem}: torch's resumed run differs in {key}"
+    horizons = {nudge: horizon(trajectory(config, nudge), ref) for nudge in NUDGES}
+    horizons["cpu_capability_default"] = horizon(portable[f"{stem}:None"], ref)
+    exact = portable[f"{stem}:closed_form_math"]
+    return {
+        "name": stem,
+        "surface": surface_id,
+        "optimizer": "lbfgs",
+        "torch_kwargs": kwargs,
+        "hyperparameters": hyperparameters(ref["opt"], bool(opts.get("maximize", False))),
+        "start": list(start_of(config)),
+        "torch_version": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "steps": int(opts.get("steps", STEPS)),
+        "recorded_steps": n - 1,
+        "stop_reason": ref["stop_reason"],
+        "horizon": min(horizons.values()),
+        "horizons": horizons,
+        "resume_at": resume_at,
+        "state": ref["state"],
+        "positions": ref["positions"],
+        "losses": ref["losses"],
+        "gradients": ref["gradients"],
+        "evaluations": ref["evaluations"],
+        "exact_twin": {
+            "definition": (
+                "torch's run on its portable kernels (ATEN_CPU_CAPABILITY=default) with the "
+                "loss and gradient from the surface's closed-form formulas in Python floats: "
+                "the engine's own inputs and operation order"
+            ),
+            "positions": exact["positions"],
+            "evaluations": exact["evaluations"],
+            "state": exact["state"],
+        },
+    }
+
+
+def main(argv: list[str]) -> int:
+    torch.set_default_dtype(torch.float64)
+    if argv[:1] == ["--portable-twins"]:
+        return write_portable_twins(argv[1], argv[2:])
+    configs = selected(argv)
+    portable = portable_twins(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for config in configs:
+        data = golden(config, portable)
+        path = OUT / f"{data['name']}.json"
+        # json writes floats with repr: the shortest string that round-trips.
+        path.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n")
+        evals = data["evaluations"]
+        print(
+            f"{path.name:52s} recorded={data['recorded_steps']:3d} "
+            f"horizon={data['horizon']:3d} {data['horizons']} evals={evals[:6]}... "
+            f"total={sum(evals)} stop={data['stop_reason']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
