@@ -59,6 +59,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import torch
 
 from app.engine.backend import SCALAR
@@ -134,6 +135,89 @@ class ReferenceLion(torch.optim.Optimizer):
                 exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
 
 
+def langevin_draw(seed: int, step: int, dim: int) -> torch.Tensor:
+    """ξ ~ N(0, I) for SGLD's step ``step``: the engine's documented stream 1 of the seed."""
+    return torch.tensor(np.random.default_rng([seed, step, 1]).standard_normal(dim))
+
+
+def noise_draw(seed: int, step: int, dim: int) -> torch.Tensor:
+    """ξ ~ N(0, I) for the gradient noise of step ``step``: the engine's stream 0."""
+    return torch.tensor(np.random.default_rng([seed, step, 0]).standard_normal(dim))
+
+
+class ReferenceNewton(torch.optim.Optimizer):
+    """Newton's method as defined: x ← x − lr·(H + λI)⁻¹·g, with H the Hessian by
+    autograd (``hessian()`` differentiates the surface formula twice) and torch.linalg.solve;
+    ``maximize`` runs Newton on −f.  Not in torch.optim; its goldens are held to this."""
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1.0,
+        damping: float = 0.0,
+        *,
+        maximize: bool = False,
+        hessian: Any = None,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "damping": damping, "maximize": maximize})
+        self.hessian = hessian
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                g, h = p.grad.clone(), self.hessian()
+                if group["maximize"]:
+                    g, h = -g, -h
+                h = h + group["damping"] * torch.eye(len(g))
+                p.sub_(group["lr"] * torch.linalg.solve(h, g))
+
+
+class ReferenceSGLD(torch.optim.Optimizer):
+    """SGLD (Welling & Teh 2011) as defined: x ← x − lr·(g + λx) + √(2·lr·T)·ξ, with ξ
+    from the seed's stream 1 (``langevin_draw``); ``maximize`` negates g as SGD does."""
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        temperature: float = 0.1,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        seed: int = 0,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "temperature": temperature,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+        self.seed = seed
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        self.steps += 1
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g + group["weight_decay"] * p
+                spread = math.sqrt(2.0 * group["lr"] * group["temperature"])
+                p.copy_(p - group["lr"] * g + spread * langevin_draw(self.seed, self.steps, len(p)))
+
+
+SCHEDULERS: dict[str, Any] = {
+    "step": torch.optim.lr_scheduler.StepLR,
+    "exponential": torch.optim.lr_scheduler.ExponentialLR,
+    "cosine": torch.optim.lr_scheduler.CosineAnnealingLR,
+    "linear": torch.optim.lr_scheduler.LinearLR,
+    "onecycle": torch.optim.lr_scheduler.OneCycleLR,
+}
+
+
 # torch's constructor and, per optimizer, the hyperparameters recorded (torch's names).
 TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     "sgd": (
@@ -191,12 +275,17 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     ),
     "rprop": (torch.optim.Rprop, ("lr", "etas", "step_sizes", "maximize"), {"foreach": False}),
     "lion": (ReferenceLion, ("lr", "betas", "weight_decay", "maximize"), {}),
+    "newton": (ReferenceNewton, ("lr", "damping", "maximize"), {}),
+    "sgld": (ReferenceSGLD, ("lr", "temperature", "weight_decay", "maximize"), {}),
 }
 
 # (file name stem, surface, optimizer, torch keyword arguments[, options]); options may
-# give the "start" (default: the surface's), the number of "steps" (default STEPS) and
+# give the "start" (default: the surface's), the number of "steps" (default STEPS),
 # "surface_parameters" (default: the surface's defaults, recorded for surfaces that have
-# parameters).  2D goldens run fewer steps to keep the files small.
+# parameters), the run's "options" (the engine's gradient noise, precision and clipping,
+# done here with torch's clip_grad_* and float16) and a "schedule" ({"name", "parameters"}:
+# a torch.optim.lr_scheduler stepped after each optimizer step).  2D goldens run fewer
+# steps to keep the files small.
 CONFIGS: tuple[tuple[Any, ...], ...] = (
     ("sgd-gd-roll_downhill", "roll_downhill", "sgd", {"lr": 0.05}),
     ("sgd-momentum-roll_downhill", "roll_downhill", "sgd", {"lr": 0.02, "momentum": 0.9}),
@@ -349,6 +438,148 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
         "lion",
         {"lr": 0.02, "weight_decay": 0.5, "maximize": True},
     ),
+    # Newton (reference definition, autograd Hessian): heads for the nearest stationary
+    # point; damped it creeps; on the saddle it heads straight for the saddle point.
+    ("newton-default-roll_downhill", "roll_downhill", "newton", {}, {"steps": 50}),
+    ("newton-damped-rosenbrock", "rosenbrock", "newton", {"damping": 10.0}, {"steps": 300}),
+    ("newton-lr0.5-himmelblau", "himmelblau", "newton", {"lr": 0.5}, {"steps": 100}),
+    ("newton-lr0.5-saddle", "saddle", "newton", {"lr": 0.5}, {"steps": 40}),
+    (
+        "newton-maximize_damped-double_well",
+        "double_well",
+        "newton",
+        {"lr": 0.5, "damping": 5.0, "maximize": True},
+        {"steps": 200},
+    ),
+    # SGLD (reference definition; noise from the seed's documented stream).
+    (
+        "sgld-t0.1-roll_downhill",
+        "roll_downhill",
+        "sgld",
+        {"lr": 0.01, "temperature": 0.1},
+        {"options": {"seed": 7}},
+    ),
+    (
+        "sgld-wd-himmelblau",
+        "himmelblau",
+        "sgld",
+        {"lr": 0.002, "temperature": 1.0, "weight_decay": 0.1},
+        {"steps": 500},
+    ),
+    # Run options every optimizer takes: torch's clipping utilities, float16 gradients.
+    (
+        "sgd-clipnorm-rosenbrock",
+        "rosenbrock",
+        "sgd",
+        {"lr": 0.002, "momentum": 0.9},
+        {"steps": 500, "options": {"clip_grad_norm": 1.0}},
+    ),
+    (
+        "adam-clipvalue-roll_downhill",
+        "roll_downhill",
+        "adam",
+        {"lr": 0.1},
+        {"options": {"clip_grad_value": 0.5}},
+    ),
+    (
+        "sgd-noise_batch4-roll_downhill",
+        "roll_downhill",
+        "sgd",
+        {"lr": 0.05, "momentum": 0.5},
+        {"options": {"noise": 2.0, "batch_size": 4, "seed": 3}},
+    ),
+    # Far out on the plateau ∇f is ~1e-9: float16 rounds it to zero unless the loss is
+    # scaled (1024×), and Adam, blind to the gradient's size, then walks in.
+    (
+        "adam-fp16-plateau",
+        "plateau",
+        "adam",
+        {"lr": 0.05},
+        {"steps": 300, "start": (4.6, 4.4), "options": {"precision": "float16"}},
+    ),
+    (
+        "adam-fp16_scale1024-plateau",
+        "plateau",
+        "adam",
+        {"lr": 0.05},
+        {
+            "steps": 300,
+            "start": (4.6, 4.4),
+            "options": {"precision": "float16", "loss_scale": 1024.0},
+        },
+    ),
+    (
+        "sgd-fp16_noise_clip-roll_downhill",
+        "roll_downhill",
+        "sgd",
+        {"lr": 0.05},
+        {
+            "options": {
+                "precision": "float16",
+                "loss_scale": 8.0,
+                "noise": 0.3,
+                "seed": 1,
+                "clip_grad_norm": 2.0,
+                "clip_grad_value": 1.5,
+            }
+        },
+    ),
+    # Learning-rate schedules (torch.optim.lr_scheduler).
+    (
+        "sgd-steplr-roll_downhill",
+        "roll_downhill",
+        "sgd",
+        {"lr": 0.1, "momentum": 0.5},
+        {"schedule": {"name": "step", "parameters": {"step_size": 50, "gamma": 0.5}}},
+    ),
+    (
+        "adam-exponential-roll_downhill",
+        "roll_downhill",
+        "adam",
+        {"lr": 0.3},
+        {"schedule": {"name": "exponential", "parameters": {"gamma": 0.995}}},
+    ),
+    (
+        "sgd-cosine-double_well",
+        "double_well",
+        "sgd",
+        {"lr": 0.05, "momentum": 0.9},
+        {"schedule": {"name": "cosine", "parameters": {"T_max": 150, "eta_min": 0.001}}},
+    ),
+    (
+        "adamw-linear_warmup-rosenbrock",
+        "rosenbrock",
+        "adamw",
+        {"lr": 0.05},
+        {
+            "steps": 500,
+            "schedule": {"name": "linear", "parameters": {"start_factor": 0.1, "total_iters": 100}},
+        },
+    ),
+    (
+        "adam-onecycle-roll_downhill",
+        "roll_downhill",
+        "adam",
+        {"lr": 0.3},
+        {"schedule": {"name": "onecycle", "parameters": {"total_steps": 1000}}},
+    ),
+    (
+        "sgd-onecycle_linear_3phase-roll_downhill",
+        "roll_downhill",
+        "sgd",
+        {"lr": 0.1, "momentum": 0.9},
+        {
+            "steps": 400,
+            "schedule": {
+                "name": "onecycle",
+                "parameters": {
+                    "total_steps": 400,
+                    "anneal_strategy": "linear",
+                    "three_phase": True,
+                },
+            },
+        },
+    ),
 )
 
 
@@ -364,6 +595,31 @@ def unsound(surface: Any, position: list[float], loss: float, grad: list[float])
     return None
 
 
+def apply_run_options(x: torch.Tensor, options: dict[str, Any], step: int) -> None:
+    """The engine's run options on x.grad, in its order: noise, float16, clipping."""
+    with torch.no_grad():
+        if options.get("noise"):
+            scale = options["noise"] / math.sqrt(options.get("batch_size", 1))
+            x.grad.add_(scale * noise_draw(options.get("seed", 0), step, len(x)))
+        if options.get("precision") == "float16":
+            loss_scale = options.get("loss_scale", 1.0)
+            half = (x.grad * loss_scale).to(torch.float16)
+            x.grad.copy_(half.to(torch.float64) * (1.0 / loss_scale))
+    if options.get("clip_grad_value"):
+        torch.nn.utils.clip_grad_value_([x], options["clip_grad_value"], foreach=False)
+    if options.get("clip_grad_norm"):
+        torch.nn.utils.clip_grad_norm_([x], options["clip_grad_norm"], foreach=False)
+
+
+def make_scheduler(opt: Any, schedule: dict[str, Any] | None) -> Any:
+    if not schedule:
+        return None
+    parameters = dict(schedule.get("parameters", {}))
+    if schedule["name"] == "onecycle":
+        parameters["max_lr"] = opt.param_groups[0]["lr"]
+    return SCHEDULERS[schedule["name"]](opt, **parameters)
+
+
 def trajectory(
     surface: Any,
     optimizer: str,
@@ -371,13 +627,23 @@ def trajectory(
     start: tuple[float, ...],
     steps: int,
     nudge: str | None = None,
+    options: dict[str, Any] | None = None,
+    schedule: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     cls, _, extra = TORCH_OPTIMIZERS[optimizer]
+    options = options or {}
     x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    if optimizer == "newton":
+        f = lambda t: surface.value(TORCH_XP, *t.unbind())  # noqa: E731
+        extra = {"hessian": lambda: torch.autograd.functional.hessian(f, x.detach())}
+    elif optimizer == "sgld":
+        extra = {"seed": options.get("seed", 0)}
     opt = cls([x], **kwargs, **extra)
+    scheduler = make_scheduler(opt, schedule)
     positions: list[list[float]] = []
     losses: list[float] = []
     gradients: list[list[float]] = []
+    lrs: list[float | None] = [None]
     stop_reason = None
     for step in range(steps + 1):
         opt.zero_grad()
@@ -407,12 +673,17 @@ def trajectory(
                     x.grad.copy_(torch.tensor(surface.grad(SCALAR, *x.tolist())))
                 else:
                     raise ValueError(nudge)
+        apply_run_options(x, options, step + 1)
+        lrs.append(opt.param_groups[0]["lr"])
         opt.step()
+        if scheduler is not None:
+            scheduler.step()
     return {
         "opt": opt,
         "positions": positions,
         "losses": losses,
         "gradients": gradients,
+        "lrs": lrs[: len(positions)],
         "stop_reason": stop_reason,
     }
 
@@ -472,6 +743,8 @@ def run_config(config: tuple[Any, ...], nudge: str | None = None) -> dict[str, A
         config_start(config),
         config_steps(config),
         nudge,
+        config_options(config).get("options"),
+        config_options(config).get("schedule"),
     )
 
 
@@ -511,8 +784,9 @@ def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
     check_closed_form_gradient(surface, ref)
     horizons = {nudge: horizon(run_config(config, nudge), ref) for nudge in NUDGES}
     horizons["cpu_capability_default"] = horizon(portable[stem], ref)
-    group = ref["opt"].param_groups[0]
-    names = TORCH_OPTIMIZERS[optimizer][1]
+    # The hyperparameters as constructed (a schedule changes lr, and momentum, as it runs).
+    cls, names, _ = TORCH_OPTIMIZERS[optimizer]
+    group = cls([torch.zeros(1, requires_grad=True)], **kwargs).param_groups[0]
     hp = {n: list(group[n]) if isinstance(group[n], tuple) else group[n] for n in names}
     parameters = (
         {"surface_parameters": dict(surface.parameter_values)} if surface.parameters else {}
@@ -537,9 +811,15 @@ def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
             "ops and in Python floats; ATEN_CPU_CAPABILITY=default) agrees with this one in "
             "position, loss and gradient to |a-b| <= 1e-10*|b| + 1e-12"
         ),
+        **{
+            k: config_options(config)[k]
+            for k in ("options", "schedule")
+            if k in config_options(config)
+        },
         "positions": ref["positions"],
         "losses": ref["losses"],
         "gradients": ref["gradients"],
+        "lrs": ref["lrs"],
     }
 
 

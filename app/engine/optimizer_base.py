@@ -10,12 +10,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
+
+import numpy as np
 
 from .errors import HyperparameterError
 
 Scale = Literal["log", "linear", "bool", "choice"]
-Update = Callable[[Any, int, Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
+Update = Callable[..., tuple[Any, tuple[Any, ...]]]
+
+
+class Problem(Protocol):
+    """The landscape as a whole-point rule sees it around one ball (vectors of length dim).
+
+    ``evaluate(x)`` is torch's closure: the loss at x and the gradient the optimizer is
+    given there (after the run's gradient noise, precision and clipping).  ``hessian(x)``
+    is the exact dim x dim Hessian of f.
+    """
+
+    def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]: ...
+
+    def hessian(self, x: np.ndarray) -> np.ndarray: ...
+
+
+# A whole-point rule (L-BFGS, Newton): ``step(problem, step, x, memory)`` for one ball at x
+# returns (new x, new memory, closure evaluations used); memory is None before the first.
+PointUpdate = Callable[[Problem, int, np.ndarray, Any], tuple[np.ndarray, Any, int]]
 
 
 @dataclass(frozen=True)
@@ -28,11 +48,19 @@ class Hyperparameter:
     min: float | None = None
     max: float | None = None
     invalid: str = ""  # torch's message stem, e.g. "Invalid learning rate"
+    integer: bool = False  # a whole number (a step count, a seed)
+    choices: tuple[str, ...] = ()  # the allowed values of a "choice"
 
-    def check(self, value: Any) -> float | bool | tuple[float, ...]:
+    def check(self, value: Any) -> Any:
         if self.scale == "bool":
             if not isinstance(value, bool):
                 raise HyperparameterError(self.name, f"must be true or false, not {value!r}")
+            return value
+        if self.scale == "choice":
+            if value not in self.choices:
+                raise HyperparameterError(
+                    self.name, f"must be one of {', '.join(map(repr, self.choices))}, not {value!r}"
+                )
             return value
         if isinstance(self.default, tuple):
             size = len(self.default)
@@ -41,19 +69,25 @@ class Hyperparameter:
             return tuple(self._number(v, index=i) for i, v in enumerate(value))
         return self._number(value)
 
-    def _number(self, value: Any, index: int | None = None) -> float:
+    def _number(self, value: Any, index: int | None = None) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise HyperparameterError(self.name, f"must be a number, not {value!r}")
         value = float(value)
-        where = "" if index is None else f" at index {index}"
+        stem = (self.invalid or f"Invalid {self.name}") + (
+            "" if index is None else f" at index {index}"
+        )
         if not math.isfinite(value):
-            raise HyperparameterError(self.name, f"{self.invalid}{where}: {value} (not finite)")
+            raise HyperparameterError(self.name, f"{stem}: {value} (not finite)")
         assert self.min is not None and self.max is not None
         if not self.min <= value <= self.max:
             raise HyperparameterError(
                 self.name,
-                f"{self.invalid}{where}: {value} (must be between {self.min} and {self.max})",
+                f"{stem}: {value} (must be between {self.min} and {self.max})",
             )
+        if self.integer:
+            if value != int(value):
+                raise HyperparameterError(self.name, f"{stem}: {value} (must be a whole number)")
+            return int(value)
         return value
 
 
@@ -81,6 +115,18 @@ class Optimizer:
     # Where the picker lists it: plain gradient steps ("classic"), per-coordinate step sizes
     # from gradient statistics ("adaptive"), curvature ("second-order"), noise ("stochastic").
     group: Literal["classic", "adaptive", "second-order", "stochastic"] = "adaptive"
+    # "coordinate": ``rule(hp)`` returns an :data:`Update` applied to each coordinate;
+    # "point": it returns a :data:`PointUpdate` applied to each ball's whole position, whose
+    # memory ``memory_to_json`` / ``memory_from_json(raw, dim)`` turn into torch's state keys
+    # (``buffers``) and back (the latter raising StateError naming the key).
+    kind: Literal["coordinate", "point"] = "coordinate"
+    # A coordinate rule that draws its own noise (SGLD) is called as
+    # ``update(xp, step, p, g, buffers, z)`` with z ~ N(0, 1) from the run's seed.
+    draws_noise: bool = False
+    memory_to_json: Callable[[Any], dict[str, Any]] | None = field(default=None, repr=False)
+    memory_from_json: Callable[[Mapping[str, Any], int], Any] | None = field(
+        default=None, repr=False
+    )
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """torch's defaults for what is left out; every value checked, naming the field."""

@@ -1,7 +1,9 @@
 """First-order optimizers, faithful to torch.optim: the catalog :data:`OPTIMIZERS`.
 
 This module holds SGD, Adagrad, RMSprop, Adam and AdamW; :mod:`.optimizers_more` the
-rest (Adamax, NAdam, RAdam, Adadelta, Rprop, and Lion, which torch does not have);
+rest of the first-order family (Adamax, NAdam, RAdam, Adadelta, Rprop, and Lion, which
+torch does not have); :mod:`.lbfgs` and :mod:`.newton` the curvature methods (whole-point
+rules, see :class:`Optimizer` ``kind``); :mod:`.sgld` Langevin dynamics;
 :mod:`.optimizer_base` the types.  Each optimizer is described by an :class:`Optimizer`:
 torch's hyperparameter names, defaults and validity checks, the names of its state buffers
 (torch's state keys), and ``rule(hp)``, which binds validated hyperparameters and
@@ -40,6 +42,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import HyperparameterError
+from .lbfgs import LBFGS
+from .newton import NEWTON
 from .optimizer_base import (
     MAXIMIZE,
     WEIGHT_DECAY,
@@ -54,6 +58,7 @@ from .optimizer_base import (
     signed_and_decayed,
 )
 from .optimizers_more import ADADELTA, ADAMAX, LION, NADAM, RADAM, RPROP
+from .sgld import SGLD
 
 __all__ = ["OPTIMIZERS", "Hyperparameter", "HyperparameterError", "Optimizer", "Preset", "lerp"]
 
@@ -358,8 +363,24 @@ ADAMW = Optimizer(
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
 )
 
-# In teaching order: the classics, then Adam's variants, then the rest.
+# In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
+# curvature (Newton, L-BFGS), and noise (SGLD).
 OPTIMIZERS: dict[str, Optimizer] = {
     o.id: o
-    for o in (SGD, ADAGRAD, RMSPROP, ADAM, ADAMW, ADAMAX, NADAM, RADAM, ADADELTA, RPROP, LION)
+    for o in (
+        SGD,
+        ADAGRAD,
+        RMSPROP,
+        ADAM,
+        ADAMW,
+        ADAMAX,
+        NADAM,
+        RADAM,
+        ADADELTA,
+        RPROP,
+        LION,
+        NEWTON,
+        LBFGS,
+        SGLD,
+    )
 }

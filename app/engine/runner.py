@@ -25,7 +25,10 @@ import numpy as np
 
 from .backend import NUMPY, SCALAR, Vector, backend_for, join, split
 from .errors import StateError
+from .gradients import LANGEVIN_STREAM, PLAIN, RunOptions, apply_options, standard_normal
 from .optimizers import Optimizer
+from .points import point_step
+from .schedules import BoundSchedule, momentum_key
 from .surfaces import Surface
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
@@ -50,20 +53,27 @@ class RunState:
     position: Vector
     buffers: tuple[Vector | None, ...]
     batch_shape: tuple[int, ...] = ()
+    # A whole-point optimizer's memory (L-BFGS): one object per ball (an object array for
+    # a batch), None before its first step.
+    memory: Any = None
 
     def to_json(self, optimizer: Optimizer) -> dict[str, Any]:
         def lists(v: Vector) -> Any:
             return join(v, self.batch_shape).tolist()
 
+        if optimizer.kind == "point":
+            buffers = _memory_json(optimizer, self.memory, self.batch_shape)
+        else:
+            buffers = {
+                name: None if buf is None else lists(buf)
+                for name, buf in zip(optimizer.buffers, self.buffers, strict=True)
+            }
         return {
             "surface": self.surface,
             "optimizer": self.optimizer,
             "step": self.step,
             "position": lists(self.position),
-            "buffers": {
-                name: None if buf is None else lists(buf)
-                for name, buf in zip(optimizer.buffers, self.buffers, strict=True)
-            },
+            "buffers": buffers,
         }
 
     @classmethod
@@ -98,6 +108,17 @@ class RunState:
             raise StateError(
                 f"buffers.{sorted(unknown)[0]}", f"{optimizer.name} has no buffer of that name"
             )
+        if optimizer.kind == "point":
+            memory = _memory_from_json(optimizer, buffers_in, batch_shape, surface.dim)
+            return cls(
+                surface.id,
+                optimizer.id,
+                step,
+                split(position, batch_shape),
+                optimizer.empty_buffers(),
+                batch_shape,
+                memory,
+            )
         buffers: list[Vector | None] = []
         for name in optimizer.buffers:
             raw = buffers_in.get(name)
@@ -120,6 +141,60 @@ class RunState:
             tuple(buffers),
             batch_shape,
         )
+
+
+def _memory_json(optimizer: Optimizer, memory: Any, batch_shape: tuple[int, ...]) -> dict[str, Any]:
+    """A point optimizer's memory by torch's state keys; for a batch, each key's values
+    nested in the batch's shape."""
+    if optimizer.memory_to_json is None:
+        return {}
+    to_json = optimizer.memory_to_json
+
+    def one(m: Any) -> dict[str, Any]:
+        return dict.fromkeys(optimizer.buffers) if m is None else to_json(m)
+
+    if batch_shape == ():
+        return one(memory)
+    per_ball = np.empty(batch_shape, dtype=object)
+    for idx in np.ndindex(batch_shape):
+        per_ball[idx] = one(None if memory is None else memory[idx])
+    return {
+        name: np.vectorize(lambda d, n=name: d[n], otypes=[object])(per_ball).tolist()
+        for name in optimizer.buffers
+    }
+
+
+def _memory_from_json(
+    optimizer: Optimizer, raw: Mapping[str, Any], batch_shape: tuple[int, ...], dim: int
+) -> Any:
+    from_json = optimizer.memory_from_json
+    if from_json is None or all(raw.get(n) is None for n in optimizer.buffers):
+        return None
+
+    def one(ball: Mapping[str, Any]) -> Any:
+        if all(v is None for v in ball.values()):
+            return None
+        try:
+            return from_json(ball, dim)
+        except StateError as exc:
+            raise StateError(f"buffers.{exc.field}", exc.reason) from None
+
+    if batch_shape == ():
+        return one(raw)
+    memory = np.empty(batch_shape, dtype=object)
+    for idx in np.ndindex(batch_shape):
+        ball = {}
+        for name in optimizer.buffers:
+            value = raw.get(name)
+            for axis, i in enumerate(idx):
+                if value is None:
+                    break
+                if not isinstance(value, list) or len(value) != batch_shape[axis]:
+                    raise StateError(f"buffers.{name}", "must follow the batch's shape")
+                value = value[i]
+            ball[name] = value
+        memory[idx] = one(ball)
+    return memory
 
 
 def _finite_array(raw: Any, field: str, dim: int) -> np.ndarray:
@@ -150,12 +225,28 @@ def start_state(surface: Surface, optimizer: Optimizer, start: Any) -> RunState:
 
 @dataclass
 class Trace:
-    """Recorded steps: ``positions[i]``, ``losses[i]``, ``gradients[i]`` belong to ``steps[i]``."""
+    """Recorded steps: the entries at index i of every list belong to ``steps[i]``.
+
+    ``positions``, ``losses``, ``gradients``: where the ball is after the step, f there and
+    the exact ∇f there.  How the step was taken: ``lrs`` — the learning rate in effect
+    (after any schedule); ``applied`` — the gradient the optimizer was given (after noise,
+    precision and clipping, at the step's starting point); ``underflows`` — how many of
+    its components float16 rounded to zero; ``evaluations`` — how many times the step
+    evaluated the function (L-BFGS: several).  A starting point has ``None``, ``None``, 0, 0.
+    """
 
     steps: list[int]
     positions: list[Vector]
     losses: list[Any]
     gradients: list[Vector]
+    lrs: list[float | None]
+    applied: list[Vector | None]
+    underflows: list[Any]
+    evaluations: list[Any]
+
+    @classmethod
+    def empty(cls) -> Trace:
+        return cls([], [], [], [], [], [], [], [])
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -165,34 +256,59 @@ class Trace:
         self.positions += other.positions
         self.losses += other.losses
         self.gradients += other.gradients
+        self.lrs += other.lrs
+        self.applied += other.applied
+        self.underflows += other.underflows
+        self.evaluations += other.evaluations
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-        """Stacked arrays: positions/gradients (steps, ..., dim), losses (steps, ...)."""
+        """Stacked arrays: positions/gradients/applied (steps, ..., dim), losses, underflows
+        and evaluations (steps, ...), lrs (steps,); a starting point's lr and applied
+        gradient are NaN."""
+
+        def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
+            return np.stack(
+                [np.broadcast_to(np.asarray(v, dtype=dtype), batch_shape) for v in values]
+            )
+
+        dim = len(self.positions[0])
+        nan = (math.nan,) * dim
         return {
             "steps": np.asarray(self.steps, dtype=np.int64),
             "positions": np.stack([join(p, batch_shape) for p in self.positions]),
-            "losses": np.stack(
-                [np.broadcast_to(np.asarray(v, dtype=np.float64), batch_shape) for v in self.losses]
-            ),
+            "losses": per_ball(self.losses, np.float64),
             "gradients": np.stack([join(g, batch_shape) for g in self.gradients]),
+            "lrs": np.array([math.nan if v is None else v for v in self.lrs], dtype=np.float64),
+            "applied": np.stack([join(nan if a is None else a, batch_shape) for a in self.applied]),
+            "underflows": per_ball(self.underflows, np.int64),
+            "evaluations": per_ball(self.evaluations, np.int64),
         }
 
     def to_json(self) -> dict[str, list[Any]]:
-        """A single ball's steps for a JSON encoder (tuples encode as arrays; all finite)."""
+        """A single ball's steps for a JSON encoder (tuples encode as arrays)."""
         return {
             "steps": self.steps,
             "positions": self.positions,
             "losses": self.losses,
             "gradients": self.gradients,
+            "lrs": self.lrs,
+            "applied_gradients": self.applied,
+            "underflows": self.underflows,
+            "evaluations": self.evaluations,
         }
 
 
 class Run:
     """A run in progress.  ``advance(n)`` takes up to n more steps and returns them.
 
-    Buffers are kept per coordinate (``coord_buffers[i]`` holds coordinate i's buffer
-    values), the layout the coordinate-wise update rules consume; :meth:`state` turns
-    them back into one vector per buffer.
+    Buffers of coordinate-wise rules are kept per coordinate (``coord_buffers[i]`` holds
+    coordinate i's buffer values), the layout those rules consume; :meth:`state` turns
+    them back into one vector per buffer.  Whole-point rules (L-BFGS, Newton) keep one
+    ``memory`` per ball instead.
+
+    ``options`` (noise, precision, clipping) turn the exact gradient into the one each step
+    is given; ``schedule`` sets each step's learning rate (and, for OneCycleLR, momentum)
+    from the step number alone, so a resumed run continues the schedule where it was.
     """
 
     def __init__(
@@ -203,10 +319,18 @@ class Run:
         state: RunState,
         grad_tol: float = GRAD_TOL,
         step_tol: float = STEP_TOL,
+        *,
+        options: RunOptions = PLAIN,
+        schedule: BoundSchedule | None = None,
     ) -> None:
         self.surface = surface
         self.optimizer = optimizer
-        self.update = optimizer.rule(hyperparameters)
+        self.hyperparameters = dict(hyperparameters)
+        self.options = options
+        self.schedule = None if schedule is None or schedule.is_constant else schedule
+        self.momentum_key = momentum_key(list(self.hyperparameters))
+        self._bound: tuple[Any, Any] | None = None  # (lr, momentum) the rule is bound to
+        self.update: Any = None
         self.batch_shape = state.batch_shape
         self.xp = backend_for(self.batch_shape)
         self.step = state.step
@@ -214,12 +338,14 @@ class Run:
         self.coord_buffers = [
             tuple(None if b is None else b[i] for b in state.buffers) for i in range(surface.dim)
         ]
+        self.memory = state.memory
         self.grad_tol2 = grad_tol * grad_tol
         self.step_tol2 = step_tol * step_tol
         self.box = surface.runaway_box()
         self.gradient = surface.grad(self.xp, *self.position)
         self.loss = surface.value(self.xp, *self.position)
         self.status: Any = RUNNING if self.xp is SCALAR else np.zeros(self.batch_shape, np.int8)
+        self.batch_ones: Any = 1 if self.xp is SCALAR else np.ones(self.batch_shape, np.int64)
 
     def state(self) -> RunState:
         buffers = tuple(
@@ -228,16 +354,34 @@ class Run:
             else tuple(coord[k] for coord in self.coord_buffers)
             for k in range(len(self.optimizer.buffers))
         )
+        if self.optimizer.kind == "point":
+            buffers = self.optimizer.empty_buffers()
         return RunState(
-            self.surface.id, self.optimizer.id, self.step, self.position, buffers, self.batch_shape
+            self.surface.id,
+            self.optimizer.id,
+            self.step,
+            self.position,
+            buffers,
+            self.batch_shape,
+            self.memory,
         )
 
     def current(self) -> Trace:
         """The present point as a one-step trace (where a run or resumed run begins)."""
-        return Trace([self.step], [self.position], [self.loss], [self.gradient])
+        zero = 0 if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
+        return Trace(
+            [self.step],
+            [self.position],
+            [self.loss],
+            [self.gradient],
+            [None],
+            [None],
+            [zero],
+            [zero],
+        )
 
     def advance(self, n: int) -> Trace:
-        trace = Trace([], [], [], [])
+        trace = Trace.empty()
         if self.xp is SCALAR:
             self._advance_scalar(n, trace)
         else:
@@ -253,13 +397,66 @@ class Run:
         else:
             self.status = np.where(self.status == RUNNING, MAX_STEPS, self.status).astype(np.int8)
 
-    def _step_all(self, xp: Any, step: int) -> tuple[Vector, list[tuple[Any, ...]]]:
+    def _rule_for(self, step: int) -> tuple[Any, float]:
+        """The update rule bound to step ``step``'s learning rate (and cycled momentum)."""
+        hp = self.hyperparameters
+        lr, momentum = hp["lr"], None
+        if self.schedule is not None:
+            lr = self.schedule.lr(hp["lr"], step - 1)  # torch: step k runs at epoch k − 1
+            momentum = self.schedule.momentum(step - 1)
+        if self._bound != (lr, momentum):
+            bound = dict(hp, lr=lr)
+            if momentum is not None and self.momentum_key == "betas":
+                bound["betas"] = (momentum, *hp["betas"][1:])
+            elif momentum is not None:
+                bound["momentum"] = momentum
+            self.update = self.optimizer.rule(bound)
+            self._bound = (lr, momentum)
+        return self.update, lr
+
+    def _step_all(self, xp: Any, step: int) -> tuple[Vector, Any, float, Any, Any, Any]:
+        """Step ``step`` for every ball: (positions, buffers or memory, lr, applied
+        gradient, float16 underflows, evaluations)."""
+        update, lr = self._rule_for(step)
+        if self.options.plain:
+            g, underflow = self.gradient, 0
+        else:
+            applied = apply_options(self.options, step, self.gradient, self.batch_shape)
+            g, underflow = applied.gradient, applied.underflow
+        if self.optimizer.kind == "point":
+            new_pos, memory, evaluations = point_step(
+                update,
+                self.surface,
+                self.options,
+                step,
+                self.position,
+                self.memory,
+                self.batch_shape,
+            )
+            return new_pos, memory, lr, g, underflow, evaluations
         new_pos, new_bufs = [], []
-        for p, g, bufs in zip(self.position, self.gradient, self.coord_buffers, strict=True):
-            p, bufs = self.update(xp, step, p, g, bufs)
-            new_pos.append(p)
-            new_bufs.append(bufs)
-        return tuple(new_pos), new_bufs
+        if self.optimizer.draws_noise:
+            z = standard_normal(
+                self.options.seed, step, LANGEVIN_STREAM, self.batch_shape, self.surface.dim
+            )
+            coords = zip(self.position, g, self.coord_buffers, z, strict=True)
+            for p, gc, bufs, zc in coords:
+                p, bufs = update(xp, step, p, gc, bufs, zc)
+                new_pos.append(p)
+                new_bufs.append(bufs)
+        else:
+            for p, gc, bufs in zip(self.position, g, self.coord_buffers, strict=True):
+                p, bufs = update(xp, step, p, gc, bufs)
+                new_pos.append(p)
+                new_bufs.append(bufs)
+        return tuple(new_pos), new_bufs, lr, g, underflow, self.batch_ones
+
+    def _commit(self, new_pos: Vector, kept: Any) -> None:
+        self.position = new_pos
+        if self.optimizer.kind == "point":
+            self.memory = kept
+        else:
+            self.coord_buffers = kept
 
     # One ball on floats: the hot path for the web API, kept free of masks and generators.
     def _advance_scalar(self, n: int, trace: Trace) -> None:
@@ -268,7 +465,9 @@ class Run:
             if self.status != RUNNING:
                 break
             try:
-                new_pos, new_bufs = self._step_all(xp, self.step + 1)
+                new_pos, kept, lr, applied, underflow, evaluations = self._step_all(
+                    xp, self.step + 1
+                )
                 grad = surface.grad(xp, *new_pos)
                 loss = surface.value(xp, *new_pos)
             except (ArithmeticError, ValueError):  # where numpy would give inf or nan
@@ -284,12 +483,16 @@ class Run:
                 self.status = DIVERGED
                 break
             self.step += 1
-            self.position, self.coord_buffers = new_pos, new_bufs
+            self._commit(new_pos, kept)
             self.gradient, self.loss = grad, loss
             trace.steps.append(self.step)
             trace.positions.append(new_pos)
             trace.losses.append(loss)
             trace.gradients.append(grad)
+            trace.lrs.append(lr)
+            trace.applied.append(applied)
+            trace.underflows.append(underflow)
+            trace.evaluations.append(evaluations)
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
 
@@ -300,7 +503,7 @@ class Run:
             active = self.status == RUNNING
             if not active.any():
                 break
-            new_pos, new_bufs = self._step_all(xp, self.step + 1)
+            new_pos, kept, lr, applied, underflow, evaluations = self._step_all(xp, self.step + 1)
             grad = surface.grad(xp, *new_pos)
             loss = surface.value(xp, *new_pos)
             sound = np.isfinite(loss)
@@ -318,18 +521,25 @@ class Run:
             self.status = np.where(converged, CONVERGED, status).astype(np.int8)
 
             keep = partial(_keep, moves)
-            self.position = tuple(map(keep, new_pos, self.position))
+            if self.optimizer.kind == "point":
+                kept = keep(kept, self.memory)
+            else:
+                kept = [
+                    tuple(map(keep, nb, ob))
+                    for nb, ob in zip(kept, self.coord_buffers, strict=True)
+                ]
+            self._commit(tuple(map(keep, new_pos, self.position)), kept)
             self.gradient = tuple(map(keep, grad, self.gradient))
             self.loss = keep(loss, self.loss)
-            self.coord_buffers = [
-                tuple(map(keep, nb, ob))
-                for nb, ob in zip(new_bufs, self.coord_buffers, strict=True)
-            ]
             self.step += 1
             trace.steps.append(self.step)
             trace.positions.append(self.position)
             trace.losses.append(self.loss)
             trace.gradients.append(self.gradient)
+            trace.lrs.append(lr)
+            trace.applied.append(tuple(np.where(moves, a, math.nan) for a in applied))
+            trace.underflows.append(np.where(moves, underflow, 0))
+            trace.evaluations.append(np.where(moves, evaluations, 0))
 
 
 def _keep(moves: np.ndarray, new: Any, old: Any) -> Any:
@@ -348,9 +558,21 @@ def run(
     steps: int,
     grad_tol: float = GRAD_TOL,
     step_tol: float = STEP_TOL,
+    *,
+    options: RunOptions = PLAIN,
+    schedule: BoundSchedule | None = None,
 ) -> tuple[Trace, Run]:
     """Run up to ``steps`` steps from ``state``; the trace starts with the starting point."""
-    r = Run(surface, optimizer, hyperparameters, state, grad_tol, step_tol)
+    r = Run(
+        surface,
+        optimizer,
+        hyperparameters,
+        state,
+        grad_tol,
+        step_tol,
+        options=options,
+        schedule=schedule,
+    )
     trace = r.current()
     trace.extend(r.advance(steps))
     r.finish()

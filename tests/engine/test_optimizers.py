@@ -11,6 +11,8 @@ import pytest
 from app.engine.backend import NUMPY, SCALAR
 from app.engine.errors import HyperparameterError
 from app.engine.optimizers import OPTIMIZERS, lerp
+from app.engine.runner import run, start_state
+from app.engine.surfaces import SURFACES
 
 # torch.optim's documented constructor defaults (torch 2.x), written out by hand so the
 # catalog is checked against torch rather than against itself.
@@ -85,10 +87,23 @@ TORCH_DEFAULTS: dict[str, dict[str, Any]] = {
     # Not torch: the Lion paper's reference code (google/automl lion_pytorch.py), plus the
     # product's maximize switch.
     "lion": {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0.0, "maximize": False},
+    # Not in torch.optim: Newton's and SGLD's defaults are the product's.
+    "newton": {"lr": 1.0, "damping": 0.0, "maximize": False},
+    "lbfgs": {
+        "lr": 1.0,
+        "max_iter": 20,
+        "tolerance_grad": 1e-7,
+        "tolerance_change": 1e-9,
+        "history_size": 100,
+        "line_search_fn": "none",  # torch's None
+        "maximize": False,  # the product's: torch users negate the closure
+    },
+    "sgld": {"lr": 1e-2, "temperature": 0.1, "weight_decay": 0.0, "maximize": False},
 }
 TEACHING_ORDER = [
     "sgd", "adagrad", "rmsprop", "adam",
     "adamw", "adamax", "nadam", "radam", "adadelta", "rprop", "lion",
+    "newton", "lbfgs", "sgld",
 ]  # fmt: skip
 
 # torch's ValueError message stems for a negative value of each hyperparameter.
@@ -283,7 +298,9 @@ def test_whole_numbers_become_floats() -> None:
 
 @pytest.mark.parametrize("oid", sorted(TORCH_DEFAULTS))
 def test_zero_is_a_valid_value_everywhere_torch_allows_it(oid: str) -> None:
-    zeros = {n: 0.0 for n, v in TORCH_DEFAULTS[oid].items() if not isinstance(v, bool | tuple)}
+    # (L-BFGS's counts, max_iter and history_size, start at 1; its line search is a name.)
+    skip = bool | tuple | int | str
+    zeros = {n: 0.0 for n, v in TORCH_DEFAULTS[oid].items() if not isinstance(v, skip)}
     hp = OPTIMIZERS[oid].validate(zeros)
     assert all(hp[n] == 0.0 for n in zeros)
 
@@ -320,10 +337,20 @@ def test_sgd_momentum_first_step_is_undampened() -> None:
     assert x == 1.0 - 0.1 * 2.0
 
 
-def test_maximize_climbs() -> None:
-    for oid in OPTIMIZERS:
-        assert steps_on_parabola(oid, {"lr": 0.01, "maximize": True}, 3) > 1.0
-        assert steps_on_parabola(oid, {"lr": 0.01}, 3) < 1.0
+# Settings under which each optimizer's first steps on x² from 1 go plainly down (and up
+# with maximize): Langevin noise off; Newton damped, since undamped Newton heads for the
+# stationary point of x² whichever way it is asked to go.
+MAXIMIZE_EXTRA = {"sgld": {"temperature": 0.0}, "newton": {"damping": 10.0}}
+
+
+@pytest.mark.parametrize("oid", list(OPTIMIZERS))
+def test_maximize_climbs(oid: str) -> None:
+    surface, opt = SURFACES["parabola"], OPTIMIZERS[oid]
+    given = {"lr": 0.01, **MAXIMIZE_EXTRA.get(oid, {})}
+    for maximize, climbs in ((True, True), (False, False)):
+        state = start_state(surface, opt, np.array([1.0]))
+        trace, _ = run(surface, opt, opt.validate({**given, "maximize": maximize}), state, 3)
+        assert (trace.positions[-1][0] > 1.0) == climbs, trace.positions
 
 
 @pytest.mark.parametrize("w", [0.0, 0.1, 0.49, 0.5, 0.7, 1.0])
@@ -462,16 +489,18 @@ def test_minimum_maximum_abs_and_where_agree_across_backends() -> None:
 
 def one_step(oid: str, given: dict[str, Any], x: float, g: float) -> float:
     opt = OPTIMIZERS[oid]
-    return opt.rule(opt.validate(given))(SCALAR, 1, x, g, opt.empty_buffers())[0]
+    noise = (0.25,) if opt.draws_noise else ()  # SGLD: a fixed draw
+    return opt.rule(opt.validate(given))(SCALAR, 1, x, g, opt.empty_buffers(), *noise)[0]
 
 
 def test_weight_decay_kinds() -> None:
     kinds = {oid: o.weight_decay for oid, o in OPTIMIZERS.items()}
     assert kinds == {
-        **dict.fromkeys(["sgd", "adagrad", "rmsprop", "adam", "adamax", "adadelta"], "l2"),
+        **dict.fromkeys(["sgd", "adagrad", "rmsprop", "adam", "adamax", "adadelta", "sgld"], "l2"),
         **dict.fromkeys(["nadam", "radam"], "l2"),  # unless decoupled_weight_decay is on
         **dict.fromkeys(["adamw", "lion"], "decoupled"),
-        "rprop": None,  # torch's Rprop has no weight decay
+        # torch's Rprop and LBFGS have no weight decay; Newton's definition has none
+        **dict.fromkeys(["rprop", "lbfgs", "newton"], None),
     }
     for oid, opt in OPTIMIZERS.items():
         has = any(h.name == "weight_decay" for h in opt.hyperparameters)

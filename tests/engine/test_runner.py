@@ -26,6 +26,9 @@ RESUME_CONFIGS: dict[str, dict[str, Any]] = {
     "adadelta": {"lr": 0.5, "weight_decay": 0.01},
     "rprop": {"lr": 0.05},
     "lion": {"lr": 0.01, "weight_decay": 0.1},
+    "newton": {"lr": 0.02, "damping": 1.0},
+    "lbfgs": {"max_iter": 2, "history_size": 3, "line_search_fn": "strong_wolfe"},
+    "sgld": {"lr": 0.01, "temperature": 0.05},
 }
 
 
@@ -136,7 +139,8 @@ def test_resume_with_adamw_amsgrad_switched_on() -> None:
 # --- batches ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("oid", sorted(RESUME_CONFIGS))
+# SGLD draws fresh noise for every ball of a batch; single balls with one seed share theirs.
+@pytest.mark.parametrize("oid", sorted(set(RESUME_CONFIGS) - {"sgld"}))
 def test_every_optimizer_runs_a_2d_batch_exactly_like_single_balls(oid: str) -> None:
     # Himmelblau is a polynomial: numpy and Python floats round every operation alike, so
     # the numpy backend (a (2, 2) batch of 2D points) and the float one agree bit for bit.

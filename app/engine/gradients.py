@@ -1,0 +1,211 @@
+"""What the optimizer is handed: the run options every optimizer takes, applied to the
+exact gradient before each step — mini-batch noise, float16 precision with a loss scale,
+and torch's gradient clipping.
+
+Per step, in the order a mixed-precision training loop meets them::
+
+    g ← ∇f(x) + (σ/√B)·ξ              noise: ξ ~ N(0, I), drawn from (seed, step)
+    g ← fp16(S·g) · (1/S)               precision float16: scale the loss by S, round the
+                                        gradient to float16, unscale (GradScaler.unscale_)
+    g ← clamp(g, −c, c)                 clip_grad_value_(c)
+    g ← g · min(1, m / (‖g‖₂ + 1e-6))  clip_grad_norm_(m)
+
+The noise stands in for a mini-batch gradient: its size σ is that of one example, and a
+batch of B examples averages it down to σ/√B.  Every random draw in a run comes from
+``numpy.random.default_rng([seed, step, stream])``, so a step's noise depends only on the
+seed and the step number: a run gives the same numbers whole, streamed, or resumed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .backend import Vector
+from .errors import HyperparameterError
+from .optimizer_base import Hyperparameter
+
+# Independent random streams of a run, so one switch does not shift another's draws.
+NOISE_STREAM, LANGEVIN_STREAM = 0, 1
+CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds it to the norm
+
+OPTIONS: tuple[Hyperparameter, ...] = (
+    Hyperparameter(
+        "noise",
+        "Gradient noise σ",
+        0.0,
+        "log",
+        "Mini-batch noise: Gaussian noise of this size (for one example) is added to the "
+        "gradient each step. Noisy, but still downhill on average.",
+        0.0,
+        100.0,
+    ),
+    Hyperparameter(
+        "batch_size",
+        "Batch size",
+        1,
+        "log",
+        "Examples per mini-batch: the noise shrinks as σ/√batch.",
+        1.0,
+        4096.0,
+        integer=True,
+    ),
+    Hyperparameter(
+        "seed",
+        "Seed",
+        0,
+        "linear",
+        "Which random draws the noise uses: the same seed gives the same run.",
+        0.0,
+        9999.0,
+        integer=True,
+    ),
+    Hyperparameter(
+        "clip_grad_value",
+        "Clip gradient value",
+        0.0,
+        "log",
+        "torch.nn.utils.clip_grad_value_: clamp each gradient component to [−c, c] (0 = off).",
+        0.0,
+        1000.0,
+    ),
+    Hyperparameter(
+        "clip_grad_norm",
+        "Clip gradient norm",
+        0.0,
+        "log",
+        "torch.nn.utils.clip_grad_norm_: scale the gradient down so its length is at most "
+        "this (0 = off).",
+        0.0,
+        1000.0,
+    ),
+    Hyperparameter(
+        "precision",
+        "Gradient precision",
+        "float64",
+        "choice",
+        "float16 computes the gradient in half precision, as mixed-precision training "
+        "does: values below about 6e-8 underflow to zero.",
+        choices=("float64", "float16"),
+    ),
+    Hyperparameter(
+        "loss_scale",
+        "Loss scale",
+        1.0,
+        "log",
+        "Multiply the loss by this before the float16 gradient and divide it out after: "
+        "tiny gradients move up into float16's range (e.g. 1024×).",
+        1.0,
+        65536.0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    noise: float = 0.0
+    batch_size: int = 1
+    seed: int = 0
+    clip_grad_value: float = 0.0
+    clip_grad_norm: float = 0.0
+    precision: str = "float64"
+    loss_scale: float = 1.0
+
+    @property
+    def noise_scale(self) -> float:
+        return self.noise / math.sqrt(self.batch_size)
+
+    @property
+    def plain(self) -> bool:
+        """True when the optimizer gets the exact gradient (nothing to apply)."""
+        return (
+            self.noise == 0
+            and self.precision == "float64"
+            and self.clip_grad_value == 0
+            and self.clip_grad_norm == 0
+        )
+
+
+PLAIN = RunOptions()
+
+
+def validate_options(given: Mapping[str, Any]) -> RunOptions:
+    """Defaults for what is left out; every value checked, naming the field."""
+    known = {h.name: h for h in OPTIONS}
+    for name in given:
+        if name not in known:
+            raise HyperparameterError(name, f"no run option {name!r}; there are {', '.join(known)}")
+    return RunOptions(**{n: h.check(given[n]) for n, h in known.items() if n in given})
+
+
+def standard_normal(
+    seed: int, step: int, stream: int, batch_shape: tuple[int, ...], dim: int
+) -> Vector:
+    """ξ ~ N(0, I) for one step, as components (floats for one ball, arrays for a batch)."""
+    draws = np.random.default_rng([seed, step, stream]).standard_normal(batch_shape + (dim,))
+    if batch_shape == ():
+        return tuple(draws.tolist())
+    return tuple(draws[..., i] for i in range(dim))
+
+
+def to_float16(value: Any) -> Any:
+    """Round to the nearest float16 (overflow gives ±inf), returned as float64."""
+    with np.errstate(over="ignore"):
+        rounded = np.asarray(value, dtype=np.float64).astype(np.float16).astype(np.float64)
+    return float(rounded) if rounded.ndim == 0 else rounded
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The gradient an optimizer step is given, and how many components float16 zeroed."""
+
+    gradient: Vector
+    underflow: Any  # int for one ball, an int array for a batch
+
+
+def step_noise(options: RunOptions, step: int, batch_shape: tuple[int, ...], dim: int) -> Vector:
+    """The (scaled) mini-batch noise of optimizer step ``step``: (σ/√B)·ξ."""
+    xi = standard_normal(options.seed, step, NOISE_STREAM, batch_shape, dim)
+    s = options.noise_scale
+    return tuple(s * z for z in xi)
+
+
+def apply_options(
+    options: RunOptions,
+    step: int,
+    gradient: Vector,
+    batch_shape: tuple[int, ...],
+    noise: Vector | None = None,
+) -> Applied:
+    """The gradient of optimizer step ``step`` from the exact ``gradient`` (see the module).
+
+    ``noise``: the step's :func:`step_noise`, when the caller has drawn it already.
+    """
+    g = gradient
+    underflow: Any = 0 if batch_shape == () else np.zeros(batch_shape, np.int64)
+    if options.noise:
+        if noise is None:
+            noise = step_noise(options, step, batch_shape, len(g))
+        g = tuple(gi + n for gi, n in zip(g, noise, strict=True))
+    if options.precision == "float16":
+        scale, unscale = options.loss_scale, 1.0 / options.loss_scale
+        halves = tuple(to_float16(gi * scale) for gi in g)
+        for before, half in zip(g, halves, strict=True):
+            underflow = underflow + ((before != 0) & (half == 0))
+        g = tuple(h * unscale for h in halves)
+    if options.clip_grad_value:
+        c = options.clip_grad_value
+        g = tuple(np.clip(gi, -c, c) if batch_shape else min(max(gi, -c), c) for gi in g)
+    if options.clip_grad_norm:
+        total = sum(gi * gi for gi in g) ** 0.5
+        coef = options.clip_grad_norm / (total + CLIP_EPS)
+        clamped = np.minimum(coef, 1.0) if batch_shape else min(coef, 1.0)
+        g = tuple(gi * clamped for gi in g)
+    if batch_shape == ():
+        g = tuple(float(gi) for gi in g)
+        underflow = int(underflow)
+    return Applied(g, underflow)
