@@ -9,10 +9,20 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ..engine.backend import NUMPY
 from ..engine.errors import HyperparameterError
+from ..engine.gradients import OPTIONS
 from ..engine.optimizers import OPTIMIZERS, Hyperparameter
+from ..engine.schedules import SCHEDULES
 from ..engine.surfaces import SURFACES, Surface
 from .errors import InputError
-from .schemas import ErrorOut, GridOut, HyperparameterOut, OptimizerOut, SurfaceOut
+from .schemas import (
+    ErrorOut,
+    GridOut,
+    HyperparameterOut,
+    OptimizerOut,
+    OptionsOut,
+    ScheduleOut,
+    SurfaceOut,
+)
 from .service import json_bytes
 
 router = APIRouter(prefix="/api", tags=["catalog"])
@@ -32,6 +42,8 @@ def _hyperparameter_out(h: Hyperparameter) -> HyperparameterOut:
         max=h.max,
         scale=h.scale,
         help=h.help,
+        integer=h.integer,
+        choices=list(h.choices) if h.scale == "choice" else None,
     )
 
 
@@ -72,6 +84,24 @@ def list_optimizers() -> list[OptimizerOut]:
         )
         for o in OPTIMIZERS.values()
     ]
+
+
+@router.get("/options")
+def list_options() -> OptionsOut:
+    """Options every optimizer takes (noise, clipping, precision) and the LR schedules."""
+    return OptionsOut(
+        options=[_hyperparameter_out(h) for h in OPTIONS],
+        schedules=[
+            ScheduleOut(
+                id=s.id,
+                name=s.name,
+                formula=s.formula,
+                help=s.help,
+                parameters=[_hyperparameter_out(h) for h in s.parameters],
+            )
+            for s in SCHEDULES.values()
+        ],
+    )
 
 
 def _with_query_parameters(surface: Surface, query: dict[str, str]) -> Surface:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
+
+from ..engine.surfaces import SURFACES
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def roll_downhill(request: Request) -> HTMLResponse:
+def roll_downhill(request: Request, surface: str = "roll_downhill") -> HTMLResponse:
+    """The 1D simulator; `?surface=<id>` picks another 1D landscape."""
+    if surface not in SURFACES or SURFACES[surface].dim != 1:
+        one_d = ", ".join(s.id for s in SURFACES.values() if s.dim == 1)
+        raise HTTPException(404, f"unknown 1D surface {surface!r}; known: {one_d}")
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "roll_downhill.html", {"surface": "roll_downhill", "page": "roll"}
+        request, "roll_downhill.html", {"surface": surface, "page": "roll"}
     )
 
 

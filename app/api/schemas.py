@@ -20,8 +20,20 @@ class RunStateModel(_Input):
     optimizer: str
     step: int = Field(ge=0)
     position: list[float]
-    buffers: dict[str, list[float] | None] = Field(
-        description="The optimizer's state buffers by torch's names (null: not created yet)."
+    buffers: dict[str, int | float | list[float] | list[list[float]] | None] = Field(
+        description="The optimizer's state by torch's names (null: not created yet): "
+        "a vector per buffer, or for L-BFGS its counters, step size and history."
+    )
+
+
+class ScheduleRequest(_Input):
+    """A learning-rate schedule (torch.optim.lr_scheduler) from GET /api/options."""
+
+    name: str = Field("constant", description="Schedule id, e.g. `cosine`.")
+    parameters: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="torch's names and values; what is left out takes the listed default.",
+        examples=[{"T_max": 200}],
     )
 
 
@@ -46,6 +58,16 @@ class RunRequest(_Input):
         description="Starting point, one number per dimension (default: the surface's).",
         examples=[[3.5]],
     )
+    options: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Options every optimizer takes (see GET /api/options): gradient noise "
+        "with its seed and batch size, gradient clipping, float16 precision and loss scale.",
+        examples=[{"noise": 0.5, "batch_size": 8, "seed": 1}],
+    )
+    schedule: ScheduleRequest = Field(
+        default_factory=ScheduleRequest,
+        description="How the learning rate changes from step to step (default: constant).",
+    )
     steps: int = Field(100, ge=0, description="How many steps to take (up to the server's limit).")
     resume: RunStateModel | None = Field(
         None, description="Continue from an earlier result's `state`; `start` is then ignored."
@@ -57,10 +79,23 @@ class RunsRequest(_Input):
 
 
 class RunResult(BaseModel):
+    """Per step (index i of each list): where the ball is, f and ∇f there, and how the step
+    that brought it there was taken (null/0 for the starting point)."""
+
     steps: list[int]
     positions: list[list[float]]
     losses: list[float]
     gradients: list[list[float]]
+    lrs: list[float | None] = Field(description="The learning rate in effect for the step.")
+    applied_gradients: list[list[float | None] | None] = Field(
+        description="The gradient the optimizer was given: after noise, float16 and clipping."
+    )
+    underflows: list[int] = Field(
+        description="Components of that gradient float16 rounded to zero."
+    )
+    evaluations: list[int] = Field(
+        description="Function evaluations the step used (L-BFGS: several per step)."
+    )
     status: Status
     state: RunStateModel
 
@@ -78,11 +113,13 @@ class MinimumOut(BaseModel):
 class HyperparameterOut(BaseModel):
     name: str
     label: str
-    default: float | bool | list[float]
+    default: bool | int | float | str | list[float]
     min: float | None
     max: float | None
     scale: Literal["log", "linear", "bool", "choice"]
     help: str
+    integer: bool = Field(False, description="Whole numbers only (a step count, a seed).")
+    choices: list[str] | None = Field(None, description="The allowed values of a `choice`.")
 
 
 class SurfaceOut(BaseModel):
@@ -130,6 +167,21 @@ class OptimizerOut(BaseModel):
         description="`l2`: weight_decay is added to the gradient, so the optimizer descends "
         "f + (λ/2)·‖x‖²; `decoupled`: it shrinks x outside the gradient (AdamW)."
     )
+
+
+class ScheduleOut(BaseModel):
+    id: str
+    name: str
+    formula: str
+    help: str
+    parameters: list[HyperparameterOut]
+
+
+class OptionsOut(BaseModel):
+    """What every run can set besides its optimizer's hyperparameters."""
+
+    options: list[HyperparameterOut] = Field(description="Send them as a run's `options`.")
+    schedules: list[ScheduleOut] = Field(description="Send one as a run's `schedule`.")
 
 
 class ErrorDetail(BaseModel):

@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic_core import to_json
 
+from ..engine.gradients import PLAIN, RunOptions, validate_options
 from ..engine.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
 from ..engine.runner import Run, RunState, StateError, run, start_state, status_names
+from ..engine.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import SURFACES, Surface
 from ..settings import Settings
 from .errors import InputError
@@ -23,9 +25,18 @@ class PreparedRun:
     hyperparameters: dict[str, Any]
     state: RunState
     steps: int
+    options: RunOptions = PLAIN
+    schedule: BoundSchedule | None = None
 
     def start(self) -> Run:
-        return Run(self.surface, self.optimizer, self.hyperparameters, self.state)
+        return Run(
+            self.surface,
+            self.optimizer,
+            self.hyperparameters,
+            self.state,
+            options=self.options,
+            schedule=self.schedule,
+        )
 
 
 def prepare_runs(requests: Sequence[RunRequest], settings: Settings) -> list[PreparedRun]:
@@ -70,6 +81,18 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
         hyperparameters = optimizer.validate(req.hyperparameters)
     except HyperparameterError as exc:
         errors.append((f"hyperparameters.{exc.field}", exc.reason))
+    options = PLAIN
+    try:
+        options = validate_options(req.options)
+    except HyperparameterError as exc:
+        errors.append((f"options.{exc.field}", exc.reason))
+    schedule = None
+    try:
+        schedule = bind_schedule(req.schedule.name, req.schedule.parameters)
+        check_cycle_momentum(schedule, [h.name for h in optimizer.hyperparameters])
+    except HyperparameterError as exc:
+        where = "schedule.name" if exc.field == "name" else f"schedule.parameters.{exc.field}"
+        errors.append((where, exc.reason))
 
     state: RunState | None = None
     if req.resume is not None:
@@ -97,7 +120,7 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
     if errors:
         raise InputError(errors)
     assert state is not None
-    return PreparedRun(surface, optimizer, hyperparameters, state, req.steps)
+    return PreparedRun(surface, optimizer, hyperparameters, state, req.steps, options, schedule)
 
 
 def end_json(run: Run) -> dict[str, Any]:
@@ -112,6 +135,8 @@ def execute(prepared: PreparedRun) -> dict[str, Any]:
         prepared.hyperparameters,
         prepared.state,
         prepared.steps,
+        options=prepared.options,
+        schedule=prepared.schedule,
     )
     return {**trace.to_json(), **end_json(finished)}
 

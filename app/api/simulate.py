@@ -96,9 +96,10 @@ async def stream_runs(
 ) -> AsyncIterable[ServerSentEvent]:
     """Stream runs as Server-Sent Events.
 
-    `step` events carry one or more consecutive steps of one run
-    (`{"run", "steps", "positions", "losses", "gradients", "state"}`, where `state` is the
-    state after the event's last step, ready to resume from); each run ends with an `end`
+    `step` events carry one or more consecutive steps of one run (the lists of a RunResult —
+    `steps`, `positions`, `losses`, `gradients`, `lrs`, `applied_gradients`, `underflows`,
+    `evaluations` — plus `run` and `state`, the state after the event's last step, ready
+    to resume from); each run ends with an `end`
     event (`{"run", "status", "state"}`).  The numbers equal POST /api/runs for the same runs.
     """
     runs = [p.start() for p in plan.runs]

@@ -57,6 +57,7 @@ def test_optimizers_carry_torch_names_and_defaults(client):
     assert set(optimizers) == {
         "sgd", "adagrad", "rmsprop", "adam",
         "adamw", "adamax", "nadam", "radam", "adadelta", "rprop", "lion",
+        "newton", "lbfgs", "sgld",
     } == set(OPTIMIZERS)  # fmt: skip
     for oid, optimizer in OPTIMIZERS.items():
         defaults = engine_defaults(optimizer)
@@ -65,7 +66,7 @@ def test_optimizers_carry_torch_names_and_defaults(client):
         for h in hps.values():
             assert h["scale"] in {"log", "linear", "bool", "choice"}
             assert h["label"] and h["help"]
-            if h["scale"] != "bool":
+            if h["scale"] in ("log", "linear"):
                 assert (
                     h["min"]
                     <= min(h["default"] if isinstance(h["default"], list) else [h["default"]])
@@ -157,4 +158,6 @@ def test_optimizers_say_how_weight_decay_acts(client):
 def test_optimizers_are_grouped_for_the_picker(client):
     groups = {o["id"]: o["group"] for o in client.get("/api/optimizers").json()}
     assert groups.pop("sgd") == "classic"
+    assert groups.pop("newton") == groups.pop("lbfgs") == "second-order"
+    assert groups.pop("sgld") == "stochastic"
     assert set(groups.values()) == {"adaptive"}
