@@ -106,7 +106,16 @@ export function buildHyperparameterControls(
         if (index === null) values[h.name] = v;
         else values[h.name][index] = v;
       };
-      if (h.scale === "bool") {
+      if (h.scale === "choice") {
+        const select = document.createElement("select");
+        select.id = id;
+        for (const choice of h.choices) select.append(new Option(choice, choice, false, choice === current()));
+        select.addEventListener("change", () => {
+          set(select.value);
+          onInput(h.name);
+        });
+        row.append(labelEl, select);
+      } else if (h.scale === "bool") {
         input.type = "checkbox";
         input.checked = Boolean(current());
         input.addEventListener("change", () => {
@@ -124,14 +133,15 @@ export function buildHyperparameterControls(
         } else {
           input.min = String(h.min);
           input.max = String(h.max);
-          input.step = String((h.max - h.min) / 1000);
+          input.step = h.integer ? "1" : String((h.max - h.min) / 1000);
         }
         input.value = String(toSlider(h, current()));
         const output = document.createElement("output");
         output.htmlFor = id;
         output.textContent = formatNumber(current());
         input.addEventListener("input", () => {
-          set(fromSlider(h, input.value));
+          const value = fromSlider(h, input.value);
+          set(h.integer ? Math.round(value) : value);
           output.textContent = formatNumber(current());
           onInput(h.name);
         });

@@ -6,6 +6,7 @@ import { formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
+import { buildTrainingControls, defaultOptions } from "./options.js";
 import { LandscapePlot, MAX_RACERS, RACER_COLORS } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
@@ -56,8 +57,9 @@ function suggestedRates(surface, grid) {
 }
 
 class Explorer {
-  constructor(root, surfaces, optimizers) {
+  constructor(root, surfaces, optimizers, catalog) {
     this.root = root;
+    this.catalog = catalog;
     this.surfaces = surfaces.filter((s) => s.dim === 2);
     this.choices = optimizerChoices(optimizers);
     this.racers = [];
@@ -163,6 +165,7 @@ class Explorer {
         optimizer: choice.optimizer,
         hyperparameters: choiceDefaults(choice),
         start: this.start,
+        options: defaultOptions(this.catalog),
       }),
     };
     this.applySuggestedRate(racer);
@@ -182,7 +185,7 @@ class Explorer {
   applySuggestedRate(racer) {
     if (!this.rates) return;
     const id = racer.choice.optimizer.id;
-    if (id === "sgd") racer.track.hyperparameters.lr = this.rates.gradient;
+    if (id === "sgd" || id === "sgld") racer.track.hyperparameters.lr = this.rates.gradient;
     else if (STEP_SIZED.has(id)) racer.track.hyperparameters.lr = this.rates.adaptive;
     this.buildSettings(racer);
   }
@@ -218,6 +221,10 @@ class Explorer {
     });
     racer.card = card;
     this.buildSettings(racer);
+    buildTrainingControls(card.querySelector(".racer-training"), this.catalog, racer.track, {
+      idPrefix: `${racer.id}-training`,
+      onInput: () => this.session.changed(),
+    });
     return card;
   }
 
@@ -352,8 +359,12 @@ class Explorer {
 async function main() {
   const root = $("explorer");
   try {
-    const [surfaces, optimizers] = await Promise.all([getJSON("/api/surfaces"), getJSON("/api/optimizers")]);
-    const explorer = new Explorer(root, surfaces, optimizers);
+    const [surfaces, optimizers, catalog] = await Promise.all([
+      getJSON("/api/surfaces"),
+      getJSON("/api/optimizers"),
+      getJSON("/api/options"),
+    ]);
+    const explorer = new Explorer(root, surfaces, optimizers, catalog);
     const wanted = new URLSearchParams(window.location.search).get("surface") || root.dataset.surface;
     await explorer.setSurface(wanted);
     root.dataset.ready = "true";

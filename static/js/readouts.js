@@ -2,19 +2,35 @@
 
 import { formatNumber } from "./format.js";
 
-/** Text for each readout of a track: 1D shows f′(x) with its sign, 2D the norm ‖∇f‖. */
+function gradientText(g) {
+  return formatNumber(g.length === 1 ? g[0] : Math.hypot(...g));
+}
+
+/**
+ * Text for each readout of a track: 1D shows f′(x) with its sign, 2D the norm ‖∇f‖; `lr`
+ * is the learning rate of the last step (after any schedule), `applied` the gradient the
+ * optimizer was given, `evaluations` the function evaluations so far.
+ */
 export function readouts(track) {
   const last = track.last();
-  if (!last) return { step: "0", position: "–", loss: "–", gradient: "–" };
+  if (!last) return { step: "0", position: "–", loss: "–", gradient: "–", lr: "–", applied: "–", evaluations: "0" };
   const g = last.gradient;
+  let applied = "–";
+  if (last.applied) {
+    applied = last.applied.some((v) => v === null) ? "not finite" : gradientText(last.applied);
+    if (last.underflow) applied += ` (${last.underflow === g.length ? "all" : last.underflow} rounded to 0 in float16)`;
+  }
   return {
+    lr: last.lr === null || last.lr === undefined ? "–" : formatNumber(last.lr),
+    applied,
+    evaluations: String(track.evaluationsTotal),
     step: String(last.step),
     position:
       last.position.length === 1
         ? formatNumber(last.position[0])
         : `(${last.position.map((v) => formatNumber(v, 3)).join(", ")})`,
     loss: formatNumber(last.loss),
-    gradient: formatNumber(g.length === 1 ? g[0] : Math.hypot(...g)),
+    gradient: gradientText(g),
   };
 }
 

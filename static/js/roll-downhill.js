@@ -5,6 +5,7 @@ import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoic
 import { formatFixed, formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
+import { buildTrainingControls, defaultOptions } from "./options.js";
 import { CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
@@ -16,9 +17,11 @@ const DEFAULT_CHOICE = "gd";
 const $ = (id) => document.getElementById(id);
 
 class RollDownhill {
-  constructor(root, surface, grid, optimizers) {
+  constructor(root, surface, grid, optimizers, catalog, surfaces) {
     this.root = root;
     this.surface = surface;
+    this.surfaces = surfaces.filter((s) => s.dim === 1);
+    this.catalog = catalog;
     this.choices = optimizerChoices(optimizers);
     this.choice = this.choices.find((c) => c.key === DEFAULT_CHOICE) || this.choices[0];
     this.track = new Track({
@@ -26,6 +29,7 @@ class RollDownhill {
       optimizer: this.choice.optimizer,
       hyperparameters: { ...choiceDefaults(this.choice), lr: Number($("lr").value) },
       start: [surface.start[0]],
+      options: defaultOptions(catalog),
     });
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
@@ -43,6 +47,13 @@ class RollDownhill {
     start.max = String(hi);
     start.value = String(this.track.start[0]);
     $("formula").textContent = this.surface.formula;
+    $("surface-description").textContent = this.surface.description;
+    fillPicker($("surface"), this.surfaces.map((s) => ({ key: s.id, label: s.name })), this.surface.id);
+    $("surface").addEventListener("change", () => {
+      const url = new URL(window.location.href);
+      url.searchParams.set("surface", $("surface").value);
+      window.location.assign(url);
+    });
 
     $("lr").addEventListener("input", () => {
       this.track.hyperparameters.lr = Number($("lr").value);
@@ -71,6 +82,10 @@ class RollDownhill {
     $("l2").addEventListener("change", () => this.showL2());
     this.plot.ready.then(() => this.showL2());
     this.buildHyperparameters();
+    buildTrainingControls($("training"), this.catalog, this.track, {
+      idPrefix: "training",
+      onInput: () => this.session.changed(),
+    });
     this.showSpeed();
     this.showLearningRate();
     this.showStart();
@@ -163,13 +178,14 @@ async function main() {
   const root = $("sim");
   const surfaceId = root.dataset.surface;
   try {
-    const [surfaces, optimizers, grid] = await Promise.all([
+    const [surfaces, optimizers, catalog, grid] = await Promise.all([
       getJSON("/api/surfaces"),
       getJSON("/api/optimizers"),
+      getJSON("/api/options"),
       getJSON(`/api/surfaces/${surfaceId}/grid`),
     ]);
     const surface = surfaces.find((s) => s.id === surfaceId);
-    const sim = new RollDownhill(root, surface, grid, optimizers);
+    const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces);
     await sim.session.reset();
     root.dataset.ready = "true";
   } catch (error) {

@@ -5,17 +5,23 @@ export class Track {
    * `surface` is a catalog entry; `optimizer` an /api/optimizers entry; `hyperparameters`
    * an object the page's controls write into; `start` one number per dimension.
    */
-  constructor({ surface, surfaceParameters = {}, optimizer, hyperparameters, start }) {
+  constructor({ surface, surfaceParameters = {}, optimizer, hyperparameters, start, options = {}, schedule = null }) {
     this.surface = surface;
     this.surfaceParameters = surfaceParameters;
     this.optimizer = optimizer;
     this.hyperparameters = hyperparameters;
     this.start = start;
+    this.options = options; // run options (noise, clipping, precision), see options.js
+    this.schedule = schedule; // {name, parameters} or null for a constant rate
     this.clear();
   }
 
   clear() {
-    this.trace = { steps: [], positions: [], losses: [], gradients: [] };
+    this.trace = {
+      steps: [], positions: [], losses: [], gradients: [],
+      lrs: [], applied: [], underflows: [], evaluations: [],
+    };
+    this.evaluationsTotal = 0;
     this.runState = null; // the server's state after the last step: resume from it
     this.status = null; // "converged" | "diverged" while at rest, else null
   }
@@ -29,12 +35,20 @@ export class Track {
     return this.trace.steps.length;
   }
 
-  /** The latest step as {step, position, loss, gradient}, or null before the first. */
+  /**
+   * The latest step as {step, position, loss, gradient, lr, applied, underflow}, or null
+   * before the first: `lr` is the learning rate the step used, `applied` the gradient the
+   * optimizer was given (after noise, float16 and clipping), `underflow` how many of its
+   * components float16 rounded to zero (null and 0 for a starting point).
+   */
   last() {
     const t = this.trace;
     const i = t.steps.length - 1;
     if (i < 0) return null;
-    return { step: t.steps[i], position: t.positions[i], loss: t.losses[i], gradient: t.gradients[i] };
+    return {
+      step: t.steps[i], position: t.positions[i], loss: t.losses[i], gradient: t.gradients[i],
+      lr: t.lrs[i], applied: t.applied[i], underflow: t.underflows[i],
+    };
   }
 
   /** A RunRequest for `steps` more steps: from the last state if there is one. */
@@ -44,8 +58,10 @@ export class Track {
       optimizer: this.optimizer.id,
       hyperparameters: this.hyperparameters,
       surface_parameters: this.surfaceParameters,
+      options: this.options,
       steps,
     };
+    if (this.schedule) run.schedule = this.schedule;
     if (this.runState) run.resume = this.runState;
     else run.start = this.start;
     return run;
@@ -61,6 +77,11 @@ export class Track {
       t.positions.push(data.positions[i]);
       t.losses.push(data.losses[i]);
       t.gradients.push(data.gradients[i]);
+      t.lrs.push(data.lrs[i]);
+      t.applied.push(data.applied_gradients[i]);
+      t.underflows.push(data.underflows[i]);
+      t.evaluations.push(data.evaluations[i]);
+      this.evaluationsTotal += data.evaluations[i];
     });
     if (data.state) this.runState = data.state;
   }

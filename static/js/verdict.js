@@ -37,6 +37,12 @@ export function isBouncing(positions) {
   return flips >= Math.max(2, (recent.length - 2) / 3);
 }
 
+/** The last steps did not move the ball at all. */
+function stalled(positions) {
+  const recent = positions.slice(-5);
+  return recent.length === 5 && recent.every((p) => p.every((v, k) => v === recent[0][k]));
+}
+
 /** One sentence on a track (see track.js) for a student; `playing` while its stream runs. */
 export function describe(track, { playing }) {
   const { positions, losses } = track.trace;
@@ -46,6 +52,9 @@ export function describe(track, { playing }) {
   const at = formatPoint(last.position);
   const surface = track.surface;
   const global = surface.minima.find((m) => m.kind === "global");
+  if (last.underflow && last.underflow === last.gradient.length && (track.status || !playing)) {
+    return `Stuck at ${at}: float16 rounds every gradient component to zero here, so the optimizer sees flat ground. A loss scale (try 1024×) lifts the gradient back into float16's range.`;
+  }
   if (track.status === "converged") {
     const m = nearestMinimum(last.position, surface);
     if (m && m.kind === "global") return `Converged to the global minimum at ${at} after ${step} steps.`;
@@ -58,12 +67,18 @@ export function describe(track, { playing }) {
     return `Came to rest at ${at} after ${step} steps.`;
   }
   if (track.status === "diverged") {
+    if (track.options && track.options.precision === "float16") {
+      return `Diverged after step ${step}, past ${at}: a float16 gradient may have overflowed (above 65504) — try a smaller loss scale or learning rate.`;
+    }
     if (!surface.minima.length && losses[losses.length - 1] < losses[0]) {
       return `Ran away downhill after step ${step}, past ${at}: this surface has no bottom.`;
     }
     return `Diverged after step ${step}: the ball flew off past ${at}. The learning rate is too large.`;
   }
   if (track.status === "max_steps") {
+    if (stalled(positions)) {
+      return `Stopped at ${at} after ${step} steps, short of a minimum: the steps have shrunk to nothing (L-BFGS: its tolerance_change test ends each step).`;
+    }
     return isBouncing(positions)
       ? `Still bouncing after ${step} steps around ${at}: the learning rate is too large to settle. Press Play to go on.`
       : `Still crawling after ${step} steps, now at ${at}: the steps are small here. Press Play to go on.`;

@@ -48,6 +48,8 @@ def test_every_control_has_a_label_that_is_its_name(watched):
             ["AdaGrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop",
              "Lion"],
         ],
+        ["Second-order", ["Newton", "L-BFGS"]],
+        ["Stochastic", ["SGLD (Langevin)"]],
     ]  # fmt: skip
 
 

@@ -1,0 +1,65 @@
+// Training options built from GET /api/options: the learning-rate schedule with its
+// parameters, and the options every optimizer takes (noise, clipping, precision).
+
+import { buildHyperparameterControls } from "./controls.js";
+
+function defaults(parameters) {
+  const values = {};
+  for (const p of parameters) values[p.name] = structuredClone(p.default);
+  return values;
+}
+
+/** Every run option at its default. */
+export function defaultOptions(catalog) {
+  return defaults(catalog.options);
+}
+
+/** A schedule request ({name, parameters}) with the schedule's default parameters. */
+export function scheduleRequest(catalog, id) {
+  const schedule = catalog.schedules.find((s) => s.id === id) || catalog.schedules[0];
+  return { name: schedule.id, parameters: defaults(schedule.parameters) };
+}
+
+/**
+ * Controls for `track.options` and `track.schedule` in `container`: a schedule picker with
+ * the chosen schedule's formula and parameters, then each option.  `onInput(name)` runs
+ * after every change; ids start with `idPrefix`.
+ */
+export function buildTrainingControls(container, catalog, track, { idPrefix, onInput }) {
+  if (!track.schedule) track.schedule = scheduleRequest(catalog, "constant");
+  const id = `${idPrefix}-schedule`;
+  const row = document.createElement("div");
+  row.className = "control";
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  label.textContent = "LR schedule";
+  const select = document.createElement("select");
+  select.id = id;
+  for (const s of catalog.schedules) select.append(new Option(s.name, s.id, false, s.id === track.schedule.name));
+  const caption = document.createElement("p");
+  caption.className = "caption schedule-rule";
+  const parameters = document.createElement("div");
+  parameters.className = "schedule-parameters";
+  row.append(label, select, caption, parameters);
+
+  const showSchedule = () => {
+    const schedule = catalog.schedules.find((s) => s.id === track.schedule.name);
+    caption.textContent = `${schedule.help} ${schedule.formula}`;
+    buildHyperparameterControls(parameters, schedule.parameters, track.schedule.parameters, {
+      idPrefix: `${idPrefix}-schedule`, captions: false, onInput,
+    });
+  };
+  select.addEventListener("change", () => {
+    track.schedule = scheduleRequest(catalog, select.value);
+    showSchedule();
+    onInput("schedule");
+  });
+  showSchedule();
+
+  const options = document.createElement("div");
+  options.className = "run-options";
+  buildHyperparameterControls(options, catalog.options, track.options, {
+    idPrefix: `${idPrefix}-option`, captions: false, onInput,
+  });
+  container.replaceChildren(row, options);
+}

@@ -1,0 +1,191 @@
+"""Training options on both pages, as a student switches them on and watches: a learning-
+rate schedule, gradient noise, clipping, gradient ascent, float16 with loss scaling, and
+the second-order and Langevin optimizers."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def slide(control: Locator, position: int) -> None:
+    """Drag a range input to `position` (as a pointer drag ends: an input event)."""
+    control.evaluate(
+        "(el, v) => { el.value = String(v);"
+        " el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        position,
+    )
+
+
+def number(locator: Locator) -> float:
+    return float(locator.inner_text().split()[0])
+
+
+def steps(page: Page, root: Locator, n: int) -> None:
+    """Press Step n times, waiting for each step to show."""
+    for i in range(n):
+        page.get_by_role("button", name="Step").click()
+        expect(root.locator("[data-readout=step]")).to_have_text(str(i + 1))
+
+
+# --- Roll Downhill (1D) ----------------------------------------------------------------------
+
+
+def open_training(watched, path: str = "/") -> Page:
+    page = watched.open(path)
+    page.locator("#training-panel summary").click()
+    return page
+
+
+def test_1d_schedule_sets_the_learning_rate_in_effect(watched):
+    page = open_training(watched)
+    sim = page.locator("#sim")
+    expect(page.locator("#readout-lr")).to_have_text("–")
+    page.get_by_label("LR schedule").select_option("exponential")
+    expect(page.locator("#training .schedule-rule")).to_contain_text("γ")
+    steps(page, sim, 5)
+    # step 5 runs at epoch 4: 0.1·0.99⁴
+    assert number(page.locator("#readout-lr")) == pytest.approx(0.1 * 0.99**4, rel=1e-3)
+    page.get_by_label("LR schedule").select_option("constant")
+    page.get_by_role("button", name="Reset").click()
+    steps(page, sim, 2)
+    expect(page.locator("#readout-lr")).to_have_text("0.1")
+
+
+def test_1d_noise_changes_the_gradient_the_step_uses(watched):
+    page = open_training(watched)
+    sim = page.locator("#sim")
+    exact = number(page.locator("#readout-grad"))  # f′ at the start
+    steps(page, sim, 1)
+    assert number(page.locator("#readout-applied")) == pytest.approx(exact, rel=1e-3)
+    slide(page.get_by_label("Gradient noise σ"), 900)
+    page.get_by_role("button", name="Reset").click()
+    steps(page, sim, 1)
+    noisy = number(page.locator("#readout-applied"))
+    assert abs(noisy - exact) > 0.1
+    # the same seed, the same draw
+    page.get_by_role("button", name="Reset").click()
+    steps(page, sim, 1)
+    assert number(page.locator("#readout-applied")) == noisy
+
+
+def test_1d_clipping_caps_the_gradient(watched):
+    page = open_training(watched)
+    slide(page.get_by_label("Clip gradient value"), 300)
+    cap = number(page.locator("output[for='training-option-clip_grad_value']"))
+    assert 0 < cap < 1
+    steps(page, page.locator("#sim"), 3)
+    assert abs(number(page.locator("#readout-applied"))) == pytest.approx(cap, rel=1e-3)
+
+
+def test_1d_maximize_climbs(watched):
+    page = watched.open()
+    start_loss = number(page.locator("#readout-loss"))
+    page.locator("#hyper-panel summary").click()
+    page.get_by_label("Maximize").check()
+    steps(page, page.locator("#sim"), 5)
+    assert number(page.locator("#readout-loss")) > start_loss
+
+
+def test_1d_float16_underflow_and_loss_scaling(watched):
+    page = open_training(watched, "/?surface=plateau_wall")
+    expect(page.get_by_label("Landscape", exact=True)).to_have_value("plateau_wall")
+    page.get_by_label("Optimizer", exact=True).select_option("adam")
+    page.get_by_label("Start position").focus()
+    page.keyboard.press("End")  # x = 12, far out on the plateau
+    expect(page.locator("#start-value")).to_have_text("12.00")
+    page.get_by_label("Gradient precision").select_option("float16")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#status")).to_contain_text("float16 rounds every gradient component")
+    expect(page.locator("#readout-applied")).to_contain_text("rounded to 0 in float16")
+    expect(page.locator("#readout-x")).to_have_text("12")
+
+    slide(page.get_by_label("Loss scale"), 625)  # about 1024×
+    expect(page.locator("output[for='training-option-loss_scale']")).to_have_text("1020")
+    page.get_by_role("button", name="Reset").click()
+    steps(page, page.locator("#sim"), 3)
+    assert number(page.locator("#readout-x")) < 12  # Adam walks in
+    expect(page.locator("#readout-applied")).not_to_contain_text("float16")
+
+
+def test_1d_lbfgs_counts_its_evaluations(watched):
+    page = watched.open()
+    page.get_by_label("Optimizer", exact=True).select_option("lbfgs")
+    expect(page.locator("#optimizer-rule")).to_contain_text("two-loop")
+    steps(page, page.locator("#sim"), 2)
+    assert int(page.locator("#readout-evaluations").inner_text()) > 2
+
+
+# --- the explorer (2D) -----------------------------------------------------------------------
+
+
+def open_racer(watched, query: str = "") -> tuple[Page, Locator]:
+    page = watched.open(f"/explore{query}", ready="#explorer")
+    card = page.locator(".racer").first
+    card.locator("details.racer-settings").nth(1).locator("summary").click()
+    return page, card
+
+
+def test_2d_each_racer_has_its_own_schedule(watched):
+    page, card = open_racer(watched)
+    card.get_by_label("LR schedule").select_option("linear")
+    base = number(card.locator("output[for='r1-lr']"))
+    steps(page, card, 1)
+    # LinearLR's warm-up starts at start_factor = 1/3 of the rate
+    assert number(card.locator("[data-readout=lr]")) == pytest.approx(base / 3, rel=5e-3)
+    other = page.locator(".racer").nth(1)
+    own = number(other.locator("output[for='r2-lr']"))
+    assert number(other.locator("[data-readout=lr]")) == own  # its schedule is still constant
+
+
+def test_2d_noise_clipping_and_ascent(watched):
+    page, card = open_racer(watched, "?surface=himmelblau")
+    slide(card.get_by_label("Clip gradient norm"), 400)
+    cap = number(card.locator("output[for='r1-training-option-clip_grad_norm']"))
+    slide(card.get_by_label("Gradient noise σ"), 950)
+    steps(page, card, 3)
+    assert number(card.locator("[data-readout=applied]")) == pytest.approx(cap, rel=1e-3)
+    slide(card.get_by_label("Gradient noise σ"), 0)
+    slide(card.get_by_label("Clip gradient norm"), 0)
+    card.locator("details.racer-settings").first.locator("summary").click()
+    card.get_by_label("Maximize").check()
+    page.get_by_role("button", name="Reset").click()
+    expect(card.locator("[data-readout=step]")).to_have_text("0")
+    expect(card.locator("[data-readout=loss]")).not_to_have_text("–")
+    start_loss = number(card.locator("[data-readout=loss]"))
+    steps(page, card, 5)
+    assert number(card.locator("[data-readout=loss]")) > start_loss
+
+
+def test_2d_float16_on_the_plateau(watched):
+    page, card = open_racer(watched, "?surface=plateau")
+    card.get_by_label("Optimizer").select_option("adam")
+    for field, value in (("#start-x", "4.6"), ("#start-y", "4.4")):
+        page.locator(field).fill(value)
+        page.locator(field).press("Enter")
+    card.get_by_label("Gradient precision").select_option("float16")
+    steps(page, card, 1)
+    expect(card.locator(".racer-status")).to_contain_text("float16 rounds every gradient")
+    slide(card.get_by_label("Loss scale"), 625)
+    page.get_by_role("button", name="Reset").click()
+    steps(page, card, 3)
+    expect(card.locator(".racer-status")).not_to_contain_text("float16")
+    expect(card.locator("[data-readout=position]")).not_to_have_text("(4.6, 4.4)")
+
+
+def test_2d_second_order_and_langevin_racers(watched):
+    page, card = open_racer(watched, "?surface=booth")
+    groups = (
+        card.get_by_label("Optimizer")
+        .locator("optgroup")
+        .evaluate_all("gs => gs.map(g => g.label)")
+    )
+    assert groups == ["Classic", "Adaptive", "Second-order", "Stochastic"]
+    card.get_by_label("Optimizer").select_option("newton")
+    steps(page, card, 1)
+    expect(card.locator("[data-readout=position]")).to_have_text("(1, 3)")  # Booth's minimum
+    second = page.locator(".racer").nth(1)
+    second.get_by_label("Optimizer").select_option("sgld")
+    expect(second.locator(".racer-rule")).to_contain_text("√(2·lr·T)")
