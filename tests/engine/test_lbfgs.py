@@ -27,6 +27,7 @@ from app.engine import lbfgs
 from app.engine.backend import SCALAR
 from app.engine.errors import HyperparameterError, StateError
 from app.engine.lbfgs import LBFGS, LBFGSMemory, memory_from_json, memory_to_json
+from app.engine.runner import run, start_state
 from app.engine.surfaces import SURFACES, Surface
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "lbfgs"
@@ -507,3 +508,25 @@ def test_line_search_divisions_by_zero_give_inf_or_nan() -> None:
     assert math.isnan(lbfgs._cubic_interpolate(1.0, 1.0, -1.0, 1.0, 0.0, -1.0))
     assert lbfgs._div(1.0, 0.0) == math.inf and lbfgs._div(-1.0, 0.0) == -math.inf
     assert lbfgs._div(1.0, -0.0) == -math.inf and math.isnan(lbfgs._div(0.0, 0.0))
+
+
+@pytest.mark.parametrize("name", GOLDEN_FILES)
+def test_the_runner_reproduces_the_golden(name: str) -> None:
+    # The same numbers through the runner (BallProblem, the step records) as a page gets.
+    g = load(name)
+    surface, start = SURFACES[g["surface"]], np.array(g["start"], dtype=np.float64)
+    trace, _ = run(
+        surface,
+        LBFGS,
+        LBFGS.validate(g["hyperparameters"]),
+        start_state(surface, LBFGS, start),
+        g["steps"],
+        grad_tol=0.0,
+        step_tol=0.0,
+    )
+    ours = trace.arrays(())
+    n = min(len(ours["positions"]), len(g["positions"]))
+    assert n == len(g["positions"]) or ours["steps"][-1] == g["steps"]
+    ref = np.asarray(g["positions"][:n])
+    assert (np.abs(ours["positions"][:n] - ref) <= 1e-9 * np.abs(ref) + 1e-12).all()
+    assert ours["evaluations"][1:n].tolist() == g["evaluations"][: n - 1]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.engine.errors import StateError
+from app.engine.gradients import validate_options
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.runner import RunState, run, start_state, status_names
 from app.engine.surfaces import SURFACES, Surface
@@ -427,3 +428,36 @@ def test_state_outside_the_runaway_box_is_refused() -> None:
     }
     with pytest.raises(StateError):
         RunState.from_json(data, SURFACES["plateau_wall"], OPTIMIZERS["sgd"])
+
+
+# --- noise: Langevin sampling and mini-batch noise ---------------------------------------
+
+
+def test_sgld_samples_the_boltzmann_distribution() -> None:
+    # On f = x², x ← x − 2·lr·x + √(2·lr·T)·ξ settles to a Gaussian of variance
+    # T / (2·(1 − lr)) (T/2, the variance of exp(−f/T), up to the step's own error).
+    lr, temperature = 0.01, 0.5
+    surface, opt = SURFACES["parabola"], OPTIMIZERS["sgld"]
+    hp = opt.validate({"lr": lr, "temperature": temperature})
+    starts = np.full((4000, 1), 2.0)
+    trace, _ = run(surface, opt, hp, start_state(surface, opt, starts), 600)
+    final = trace.arrays((4000,))["positions"][-1, :, 0]
+    assert abs(final.mean()) < 0.05
+    assert final.var() == pytest.approx(temperature / (2 * (1 - lr)), rel=0.08)
+    cold = opt.validate({"lr": lr, "temperature": 0.0})
+    sgd = OPTIMIZERS["sgd"]
+    a, _ = run(surface, opt, cold, start_state(surface, opt, [2.0]), 50)
+    b, _ = run(surface, sgd, sgd.validate({"lr": lr}), start_state(surface, sgd, [2.0]), 50)
+    assert a.positions == b.positions  # T = 0 is gradient descent
+
+
+def test_gradient_noise_shrinks_with_the_batch() -> None:
+    surface, opt = SURFACES["parabola"], OPTIMIZERS["sgd"]
+    hp = opt.validate({"lr": 0.0})  # stand still: every step sees the same exact gradient
+    for batch in (1, 16):
+        options = validate_options({"noise": 2.0, "batch_size": batch, "seed": 1})
+        trace, _ = run(surface, opt, hp, start_state(surface, opt, [1.0]), 2000, options=options)
+        arrays = trace.arrays(())
+        noise = arrays["applied"][1:, 0] - arrays["gradients"][:-1, 0]
+        assert noise.std() == pytest.approx(2.0 / np.sqrt(batch), rel=0.06)
+        assert abs(noise.mean()) < 4 * 2.0 / np.sqrt(batch * 2000)

@@ -45,7 +45,9 @@ def stream(server, runs, speed, limit=None):
 
 
 def merged(events, run=0):
-    out = {"steps": [], "positions": [], "losses": [], "gradients": []}
+    keys = ("steps", "positions", "losses", "gradients")
+    keys += ("lrs", "applied_gradients", "underflows", "evaluations")
+    out: dict[str, list] = {key: [] for key in keys}
     for kind, data in events:
         if kind == "step" and data["run"] == run:
             for key in out:
@@ -149,3 +151,36 @@ def test_bad_streams_are_refused_before_streaming(server, params, field):
     response = httpx.get(f"{server.url}/api/stream", params=params)
     assert response.status_code == 422
     assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_noise_schedules_and_lbfgs_stream_as_they_run_in_bulk(server):
+    runs = [
+        {
+            "surface": "roll_downhill",
+            "optimizer": "sgld",
+            "hyperparameters": {"lr": 0.01, "temperature": 0.3},
+            "options": {"noise": 0.5, "batch_size": 4, "seed": 11, "clip_grad_norm": 2.0},
+            "schedule": {"name": "cosine", "parameters": {"T_max": 50}},
+            "steps": 120,
+        },
+        {
+            "surface": "himmelblau",
+            "optimizer": "lbfgs",
+            "hyperparameters": {"line_search_fn": "strong_wolfe", "max_iter": 3},
+            "options": {"precision": "float16", "loss_scale": 8},
+            "steps": 40,
+        },
+    ]
+    events = stream(server, runs, speed=0)
+    bulk = httpx.post(f"{server.url}/api/runs", json={"runs": runs}).json()["runs"]
+    for i in range(2):
+        got = merged(events, i)
+        assert set(got) >= {"lrs", "applied_gradients", "underflows", "evaluations"}
+        for key in got:
+            assert got[key] == bulk[i][key], key
+    # resumed from a mid-stream state, the noise and the schedule carry on unchanged
+    mid = next(d for k, d in events if k == "step" and d["run"] == 0 and d["steps"][-1] >= 60)
+    rest = {**runs[0], "steps": 120 - mid["state"]["step"], "resume": mid["state"]}
+    (resumed,) = httpx.post(f"{server.url}/api/runs", json={"runs": [rest]}).json()["runs"]
+    assert resumed["positions"][-1] == bulk[0]["positions"][-1]
+    assert resumed["lrs"][1:] == bulk[0]["lrs"][mid["state"]["step"] + 1 :]
