@@ -4,6 +4,8 @@
    of GET /healthz on the same uvicorn server (target <= 5).
 2. When torch is installed: torch.optim's time per step (forward, backward, step) divided by
    the engine's on the same problem (target >= 10).
+3. What the training options and the other rules cost per step of one ball: Adam with noise,
+   float16 and clipping, with a cosine schedule; SGLD; Newton; L-BFGS (20 iterations a step).
 
 Run: `make bench` (or `.venv/bin/python bench/api_and_engine.py`); torch is optional
 (`pip install torch==2.13.0`).
@@ -15,14 +17,17 @@ import math
 import statistics
 import sys
 import time
+from functools import partial
 
 import httpx
 from server import ROOT, running_server
 
 sys.path.insert(0, str(ROOT))
 
+from app.engine.gradients import validate_options  # noqa: E402
 from app.engine.optimizers import OPTIMIZERS  # noqa: E402
 from app.engine.runner import Run, start_state  # noqa: E402
+from app.engine.schedules import bind_schedule  # noqa: E402
 from app.engine.surfaces import SURFACES  # noqa: E402
 
 # Adam at torch's default lr on the plateau: it never converges within 1000 steps, so every
@@ -75,6 +80,45 @@ def engine_seconds_per_step() -> float:
     return median_seconds(once, repeat=30) / STEPS
 
 
+def _advance(run_cls, surface, opt, hp, state, options, schedule, n) -> None:
+    run_cls(surface, opt, hp, state, 0.0, 0.0, options=options, schedule=schedule).advance(n)
+
+
+def step_costs() -> None:
+    """Engine time per step for one ball under each extra (no convergence stop)."""
+    rosenbrock = SURFACES["rosenbrock"]
+    cases = [
+        ("Adam, plain", "adam", {"lr": 0.01}, {}, None),
+        (
+            "Adam + noise + float16 + clipping",
+            "adam",
+            {"lr": 0.01},
+            {"noise": 1.0, "precision": "float16", "loss_scale": 8, "clip_grad_norm": 5.0},
+            None,
+        ),
+        ("Adam + cosine schedule", "adam", {"lr": 0.01}, {}, ("cosine", {"T_max": 100})),
+        ("SGLD", "sgld", {"lr": 1e-4, "temperature": 0.1}, {}, None),
+        ("Newton (damped)", "newton", {"damping": 10.0}, {}, None),
+        (
+            "L-BFGS, 20 iterations/step",
+            "lbfgs",
+            {"tolerance_change": 0.0, "tolerance_grad": 0.0},
+            {},
+            None,
+        ),
+    ]
+    for label, oid, given, options, schedule in cases:
+        opt = OPTIMIZERS[oid]
+        hp, opts = opt.validate(given), validate_options(options)
+        bound = None if schedule is None else bind_schedule(*schedule)
+        n = 50 if oid == "lbfgs" else STEPS
+
+        state = start_state(rosenbrock, opt, [-1.5, 2.5])
+        once = partial(_advance, Run, rosenbrock, opt, hp, state, opts, bound, n)
+        per_step = median_seconds(once, repeat=10, warmup=2) / n
+        print(f"engine per step, {label + ':':36s} {per_step * 1e6:9.2f} µs")
+
+
 def torch_seconds_per_step() -> float | None:
     try:
         import torch
@@ -107,6 +151,7 @@ def main() -> None:
         print(f"torch.optim per step (fwd+bwd+step): {theirs * 1e6:6.2f} µs")
         print(f"ratio torch/engine:                {theirs / ours:8.2f}   (target >= 10)")
     assert math.isfinite(ours)
+    step_costs()
 
 
 if __name__ == "__main__":

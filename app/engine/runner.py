@@ -327,6 +327,7 @@ class Run:
         self.optimizer = optimizer
         self.hyperparameters = dict(hyperparameters)
         self.options = options
+        self.plain = options.plain  # the exact gradient goes to the optimizer unchanged
         self.schedule = None if schedule is None or schedule.is_constant else schedule
         self.momentum_key = momentum_key(list(self.hyperparameters))
         self._bound: tuple[Any, Any] | None = None  # (lr, momentum) the rule is bound to
@@ -400,6 +401,8 @@ class Run:
     def _rule_for(self, step: int) -> tuple[Any, float]:
         """The update rule bound to step ``step``'s learning rate (and cycled momentum)."""
         hp = self.hyperparameters
+        if self.schedule is None and self.update is not None:  # the hot path: bound once
+            return self.update, hp["lr"]
         lr, momentum = hp["lr"], None
         if self.schedule is not None:
             lr = self.schedule.lr(hp["lr"], step - 1)  # torch: step k runs at epoch k − 1
@@ -418,7 +421,7 @@ class Run:
         """Step ``step`` for every ball: (positions, buffers or memory, lr, applied
         gradient, float16 underflows, evaluations)."""
         update, lr = self._rule_for(step)
-        if self.options.plain:
+        if self.plain:
             g, underflow = self.gradient, 0
         else:
             applied = apply_options(self.options, step, self.gradient, self.batch_shape)
