@@ -18,7 +18,9 @@ export function readouts(track) {
   let applied = "–";
   if (last.applied) {
     applied = last.applied.some((v) => v === null) ? "not finite" : gradientText(last.applied);
-    if (last.underflow) applied += ` (${last.underflow === g.length ? "all" : last.underflow} rounded to 0 in float16)`;
+    if (last.underflow) {
+      applied += last.underflow === g.length ? " (float16 underflow)" : ` (${last.underflow} of ${g.length} underflowed in float16)`;
+    }
   }
   return {
     lr: last.lr === null || last.lr === undefined ? "–" : formatNumber(last.lr),

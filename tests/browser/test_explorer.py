@@ -315,7 +315,7 @@ def test_a_racers_l2_landscape_is_drawn_on_the_map(watched):
     card = page.locator(".racer").nth(0)
     box = card.get_by_label("Show its L2 landscape")
     expect(box).to_be_disabled()
-    card.locator("summary").click()
+    card.locator("summary", has_text="More settings").click()
     card.get_by_label("Weight decay", exact=True).focus()
     page.keyboard.press("End")
     expect(box).to_be_enabled()

@@ -93,7 +93,9 @@ def test_learning_rate_slider_shows_its_value_and_changes_the_path(watched):
 
 def test_the_slider_middle_is_about_0_60(watched):
     page = watched.open()
-    box = page.get_by_label("Learning rate", exact=True).bounding_box()
+    slider = page.get_by_label("Learning rate", exact=True)
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     value = float(page.locator("#lr-value").inner_text())
     assert 0.55 <= value <= 0.65

@@ -99,7 +99,7 @@ def test_1d_float16_underflow_and_loss_scaling(watched):
     page.get_by_label("Gradient precision").select_option("float16")
     page.get_by_role("button", name="Step").click()
     expect(page.locator("#status")).to_contain_text("float16 rounds every gradient component")
-    expect(page.locator("#readout-applied")).to_contain_text("rounded to 0 in float16")
+    expect(page.locator("#readout-applied")).to_have_text("0 (float16 underflow)")
     expect(page.locator("#readout-x")).to_have_text("12")
 
     slide(page.get_by_label("Loss scale"), 625)  # about 1024×
