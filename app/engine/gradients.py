@@ -26,8 +26,7 @@ from typing import Any
 import numpy as np
 
 from .backend import Vector
-from .errors import HyperparameterError
-from .optimizer_base import Hyperparameter
+from .optimizer_base import Hyperparameter, checked_values
 
 # Independent random streams of a run, so one switch does not shift another's draws.
 NOISE_STREAM, LANGEVIN_STREAM = 0, 1
@@ -135,11 +134,7 @@ PLAIN = RunOptions()
 
 def validate_options(given: Mapping[str, Any]) -> RunOptions:
     """Defaults for what is left out; every value checked, naming the field."""
-    known = {h.name: h for h in OPTIONS}
-    for name in given:
-        if name not in known:
-            raise HyperparameterError(name, f"no run option {name!r}; there are {', '.join(known)}")
-    return RunOptions(**{n: h.check(given[n]) for n, h in known.items() if n in given})
+    return RunOptions(**checked_values(OPTIONS, given, "A run", "option"))
 
 
 def standard_normal(

@@ -8,7 +8,7 @@ The optimizers themselves, and the operation order they follow, are in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -91,6 +91,24 @@ class Hyperparameter:
         return value
 
 
+def checked_values(
+    parameters: Sequence[Hyperparameter], given: Mapping[str, Any], owner: str, noun: str
+) -> dict[str, Any]:
+    """Every value of ``given`` checked and the rest at their defaults, for anything that
+    takes a set of :class:`Hyperparameter` (an optimizer, a schedule, a surface, the run
+    options).  An unknown name is refused, naming it and what ``owner`` has instead, e.g.
+    "SGD has no hyperparameter 'momentm'; it has lr, momentum, ..."."""
+    known = {h.name: h for h in parameters}
+    for name in given:
+        if not known:
+            raise HyperparameterError(name, f"{owner} has no {noun}s")
+        if name not in known:
+            raise HyperparameterError(
+                name, f"{owner} has no {noun} {name!r}; it has {', '.join(known)}"
+            )
+    return {n: h.check(given[n]) if n in given else h.default for n, h in known.items()}
+
+
 @dataclass(frozen=True)
 class Preset:
     id: str
@@ -130,13 +148,7 @@ class Optimizer:
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """torch's defaults for what is left out; every value checked, naming the field."""
-        known = {h.name: h for h in self.hyperparameters}
-        for name in given:
-            if name not in known:
-                raise HyperparameterError(
-                    name, f"{self.name} has no hyperparameter {name!r}; it has {', '.join(known)}"
-                )
-        values = {n: h.check(given[n]) if n in given else h.default for n, h in known.items()}
+        values = checked_values(self.hyperparameters, given, self.name, "hyperparameter")
         if self.cross_check is not None:
             self.cross_check(values)
         return values

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import HyperparameterError
-from .optimizer_base import Hyperparameter
+from .optimizer_base import Hyperparameter, checked_values
 
 LrRule = Callable[[Mapping[str, Any], float, int], float]
 MomentumRule = Callable[[Mapping[str, Any], int], float | None]
@@ -74,14 +74,7 @@ class Schedule:
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """torch's defaults for what is left out; every value checked, naming the field."""
-        known = {h.name: h for h in self.parameters}
-        for name in given:
-            if name not in known:
-                has = f"it has {', '.join(known)}" if known else "it has no parameters"
-                raise HyperparameterError(
-                    name, f"{self.name} schedule has no parameter {name!r}; {has}"
-                )
-        values = {n: h.check(given[n]) if n in given else h.default for n, h in known.items()}
+        values = checked_values(self.parameters, given, f"The {self.name} schedule", "parameter")
         if self.cross_check is not None:
             self.cross_check(values)
         return values

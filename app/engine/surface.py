@@ -19,8 +19,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .backend import NUMPY, SCALAR, Component, Vector
-from .errors import HyperparameterError
-from .optimizer_base import Hyperparameter
+from .optimizer_base import Hyperparameter, checked_values
 
 MinimumKind = Literal["global", "local"]
 Value = Callable[..., Component]
@@ -143,17 +142,8 @@ class Surface:
             >>> steep.parameter_values["kappa"], steep.grad(SCALAR, 1.0, 1.0)
             (100.0, (1.0, 100.0))
         """
-        known = {p.name: p for p in self.parameters}
-        for name in values:
-            if not known:
-                raise HyperparameterError(name, f"{self.name} has no parameters")
-            if name not in known:
-                raise HyperparameterError(
-                    name, f"{self.name} has no parameter {name!r}; it has {', '.join(known)}"
-                )
-        bound = {
-            n: _number(p.check(values[n]) if n in values else p.default) for n, p in known.items()
-        }
+        checked = checked_values(self.parameters, values, self.name, "parameter")
+        bound = {n: _number(v) for n, v in checked.items()}
         if bound == dict(self.parameter_values):
             return self
         return _bind(self, tuple(bound.items()))
