@@ -28,7 +28,7 @@ from .errors import StateError
 from .gradients import LANGEVIN_STREAM, PLAIN, RunOptions, apply_options, standard_normal
 from .optimizers import Optimizer
 from .points import point_step
-from .schedules import BoundSchedule, momentum_key
+from .schedules import BoundSchedule, hyperparameters_at
 from .surfaces import Surface
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
@@ -329,8 +329,7 @@ class Run:
         self.options = options
         self.plain = options.plain  # the exact gradient goes to the optimizer unchanged
         self.schedule = None if schedule is None or schedule.is_constant else schedule
-        self.momentum_key = momentum_key(list(self.hyperparameters))
-        self._bound: tuple[Any, Any] | None = None  # (lr, momentum) the rule is bound to
+        self._bound: tuple[Any, ...] | None = None  # (lr, momentum, betas) of the bound rule
         self.update: Any = None
         self.batch_shape = state.batch_shape
         self.xp = backend_for(self.batch_shape)
@@ -401,21 +400,17 @@ class Run:
     def _rule_for(self, step: int) -> tuple[Any, float]:
         """The update rule bound to step ``step``'s learning rate (and cycled momentum)."""
         hp = self.hyperparameters
-        if self.schedule is None and self.update is not None:  # the hot path: bound once
+        if self.schedule is None:  # the hot path: bound once
+            if self.update is None:
+                self.update = self.optimizer.rule(hp)
             return self.update, hp["lr"]
-        lr, momentum = hp["lr"], None
-        if self.schedule is not None:
-            lr = self.schedule.lr(hp["lr"], step - 1)  # torch: step k runs at epoch k − 1
-            momentum = self.schedule.momentum(step - 1)
-        if self._bound != (lr, momentum):
-            bound = dict(hp, lr=lr)
-            if momentum is not None and self.momentum_key == "betas":
-                bound["betas"] = (momentum, *hp["betas"][1:])
-            elif momentum is not None:
-                bound["momentum"] = momentum
-            self.update = self.optimizer.rule(bound)
-            self._bound = (lr, momentum)
-        return self.update, lr
+        # torch: optimizer step k runs at the scheduler's epoch k − 1
+        scheduled = hyperparameters_at(self.schedule, hp, step - 1)
+        key = (scheduled["lr"], scheduled.get("momentum"), scheduled.get("betas"))
+        if self._bound != key:
+            self.update = self.optimizer.rule(scheduled)
+            self._bound = key
+        return self.update, scheduled["lr"]
 
     def _step_all(self, xp: Any, step: int) -> tuple[Vector, Any, float, Any, Any, Any]:
         """Step ``step`` for every ball: (positions, buffers or memory, lr, applied
