@@ -142,9 +142,13 @@ def test_2d_each_racer_has_its_own_schedule(watched):
 
 def test_2d_noise_clipping_and_ascent(watched):
     page, card = open_racer(watched, "?surface=himmelblau")
+    exact = number(card.locator("[data-readout=gradient]"))  # ‖∇f‖ at the start
+    slide(card.get_by_label("Gradient noise σ"), 950)
+    steps(page, card, 1)
+    assert abs(number(card.locator("[data-readout=applied]")) - exact) > 1.0  # noisy
     slide(card.get_by_label("Clip gradient norm"), 400)
     cap = number(card.locator("output[for='r1-training-option-clip_grad_norm']"))
-    slide(card.get_by_label("Gradient noise σ"), 950)
+    page.get_by_role("button", name="Reset").click()
     steps(page, card, 3)
     assert number(card.locator("[data-readout=applied]")) == pytest.approx(cap, rel=1e-3)
     slide(card.get_by_label("Gradient noise σ"), 0)
