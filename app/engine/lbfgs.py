@@ -402,19 +402,8 @@ class LBFGSMemory(NamedTuple):
 
 _FRESH = LBFGSMemory(func_evals=0, n_iter=0)
 
-BUFFERS = (
-    "func_evals",
-    "n_iter",
-    "d",
-    "t",
-    "old_dirs",
-    "old_stps",
-    "ro",
-    "H_diag",
-    "prev_flat_grad",
-    "prev_loss",
-)
-assert LBFGSMemory._fields == BUFFERS
+# torch's state keys, in torch's order: the memory's fields are named after them.
+BUFFERS: tuple[str, ...] = LBFGSMemory._fields
 
 
 # --- the rule ------------------------------------------------------------------------------
