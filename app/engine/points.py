@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .backend import SCALAR, Vector
-from .gradients import RunOptions, apply_options, step_noise
+from .gradients import RunOptions, apply_options
 from .optimizer_base import PointUpdate
 from .surface import Surface
 
@@ -59,14 +59,15 @@ def point_step(
     position: Vector,
     memory: Any,
     batch_shape: tuple[int, ...],
+    noise: Vector | None,
 ) -> tuple[Vector, Any, Any]:
     """One step of a whole-point rule for every ball: (positions, memory, evaluations).
+    ``noise`` is the step's :func:`~.gradients.step_noise` (None without noise).
 
     A ball whose step fails arithmetically (a singular Hessian, an overflow) gets a NaN
     position, which the runner reports as divergence.
     """
     dim = surface.dim
-    noise = step_noise(options, step, batch_shape, dim) if options.noise else None
     if batch_shape == ():
         x = np.array(position, dtype=np.float64)
         new_x, memory, evaluations = update(

@@ -25,7 +25,14 @@ import numpy as np
 
 from .backend import NUMPY, SCALAR, Vector, backend_for, join, split
 from .errors import StateError
-from .gradients import LANGEVIN_STREAM, PLAIN, RunOptions, apply_options, standard_normal
+from .gradients import (
+    LANGEVIN_STREAM,
+    PLAIN,
+    RunOptions,
+    apply_options,
+    standard_normal,
+    step_noise,
+)
 from .optimizers import Optimizer
 from .points import point_step
 from .schedules import BoundSchedule, hyperparameters_at
@@ -416,10 +423,14 @@ class Run:
         """Step ``step`` for every ball: (positions, buffers or memory, lr, applied
         gradient, float16 underflows, evaluations)."""
         update, lr = self._rule_for(step)
+        # One draw of the step's noise serves the record and a whole-point rule's closure.
+        noise = None
+        if self.options.noise:
+            noise = step_noise(self.options, step, self.batch_shape, self.surface.dim)
         if self.plain:
             g, underflow = self.gradient, 0
         else:
-            applied = apply_options(self.options, step, self.gradient, self.batch_shape)
+            applied = apply_options(self.options, step, self.gradient, self.batch_shape, noise)
             g, underflow = applied.gradient, applied.underflow
         if self.optimizer.kind == "point":
             new_pos, memory, evaluations = point_step(
@@ -430,6 +441,7 @@ class Run:
                 self.position,
                 self.memory,
                 self.batch_shape,
+                noise,
             )
             return new_pos, memory, lr, g, underflow, evaluations
         new_pos, new_bufs = [], []
