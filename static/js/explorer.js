@@ -352,7 +352,7 @@ class Explorer {
     if (steps === 0) {
       return `${n} optimizer${n > 1 ? "s" : ""} ready on ${this.surface.name}. Press Play, or click the map to choose the start.`;
     }
-    return `Paused after ${steps} steps. Press Play to go on.`;
+    return `Paused after ${steps} step${steps === 1 ? "" : "s"}. Press Play to go on.`;
   }
 }
 
