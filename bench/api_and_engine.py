@@ -24,10 +24,10 @@ from server import ROOT, running_server
 
 sys.path.insert(0, str(ROOT))
 
-from app.engine.gradients import validate_options  # noqa: E402
 from app.engine.optimizers import OPTIMIZERS  # noqa: E402
-from app.engine.runner import Run, start_state  # noqa: E402
-from app.engine.schedules import bind_schedule  # noqa: E402
+from app.engine.run import Run, start_state  # noqa: E402
+from app.engine.run.options import validate_options  # noqa: E402
+from app.engine.run.schedules import bind_schedule  # noqa: E402
 from app.engine.surfaces import SURFACES  # noqa: E402
 
 # Adam at torch's default lr on the plateau: it never converges within 1000 steps, so every

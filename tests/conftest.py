@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.schemas import RunsResponse
 from app.main import create_app
 from app.settings import Settings, get_settings
 
@@ -25,11 +26,20 @@ def settings() -> Settings:
     return Settings()
 
 
+def check_runs_response(response: httpx.Response) -> None:
+    """Every successful POST /api/runs must match its response model (RunsResponse, built
+    from the engine's one step record): checked on every response the tests get."""
+    if response.request.url.path == "/api/runs" and response.status_code == 200:
+        response.read()
+        RunsResponse.model_validate_json(response.content, strict=True)
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app) as c:
+        c.event_hooks["response"].append(check_runs_response)
         yield c
 
 

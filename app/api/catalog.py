@@ -9,9 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ..engine.backend import NUMPY
 from ..engine.errors import HyperparameterError
-from ..engine.gradients import OPTIONS
-from ..engine.optimizers import OPTIMIZERS, Hyperparameter
-from ..engine.schedules import SCHEDULES
+from ..engine.hyperparameters import Hyperparameter
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.run.options import OPTIONS
+from ..engine.run.schedules import SCHEDULES
+from ..engine.suggest import suggested_lrs
 from ..engine.surfaces import SURFACES, Surface
 from .errors import InputError
 from .schemas import (
@@ -62,6 +64,7 @@ def list_surfaces() -> list[SurfaceOut]:
                 {"position": list(m.position), "value": m.value, "kind": m.kind} for m in s.minima
             ],
             parameters=[_hyperparameter_out(h) for h in s.parameters],
+            suggested_lr=suggested_lrs(s),
         )
         for s in SURFACES.values()
     ]
@@ -80,6 +83,7 @@ def list_optimizers() -> list[OptimizerOut]:
                 for p in o.presets
             ],
             weight_decay=o.weight_decay,
+            decoupled_by=o.decoupled_by,
             group=o.group,
         )
         for o in OPTIMIZERS.values()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import fields
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model
+
+from ..engine.run.outcome import OUTCOMES
+from ..engine.run.trace import Trace
 
 Status = Literal["converged", "diverged", "max_steps"]
+OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
 
 
 class _Input(BaseModel):
@@ -78,26 +83,66 @@ class RunsRequest(_Input):
     runs: list[RunRequest] = Field(min_length=1)
 
 
-class RunResult(BaseModel):
-    """Per step (index i of each list): where the ball is, f and ∇f there, and how the step
-    that brought it there was taken (null/0 for the starting point)."""
+def _step_record_fields() -> dict[str, Any]:
+    """The wire fields of the step record, from the engine's one definition (Trace)."""
+    out: dict[str, Any] = {}
+    for f in fields(Trace):
+        annotation, description = f.metadata["wire"], f.metadata["description"]
+        if f.metadata["null_when"]:
+            annotation = annotation | None
+            description += f" Sent once as null when {f.metadata['null_when']}."
+        out[f.name] = (annotation, Field(description=description))
+    return out
 
-    steps: list[int]
-    positions: list[list[float]]
-    losses: list[float]
-    gradients: list[list[float]]
-    lrs: list[float | None] = Field(description="The learning rate in effect for the step.")
-    applied_gradients: list[list[float | None] | None] = Field(
-        description="The gradient the optimizer was given: after noise, float16 and clipping."
+
+StepRecord: type[BaseModel] = create_model(
+    "StepRecord",
+    __doc__="Per step (index i of each list): where the ball is, f and ∇f there, and how the "
+    "step that brought it there was taken.",
+    **_step_record_fields(),
+)
+
+
+class Ended(BaseModel):
+    """How a run ended: the status, and what happened, decided by the engine."""
+
+    status: Status = Field(
+        description="`converged` (gradient and step below tolerance), `diverged` (a "
+        "non-finite value, or thrown out of the runaway box) or `max_steps`."
     )
-    underflows: list[int] = Field(
-        description="Components of that gradient float16 rounded to zero."
+    outcome: OutcomeKind = Field(
+        description="What happened, for a student: `global_minimum` / `local_minimum` (at "
+        "`surface.minima[minimum]`), `saddle`, `maximum` (came to rest on a hilltop), "
+        "`plateau` (the gradient is too small to move, far from any minimum), `ran_away` "
+        "(unbounded: left the box going the way it was headed), `diverged` (too large a "
+        "step), `float16_stuck` (float16 rounds the gradient to zero), `stalled` (steps "
+        "shrank to nothing away from a minimum), `bouncing` (the learning rate is too large "
+        "to settle), `crawling` (still making slow progress), `jittering` (kept moving "
+        "around a minimum by gradient noise or SGLD's temperature)."
     )
-    evaluations: list[int] = Field(
-        description="Function evaluations the step used (L-BFGS: several per step)."
+    minimum: int | None = Field(
+        description="Index into the surface's `minima` of the minimum the ball is at (or "
+        "jittering around); null otherwise."
     )
-    status: Status
     state: RunStateModel
+
+
+class RunResult(StepRecord, Ended):  # type: ignore[misc, valid-type]
+    """A whole run: every step, and how it ended."""
+
+
+class StepEvent(StepRecord):  # type: ignore[misc, valid-type]
+    """An SSE `step` event: one or more consecutive steps of run `run`, and the state after
+    the last of them, ready to resume from."""
+
+    run: int = Field(description="Index of the run in the request.")
+    state: RunStateModel
+
+
+class EndEvent(Ended):
+    """An SSE `end` event: run `run` has ended."""
+
+    run: int = Field(description="Index of the run in the request.")
 
 
 class RunsResponse(BaseModel):
@@ -134,6 +179,10 @@ class SurfaceOut(BaseModel):
     parameters: list[HyperparameterOut] = Field(
         description="Settings that reshape the surface; send them as `surface_parameters`."
     )
+    suggested_lr: dict[str, float] = Field(
+        description="A starting learning rate per optimizer id that shows what the "
+        "surface's description promises (for the default parameters)."
+    )
 
 
 class GridOut(BaseModel):
@@ -166,6 +215,11 @@ class OptimizerOut(BaseModel):
     weight_decay: Literal["l2", "decoupled"] | None = Field(
         description="`l2`: weight_decay is added to the gradient, so the optimizer descends "
         "f + (λ/2)·‖x‖²; `decoupled`: it shrinks x outside the gradient (AdamW)."
+    )
+    decoupled_by: str | None = Field(
+        None,
+        description="A bool hyperparameter that, when true, makes an `l2` weight decay act "
+        "`decoupled` instead (NAdam's and RAdam's `decoupled_weight_decay`).",
     )
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from ..engine.gradients import PLAIN, RunOptions, validate_options
-from ..engine.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
-from ..engine.runner import Run, RunState, StateError, run, start_state, status_names
-from ..engine.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
+from ..engine.errors import HyperparameterError, StateError
+from ..engine.optimizers import OPTIMIZERS, Optimizer
+from ..engine.run import Run, RunState, start_state
+from ..engine.run.options import PLAIN, RunOptions, validate_options
+from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import SURFACES, Surface
 from ..settings import Settings
 from .errors import InputError
@@ -124,21 +125,23 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
 
 
 def end_json(run: Run) -> dict[str, Any]:
-    return {"status": status_names(run.status), "state": run.state().to_json(run.optimizer)}
+    """How a finished run ended: status, outcome (decided by the engine) and state."""
+    outcome = run.outcome()
+    return {
+        "status": run.status_of(),
+        "outcome": outcome.kind,
+        "minimum": outcome.minimum,
+        "state": run.state().to_json(),
+    }
 
 
 def execute(prepared: PreparedRun) -> dict[str, Any]:
     """A whole run at once, as POST /api/runs returns it."""
-    trace, finished = run(
-        prepared.surface,
-        prepared.optimizer,
-        prepared.hyperparameters,
-        prepared.state,
-        prepared.steps,
-        options=prepared.options,
-        schedule=prepared.schedule,
-    )
-    return {**trace.to_json(), **end_json(finished)}
+    r = prepared.start()
+    trace = r.current()
+    trace.extend(r.advance(prepared.steps))
+    r.finish()
+    return {**trace.to_json(r.nulls()), **end_json(r)}
 
 
 def json_bytes(data: Any) -> bytes:

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import TypeAdapter, ValidationError
 
-from ..engine.runner import RUNNING
+from ..engine.run import RUNNING, Run, Trace
 from ..settings import Settings, get_settings
 from .errors import InputError, pydantic_errors
-from .schemas import ErrorOut, RunRequest, RunsRequest, RunsResponse
+from .schemas import EndEvent, ErrorOut, RunRequest, RunsRequest, RunsResponse, StepEvent
 from .service import PreparedRun, end_json, execute, json_bytes, prepare_runs
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -93,15 +93,16 @@ def count_stream(request: Request) -> Iterator[dict[str, int]]:
 async def stream_runs(
     plan: Annotated[StreamPlan, Depends(stream_plan)],
     metrics: Annotated[dict[str, int], Depends(count_stream)],
-) -> AsyncIterable[ServerSentEvent]:
+) -> AsyncIterable[StepEvent | EndEvent]:
     """Stream runs as Server-Sent Events.
 
-    `step` events carry one or more consecutive steps of one run (the lists of a RunResult —
-    `steps`, `positions`, `losses`, `gradients`, `lrs`, `applied_gradients`, `underflows`,
-    `evaluations` — plus `run` and `state`, the state after the event's last step, ready
-    to resume from); each run ends with an `end`
-    event (`{"run", "status", "state"}`).  The numbers equal POST /api/runs for the same runs.
+    `step` events (StepEvent) carry one or more consecutive steps of one run — the step
+    record of a RunResult — plus `run` and `state`, the state after the event's last step,
+    ready to resume from; each run ends with an `end` event (EndEvent: `run`, `status`,
+    `outcome`, `minimum`, `state`).  The numbers equal POST /api/runs for the same runs.
     """
+    # The annotation documents the events' data in OpenAPI; they are yielded as
+    # ServerSentEvents with the data encoded once here (trusted engine output).
     runs = [p.start() for p in plan.runs]
     left = [p.steps for p in plan.runs]
     for i, run in enumerate(runs):
@@ -127,9 +128,9 @@ async def stream_runs(
                 yield _event("end", {"run": i, **end_json(run)})
 
 
-def _step_event(index: int, run: Any, trace: Any) -> ServerSentEvent:
-    state = run.state().to_json(run.optimizer)
-    return _event("step", {"run": index, **trace.to_json(), "state": state})
+def _step_event(index: int, run: Run, trace: Trace) -> ServerSentEvent:
+    state = run.state().to_json()
+    return _event("step", {"run": index, **trace.to_json(run.nulls()), "state": state})
 
 
 def _event(kind: str, data: dict[str, Any]) -> ServerSentEvent:

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from app.engine.gradients import OPTIONS
-from app.engine.schedules import SCHEDULES
+from app.engine.run.options import OPTIONS
+from app.engine.run.schedules import SCHEDULES
 
 
 def post(client, *runs):
@@ -41,13 +41,24 @@ def test_options_catalog_lists_every_option_and_schedule(client):
     assert {p["name"] for p in cosine["parameters"]} == {"T_max", "eta_min"}
 
 
-def test_every_step_says_its_learning_rate(client):
+def test_a_plain_run_sends_what_carries_nothing_once_as_null(client):
+    # No schedule, no noise/float16/clipping, one evaluation per step: the rate is the run's
+    # lr, the gradient applied is the exact one, nothing underflows, one evaluation a step.
     plain = one(client, {**DEMO, "steps": 5})
-    assert plain["lrs"] == [None, 0.05, 0.05, 0.05, 0.05, 0.05]
-    assert plain["evaluations"] == [0, 1, 1, 1, 1, 1]
-    assert plain["underflows"] == [0] * 6
-    assert plain["applied_gradients"][0] is None
-    assert plain["applied_gradients"][1:] == plain["gradients"][:-1]  # exact, unchanged
+    assert len(plain["steps"]) == 6
+    assert plain["lrs"] is plain["applied_gradients"] is None
+    assert plain["underflows"] is plain["evaluations"] is None
+    noisy = one(client, {**DEMO, "steps": 5, "options": {"noise": 0.5}})
+    assert noisy["applied_gradients"][0] is None and len(noisy["applied_gradients"]) == 6
+    assert noisy["applied_gradients"][1:] != noisy["gradients"][:-1]
+    assert noisy["lrs"] is noisy["underflows"] is noisy["evaluations"] is None
+    half = one(client, {**DEMO, "steps": 5, "options": {"precision": "float16"}})
+    assert half["underflows"] == [0] * 6
+    lbfgs = one(client, {**DEMO, "optimizer": "lbfgs", "hyperparameters": {}, "steps": 2})
+    assert lbfgs["evaluations"][0] == 0 and lbfgs["evaluations"][1] > 1
+
+
+def test_every_step_says_its_learning_rate_under_a_schedule(client):
     stepped = one(
         client,
         {**DEMO, "steps": 7, "schedule": {"name": "step", "parameters": {"step_size": 3}}},

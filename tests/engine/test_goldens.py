@@ -22,10 +22,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.engine.gradients import validate_options
-from app.engine.optimizers import OPTIMIZERS, Optimizer, lerp
-from app.engine.runner import run, start_state
-from app.engine.schedules import BoundSchedule, bind_schedule
+from app.engine.optimizers import OPTIMIZERS, Optimizer, Rule
+from app.engine.optimizers.interface import coordinatewise, per_ball
+from app.engine.optimizers.newton import NewtonState, _newton_rule
+from app.engine.optimizers.sgld import LANGEVIN_STREAM
+from app.engine.optimizers.shared import lerp
+from app.engine.run import run, start_state
+from app.engine.run.options import validate_options
+from app.engine.run.schedules import BoundSchedule, bind_schedule
 from app.engine.surfaces import SURFACES, SURFACES_1D, Surface
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
@@ -277,22 +281,39 @@ def _rprop_moving_on_a_sign_flip(hp: Mapping[str, Any]):
     return update
 
 
+def _per_coordinate(make_update: Any, optimizer: str) -> Any:
+    """A wrong coordinate-wise rule, bound like the optimizer's own."""
+    return coordinatewise(make_update, OPTIMIZERS[optimizer].state)
+
+
 WRONG_RULES = [
     # On the plateau the gradient is small enough for eps's place to matter.
-    ("adam-lr0.5-plateau_wall.json", "adam", _adam_eps_inside_sqrt),
-    ("sgd-dampening_wd-double_well.json", "sgd", _sgd_dampened_first_step),
-    ("adagrad-decay_init-roll_downhill.json", "adagrad", _adagrad_without_lr_decay),
+    ("adam-lr0.5-plateau_wall.json", "adam", _per_coordinate(_adam_eps_inside_sqrt, "adam")),
+    ("sgd-dampening_wd-double_well.json", "sgd", _per_coordinate(_sgd_dampened_first_step, "sgd")),
+    (
+        "adagrad-decay_init-roll_downhill.json",
+        "adagrad",
+        _per_coordinate(_adagrad_without_lr_decay, "adagrad"),
+    ),
     # AdamW's golden run with Adam's coupled weight decay (the gradient gets λ·x).
-    ("adamw-amsgrad_wd0.5-double_well.json", "adamw", OPTIMIZERS["adam"].rule),
-    ("radam-lr0.1-roll_downhill.json", "radam", _radam_rectified_from_rho_4),
-    ("rprop-default-roll_downhill.json", "rprop", _rprop_moving_on_a_sign_flip),
+    ("adamw-amsgrad_wd0.5-double_well.json", "adamw", OPTIMIZERS["adam"].bind),
+    (
+        "radam-lr0.1-roll_downhill.json",
+        "radam",
+        _per_coordinate(_radam_rectified_from_rho_4, "radam"),
+    ),
+    (
+        "rprop-default-roll_downhill.json",
+        "rprop",
+        _per_coordinate(_rprop_moving_on_a_sign_flip, "rprop"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "optimizer", "rule"), WRONG_RULES)
-def test_a_wrong_rule_fails_the_comparison(name: str, optimizer: str, rule: Any) -> None:
+@pytest.mark.parametrize(("name", "optimizer", "bind"), WRONG_RULES)
+def test_a_wrong_rule_fails_the_comparison(name: str, optimizer: str, bind: Any) -> None:
     g = load(name)
-    wrong = dataclasses.replace(OPTIMIZERS[optimizer], rule=rule)
+    wrong = dataclasses.replace(OPTIMIZERS[optimizer], bind=bind)
     ours, ref = engine_arrays(g, wrong), golden_arrays(g)
     upto = min(g["horizon"], len(ours["positions"]), len(ref["positions"]))
     assert np.isfinite(ours["positions"]).all()  # a plausible optimizer, not garbage ...
@@ -302,19 +323,24 @@ def test_a_wrong_rule_fails_the_comparison(name: str, optimizer: str, rule: Any)
     assert (excess(ours["positions"][:upto], ref["positions"][:upto]) > 1).any()
 
 
-def _sgld_with_variance_lr_t(hp: Mapping[str, Any]):
+def _sgld_with_variance_lr_t(hp: Mapping[str, Any]) -> Rule:
     # Welling & Teh's noise has variance 2·lr·T (with lr = ε/2); lr·T is a common slip.
     lr, temperature = hp["lr"], hp["temperature"]
 
-    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...], z: Any):
-        return p - lr * g + (lr * temperature) ** 0.5 * z, bufs
+    def step(problem: Any, t: int, x: Any, state: Any) -> Any:
+        z = problem.normal(LANGEVIN_STREAM)
+        moved = (
+            p - lr * g + (lr * temperature) ** 0.5 * zc
+            for p, g, zc in zip(x, problem.gradient, z, strict=True)
+        )
+        return tuple(moved), state, 1
 
-    return update
+    return Rule(OPTIMIZERS["sgld"].state.fresh, step)
 
 
 def _newton_damping_on_the_gradient(hp: Mapping[str, Any]):
     # Damping added to the gradient instead of to the Hessian's diagonal.
-    inner = OPTIMIZERS["newton"].rule(dict(hp, damping=0.0))
+    inner = _newton_rule(dict(hp, damping=0.0))
 
     class Shifted:
         def __init__(self, problem: Any) -> None:
@@ -332,7 +358,11 @@ def _newton_damping_on_the_gradient(hp: Mapping[str, Any]):
 
 WRONG_RULES += [
     ("sgld-t0.1-roll_downhill.json", "sgld", _sgld_with_variance_lr_t),
-    ("newton-damped-rosenbrock.json", "newton", _newton_damping_on_the_gradient),
+    (
+        "newton-damped-rosenbrock.json",
+        "newton",
+        per_ball(_newton_damping_on_the_gradient, NewtonState),
+    ),
 ]
 
 
@@ -372,7 +402,7 @@ def test_clipping_without_torchs_epsilon_fails_the_comparison(
 ) -> None:
     # clip_grad_norm_ divides by ‖g‖ + 1e-6: leaving it out changes every clipped step.
     g = load("sgd-clipnorm-rosenbrock.json")
-    monkeypatch.setattr("app.engine.gradients.CLIP_EPS", 0.0)
+    monkeypatch.setattr("app.engine.run.options.CLIP_EPS", 0.0)
     ours, ref = engine_arrays(g), golden_arrays(g)
     assert (excess(ours["positions"], ref["positions"]) > 1).any()
 
@@ -388,9 +418,23 @@ def test_loss_scaling_is_what_moves_the_float16_ball() -> None:
     assert (engine_arrays(scaled)["underflows"][1:50] == 0).all()
 
 
-def test_wrong_rules_are_wired_in() -> None:
-    # Sanity: the real SGD rule, through the same replace(), still matches.
+def test_a_replaced_rule_is_the_one_that_runs() -> None:
+    # The replace() above must reach the runner: a wrapped copy of the right rule is called
+    # once per step, and still matches (so a wrong rule's mismatch is the rule's, not the
+    # wiring's).
     g = load("sgd-dampening_wd-double_well.json")
-    right = dataclasses.replace(OPTIMIZERS["sgd"], rule=OPTIMIZERS["sgd"].rule)
+    calls = []
+
+    def counted(hp: Mapping[str, Any]) -> Rule:
+        rule = OPTIMIZERS["sgd"].bind(hp)
+
+        def step(problem: Any, t: int, x: Any, state: Any) -> Any:
+            calls.append(t)
+            return rule.step(problem, t, x, state)
+
+        return Rule(rule.init, step)
+
+    right = dataclasses.replace(OPTIMIZERS["sgd"], bind=counted)
     ours, ref = engine_arrays(g, right), golden_arrays(g)
+    assert calls == list(range(1, g["steps"] + 1))
     assert (excess(ours["positions"], ref["positions"]) <= 1).all()

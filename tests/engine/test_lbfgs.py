@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.engine import lbfgs
 from app.engine.backend import SCALAR
 from app.engine.errors import HyperparameterError, StateError
-from app.engine.lbfgs import LBFGS, LBFGSMemory, memory_from_json, memory_to_json
-from app.engine.runner import run, start_state
+from app.engine.optimizers import lbfgs
+from app.engine.optimizers.lbfgs import LBFGS, LBFGSMemory, memory_from_json, memory_to_json
+from app.engine.run import run, start_state
 from app.engine.surfaces import SURFACES, Surface
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "lbfgs"
@@ -78,7 +78,7 @@ def engine_run(
     """The engine's run of a golden: steps ``first_step..last_step`` from ``start`` with
     ``memory`` (default: the whole run from the golden's start)."""
     surface = SURFACES[golden["surface"]]
-    step = LBFGS.rule(LBFGS.validate(golden["hyperparameters"]))
+    step = lbfgs.lbfgs_rule(LBFGS.validate(golden["hyperparameters"]))
     problem = SurfaceProblem(surface)
     x = np.array(golden["start"] if start is None else start, dtype=np.float64)
     loss, grad = problem.evaluate(x)
@@ -215,7 +215,7 @@ def test_state_holds_what_torchs_does(name: str) -> None:
     # the positions'); and, on the engine's own inputs and arithmetic, the same values.
     g = load(name)
     ours = memory_to_json(engine_run(g, last_step=g["resume_at"])["memory"])
-    assert list(ours) == list(LBFGS.buffers) == list(g["state"])
+    assert list(ours) == list(LBFGS.keys) == list(g["state"])
     for key, value in g["state"].items():
         _assert_state_close(ours[key], value, key, 1e-6, ATOL)
     for key, value in g["exact_twin"]["state"].items():
@@ -268,7 +268,7 @@ def test_torch_first_step_rule() -> None:
         def hessian(self, x: np.ndarray) -> np.ndarray:
             return 2 * np.eye(len(x))
 
-    step = LBFGS.rule(LBFGS.validate({"lr": 0.6, "max_iter": 1}))
+    step = lbfgs.lbfgs_rule(LBFGS.validate({"lr": 0.6, "max_iter": 1}))
     x, memory, evaluations = step(Bowl(), 1, np.array([3.0]), None)
     t = min(1.0, 1.0 / 6.0) * 0.6
     assert x.tolist() == [3.0 + t * -6.0] == [pytest.approx(2.4, rel=1e-15)]
@@ -296,14 +296,15 @@ def test_unrolled_two_loop_is_the_same_arithmetic() -> None:
 
 
 def test_catalog_entry() -> None:
-    assert (LBFGS.id, LBFGS.name, LBFGS.group, LBFGS.kind) == (
+    assert (LBFGS.id, LBFGS.name, LBFGS.group, LBFGS.lr_scales, LBFGS.evaluations_vary) == (
         "lbfgs",
         "L-BFGS",
         "second-order",
-        "point",
+        "own",
+        True,
     )
     assert LBFGS.weight_decay is None
-    assert LBFGS.buffers == (
+    assert LBFGS.keys == (
         "func_evals",
         "n_iter",
         "d",
@@ -315,8 +316,8 @@ def test_catalog_entry() -> None:
         "prev_flat_grad",
         "prev_loss",
     )
-    assert LBFGS.memory_to_json is memory_to_json
-    assert LBFGS.memory_from_json is memory_from_json
+    assert LBFGS.state.one_to_json is memory_to_json
+    assert LBFGS.state.one_from_json is memory_from_json
     assert "\n" not in LBFGS.formula
     # torch's defaults (max_eval is not exposed: always max_iter·5//4), and maximize off.
     assert LBFGS.validate({}) == {
@@ -369,11 +370,11 @@ def test_state_round_trips() -> None:
     memory = memory_from_json(state, 2)
     assert isinstance(memory, LBFGSMemory)
     assert memory_to_json(memory) == state
-    assert memory_from_json(dict.fromkeys(LBFGS.buffers), 2) is None
+    assert memory_from_json(dict.fromkeys(LBFGS.keys), 2) is None
     assert memory_from_json({}, 2) is None
-    assert memory_to_json(None) == dict.fromkeys(LBFGS.buffers)
+    assert memory_to_json(None) == dict.fromkeys(LBFGS.keys)
     # After an early return on the very first step torch has only its two counts.
-    counts = {**dict.fromkeys(LBFGS.buffers), "func_evals": 1, "n_iter": 0}
+    counts = {**dict.fromkeys(LBFGS.keys), "func_evals": 1, "n_iter": 0}
     assert memory_from_json(counts, 2) == LBFGSMemory(func_evals=1, n_iter=0)
 
 
@@ -435,7 +436,7 @@ def test_lowering_history_size_mid_run_keeps_the_newest_pairs() -> None:
     trimmed = memory._replace(
         old_dirs=memory.old_dirs[-2:], old_stps=memory.old_stps[-2:], ro=memory.ro[-2:]
     )
-    step = LBFGS.rule(LBFGS.validate({"history_size": 2}))
+    step = lbfgs.lbfgs_rule(LBFGS.validate({"history_size": 2}))
     problem = SurfaceProblem(SURFACES["rosenbrock"])
     x = np.array([0.5, 0.5])
     ours, ours_memory, _ = step(problem, 5, x, memory)
@@ -451,7 +452,7 @@ def test_step_leaves_its_inputs_alone() -> None:
     before = memory_to_json(memory)
     x = np.array(g["positions"][1])
     x_before = x.copy()
-    step = LBFGS.rule(LBFGS.validate(g["hyperparameters"]))
+    step = lbfgs.lbfgs_rule(LBFGS.validate(g["hyperparameters"]))
     new_x, new_memory, _ = step(SurfaceProblem(SURFACES["rosenbrock"]), 2, x, memory)
     assert np.array_equal(x, x_before) and new_x is not x
     assert memory_to_json(memory) == before and new_memory != memory
@@ -492,7 +493,7 @@ class Broken:
 def test_non_finite_values_flow_through(line_search_fn: str, broken: tuple[Any, ...]) -> None:
     problem = Broken(*broken)
     hp = {"line_search_fn": line_search_fn, "max_iter": 5, "tolerance_grad": 0.0}
-    step = LBFGS.rule(LBFGS.validate(hp))
+    step = lbfgs.lbfgs_rule(LBFGS.validate(hp))
     with np.errstate(all="raise"):  # no numpy warning, and nothing else raised
         x, memory, evaluations = step(problem, 1, np.array([1.0, 2.0]), None)
         x, memory, more = step(problem, 2, x, memory)

@@ -10,8 +10,10 @@ import pytest
 
 from app.engine.backend import NUMPY, SCALAR
 from app.engine.errors import HyperparameterError
-from app.engine.optimizers import OPTIMIZERS, lerp
-from app.engine.runner import run, start_state
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.optimizers.interface import Given, descend
+from app.engine.optimizers.shared import lerp
+from app.engine.run import run, start_state
 from app.engine.surfaces import SURFACES
 
 # torch.optim's documented constructor defaults (torch 2.x), written out by hand so the
@@ -308,20 +310,23 @@ def test_zero_is_a_valid_value_everywhere_torch_allows_it(oid: str) -> None:
 @pytest.mark.parametrize("oid", sorted(TORCH_DEFAULTS))
 def test_buffers_start_empty(oid: str) -> None:
     opt = OPTIMIZERS[oid]
-    assert opt.empty_buffers() == (None,) * len(opt.buffers)
-    assert opt.nonnegative_buffers <= set(opt.buffers)
+    assert opt.state.fresh(2).to_json(()) == dict.fromkeys(opt.keys)
+    assert getattr(opt.state, "nonnegative", frozenset()) <= set(opt.keys)
 
 
 # --- exact steps, hand-checked against torch 2.13 (float64, foreach=False) -----------------
 
 
 def steps_on_parabola(oid: str, given: dict[str, Any], n: int, x: float = 1.0) -> float:
+    return descend(OPTIMIZERS[oid], given, (x,), n, grad=lambda p: (2.0 * p[0],))[0]
+
+
+def first_step(oid: str, given: dict[str, Any], x: float, g: float) -> tuple[float, Any]:
+    """One step from x given the gradient g: the new x and the optimizer's state."""
     opt = OPTIMIZERS[oid]
-    update = opt.rule(opt.validate(given))
-    bufs: tuple[Any, ...] = opt.empty_buffers()
-    for step in range(1, n + 1):
-        x, bufs = update(SCALAR, step, x, 2.0 * x, bufs)
-    return x
+    rule = opt.bind(opt.validate(given))
+    (new_x,), state, _ = rule.step(Given((x,), lambda p: (g,)), 1, (x,), rule.init(1))
+    return new_x, state
 
 
 def test_adam_three_steps_on_a_parabola_match_torch() -> None:
@@ -417,11 +422,9 @@ def test_rprop_stands_still_on_a_sign_flip_and_shrinks_its_step() -> None:
 
 
 def test_rprop_creates_its_step_sizes_from_lr_and_clamps_them() -> None:
-    rprop = OPTIMIZERS["rprop"]
-    update = rprop.rule(rprop.validate({"lr": 3.0, "step_sizes": [1e-6, 2.0]}))
-    x, (prev, step_size) = update(SCALAR, 1, 1.0, 2.0, rprop.empty_buffers())
+    x, state = first_step("rprop", {"lr": 3.0, "step_sizes": [1e-6, 2.0]}, 1.0, 2.0)
     # Born at lr = 3.0, times 1 (no previous gradient), clamped to the maximum 2.0.
-    assert (x, prev, step_size) == (-1.0, 2.0, 2.0)
+    assert (x, state.buffer("prev"), state.buffer("step_size")) == (-1.0, (2.0,), (2.0,))
 
 
 def test_rprop_step_sizes_clamp_as_torch_does_when_min_exceeds_max() -> None:
@@ -432,13 +435,13 @@ def test_rprop_step_sizes_clamp_as_torch_does_when_min_exceeds_max() -> None:
 
 def test_nadam_mu_product_is_the_product_of_the_momentum_schedule() -> None:
     nadam = OPTIMIZERS["nadam"]
-    update = nadam.rule(nadam.validate({}))
-    bufs: tuple[Any, ...] = nadam.empty_buffers()
-    x = 1.0
+    rule = nadam.bind(nadam.validate({}))
+    x, state = (1.0,), rule.init(1)
     for step in (1, 2, 3):
-        x, bufs = update(SCALAR, step, x, 2.0 * x, bufs)
+        x, state, _ = rule.step(Given(x, lambda p: (2.0 * p[0],)), step, x, state)
     mus = [0.9 * (1.0 - 0.5 * 0.96 ** (t * 4e-3)) for t in (1, 2, 3)]
-    assert bufs[0] == pytest.approx(mus[0] * mus[1] * mus[2], rel=1e-15)
+    (mu_product,) = state.buffer("mu_product")
+    assert mu_product == pytest.approx(mus[0] * mus[1] * mus[2], rel=1e-15)
 
 
 def test_lion_moves_exactly_lr_per_step_and_not_at_all_from_rest() -> None:
@@ -488,9 +491,7 @@ def test_minimum_maximum_abs_and_where_agree_across_backends() -> None:
 
 
 def one_step(oid: str, given: dict[str, Any], x: float, g: float) -> float:
-    opt = OPTIMIZERS[oid]
-    noise = (0.25,) if opt.draws_noise else ()  # SGLD: a fixed draw
-    return opt.rule(opt.validate(given))(SCALAR, 1, x, g, opt.empty_buffers(), *noise)[0]
+    return first_step(oid, given, x, g)[0]
 
 
 def test_weight_decay_kinds() -> None:

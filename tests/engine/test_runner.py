@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from app.engine.errors import StateError
-from app.engine.gradients import validate_options
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.runner import RunState, run, start_state, status_names
+from app.engine.run import RunState, run, start_state, status_names
+from app.engine.run.options import validate_options
 from app.engine.surfaces import SURFACES, Surface
 
 # One configuration per optimizer that creates every buffer it can.
@@ -53,7 +53,7 @@ def resume(sid: str, oid: str, given: dict[str, Any], data: dict[str, Any], step
 
 
 def round_trip(state: RunState, oid: str) -> dict[str, Any]:
-    return json.loads(json.dumps(state.to_json(OPTIMIZERS[oid]), allow_nan=False))
+    return json.loads(json.dumps(state.to_json(), allow_nan=False))
 
 
 # --- resume equivalence -----------------------------------------------------------------
@@ -362,7 +362,7 @@ def test_negative_second_moment_is_refused(name: str) -> None:
 
 
 NONNEGATIVE = sorted(
-    (oid, name) for oid, opt in OPTIMIZERS.items() for name in opt.nonnegative_buffers
+    (oid, name) for oid, opt in OPTIMIZERS.items() for name in getattr(opt.state, "nonnegative", ())
 )
 
 
@@ -458,6 +458,6 @@ def test_gradient_noise_shrinks_with_the_batch() -> None:
         options = validate_options({"noise": 2.0, "batch_size": batch, "seed": 1})
         trace, _ = run(surface, opt, hp, start_state(surface, opt, [1.0]), 2000, options=options)
         arrays = trace.arrays(())
-        noise = arrays["applied"][1:, 0] - arrays["gradients"][:-1, 0]
+        noise = arrays["applied_gradients"][1:, 0] - arrays["gradients"][:-1, 0]
         assert noise.std() == pytest.approx(2.0 / np.sqrt(batch), rel=0.06)
         assert abs(noise.mean()) < 4 * 2.0 / np.sqrt(batch * 2000)

@@ -20,7 +20,7 @@ import pytest
 
 from app.engine.errors import HyperparameterError
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.schedules import (
+from app.engine.run.schedules import (
     CYCLE_MOMENTUM_ERROR,
     SCHEDULES,
     BoundSchedule,

@@ -8,6 +8,9 @@ import time
 import httpx
 import pytest
 
+from app.api.schemas import EndEvent, StepEvent
+from app.engine.run.trace import FIELDS
+
 RUN = {
     "surface": "roll_downhill",
     "optimizer": "sgd",
@@ -16,8 +19,12 @@ RUN = {
 }
 
 
+EVENT_MODELS = {"step": StepEvent, "end": EndEvent}
+
+
 def read_events(response, limit=None):
-    """Parse SSE from an httpx streaming response into (event, data) pairs."""
+    """Parse SSE from an httpx streaming response into (event, data) pairs, each checked
+    against its model (StepEvent, EndEvent: what OpenAPI documents)."""
     events, kind, data = [], None, []
     for line in response.iter_lines():
         if line.startswith("event: "):
@@ -25,6 +32,7 @@ def read_events(response, limit=None):
         elif line.startswith("data: "):
             data.append(line[6:])
         elif line == "" and data:
+            EVENT_MODELS[kind].model_validate_json("\n".join(data), strict=True)
             events.append((kind, json.loads("\n".join(data))))
             kind, data = None, []
             if limit and len(events) >= limit:
@@ -45,13 +53,15 @@ def stream(server, runs, speed, limit=None):
 
 
 def merged(events, run=0):
-    keys = ("steps", "positions", "losses", "gradients")
-    keys += ("lrs", "applied_gradients", "underflows", "evaluations")
-    out: dict[str, list] = {key: [] for key in keys}
+    """One run's step events as one step record (a field sent as null stays null)."""
+    out: dict[str, list | None] = {key: [] for key in FIELDS}
     for kind, data in events:
         if kind == "step" and data["run"] == run:
-            for key in out:
-                out[key] += data[key]
+            for key in FIELDS:
+                if data[key] is None:
+                    out[key] = None
+                else:
+                    out[key] += data[key]
     return out
 
 

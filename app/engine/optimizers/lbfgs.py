@@ -59,14 +59,12 @@ Example — on f(x) = x² from x = 3 the first iteration is a gradient step of l
 t = 1/|g| (to x = 2), the second the secant step, exact on a parabola.  With max_iter 3,
 max_eval is 3, so the step ends after these two iterations and three evaluations::
 
-    >>> import numpy as np
-    >>> class Bowl:
-    ...     def evaluate(self, x): return float(x @ x), 2 * x
-    ...     def hessian(self, x): return 2 * np.eye(len(x))
-    >>> step = LBFGS.rule(LBFGS.validate({"max_iter": 3}))
-    >>> x, memory, evaluations = step(Bowl(), 1, np.array([3.0]), None)
-    >>> x, evaluations, memory.n_iter, memory.H_diag
-    (array([0.]), 3, 2, 0.5)
+    >>> from app.engine.optimizers.interface import Given
+    >>> rule = LBFGS.bind(LBFGS.validate({"max_iter": 3}))
+    >>> bowl = Given((3.0,), f=lambda x: x[0] ** 2, grad=lambda x: (2 * x[0],))
+    >>> x, state, evaluations = rule.step(bowl, 1, (3.0,), rule.init(1))
+    >>> x, evaluations, state.memory.n_iter, state.memory.H_diag
+    ((0.0,), 3, 2, 0.5)
 """
 
 from __future__ import annotations
@@ -78,15 +76,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import StateError
-from .optimizer_base import (
-    MAXIMIZE,
-    Hyperparameter,
-    Optimizer,
-    PointUpdate,
-    Problem,
-    learning_rate,
-)
+from ..errors import StateError
+from ..hyperparameters import Hyperparameter
+from .interface import BallState, BallStep, Closure, Optimizer, per_ball
+from .shared import MAXIMIZE, learning_rate
 
 Vec = tuple[float, ...]
 MAX_HISTORY = 100  # the largest history_size (and so the longest resumable history)
@@ -409,7 +402,7 @@ BUFFERS: tuple[str, ...] = LBFGSMemory._fields
 # --- the rule ------------------------------------------------------------------------------
 
 
-def lbfgs_rule(hp: Mapping[str, Any]) -> PointUpdate:
+def lbfgs_rule(hp: Mapping[str, Any]) -> BallStep:
     """``step(problem, step_number, x, memory) -> (new_x, new_memory, evaluations)``: one
     torch ``optimizer.step(closure)`` for one ball, with ``problem.evaluate`` as the
     closure.  ``step_number`` is not used: torch's counts are in the memory."""
@@ -423,7 +416,7 @@ def lbfgs_rule(hp: Mapping[str, Any]) -> PointUpdate:
     maximize = hp["maximize"]
 
     def step(
-        problem: Problem, step_number: int, x_in: np.ndarray, memory: LBFGSMemory | None
+        problem: Closure, step_number: int, x_in: np.ndarray, memory: LBFGSMemory | None
     ) -> tuple[np.ndarray, LBFGSMemory, int]:
         state = _FRESH if memory is None else memory
         if state.old_dirs is not None and len(state.old_dirs) > history_size:
@@ -695,13 +688,21 @@ def memory_from_json(raw: Mapping[str, Any], dim: int) -> LBFGSMemory | None:
     )
 
 
+class LBFGSState(BallState):
+    """torch's L-BFGS state per ball: an :class:`LBFGSMemory` (None before the first step)."""
+
+    __slots__ = ()
+    keys = BUFFERS
+    one_to_json = staticmethod(memory_to_json)
+    one_from_json = staticmethod(memory_from_json)
+
+
 # --- the optimizer -------------------------------------------------------------------------
 
 LBFGS = Optimizer(
     id="lbfgs",
     name="L-BFGS",
     group="second-order",
-    kind="point",
     weight_decay=None,
     hyperparameters=(
         dataclasses.replace(
@@ -772,10 +773,9 @@ LBFGS = Optimizer(
             "torch user would: the closure returns −f and −∇f.",
         ),
     ),
-    buffers=BUFFERS,
-    rule=lbfgs_rule,
+    bind=per_ball(lbfgs_rule, LBFGSState),
+    state=LBFGSState,
+    evaluations_vary=True,
     formula="d = −H·g from the last m steps (two-loop recursion);  x ← x + t·d, "
     "t from lr or a strong-Wolfe line search",
-    memory_to_json=memory_to_json,
-    memory_from_json=memory_from_json,
 )

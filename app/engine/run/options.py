@@ -25,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from .backend import Vector
-from .optimizer_base import Hyperparameter, checked_values
+from ..backend import Vector
+from ..hyperparameters import Hyperparameter, checked_values
 
-# Independent random streams of a run, so one switch does not shift another's draws.
-NOISE_STREAM, LANGEVIN_STREAM = 0, 1
+# The run's random stream for gradient noise; SGLD draws from stream 1 (its LANGEVIN_STREAM),
+# so switching one on does not shift the other's draws.
+NOISE_STREAM = 0
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds it to the norm
 
 OPTIONS: tuple[Hyperparameter, ...] = (

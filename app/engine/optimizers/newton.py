@@ -9,13 +9,10 @@ sign.  Damping λ blends in a gradient step of size 1/λ and keeps H + λI inver
 
 Example — one step from x = 3 on f(x) = x² lands on the minimum::
 
-    >>> import numpy as np
-    >>> class Bowl:
-    ...     def evaluate(self, x): return float(x @ x), 2 * x
-    ...     def hessian(self, x): return 2 * np.eye(len(x))
-    >>> step = NEWTON.rule(NEWTON.validate({}))
-    >>> step(Bowl(), 1, np.array([3.0]), None)[0]
-    array([0.])
+    >>> from app.engine.optimizers.interface import descend
+    >>> bowl = dict(f=lambda x: x[0] ** 2, grad=lambda x: (2 * x[0],), hess=lambda x: ((2.0,),))
+    >>> descend(NEWTON, {}, (3.0,), 1, **bowl)
+    (0.0,)
 """
 
 from __future__ import annotations
@@ -25,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer_base import MAXIMIZE, Hyperparameter, Optimizer, PointUpdate, Problem, learning_rate
+from ..hyperparameters import Hyperparameter
+from .interface import BallState, BallStep, Closure, Optimizer, per_ball
+from .shared import MAXIMIZE, learning_rate
 
 
 def solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -38,11 +37,17 @@ def solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.array([(d * g0 - b * g1) / det, (a * g1 - c * g0) / det])
 
 
-def _newton_rule(hp: Mapping[str, Any]) -> PointUpdate:
+class NewtonState(BallState):
+    """Newton keeps nothing between steps."""
+
+    __slots__ = ()
+
+
+def _newton_rule(hp: Mapping[str, Any]) -> BallStep:
     lr, damping, maximize = hp["lr"], hp["damping"], hp["maximize"]
 
     def step(
-        problem: Problem, step: int, x: np.ndarray, memory: Any
+        problem: Closure, step: int, x: np.ndarray, memory: Any
     ) -> tuple[np.ndarray, Any, int]:
         _, g = problem.evaluate(x)
         h = problem.hessian(x)
@@ -59,7 +64,6 @@ NEWTON = Optimizer(
     id="newton",
     name="Newton",
     group="second-order",
-    kind="point",
     hyperparameters=(
         learning_rate(1.0),
         Hyperparameter(
@@ -75,7 +79,7 @@ NEWTON = Optimizer(
         ),
         MAXIMIZE,
     ),
-    buffers=(),
-    rule=_newton_rule,
+    bind=per_ball(_newton_rule, NewtonState),
+    state=NewtonState,
     formula="x ← x − lr·(H + λI)⁻¹·∇f   (H: the exact Hessian)",
 )

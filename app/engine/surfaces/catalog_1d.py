@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import Component, Vector
+from ..backend import Component, Vector
 from .surface import Surface
 
 

@@ -9,7 +9,7 @@ figures, polished to machine precision on first use; where the references list o
 global minimum (Rastrigin, Ackley), the domain is searched for the local ones.
 
 The designed surfaces (saddle, ravine, plateau, rippled bowl) have their minima found by
-searching the domain (:func:`~app.engine.surface.locate_minima_2d`).
+searching the domain (:func:`~app.engine.surfaces.minima.locate_minima_2d`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .backend import Component, Vector
-from .optimizer_base import Hyperparameter
+from ..backend import Component, Vector
+from ..hyperparameters import Hyperparameter
 from .surface import Formulas, Reference, Surface, parametrized
 
 C = Component

@@ -10,24 +10,17 @@ code evaluates one point (floats) or a whole grid or crowd of balls (numpy array
     >>> r.value(SCALAR, 0.0, 1.0), r.grad(SCALAR, 0.0, 1.0)
     (101.0, (-2.0, 200.0))
 
-The type and the minima search live in :mod:`app.engine.surface`; the surfaces
-themselves in :mod:`app.engine.surfaces_1d` and :mod:`app.engine.surfaces_2d`.
+The type lives in :mod:`.surface`, the minima search in :mod:`.minima`, the surfaces
+themselves in :mod:`.catalog_1d` and :mod:`.catalog_2d`.
 """
 
 from __future__ import annotations
 
-from .backend import SCALAR
-from .surface import (
-    Formulas,
-    Minimum,
-    MinimumKind,
-    Reference,
-    Surface,
-    locate_minima_1d,
-    locate_minima_2d,
-)
-from .surfaces_1d import SURFACES_1D
-from .surfaces_2d import SURFACES_2D
+from ..backend import SCALAR
+from .catalog_1d import SURFACES_1D
+from .catalog_2d import SURFACES_2D
+from .minima import locate_minima_1d, locate_minima_2d
+from .surface import Formulas, Minimum, MinimumKind, Reference, Surface
 
 __all__ = [
     "SCALAR",

@@ -6,8 +6,14 @@ Gaussian noise of variance 2·lr·T.
 At temperature T the balls do not settle in a minimum: run long enough, they visit each
 region in proportion to exp(−f(x)/T) — sampling the landscape rather than descending it.
 T → 0 gives plain gradient descent.  ξ comes from the run's seed (stream 1, see
-:mod:`.gradients`), so the same seed gives the same run.  Weight decay and ``maximize``
+the run's options), so the same seed gives the same run.  Weight decay and ``maximize``
 act as in SGD.
+
+At T = 0 it is gradient descent::
+
+    >>> from app.engine.optimizers.interface import descend
+    >>> descend(SGLD, {"lr": 0.1, "temperature": 0.0}, (1.0,), 3, lambda x: (2 * x[0],))
+    (0.512,)
 """
 
 from __future__ import annotations
@@ -16,28 +22,34 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .optimizer_base import (
-    MAXIMIZE,
-    WEIGHT_DECAY,
-    Hyperparameter,
-    Optimizer,
-    Update,
-    learning_rate,
-    signed_and_decayed,
-)
+from ..backend import Vector
+from ..hyperparameters import Hyperparameter
+from .interface import CoordinateState, Optimizer, Problem, Rule
+from .shared import MAXIMIZE, WEIGHT_DECAY, learning_rate, signed_and_decayed
+
+# The run's random stream for the Langevin noise (stream 0 is the gradient noise, see
+# app.engine.run.options), so switching one on does not shift the other's draws.
+LANGEVIN_STREAM = 1
 
 
-def _sgld_rule(hp: Mapping[str, Any]) -> Update:
+class SGLDState(CoordinateState):
+    """SGLD keeps nothing between steps."""
+
+    __slots__ = ()
+
+
+def _bind_sgld(hp: Mapping[str, Any]) -> Rule:
     lr, wd, maximize = hp["lr"], hp["weight_decay"], hp["maximize"]
     spread = math.sqrt(2.0 * lr * hp["temperature"])
 
-    def update(
-        xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...], z: Any
-    ) -> tuple[Any, tuple]:
-        p, g = signed_and_decayed(p, g, maximize, wd)
-        return p - lr * g + spread * z, bufs
+    def step(problem: Problem, t: int, x: Vector, state: SGLDState) -> tuple[Vector, Any, int]:
+        moved = []
+        for p, g, z in zip(x, problem.gradient, problem.normal(LANGEVIN_STREAM), strict=True):
+            p, g = signed_and_decayed(p, g, maximize, wd)
+            moved.append(p - lr * g + spread * z)
+        return tuple(moved), state, 1
 
-    return update
+    return Rule(SGLDState.fresh, step)
 
 
 SGLD = Optimizer(
@@ -45,7 +57,7 @@ SGLD = Optimizer(
     name="SGLD (Langevin)",
     group="stochastic",
     weight_decay="l2",
-    draws_noise=True,
+    lr_scales="gradient",
     hyperparameters=(
         learning_rate(1e-2),
         Hyperparameter(
@@ -62,7 +74,7 @@ SGLD = Optimizer(
         WEIGHT_DECAY,
         MAXIMIZE,
     ),
-    buffers=(),
-    rule=_sgld_rule,
+    bind=_bind_sgld,
+    state=SGLDState,
     formula="x ← x − lr·∇f + √(2·lr·T)·ξ,   ξ ~ N(0, I)",
 )

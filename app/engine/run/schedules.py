@@ -47,8 +47,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import HyperparameterError
-from .optimizer_base import Hyperparameter, checked_values
+from ..errors import HyperparameterError
+from ..hyperparameters import Hyperparameter, checked_values
 
 LrRule = Callable[[Mapping[str, Any], float, int], float]
 MomentumRule = Callable[[Mapping[str, Any], int], float | None]

@@ -1,0 +1,61 @@
+"""The optimizer catalog :data:`OPTIMIZERS`: torch.optim's family, Lion, Newton and SGLD.
+
+One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
+:mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
+:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld` — each an
+:class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
+state by torch's state keys, and one interface (:mod:`.interface`)::
+
+    rule = optimizer.bind(optimizer.validate({"lr": 0.1}))
+    state = rule.init(dim)
+    x, state, evaluations = rule.step(problem, t, x, state)
+
+Operation order follows torch's portable CPU kernels: ``a.add(b, alpha=c)`` is ``a + c*b``,
+``addcmul(t1, t2, value=v)`` is ``a + (v*t1)*t2``, ``addcdiv(t1, t2, value=v)`` is
+``a + (v*t1)/t2``, and ``lerp`` switches formula at weight 0.5.  Bit for bit, torch's own
+results depend on the machine: its AVX512 kernels fuse those ops into one rounding (FMA) and
+its float64 ``sqrt`` is not always correctly rounded, so goldens agree to ~1e-15 per step.
+
+    >>> list(OPTIMIZERS)[:4]
+    ['sgd', 'adagrad', 'rmsprop', 'adam']
+"""
+
+from __future__ import annotations
+
+from ..errors import HyperparameterError
+from ..hyperparameters import Hyperparameter
+from .adadelta import ADADELTA
+from .adagrad import ADAGRAD
+from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
+from .interface import Optimizer, Preset, Rule
+from .lbfgs import LBFGS
+from .lion import LION
+from .newton import NEWTON
+from .rmsprop import RMSPROP
+from .rprop import RPROP
+from .sgd import SGD
+from .sgld import SGLD
+
+__all__ = ["OPTIMIZERS", "Hyperparameter", "HyperparameterError", "Optimizer", "Preset", "Rule"]
+
+# In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
+# curvature (Newton, L-BFGS), and noise (SGLD).
+OPTIMIZERS: dict[str, Optimizer] = {
+    o.id: o
+    for o in (
+        SGD,
+        ADAGRAD,
+        RMSPROP,
+        ADAM,
+        ADAMW,
+        ADAMAX,
+        NADAM,
+        RADAM,
+        ADADELTA,
+        RPROP,
+        LION,
+        NEWTON,
+        LBFGS,
+        SGLD,
+    )
+}

@@ -1,0 +1,98 @@
+"""Adadelta, as torch.optim.Adadelta: the step size comes from the running average of past
+squared steps over that of squared gradients, so the units of x come out right.
+
+    v ← ρ·v + (1 − ρ)·g²;   Δ = √(u + ε)/√(v + ε)·g;   u ← ρ·u + (1 − ρ)·Δ²;   x ← x − lr·Δ
+
+Example — the first steps are tiny, about √ε (ε = 1e-6 by default)::
+
+    >>> from app.engine.optimizers.interface import descend
+    >>> round(descend(ADADELTA, {}, (1.0,), 1, lambda x: (2 * x[0],))[0], 6)
+    0.996838
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..hyperparameters import Hyperparameter
+from .interface import CoordinateState, Optimizer, Update, coordinatewise
+from .shared import MAXIMIZE, WEIGHT_DECAY, signed_and_decayed
+
+# --- Adadelta ---------------------------------------------------------------------------
+
+
+def _adadelta_rule(hp: Mapping[str, Any]) -> Update:
+    lr, rho, eps = hp["lr"], hp["rho"], hp["eps"]
+    wd, maximize = hp["weight_decay"], hp["maximize"]
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        square_avg, acc_delta = bufs
+        p, g = signed_and_decayed(p, g, maximize, wd)
+        square_avg = (0.0 if square_avg is None else square_avg) * rho + (1 - rho) * g * g
+        acc_delta = 0.0 if acc_delta is None else acc_delta
+        std = xp.sqrt(square_avg + eps)
+        delta = xp.sqrt(acc_delta + eps) / std * g
+        acc_delta = acc_delta * rho + (1 - rho) * delta * delta
+        # Zeiler's Adadelta has no learning rate; torch scales the step by lr (1.0 by
+        # default, which is the paper's rule).
+        return p + -lr * delta, (square_avg, acc_delta)
+
+    return update
+
+
+class AdadeltaState(CoordinateState):
+    """torch's Adadelta state for one coordinate: the running averages of squared
+    gradients and of squared steps."""
+
+    __slots__ = ()
+    keys = ("square_avg", "acc_delta")
+    nonnegative = frozenset({"square_avg", "acc_delta"})
+
+
+ADADELTA = Optimizer(
+    id="adadelta",
+    weight_decay="l2",
+    name="Adadelta",
+    hyperparameters=(
+        Hyperparameter(
+            "lr",
+            "Learning rate",
+            1.0,
+            "log",
+            "Scales the step. Adadelta sets its own step size from past steps, so the "
+            "default 1.0 is the original method.",
+            0.0,
+            100.0,
+            "Invalid learning rate",
+        ),
+        Hyperparameter(
+            "rho",
+            "Rho",
+            0.9,
+            "linear",
+            "How much of the old averages (of squared gradients and squared steps) is kept "
+            "each step.",
+            0.0,
+            1.0,
+            "Invalid rho value",
+        ),
+        Hyperparameter(
+            "eps",
+            "Epsilon",
+            1e-6,
+            "log",
+            "Added inside both square roots; it also sets the size of the very first steps, "
+            "about √ε·g/|g|.",
+            0.0,
+            1.0,
+            "Invalid epsilon value",
+        ),
+        WEIGHT_DECAY,
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_adadelta_rule, AdadeltaState),
+    state=AdadeltaState,
+    lr_scales="own",
+    formula="v ← ρ·v + (1 − ρ)·g²;  Δ = √(u + ε)/√(v + ε)·g;  u ← ρ·u + (1 − ρ)·Δ²;  x ← x − lr·Δ",
+)

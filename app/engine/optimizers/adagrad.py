@@ -1,0 +1,84 @@
+"""AdaGrad, as torch.optim.Adagrad: each coordinate's step is divided by the root of the
+sum of all its squared gradients so far — an infinite memory, so steps only shrink.
+
+    s ← s + g²;   x ← x − lr_t·g / (√s + ε),   lr_t = lr / (1 + (t − 1)·lr_decay)
+
+Example — the steps shrink even on a straight slope (g = 1 every step)::
+
+    >>> from app.engine.optimizers.interface import descend
+    >>> [round(descend(ADAGRAD, {"lr": 1.0}, (0.0,), n, lambda x: (1.0,))[0], 4) for n in (1, 2, 3)]
+    [-1.0, -1.7071, -2.2845]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..hyperparameters import Hyperparameter
+from .interface import CoordinateState, Optimizer, Update, coordinatewise
+from .shared import MAXIMIZE, WEIGHT_DECAY, epsilon, learning_rate, signed_and_decayed
+
+# --- Adagrad ----------------------------------------------------------------------------
+
+
+def _adagrad_rule(hp: Mapping[str, Any]) -> Update:
+    lr, lr_decay, wd = hp["lr"], hp["lr_decay"], hp["weight_decay"]
+    init, eps, maximize = hp["initial_accumulator_value"], hp["eps"], hp["maximize"]
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        (state_sum,) = bufs
+        if state_sum is None:
+            state_sum = init
+        p, g = signed_and_decayed(p, g, maximize, wd)
+        clr = lr / (1 + (step - 1) * lr_decay)
+        state_sum = state_sum + g * g
+        std = xp.sqrt(state_sum) + eps
+        return p + (-clr * g) / std, (state_sum,)
+
+    return update
+
+
+class AdagradState(CoordinateState):
+    """torch's Adagrad state for one coordinate: the running sum of squared gradients."""
+
+    __slots__ = ()
+    keys = ("sum",)
+    nonnegative = frozenset({"sum"})
+
+
+ADAGRAD = Optimizer(
+    id="adagrad",
+    weight_decay="l2",
+    name="AdaGrad",
+    hyperparameters=(
+        learning_rate(1e-2),
+        Hyperparameter(
+            "lr_decay",
+            "LR decay",
+            0.0,
+            "log",
+            "Learning rate at step t is lr / (1 + (t − 1)·lr_decay).",
+            0.0,
+            10.0,
+            "Invalid lr_decay value",
+        ),
+        WEIGHT_DECAY,
+        Hyperparameter(
+            "initial_accumulator_value",
+            "Initial accumulator",
+            0.0,
+            "linear",
+            "Starting value of the running sum of squared gradients.",
+            0.0,
+            100.0,
+            "Invalid initial_accumulator_value value",
+        ),
+        epsilon(1e-10),
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_adagrad_rule, AdagradState),
+    state=AdagradState,
+    lr_scales="step",
+    formula="s ← s + g²;  x ← x − lr·g / (√s + ε)   (infinite memory: steps only shrink)",
+)

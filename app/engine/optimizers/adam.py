@@ -1,0 +1,333 @@
+"""The Adam family, faithful to torch.optim 2.13: Adam, AdamW, Adamax, NAdam and RAdam.
+
+    m ← β₁·m + (1 − β₁)·g;   v ← β₂·v + (1 − β₂)·g²
+    x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
+
+Each rule mirrors torch's single-tensor code path (``_single_tensor_<name>``) operation by
+operation and creates its buffers on first use with torch's initial values: ``lerp``
+switches formula at weight 0.5, ``addcdiv(t1, t2, value=v)`` is ``a + (v*t1)/t2``.  Where
+torch parts from the paper, a comment says so.
+
+Example — three steps of torch-default Adam on f(x) = x², from x = 1; and RAdam's first
+steps, plain momentum steps until the variance estimate is trustworthy (ρₜ > 5, from step
+6 with β₂ = 0.999)::
+
+    >>> from app.engine.optimizers.interface import descend
+    >>> round(descend(ADAM, {"lr": 0.1}, (1.0,), 3, lambda x: (2 * x[0],))[0], 6)
+    0.701586
+    >>> descend(RADAM, {"lr": 0.1}, (1.0,), 1, lambda x: (2 * x[0],))  # 1 − lr·m̂ = 1 − 0.1·2
+    (0.8,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..hyperparameters import Hyperparameter
+from .interface import CoordinateState, Optimizer, Update, coordinatewise
+from .shared import (
+    DECOUPLED_WEIGHT_DECAY,
+    MAXIMIZE,
+    WEIGHT_DECAY,
+    betas,
+    epsilon,
+    learning_rate,
+    lerp,
+    signed_and_decayed,
+)
+
+_ADAM_BETAS_HELP = "Decay rates of the running averages of the gradient (β₁) and its square (β₂)."
+
+
+# --- Adam and AdamW ------------------------------------------------------------------------
+
+
+def _adam_rule(hp: Mapping[str, Any], decoupled: bool = False) -> Update:
+    lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
+    wd, amsgrad, maximize = hp["weight_decay"], hp["amsgrad"], hp["maximize"]
+    decay = 1 - lr * wd  # AdamW's factor, computed once as torch does (a Python float)
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        exp_avg, exp_avg_sq, max_exp_avg_sq = bufs
+        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
+        exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
+        exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        if amsgrad:
+            # torch creates max_exp_avg_sq as zeros; max(0, v) = v since v >= 0.
+            seen = exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq
+            max_exp_avg_sq = xp.maximum(seen, exp_avg_sq)
+            denom = xp.sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps
+        else:
+            denom = xp.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
+        return p + (-step_size * exp_avg) / denom, (exp_avg, exp_avg_sq, max_exp_avg_sq)
+
+    return update
+
+
+def _adamw_rule(hp: Mapping[str, Any]) -> Update:
+    # torch 2.13's AdamW is Adam(decoupled_weight_decay=True).  Unlike the AdamW paper,
+    # where the decay is η_t·λ·x with η_t a schedule multiplier, torch ties it to the
+    # learning rate: x ← x·(1 − lr·λ), applied before the Adam step.
+    return _adam_rule(hp, decoupled=True)
+
+
+_AMSGRAD = Hyperparameter(
+    "amsgrad",
+    "AMSGrad",
+    False,
+    "bool",
+    "Use the largest squared-gradient average seen so far, so steps never grow back.",
+)
+_ADAM_BETAS = betas((0.9, 0.999), _ADAM_BETAS_HELP)
+
+
+class AdamState(CoordinateState):
+    """torch's Adam (and AdamW) state for one coordinate: the running averages of the
+    gradient and its square, and (AMSGrad) the largest of the latter."""
+
+    __slots__ = ()
+    keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    nonnegative = frozenset({"exp_avg_sq", "max_exp_avg_sq"})
+
+
+ADAM = Optimizer(
+    id="adam",
+    weight_decay="l2",
+    name="Adam",
+    hyperparameters=(
+        learning_rate(1e-3),
+        _ADAM_BETAS,
+        epsilon(1e-8),
+        WEIGHT_DECAY,
+        _AMSGRAD,
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_adam_rule, AdamState),
+    state=AdamState,
+    lr_scales="step",
+    formula="m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
+    "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
+)
+
+ADAMW = Optimizer(
+    id="adamw",
+    weight_decay="decoupled",
+    name="AdamW",
+    hyperparameters=(
+        learning_rate(1e-3),
+        _ADAM_BETAS,
+        epsilon(1e-8),
+        Hyperparameter(
+            "weight_decay",
+            "Weight decay",
+            1e-2,
+            "log",
+            "Decoupled weight decay: each step first shrinks x by the factor "
+            "(1 − lr·weight_decay), pulling it toward 0, then takes the Adam step. Unlike "
+            "Adam's weight_decay it never passes through the adaptive scaling.",
+            0.0,
+            10.0,
+            "Invalid weight_decay value",
+        ),
+        _AMSGRAD,
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_adamw_rule, AdamState),
+    state=AdamState,
+    lr_scales="step",
+    formula="x ← x·(1 − lr·λ);  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
+    "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
+)
+
+
+# --- Adamax -----------------------------------------------------------------------------
+
+
+def _adamax_rule(hp: Mapping[str, Any]) -> Update:
+    lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
+    wd, maximize = hp["weight_decay"], hp["maximize"]
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        exp_avg, exp_inf = bufs
+        p, g = signed_and_decayed(p, g, maximize, wd)
+        exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
+        # The paper has u ← max(β₂·u, |g|) and no ε; torch adds ε inside the max, so u is
+        # never 0 (and the step never divides by zero) unless ε is 0.
+        exp_inf = xp.maximum((0.0 if exp_inf is None else exp_inf) * beta2, xp.abs(g) + eps)
+        clr = lr / (1 - beta1**step)
+        return p + (-clr * exp_avg) / exp_inf, (exp_avg, exp_inf)
+
+    return update
+
+
+class AdamaxState(CoordinateState):
+    """torch's Adamax state for one coordinate: the running average of the gradient and the
+    running maximum of its size."""
+
+    __slots__ = ()
+    keys = ("exp_avg", "exp_inf")
+    nonnegative = frozenset({"exp_inf"})
+
+
+ADAMAX = Optimizer(
+    id="adamax",
+    weight_decay="l2",
+    name="Adamax",
+    hyperparameters=(
+        learning_rate(2e-3),
+        betas(
+            (0.9, 0.999),
+            "Decay rates of the running average of the gradient (β₁) and of the running "
+            "maximum of its size (β₂).",
+        ),
+        epsilon(1e-8),
+        WEIGHT_DECAY,
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_adamax_rule, AdamaxState),
+    state=AdamaxState,
+    lr_scales="step",
+    formula="m ← β₁·m + (1 − β₁)·g;  u ← max(β₂·u, |g| + ε);  x ← x − lr/(1 − β₁ᵗ) · m / u",
+)
+
+
+# --- NAdam ------------------------------------------------------------------------------
+
+
+def _nadam_rule(hp: Mapping[str, Any]) -> Update:
+    lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
+    wd, psi, maximize = hp["weight_decay"], hp["momentum_decay"], hp["maximize"]
+    decoupled = hp["decoupled_weight_decay"]
+    decay = 1 - lr * wd
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        mu_product, exp_avg, exp_avg_sq = bufs
+        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
+        bias_correction2 = 1 - beta2**step
+        # Dozat's momentum schedule: μₜ warms up from β₁/2 toward β₁.  torch keeps the
+        # running product μ₁·…·μₜ as one number per parameter; here it is a buffer per
+        # coordinate, the same in every coordinate (born at 1.0, as torch's).
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+        mu_product = (1.0 if mu_product is None else mu_product) * mu
+        exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
+        exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
+        denom = xp.sqrt(exp_avg_sq / bias_correction2) + eps
+        mu_product_next = mu_product * mu_next
+        p = p + (-lr * (1.0 - mu) / (1.0 - mu_product) * g) / denom
+        p = p + ((-lr * mu_next) / (1.0 - mu_product_next) * exp_avg) / denom
+        return p, (mu_product, exp_avg, exp_avg_sq)
+
+    return update
+
+
+class NAdamState(CoordinateState):
+    """torch's NAdam state for one coordinate: the product of the momentum factors so far
+    and Adam's two running averages."""
+
+    __slots__ = ()
+    keys = ("mu_product", "exp_avg", "exp_avg_sq")
+    nonnegative = frozenset({"mu_product", "exp_avg_sq"})
+
+
+NADAM = Optimizer(
+    id="nadam",
+    # torch's default; the decoupled_weight_decay switch makes it act as AdamW's.
+    weight_decay="l2",
+    decoupled_by="decoupled_weight_decay",
+    name="NAdam",
+    hyperparameters=(
+        learning_rate(2e-3),
+        _ADAM_BETAS,
+        epsilon(1e-8),
+        WEIGHT_DECAY,
+        Hyperparameter(
+            "momentum_decay",
+            "Momentum decay",
+            4e-3,
+            "log",
+            "How fast the momentum factor μₜ = β₁·(1 − ½·0.96^(t·momentum_decay)) warms up "
+            "from β₁/2 to β₁: larger means full momentum sooner.",
+            0.0,
+            1.0,
+            "Invalid momentum_decay value",
+        ),
+        DECOUPLED_WEIGHT_DECAY,
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_nadam_rule, NAdamState),
+    state=NAdamState,
+    lr_scales="step",
+    formula="Adam with a Nesterov look-ahead:  x ← x − lr·((1 − μₜ)·g/(1 − Πμ) "
+    "+ μₜ₊₁·m/(1 − Πμ·μₜ₊₁)) / (√(v/(1 − β₂ᵗ)) + ε)",
+)
+
+
+# --- RAdam ------------------------------------------------------------------------------
+
+
+def _radam_rule(hp: Mapping[str, Any]) -> Update:
+    lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
+    wd, maximize, decoupled = hp["weight_decay"], hp["maximize"], hp["decoupled_weight_decay"]
+    decay = 1 - lr * wd
+    # The longest the average of squared gradients can remember (its "length" as t → ∞).
+    rho_inf = 2 / (1 - beta2) - 1
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        exp_avg, exp_avg_sq = bufs
+        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
+        exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
+        exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        bias_corrected_exp_avg = exp_avg / bias_correction1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        # The paper's Algorithm 2 rectifies when ρₜ > 4; torch (like the authors' code)
+        # waits for ρₜ > 5.  And torch adds ε to √v before the bias correction:
+        # √(1 − β₂ᵗ)/(√v + ε), not 1/(√v̂ + ε).
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            adaptive_lr = bias_correction2**0.5 / (xp.sqrt(exp_avg_sq) + eps)
+            p = p - bias_corrected_exp_avg * lr * adaptive_lr * rect
+        else:
+            p = p - bias_corrected_exp_avg * lr
+        return p, (exp_avg, exp_avg_sq)
+
+    return update
+
+
+class RAdamState(CoordinateState):
+    """torch's RAdam state for one coordinate: Adam's two running averages."""
+
+    __slots__ = ()
+    keys = ("exp_avg", "exp_avg_sq")
+    nonnegative = frozenset({"exp_avg_sq"})
+
+
+RADAM = Optimizer(
+    id="radam",
+    # torch's default; the decoupled_weight_decay switch makes it act as AdamW's.
+    weight_decay="l2",
+    decoupled_by="decoupled_weight_decay",
+    name="RAdam",
+    hyperparameters=(
+        learning_rate(1e-3),
+        _ADAM_BETAS,
+        epsilon(1e-8),
+        WEIGHT_DECAY,
+        DECOUPLED_WEIGHT_DECAY,
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_radam_rule, RAdamState),
+    state=RAdamState,
+    lr_scales="step",
+    formula="m̂ = m/(1 − β₁ᵗ);  ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ);  "
+    "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + ε) if ρₜ > 5, else x ← x − lr·m̂",
+)

@@ -1,0 +1,461 @@
+"""What an optimizer is, and the one interface every optimizer has.
+
+An :class:`Optimizer` describes a method as torch does: its hyperparameters (names, defaults
+and checks), its state (torch's state keys) and ``bind(hyperparameters) -> Rule``.  A
+:class:`Rule` is a pair of pure functions, as in optax::
+
+    state = rule.init(dim)                                 # nothing created yet
+    x, state, evaluations = rule.step(problem, t, x, state)   # optimizer step t (from 1)
+
+``x`` is a point as a tuple of ``dim`` components — floats for one ball, numpy arrays of
+the batch shape for a crowd (see :mod:`app.engine.backend`) — and ``problem`` is what the
+step sees of the landscape (:class:`Problem`): the gradient it is given at ``x``, the
+run's random draws, and, for rules that need more than a gradient, a closure around each
+ball.  ``evaluations`` counts the function evaluations the step used (several for
+L-BFGS).  The state is immutable: a step returns a new one.  It is a record named with
+torch's state keys that writes itself to the resume JSON and reads itself back
+(:class:`OptimizerState`).
+
+Two adapters turn the two shapes of update rule into a :class:`Rule`, so whoever runs an
+optimizer never asks which shape it has:
+
+* :func:`coordinatewise` — rules that treat each coordinate as its own parameter (SGD, the
+  Adam family, AdaGrad, RMSprop, Adadelta, Rprop, Lion): ``update(xp, t, p, g, buffers)``
+  for one coordinate, state :class:`CoordinateState`;
+* :func:`per_ball` — rules that need a ball's whole position and may evaluate the function
+  elsewhere or ask for the Hessian (L-BFGS, Newton): ``step(closure, t, x, memory)`` for
+  one ball at a numpy vector ``x``, state :class:`BallState`.  A crowd loops over its balls.
+
+SGLD, which draws its own noise, implements :class:`Rule` directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol
+
+import numpy as np
+
+from ..backend import SCALAR, Vector, join, split
+from ..errors import StateError
+from ..hyperparameters import Hyperparameter, checked_values
+
+BatchShape = tuple[int, ...]
+
+
+# --- what a step sees ------------------------------------------------------------------------
+
+
+class Closure(Protocol):
+    """One ball's landscape, as a whole-point rule sees it (vectors of length dim).
+
+    ``evaluate(x)`` is torch's closure: the loss at x and the gradient the optimizer is given
+    there (after the run's gradient noise, precision and clipping); ``hessian(x)`` is the
+    exact dim x dim Hessian of f.
+    """
+
+    def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]: ...
+
+    def hessian(self, x: np.ndarray) -> np.ndarray: ...
+
+
+class Problem(Protocol):
+    """What one optimizer step sees, for every ball of the batch at once."""
+
+    xp: SimpleNamespace  # the backend: floats for one ball, numpy for a crowd
+    batch_shape: BatchShape
+    gradient: Vector  # the gradient the step is given at x (after noise, precision, clipping)
+
+    def normal(self, stream: int) -> Vector:
+        """ξ ~ N(0, I) for this step from the run's seed, random stream ``stream``."""
+        ...
+
+    def ball(self, index: BatchShape) -> Closure:
+        """The closure around ball ``index`` (``()`` for a single ball)."""
+        ...
+
+
+# --- the state -------------------------------------------------------------------------------
+
+
+class OptimizerState(Protocol):
+    """An optimizer's memory by torch's state keys (immutable)."""
+
+    keys: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def fresh(cls, dim: int) -> Any:
+        """The state before the first step: nothing created yet."""
+        ...
+
+    def to_json(self, batch_shape: BatchShape) -> dict[str, Any]:
+        """Every key with a JSON value (None: not created yet); a batch nests in its shape."""
+        ...
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any], batch_shape: BatchShape, dim: int) -> Any:
+        """The state :meth:`to_json` wrote, checked: StateError names the bad key."""
+        ...
+
+    def select(self, moves: np.ndarray, old: Any) -> Any:
+        """A batch's state: this one for the balls that ``moves``, ``old`` for the rest."""
+        ...
+
+
+class CoordinateState(tuple):  # type: ignore[type-arg]
+    """A coordinate-wise rule's buffers: entry i holds coordinate i's buffer values, in the
+    order of ``keys`` (torch's state keys), None for a buffer not created yet.  Each value
+    is a float for one ball, an array of the batch shape for a crowd.
+
+    Subclasses name the keys, and those that must not be negative (checked on resume)."""
+
+    __slots__ = ()
+    keys: ClassVar[tuple[str, ...]] = ()
+    nonnegative: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def fresh(cls, dim: int) -> CoordinateState:
+        return cls(((None,) * len(cls.keys),) * dim)
+
+    def buffer(self, name: str) -> Vector | None:
+        """One buffer as a vector (a component per coordinate), or None."""
+        k = self.keys.index(name)
+        values = tuple(coordinate[k] for coordinate in self)
+        return None if values[0] is None else values
+
+    def to_json(self, batch_shape: BatchShape) -> dict[str, Any]:
+        out = {}
+        for name in self.keys:
+            vector = self.buffer(name)
+            out[name] = None if vector is None else join(vector, batch_shape).tolist()
+        return out
+
+    @classmethod
+    def from_json(
+        cls, raw: Mapping[str, Any], batch_shape: BatchShape, dim: int
+    ) -> CoordinateState:
+        shape = batch_shape + (dim,)
+        columns: list[Vector | None] = []
+        for name in cls.keys:
+            value = raw.get(name)
+            if value is None:
+                columns.append(None)
+                continue
+            arr = finite_array(value, name, dim)
+            if arr.shape != shape:
+                raise StateError(name, f"must have the shape of position, {list(shape)}")
+            if name in cls.nonnegative and (arr < 0).any():
+                raise StateError(name, "must not be negative")
+            columns.append(split(arr, batch_shape))
+        return cls(
+            tuple(None if column is None else column[i] for column in columns) for i in range(dim)
+        )
+
+    def select(self, moves: np.ndarray, old: CoordinateState) -> CoordinateState:
+        return type(self)(
+            tuple(map(partial_keep(moves), new, was)) for new, was in zip(self, old, strict=True)
+        )
+
+
+class BallState:
+    """A whole-point rule's memory: one per ball (an object array for a crowd), None before
+    the ball's first step.  Subclasses name the keys and convert one ball's memory."""
+
+    __slots__ = ("memory",)
+    keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, memory: Any = None) -> None:
+        self.memory = memory
+
+    @classmethod
+    def fresh(cls, dim: int) -> BallState:
+        return cls()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BallState) or type(self) is not type(other):
+            return NotImplemented
+        if isinstance(self.memory, np.ndarray) or isinstance(other.memory, np.ndarray):
+            return bool(np.array_equal(self.memory, other.memory))
+        return bool(self.memory == other.memory)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @staticmethod
+    def one_to_json(memory: Any) -> dict[str, Any]:
+        """One ball's memory by the keys (never called with None)."""
+        return {}
+
+    @staticmethod
+    def one_from_json(raw: Mapping[str, Any], dim: int) -> Any:
+        """One ball's memory from :meth:`one_to_json`'s output, or None if nothing is set."""
+        return None
+
+    def to_json(self, batch_shape: BatchShape) -> dict[str, Any]:
+        def one(m: Any) -> dict[str, Any]:
+            return dict.fromkeys(self.keys) if m is None else self.one_to_json(m)
+
+        if batch_shape == ():
+            return one(self.memory)
+        per_ball = np.empty(batch_shape, dtype=object)
+        for idx in np.ndindex(batch_shape):
+            per_ball[idx] = one(None if self.memory is None else self.memory[idx])
+        return {
+            name: np.vectorize(lambda d, n=name: d[n], otypes=[object])(per_ball).tolist()
+            for name in self.keys
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any], batch_shape: BatchShape, dim: int) -> BallState:
+        if all(raw.get(n) is None for n in cls.keys):
+            return cls()
+        if batch_shape == ():
+            return cls(cls.one_from_json(raw, dim))
+        memory = np.empty(batch_shape, dtype=object)
+        for idx in np.ndindex(batch_shape):
+            ball = {}
+            for name in cls.keys:
+                value = raw.get(name)
+                for axis, i in enumerate(idx):
+                    if value is None:
+                        break
+                    if not isinstance(value, list) or len(value) != batch_shape[axis]:
+                        raise StateError(name, "must follow the batch's shape")
+                    value = value[i]
+                ball[name] = value
+            memory[idx] = (
+                None if all(v is None for v in ball.values()) else cls.one_from_json(ball, dim)
+            )
+        return cls(memory)
+
+    def select(self, moves: np.ndarray, old: BallState) -> BallState:
+        if self.memory is None:
+            return self
+        was = old.memory
+        if was is None:
+            was = np.full(np.shape(moves), None, dtype=object)
+        return type(self)(np.where(moves, self.memory, was))
+
+
+def finite_array(raw: Any, field: str, dim: int) -> np.ndarray:
+    """``raw`` as a float array of points (..., dim) of finite numbers, or StateError."""
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise StateError(field, "must be a list of numbers") from None
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise StateError(field, f"must have {dim} coordinate(s) per point")
+    if not np.isfinite(arr).all():
+        raise StateError(field, "must hold finite numbers")
+    return arr
+
+
+def partial_keep(moves: np.ndarray) -> Callable[[Any, Any], Any]:
+    """``keep(new, old)``: new values where balls moved, old ones where they are frozen.
+    A buffer the rule creates on this step takes its new value for frozen balls too."""
+
+    def keep(new: Any, old: Any) -> Any:
+        return None if new is None else np.where(moves, new, new if old is None else old)
+
+    return keep
+
+
+# --- the rule --------------------------------------------------------------------------------
+
+Step = Callable[[Problem, int, Vector, Any], tuple[Vector, Any, Any]]
+
+
+class Rule(NamedTuple):
+    """An optimizer bound to its hyperparameters: ``init(dim)`` and ``step``."""
+
+    init: Callable[[int], Any]
+    step: Step
+
+
+# ``update(xp, t, p, g, buffers) -> (p, buffers)`` for one coordinate: p and g are floats or
+# arrays of the batch shape, buffers a tuple in the state's key order (None: not created).
+Update = Callable[..., tuple[Any, tuple[Any, ...]]]
+# ``step(closure, t, x, memory) -> (x, memory, evaluations)`` for one ball at the vector x.
+BallStep = Callable[[Closure, int, np.ndarray, Any], tuple[np.ndarray, Any, int]]
+
+
+def coordinatewise(
+    make_update: Callable[[Mapping[str, Any]], Update], state: type[CoordinateState]
+) -> Callable[[Mapping[str, Any]], Rule]:
+    """The :class:`Rule` of a rule applied to each coordinate as to its own parameter.
+
+    Buffers are created on first use exactly as torch creates them, which is also what
+    happens when a run is resumed with a hyperparameter switched on (say, RMSprop's
+    ``momentum``): the new buffer starts from torch's initial value.
+    """
+
+    def bind(hp: Mapping[str, Any]) -> Rule:
+        update = make_update(hp)
+
+        def step(problem: Problem, t: int, x: Vector, buffers: Any) -> tuple[Vector, Any, int]:
+            xp = problem.xp
+            if len(x) == 1:  # the 1D page's hot path: no lists to build
+                p, bufs = update(xp, t, x[0], problem.gradient[0], buffers[0])
+                return (p,), state((bufs,)), 1
+            moved, kept = [], []
+            for p, g, bufs in zip(x, problem.gradient, buffers, strict=True):
+                p, bufs = update(xp, t, p, g, bufs)
+                moved.append(p)
+                kept.append(bufs)
+            return tuple(moved), state(kept), 1
+
+        return Rule(state.fresh, step)
+
+    return bind
+
+
+def per_ball(
+    make_step: Callable[[Mapping[str, Any]], BallStep], state: type[BallState]
+) -> Callable[[Mapping[str, Any]], Rule]:
+    """The :class:`Rule` of a whole-point rule, looping over the balls of a crowd.
+
+    A ball whose step fails arithmetically (a singular Hessian, an overflow) gets a NaN
+    position, which the runner reports as divergence.
+    """
+
+    def bind(hp: Mapping[str, Any]) -> Rule:
+        one = make_step(hp)
+
+        def step(problem: Problem, t: int, x: Vector, st: BallState) -> tuple[Vector, Any, Any]:
+            shape = problem.batch_shape
+            if shape == ():
+                new, memory, evaluations = one(problem.ball(()), t, np.array(x), st.memory)
+                return tuple(float(v) for v in new), state(memory), evaluations
+            dim = len(x)
+            new_x = np.empty(shape + (dim,))
+            memories = np.empty(shape, dtype=object)
+            counts = np.zeros(shape, dtype=np.int64)
+            for idx in np.ndindex(shape):
+                point = np.array([c[idx] for c in x], dtype=np.float64)
+                before = None if st.memory is None else st.memory[idx]
+                try:
+                    new_x[idx], memories[idx], counts[idx] = one(
+                        problem.ball(idx), t, point, before
+                    )
+                except (ArithmeticError, ValueError):
+                    new_x[idx], memories[idx] = math.nan, before
+            return tuple(new_x[..., i] for i in range(dim)), state(memories), counts
+
+        return Rule(state.fresh, step)
+
+    return bind
+
+
+# --- the optimizer record --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    name: str
+    hyperparameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    id: str
+    name: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    bind: Callable[[Mapping[str, Any]], Rule] = field(repr=False)
+    state: type[Any] = field(repr=False)  # its OptimizerState class
+    formula: str
+    presets: tuple[Preset, ...] = ()
+    cross_check: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
+    # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends
+    # f + (λ/2)·‖x‖²), "decoupled" shrinks x outside the gradient (AdamW); None: no decay.
+    weight_decay: Literal["l2", "decoupled"] | None = None
+    # A bool hyperparameter that, when true, makes an "l2" decay act "decoupled" (NAdam's
+    # and RAdam's decoupled_weight_decay).
+    decoupled_by: str | None = None
+    # Where the picker lists it: plain gradient steps ("classic"), per-coordinate step sizes
+    # from gradient statistics ("adaptive"), curvature ("second-order"), noise ("stochastic").
+    group: Literal["classic", "adaptive", "second-order", "stochastic"] = "adaptive"
+    # What lr sets: a multiple of the gradient ("gradient": SGD, SGLD), the length of each
+    # step whatever the gradient's size ("step": Adam, RMSprop, Lion ...), or neither
+    # ("own": the rule sets its step itself, e.g. Rprop, Adadelta, Newton, L-BFGS).
+    lr_scales: Literal["gradient", "step", "own"] = "own"
+    # Whether a step may evaluate the function more than once (L-BFGS's line search and
+    # inner iterations); the others evaluate it exactly once per step.
+    evaluations_vary: bool = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """torch's state keys."""
+        return tuple(self.state.keys)
+
+    def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """torch's defaults for what is left out; every value checked, naming the field."""
+        values = checked_values(self.hyperparameters, given, self.name, "hyperparameter")
+        if self.cross_check is not None:
+            self.cross_check(values)
+        return values
+
+    def weight_decay_in_effect(self, hp: Mapping[str, Any]) -> Literal["l2", "decoupled"] | None:
+        """How weight decay acts with these hyperparameters (None: it is off or absent)."""
+        if self.weight_decay is None or not hp.get("weight_decay"):
+            return None
+        if self.decoupled_by is not None and hp.get(self.decoupled_by):
+            return "decoupled"
+        return self.weight_decay
+
+
+# --- for examples and tests ------------------------------------------------------------------
+
+
+class Given:
+    """A :class:`Problem` for one ball on plain functions of a point (tuples of floats): the
+    gradient ``grad(x)``, and for whole-point rules the loss ``f`` and Hessian ``hess``.
+    Its random draws are all zero."""
+
+    xp = SCALAR
+    batch_shape: BatchShape = ()
+
+    def __init__(
+        self,
+        x: Vector,
+        grad: Callable[[Vector], Vector],
+        f: Callable[[Vector], float] | None = None,
+        hess: Callable[[Vector], Any] | None = None,
+    ) -> None:
+        self.grad, self.f, self.hess = grad, f, hess
+        self.gradient = tuple(grad(x))
+
+    def normal(self, stream: int) -> Vector:
+        return (0.0,) * len(self.gradient)
+
+    def ball(self, index: BatchShape) -> Closure:
+        return self
+
+    def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        point = tuple(float(v) for v in x)
+        assert self.f is not None, "a whole-point rule needs f"
+        return self.f(point), np.array(self.grad(point), dtype=np.float64)
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        assert self.hess is not None, "Newton needs the Hessian"
+        return np.array(self.hess(tuple(float(v) for v in x)), dtype=np.float64)
+
+
+def descend(
+    optimizer: Optimizer,
+    given: Mapping[str, Any],
+    start: Vector,
+    steps: int,
+    grad: Callable[[Vector], Vector],
+    f: Callable[[Vector], float] | None = None,
+    hess: Callable[[Vector], Any] | None = None,
+) -> Vector:
+    """Where ``steps`` steps of ``optimizer`` (hyperparameters ``given``) take one ball from
+    ``start`` on the function with gradient ``grad``: the interface in a few lines."""
+    rule = optimizer.bind(optimizer.validate(given))
+    x, state = tuple(start), rule.init(len(start))
+    for t in range(1, steps + 1):
+        x, state, _ = rule.step(Given(x, grad, f, hess), t, x, state)
+    return x

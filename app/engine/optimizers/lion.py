@@ -1,0 +1,98 @@
+"""Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"), which torch does
+not have: its rule is the paper's reference code (Program 1; the ``lion_pytorch.py`` of
+google/automl), with ``maximize`` added as in torch.
+
+    x ← x·(1 − lr·λ);   x ← x − lr·sign(β₁·m + (1 − β₁)·g);   m ← β₂·m + (1 − β₂)·g
+
+Every coordinate moves exactly lr per step (the sign of its update)::
+
+    >>> from app.engine.optimizers.interface import descend
+    >>> descend(LION, {"lr": 0.1}, (1.0, 1.0), 1, lambda x: (2 * x[0], 0.5 * x[1]))
+    (0.9, 0.9)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..hyperparameters import Hyperparameter
+from .interface import CoordinateState, Optimizer, Update, coordinatewise
+from .shared import betas
+
+# --- Lion (not in torch.optim) -------------------------------------------------------------
+
+
+def _lion_rule(hp: Mapping[str, Any]) -> Update:
+    lr, (beta1, beta2) = hp["lr"], hp["betas"]
+    wd, maximize = hp["weight_decay"], hp["maximize"]
+    decay = 1 - lr * wd
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        (exp_avg,) = bufs
+        if maximize:  # not in the reference code: the product's extension, as torch does it
+            g = -g
+        if exp_avg is None:
+            exp_avg = 0.0
+        p = p * decay  # decoupled, like AdamW's; the reference applies it unconditionally
+        direction = exp_avg * beta1 + g * (1 - beta1)
+        p = p + -lr * xp.sign(direction)
+        exp_avg = exp_avg * beta2 + (1 - beta2) * g
+        return p, (exp_avg,)
+
+    return update
+
+
+class LionState(CoordinateState):
+    """Lion's state for one coordinate: the momentum."""
+
+    __slots__ = ()
+    keys = ("exp_avg",)
+
+
+LION = Optimizer(
+    id="lion",
+    weight_decay="decoupled",
+    name="Lion",
+    hyperparameters=(
+        Hyperparameter(
+            "lr",
+            "Learning rate",
+            1e-4,
+            "log",
+            "Exactly how far each coordinate moves per step: Lion only uses the sign of its "
+            "update. Typically 3–10× smaller than Adam's.",
+            0.0,
+            100.0,
+            "Invalid learning rate",
+        ),
+        betas(
+            (0.9, 0.99),
+            "β₁ blends the momentum with the new gradient to choose the step's direction; "
+            "β₂ is how much of the old momentum is kept each step.",
+        ),
+        Hyperparameter(
+            "weight_decay",
+            "Weight decay",
+            0.0,
+            "log",
+            "Decoupled weight decay: each step first shrinks x by the factor "
+            "(1 − lr·weight_decay), pulling it toward 0.",
+            0.0,
+            10.0,
+            "Invalid weight_decay value",
+        ),
+        Hyperparameter(
+            "maximize",
+            "Maximize",
+            False,
+            "bool",
+            "Climb instead of descend. (Not in Lion's reference code; added here as torch's "
+            "optimizers have it.)",
+        ),
+    ),
+    bind=coordinatewise(_lion_rule, LionState),
+    state=LionState,
+    lr_scales="step",
+    formula="x ← x·(1 − lr·λ);  x ← x − lr·sign(β₁·m + (1 − β₁)·g);  m ← β₂·m + (1 − β₂)·g",
+)

@@ -1,0 +1,101 @@
+"""RMSprop, as torch.optim.RMSprop: like AdaGrad, but the squared gradients are averaged
+with a fading memory, so the step size can grow back.
+
+    v ← α·v + (1 − α)·g²;   x ← x − lr·g / (√v + ε)
+
+Centered: √v is replaced by √(v − ḡ²) (ḡ the running mean of g).  With momentum:
+b ← μ·b + g/(√v + ε);  x ← x − lr·b.  Note torch's ε is added outside the square root.
+
+Example — on a straight slope (g = 1) the steps grow as v forgets its zero start::
+
+    >>> from app.engine.optimizers.interface import descend
+    >>> [round(descend(RMSPROP, {"lr": 0.01}, (0.0,), n, lambda x: (1.0,))[0], 4) for n in (1, 2)]
+    [-0.1, -0.1709]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..hyperparameters import Hyperparameter
+from .interface import CoordinateState, Optimizer, Update, coordinatewise
+from .shared import MAXIMIZE, WEIGHT_DECAY, epsilon, learning_rate, lerp, signed_and_decayed
+
+# --- RMSprop ----------------------------------------------------------------------------
+
+
+def _rmsprop_rule(hp: Mapping[str, Any]) -> Update:
+    lr, alpha, eps, wd = hp["lr"], hp["alpha"], hp["eps"], hp["weight_decay"]
+    momentum, centered, maximize = hp["momentum"], hp["centered"], hp["maximize"]
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
+        square_avg, momentum_buffer, grad_avg = bufs
+        p, g = signed_and_decayed(p, g, maximize, wd)
+        square_avg = (0.0 if square_avg is None else square_avg) * alpha + (1 - alpha) * g * g
+        if centered:
+            grad_avg = lerp(0.0 if grad_avg is None else grad_avg, g, 1 - alpha)
+            avg = xp.sqrt(square_avg + -1.0 * grad_avg * grad_avg)
+        else:
+            avg = xp.sqrt(square_avg)
+        avg = avg + eps
+        if momentum > 0:
+            buf = 0.0 if momentum_buffer is None else momentum_buffer
+            momentum_buffer = buf * momentum + g / avg
+            return p + -lr * momentum_buffer, (square_avg, momentum_buffer, grad_avg)
+        return p + (-lr * g) / avg, (square_avg, momentum_buffer, grad_avg)
+
+    return update
+
+
+class RMSpropState(CoordinateState):
+    """torch's RMSprop state for one coordinate: the running average of squared gradients,
+    the velocity (with momentum) and the running average of gradients (centered)."""
+
+    __slots__ = ()
+    keys = ("square_avg", "momentum_buffer", "grad_avg")
+    nonnegative = frozenset({"square_avg"})
+
+
+RMSPROP = Optimizer(
+    id="rmsprop",
+    weight_decay="l2",
+    name="RMSprop",
+    hyperparameters=(
+        learning_rate(1e-2),
+        Hyperparameter(
+            "alpha",
+            "Alpha",
+            0.99,
+            "linear",
+            "Smoothing constant: how much of the old squared-gradient average is kept.",
+            0.0,
+            1.0,
+            "Invalid alpha value",
+        ),
+        epsilon(1e-8),
+        WEIGHT_DECAY,
+        Hyperparameter(
+            "momentum",
+            "Momentum",
+            0.0,
+            "linear",
+            "Velocity kept between steps.",
+            0.0,
+            1.0,
+            "Invalid momentum value",
+        ),
+        Hyperparameter(
+            "centered",
+            "Centered",
+            False,
+            "bool",
+            "Normalise by the gradient's estimated variance instead of its raw second moment.",
+        ),
+        MAXIMIZE,
+    ),
+    bind=coordinatewise(_rmsprop_rule, RMSpropState),
+    state=RMSpropState,
+    lr_scales="step",
+    formula="v ← α·v + (1 − α)·g²;  x ← x − lr·g / (√v + ε)   (fading memory)",
+)

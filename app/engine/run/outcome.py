@@ -1,0 +1,322 @@
+"""What happened to a ball: one word for how its run ended, decided from where it stopped.
+
+:func:`decide` takes the surface and an :class:`Ending` (what the runner knows about one
+ball when its run stops: status, last position, exact gradient, the last few positions)
+and returns an :class:`Outcome`: one of :data:`OUTCOMES`, and the index of the minimum
+the ball is at (or jittering around) in ``surface.minima``.  It is pure and cheap: one
+Hessian, a handful of function values and O(WINDOW) arithmetic, once per run end.
+
+Sizes are measured against the plotted domain's diagonal D (what a student sees), and
+"small" gradients and steps against the runner's own tolerances (``GRAD_TOL``,
+``STEP_TOL``), so the words agree with the runner's ``converged``.
+
+The rules, first match wins:
+
+1. **Diverged** (the runner rejected a step: non-finite, or outside the runaway box).
+   ``ran_away`` when the rejected point is finite and went the way the optimizer wants
+   (lower f; with ``maximize``, higher) and, for descent, below every minimum on the map
+   (so it cannot be a too-large step that happened to land lower on a bowl that has a
+   bottom); otherwise ``diverged``: a non-finite point, or a step that flew off uphill.
+2. **Still**: ``converged``, or the last :data:`STILL_STEPS` steps each no longer than
+   ``STEP_TOL`` (the runner's own "did not move", e.g. L-BFGS ending every call at once).
+3. **At a minimum**: within :data:`NEAR` · D of one of ``surface.minima`` (the nearest),
+   and either still, or — without noise — its last step is itself shorter than NEAR · D
+   (so a ball swinging *through* a minimum is not "at" it) → ``global_minimum`` /
+   ``local_minimum``.  A noisy ball that keeps moving is jittering (rule 5), not at rest.
+4. **A still ball elsewhere**, in order:
+
+   * ``float16_stuck`` — float16 run whose last step had every non-zero component of
+     the true gradient rounded to zero (the optimizer saw flat ground that is not flat);
+   * the exact Hessian H = QΛQᵀ and c = Qᵀ∇f decide whether the ball sits *at* a
+     stationary point: along every curved direction (|λᵢ|·NEAR·D > GRAD_TOL, i.e. over
+     the "at a minimum" radius the slope changes by more than the runner's gradient
+     tolerance) the local model's stationary point |cᵢ/λᵢ| lies within NEAR·D, and along
+     every flat direction |cᵢ| ≤ GRAD_TOL.  Then the signs of the curved λᵢ name it:
+     both signs → ``saddle``; only negative → ``maximum`` (a hilltop or ridge crest);
+     only positive → ``local_minimum`` with ``minimum=None`` (a valley floor that is not
+     in ``surface.minima``: off the plotted domain);
+   * ``plateau`` — |∇f| ≤ :data:`PLATEAU_GRAD`: no stationary point near, the ground is
+     just too flat to move on;
+   * ``stalled`` — the gradient is not small but the optimizer stopped stepping
+     (L-BFGS's ``tolerance_change`` ends every call before it moves).
+5. **Noisy and moving** (gradient noise or SGLD temperature; never "bouncing": with
+   noise the reversals are the noise's):
+
+   * ``ran_away`` / ``crawling`` — steady progress (rule 6's ratio ≥ PROGRESS);
+   * ``jittering`` around minimum m — every recent position is nearer to m than to any
+     other minimum, and their mean distance to m is at most :data:`JITTER` · D;
+   * ``plateau`` — |∇f| ≤ PLATEAU_GRAD: only the noise moves it, on flat ground;
+   * ``jittering`` with ``minimum=None`` — kept moving by the noise around no single
+     minimum (hot SGLD hopping between basins).
+6. **Moving, no noise.**  The window's progress ratio = |last − first| / path length
+   (the sum of the step lengths): ≈ 1 for steady progress, ≈ 0 for going back and forth,
+   however many steps a swing takes (momentum swings last many steps, so counting
+   reversals of consecutive steps would miss them).
+
+   * ``ran_away`` — steady (ratio ≥ PROGRESS), off the plotted domain, and going the
+     optimizer's way: f fell over the window and is below every minimum on the map
+     (with ``maximize``: f rose).  It has not left the runaway box yet, but it will;
+   * ``bouncing`` — ratio < :data:`PROGRESS` and the swings are not dying out: the
+     second half of the window's path is at least :data:`DYING` of the first half's;
+   * ``crawling`` — otherwise: steady progress, or swings dying out on the way in.
+     A run that took no step at all is also still on its way: crawling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..backend import SCALAR
+from ..surfaces import Surface
+
+# What counts as "not moving": a gradient norm and a step length at most these.  The
+# runner's ``converged`` uses the same two (it imports them from here).
+GRAD_TOL = 1e-6
+STEP_TOL = 1e-7
+
+WINDOW = 64
+"""How many recent steps the runner keeps for the decision (WINDOW + 1 positions).
+
+64 rather than 32: the progress ratio only sees a swing as back-and-forth once the window
+spans a whole swing.  Heavy-ball momentum β = 0.9 swings with a period of 2π/θ steps,
+cos θ = (1 + β − lr·L)/(2√β): up to ~30 steps for lr·L ≥ 0.05 and ~60 for lr·L = 0.01 —
+and a window of 64 also holds two halves of 32 steps for the DYING test.  Keeping 65
+positions per ball is nothing next to the trace itself."""
+
+NEAR = 1e-3
+""""At" a point: within NEAR · D (D = the plotted domain's diagonal), today's page rule.
+On the 10-wide roll_downhill plot that is 0.014, under one of its ~500 pixels: a ball
+drawn on the minimum is called at it.  A converged ball (|∇f| ≤ 1e-6) is within |∇f|/λ
+of its minimum, far inside that for any curvature λ ≥ 1e-3."""
+
+STILL_STEPS = 4
+"""A ball not marked converged is still when its last 4 steps each moved ≤ STEP_TOL
+(four, not one: a single tiny step also happens mid-swing at a turning point)."""
+
+PLATEAU_GRAD = 1e-4
+"""|∇f| at or below this is "too small to move": at STEP_TOL = 1e-7, a learning rate of
+1e-3 (small for these surfaces) would need |∇f| ≥ 1e-4 for a gradient step to count as
+moving.  The catalog's surfaces are scaled to O(1) slopes, as are the runner's
+absolute tolerances."""
+
+PROGRESS = 0.5
+"""Progress ratio at or above this is steady progress, below it going back and forth:
+going forward a and back b gives (a − b)/(a + b) < 0.5 exactly when b > a/3, more than
+a third of the path undone.  Measured: bouncing runs stay below 0.2 (GD at lr 1.2 on
+roll_downhill ≤ 0.10, momentum 0.9 at lr 1 ≤ 0.20), GD on Rosenbrock's valley ≥ 0.98."""
+
+DYING = 0.25
+"""Swings whose second half-window path is under a quarter of the first half's are dying
+out (settling, not bouncing).  A swing shrinking by ρ per step gives ρ^(WINDOW/2):
+0.25 ↔ ρ ≈ 0.957, so heavy-ball momentum β ≤ 0.9 (ρ = √β ≈ 0.949) near a minimum counts
+as settling, while GD at lr 0.99 on the parabola (ρ = 0.98, 0.52) still bounces.
+Chaotic bouncing (momentum 0.9, lr 1 on roll_downhill) measured ≥ 0.29 in every window."""
+
+JITTER = 0.1
+"""A noisy ball hovers around a minimum when its recent positions are on average within
+a tenth of the diagonal of it: on the plot, a cloud around the minimum.  SGLD at its
+default temperature 0.1 measures 0.03 on the parabola and 0.004 on Himmelblau."""
+
+OUTCOMES = (
+    "global_minimum",
+    "local_minimum",
+    "saddle",
+    "maximum",
+    "plateau",
+    "ran_away",
+    "diverged",
+    "float16_stuck",
+    "stalled",
+    "bouncing",
+    "crawling",
+    "jittering",
+)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What the runner knows about one ball when its run stops."""
+
+    status: str  # "converged" | "diverged" | "max_steps"
+    position: tuple[float, ...]  # last sound position
+    loss: float  # f there
+    gradient: tuple[float, ...]  # exact ∇f there
+    # last ≤ WINDOW+1 positions, oldest first, ending with `position` (just the start when
+    # no step was taken)
+    recent: tuple[tuple[float, ...], ...]
+    # float16-underflowed gradient components of each of the recent steps
+    # (len(recent) - 1 entries)
+    underflows: tuple[int, ...]
+    escape: tuple[float, ...] | None  # diverged: the rejected point (may hold inf/nan)
+    escape_loss: float | None  # diverged: f at the rejected point (nan if not finite)
+    noisy: bool  # gradient noise σ > 0, or SGLD with temperature > 0
+    float16: bool  # the run's precision is float16
+    maximize: bool  # gradient ascent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # one of OUTCOMES
+    minimum: int | None  # index into surface.minima when at (or jittering around) one
+
+
+def decide(surface: Surface, ending: Ending) -> Outcome:
+    """How the ball's run ended (see the module's rules, applied in order)."""
+    diagonal = math.hypot(*(hi - lo for lo, hi in surface.domain))
+    near = NEAR * diagonal
+    minima = surface.minima
+
+    if ending.status == "diverged":
+        return Outcome(_escape_kind(surface, ending), None)
+
+    path = np.asarray(ending.recent, dtype=np.float64).reshape(len(ending.recent), -1)
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    still = ending.status == "converged" or (
+        len(steps) > 0 and bool((steps[-STILL_STEPS:] <= STEP_TOL).all())
+    )
+
+    index, distance = _nearest(minima, ending.position)
+    if index is not None and distance <= near:
+        settled = still or (not ending.noisy and (len(steps) == 0 or steps[-1] <= near))
+        if settled:
+            return _at_minimum(minima, index)
+
+    gradient_size = math.hypot(*ending.gradient)
+    if still:
+        return _resting(surface, ending, near, gradient_size)
+
+    ratio = _progress(path, steps)
+    steady = ratio is not None and ratio >= PROGRESS
+    if steady and _running_away(surface, ending):
+        return Outcome("ran_away", None)
+    if ending.noisy:
+        if steady:
+            return Outcome("crawling", None)
+        around = _hovering(minima, path, JITTER * diagonal)
+        if around is not None:
+            return Outcome("jittering", around)
+        if gradient_size <= PLATEAU_GRAD:
+            return Outcome("plateau", None)
+        return Outcome("jittering", None)
+    if ratio is not None and not steady and not _dying(steps):
+        return Outcome("bouncing", None)
+    return Outcome("crawling", None)
+
+
+def _at_minimum(minima: tuple, index: int) -> Outcome:
+    kind = "global_minimum" if minima[index].kind == "global" else "local_minimum"
+    return Outcome(kind, index)
+
+
+def _nearest(minima: tuple, point: tuple[float, ...]) -> tuple[int | None, float]:
+    best, best_d = None, math.inf
+    for i, m in enumerate(minima):
+        d = math.dist(m.position, point)
+        if d < best_d:
+            best, best_d = i, d
+    return best, best_d
+
+
+def _better(ending: Ending, new: float, old: float) -> bool:
+    """``new`` is where the optimizer wants to go from ``old`` (lower f; higher with maximize)."""
+    return new > old if ending.maximize else new < old
+
+
+def _below_the_map(surface: Surface, ending: Ending, value: float) -> bool:
+    """Ascent: always; descent: f is below every minimum on the map (or there is none)."""
+    minima = surface.minima
+    return ending.maximize or not minima or value < min(m.value for m in minima)
+
+
+def _escape_kind(surface: Surface, ending: Ending) -> str:
+    escape, value = ending.escape, ending.escape_loss
+    if escape is None or value is None:
+        return "diverged"
+    if not (all(math.isfinite(c) for c in escape) and math.isfinite(value)):
+        return "diverged"
+    if _better(ending, value, ending.loss) and _below_the_map(surface, ending, value):
+        return "ran_away"
+    return "diverged"
+
+
+def _resting(surface: Surface, ending: Ending, near: float, gradient_size: float) -> Outcome:
+    """A ball that no longer moves, not at a listed minimum (rule 4)."""
+    if ending.float16 and ending.underflows:
+        nonzero = sum(1 for g in ending.gradient if g != 0)
+        if nonzero and ending.underflows[-1] >= nonzero:
+            return Outcome("float16_stuck", None)
+    critical = _critical_point(surface, ending, near)
+    if critical is not None:
+        return Outcome(critical, None)
+    if gradient_size <= PLATEAU_GRAD:
+        return Outcome("plateau", None)
+    return Outcome("stalled", None)
+
+
+def _critical_point(surface: Surface, ending: Ending, near: float) -> str | None:
+    """saddle / maximum / local_minimum when the ball sits at a curved stationary point."""
+    try:
+        h = np.array(surface.hess(SCALAR, *ending.position), dtype=np.float64)
+    except (ArithmeticError, ValueError):
+        return None
+    g = np.array(ending.gradient, dtype=np.float64)
+    if not (np.isfinite(h).all() and np.isfinite(g).all()):
+        return None
+    lam, q = np.linalg.eigh(h)
+    c = q.T @ g
+    curved = np.abs(lam) * near > GRAD_TOL
+    if not curved.any():
+        return None
+    if (np.abs(c[~curved]) > GRAD_TOL).any():
+        return None
+    if np.linalg.norm(c[curved] / lam[curved]) > near:
+        return None
+    down, up = (lam[curved] < 0).any(), (lam[curved] > 0).any()
+    if down and up:
+        return "saddle"
+    return "maximum" if down else "local_minimum"
+
+
+def _progress(path: np.ndarray, steps: np.ndarray) -> float | None:
+    """|last − first| / path length over the window; None when it did not move."""
+    total = float(steps.sum())
+    if not total > 0:
+        return None
+    return float(np.linalg.norm(path[-1] - path[0])) / total
+
+
+def _dying(steps: np.ndarray) -> bool:
+    """The swings are dying out: the later half of the path is under DYING of the earlier."""
+    if len(steps) < 8:
+        return False
+    half = len(steps) // 2
+    earlier, later = float(steps[:half].sum()), float(steps[-half:].sum())
+    return later < DYING * earlier
+
+
+def _running_away(surface: Surface, ending: Ending) -> bool:
+    """Off the plotted domain and steadily going the optimizer's way, past every minimum."""
+    inside = all(lo <= c <= hi for c, (lo, hi) in zip(ending.position, surface.domain, strict=True))
+    if inside:
+        return False
+    try:
+        before = surface.value(SCALAR, *ending.recent[0])
+    except (ArithmeticError, ValueError):
+        return False
+    return _better(ending, ending.loss, before) and _below_the_map(surface, ending, ending.loss)
+
+
+def _hovering(minima: tuple, path: np.ndarray, radius: float) -> int | None:
+    """The minimum every recent position is nearest to, if they stay within ``radius``."""
+    if not minima:
+        return None
+    centres = np.array([m.position for m in minima], dtype=np.float64)
+    d = np.linalg.norm(path[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = d.argmin(axis=1)
+    index = int(nearest[-1])
+    if (nearest != index).any() or d[:, index].mean() > radius:
+        return None
+    return index

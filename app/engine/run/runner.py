@@ -1,0 +1,354 @@
+"""Run an optimizer on a surface: step, record, stop, and say what happened.
+
+A :class:`Run` moves a batch of balls (batch shape ``()`` for one ball) and reports each
+step's positions, losses and gradients (:class:`~.trace.Trace`).  Each ball stops on its
+own:
+
+* ``converged`` — gradient norm <= ``grad_tol`` and the last step's length <= ``step_tol``;
+* ``diverged`` — a non-finite value, or a position outside :meth:`Surface.runaway_box`
+  (such a step is not recorded: the ball stays at its last sound position);
+* ``max_steps`` — still moving when the requested steps are used up.
+
+Finished balls keep their place while the others go on.  What that *means* — which
+minimum, a saddle, ran away, bouncing … — is decided once a run stops, by
+:func:`.outcome.decide`, from the last position and the recent steps the run keeps.  The
+state after any step (:class:`~.state.RunState`) serializes to JSON; resuming from it gives
+exactly the numbers of an unbroken run.
+
+One ball runs on Python floats and a crowd on numpy arrays (see :mod:`app.engine.backend`):
+two loops, :meth:`Run._advance_scalar` (the web API's hot path, free of masks) and
+:meth:`Run._advance_batch` (finished balls frozen with masks), around one step,
+:meth:`Run._step`, and tested against each other.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..backend import NUMPY, SCALAR, Vector, backend_for
+from ..optimizers import Optimizer, Rule
+from ..surfaces import Surface
+from .options import PLAIN, RunOptions, apply_options, step_noise
+from .outcome import GRAD_TOL, STEP_TOL, WINDOW, Ending, Outcome, decide
+from .problem import StepProblem
+from .schedules import BoundSchedule, hyperparameters_at
+from .state import RunState
+from .trace import Trace
+
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
+STATUS_NAMES = {
+    RUNNING: "running",
+    CONVERGED: "converged",
+    DIVERGED: "diverged",
+    MAX_STEPS: "max_steps",
+}
+
+
+class Run:
+    """A run in progress.  ``advance(n)`` takes up to n more steps and returns them.
+
+    ``options`` (noise, precision, clipping) turn the exact gradient into the one each step
+    is given; ``schedule`` sets each step's learning rate (and, for OneCycleLR, momentum)
+    from the step number alone, so a resumed run continues the schedule where it was.
+    """
+
+    def __init__(
+        self,
+        surface: Surface,
+        optimizer: Optimizer,
+        hyperparameters: Mapping[str, Any],
+        state: RunState,
+        grad_tol: float = GRAD_TOL,
+        step_tol: float = STEP_TOL,
+        *,
+        options: RunOptions = PLAIN,
+        schedule: BoundSchedule | None = None,
+    ) -> None:
+        self.surface = surface
+        self.optimizer = optimizer
+        self.hyperparameters = dict(hyperparameters)
+        self.options = options
+        self.plain = options.plain  # the exact gradient goes to the optimizer unchanged
+        self.schedule = None if schedule is None or schedule.is_constant else schedule
+        self._bound: tuple[Any, ...] | None = None  # (lr, momentum, betas) of the bound rule
+        self.rule: Rule | None = None
+        self.batch_shape = state.batch_shape
+        self.xp = backend_for(self.batch_shape)
+        self.problem = StepProblem(surface, options, self.batch_shape)
+        self.step = state.step
+        self.position = state.position
+        self.buffers = state.buffers
+        self.grad_tol2 = grad_tol * grad_tol
+        self.step_tol2 = step_tol * step_tol
+        self.box = surface.runaway_box()
+        self.gradient = surface.grad(self.xp, *self.position)
+        self.loss = surface.value(self.xp, *self.position)
+        self.status: Any = RUNNING if self.xp is SCALAR else np.zeros(self.batch_shape, np.int8)
+        # For the outcome: the last positions and (float16 only) underflow counts, and where
+        # a diverged ball was thrown (NaN until it is).
+        self.recent: deque[Vector] = deque([self.position], maxlen=WINDOW + 1)
+        self.recent_underflows: deque[Any] = deque(maxlen=WINDOW)
+        nan = math.nan if self.xp is SCALAR else np.full(self.batch_shape, math.nan)
+        self.escape: Vector = (nan,) * surface.dim
+        self.escape_loss: Any = nan
+
+    def state(self) -> RunState:
+        return RunState(
+            self.surface.id,
+            self.optimizer.id,
+            self.step,
+            self.position,
+            self.buffers,
+            self.batch_shape,
+        )
+
+    def current(self) -> Trace:
+        """The present point as a one-step trace (where a run or resumed run begins)."""
+        zero = 0 if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
+        trace = Trace()
+        trace.append(self.step, self.position, self.loss, self.gradient, None, None, zero, zero)
+        return trace
+
+    def nulls(self) -> frozenset[str]:
+        """The step fields that carry nothing for this run (sent as null, see Trace)."""
+        nulls = set()
+        if self.schedule is None:
+            nulls.add("lrs")
+        if self.plain:
+            nulls.add("applied_gradients")
+        if self.options.precision != "float16":
+            nulls.add("underflows")
+        if not self.optimizer.evaluations_vary:
+            nulls.add("evaluations")
+        return frozenset(nulls)
+
+    def advance(self, n: int) -> Trace:
+        trace = Trace()
+        if self.xp is SCALAR:
+            self._advance_scalar(n, trace)
+        else:
+            with np.errstate(all="ignore"):
+                self._advance_batch(n, trace)
+        return trace
+
+    def finish(self) -> None:
+        """Mark balls still rolling as having used up their steps."""
+        if self.xp is SCALAR:
+            if self.status == RUNNING:
+                self.status = MAX_STEPS
+        else:
+            self.status = np.where(self.status == RUNNING, MAX_STEPS, self.status).astype(np.int8)
+
+    # --- what happened --------------------------------------------------------------------
+
+    def ending(self, index: tuple[int, ...] = ()) -> Ending:
+        """What the run knows about ball ``index`` (``()`` for a single ball)."""
+
+        def at(v: Any) -> float:
+            return float(v if index == () else v[index])
+
+        def point(p: Vector) -> tuple[float, ...]:
+            return tuple(at(c) for c in p)
+
+        diverged = self.status_of(index) == "diverged"
+        hp = self.hyperparameters
+        return Ending(
+            status=self.status_of(index),
+            position=point(self.position),
+            loss=at(self.loss),
+            gradient=point(self.gradient),
+            recent=tuple(point(p) for p in self.recent),
+            underflows=tuple(int(at(u)) for u in self.recent_underflows)
+            or (0,) * (len(self.recent) - 1),
+            escape=point(self.escape) if diverged else None,
+            escape_loss=at(self.escape_loss) if diverged else None,
+            noisy=self.options.noise > 0 or hp.get("temperature", 0) > 0,
+            float16=self.options.precision == "float16",
+            maximize=bool(hp.get("maximize")),
+        )
+
+    def status_of(self, index: tuple[int, ...] = ()) -> str:
+        return STATUS_NAMES[int(self.status if index == () else self.status[index])]
+
+    def outcome(self) -> Any:
+        """The :class:`Outcome` of a single ball, or an object array of them for a crowd."""
+        if self.batch_shape == ():
+            return decide(self.surface, self.ending())
+        outcomes = np.empty(self.batch_shape, dtype=object)
+        for index in np.ndindex(self.batch_shape):
+            outcomes[index] = decide(self.surface, self.ending(index))
+        return outcomes
+
+    # --- one step for every ball ----------------------------------------------------------
+
+    def _rule_for(self, step: int) -> tuple[Rule, float]:
+        """The rule bound to step ``step``'s learning rate (and cycled momentum)."""
+        hp = self.hyperparameters
+        if self.schedule is None:  # the hot path: bound once
+            if self.rule is None:
+                self.rule = self.optimizer.bind(hp)
+            return self.rule, hp["lr"]
+        # torch: optimizer step k runs at the scheduler's epoch k − 1
+        scheduled = hyperparameters_at(self.schedule, hp, step - 1)
+        key = (scheduled["lr"], scheduled.get("momentum"), scheduled.get("betas"))
+        if self.rule is None or self._bound != key:
+            self.rule = self.optimizer.bind(scheduled)
+            self._bound = key
+        return self.rule, scheduled["lr"]
+
+    def _step(self, step: int) -> tuple[Vector, Any, float, Vector, Any, Any]:
+        """Step ``step`` for every ball: (positions, optimizer state, lr, applied gradient,
+        float16 underflows, evaluations)."""
+        rule, lr = self._rule_for(step)
+        problem = self.problem
+        # One draw of the step's noise serves the record and a whole-point rule's closure.
+        noise = None
+        if self.options.noise:
+            noise = step_noise(self.options, step, self.batch_shape, self.surface.dim)
+        if self.plain:
+            g, underflow = self.gradient, 0
+        else:
+            applied = apply_options(self.options, step, self.gradient, self.batch_shape, noise)
+            g, underflow = applied.gradient, applied.underflow
+        problem.step, problem.position, problem.gradient = step, self.position, g
+        problem.noise = noise
+        new_pos, buffers, evaluations = rule.step(problem, step, self.position, self.buffers)
+        return new_pos, buffers, lr, g, underflow, evaluations
+
+    # One ball on floats: the hot path for the web API, kept free of masks and generators.
+    def _advance_scalar(self, n: int, trace: Trace) -> None:
+        xp, surface, isfinite = SCALAR, self.surface, math.isfinite
+        float16 = self.options.precision == "float16"  # only float16 underflows
+        for _ in range(n):
+            if self.status != RUNNING:
+                break
+            new_pos: Vector = ()
+            loss = math.nan
+            try:
+                new_pos, buffers, lr, applied, underflow, evaluations = self._step(self.step + 1)
+                loss = surface.value(xp, *new_pos)
+                grad = surface.grad(xp, *new_pos)
+            except (ArithmeticError, ValueError):  # where numpy would give inf or nan
+                self._diverge(new_pos, loss)
+                break
+            sound = isfinite(loss)
+            moved2 = grad2 = 0.0
+            for c, old, gc, (lo, hi) in zip(new_pos, self.position, grad, self.box, strict=True):
+                sound = sound and isfinite(gc) and lo <= c <= hi
+                moved2 += (c - old) * (c - old)
+                grad2 += gc * gc
+            if not sound:
+                self._diverge(new_pos, loss)
+                break
+            self.step += 1
+            self.position, self.buffers = new_pos, buffers
+            self.gradient, self.loss = grad, loss
+            self.recent.append(new_pos)
+            if float16:
+                self.recent_underflows.append(underflow)
+            trace.append(self.step, new_pos, loss, grad, lr, applied, underflow, evaluations)
+            if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
+                self.status = CONVERGED
+
+    def _diverge(self, escape: Vector, loss: float) -> None:
+        self.status = DIVERGED
+        dim = self.surface.dim
+        self.escape = tuple(escape) if len(escape) == dim else (math.nan,) * dim
+        self.escape_loss = loss
+
+    # Many balls on numpy arrays: finished balls are frozen with masks.
+    def _advance_batch(self, n: int, trace: Trace) -> None:
+        xp, surface = NUMPY, self.surface
+        for _ in range(n):
+            active = self.status == RUNNING
+            if not active.any():
+                break
+            new_pos, buffers, lr, applied, underflow, evaluations = self._step(self.step + 1)
+            grad = surface.grad(xp, *new_pos)
+            loss = surface.value(xp, *new_pos)
+            sound = np.isfinite(loss)
+            moved2 = grad2 = 0.0
+            for c, old, gc, (lo, hi) in zip(new_pos, self.position, grad, self.box, strict=True):
+                sound = sound & np.isfinite(gc) & (c >= lo) & (c <= hi)
+                moved2 = moved2 + (c - old) * (c - old)
+                grad2 = grad2 + gc * gc
+            thrown = active & ~sound
+            if thrown.any():
+                self.escape = tuple(
+                    np.where(thrown, c, e) for c, e in zip(new_pos, self.escape, strict=True)
+                )
+                self.escape_loss = np.where(thrown, loss, self.escape_loss)
+            moves = active & sound
+            if not moves.any():
+                self.status = np.where(active, DIVERGED, self.status).astype(np.int8)
+                break
+            converged = moves & (grad2 <= self.grad_tol2) & (moved2 <= self.step_tol2)
+            status = np.where(thrown, DIVERGED, self.status)
+            self.status = np.where(converged, CONVERGED, status).astype(np.int8)
+
+            def keep(new: Any, old: Any, moves: np.ndarray = moves) -> Any:
+                return np.where(moves, new, old)
+
+            self.buffers = buffers.select(moves, self.buffers)
+            self.position = tuple(map(keep, new_pos, self.position))
+            self.gradient = tuple(map(keep, grad, self.gradient))
+            self.loss = keep(loss, self.loss)
+            self.step += 1
+            underflow = np.where(moves, underflow, 0)
+            self.recent.append(self.position)
+            if self.options.precision == "float16":
+                self.recent_underflows.append(underflow)
+            trace.append(
+                self.step,
+                self.position,
+                self.loss,
+                self.gradient,
+                lr,
+                tuple(np.where(moves, a, math.nan) for a in applied),
+                underflow,
+                np.where(moves, evaluations, 0),
+            )
+
+
+def run(
+    surface: Surface,
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, Any],
+    state: RunState,
+    steps: int,
+    grad_tol: float = GRAD_TOL,
+    step_tol: float = STEP_TOL,
+    *,
+    options: RunOptions = PLAIN,
+    schedule: BoundSchedule | None = None,
+) -> tuple[Trace, Run]:
+    """Run up to ``steps`` steps from ``state``; the trace starts with the starting point."""
+    r = Run(
+        surface,
+        optimizer,
+        hyperparameters,
+        state,
+        grad_tol,
+        step_tol,
+        options=options,
+        schedule=schedule,
+    )
+    trace = r.current()
+    trace.extend(r.advance(steps))
+    r.finish()
+    return trace, r
+
+
+def status_names(status: Any) -> Any:
+    """Status code(s) as words: a string for one ball, an array of strings for a batch."""
+    if isinstance(status, int):
+        return STATUS_NAMES[status]
+    return np.vectorize(STATUS_NAMES.__getitem__, otypes=[object])(status)
+
+
+__all__ = ["Outcome", "Run", "RunState", "Trace", "run", "status_names"]

@@ -1,0 +1,127 @@
+"""The step record, defined once: what a run reports of every step.
+
+:class:`Trace` holds the recorded steps, one list per field; entry i of every list belongs
+to ``steps[i]``.  Each field's metadata says what it means on the wire (``wire``: the JSON
+type, ``description``) and, for a field that can carry nothing for a run, when it is sent
+once as ``null`` instead of a list of copies (``null_when``).  The API's response and event
+models are built from these fields (``app/api/schemas.py``); the page reads the same names
+(``static/js/track.js``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from ..backend import Vector, join
+
+
+def _record(description: str, wire: Any, null_when: str | None = None) -> Any:
+    return field(
+        default_factory=list,
+        metadata={"description": description, "wire": wire, "null_when": null_when},
+    )
+
+
+@dataclass
+class Trace:
+    """Recorded steps: the entries at index i of every list belong to ``steps[i]``.
+
+    A starting point (step 0, or where a resumed run picks up) has lr and applied gradient
+    None, and 0 underflows and evaluations.
+    """
+
+    steps: list[int] = _record(
+        "The step number: 0 is the start, k the point after k updates.", list[int]
+    )
+    positions: list[Vector] = _record("Where the ball is after the step.", list[list[float]])
+    losses: list[Any] = _record("f at that position.", list[float])
+    gradients: list[Vector] = _record("The exact gradient ∇f at that position.", list[list[float]])
+    lrs: list[float | None] = _record(
+        "The learning rate the step used, after any schedule (null for a starting point).",
+        list[float | None],
+        null_when="no schedule is set: every step used the run's lr",
+    )
+    applied_gradients: list[Vector | None] = _record(
+        "The gradient the optimizer was given, at the step's starting point: after noise, "
+        "float16 and clipping (null for a starting point; a non-finite component is null).",
+        list[list[float | None] | None],
+        null_when="no noise, float16 or clipping is on: each step was given the exact "
+        "gradient at its starting point (the previous entry of gradients)",
+    )
+    underflows: list[Any] = _record(
+        "How many components of that gradient float16 rounded to zero.",
+        list[int],
+        null_when="the precision is float64: nothing underflows",
+    )
+    evaluations: list[Any] = _record(
+        "How many times the step evaluated the function (L-BFGS: several; 0 for a starting point).",
+        list[int],
+        null_when="the optimizer evaluates the function once per step",
+    )
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def append(
+        self,
+        step: int,
+        position: Vector,
+        loss: Any,
+        gradient: Vector,
+        lr: float | None,
+        applied: Vector | None,
+        underflow: Any,
+        evaluations: Any,
+    ) -> None:
+        self.steps.append(step)
+        self.positions.append(position)
+        self.losses.append(loss)
+        self.gradients.append(gradient)
+        self.lrs.append(lr)
+        self.applied_gradients.append(applied)
+        self.underflows.append(underflow)
+        self.evaluations.append(evaluations)
+
+    def extend(self, other: Trace) -> None:
+        for name in FIELDS:
+            getattr(self, name).extend(getattr(other, name))
+
+    def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+        """Stacked arrays: positions/gradients/applied_gradients (steps, ..., dim), losses,
+        underflows and evaluations (steps, ...), lrs (steps,); a starting point's lr and
+        applied gradient are NaN."""
+
+        def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
+            return np.stack(
+                [np.broadcast_to(np.asarray(v, dtype=dtype), batch_shape) for v in values]
+            )
+
+        nan = (math.nan,) * len(self.positions[0])
+        return {
+            "steps": np.asarray(self.steps, dtype=np.int64),
+            "positions": np.stack([join(p, batch_shape) for p in self.positions]),
+            "losses": per_ball(self.losses, np.float64),
+            "gradients": np.stack([join(g, batch_shape) for g in self.gradients]),
+            "lrs": np.array([math.nan if v is None else v for v in self.lrs], dtype=np.float64),
+            "applied_gradients": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.applied_gradients]
+            ),
+            "underflows": per_ball(self.underflows, np.int64),
+            "evaluations": per_ball(self.evaluations, np.int64),
+        }
+
+    def to_json(self, nulls: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """A single ball's steps for a JSON encoder (tuples encode as arrays); the fields
+        named in ``nulls`` (see :data:`NULLABLE`) carry nothing for this run and are null."""
+        return {name: None if name in nulls else getattr(self, name) for name in FIELDS}
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Trace))
+# The fields that are sent as null when they carry nothing for a run, and when that is.
+NULLABLE: dict[str, str] = {
+    f.name: f.metadata["null_when"] for f in fields(Trace) if f.metadata["null_when"]
+}
