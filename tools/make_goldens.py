@@ -5,6 +5,8 @@ Run from the repository root with a torch install (torch is not a dependency of 
     PYTHONPATH=. .venv/bin/python tools/make_goldens.py [stem ...]
 
 With file name stems, only those goldens are written (the others are left as they are).
+What the golden scripts share (the torch namespace, twins and horizons, the command line,
+the JSON files) is in tools/golden.py.
 
 Every configuration is run in float64 with ``torch.optim`` (``foreach=False``, the
 single-tensor code path, which the engine mirrors).  The loss is the surface's own
@@ -49,43 +51,31 @@ short ``closed_form_gradient_*`` horizon.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from app.engine.backend import SCALAR
-from app.engine.surfaces import SURFACES
-
-OUT = Path(__file__).resolve().parent.parent / "tests" / "golden"
-STEPS = 1000
-# The engine is held to RTOL, ATOL (tests/engine/test_goldens.py); a twin must agree ten
-# times closer in relative terms, because the engine's last bits differ from torch's in
-# more places at once than any one twin's do (a margin of about one step where errors grow
-# tenfold per step).  ATOL stays: it covers rounding noise in gradients near zero.
-RTOL, ATOL = 1e-9, 1e-12
-MARGIN = 10.0
-ULP = 2.0**-52
-NUDGES = ("gradient_times_1_plus_ulp", "closed_form_gradient_torch", "closed_form_gradient_math")
-KEYS = ("positions", "losses", "gradients")
-
-TORCH_XP = SimpleNamespace(
-    name="torch",
-    sin=torch.sin,
-    cos=torch.cos,
-    exp=torch.exp,
-    tanh=torch.tanh,
-    sqrt=torch.sqrt,
-    maximum=lambda a, b: torch.maximum(torch.as_tensor(a), torch.as_tensor(b)),
+from tools.golden import (
+    GOLDEN_DIR,
+    KEYS,
+    SCALAR,
+    TORCH_XP,
+    ULP,
+    generate_with_twins,
+    horizon,
+    start_of,
+    surface_of,
+    torch_scheduler,
+    unsound,
 )
+
+OUT = GOLDEN_DIR
+STEPS = 1000
+NUDGES = ("gradient_times_1_plus_ulp", "closed_form_gradient_torch", "closed_form_gradient_math")
 
 
 class ReferenceLion(torch.optim.Optimizer):
@@ -209,15 +199,6 @@ class ReferenceSGLD(torch.optim.Optimizer):
                 p.copy_(p - group["lr"] * g + spread * langevin_draw(self.seed, self.steps, len(p)))
 
 
-SCHEDULERS: dict[str, Any] = {
-    "step": torch.optim.lr_scheduler.StepLR,
-    "exponential": torch.optim.lr_scheduler.ExponentialLR,
-    "cosine": torch.optim.lr_scheduler.CosineAnnealingLR,
-    "linear": torch.optim.lr_scheduler.LinearLR,
-    "onecycle": torch.optim.lr_scheduler.OneCycleLR,
-}
-
-
 # torch's constructor and, per optimizer, the hyperparameters recorded (torch's names).
 TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     "sgd": (
@@ -279,66 +260,83 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     "sgld": (ReferenceSGLD, ("lr", "temperature", "weight_decay", "maximize"), {}),
 }
 
-# (file name stem, surface, optimizer, torch keyword arguments[, options]); options may
-# give the "start" (default: the surface's), the number of "steps" (default STEPS),
-# "surface_parameters" (default: the surface's defaults, recorded for surfaces that have
-# parameters), the run's "options" (the engine's gradient noise, precision and clipping,
-# done here with torch's clip_grad_* and float16) and a "schedule" ({"name", "parameters"}:
-# a torch.optim.lr_scheduler stepped after each optimizer step).  2D goldens run fewer
-# steps to keep the files small.
-CONFIGS: tuple[tuple[Any, ...], ...] = (
-    ("sgd-gd-roll_downhill", "roll_downhill", "sgd", {"lr": 0.05}),
-    ("sgd-momentum-roll_downhill", "roll_downhill", "sgd", {"lr": 0.02, "momentum": 0.9}),
-    (
+
+@dataclass(frozen=True)
+class Config:
+    """One golden: the file name stem, the surface, the optimizer and torch's keyword
+    arguments for it; then what differs from the defaults."""
+
+    stem: str
+    surface: str
+    optimizer: str
+    kwargs: dict[str, Any]
+    start: tuple[float, ...] | None = None  # default: the surface's
+    steps: int = STEPS  # 2D goldens run fewer, to keep the files small
+    # Default: the surface's defaults (recorded for surfaces that have parameters).
+    surface_parameters: dict[str, float] = field(default_factory=dict)
+    # The run's options (recorded when given): the engine's gradient noise, precision and
+    # clipping, done here with torch's clip_grad_* and float16.
+    options: dict[str, Any] | None = None
+    # {"name", "parameters"} (recorded when given): a torch.optim.lr_scheduler stepped
+    # after each optimizer step.
+    schedule: dict[str, Any] | None = None
+
+
+CONFIGS: tuple[Config, ...] = (
+    Config("sgd-gd-roll_downhill", "roll_downhill", "sgd", {"lr": 0.05}),
+    Config("sgd-momentum-roll_downhill", "roll_downhill", "sgd", {"lr": 0.02, "momentum": 0.9}),
+    Config(
         "sgd-nesterov-roll_downhill",
         "roll_downhill",
         "sgd",
         {"lr": 0.02, "momentum": 0.9, "nesterov": True},
     ),
-    (
+    Config(
         "sgd-dampening_wd-double_well",
         "double_well",
         "sgd",
         {"lr": 0.02, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1},
     ),
-    ("sgd-maximize-double_well", "double_well", "sgd", {"lr": 0.01, "maximize": True}),
-    ("sgd-lr1.2-roll_downhill", "roll_downhill", "sgd", {"lr": 1.2}),
-    ("sgd-lr0.9-parabola", "parabola", "sgd", {"lr": 0.9}),
-    (
+    Config("sgd-maximize-double_well", "double_well", "sgd", {"lr": 0.01, "maximize": True}),
+    Config("sgd-lr1.2-roll_downhill", "roll_downhill", "sgd", {"lr": 1.2}),
+    Config("sgd-lr0.9-parabola", "parabola", "sgd", {"lr": 0.9}),
+    Config(
         "sgd-momentum-plateau_wall",
         "plateau_wall",
         "sgd",
         {"lr": 0.5, "momentum": 0.9},
-        {"start": (-1.9,)},
+        start=(-1.9,),
     ),
-    (
+    Config(
         "adagrad-decay_init-roll_downhill",
         "roll_downhill",
         "adagrad",
         {"lr": 0.5, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
     ),
-    ("adagrad-wd-plateau_wall", "plateau_wall", "adagrad", {"lr": 0.01, "weight_decay": 0.05}),
-    ("adagrad-maximize-parabola", "parabola", "adagrad", {"lr": 0.5, "maximize": True}),
-    ("rmsprop-default-roll_downhill", "roll_downhill", "rmsprop", {"lr": 0.05}),
+    Config(
+        "adagrad-wd-plateau_wall", "plateau_wall", "adagrad", {"lr": 0.01, "weight_decay": 0.05}
+    ),
+    Config("adagrad-maximize-parabola", "parabola", "adagrad", {"lr": 0.5, "maximize": True}),
+    Config("rmsprop-default-roll_downhill", "roll_downhill", "rmsprop", {"lr": 0.05}),
     # On roll_downhill the ball reaches the minimum, where centered RMSprop's variance
     # estimate collapses onto rounding noise and kicks it out again: torch's own result
     # there depends on how the gradient is rounded (short horizon).  On double_well the
     # same rule is checked on every step.
-    (
+    Config(
         "rmsprop-centered_momentum-roll_downhill",
         "roll_downhill",
         "rmsprop",
         {"lr": 0.01, "centered": True, "momentum": 0.5},
     ),
-    (
+    Config(
         "rmsprop-centered_momentum-double_well",
         "double_well",
         "rmsprop",
         {"lr": 0.01, "centered": True, "momentum": 0.5},
     ),
-    ("rmsprop-wd-double_well", "double_well", "rmsprop", {"lr": 0.01, "weight_decay": 0.1}),
-    ("adam-default-roll_downhill", "roll_downhill", "adam", {"lr": 0.1}),
-    (
+    Config("rmsprop-wd-double_well", "double_well", "rmsprop", {"lr": 0.01, "weight_decay": 0.1}),
+    Config("adam-default-roll_downhill", "roll_downhill", "adam", {"lr": 0.1}),
+    Config(
         "adam-amsgrad_wd-roll_downhill",
         "roll_downhill",
         "adam",
@@ -347,52 +345,49 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
     # beta1 < 0.5: torch's lerp takes its other branch.  With lr 0.2 the ball keeps
     # bouncing through roll_downhill's minimum (a long but finite horizon); with lr 0.02 it
     # settles, and is checked on every step.
-    ("adam-beta1_0.3-roll_downhill", "roll_downhill", "adam", {"lr": 0.2, "betas": (0.3, 0.9)}),
-    (
+    Config(
+        "adam-beta1_0.3-roll_downhill", "roll_downhill", "adam", {"lr": 0.2, "betas": (0.3, 0.9)}
+    ),
+    Config(
         "adam-beta1_0.3_lr0.02-roll_downhill",
         "roll_downhill",
         "adam",
         {"lr": 0.02, "betas": (0.3, 0.9)},
     ),
-    ("adam-lr0.5-plateau_wall", "plateau_wall", "adam", {"lr": 0.5}),
+    Config("adam-lr0.5-plateau_wall", "plateau_wall", "adam", {"lr": 0.5}),
     # 2D: the coordinate-wise rules applied to two coordinates at once.
-    ("adam-lr0.05-rosenbrock", "rosenbrock", "adam", {"lr": 0.05}, {"steps": 500}),
-    (
-        "sgd-momentum-ravine",
-        "ravine",
-        "sgd",
-        {"lr": 0.05, "momentum": 0.9},
-        {"steps": 500},
-    ),
-    (
+    Config("adam-lr0.05-rosenbrock", "rosenbrock", "adam", {"lr": 0.05}, steps=500),
+    Config("sgd-momentum-ravine", "ravine", "sgd", {"lr": 0.05, "momentum": 0.9}, steps=500),
+    Config(
         "sgd-nesterov-ravine_kappa100",
         "ravine",
         "sgd",
         {"lr": 0.01, "momentum": 0.9, "nesterov": True},
-        {"steps": 500, "surface_parameters": {"kappa": 100.0}},
+        steps=500,
+        surface_parameters={"kappa": 100.0},
     ),
-    ("rmsprop-default-himmelblau", "himmelblau", "rmsprop", {"lr": 0.01}, {"steps": 500}),
+    Config("rmsprop-default-himmelblau", "himmelblau", "rmsprop", {"lr": 0.01}, steps=500),
     # Adam slides off the saddle along y and out of the runaway box.
-    ("adam-lr0.1-saddle", "saddle", "adam", {"lr": 0.1}, {"steps": 500}),
+    Config("adam-lr0.1-saddle", "saddle", "adam", {"lr": 0.1}, steps=500),
     # AdamW's decay is decoupled: a large weight_decay pulls the ball off double_well's
     # minimum at 1 toward 0 by a fixed fraction, not through the adaptive scaling.
-    (
+    Config(
         "adamw-amsgrad_wd0.5-double_well",
         "double_well",
         "adamw",
         {"lr": 0.05, "weight_decay": 0.5, "amsgrad": True},
     ),
-    ("adamw-lr0.05-rosenbrock", "rosenbrock", "adamw", {"lr": 0.05}, {"steps": 500}),
-    ("adamax-lr0.1-roll_downhill", "roll_downhill", "adamax", {"lr": 0.1}),
+    Config("adamw-lr0.05-rosenbrock", "rosenbrock", "adamw", {"lr": 0.05}, steps=500),
+    Config("adamax-lr0.1-roll_downhill", "roll_downhill", "adamax", {"lr": 0.1}),
     # Maximizing with weight decay: minimizes -f(x) + 0.25·x², bounded on roll_downhill.
-    (
+    Config(
         "adamax-maximize_wd-roll_downhill",
         "roll_downhill",
         "adamax",
         {"lr": 0.05, "maximize": True, "weight_decay": 0.5},
     ),
-    ("nadam-lr0.05-roll_downhill", "roll_downhill", "nadam", {"lr": 0.05}),
-    (
+    Config("nadam-lr0.05-roll_downhill", "roll_downhill", "nadam", {"lr": 0.05}),
+    Config(
         "nadam-decoupled_wd-himmelblau",
         "himmelblau",
         "nadam",
@@ -402,14 +397,14 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
             "decoupled_weight_decay": True,
             "momentum_decay": 0.04,
         },
-        {"steps": 500},
+        steps=500,
     ),
     # RAdam takes plain momentum steps until rho_t > 5: for steps 1-5 with beta2 0.999,
     # for steps 1-9 with beta2 0.7 (rho_inf = 5.67), rectified steps after.
-    ("radam-lr0.1-roll_downhill", "roll_downhill", "radam", {"lr": 0.1}),
+    Config("radam-lr0.1-roll_downhill", "roll_downhill", "radam", {"lr": 0.1}),
     # (With beta2 0.7 the ball never quite settles; on double_well and roll_downhill that
     # jitter depends on the gradient's last bits, on plateau_wall it does not.)
-    (
+    Config(
         "radam-beta2_0.7_decoupled_wd-plateau_wall",
         "plateau_wall",
         "radam",
@@ -418,21 +413,23 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
     # Adadelta with lr 1 cannot rest in a minimum with f'' > 2 once its averages have
     # faded (the step tends to lr·g): on roll_downhill it is kicked out of x = 1.885 by
     # rounding noise.  Here it is checked where it stays put within the run.
-    ("adadelta-default-himmelblau", "himmelblau", "adadelta", {}, {"steps": 500}),
-    ("adadelta-lr2_wd-plateau_wall", "plateau_wall", "adadelta", {"lr": 2.0, "weight_decay": 0.1}),
+    Config("adadelta-default-himmelblau", "himmelblau", "adadelta", {}, steps=500),
+    Config(
+        "adadelta-lr2_wd-plateau_wall", "plateau_wall", "adadelta", {"lr": 2.0, "weight_decay": 0.1}
+    ),
     # Rprop overshoots and its gradient's sign flips: step sizes shrink, the flipped step
     # does not move (torch zeroes the gradient), and the next one keeps its size.
-    ("rprop-default-roll_downhill", "roll_downhill", "rprop", {}),
-    (
+    Config("rprop-default-roll_downhill", "roll_downhill", "rprop", {}),
+    Config(
         "rprop-etas-rosenbrock",
         "rosenbrock",
         "rprop",
         {"lr": 0.05, "etas": (0.4, 1.3), "step_sizes": (1e-6, 1.0)},
-        {"steps": 500},
+        steps=500,
     ),
     # Lion: the reference code (ReferenceLion above), not torch.optim.
-    ("lion-lr0.01-roll_downhill", "roll_downhill", "lion", {"lr": 0.01}),
-    (
+    Config("lion-lr0.01-roll_downhill", "roll_downhill", "lion", {"lr": 0.01}),
+    Config(
         "lion-wd_maximize-roll_downhill",
         "roll_downhill",
         "lion",
@@ -440,159 +437,142 @@ CONFIGS: tuple[tuple[Any, ...], ...] = (
     ),
     # Newton (reference definition, autograd Hessian): heads for the nearest stationary
     # point; damped it creeps; on the saddle it heads straight for the saddle point.
-    ("newton-default-roll_downhill", "roll_downhill", "newton", {}, {"steps": 50}),
-    ("newton-damped-rosenbrock", "rosenbrock", "newton", {"damping": 10.0}, {"steps": 300}),
-    ("newton-lr0.5-himmelblau", "himmelblau", "newton", {"lr": 0.5}, {"steps": 100}),
-    ("newton-lr0.5-saddle", "saddle", "newton", {"lr": 0.5}, {"steps": 40}),
-    (
+    Config("newton-default-roll_downhill", "roll_downhill", "newton", {}, steps=50),
+    Config("newton-damped-rosenbrock", "rosenbrock", "newton", {"damping": 10.0}, steps=300),
+    Config("newton-lr0.5-himmelblau", "himmelblau", "newton", {"lr": 0.5}, steps=100),
+    Config("newton-lr0.5-saddle", "saddle", "newton", {"lr": 0.5}, steps=40),
+    Config(
         "newton-maximize_damped-double_well",
         "double_well",
         "newton",
         {"lr": 0.5, "damping": 5.0, "maximize": True},
-        {"steps": 200},
+        steps=200,
     ),
     # SGLD (reference definition; noise from the seed's documented stream).
-    (
+    Config(
         "sgld-t0.1-roll_downhill",
         "roll_downhill",
         "sgld",
         {"lr": 0.01, "temperature": 0.1},
-        {"options": {"seed": 7}},
+        options={"seed": 7},
     ),
-    (
+    Config(
         "sgld-wd-himmelblau",
         "himmelblau",
         "sgld",
         {"lr": 0.002, "temperature": 1.0, "weight_decay": 0.1},
-        {"steps": 500},
+        steps=500,
     ),
     # Run options every optimizer takes: torch's clipping utilities, float16 gradients.
-    (
+    Config(
         "sgd-clipnorm-rosenbrock",
         "rosenbrock",
         "sgd",
         {"lr": 0.002, "momentum": 0.9},
-        {"steps": 500, "options": {"clip_grad_norm": 1.0}},
+        steps=500,
+        options={"clip_grad_norm": 1.0},
     ),
-    (
+    Config(
         "adam-clipvalue-roll_downhill",
         "roll_downhill",
         "adam",
         {"lr": 0.1},
-        {"options": {"clip_grad_value": 0.5}},
+        options={"clip_grad_value": 0.5},
     ),
-    (
+    Config(
         "sgd-noise_batch4-roll_downhill",
         "roll_downhill",
         "sgd",
         {"lr": 0.05, "momentum": 0.5},
-        {"options": {"noise": 2.0, "batch_size": 4, "seed": 3}},
+        options={"noise": 2.0, "batch_size": 4, "seed": 3},
     ),
     # Far out on the plateau ∇f is ~1e-9: float16 rounds it to zero unless the loss is
     # scaled (1024×), and Adam, blind to the gradient's size, then walks in.
-    (
+    Config(
         "adam-fp16-plateau",
         "plateau",
         "adam",
         {"lr": 0.05},
-        {"steps": 300, "start": (4.6, 4.4), "options": {"precision": "float16"}},
+        steps=300,
+        start=(4.6, 4.4),
+        options={"precision": "float16"},
     ),
-    (
+    Config(
         "adam-fp16_scale1024-plateau",
         "plateau",
         "adam",
         {"lr": 0.05},
-        {
-            "steps": 300,
-            "start": (4.6, 4.4),
-            "options": {"precision": "float16", "loss_scale": 1024.0},
-        },
+        steps=300,
+        start=(4.6, 4.4),
+        options={"precision": "float16", "loss_scale": 1024.0},
     ),
-    (
+    Config(
         "sgd-fp16_noise_clip-roll_downhill",
         "roll_downhill",
         "sgd",
         {"lr": 0.05},
-        {
-            "options": {
-                "precision": "float16",
-                "loss_scale": 8.0,
-                "noise": 0.3,
-                "seed": 1,
-                "clip_grad_norm": 2.0,
-                "clip_grad_value": 1.5,
-            }
+        options={
+            "precision": "float16",
+            "loss_scale": 8.0,
+            "noise": 0.3,
+            "seed": 1,
+            "clip_grad_norm": 2.0,
+            "clip_grad_value": 1.5,
         },
     ),
     # Learning-rate schedules (torch.optim.lr_scheduler).
-    (
+    Config(
         "sgd-steplr-roll_downhill",
         "roll_downhill",
         "sgd",
         {"lr": 0.1, "momentum": 0.5},
-        {"schedule": {"name": "step", "parameters": {"step_size": 50, "gamma": 0.5}}},
+        schedule={"name": "step", "parameters": {"step_size": 50, "gamma": 0.5}},
     ),
-    (
+    Config(
         "adam-exponential-roll_downhill",
         "roll_downhill",
         "adam",
         {"lr": 0.3},
-        {"schedule": {"name": "exponential", "parameters": {"gamma": 0.995}}},
+        schedule={"name": "exponential", "parameters": {"gamma": 0.995}},
     ),
-    (
+    Config(
         "sgd-cosine-double_well",
         "double_well",
         "sgd",
         {"lr": 0.05, "momentum": 0.9},
-        {"schedule": {"name": "cosine", "parameters": {"T_max": 150, "eta_min": 0.001}}},
+        schedule={"name": "cosine", "parameters": {"T_max": 150, "eta_min": 0.001}},
     ),
-    (
+    Config(
         "adamw-linear_warmup-rosenbrock",
         "rosenbrock",
         "adamw",
         {"lr": 0.05},
-        {
-            "steps": 500,
-            "schedule": {"name": "linear", "parameters": {"start_factor": 0.1, "total_iters": 100}},
-        },
+        steps=500,
+        schedule={"name": "linear", "parameters": {"start_factor": 0.1, "total_iters": 100}},
     ),
-    (
+    Config(
         "adam-onecycle-roll_downhill",
         "roll_downhill",
         "adam",
         {"lr": 0.3},
-        {"schedule": {"name": "onecycle", "parameters": {"total_steps": 1000}}},
+        schedule={"name": "onecycle", "parameters": {"total_steps": 1000}},
     ),
-    (
+    Config(
         "sgd-onecycle_linear_3phase-roll_downhill",
         "roll_downhill",
         "sgd",
         {"lr": 0.1, "momentum": 0.9},
-        {
-            "steps": 400,
-            "schedule": {
-                "name": "onecycle",
-                "parameters": {
-                    "total_steps": 400,
-                    "anneal_strategy": "linear",
-                    "three_phase": True,
-                },
+        steps=400,
+        schedule={
+            "name": "onecycle",
+            "parameters": {
+                "total_steps": 400,
+                "anneal_strategy": "linear",
+                "three_phase": True,
             },
         },
     ),
 )
-
-
-def unsound(surface: Any, position: list[float], loss: float, grad: list[float]) -> str | None:
-    """Why the runner would refuse this point, or None if it is sound."""
-    if not math.isfinite(loss):
-        return f"loss is not finite ({loss})"
-    if not all(math.isfinite(g) for g in grad):
-        return f"gradient is not finite ({grad})"
-    for c, (lo, hi) in zip(position, surface.runaway_box(), strict=True):
-        if not lo <= c <= hi:
-            return f"position {position} left the runaway box {surface.runaway_box()}"
-    return None
 
 
 def apply_run_options(x: torch.Tensor, options: dict[str, Any], step: int) -> None:
@@ -611,41 +591,29 @@ def apply_run_options(x: torch.Tensor, options: dict[str, Any], step: int) -> No
         torch.nn.utils.clip_grad_norm_([x], options["clip_grad_norm"], foreach=False)
 
 
-def make_scheduler(opt: Any, schedule: dict[str, Any] | None) -> Any:
-    if not schedule:
-        return None
-    parameters = dict(schedule.get("parameters", {}))
-    if schedule["name"] == "onecycle":
-        parameters["max_lr"] = opt.param_groups[0]["lr"]
-    return SCHEDULERS[schedule["name"]](opt, **parameters)
-
-
-def trajectory(
-    surface: Any,
-    optimizer: str,
-    kwargs: dict[str, Any],
-    start: tuple[float, ...],
-    steps: int,
-    nudge: str | None = None,
-    options: dict[str, Any] | None = None,
-    schedule: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    cls, _, extra = TORCH_OPTIMIZERS[optimizer]
-    options = options or {}
-    x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    if optimizer == "newton":
+def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
+    surface = surface_of(config.surface, config.surface_parameters)
+    cls, _, extra = TORCH_OPTIMIZERS[config.optimizer]
+    options = config.options or {}
+    x = torch.tensor(
+        start_of(config.surface, config.start), dtype=torch.float64, requires_grad=True
+    )
+    if config.optimizer == "newton":
         f = lambda t: surface.value(TORCH_XP, *t.unbind())  # noqa: E731
         extra = {"hessian": lambda: torch.autograd.functional.hessian(f, x.detach())}
-    elif optimizer == "sgld":
+    elif config.optimizer == "sgld":
         extra = {"seed": options.get("seed", 0)}
-    opt = cls([x], **kwargs, **extra)
-    scheduler = make_scheduler(opt, schedule)
+    opt = cls([x], **config.kwargs, **extra)
+    schedule = config.schedule
+    scheduler = (
+        torch_scheduler(opt, schedule["name"], schedule.get("parameters", {})) if schedule else None
+    )
     positions: list[list[float]] = []
     losses: list[float] = []
     gradients: list[list[float]] = []
     lrs: list[float | None] = [None]
     stop_reason = None
-    for step in range(steps + 1):
+    for step in range(config.steps + 1):
         opt.zero_grad()
         loss = surface.value(TORCH_XP, *x.unbind())
         loss.backward()
@@ -661,7 +629,7 @@ def trajectory(
         positions.append(position)
         losses.append(value)
         gradients.append(grad)
-        if step == steps:
+        if step == config.steps:
             break
         if nudge is not None:
             with torch.no_grad():
@@ -704,103 +672,39 @@ def check_closed_form_gradient(surface: Any, ref: dict[str, Any]) -> None:
                 )
 
 
-def horizon(twin: dict[str, Any], ref: dict[str, Any]) -> int:
-    """Leading points on which ``twin`` agrees with ``ref`` in every recorded value."""
-    n = min(len(twin["positions"]), len(ref["positions"]))
-    for i in range(n):
-        for key in KEYS:
-            a, b = twin[key][i], ref[key][i]
-            pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
-            if any(not abs(u - v) <= RTOL / MARGIN * abs(v) + ATOL for u, v in pairs):
-                return i
-    # A twin that stops earlier (or later) than the reference parts from it there.
-    return n
+def portable_runs(configs: list[Config]) -> dict[str, Any]:
+    """The unperturbed runs, by stem (run on torch's portable kernels)."""
+    runs = {}
+    for config in configs:
+        t = trajectory(config)
+        runs[config.stem] = {k: t[k] for k in KEYS}
+    return runs
 
 
-def config_options(config: tuple[Any, ...]) -> dict[str, Any]:
-    return config[4] if len(config) > 4 else {}
-
-
-def config_surface(config: tuple[Any, ...]) -> Any:
-    return SURFACES[config[1]].with_parameters(config_options(config).get("surface_parameters", {}))
-
-
-def config_start(config: tuple[Any, ...]) -> tuple[float, ...]:
-    start = config_options(config).get("start", SURFACES[config[1]].start)
-    return tuple(float(c) for c in start)
-
-
-def config_steps(config: tuple[Any, ...]) -> int:
-    return int(config_options(config).get("steps", STEPS))
-
-
-def run_config(config: tuple[Any, ...], nudge: str | None = None) -> dict[str, Any]:
-    _, _, optimizer, kwargs = config[:4]
-    return trajectory(
-        config_surface(config),
-        optimizer,
-        kwargs,
-        config_start(config),
-        config_steps(config),
-        nudge,
-        config_options(config).get("options"),
-        config_options(config).get("schedule"),
-    )
-
-
-def portable_twins(stems: list[str]) -> dict[str, dict[str, Any]]:
-    """The configurations' unperturbed runs on torch's portable (non-FMA) kernels."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "twins.json"
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
-        subprocess.run(
-            [sys.executable, __file__, "--portable-twins", str(out), *stems], env=env, check=True
-        )
-        return json.loads(out.read_text())
-
-
-def selected(stems: list[str]) -> list[tuple[Any, ...]]:
-    known = {c[0] for c in CONFIGS}
-    unknown = set(stems) - known
-    if unknown:
-        raise SystemExit(f"unknown golden(s) {sorted(unknown)}; known: {sorted(known)}")
-    return [c for c in CONFIGS if not stems or c[0] in stems]
-
-
-def write_portable_twins(path: str, stems: list[str]) -> int:
-    assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
-    twins = {}
-    for config in selected(stems):
-        t = run_config(config)
-        twins[config[0]] = {k: t[k] for k in KEYS}
-    Path(path).write_text(json.dumps(twins))
-    return 0
-
-
-def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
-    stem, surface_id, optimizer, kwargs = config[:4]
-    surface = config_surface(config)
-    ref = run_config(config)
+def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
+    surface = surface_of(config.surface, config.surface_parameters)
+    ref = trajectory(config)
     check_closed_form_gradient(surface, ref)
-    horizons = {nudge: horizon(run_config(config, nudge), ref) for nudge in NUDGES}
-    horizons["cpu_capability_default"] = horizon(portable[stem], ref)
+    horizons = {nudge: horizon(trajectory(config, nudge), ref) for nudge in NUDGES}
+    horizons["cpu_capability_default"] = horizon(portable[config.stem], ref)
     # The hyperparameters as constructed (a schedule changes lr, and momentum, as it runs).
-    cls, names, _ = TORCH_OPTIMIZERS[optimizer]
-    group = cls([torch.zeros(1, requires_grad=True)], **kwargs).param_groups[0]
+    cls, names, _ = TORCH_OPTIMIZERS[config.optimizer]
+    group = cls([torch.zeros(1, requires_grad=True)], **config.kwargs).param_groups[0]
     hp = {n: list(group[n]) if isinstance(group[n], tuple) else group[n] for n in names}
     parameters = (
         {"surface_parameters": dict(surface.parameter_values)} if surface.parameters else {}
     )
+    recorded = {"options": config.options, "schedule": config.schedule}
     return {
-        "name": stem,
-        "surface": surface_id,
+        "name": config.stem,
+        "surface": config.surface,
         **parameters,
-        "optimizer": optimizer,
+        "optimizer": config.optimizer,
         "hyperparameters": hp,
-        "start": list(config_start(config)),
+        "start": list(start_of(config.surface, config.start)),
         "torch_version": torch.__version__,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "steps": config_steps(config),
+        "steps": config.steps,
         "recorded_steps": len(ref["positions"]) - 1,
         "stop_reason": ref["stop_reason"],
         "horizon": min(horizons.values()),
@@ -811,11 +715,7 @@ def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
             "ops and in Python floats; ATEN_CPU_CAPABILITY=default) agrees with this one in "
             "position, loss and gradient to |a-b| <= 1e-10*|b| + 1e-12"
         ),
-        **{
-            k: config_options(config)[k]
-            for k in ("options", "schedule")
-            if k in config_options(config)
-        },
+        **{k: v for k, v in recorded.items() if v is not None},
         "positions": ref["positions"],
         "losses": ref["losses"],
         "gradients": ref["gradients"],
@@ -823,27 +723,16 @@ def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def line(name: str, data: dict[str, Any]) -> str:
+    return (
+        f"{name:45s} recorded={data['recorded_steps']:4d} "
+        f"horizon={data['horizon']:4d} {data['horizons']} stop={data['stop_reason']}"
+    )
+
+
 def main(argv: list[str]) -> int:
     torch.set_default_dtype(torch.float64)
-    if argv[:1] == ["--portable-twins"]:
-        return write_portable_twins(argv[1], argv[2:])
-    configs = selected(argv)
-    portable = portable_twins(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
-    total = 0
-    for config in configs:
-        data = golden(config, portable)
-        path = OUT / f"{data['name']}.json"
-        # json writes floats with repr: the shortest string that round-trips (<= 17 digits).
-        text = json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n"
-        path.write_text(text)
-        total += len(text)
-        print(
-            f"{path.name:45s} recorded={data['recorded_steps']:4d} "
-            f"horizon={data['horizon']:4d} {data['horizons']} stop={data['stop_reason']}"
-        )
-    print(f"total {total / 1e6:.2f} MB")
-    return 0
+    return generate_with_twins(argv, __file__, OUT, CONFIGS, portable_runs, golden, line)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Run from the repository root with a torch install (torch is not a dependency of 
 
 With file name stems, only those goldens are written (the others are left as they are).
 They go to ``tests/golden/lbfgs/`` (a folder of their own: tests/engine/test_goldens.py
-reads every JSON file directly in ``tests/golden/``).
+reads every JSON file directly in ``tests/golden/``).  What the golden scripts share is in
+tools/golden.py.
 
 Each configuration runs ``torch.optim.LBFGS`` in float64 on one tensor holding the ball's
 position.  The closure is what a torch user writes::
@@ -52,118 +53,127 @@ evaluation count of the step that led there.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from app.engine.backend import SCALAR
-from app.engine.surfaces import SURFACES
-from tools.make_goldens import TORCH_XP, unsound
+from tools.golden import (
+    GOLDEN_DIR,
+    KEYS,
+    SCALAR,
+    TORCH_XP,
+    ULP,
+    generate_with_twins,
+    horizon,
+    start_of,
+    surface_of,
+    unsound,
+)
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "golden" / "lbfgs"
+OUT = GOLDEN_DIR / "lbfgs"
 STEPS = 50
-RTOL, ATOL = 1e-9, 1e-12
-MARGIN = 10.0
-ULP = 2.0**-52
 NUDGES = ("gradient_times_1_plus_ulp", "closed_form_math")
-KEYS = ("positions", "losses", "gradients")
 
-# (file name stem, surface, torch keyword arguments[, options]); options may give the
-# "start" (default: the surface's), "steps" (default STEPS), "maximize" (negate the loss
-# in the closure) and "resume_at" (the step after which torch's state is recorded; default 2).
-CONFIGS: tuple[tuple[Any, ...], ...] = (
+
+@dataclass(frozen=True)
+class Config:
+    """One golden: the file name stem, the surface and torch.optim.LBFGS's keyword
+    arguments; then what differs from the defaults."""
+
+    stem: str
+    surface: str
+    kwargs: dict[str, Any]
+    start: tuple[float, ...] | None = None  # default: the surface's
+    steps: int = STEPS
+    maximize: bool = False  # negate the loss in the closure
+    resume_at: int = 2  # the step after which torch's state is recorded
+
+
+CONFIGS: tuple[Config, ...] = (
     # torch's defaults: lr 1, max_iter 20, no line search.  The first step iterates until
     # the slope along the new direction, g·d, is above -tolerance_change (13 evaluations);
     # every later step evaluates once, finds the same, and stops without moving (the
     # gradient, 1.4e-7, is just above tolerance_grad).
-    ("lbfgs-default-roll_downhill", "roll_downhill", {}),
-    ("lbfgs-strong_wolfe-roll_downhill", "roll_downhill", {"line_search_fn": "strong_wolfe"}),
+    Config("lbfgs-default-roll_downhill", "roll_downhill", {}),
+    Config("lbfgs-strong_wolfe-roll_downhill", "roll_downhill", {"line_search_fn": "strong_wolfe"}),
     # Rosenbrock's curved valley.  Without a line search, fixed steps along the L-BFGS
     # direction reach (1, 1) in three or four outer steps of 20 iterations.  (From the
     # surface's own start, (-1.5, 2.5), torch's runs, with or without the line search,
     # part from their own rounding-level twins within 1-3 steps: 20 iterations a step
     # amplify the last bits.  Not a fair test, so these start elsewhere.)
-    ("lbfgs-default-rosenbrock", "rosenbrock", {}, {"start": (2.0, 3.0)}),
-    ("lbfgs-lr0.5-rosenbrock", "rosenbrock", {"lr": 0.5}, {"start": (-1.2, 1.0)}),
+    Config("lbfgs-default-rosenbrock", "rosenbrock", {}, start=(2.0, 3.0)),
+    Config("lbfgs-lr0.5-rosenbrock", "rosenbrock", {"lr": 0.5}, start=(-1.2, 1.0)),
     # The line search spends 25 evaluations (max_eval) in the first step.
-    (
+    Config(
         "lbfgs-strong_wolfe-rosenbrock",
         "rosenbrock",
         {"line_search_fn": "strong_wolfe"},
-        {"start": (-1.2, 1.0)},
+        start=(-1.2, 1.0),
     ),
-    ("lbfgs-default-himmelblau", "himmelblau", {}, {"start": (1.0, 1.0)}),
-    ("lbfgs-strong_wolfe-himmelblau", "himmelblau", {"line_search_fn": "strong_wolfe"}),
+    Config("lbfgs-default-himmelblau", "himmelblau", {}, start=(1.0, 1.0)),
+    Config("lbfgs-strong_wolfe-himmelblau", "himmelblau", {"line_search_fn": "strong_wolfe"}),
     # A looser tolerance_grad: the first step stops once the gradient is below it, and every
     # later step returns right after its first evaluation (torch's early return, before any
     # iteration).  (With the default 1e-7 the runs above end their steps on the g·d test.)
-    (
+    Config(
         "lbfgs-tolerance_grad1e-4-himmelblau",
         "himmelblau",
         {"tolerance_grad": 1e-4},
-        {"start": (-2.0, -2.0)},
+        start=(-2.0, -2.0),
     ),
     # On the plateau the gradient is tiny and the first guess, t = 1, far too short: the
     # line search grows it (at most tenfold at a time) from 1 to 918 before it brackets the
     # valley, and its zoom once moves a trial step away from an end of the bracket.
-    ("lbfgs-strong_wolfe-plateau_wall", "plateau_wall", {"line_search_fn": "strong_wolfe"}),
+    Config("lbfgs-strong_wolfe-plateau_wall", "plateau_wall", {"line_search_fn": "strong_wolfe"}),
     # One inner iteration per step: one evaluation per step, every iteration visible.
-    (
+    Config(
         "lbfgs-max_iter1-rosenbrock",
         "rosenbrock",
         {"max_iter": 1, "lr": 0.5},
-        {"start": (-1.2, 1.0), "resume_at": 25},
+        start=(-1.2, 1.0),
+        resume_at=25,
     ),
     # ... where on Himmelblau the second step (t = lr = 1 along the secant direction)
     # flings the ball out of the runaway box.
-    ("lbfgs-max_iter1-himmelblau", "himmelblau", {"max_iter": 1}, {"resume_at": 1}),
+    Config("lbfgs-max_iter1-himmelblau", "himmelblau", {"max_iter": 1}, resume_at=1),
     # With max_iter 1, max_eval is 1: the line search may only try its first guess, and
     # keeps it only if the loss went down; otherwise t = 0 and the ball never moves again
     # (here from step 2 on, where the pair from step 1 failed the curvature test and the
     # guess t = 1 along -g overshoots: two evaluations a step, no movement).
-    (
+    Config(
         "lbfgs-max_iter1_strong_wolfe-himmelblau",
         "himmelblau",
         {"max_iter": 1, "line_search_fn": "strong_wolfe"},
-        {"resume_at": 3},
+        resume_at=3,
     ),
     # A short memory: from the fourth remembered pair on, the oldest is dropped.  With
     # max_iter 4, max_eval is 5, and a line search may overrun it by one (6 evaluations).
-    (
+    Config(
         "lbfgs-history3_max_iter4_strong_wolfe-rosenbrock",
         "rosenbrock",
         {"history_size": 3, "max_iter": 4, "line_search_fn": "strong_wolfe"},
-        {"start": (0.0, 0.0), "resume_at": 3},
+        start=(0.0, 0.0),
+        resume_at=3,
     ),
-    (
+    Config(
         "lbfgs-history3_max_iter4-rosenbrock",
         "rosenbrock",
         {"history_size": 3, "max_iter": 4},
-        {"start": (1.5, 1.5), "resume_at": 3},
+        start=(1.5, 1.5),
+        resume_at=3,
     ),
     # Maximizing (the closure returns -f): Himmelblau's local maximum near (-0.27, -0.92).
-    ("lbfgs-maximize-himmelblau", "himmelblau", {}, {"maximize": True, "resume_at": 1}),
-    (
+    Config("lbfgs-maximize-himmelblau", "himmelblau", {}, maximize=True, resume_at=1),
+    Config(
         "lbfgs-maximize_strong_wolfe-himmelblau",
         "himmelblau",
         {"line_search_fn": "strong_wolfe"},
-        {"maximize": True, "resume_at": 1},
+        maximize=True,
+        resume_at=1,
     ),
 )
-
-
-def options(config: tuple[Any, ...]) -> dict[str, Any]:
-    return config[3] if len(config) > 3 else {}
-
-
-def start_of(config: tuple[Any, ...]) -> tuple[float, ...]:
-    return tuple(float(c) for c in options(config).get("start", SURFACES[config[1]].start))
 
 
 def state_json(state: dict[str, Any]) -> dict[str, Any]:
@@ -202,20 +212,16 @@ def surface_loss_and_grad(surface: Any, x: torch.Tensor) -> tuple[float, list[fl
 
 
 def trajectory(
-    config: tuple[Any, ...],
-    nudge: str | None = None,
-    split_at: int | None = None,
+    config: Config, nudge: str | None = None, split_at: int | None = None
 ) -> dict[str, Any]:
     """Run torch's LBFGS; with ``split_at``, rebuild the optimizer from its state_dict()
     after that step (to check that torch resumes exactly)."""
-    _, surface_id, kwargs = config[:3]
-    opts = options(config)
-    surface = SURFACES[surface_id]
-    sign = -1.0 if opts.get("maximize", False) else 1.0
-    steps = int(opts.get("steps", STEPS))
-    resume_at = int(opts.get("resume_at", 2))
-    x = torch.tensor(start_of(config), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([x], **kwargs)
+    surface = surface_of(config.surface)
+    sign = -1.0 if config.maximize else 1.0
+    x = torch.tensor(
+        start_of(config.surface, config.start), dtype=torch.float64, requires_grad=True
+    )
+    opt = torch.optim.LBFGS([x], **config.kwargs)
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
@@ -239,7 +245,7 @@ def trajectory(
     evaluations: list[int] = []
     stop_reason = None
     state = None
-    for step in range(1, steps + 1):
+    for step in range(1, config.steps + 1):
         before = opt.state[x].get("func_evals", 0) if x in opt.state else 0
         opt.step(closure)
         evals = opt.state[x]["func_evals"] - before
@@ -253,11 +259,11 @@ def trajectory(
         losses.append(loss)
         gradients.append(grad)
         evaluations.append(evals)
-        if step == resume_at:
+        if step == config.resume_at:
             state = state_json(opt.state[x])
         if step == split_at:
             saved = opt.state_dict()
-            opt = torch.optim.LBFGS([x], **kwargs)
+            opt = torch.optim.LBFGS([x], **config.kwargs)
             opt.load_state_dict(saved)
     return {
         "opt": opt,
@@ -270,48 +276,15 @@ def trajectory(
     }
 
 
-def horizon(twin: dict[str, Any], ref: dict[str, Any]) -> int:
-    """Leading points on which ``twin`` agrees with ``ref`` (values and evaluations)."""
-    n = min(len(twin["positions"]), len(ref["positions"]))
-    for i in range(n):
-        if i > 0 and twin["evaluations"][i - 1] != ref["evaluations"][i - 1]:
-            return i
-        for key in KEYS:
-            a, b = twin[key][i], ref[key][i]
-            pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
-            if any(not abs(u - v) <= RTOL / MARGIN * abs(v) + ATOL for u, v in pairs):
-                return i
-    return n
-
-
-def selected(stems: list[str]) -> list[tuple[Any, ...]]:
-    known = {c[0] for c in CONFIGS}
-    unknown = set(stems) - known
-    if unknown:
-        raise SystemExit(f"unknown golden(s) {sorted(unknown)}; known: {sorted(known)}")
-    return [c for c in CONFIGS if not stems or c[0] in stems]
-
-
-def portable_twins(stems: list[str]) -> dict[str, dict[str, Any]]:
-    """The configurations' unperturbed runs on torch's portable (non-FMA) kernels."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "twins.json"
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
-        subprocess.run(
-            [sys.executable, __file__, "--portable-twins", str(out), *stems], env=env, check=True
-        )
-        return json.loads(out.read_text())
-
-
-def write_portable_twins(path: str, stems: list[str]) -> int:
-    assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
-    twins = {}
-    for config in selected(stems):
+def portable_runs(configs: list[Config]) -> dict[str, Any]:
+    """The unperturbed and the closed-form runs, by "stem:nudge" (run on torch's portable
+    kernels: the latter is the exact twin)."""
+    runs = {}
+    for config in configs:
         for nudge in (None, "closed_form_math"):
             t = trajectory(config, nudge)
-            twins[f"{config[0]}:{nudge}"] = {k: t[k] for k in (*KEYS, "evaluations", "state")}
-    Path(path).write_text(json.dumps(twins))
-    return 0
+            runs[f"{config.stem}:{nudge}"] = {k: t[k] for k in (*KEYS, "evaluations", "state")}
+    return runs
 
 
 def hyperparameters(opt: torch.optim.LBFGS, maximize: bool) -> dict[str, Any]:
@@ -330,35 +303,34 @@ def hyperparameters(opt: torch.optim.LBFGS, maximize: bool) -> dict[str, Any]:
     }
 
 
-def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
-    stem, surface_id, kwargs = config[:3]
-    opts = options(config)
+def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
+    stem = config.stem
     ref = trajectory(config)
     n = len(ref["positions"])
     assert ref["state"] is not None, f"{stem}: stopped before resume_at"
     # torch resumes exactly from its state_dict.
-    resume_at = int(opts.get("resume_at", 2))
-    halves = trajectory(config, split_at=resume_at)
+    halves = trajectory(config, split_at=config.resume_at)
     for key in (*KEYS, "evaluations", "stop_reason"):
         assert halves[key] == ref[key], f"{stem}: torch's resumed run differs in {key}"
-    horizons = {nudge: horizon(trajectory(config, nudge), ref) for nudge in NUDGES}
-    horizons["cpu_capability_default"] = horizon(portable[f"{stem}:None"], ref)
+    twins = {nudge: trajectory(config, nudge) for nudge in NUDGES}
+    twins["cpu_capability_default"] = portable[f"{stem}:None"]
+    horizons = {name: horizon(twin, ref, counts=("evaluations",)) for name, twin in twins.items()}
     exact = portable[f"{stem}:closed_form_math"]
     return {
         "name": stem,
-        "surface": surface_id,
+        "surface": config.surface,
         "optimizer": "lbfgs",
-        "torch_kwargs": kwargs,
-        "hyperparameters": hyperparameters(ref["opt"], bool(opts.get("maximize", False))),
-        "start": list(start_of(config)),
+        "torch_kwargs": config.kwargs,
+        "hyperparameters": hyperparameters(ref["opt"], config.maximize),
+        "start": list(start_of(config.surface, config.start)),
         "torch_version": torch.__version__,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "steps": int(opts.get("steps", STEPS)),
+        "steps": config.steps,
         "recorded_steps": n - 1,
         "stop_reason": ref["stop_reason"],
         "horizon": min(horizons.values()),
         "horizons": horizons,
-        "resume_at": resume_at,
+        "resume_at": config.resume_at,
         "state": ref["state"],
         "positions": ref["positions"],
         "losses": ref["losses"],
@@ -377,25 +349,18 @@ def golden(config: tuple[Any, ...], portable: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def line(name: str, data: dict[str, Any]) -> str:
+    evals = data["evaluations"]
+    return (
+        f"{name:52s} recorded={data['recorded_steps']:3d} "
+        f"horizon={data['horizon']:3d} {data['horizons']} evals={evals[:6]}... "
+        f"total={sum(evals)} stop={data['stop_reason']}"
+    )
+
+
 def main(argv: list[str]) -> int:
     torch.set_default_dtype(torch.float64)
-    if argv[:1] == ["--portable-twins"]:
-        return write_portable_twins(argv[1], argv[2:])
-    configs = selected(argv)
-    portable = portable_twins(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
-    for config in configs:
-        data = golden(config, portable)
-        path = OUT / f"{data['name']}.json"
-        # json writes floats with repr: the shortest string that round-trips.
-        path.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n")
-        evals = data["evaluations"]
-        print(
-            f"{path.name:52s} recorded={data['recorded_steps']:3d} "
-            f"horizon={data['horizon']:3d} {data['horizons']} evals={evals[:6]}... "
-            f"total={sum(evals)} stop={data['stop_reason']}"
-        )
-    return 0
+    return generate_with_twins(argv, __file__, OUT, CONFIGS, portable_runs, golden, line)
 
 
 if __name__ == "__main__":

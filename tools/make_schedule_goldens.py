@@ -8,8 +8,9 @@ Run from the repository root with a torch install (torch is not a dependency of 
 
 With file name stems, only those goldens are written.  ``--measure`` writes nothing: it
 runs torch over a grid of parameters and prints, per schedule, the largest relative
-difference between torch's (recursive) learning rates and app.engine.schedules' closed
-forms.
+difference between torch's (recursive) learning rates and the engine's closed forms
+(``bind_schedule``, from the schedules module that tools/golden.py imports).  What the
+golden scripts share is in tools/golden.py.
 
 Each golden is torch's training loop on one float64 parameter::
 
@@ -28,59 +29,70 @@ step of a total_steps-step loop uses) and the error of the next ``scheduler.step
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch.optim import lr_scheduler
 
-from app.engine.schedules import SCHEDULES, bind_schedule, momentum_key
+from tools.golden import GOLDEN_DIR, bind_schedule, generate, momentum_key, torch_scheduler
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "golden" / "schedules"
+OUT = GOLDEN_DIR / "schedules"
 EPOCHS = 1000
 
-# (stem, schedule id, parameters, optimizer, base_lr).  Every schedule appears with
-# non-default parameters; cosine runs through several periods, LinearLR warms up and decays.
-CONFIGS: tuple[tuple[str, str, dict[str, Any], str, float], ...] = (
-    ("constant", "constant", {}, "sgd", 0.1),
-    ("step-default", "step", {}, "sgd", 0.1),
-    ("step-size30_gamma0.5", "step", {"step_size": 30, "gamma": 0.5}, "sgd", 0.05),
-    ("exponential-default", "exponential", {}, "sgd", 0.1),
-    ("exponential-gamma0.995", "exponential", {"gamma": 0.995}, "adam", 0.3),
+
+@dataclass(frozen=True)
+class Config:
+    """One golden: the file name stem, the schedule id and its parameters, and the optimizer
+    ("sgd" or "adam") with its learning rate, OneCycleLR's max_lr."""
+
+    stem: str
+    schedule: str
+    parameters: dict[str, Any]
+    optimizer: str
+    base_lr: float
+
+
+# Every schedule appears with non-default parameters; cosine runs through several periods,
+# LinearLR warms up and decays.
+CONFIGS: tuple[Config, ...] = (
+    Config("constant", "constant", {}, "sgd", 0.1),
+    Config("step-default", "step", {}, "sgd", 0.1),
+    Config("step-size30_gamma0.5", "step", {"step_size": 30, "gamma": 0.5}, "sgd", 0.05),
+    Config("exponential-default", "exponential", {}, "sgd", 0.1),
+    Config("exponential-gamma0.995", "exponential", {"gamma": 0.995}, "adam", 0.3),
     # T_max 200 over 1000 epochs: two and a half periods of torch's non-restarting cosine.
-    ("cosine-default", "cosine", {}, "sgd", 0.1),
-    ("cosine-tmax100_eta0.001", "cosine", {"T_max": 100, "eta_min": 0.001}, "sgd", 0.1),
-    ("cosine-tmax7_eta0.02", "cosine", {"T_max": 7, "eta_min": 0.02}, "sgd", 0.5),
+    Config("cosine-default", "cosine", {}, "sgd", 0.1),
+    Config("cosine-tmax100_eta0.001", "cosine", {"T_max": 100, "eta_min": 0.001}, "sgd", 0.1),
+    Config("cosine-tmax7_eta0.02", "cosine", {"T_max": 7, "eta_min": 0.02}, "sgd", 0.5),
     # T_max 1: the rate alternates lr, η_min, lr, ... (torch's special branch every step).
-    ("cosine-tmax1_eta0.01", "cosine", {"T_max": 1, "eta_min": 0.01}, "sgd", 0.1),
-    ("linear-default", "linear", {}, "sgd", 0.1),
-    (
+    Config("cosine-tmax1_eta0.01", "cosine", {"T_max": 1, "eta_min": 0.01}, "sgd", 0.1),
+    Config("linear-default", "linear", {}, "sgd", 0.1),
+    Config(
         "linear-warmup100_from0.01",
         "linear",
         {"start_factor": 0.01, "end_factor": 1.0, "total_iters": 100},
         "adam",
         0.01,
     ),
-    (
+    Config(
         "linear-decay400_to0",
         "linear",
         {"start_factor": 1.0, "end_factor": 0.0, "total_iters": 400},
         "sgd",
         0.2,
     ),
-    (
+    Config(
         "linear-0.5_to_0.2_in37",
         "linear",
         {"start_factor": 0.5, "end_factor": 0.2, "total_iters": 37},
         "sgd",
         0.1,
     ),
-    ("onecycle-default-sgd", "onecycle", {}, "sgd", 0.1),
-    ("onecycle-default-adam", "onecycle", {}, "adam", 0.01),
-    (
+    Config("onecycle-default-sgd", "onecycle", {}, "sgd", 0.1),
+    Config("onecycle-default-adam", "onecycle", {}, "adam", 0.01),
+    Config(
         "onecycle-linear_pct0.25-adam",
         "onecycle",
         {
@@ -94,21 +106,21 @@ CONFIGS: tuple[tuple[str, str, dict[str, Any], str, float], ...] = (
         "adam",
         0.05,
     ),
-    (
+    Config(
         "onecycle-three_phase_100-sgd",
         "onecycle",
         {"total_steps": 100, "three_phase": True},
         "sgd",
         0.1,
     ),
-    (
+    Config(
         "onecycle-three_phase_linear_100-adam",
         "onecycle",
         {"total_steps": 100, "three_phase": True, "anneal_strategy": "linear", "pct_start": 0.4},
         "adam",
         0.1,
     ),
-    (
+    Config(
         "onecycle-no_cycle_momentum_500-sgd",
         "onecycle",
         {"total_steps": 500, "cycle_momentum": False, "pct_start": 0.1},
@@ -116,7 +128,7 @@ CONFIGS: tuple[tuple[str, str, dict[str, Any], str, float], ...] = (
         0.1,
     ),
     # pct_start·total_steps < 1: the warm-up phase ends before epoch 0 and is skipped.
-    ("onecycle-total3-sgd", "onecycle", {"total_steps": 3}, "sgd", 0.1),
+    Config("onecycle-total3-sgd", "onecycle", {"total_steps": 3}, "sgd", 0.1),
 )
 
 
@@ -126,41 +138,15 @@ def make_optimizer(name: str, base_lr: float, p: torch.Tensor) -> torch.optim.Op
     return torch.optim.Adam([p], lr=base_lr, foreach=False)
 
 
-def make_scheduler(
-    schedule: str, parameters: dict[str, Any], optimizer: torch.optim.Optimizer, base_lr: float
-) -> lr_scheduler.LRScheduler | None:
-    # torch's own defaults fill in what a golden leaves out, except where torch has none.
-    p = dict(parameters)
-    if schedule == "constant":
-        return None
-    if schedule == "step":
-        p.setdefault("step_size", SCHEDULES["step"].parameters[0].default)
-        return lr_scheduler.StepLR(optimizer, **p)
-    if schedule == "exponential":
-        p.setdefault("gamma", SCHEDULES["exponential"].parameters[0].default)
-        return lr_scheduler.ExponentialLR(optimizer, **p)
-    if schedule == "cosine":
-        p.setdefault("T_max", SCHEDULES["cosine"].parameters[0].default)
-        return lr_scheduler.CosineAnnealingLR(optimizer, **p)
-    if schedule == "linear":
-        return lr_scheduler.LinearLR(optimizer, **p)
-    if schedule == "onecycle":
-        p.setdefault("total_steps", SCHEDULES["onecycle"].parameters[0].default)
-        return lr_scheduler.OneCycleLR(optimizer, max_lr=base_lr, **p)
-    raise ValueError(schedule)
-
-
 def group_momentum(optimizer: torch.optim.Optimizer) -> float:
     group = optimizer.param_groups[0]
     return float(group["betas"][0]) if "betas" in group else float(group["momentum"])
 
 
-def torch_run(
-    schedule: str, parameters: dict[str, Any], optimizer_name: str, base_lr: float, epochs: int
-) -> dict[str, Any]:
+def torch_run(config: Config, epochs: int) -> dict[str, Any]:
     p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    optimizer = make_optimizer(optimizer_name, base_lr, p)
-    scheduler = make_scheduler(schedule, parameters, optimizer, base_lr)
+    optimizer = make_optimizer(config.optimizer, config.base_lr, p)
+    scheduler = torch_scheduler(optimizer, config.schedule, config.parameters)
     lrs, momenta = [], []
     past: dict[str, Any] = {}
     for epoch in range(epochs):
@@ -170,7 +156,7 @@ def torch_run(
         optimizer.step()
         if scheduler is None:
             continue
-        if schedule == "onecycle" and epoch == epochs - 1:
+        if config.schedule == "onecycle" and epoch == epochs - 1:
             # The step to epoch total_steps, which no optimizer step of the loop uses: torch
             # allows it (its anneal fraction passes 1), unless that phase has no length.
             try:
@@ -195,23 +181,24 @@ def torch_run(
     return run
 
 
-def golden(config: tuple[str, str, dict[str, Any], str, float]) -> dict[str, Any]:
-    stem, schedule, parameters, optimizer_name, base_lr = config
-    bound = bind_schedule(schedule, parameters)  # the parameters must be valid for us too
-    epochs = bound.values["total_steps"] if schedule == "onecycle" else EPOCHS
-    run = torch_run(schedule, parameters, optimizer_name, base_lr, epochs)
+def golden(config: Config) -> dict[str, Any]:
+    # The parameters must be valid for us too.
+    bound = bind_schedule(config.schedule, config.parameters)
+    epochs = bound.values["total_steps"] if config.schedule == "onecycle" else EPOCHS
+    run = torch_run(config, epochs)
     data: dict[str, Any] = {
-        "name": stem,
+        "name": config.stem,
         "torch_version": torch.__version__,
-        "schedule": schedule,
-        "parameters": parameters,
-        "optimizer": optimizer_name,
-        "base_lr": base_lr,
+        "schedule": config.schedule,
+        "parameters": config.parameters,
+        "optimizer": config.optimizer,
+        "base_lr": config.base_lr,
         "epochs": epochs,
         "lrs": run["lrs"],
     }
     if bound.cycles_momentum:
-        data["momentum_key"] = momentum_key(["betas"] if optimizer_name == "adam" else ["momentum"])
+        names = ["betas"] if config.optimizer == "adam" else ["momentum"]
+        data["momentum_key"] = momentum_key(names)
         data["momenta"] = run["momenta"]
     if "torch_past_total_steps" in run:
         data["torch_past_total_steps"] = run["torch_past_total_steps"]
@@ -271,7 +258,7 @@ def measure() -> int:
     for schedule, grid in MEASURE_GRID.items():
         worst: dict[str, tuple[float, Any]] = {}
         for parameters in grid:
-            data = golden((schedule, schedule, parameters, "sgd", 0.1))
+            data = golden(Config(schedule, schedule, parameters, "sgd", 0.1))
             found = {"lr": closed_form_deviation(data)}
             if "momenta" in data:
                 bound = bind_schedule(schedule, parameters)
@@ -287,6 +274,10 @@ def measure() -> int:
     return 0
 
 
+def line(name: str, data: dict[str, Any]) -> str:
+    return f"{name:40s} epochs={data['epochs']:5d}  {show(closed_form_deviation(data))}"
+
+
 def main(argv: list[str]) -> int:
     torch.set_default_dtype(torch.float64)
     # A golden must not come from a loop torch itself warns about (say, the two steps in
@@ -294,21 +285,7 @@ def main(argv: list[str]) -> int:
     warnings.simplefilter("error")
     if argv == ["--measure"]:
         return measure()
-    known = {c[0] for c in CONFIGS}
-    unknown = set(argv) - known
-    if unknown:
-        print(f"unknown stems: {', '.join(sorted(unknown))}", file=sys.stderr)
-        return 2
-    OUT.mkdir(parents=True, exist_ok=True)
-    for config in CONFIGS:
-        if argv and config[0] not in argv:
-            continue
-        data = golden(config)
-        path = OUT / f"{data['name']}.json"
-        # json writes floats with repr: the shortest string that round-trips.
-        path.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n")
-        print(f"{path.name:40s} epochs={data['epochs']:5d}  {show(closed_form_deviation(data))}")
-    return 0
+    return generate(argv, OUT, CONFIGS, golden, line)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,226 @@
+"""What the golden scripts share: tools/make_goldens.py, tools/make_lbfgs_goldens.py and
+tools/make_schedule_goldens.py (each script's docstring says what its goldens hold).
+
+* The app: every name the scripts take from ``app`` is imported here and nowhere else, so a
+  module that moves is one line to change.
+* Surfaces in torch: ``TORCH_XP``, the array namespace under which a surface's own
+  ``value(xp, x)`` is a torch expression that autograd differentiates; ``surface_of`` and
+  ``start_of``; ``unsound``, the runner's test for the last sound point of a trajectory.
+* Schedules in torch: ``torch_scheduler``, the ``torch.optim.lr_scheduler`` object for a
+  schedule id and its parameters.
+* Twins and horizons: ``horizon`` counts the leading points on which a twin run of torch (a
+  rounding-level change of the same run) agrees with the golden; ``generate_with_twins``
+  runs the script once more in a subprocess on torch's portable kernels
+  (``ATEN_CPU_CAPABILITY=default``) for the ``cpu_capability_default`` twin.
+* The command line and the files: ``selected`` picks configurations by file name stem,
+  ``generate`` writes one JSON file per configuration (compact, floats as their shortest
+  round-tripping repr, a final newline) and prints a line about each.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Protocol, TypeVar
+
+import torch
+from torch.optim import lr_scheduler
+
+# The app's modules, imported here only.
+from app.engine.backend import SCALAR
+from app.engine.schedules import SCHEDULES, bind_schedule, momentum_key
+from app.engine.surfaces import SURFACES
+
+__all__ = [
+    "ATOL",
+    "GOLDEN_DIR",
+    "KEYS",
+    "MARGIN",
+    "RTOL",
+    "SCALAR",
+    "SCHEDULES",
+    "SURFACES",
+    "TORCH_XP",
+    "ULP",
+    "bind_schedule",
+    "generate",
+    "generate_with_twins",
+    "horizon",
+    "momentum_key",
+    "selected",
+    "start_of",
+    "surface_of",
+    "torch_scheduler",
+    "unsound",
+]
+
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden"
+
+# The engine is held to RTOL, ATOL (tests/engine/test_goldens.py); a twin must agree ten
+# times closer in relative terms, because the engine's last bits differ from torch's in
+# more places at once than any one twin's do (a margin of about one step where errors grow
+# tenfold per step).  ATOL stays: it covers rounding noise in gradients near zero.
+RTOL, ATOL = 1e-9, 1e-12
+MARGIN = 10.0
+ULP = 2.0**-52
+# What a trajectory records at each point, and what a twin is compared on.
+KEYS = ("positions", "losses", "gradients")
+
+TORCH_XP = SimpleNamespace(
+    name="torch",
+    sin=torch.sin,
+    cos=torch.cos,
+    exp=torch.exp,
+    tanh=torch.tanh,
+    sqrt=torch.sqrt,
+    maximum=lambda a, b: torch.maximum(torch.as_tensor(a), torch.as_tensor(b)),
+)
+
+
+def surface_of(surface_id: str, parameters: Mapping[str, Any] | None = None) -> Any:
+    """The catalog's surface, with ``parameters`` (defaults for the rest)."""
+    return SURFACES[surface_id].with_parameters(parameters or {})
+
+
+def start_of(surface_id: str, start: Sequence[float] | None = None) -> tuple[float, ...]:
+    """``start`` as floats, or the surface's own start."""
+    return tuple(float(c) for c in (SURFACES[surface_id].start if start is None else start))
+
+
+def unsound(surface: Any, position: list[float], loss: float, grad: list[float]) -> str | None:
+    """Why the runner would refuse this point, or None if it is sound."""
+    if not math.isfinite(loss):
+        return f"loss is not finite ({loss})"
+    if not all(math.isfinite(g) for g in grad):
+        return f"gradient is not finite ({grad})"
+    for c, (lo, hi) in zip(position, surface.runaway_box(), strict=True):
+        if not lo <= c <= hi:
+            return f"position {position} left the runaway box {surface.runaway_box()}"
+    return None
+
+
+# torch's scheduler per schedule id ("constant" has none), and the parameter torch has no
+# default for: where a golden leaves it out, the app's default is given.
+TORCH_SCHEDULERS: dict[str, tuple[Any, str | None]] = {
+    "step": (lr_scheduler.StepLR, "step_size"),
+    "exponential": (lr_scheduler.ExponentialLR, "gamma"),
+    "cosine": (lr_scheduler.CosineAnnealingLR, "T_max"),
+    "linear": (lr_scheduler.LinearLR, None),
+    "onecycle": (lr_scheduler.OneCycleLR, "total_steps"),
+}
+
+
+def torch_scheduler(
+    optimizer: torch.optim.Optimizer, schedule: str, parameters: Mapping[str, Any]
+) -> lr_scheduler.LRScheduler | None:
+    """torch's scheduler for ``schedule`` with ``parameters`` (torch's defaults for the rest,
+    but see TORCH_SCHEDULERS); OneCycleLR's ``max_lr`` is the optimizer's learning rate."""
+    if schedule == "constant":
+        return None
+    cls, required = TORCH_SCHEDULERS[schedule]
+    p = dict(parameters)
+    if required is not None and required not in p:
+        p[required] = next(h.default for h in SCHEDULES[schedule].parameters if h.name == required)
+    if schedule == "onecycle":
+        p["max_lr"] = optimizer.param_groups[0]["lr"]
+    return cls(optimizer, **p)
+
+
+def horizon(twin: Mapping[str, Any], ref: Mapping[str, Any], counts: Sequence[str] = ()) -> int:
+    """Leading points on which ``twin`` agrees with ``ref`` in every value under KEYS, to
+    ``|a - b| <= RTOL / MARGIN * |b| + ATOL``, and exactly in the per-step ``counts`` (lists
+    with one entry per step: entry ``i - 1`` belongs to the step that led to point ``i``)."""
+    n = min(len(twin["positions"]), len(ref["positions"]))
+    for i in range(n):
+        if i > 0 and any(twin[key][i - 1] != ref[key][i - 1] for key in counts):
+            return i
+        for key in KEYS:
+            a, b = twin[key][i], ref[key][i]
+            pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
+            if any(not abs(u - v) <= RTOL / MARGIN * abs(v) + ATOL for u, v in pairs):
+                return i
+    # A twin that stops earlier (or later) than the reference parts from it there.
+    return n
+
+
+class Configuration(Protocol):
+    """A golden's configuration: the file name stem names it."""
+
+    @property
+    def stem(self) -> str: ...
+
+
+C = TypeVar("C", bound=Configuration)
+
+
+def selected(configs: Sequence[C], stems: Sequence[str]) -> list[C]:
+    """The configurations named by ``stems`` in their table's order (all, without stems)."""
+    known = [c.stem for c in configs]
+    assert len(set(known)) == len(known), "two configurations share a file name stem"
+    unknown = set(stems) - set(known)
+    if unknown:
+        raise SystemExit(f"unknown golden(s) {sorted(unknown)}; known: {sorted(known)}")
+    return [c for c in configs if not stems or c.stem in stems]
+
+
+def generate(
+    argv: Sequence[str],
+    folder: Path,
+    configs: Sequence[C],
+    make: Callable[[C], dict[str, Any]],
+    line: Callable[[str, dict[str, Any]], str],
+) -> int:
+    """Write ``folder/<name>.json`` for each configuration ``argv`` names (every one when it
+    names none): ``make``'s dict, whose "name" is the stem; print ``line(file name, dict)``
+    for each and the total size."""
+    configs = selected(configs, argv)
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for config in configs:
+        data = make(config)
+        path = folder / f"{data['name']}.json"
+        # json writes floats with repr: the shortest string that round-trips (<= 17 digits).
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n"
+        path.write_text(text)
+        total += len(text)
+        print(line(path.name, data))
+    print(f"total {total / 1e6:.2f} MB")
+    return 0
+
+
+PORTABLE_TWINS = "--portable-twins"
+
+
+def generate_with_twins(
+    argv: Sequence[str],
+    script: str,
+    folder: Path,
+    configs: Sequence[C],
+    twins: Callable[[list[C]], dict[str, Any]],
+    make: Callable[[C, dict[str, Any]], dict[str, Any]],
+    line: Callable[[str, dict[str, Any]], str],
+) -> int:
+    """``generate``, where ``make`` also gets the runs ``twins`` makes of the selected
+    configurations on torch's portable (non-FMA) kernels: ``script`` runs again in a
+    subprocess with ``ATEN_CPU_CAPABILITY=default`` and the arguments
+    ``--portable-twins FILE stem ...``, for which this writes ``twins``' JSON to FILE."""
+    if argv[:1] == [PORTABLE_TWINS]:
+        assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+        Path(argv[1]).write_text(json.dumps(twins(selected(configs, argv[2:]))))
+        return 0
+    selected(configs, argv)  # unknown stems stop here, not in the subprocess
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "twins.json"
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+        subprocess.run(
+            [sys.executable, script, PORTABLE_TWINS, str(out), *argv], env=env, check=True
+        )
+        portable = json.loads(out.read_text())
+    return generate(argv, folder, configs, lambda config: make(config, portable), line)
