@@ -35,7 +35,7 @@ from torch.optim import lr_scheduler
 
 # The app's modules, imported here only.
 from app.engine.backend import SCALAR
-from app.engine.schedules import SCHEDULES, bind_schedule, momentum_key
+from app.engine.run.schedules import SCHEDULES, bind_schedule, momentum_key
 from app.engine.surfaces import SURFACES
 
 __all__ = [

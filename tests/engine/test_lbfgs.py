@@ -60,7 +60,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def unsound(surface: Surface, position: np.ndarray, loss: float, grad: np.ndarray) -> bool:
-    """Where the golden stops recording (as tools/make_goldens.py's ``unsound``)."""
+    """Where the golden stops recording (as tools/golden.py's ``unsound``)."""
     if not math.isfinite(loss) or not np.isfinite(grad).all():
         return True
     box = surface.runaway_box()
