@@ -29,6 +29,7 @@ chromium:
 
 test: $(VENV)/.installed chromium
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy app/engine
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed chromium

@@ -18,7 +18,7 @@ Scale = Literal["log", "linear", "bool", "choice"]
 class Hyperparameter:
     name: str
     label: str
-    default: float | bool | tuple[float, ...]
+    default: float | bool | str | tuple[float, ...]
     scale: Scale
     help: str
     min: float | None = None
@@ -48,23 +48,23 @@ class Hyperparameter:
     def _number(self, value: Any, index: int | None = None) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise HyperparameterError(self.name, f"must be a number, not {value!r}")
-        value = float(value)
+        number = float(value)
         stem = (self.invalid or f"Invalid {self.name}") + (
             "" if index is None else f" at index {index}"
         )
-        if not math.isfinite(value):
-            raise HyperparameterError(self.name, f"{stem}: {value} (not finite)")
+        if not math.isfinite(number):
+            raise HyperparameterError(self.name, f"{stem}: {number} (not finite)")
         assert self.min is not None and self.max is not None
-        if not self.min <= value <= self.max:
+        if not self.min <= number <= self.max:
             raise HyperparameterError(
                 self.name,
-                f"{stem}: {value} (must be between {self.min} and {self.max})",
+                f"{stem}: {number} (must be between {self.min} and {self.max})",
             )
         if self.integer:
-            if value != int(value):
-                raise HyperparameterError(self.name, f"{stem}: {value} (must be a whole number)")
-            return int(value)
-        return value
+            if number != int(number):
+                raise HyperparameterError(self.name, f"{stem}: {number} (must be a whole number)")
+            return int(number)
+        return number
 
 
 def checked_values(

@@ -105,7 +105,7 @@ class OptimizerState(Protocol):
         ...
 
 
-class CoordinateState(tuple):  # type: ignore[type-arg]
+class CoordinateState(tuple[tuple[Any, ...], ...]):
     """A coordinate-wise rule's buffers: entry i holds coordinate i's buffer values, in the
     order of ``keys`` (torch's state keys), None for a buffer not created yet.  Each value
     is a float for one ball, an array of the batch shape for a crowd.

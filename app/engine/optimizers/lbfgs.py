@@ -72,7 +72,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 import numpy as np
 
@@ -546,6 +546,7 @@ def lbfgs_rule(hp: Mapping[str, Any]) -> BallStep:
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
+        assert t is not None  # max_iter >= 1: the loop ran and set t
         new_state = LBFGSMemory(
             func_evals=func_evals,
             n_iter=state_n_iter,
@@ -588,7 +589,7 @@ def memory_to_json(memory: LBFGSMemory | None) -> dict[str, Any]:
     }
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeGuard[int | float]:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
@@ -628,10 +629,13 @@ def _history(raw: Mapping[str, Any], name: str, dim: int) -> tuple[Vec, ...]:
     what = f"must be a list of at most {MAX_HISTORY} vectors of {dim} finite number(s)"
     if not isinstance(v, list | tuple) or len(v) > MAX_HISTORY:
         raise StateError(name, what)
-    vectors = tuple(_vector(u, dim) for u in v)
-    if any(u is None for u in vectors):
-        raise StateError(name, what)
-    return vectors  # type: ignore[return-value]
+    vectors: list[Vec] = []
+    for u in v:
+        vector = _vector(u, dim)
+        if vector is None:
+            raise StateError(name, what)
+        vectors.append(vector)
+    return tuple(vectors)
 
 
 def memory_from_json(raw: Mapping[str, Any], dim: int) -> LBFGSMemory | None:

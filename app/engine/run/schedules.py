@@ -234,7 +234,7 @@ EXPONENTIAL = Schedule(
 
 
 def _cosine_lr(v: Mapping[str, Any], base_lr: float, t: int) -> float:
-    eta_min = v["eta_min"]
+    eta_min: float = v["eta_min"]
     # No restart at T_max (that is CosineAnnealingWarmRestarts): torch's recursion keeps
     # following the cosine, so the rate climbs back to lr at 2·T_max, falls again, and so on.
     return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / v["T_max"])) / 2
@@ -276,7 +276,9 @@ _START_FACTOR_ERROR = (
 
 
 def _linear_lr(v: Mapping[str, Any], base_lr: float, t: int) -> float:
-    start, end, total = v["start_factor"], v["end_factor"], v["total_iters"]
+    start: float = v["start_factor"]
+    end: float = v["end_factor"]
+    total: int = v["total_iters"]
     if t >= total:
         return base_lr * end
     # Not torch's closed form start + (end − start)·t/total, which cancels when the factor

@@ -56,7 +56,8 @@ def _verified(surface: Surface, x: tuple[float, ...]) -> str | None:
 
 def _gradient_size(surface: Surface, x: tuple[float, ...]) -> float:
     try:
-        return max(abs(g) for g in surface.grad(SCALAR, *x))
+        size: float = max(abs(g) for g in surface.grad(SCALAR, *x))
+        return size
     except (ArithmeticError, ValueError):
         return math.inf
 
@@ -72,11 +73,14 @@ def _local_model(surface: Surface, p: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
     """h⁻¹g for stacks of 1x1 or 2x2 matrices (Cramer's rule: no exception when singular)."""
+    x: np.ndarray
     if h.shape[-1] == 1:
-        return g / h[:, 0]
+        x = g / h[:, 0]
+        return x
     a, b, d = h[:, 0, 0], h[:, 0, 1], h[:, 1, 1]
     x = np.stack([d * g[:, 0] - b * g[:, 1], a * g[:, 1] - b * g[:, 0]], axis=-1)
-    return x / (a * d - b * b)[:, None]
+    x = x / (a * d - b * b)[:, None]
+    return x
 
 
 def _eigenvalue_range(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
