@@ -180,8 +180,9 @@ class SurfaceOut(BaseModel):
         description="Settings that reshape the surface; send them as `surface_parameters`."
     )
     suggested_lr: dict[str, float] = Field(
-        description="A starting learning rate per optimizer id that shows what the "
-        "surface's description promises (for the default parameters)."
+        description="A starting learning rate per optimizer id (and per SGD preset: `gd`, "
+        "`momentum`, `nesterov`) that shows what the surface's description promises, for "
+        "the default parameters."
     )
 
 

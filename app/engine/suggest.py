@@ -79,9 +79,9 @@ WINDOWS = {
 }
 STEP_WINDOW = (0.5, 1.5)  # one figure always fits
 
-GRADIENT_SCALED = frozenset({"sgd", "sgld"})
-STEP_SIZED = frozenset({"adagrad", "rmsprop", "adam", "adamw", "adamax", "nadam", "lion"})
-WARMED_UP = frozenset({"radam"})  # gradient-scaled warm-up, then step-sized
+# What lr sets is each optimizer's ``lr_scales`` ("gradient", "step" or "own"); RAdam is
+# the one step-sized method whose warm-up steps are gradient steps.
+WARMED_UP = frozenset({"radam"})
 SGD_PRESETS = {"gd": ZIGZAG, "momentum": ZIGZAG, "nesterov": NESTEROV}
 
 
@@ -103,19 +103,21 @@ def suggested_lr(surface: Surface, optimizer_id: str) -> float:
     if optimizer_id in SGD_PRESETS:
         return _gradient_scaled(surface, SGD_PRESETS[optimizer_id])
     optimizer = OPTIMIZERS[optimizer_id]
-    if optimizer_id in GRADIENT_SCALED:
-        return _gradient_scaled(surface, ZIGZAG)
-    if optimizer_id in STEP_SIZED:
-        return _step_sized(surface)
     if optimizer_id in WARMED_UP:
         return min(_step_sized(surface), _gradient_scaled(surface, ZIGZAG))
+    if optimizer.lr_scales == "gradient":
+        return _gradient_scaled(surface, ZIGZAG)
+    if optimizer.lr_scales == "step":
+        return _step_sized(surface)
     (lr,) = (h for h in optimizer.hyperparameters if h.name == "lr")
-    return float(lr.default)  # type: ignore[arg-type]
+    assert isinstance(lr.default, int | float)
+    return float(lr.default)
 
 
 def suggested_lrs(surface: Surface) -> dict[str, float]:
-    """Every optimizer id in :data:`OPTIMIZERS` -> its :func:`suggested_lr` on ``surface``."""
-    return {oid: suggested_lr(surface, oid) for oid in OPTIMIZERS}
+    """Every optimizer id in :data:`OPTIMIZERS`, and each of SGD's presets, -> its
+    :func:`suggested_lr` on ``surface``."""
+    return {key: suggested_lr(surface, key) for key in [*OPTIMIZERS, *SGD_PRESETS]}
 
 
 def stiffness(surface: Surface) -> tuple[float, bool]:

@@ -330,10 +330,13 @@ def test_gradient_descent_at_the_suggestion_shows_the_caption(surface_id: str) -
 @pytest.mark.parametrize("surface", every_surface(), ids=label)
 def test_every_optimizer_gets_a_positive_finite_rate(surface: Surface) -> None:
     rates = suggested_lrs(surface)
-    assert set(rates) == set(OPTIMIZERS)
-    for oid, lr in rates.items():
-        assert math.isfinite(lr) and lr > 0, oid
+    presets = {p.id for p in OPTIMIZERS["sgd"].presets}
+    assert set(rates) == set(OPTIMIZERS) | presets
+    for key, lr in rates.items():
+        assert math.isfinite(lr) and lr > 0, key
+        oid = "sgd" if key in presets else key
         OPTIMIZERS[oid].validate({"lr": lr})  # inside the optimizer's own lr range
+    assert rates["gd"] == rates["momentum"] == rates["sgd"] >= rates["nesterov"]
     for oid in ("adadelta", "rprop", "lbfgs", "newton"):  # these keep torch's default
         (default,) = (h.default for h in OPTIMIZERS[oid].hyperparameters if h.name == "lr")
         assert rates[oid] == default
