@@ -17,14 +17,6 @@ const DEFAULT_SURFACE = "rosenbrock";
 const FIRST_RACERS = ["gd", "momentum", "adam"];
 const NEXT_RACERS = ["rmsprop", "nesterov", "adagrad", "gd", "momentum", "adam"];
 const GRID_DELAY_MS = 150; // a surface-parameter drag refetches the grid at most this often
-// Starting learning rates from the landscape: adaptive methods (Adam, RMSprop, AdaGrad)
-// move about lr per step, so 1% of the domain; SGD gets half the inverse of the median
-// curvature on the grid, inside gradient descent's 2/L stability limit over most of it.
-const ADAPTIVE_STEP = 0.01;
-// Optimizers whose steps are about lr long whatever the gradient's size; the others
-// (Adadelta, Rprop, ...) keep torch's default learning rate.
-const STEP_SIZED = new Set(["adagrad", "rmsprop", "adam", "adamw", "adamax", "nadam", "radam", "lion"]);
-const CURVATURE_QUANTILE = 0.5;
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,28 +24,6 @@ function gridURL(surface, parameters, extra = {}) {
   const query = new URLSearchParams({ ...parameters, ...extra });
   const q = query.toString();
   return `/api/surfaces/${surface.id}/grid${q ? `?${q}` : ""}`;
-}
-
-/** Learning rates that make a first race worth watching on this landscape. */
-function suggestedRates(surface, grid) {
-  const { x, y, f } = grid;
-  const curvatures = [];
-  const hx = x[1] - x[0];
-  const hy = y[1] - y[0];
-  for (let j = 1; j < y.length - 1; j += 1) {
-    for (let i = 1; i < x.length - 1; i += 1) {
-      const fxx = (f[j][i + 1] - 2 * f[j][i] + f[j][i - 1]) / (hx * hx);
-      const fyy = (f[j + 1][i] - 2 * f[j][i] + f[j - 1][i]) / (hy * hy);
-      const c = Math.max(Math.abs(fxx), Math.abs(fyy));
-      if (Number.isFinite(c)) curvatures.push(c);
-    }
-  }
-  curvatures.sort((a, b) => a - b);
-  const typical = curvatures[Math.floor(CURVATURE_QUANTILE * (curvatures.length - 1))] || 1;
-  const [xr, yr] = surface.domain;
-  const span = Math.min(xr[1] - xr[0], yr[1] - yr[0]);
-  const round = (v) => Number(v.toPrecision(1));
-  return { gradient: round(0.5 / typical), adaptive: round(ADAPTIVE_STEP * span) };
 }
 
 class Explorer {
@@ -92,7 +62,6 @@ class Explorer {
       onInput: () => this.surfaceParametersChanged(),
     });
     const grid = await getJSON(gridURL(this.surface, this.surfaceParameters));
-    this.rates = suggestedRates(this.surface, grid);
     if (this.plot) this.plot.setSurface(this.surface, grid);
     else {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
@@ -182,11 +151,13 @@ class Explorer {
     this.racersChanged();
   }
 
+  /** The engine's starting rate for this racer's method on this landscape (a preset such
+   * as Nesterov may have its own). */
   applySuggestedRate(racer) {
-    if (!this.rates) return;
-    const id = racer.choice.optimizer.id;
-    if (id === "sgd" || id === "sgld") racer.track.hyperparameters.lr = this.rates.gradient;
-    else if (STEP_SIZED.has(id)) racer.track.hyperparameters.lr = this.rates.adaptive;
+    if (!this.surface) return;
+    const rates = this.surface.suggested_lr;
+    const rate = rates[racer.choice.key] ?? rates[racer.choice.optimizer.id];
+    if (rate !== undefined) racer.track.hyperparameters.lr = rate;
     this.buildSettings(racer);
   }
 
@@ -261,7 +232,7 @@ class Explorer {
     if (!racer.card) return;
     const values = racer.track.hyperparameters;
     const onInput = (name) => {
-      if (name === "weight_decay" || name === "decoupled_weight_decay") this.showL2();
+      if (name === "weight_decay" || name === racer.choice.optimizer.decoupled_by) this.showL2();
       this.session.changed();
     };
     const hps = racer.choice.optimizer.hyperparameters;
@@ -351,6 +322,9 @@ class Explorer {
     if (this.session.playing) return `Racing ${n} optimizer${n > 1 ? "s" : ""} on ${this.surface.name}… step ${steps}`;
     if (steps === 0) {
       return `${n} optimizer${n > 1 ? "s" : ""} ready on ${this.surface.name}. Press Play, or click the map to choose the start.`;
+    }
+    if (this.racers.every((r) => r.track.settled)) {
+      return `Race over after ${steps} step${steps === 1 ? "" : "s"}: every racer has stopped. Press Play to race again.`;
     }
     return `Paused after ${steps} step${steps === 1 ? "" : "s"}. Press Play to go on.`;
   }

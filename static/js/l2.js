@@ -3,9 +3,13 @@
 // f(x) + (λ/2)·‖x‖² instead of f.  Decoupled decay (AdamW, Lion) shrinks the weights
 // outside the gradient and has no such landscape.
 
-/** The λ whose L2 landscape this optimizer descends, or 0 when there is none. */
+/**
+ * The λ whose L2 landscape this optimizer descends, or 0 when there is none: the catalog
+ * says how its weight decay acts, and which switch (`decoupled_by`) makes it decoupled.
+ */
 export function l2Strength(optimizer, hyperparameters) {
-  if (optimizer.weight_decay !== "l2" || hyperparameters.decoupled_weight_decay) return 0;
+  const decoupled = optimizer.decoupled_by && hyperparameters[optimizer.decoupled_by];
+  if (optimizer.weight_decay !== "l2" || decoupled) return 0;
   return Number(hyperparameters.weight_decay) || 0;
 }
 

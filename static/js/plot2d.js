@@ -141,6 +141,7 @@ export class LandscapePlot {
     this.l2Shown = false;
     const contour = {
       type: "contour",
+      name: "landscape",
       x: grid.x,
       y: grid.y,
       z: this.colours.z,
@@ -310,6 +311,7 @@ export class LandscapePlot {
     const traces = [
       {
         type: "surface",
+        name: "landscape",
         x: grid.x,
         y: grid.y,
         z: grid.f,

@@ -99,7 +99,7 @@ class RollDownhill {
       {
         skip: ["lr"],
         onInput: (name) => {
-          if (name === "weight_decay" || name === "decoupled_weight_decay") this.showL2();
+          if (name === "weight_decay" || name === this.choice.optimizer.decoupled_by) this.showL2();
           this.session.changed();
         },
       },

@@ -75,7 +75,9 @@ export class Session {
       if (generation !== this.generation) return;
       runs.forEach((run, i) => {
         tracks[i].append(run);
-        tracks[i].status = run.status === "max_steps" ? null : run.status;
+        tracks[i].outcome = null;
+        // one step is no run to judge: only a ball at rest for good gets its outcome
+        if (run.status !== "max_steps") tracks[i].ended(run);
       });
       this.error = null;
     } catch (error) {
@@ -89,7 +91,10 @@ export class Session {
     const tracks = this.tracks.filter((t) => !t.settled);
     if (!tracks.length) return;
     let live = tracks.length;
-    for (const track of tracks) track.status = null;
+    for (const track of tracks) {
+      track.status = null;
+      track.outcome = null;
+    }
     this.playing = true;
     const stream = openStream(
       tracks.map((t) => t.request(PLAY_STEPS)),
@@ -100,9 +105,7 @@ export class Session {
           this.onChange();
         },
         onEnd: (event) => {
-          const track = tracks[event.run];
-          track.runState = event.state;
-          track.status = event.status;
+          tracks[event.run].ended(event);
           live -= 1;
           if (live === 0 && this.stream === stream) {
             this.playing = false;

@@ -9,8 +9,9 @@ export function streamURL(runs, speed) {
 
 /**
  * Open a stream of `runs` paced at `speed` steps per second.
- * Handlers: onStep({run, steps, positions, losses, gradients, state}),
- * onEnd({run, status, state}), onError(message). Returns {close()}.
+ * Handlers: onStep(event) with `run`, the step record's fields (STEP_FIELDS in track.js)
+ * and `state`; onEnd({run, status, outcome, minimum, state}); onError(message).
+ * Returns {close()}.
  */
 export function openStream(runs, speed, { onStep, onEnd, onError }) {
   const url = streamURL(runs, speed);

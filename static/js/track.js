@@ -1,5 +1,15 @@
 // One ball: its settings, the steps seen so far, and where its run stands on the server.
 
+/**
+ * The step record's fields, as the engine defines them (app/engine/run/trace.py) and the
+ * API sends them; a test checks the two lists agree. A field the server sends as null
+ * carries nothing for that run (no schedule, no training options, float64, one evaluation
+ * per step): it is kept as null for each of its steps.
+ */
+export const STEP_FIELDS = [
+  "steps", "positions", "losses", "gradients", "lrs", "applied_gradients", "underflows", "evaluations",
+];
+
 export class Track {
   /**
    * `surface` is a catalog entry; `optimizer` an /api/optimizers entry; `hyperparameters`
@@ -17,13 +27,11 @@ export class Track {
   }
 
   clear() {
-    this.trace = {
-      steps: [], positions: [], losses: [], gradients: [],
-      lrs: [], applied: [], underflows: [], evaluations: [],
-    };
+    this.trace = Object.fromEntries(STEP_FIELDS.map((name) => [name, []]));
     this.evaluationsTotal = 0;
     this.runState = null; // the server's state after the last step: resume from it
     this.status = null; // "converged" | "diverged" while at rest, else null
+    this.outcome = null; // what happened, as the server decided it: {kind, minimum}
   }
 
   /** At rest for good: Play starts such a ball over instead of continuing it. */
@@ -45,9 +53,17 @@ export class Track {
     const t = this.trace;
     const i = t.steps.length - 1;
     if (i < 0) return null;
+    const start = t.steps[i] === 0 || i === 0;
     return {
-      step: t.steps[i], position: t.positions[i], loss: t.losses[i], gradient: t.gradients[i],
-      lr: t.lrs[i], applied: t.applied[i], underflow: t.underflows[i],
+      step: t.steps[i],
+      position: t.positions[i],
+      loss: t.losses[i],
+      gradient: t.gradients[i],
+      // null on the wire: no schedule, so the run's own lr; the exact gradient at the
+      // step's start (the previous entry); nothing underflowed
+      lr: t.lrs[i] ?? (start ? null : this.hyperparameters.lr),
+      applied: t.applied_gradients[i] ?? (start ? null : t.gradients[i - 1]),
+      underflow: t.underflows[i] ?? 0,
     };
   }
 
@@ -73,16 +89,16 @@ export class Track {
     const last = t.steps.length ? t.steps[t.steps.length - 1] : -1;
     data.steps.forEach((step, i) => {
       if (step <= last) return;
-      t.steps.push(step);
-      t.positions.push(data.positions[i]);
-      t.losses.push(data.losses[i]);
-      t.gradients.push(data.gradients[i]);
-      t.lrs.push(data.lrs[i]);
-      t.applied.push(data.applied_gradients[i]);
-      t.underflows.push(data.underflows[i]);
-      t.evaluations.push(data.evaluations[i]);
-      this.evaluationsTotal += data.evaluations[i];
+      for (const name of STEP_FIELDS) t[name].push(data[name] === null ? null : data[name][i]);
+      this.evaluationsTotal += data.evaluations === null ? Math.min(step, 1) : data.evaluations[i];
     });
     if (data.state) this.runState = data.state;
+  }
+
+  /** How the run ended, from a run result or an `end` event. */
+  ended(data) {
+    this.runState = data.state;
+    this.status = data.status;
+    this.outcome = { kind: data.outcome, minimum: data.minimum };
   }
 }

@@ -1,89 +1,74 @@
-// What happened to a ball, in words: the status line of each run.
+// What happened to a ball, in words: the status line of each run. The engine decides what
+// happened (the `outcome` of a run result or `end` event); this module only words it.
 
 import { formatNumber } from "./format.js";
-
-const NEAR = 1e-3; // how close (relative to the domain's size) counts as "at" a minimum
 
 export function formatPoint(position) {
   if (position.length === 1) return `x = ${formatNumber(position[0])}`;
   return `(x, y) = (${position.map((v) => formatNumber(v)).join(", ")})`;
 }
 
-function distance(a, b) {
-  return Math.hypot(...a.map((v, i) => v - b[i]));
+function stepsText(step) {
+  return `${step} step${step === 1 ? "" : "s"}`;
 }
 
-function nearestMinimum(position, surface) {
-  const size = Math.hypot(...surface.domain.map(([lo, hi]) => hi - lo));
-  let best = null;
-  for (const m of surface.minima) {
-    const d = distance(m.position, position);
-    if (d <= NEAR * size && (!best || d < best.d)) best = { d, m };
-  }
-  return best && best.m;
-}
-
-/** Steps that keep reversing direction (negative dot product) tell bouncing from crawling. */
-export function isBouncing(positions) {
-  const recent = positions.slice(-21);
-  let flips = 0;
-  for (let i = 2; i < recent.length; i += 1) {
-    const dot = recent[i].reduce(
-      (sum, v, k) => sum + (v - recent[i - 1][k]) * (recent[i - 1][k] - recent[i - 2][k]),
-      0,
-    );
-    if (dot < 0) flips += 1;
-  }
-  return flips >= Math.max(2, (recent.length - 2) / 3);
-}
-
-/** The last steps did not move the ball at all. */
-function stalled(positions) {
-  const recent = positions.slice(-5);
-  return recent.length === 5 && recent.every((p) => p.every((v, k) => v === recent[0][k]));
-}
+/** One sentence per outcome (the engine's list, app/engine/run/outcome.py); `c` holds what
+ * the sentences need (see describe()). */
+const SENTENCES = {
+  global_minimum: (c) => `Reached the global minimum at ${c.at} after ${c.steps}.`,
+  local_minimum: (c) =>
+    c.minimum
+      ? `Settled in a local minimum at ${c.at} after ${c.steps} — the global minimum is at ${c.global}.`
+      : `Settled in a valley at ${c.at} after ${c.steps}: the lowest point nearby lies outside the drawn landscape.`,
+  saddle: (c) =>
+    `Stuck at ${c.at} after ${c.steps}: the gradient vanishes here, but it is no minimum — a saddle point.`,
+  maximum: (c) =>
+    c.maximize
+      ? `Reached a hilltop at ${c.at} after ${c.steps}: gradient ascent climbs to a maximum.`
+      : `Came to rest on a hilltop at ${c.at} after ${c.steps}: the gradient vanishes at a maximum too, and this method heads for any flat point.`,
+  plateau: (c) =>
+    `Stranded on a plateau at ${c.at} after ${c.steps}: the gradient here is too small to move the ball, and no minimum is near.`,
+  ran_away: (c) =>
+    c.maximize
+      ? `Ran away uphill ${c.when}: in this direction the surface climbs forever.`
+      : `Ran away downhill ${c.when}: in this direction the surface has no bottom.`,
+  diverged: (c) =>
+    c.float16
+      ? `Diverged ${c.when}: a float16 gradient may have overflowed (above 65504) — try a smaller loss scale or learning rate.`
+      : `Diverged ${c.when}: the step threw the ball off. The learning rate is too large.`,
+  float16_stuck: (c) =>
+    `Stuck at ${c.at}: float16 rounds every gradient component to zero here, so the optimizer sees flat ground. A loss scale (try 1024×) lifts the gradient back into float16's range.`,
+  stalled: (c) =>
+    `Stopped at ${c.at} after ${c.steps}, short of a minimum: the steps have shrunk to nothing (L-BFGS: its tolerance_change test ends each step).`,
+  bouncing: (c) =>
+    `Still bouncing after ${c.steps}, now at ${c.at}: the learning rate is too large to settle. Press Play to go on.`,
+  crawling: (c) =>
+    `Still crawling after ${c.steps}, now at ${c.at}: the steps are small here. Press Play to go on.`,
+  jittering: (c) =>
+    c.minimum
+      ? `Jittering around the ${c.minimum.kind} minimum at ${formatPoint(c.minimum.position)} after ${c.steps}: the noise keeps the ball moving, so it never settles exactly.`
+      : `Jittering at ${c.at} after ${c.steps}: the noise keeps the ball moving. Press Play to go on.`,
+};
 
 /** One sentence on a track (see track.js) for a student; `playing` while its stream runs. */
 export function describe(track, { playing }) {
-  const { positions, losses } = track.trace;
   const last = track.last();
-  const step = last ? last.step : 0;
   if (!last) return "";
+  const step = last.step;
   const at = formatPoint(last.position);
-  const surface = track.surface;
-  const global = surface.minima.find((m) => m.kind === "global");
-  if (last.underflow && last.underflow === last.gradient.length && (track.status || !playing)) {
-    return `Stuck at ${at}: float16 rounds every gradient component to zero here, so the optimizer sees flat ground. A loss scale (try 1024×) lifts the gradient back into float16's range.`;
-  }
-  if (track.status === "converged") {
-    const m = nearestMinimum(last.position, surface);
-    if (m && m.kind === "global") return `Converged to the global minimum at ${at} after ${step} steps.`;
-    if (m) {
-      return `Settled in a local minimum at ${at} after ${step} steps — the global minimum is at ${formatPoint(global.position)}.`;
-    }
-    if (surface.dim > 1) {
-      return `Stuck at ${at} after ${step} steps: the gradient vanishes here, but it is no minimum — a saddle point.`;
-    }
-    return `Came to rest at ${at} after ${step} steps.`;
-  }
-  if (track.status === "diverged") {
-    if (track.options && track.options.precision === "float16") {
-      return `Diverged after step ${step}, past ${at}: a float16 gradient may have overflowed (above 65504) — try a smaller loss scale or learning rate.`;
-    }
-    if (!surface.minima.length && losses[losses.length - 1] < losses[0]) {
-      return `Ran away downhill after step ${step}, past ${at}: this surface has no bottom.`;
-    }
-    return `Diverged after step ${step}: the ball flew off past ${at}. The learning rate is too large.`;
-  }
-  if (track.status === "max_steps") {
-    if (stalled(positions)) {
-      return `Stopped at ${at} after ${step} steps, short of a minimum: the steps have shrunk to nothing (L-BFGS: its tolerance_change test ends each step).`;
-    }
-    return isBouncing(positions)
-      ? `Still bouncing after ${step} steps around ${at}: the learning rate is too large to settle. Press Play to go on.`
-      : `Still crawling after ${step} steps, now at ${at}: the steps are small here. Press Play to go on.`;
-  }
-  if (playing) return isBouncing(positions) ? `Bouncing… step ${step} at ${at}` : `Rolling… step ${step} at ${at}`;
-  if (step === 0) return "Ready at the start.";
-  return `Paused at step ${step}, ${at}.`;
+  if (playing) return `Rolling… step ${step} at ${at}`;
+  if (!track.outcome) return step === 0 ? "Ready at the start." : `Paused at step ${step}, ${at}.`;
+  const { minima } = track.surface;
+  const global = minima.find((m) => m.kind === "global");
+  const minimum = track.outcome.minimum === null ? null : minima[track.outcome.minimum];
+  return SENTENCES[track.outcome.kind]({
+    at,
+    steps: stepsText(step),
+    // a rejected step: the ball stays where it was before it
+    when: track.status === "diverged" ? `on step ${step + 1}, from ${at}` : `after ${stepsText(step)}, past ${at}`,
+    minimum,
+    global: global ? formatPoint(global.position) : "",
+    maximize: Boolean(track.hyperparameters.maximize),
+    float16: track.options && track.options.precision === "float16",
+  });
 }

@@ -18,6 +18,11 @@ pytestmark = pytest.mark.browser
 MAP_MARKS = ".landscape svg.overlay"  # the moving marks over the contour map
 
 
+def map_trace(name: str, plot: str = ".landscape-map") -> str:
+    """JavaScript for the map's (or the 3D view's) Plotly trace called ``name``."""
+    return f"document.querySelector({plot!r}).data.find((t) => t.name === {name!r})"
+
+
 def mark(racer: int, part: str) -> str:
     """CSS selector of a racer's mark: path, ball, gradient or velocity."""
     return f"{MAP_MARKS} g.racer-marks[data-racer='{racer}'] .{part}"
@@ -92,7 +97,7 @@ def test_explorer_loads_offline_and_links_both_ways(watched):
 
 def test_contour_colours_are_log_scaled_for_rosenbrock(watched):
     page = open_explorer(watched)
-    title = page.evaluate("document.querySelector('.landscape-map').data[0].colorbar.title.text")
+    title = page.evaluate(f"{map_trace('landscape')}.colorbar.title.text")
     assert "log" in title
 
 
@@ -204,16 +209,16 @@ def test_3d_view_renders_the_surface_and_the_paths(watched):
     scene = page.locator(".landscape-3d")
     expect(scene).to_be_visible()
     expect(page.locator(".landscape-map")).to_be_hidden()
-    page.wait_for_function("document.querySelector('.landscape-3d').data?.[0]?.type === 'surface'")
+    page.wait_for_function(
+        "document.querySelector('.landscape-3d').data?.some((t) => t.type === 'surface')"
+    )
     expect(scene.locator("canvas").first).to_be_visible()
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function(
-        "(document.querySelector('.landscape-3d').data[3].x || []).length >= 20",
-        timeout=20_000,
-    )
+    first_path = map_trace("Gradient descent", ".landscape-3d")  # the first racer's path
+    page.wait_for_function(f"({first_path}.x || []).length >= 20", timeout=20_000)
     page.get_by_role("button", name="Pause").click()
     path = page.evaluate(
-        "(() => { const t = document.querySelector('.landscape-3d').data[3];"
+        f"(() => {{ const t = {first_path};"
         " return {x: Array.from(t.x), y: Array.from(t.y), z: Array.from(t.z)}; })()"
     )
     surface = SURFACES["himmelblau"]
@@ -300,13 +305,12 @@ def test_ravine_condition_number_reshapes_the_map(watched):
     page = open_explorer(watched, "?surface=ravine")
     kappa = page.get_by_label("Condition number κ")
     expect(kappa).to_be_visible()
-    before = page.evaluate("document.querySelector('.landscape-map').data[0].customdata[0][0]")
+    corner = f"{map_trace('landscape')}.customdata[0][0]"
+    before = page.evaluate(corner)
     kappa.focus()
     for _ in range(50):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        f"document.querySelector('.landscape-map').data[0].customdata[0][0] > {before}"
-    )
+    page.wait_for_function(f"{corner} > {before}")
     assert watched.errors == []
 
 
@@ -320,11 +324,9 @@ def test_a_racers_l2_landscape_is_drawn_on_the_map(watched):
     page.keyboard.press("End")
     expect(box).to_be_enabled()
     box.check()
-    page.wait_for_function("document.querySelector('.landscape-map').data[3].x.length === 1")
-    x, y = page.evaluate(
-        "(() => { const t = document.querySelector('.landscape-map').data[3];"
-        " return [t.x[0], t.y[0]]; })()"
-    )
+    lowest = map_trace("lowest with L2")
+    page.wait_for_function(f"{lowest}.x.length === 1")
+    x, y = page.evaluate(f"(() => {{ const t = {lowest}; return [t.x[0], t.y[0]]; }})()")
     # the lowest sample of f + 5·‖x‖² on the map's 121 × 121 grid, pulled toward the origin
     surface = SURFACES["himmelblau"]
     axis = np.linspace(-5.0, 5.0, 121)
@@ -335,4 +337,4 @@ def test_a_racers_l2_landscape_is_drawn_on_the_map(watched):
     assert math.hypot(x, y) < math.hypot(3.0, 2.0)
     expect(card.locator(".racer-l2-note")).to_contain_text("the lowest point moves")
     box.uncheck()
-    page.wait_for_function("document.querySelector('.landscape-map').data[3].x.length === 0")
+    page.wait_for_function(f"{lowest}.x.length === 0")

@@ -10,12 +10,17 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 
+def plot_trace(name: str) -> str:
+    """JavaScript for the curve plot's trace called ``name`` (found by name, not place)."""
+    return f"document.getElementById('plot').data.find((t) => t.name === {name!r})"
+
+
 def step_number(page: Page) -> int:
     return int(page.locator("#readout-step").inner_text())
 
 
 def trail_x(page: Page) -> list[float]:
-    return page.evaluate("document.getElementById('plot').data[2].x")
+    return page.evaluate(f"{plot_trace('path')}.x")
 
 
 def test_page_loads_offline_without_console_errors(watched):
@@ -25,7 +30,7 @@ def test_page_loads_offline_without_console_errors(watched):
     expect(page.locator("#readout-step")).to_have_text("0")
     expect(page.locator("#readout-x")).to_have_text("3.5")
     # the curve is drawn, with one global and three local minima marked
-    minima = page.evaluate("document.getElementById('plot').data[1].text")
+    minima = page.evaluate(f"{plot_trace('minima')}.text")
     assert sorted(minima) == ["global min", "local min", "local min", "local min"]
     assert watched.errors == []
     assert watched.blocked == []
@@ -154,13 +159,19 @@ def test_status_line_tells_what_happened(watched):
     page.keyboard.press("End")
     expect(page.locator("#speed-value")).to_have_text("500 steps/s")
     page.get_by_role("button", name="Play").click()
-    expect(page.locator("#status")).to_contain_text("Settled in a local minimum", timeout=10_000)
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Settled in a local minimum at x = 1\.885 after \d+ steps"), timeout=10_000
+    )
 
     page.get_by_role("button", name="Reset").click()
     page.get_by_label("Learning rate", exact=True).focus()
     page.keyboard.press("End")
     page.get_by_role("button", name="Play").click()
-    expect(page.locator("#status")).to_contain_text("ouncing", timeout=10_000)
+    # The verdict once the 1000 steps are used up, not the line shown while it rolls.
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Still bouncing after 1000 steps, now at x = .*: the learning rate is too"),
+        timeout=10_000,
+    )
 
 
 def test_drawing_happens_at_most_once_per_animation_frame(watched):
@@ -187,10 +198,11 @@ def test_l2_landscape_shows_where_weight_decay_moves_the_minimum(watched):
     page.keyboard.press("End")  # λ = 10: a strong pull toward 0
     expect(l2).to_be_enabled()
     l2.check()
-    page.wait_for_function("document.getElementById('plot').data[6].x.length === 1")
-    lowest = page.evaluate("document.getElementById('plot').data[6].x[0]")
+    lowest_with_l2 = plot_trace("lowest with L2")
+    page.wait_for_function(f"{lowest_with_l2}.x.length === 1")
+    lowest = page.evaluate(f"{lowest_with_l2}.x[0]")
     # f + 5x² is lowest where f'(x) + 10x = 0, near the origin
     assert -0.5 < lowest < -0.1
     expect(page.locator("#l2-note")).to_contain_text("moves from x = -0.6283")
     l2.uncheck()
-    page.wait_for_function("document.getElementById('plot').data[6].x.length === 0")
+    page.wait_for_function(f"{lowest_with_l2}.x.length === 0")

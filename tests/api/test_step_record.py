@@ -1,0 +1,69 @@
+"""The step record is defined once (app/engine/run/trace.py): the wire models, OpenAPI and
+the page's field list follow from it; the outcomes the engine decides are the ones the page
+words."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.api.schemas import EndEvent, RunsResponse, StepEvent
+from app.engine.run.outcome import OUTCOMES
+from app.engine.run.trace import FIELDS, NULLABLE
+
+STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
+
+
+def js_string_list(source: str, name: str) -> list[str]:
+    """The strings of ``export const NAME = [...]`` in a JS module."""
+    match = re.search(rf"export const {name} = \[(.*?)\];", source, re.S)
+    assert match, name
+    return re.findall(r'"([^"]+)"', match.group(1))
+
+
+def test_the_page_reads_the_engines_field_list():
+    track = (STATIC_JS / "track.js").read_text()
+    assert js_string_list(track, "STEP_FIELDS") == list(FIELDS)
+
+
+def test_the_page_words_exactly_the_engines_outcomes():
+    verdict = (STATIC_JS / "verdict.js").read_text()
+    table = verdict[verdict.index("const SENTENCES = {") :]
+    table = table[: table.index("\n};")]
+    assert re.findall(r"^  (\w+): \(c\) =>", table, re.M) == list(OUTCOMES)
+
+
+def test_openapi_documents_results_and_stream_events_from_the_record(client):
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for model in ("RunResult", "StepEvent"):
+        assert set(FIELDS) <= set(schemas[model]["properties"]), model
+    assert set(schemas["RunResult"]["properties"]["outcome"]["enum"]) == set(OUTCOMES)
+    assert "minimum" in schemas["EndEvent"]["properties"]
+    for name, when in NULLABLE.items():
+        assert when in schemas["StepEvent"]["properties"][name]["description"]
+    stream = spec["paths"]["/api/stream"]["get"]["responses"]["200"]["content"]
+    data = stream["text/event-stream"]["itemSchema"]["properties"]["data"]["contentSchema"]
+    refs = {ref["$ref"].rsplit("/", 1)[-1] for ref in data["anyOf"]}
+    assert refs == {"StepEvent", "EndEvent"}
+
+
+def test_a_response_missing_a_field_fails_the_models(client):
+    # What every test's POST response and stream event is checked with (tests/conftest.py,
+    # tests/stream): it does refuse a result that lost a field or an outcome it cannot have.
+    body = client.post(
+        "/api/runs", json={"runs": [{"surface": "parabola", "optimizer": "sgd", "steps": 3}]}
+    ).json()
+    RunsResponse.model_validate(body, strict=True)
+    del body["runs"][0]["losses"]
+    with pytest.raises(ValidationError):
+        RunsResponse.model_validate(body, strict=True)
+    end = {"run": 0, "status": "max_steps", "outcome": "lost", "minimum": None, "state": {}}
+    with pytest.raises(ValidationError):
+        EndEvent.model_validate_json(json.dumps(end), strict=True)
+    with pytest.raises(ValidationError):
+        StepEvent.model_validate({"run": 0}, strict=True)

@@ -1,0 +1,193 @@
+"""What happened, in words: every outcome the engine decides, as the page words it.
+
+The engine decides each run's outcome (app/engine/run/outcome.py); the pages only word it
+(static/js/verdict.js).  The first test runs one real scenario per outcome through the
+server and the page's own modules in Chromium; the others play the runs that the old
+page-side verdict got wrong, as a student would.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.engine.run.outcome import OUTCOMES
+
+pytestmark = pytest.mark.browser
+
+
+def run(surface, optimizer, start, steps=1000, options=None, **hp):
+    return {
+        "surface": surface,
+        "optimizer": optimizer,
+        "hyperparameters": hp,
+        "start": start,
+        "steps": steps,
+        "options": options or {},
+    }
+
+
+# outcome -> (a run that ends that way, what the status line must say)
+SCENARIOS = {
+    "global_minimum": (
+        run("himmelblau", "adagrad", [0.0, -1.0], lr=0.1),
+        r"^Reached the global minimum at \(x, y\) = \(3, 2\.001\) after 1000 steps\.$",
+    ),
+    "local_minimum": (
+        run("roll_downhill", "lbfgs", [1.5]),
+        r"^Settled in a local minimum at x = 1\.885 after 1000 steps — the global minimum is "
+        r"at x = -0\.62",
+    ),
+    "saddle": (
+        run("saddle", "sgd", [1.8, 0.0], lr=0.1),
+        r"^Stuck at .* the gradient vanishes here, but it is no minimum — a saddle point\.$",
+    ),
+    "maximum": (
+        run("roll_downhill", "newton", [3.632]),
+        r"^Came to rest on a hilltop at x = 3\.632 after 2 steps",
+    ),
+    "plateau": (
+        run("plateau_wall", "sgd", [12.0], lr=0.1),
+        r"^Stranded on a plateau at x = 12 after 1 step: the gradient here is too small",
+    ),
+    "ran_away": (
+        run("saddle", "lbfgs", [1.8, 0.01]),
+        r"^Ran away downhill on step 1, from \(x, y\) = \(1\.8, 0\.01\): in this direction "
+        r"the surface has no bottom\.$",
+    ),
+    "diverged": (
+        run("parabola", "sgd", [2.5], lr=1.01),
+        r"^Diverged on step \d+, from x = .*: the step threw the ball off\. The learning rate "
+        r"is too large\.$",
+    ),
+    "float16_stuck": (
+        run("plateau_wall", "sgd", [12.0], options={"precision": "float16"}, lr=0.1),
+        r"^Stuck at x = 12: float16 rounds every gradient component to zero here",
+    ),
+    "stalled": (
+        run("rosenbrock", "lbfgs", [-1.5, 2.5], 200, tolerance_change=0.01),
+        r"^Stopped at .* short of a minimum: the steps have shrunk to nothing",
+    ),
+    "bouncing": (
+        run("roll_downhill", "sgd", [3.5], lr=1.0, momentum=0.9),
+        r"^Still bouncing after 1000 steps, now at x = 24\.79: the learning rate is too "
+        r"large to settle\.",
+    ),
+    "crawling": (
+        run("rosenbrock", "sgd", [-1.5, 2.5], lr=0.0002),
+        r"^Still crawling after 1000 steps, now at .*: the steps are small here\.",
+    ),
+    "jittering": (
+        run("roll_downhill", "sgd", [2.5], 400, options={"noise": 0.5, "seed": 1}, lr=0.05),
+        r"^Jittering around the local minimum at x = 1\.885 after 400 steps: the noise keeps "
+        r"the ball moving",
+    ),
+}
+
+# In the page: run each scenario on the server and word its end with verdict.js, the
+# way the page does after a run (Track.append, Track.ended, describe).
+WORD_EACH = """
+async (scenarios) => {
+  const base = document.querySelector("script[type=module]").src.replace(/[^/]+$/, "");
+  const { Track } = await import(base + "track.js");
+  const { describe } = await import(base + "verdict.js");
+  const { getJSON, postRuns } = await import(base + "api.js");
+  const surfaces = await getJSON("/api/surfaces");
+  const optimizers = await getJSON("/api/optimizers");
+  const out = {};
+  for (const [name, request] of Object.entries(scenarios)) {
+    const [result] = await postRuns([request]);
+    const track = new Track({
+      surface: surfaces.find((s) => s.id === request.surface),
+      optimizer: optimizers.find((o) => o.id === request.optimizer),
+      hyperparameters: request.hyperparameters,
+      start: request.start,
+      options: request.options,
+    });
+    track.append(result);
+    track.ended(result);
+    out[name] = { outcome: result.outcome, sentence: describe(track, { playing: false }) };
+  }
+  return out;
+}
+"""
+
+
+def test_every_outcome_has_a_scenario():
+    assert set(SCENARIOS) == set(OUTCOMES)
+
+
+def test_the_page_words_every_outcome_the_engine_decides(watched):
+    page = watched.open()
+    worded = page.evaluate(WORD_EACH, {k: request for k, (request, _) in SCENARIOS.items()})
+    for name, (_, sentence) in SCENARIOS.items():
+        assert worded[name]["outcome"] == name
+        assert re.search(sentence, worded[name]["sentence"]), (name, worded[name]["sentence"])
+    assert watched.errors == []
+
+
+def play_to_the_end(page, speed_label="Speed"):
+    page.get_by_label(speed_label, exact=True).focus()
+    page.keyboard.press("End")  # 500 steps/s
+    page.get_by_role("button", name="Play").click()
+
+
+def test_heavy_momentum_off_the_plot_is_bouncing_not_crawling(watched):
+    # Momentum 0.9 at lr 1.0 swings between about ±20, far off the drawn [-5, 5]; the old
+    # page called it "still crawling: the steps are small".
+    page = watched.open()
+    page.get_by_label("Optimizer", exact=True).select_option(label="Momentum")
+    page.get_by_label("Learning rate", exact=True).fill("1")
+    expect(page.locator("#lr-value")).to_have_text("1.00")
+    play_to_the_end(page)
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Still bouncing after 1000 steps, now at x = 24\.79"), timeout=15_000
+    )
+
+
+def test_newton_on_the_hilltop_says_maximum(watched):
+    # Undamped Newton heads for any flat point: from 3.5 it climbs to the hilltop at 3.632.
+    page = watched.open()
+    page.get_by_label("Optimizer", exact=True).select_option(label="Newton")
+    play_to_the_end(page)
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Came to rest on a hilltop at x = 3\.632 "), timeout=15_000
+    )
+
+
+def test_gradient_descent_from_far_out_on_the_plateau_says_plateau(watched):
+    # Its gradient (3e-10) is under the tolerance, so the run ends after one step: the
+    # old page said "converged".
+    page = watched.open("/?surface=plateau_wall")
+    page.get_by_label("Start position", exact=True).fill("12")
+    play_to_the_end(page)
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Stranded on a plateau at x = 12 after 1 step"), timeout=15_000
+    )
+
+
+def test_lbfgs_on_the_saddle_runs_away_downhill(watched):
+    # Its first step throws the ball to (−317, 10442): the old page said "diverged after
+    # step 0" at its start.
+    page = watched.open("/explore?surface=saddle", ready="#explorer")
+    card = page.locator(".racer").first
+    card.get_by_label("Optimizer", exact=True).select_option(label="L-BFGS")
+    play_to_the_end(page)
+    expect(card.locator(".racer-status")).to_have_text(
+        re.compile(r"^Ran away downhill on step 1, from \(x, y\) = \(1\.8, 0\.01\)"),
+        timeout=15_000,
+    )
+
+
+def test_a_finished_race_says_it_is_over(watched):
+    # On the ravine every default racer reaches the minimum within a few hundred steps
+    # (at the engine's suggested rates): the page must not say "Paused … go on".
+    page = watched.open("/explore?surface=ravine", ready="#explorer")
+    play_to_the_end(page)
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Race over after \d+ steps: every racer has stopped\."), timeout=15_000
+    )
+    for status in page.locator(".racer-status").all():
+        expect(status).to_have_text(re.compile(r"^Reached the global minimum at"))
