@@ -316,3 +316,24 @@ def test_one_tiny_step_at_a_swings_turning_point_is_not_a_stop() -> None:
     climb = ((0.0,), (1.0,), (1.8,), (1.95,), (1.95 + 5e-8,))
     got = decide(SURFACES["parabola"], synthetic(position=climb[-1], gradient=(3.9,), recent=climb))
     assert got == Outcome("crawling", None)
+
+
+CROWDS = [
+    ("roll_downhill", {"lr": 0.1}, [[3.5], [-1.0], [4.9]]),
+    ("parabola", {"lr": 1.0}, [[2.5], [0.0]]),  # x → −x for ever, and the bottom
+    ("saddle", {"lr": 0.1}, [[1.8, 0.01], [1.8, 0.0], [-1.0, 0.5]]),
+    ("plateau_wall", {"lr": 0.1}, [[12.0], [3.5]]),
+]
+
+
+@pytest.mark.parametrize(("sid", "given", "starts"), CROWDS)
+def test_a_crowd_ends_as_its_balls_do_one_by_one(sid: str, given: dict, starts: list) -> None:
+    # The batched loop keeps each ball's window and escape as the one-ball loop does, so
+    # every ball of a crowd (one diverging while another settles, say) gets the outcome it
+    # gets alone.
+    surface, sgd = SURFACES[sid], OPTIMIZERS["sgd"]
+    hp = sgd.validate(given)
+    alone = [run(surface, sgd, hp, start_state(surface, sgd, s), 300)[1].outcome() for s in starts]
+    crowd = run(surface, sgd, hp, start_state(surface, sgd, starts), 300)[1].outcome()
+    assert list(crowd) == alone
+    assert len({o.kind for o in alone}) > 1  # the crowd's balls end differently
