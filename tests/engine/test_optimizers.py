@@ -509,17 +509,24 @@ def test_weight_decay_kinds() -> None:
 
 
 DECAY_CASES = [(oid, False) for oid, o in OPTIMIZERS.items() if o.weight_decay] + [
-    ("nadam", True),
-    ("radam", True),
+    (oid, True) for oid, o in OPTIMIZERS.items() if o.decoupled_by
 ]
+
+
+def test_the_decoupling_switches_are_nadams_and_radams():
+    switches = {oid: o.decoupled_by for oid, o in OPTIMIZERS.items() if o.decoupled_by}
+    assert switches == dict.fromkeys(["nadam", "radam"], "decoupled_weight_decay")
 
 
 @pytest.mark.parametrize(("oid", "decoupled_switch"), DECAY_CASES)
 def test_weight_decay_acts_as_declared(oid: str, decoupled_switch: bool) -> None:
+    # What the catalog says (weight_decay, and the decoupled_by switch the pages read) is
+    # what the rule does.
+    opt = OPTIMIZERS[oid]
     lr, lam, x, g = 0.1, 0.3, 1.7, -0.4
-    base = {"lr": lr, "decoupled_weight_decay": True} if decoupled_switch else {"lr": lr}
+    base = {"lr": lr, opt.decoupled_by: True} if decoupled_switch else {"lr": lr}
     decayed = one_step(oid, {**base, "weight_decay": lam}, x, g)
-    kind = "decoupled" if decoupled_switch else OPTIMIZERS[oid].weight_decay
+    kind = "decoupled" if decoupled_switch else opt.weight_decay
     if kind == "l2":
         assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x, g + lam * x)
     else:

@@ -397,14 +397,6 @@ class Optimizer:
             self.cross_check(values)
         return values
 
-    def weight_decay_in_effect(self, hp: Mapping[str, Any]) -> Literal["l2", "decoupled"] | None:
-        """How weight decay acts with these hyperparameters (None: it is off or absent)."""
-        if self.weight_decay is None or not hp.get("weight_decay"):
-            return None
-        if self.decoupled_by is not None and hp.get(self.decoupled_by):
-            return "decoupled"
-        return self.weight_decay
-
 
 # --- for examples and tests ------------------------------------------------------------------
 
