@@ -33,7 +33,7 @@ gradient is non-finite, or that lies outside ``surface.runaway_box()``, is not r
 (``stop_reason`` says why).
 
 ``state`` is torch's ``optimizer.state`` after step ``resume_at``, written with the
-engine's JSON keys and values (``app.engine.lbfgs.memory_to_json``): the test resumes the
+engine's JSON keys and values (``app.engine.optimizers.lbfgs.memory_to_json``): the test resumes the
 engine from its own state there and checks that it holds what torch's does.  The script
 also checks that torch itself resumes exactly: a fresh optimizer given the first half's
 ``state_dict()`` continues as the unbroken run does.

@@ -118,7 +118,8 @@ class Ended(BaseModel):
         "step), `float16_stuck` (float16 rounds the gradient to zero), `stalled` (steps "
         "shrank to nothing away from a minimum), `bouncing` (the learning rate is too large "
         "to settle), `crawling` (still making slow progress), `jittering` (kept moving "
-        "around a minimum by gradient noise or SGLD's temperature)."
+        "around a minimum by gradient noise or SGLD's temperature). Judged on this run's "
+        "own steps (the last 64): a run resumed for only a few steps has little to go on."
     )
     minimum: int | None = Field(
         description="Index into the surface's `minima` of the minimum the ball is at (or "

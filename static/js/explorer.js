@@ -2,8 +2,10 @@
 
 import { getJSON } from "./api.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
+import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
+import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
@@ -11,6 +13,16 @@ import { LandscapePlot, MAX_RACERS, RACER_COLORS } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
 import { Track } from "./track.js";
+import {
+  AddressBar,
+  currentParams,
+  decodePoint,
+  encodePoint,
+  readSchedule,
+  readValues,
+  writeTraining,
+  writeValues,
+} from "./urlstate.js";
 import { describe } from "./verdict.js";
 
 const DEFAULT_SURFACE = "rosenbrock";
@@ -26,9 +38,14 @@ function gridURL(surface, parameters, extra = {}) {
   return `/api/surfaces/${surface.id}/grid${q ? `?${q}` : ""}`;
 }
 
+const DEFAULT_SPEED = 3; // slider position: 10 steps/s
+const RATE_NUDGE = 10 ** 0.1; // ↑/↓: every racer's lr times or over 1.26 (ten presses: ×10)
+
 class Explorer {
-  constructor(root, surfaces, optimizers, catalog) {
+  constructor(root, surfaces, optimizers, catalog, params) {
     this.root = root;
+    this.params = params; // the address the page opened with: hide/lock apply to new racers too
+    this.address = new AddressBar();
     this.catalog = catalog;
     this.surfaces = surfaces.filter((s) => s.dim === 2);
     this.choices = optimizerChoices(optimizers);
@@ -45,17 +62,16 @@ class Explorer {
 
   // --- the surface ------------------------------------------------------------------------
 
-  async setSurface(id) {
+  /** Switch landscape; `params` (the address, on first load) gives its settings and racers. */
+  async setSurface(id, params = null) {
     this.session.stop();
     this.surface = this.surfaces.find((s) => s.id === id) || this.surfaces[0];
     $("surface").value = this.surface.id;
     $("surface-formula").textContent = this.surface.formula;
     $("surface-description").textContent = this.surface.description;
-    const url = new URL(window.location.href);
-    url.searchParams.set("surface", this.surface.id);
-    window.history.replaceState(null, "", url);
     this.surfaceParameters = {};
     for (const p of this.surface.parameters) this.surfaceParameters[p.name] = p.default;
+    if (params) readValues(params, "", this.surface.parameters, this.surfaceParameters);
     $("surface-parameters").hidden = !this.surface.parameters.length;
     buildHyperparameterControls($("surface-parameters"), this.surface.parameters, this.surfaceParameters, {
       idPrefix: "surface",
@@ -67,14 +83,49 @@ class Explorer {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
       this.plot.onPick((point) => this.setStart(point));
     }
-    this.setStartFields(this.surface.start);
-    if (!this.racers.length) for (const key of FIRST_RACERS) this.addRacer(key, { quiet: true });
-    for (const racer of this.racers) {
-      racer.track.surface = this.surface;
-      racer.track.surfaceParameters = this.surfaceParameters;
-      this.applySuggestedRate(racer);
+    this.setStartFields((params && decodePoint(params.get("start"), 2)) || this.surface.start);
+    if (params && params.has("r1")) {
+      for (let i = 1; i <= MAX_RACERS && params.has(`r${i}`); i += 1) {
+        this.addRacer(params.get(`r${i}`), { quiet: true, params, prefix: `r${i}.` });
+      }
+    } else if (!this.racers.length) {
+      for (const key of FIRST_RACERS) this.addRacer(key, { quiet: true });
+    } else {
+      for (const racer of this.racers) {
+        racer.track.surface = this.surface;
+        racer.track.surfaceParameters = this.surfaceParameters;
+        this.applySuggestedRate(racer);
+      }
     }
     await this.racersChanged();
+  }
+
+  /** Everything that makes this race, as address parameters (only what differs). */
+  stateParams() {
+    const params = new URLSearchParams({ surface: this.surface.id });
+    const surfaceDefaults = Object.fromEntries(this.surface.parameters.map((p) => [p.name, p.default]));
+    writeValues(params, "", this.surface.parameters, this.surfaceParameters, surfaceDefaults);
+    if (this.start.some((v, i) => v !== this.surface.start[i])) params.set("start", encodePoint(this.start));
+    this.racers.forEach((racer, i) => {
+      const prefix = `r${i + 1}.`;
+      params.set(`r${i + 1}`, racer.choice.key);
+      writeValues(params, prefix, racer.choice.optimizer.hyperparameters, racer.track.hyperparameters, this.racerDefaults(racer.choice));
+      writeTraining(params, prefix, this.catalog, racer.track, defaultOptions(this.catalog));
+    });
+    if (this.root.dataset.view === "3d") params.set("view", "3d");
+    if (!$("arrows").checked) params.set("arrows", "0");
+    if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(SPEEDS[Number($("speed").value)]));
+    const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
+    if (steps > 0) params.set("steps", String(steps));
+    return params;
+  }
+
+  /** A racer's settings before anyone touches them: the choice's, at the suggested rate. */
+  racerDefaults(choice) {
+    const values = choiceDefaults(choice);
+    const rate = this.suggestedRate(choice);
+    if (rate !== undefined) values.lr = rate;
+    return values;
   }
 
   surfaceParametersChanged() {
@@ -116,7 +167,8 @@ class Explorer {
 
   // --- racers -----------------------------------------------------------------------------
 
-  addRacer(key, { quiet = false } = {}) {
+  /** A racer of choice `key`; its settings from the address under `prefix` when given. */
+  addRacer(key, { quiet = false, params = null, prefix = "" } = {}) {
     if (this.racers.length >= MAX_RACERS) return;
     const used = new Set(this.racers.map((r) => r.choice.key));
     const choice =
@@ -138,6 +190,11 @@ class Explorer {
       }),
     };
     this.applySuggestedRate(racer);
+    if (params) {
+      readValues(params, prefix, choice.optimizer.hyperparameters, racer.track.hyperparameters);
+      readValues(params, prefix, this.catalog.options, racer.track.options);
+      racer.track.schedule = readSchedule(params, prefix, this.catalog);
+    }
     racer.card = this.buildCard(racer);
     this.racers.push(racer);
     $("racers").append(racer.card);
@@ -155,10 +212,26 @@ class Explorer {
    * as Nesterov may have its own). */
   applySuggestedRate(racer) {
     if (!this.surface) return;
-    const rates = this.surface.suggested_lr;
-    const rate = rates[racer.choice.key] ?? rates[racer.choice.optimizer.id];
+    const rate = this.suggestedRate(racer.choice);
     if (rate !== undefined) racer.track.hyperparameters.lr = rate;
     this.buildSettings(racer);
+  }
+
+  suggestedRate(choice) {
+    const rates = this.surface.suggested_lr;
+    return rates[choice.key] ?? rates[choice.optimizer.id];
+  }
+
+  /** ↑/↓: every racer's learning rate up or down (not a locked one). */
+  nudgeRates(direction) {
+    for (const racer of this.racers) {
+      const slider = racer.card.querySelector(".racer-lr input");
+      if (!slider || slider.disabled) continue;
+      const lr = racer.track.hyperparameters.lr * RATE_NUDGE ** direction;
+      racer.track.hyperparameters.lr = Number(lr.toPrecision(3));
+      this.buildSettings(racer);
+    }
+    this.session.changed();
   }
 
   /** The legend name: the optimizer, numbered when two racers share it. */
@@ -243,6 +316,7 @@ class Explorer {
       skip: ["lr"], idPrefix: racer.id, captions: false, onInput,
     });
     racer.card.querySelector(".racer-rule").textContent = racer.choice.optimizer.formula;
+    applyControlParams(racer.card, this.params);
   }
 
   /** Racers added, removed or switched: rebuild the legends and start every ball over. */
@@ -296,6 +370,18 @@ class Explorer {
       this.scheduleDraw();
     });
     $("add-racer").addEventListener("click", () => this.addRacer());
+    wireKeyboard({
+      playPause: () => $("play").click(),
+      step: () => $("step").click(),
+      reset: () => $("reset").click(),
+      nudgeRate: (direction) => this.nudgeRates(direction),
+      projectorChanged: (on) => this.plot && this.plot.setProjector(on),
+    });
+    wireSharePanel(this.root, {
+      href: () => this.address.href(),
+      page: "explore",
+      title: "Descent Lab: landscape explorer",
+    });
   }
 
   // --- drawing ----------------------------------------------------------------------------
@@ -314,6 +400,7 @@ class Explorer {
     $("play").textContent = playing ? "Pause" : "Play";
     const done = tracks.length && tracks.every((t) => t.settled);
     this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
+    this.address.update(this.stateParams());
   }
 
   summary() {
@@ -332,15 +419,31 @@ class Explorer {
 
 async function main() {
   const root = $("explorer");
+  const params = currentParams();
+  startEmbedMode(params);
+  if (params.get("projector") === "1") setProjector(true);
   try {
     const [surfaces, optimizers, catalog] = await Promise.all([
       getJSON("/api/surfaces"),
       getJSON("/api/optimizers"),
       getJSON("/api/options"),
     ]);
-    const explorer = new Explorer(root, surfaces, optimizers, catalog);
-    const wanted = new URLSearchParams(window.location.search).get("surface") || root.dataset.surface;
-    await explorer.setSurface(wanted);
+    const explorer = new Explorer(root, surfaces, optimizers, catalog, params);
+    const speed = SPEEDS.indexOf(Number(params.get("speed")));
+    $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
+    $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
+    $("arrows").checked = params.get("arrows") !== "0";
+    await explorer.setSurface(params.get("surface") || root.dataset.surface, params);
+    explorer.plot.setArrows($("arrows").checked);
+    if (params.get("view") === "3d") {
+      document.querySelector("input[name=view][value='3d']").checked = true;
+      root.dataset.view = "3d";
+      await explorer.plot.setView("3d");
+    }
+    if (isProjector()) explorer.plot.setProjector(true);
+    applyControlParams(root, params);
+    const steps = Number(params.get("steps"));
+    if (Number.isInteger(steps) && steps > 0) await explorer.session.replay(steps);
     root.dataset.ready = "true";
   } catch (error) {
     $("status").textContent = `Error: ${error.message}`;

@@ -6,6 +6,9 @@ const START = 3;
 const BALL = 4;
 const L2_CURVE = 5;
 const L2_MINIMUM = 6;
+const OFF_PLOT = 7;
+// Projector mode: the same plot drawn to be read from the back of a room.
+const WIDTHS = { normal: { curve: 3, trail: 2, ball: 20, font: 16 }, projector: { curve: 6, trail: 4, ball: 30, font: 26 } };
 
 const COLORS = {
   curve: "#1f4e79",
@@ -76,6 +79,13 @@ export class CurvePlot {
         marker: { size: 16, symbol: "star-open", color: COLORS.l2, line: { width: 2 } },
         hoverinfo: "skip",
       },
+      {
+        // Where the ball went when it left the drawn range: an arrow at the edge, named.
+        x: [], y: [], mode: "markers+text", name: "ball off the plot",
+        text: [], textposition: [], textfont: { size: 15, color: COLORS.ball },
+        marker: { size: 18, symbol: [], color: COLORS.ball },
+        hoverinfo: "skip",
+      },
     ];
     const layout = {
       margin: { l: 56, r: 16, t: 12, b: 48 },
@@ -113,17 +123,39 @@ export class CurvePlot {
     );
   }
 
-  /** Redraw only the moving traces: trail, start and ball. */
+  /** Thick lines and large type for a projector, or back. */
+  setProjector(on) {
+    const w = on ? WIDTHS.projector : WIDTHS.normal;
+    window.Plotly.restyle(this.element, { "line.width": [w.curve, w.trail] }, [CURVE, TRAIL]);
+    window.Plotly.restyle(this.element, { "marker.size": w.ball }, [BALL]);
+    window.Plotly.relayout(this.element, { "font.size": w.font });
+  }
+
+  /** Redraw only the moving traces: trail, start, ball, and where it went off the plot. */
   update({ xs, losses, start, startLoss }) {
     const last = xs.length - 1;
     const clamp = (y) => Math.min(Math.max(y, this.yRange[0]), this.yRange[1]);
+    const [lo, hi] = this.surface.domain[0];
+    const x = last >= 0 ? xs[last] : null;
+    const off = x !== null && (x < lo || x > hi);
+    const edge = off ? (x < lo ? lo : hi) : null;
+    const label = off ? `ball at x = ${Number(x.toPrecision(4))}` : "";
     window.Plotly.restyle(
       this.element,
       {
-        x: [xs, [start], last >= 0 ? [xs[last]] : []],
-        y: [losses.map(clamp), [clamp(startLoss)], last >= 0 ? [clamp(losses[last])] : []],
+        x: [xs, [start], x !== null && !off ? [x] : [], off ? [edge] : []],
+        y: [
+          losses.map(clamp),
+          [clamp(startLoss)],
+          x !== null && !off ? [clamp(losses[last])] : [],
+          off ? [this.yRange[1] - 0.12 * (this.yRange[1] - this.yRange[0])] : [],
+        ],
+        // undefined: leave that trace's attribute as it is (one restyle a frame)
+        text: [undefined, undefined, undefined, off ? [x < lo ? `◀ ${label}` : `${label} ▶`] : []],
+        textposition: [undefined, undefined, undefined, [x < lo ? "middle right" : "middle left"]],
+        "marker.symbol": [undefined, undefined, undefined, [x < lo ? "triangle-left" : "triangle-right"]],
       },
-      [TRAIL, START, BALL],
+      [TRAIL, START, BALL, OFF_PLOT],
     );
   }
 }

@@ -304,6 +304,12 @@ export class LandscapePlot {
     this.forget();
   }
 
+  /** Large type for a projector (the marks over the map thicken through CSS). */
+  setProjector(on) {
+    this.fontSize = on ? 22 : 15;
+    window.Plotly.relayout(this.map, { "font.size": this.fontSize });
+  }
+
   /** The 3D scene: the surface (coloured like the map), the minima, a path and ball per racer. */
   draw3d() {
     const grid = this.grid;

@@ -36,10 +36,16 @@ export function readouts(track) {
   };
 }
 
-/** Write readouts into elements found by `data-readout="step|position|loss|gradient"`. */
+// Readouts that mean something only when a setting gives them meaning: shown only when the
+// server sends their field (not one null) — a schedule, training options, L-BFGS.
+const CARRIED_BY = { lr: "lrs", applied: "applied_gradients", evaluations: "evaluations" };
+
+/** Write readouts into elements found by `data-readout="step|position|loss|gradient|…"`. */
 export function showReadouts(container, track) {
   const values = readouts(track);
   for (const el of container.querySelectorAll("[data-readout]")) {
     el.textContent = values[el.dataset.readout];
+    const field = CARRIED_BY[el.dataset.readout];
+    if (field) el.parentElement.hidden = !track.carries[field];
   }
 }

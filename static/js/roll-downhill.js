@@ -5,39 +5,96 @@ import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoic
 import { formatFixed, formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
+import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
+import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 import { CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
 import { Track } from "./track.js";
+import {
+  AddressBar,
+  currentParams,
+  decodePoint,
+  encodePoint,
+  readSchedule,
+  readValues,
+  writeTraining,
+  writeValues,
+} from "./urlstate.js";
 import { describe } from "./verdict.js";
 
 const DEFAULT_CHOICE = "gd";
+const DEFAULT_LR = 0.1; // the slider's first position
+const DEFAULT_SPEED = 3; // slider position: 10 steps/s
+const LR_NUDGE = 0.01; // ↑/↓: one slider notch
 
 const $ = (id) => document.getElementById(id);
 
 class RollDownhill {
-  constructor(root, surface, grid, optimizers, catalog, surfaces) {
+  constructor(root, surface, grid, optimizers, catalog, surfaces, params) {
     this.root = root;
     this.surface = surface;
     this.surfaces = surfaces.filter((s) => s.dim === 1);
     this.catalog = catalog;
     this.choices = optimizerChoices(optimizers);
-    this.choice = this.choices.find((c) => c.key === DEFAULT_CHOICE) || this.choices[0];
-    this.track = new Track({
-      surface,
-      optimizer: this.choice.optimizer,
-      hyperparameters: { ...choiceDefaults(this.choice), lr: Number($("lr").value) },
-      start: [surface.start[0]],
-      options: defaultOptions(catalog),
-    });
+    this.address = new AddressBar();
+    this.track = this.trackFrom(params);
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
     this.session = new Session({ speed: () => this.speed(), onChange: this.scheduleDraw });
     this.session.tracks = [this.track];
     this.wireControls();
-    this.plot.ready.then(() => this.plot.onPick((x) => this.setStart(x)));
+    this.plot.ready.then(() => {
+      this.plot.onPick((x) => this.setStart(x));
+      if (isProjector()) this.plot.setProjector(true);
+    });
+  }
+
+  /** The ball the address describes (defaults for what it leaves out). */
+  trackFrom(params) {
+    this.choice =
+      this.choices.find((c) => c.key === params.get("optimizer")) ||
+      this.choices.find((c) => c.key === DEFAULT_CHOICE) ||
+      this.choices[0];
+    const hyperparameters = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
+    readValues(params, "", this.choice.optimizer.hyperparameters, hyperparameters);
+    const options = defaultOptions(this.catalog);
+    readValues(params, "", this.catalog.options, options);
+    const start = decodePoint(params.get("start"), 1) || [this.surface.start[0]];
+    const [lo, hi] = this.surface.domain[0];
+    $("lr").value = String(hyperparameters.lr);
+    const speed = SPEEDS.indexOf(Number(params.get("speed")));
+    $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
+    $("l2").checked = params.get("l2") === "1";
+    return new Track({
+      surface: this.surface,
+      optimizer: this.choice.optimizer,
+      hyperparameters,
+      start: [Math.min(hi, Math.max(lo, start[0]))],
+      options,
+      schedule: readSchedule(params, "", this.catalog),
+    });
+  }
+
+  /** Everything that makes this scenario, as address parameters (only what differs). */
+  stateParams() {
+    const params = new URLSearchParams();
+    if (this.surface.id !== "roll_downhill") params.set("surface", this.surface.id);
+    if (this.choice.key !== DEFAULT_CHOICE) params.set("optimizer", this.choice.key);
+    const hp = this.track.hyperparameters;
+    writeValues(params, "", this.choice.optimizer.hyperparameters, hp, {
+      ...choiceDefaults(this.choice),
+      lr: DEFAULT_LR,
+    });
+    if (this.track.start[0] !== this.surface.start[0]) params.set("start", encodePoint(this.track.start));
+    writeTraining(params, "", this.catalog, this.track, defaultOptions(this.catalog));
+    if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(this.speed()));
+    if ($("l2").checked) params.set("l2", "1");
+    const last = this.track.last();
+    if (last && last.step > 0) params.set("steps", String(last.step));
+    return params;
   }
 
   wireControls() {
@@ -50,16 +107,14 @@ class RollDownhill {
     $("surface-description").textContent = this.surface.description;
     fillPicker($("surface"), this.surfaces.map((s) => ({ key: s.id, label: s.name })), this.surface.id);
     $("surface").addEventListener("change", () => {
+      // another landscape: keep the settings, not this one's start or steps
       const url = new URL(window.location.href);
       url.searchParams.set("surface", $("surface").value);
+      for (const name of ["start", "steps"]) url.searchParams.delete(name);
       window.location.assign(url);
     });
 
-    $("lr").addEventListener("input", () => {
-      this.track.hyperparameters.lr = Number($("lr").value);
-      this.showLearningRate();
-      this.session.changed();
-    });
+    $("lr").addEventListener("input", () => this.setLearningRate(Number($("lr").value)));
     start.addEventListener("input", () => this.setStart(Number(start.value)));
     $("speed").addEventListener("input", () => {
       this.showSpeed();
@@ -89,6 +144,30 @@ class RollDownhill {
     this.showSpeed();
     this.showLearningRate();
     this.showStart();
+    wireKeyboard({
+      playPause: () => $("play").click(),
+      step: () => $("step").click(),
+      reset: () => $("reset").click(),
+      nudgeRate: (direction) => {
+        if (!$("lr").disabled) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
+      },
+      projectorChanged: (on) => this.plot.setProjector(on),
+    });
+    wireSharePanel(this.root, {
+      href: () => this.address.href(),
+      page: "roll",
+      title: `Descent Lab: ${this.surface.name}`,
+    });
+  }
+
+  /** A new rate from the slider or the keyboard (clamped to the slider's range). */
+  setLearningRate(value) {
+    const lr = $("lr");
+    const clamped = Math.min(Number(lr.max), Math.max(Number(lr.min), value));
+    lr.value = String(clamped);
+    this.track.hyperparameters.lr = Number(Number(lr.value).toFixed(2));
+    this.showLearningRate();
+    this.session.changed();
   }
 
   buildHyperparameters() {
@@ -171,11 +250,15 @@ class RollDownhill {
     $("status").classList.toggle("error", Boolean(error));
     $("play").textContent = playing ? "Pause" : "Play";
     this.root.dataset.state = playing ? "playing" : this.track.status || "idle";
+    this.address.update(this.stateParams());
   }
 }
 
 async function main() {
   const root = $("sim");
+  const params = currentParams();
+  startEmbedMode(params);
+  if (params.get("projector") === "1") setProjector(true);
   const surfaceId = root.dataset.surface;
   try {
     const [surfaces, optimizers, catalog, grid] = await Promise.all([
@@ -185,8 +268,11 @@ async function main() {
       getJSON(`/api/surfaces/${surfaceId}/grid`),
     ]);
     const surface = surfaces.find((s) => s.id === surfaceId);
-    const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces);
-    await sim.session.reset();
+    const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params);
+    applyControlParams(root, params);
+    const steps = Number(params.get("steps"));
+    if (Number.isInteger(steps) && steps > 0) await sim.session.replay(steps);
+    else await sim.session.reset();
     root.dataset.ready = "true";
   } catch (error) {
     $("status").textContent = `Error: ${error.message}`;

@@ -44,6 +44,27 @@ export class Session {
     if (keepPlaying && wasPlaying && !this.error) this.play();
   }
 
+  /**
+   * Back to the start, then `steps` steps at once (a shared link reproducing its run): the
+   * same numbers a stream would give, with how the run stands after them.
+   */
+  async replay(steps) {
+    await this.reset();
+    if (!this.tracks.length || this.error) return;
+    const generation = this.generation;
+    try {
+      const runs = await postRuns(this.tracks.map((t) => t.request(steps)));
+      if (generation !== this.generation) return;
+      runs.forEach((run, i) => {
+        this.tracks[i].append(run);
+        this.tracks[i].ended(run);
+      });
+    } catch (error) {
+      this.error = error.message;
+    }
+    this.onChange();
+  }
+
   /** Roll every ball not at rest; if all are at rest, start them all over first. */
   play() {
     if (this.tracks.length && this.tracks.every((t) => t.settled)) {
@@ -75,6 +96,7 @@ export class Session {
       if (generation !== this.generation) return;
       runs.forEach((run, i) => {
         tracks[i].append(run);
+        tracks[i].status = null;
         tracks[i].outcome = null;
         // one step is no run to judge: only a ball at rest for good gets its outcome
         if (run.status !== "max_steps") tracks[i].ended(run);

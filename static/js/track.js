@@ -28,6 +28,8 @@ export class Track {
 
   clear() {
     this.trace = Object.fromEntries(STEP_FIELDS.map((name) => [name, []]));
+    // Whether the server sent a field as data (not as one null): it means something here.
+    this.carries = Object.fromEntries(STEP_FIELDS.map((name) => [name, false]));
     this.evaluationsTotal = 0;
     this.runState = null; // the server's state after the last step: resume from it
     this.status = null; // "converged" | "diverged" while at rest, else null
@@ -59,9 +61,9 @@ export class Track {
       position: t.positions[i],
       loss: t.losses[i],
       gradient: t.gradients[i],
-      // null on the wire: no schedule, so the run's own lr; the exact gradient at the
-      // step's start (the previous entry); nothing underflowed
-      lr: t.lrs[i] ?? (start ? null : this.hyperparameters.lr),
+      // null on the wire: the exact gradient at the step's start (the previous entry);
+      // nothing underflowed
+      lr: t.lrs[i],
       applied: t.applied_gradients[i] ?? (start ? null : t.gradients[i - 1]),
       underflow: t.underflows[i] ?? 0,
     };
@@ -87,9 +89,12 @@ export class Track {
   append(data) {
     const t = this.trace;
     const last = t.steps.length ? t.steps[t.steps.length - 1] : -1;
+    for (const name of STEP_FIELDS) this.carries[name] = data[name] !== null;
     data.steps.forEach((step, i) => {
       if (step <= last) return;
       for (const name of STEP_FIELDS) t[name].push(data[name] === null ? null : data[name][i]);
+      // no schedule: the rate the step used is the run's lr as it was sent
+      if (data.lrs === null && step > 0) t.lrs[t.lrs.length - 1] = this.hyperparameters.lr;
       this.evaluationsTotal += data.evaluations === null ? Math.min(step, 1) : data.evaluations[i];
     });
     if (data.state) this.runState = data.state;

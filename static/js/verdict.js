@@ -27,7 +27,7 @@ const SENTENCES = {
       ? `Reached a hilltop at ${c.at} after ${c.steps}: gradient ascent climbs to a maximum.`
       : `Came to rest on a hilltop at ${c.at} after ${c.steps}: the gradient vanishes at a maximum too, and this method heads for any flat point.`,
   plateau: (c) =>
-    `Stranded on a plateau at ${c.at} after ${c.steps}: the gradient here is too small to move the ball, and no minimum is near.`,
+    `Stranded on a plateau at ${c.at} after ${c.steps}: the gradient here is too small to move the ball, and no ${c.maximize ? "hilltop" : "minimum"} is near.`,
   ran_away: (c) =>
     c.maximize
       ? `Ran away uphill ${c.when}: in this direction the surface climbs forever.`
@@ -39,7 +39,7 @@ const SENTENCES = {
   float16_stuck: (c) =>
     `Stuck at ${c.at}: float16 rounds every gradient component to zero here, so the optimizer sees flat ground. A loss scale (try 1024×) lifts the gradient back into float16's range.`,
   stalled: (c) =>
-    `Stopped at ${c.at} after ${c.steps}, short of a minimum: the steps have shrunk to nothing (L-BFGS: its tolerance_change test ends each step).`,
+    `Stopped at ${c.at} after ${c.steps}, short of a ${c.maximize ? "hilltop" : "minimum"}: the steps have shrunk to nothing (L-BFGS: its tolerance_change test ends each step).`,
   bouncing: (c) =>
     `Still bouncing after ${c.steps}, now at ${c.at}: the learning rate is too large to settle. Press Play to go on.`,
   crawling: (c) =>
@@ -56,7 +56,8 @@ export function describe(track, { playing }) {
   if (!last) return "";
   const step = last.step;
   const at = formatPoint(last.position);
-  if (playing) return `Rolling… step ${step} at ${at}`;
+  // still rolling: no outcome yet (a racer that stopped mid-race has its own)
+  if (playing && !track.outcome) return `Rolling… step ${step} at ${at}`;
   if (!track.outcome) return step === 0 ? "Ready at the start." : `Paused at step ${step}, ${at}.`;
   const { minima } = track.surface;
   const global = minima.find((m) => m.kind === "global");

@@ -191,3 +191,13 @@ def test_a_finished_race_says_it_is_over(watched):
     )
     for status in page.locator(".racer-status").all():
         expect(status).to_have_text(re.compile(r"^Reached the global minimum at"))
+
+
+def test_a_racer_that_stops_mid_race_says_so_while_the_others_roll(watched):
+    # L-BFGS leaves the saddle on its first step; gradient descent keeps rolling for a while.
+    page = watched.open("/explore?surface=saddle&r1=lbfgs&r2=gd&speed=10", ready="#explorer")
+    page.get_by_role("button", name="Play").click()
+    first, second = page.locator(".racer-status").all()
+    expect(first).to_have_text(re.compile(r"^Ran away downhill on step 1"), timeout=10_000)
+    expect(second).to_have_text(re.compile(r"^Rolling… step \d+"))
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()

@@ -63,7 +63,7 @@ LITERATURE: dict[str, list[tuple[tuple[float, float], float, int | None, int | N
     "ackley": [((0, 0), 0, None, None, "VLSE ackley.html")],
     "goldstein_price": [
         ((0, -1), 3, None, None, "VLSE goldpr.html"),
-        # Local minima (exact: see the factorization in app/engine/surfaces_2d.py).
+        # Local minima (exact: see the factorization in app/engine/surfaces/catalog_2d.py).
         ((-0.6, -0.4), 30, 1, None, "literature"),
         ((1.8, 0.2), 84, 1, None, "literature"),
         ((1.2, 0.8), 840, 1, None, "literature"),

@@ -11,7 +11,9 @@ own:
 
 Finished balls keep their place while the others go on.  What that *means* — which
 minimum, a saddle, ran away, bouncing … — is decided once a run stops, by
-:func:`.outcome.decide`, from the last position and the recent steps the run keeps.  The
+:func:`.outcome.decide`, from the last position and the recent steps this run took (the
+window is not part of the resume state, so a run resumed for a few steps has little to
+judge by: the pages only ask for an outcome after a real stretch of steps).  The
 state after any step (:class:`~.state.RunState`) serializes to JSON; resuming from it gives
 exactly the numbers of an unbroken run.
 

@@ -1,0 +1,125 @@
+// A page's whole state in its address, as TensorFlow Playground and Desmos keep theirs: a link
+// reproduces the scenario. Readable names, and only what differs from the defaults:
+//   surface=ravine&kappa=50&start=-2.5,1&speed=60&steps=120
+//   optimizer=momentum&lr=0.3&noise=0.5&schedule=cosine&schedule.T_max=200     (Roll Downhill)
+//   r1=gd&r1.lr=0.08&r2=adam&r2.lr=0.06&view=3d&arrows=0                      (explorer racers)
+// View parameters that are no part of the scenario (embed, projector, hide, lock, lesson,
+// predict) are carried over as they are.
+
+const CARRIED = ["embed", "projector", "hide", "lock", "lesson", "predict"];
+const MIN_INTERVAL_MS = 500; // browsers throttle replaceState (Safari: 100 calls in 30 s)
+
+/** A setting's value as URL text: booleans 1/0, pairs comma-separated, numbers as typed. */
+export function encodeValue(value) {
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (Array.isArray(value)) return value.map(String).join(",");
+  return String(value);
+}
+
+/** URL text back into a value, by the setting's catalog entry (scale, default). */
+export function decodeValue(parameter, text) {
+  if (parameter.scale === "bool") return text === "1" || text === "true";
+  if (parameter.scale === "choice") return text;
+  if (Array.isArray(parameter.default)) return text.split(",").map(Number);
+  return Number(text);
+}
+
+function same(a, b) {
+  return encodeValue(a) === encodeValue(b);
+}
+
+/** Write each of `parameters` whose value differs from `base` as `prefix + name`. */
+export function writeValues(params, prefix, parameters, values, base) {
+  for (const p of parameters) {
+    if (!(p.name in values) || same(values[p.name], base[p.name])) continue;
+    params.set(prefix + p.name, encodeValue(values[p.name]));
+  }
+}
+
+/** Read each of `parameters` given as `prefix + name` into `values`. */
+export function readValues(params, prefix, parameters, values) {
+  for (const p of parameters) {
+    const text = params.get(prefix + p.name);
+    if (text !== null) values[p.name] = decodeValue(p, text);
+  }
+}
+
+/** A track's training options and schedule (see options.js), under `prefix`. */
+export function writeTraining(params, prefix, catalog, track, defaults) {
+  writeValues(params, prefix, catalog.options, track.options, defaults);
+  const schedule = track.schedule;
+  if (!schedule || schedule.name === "constant") return;
+  params.set(`${prefix}schedule`, schedule.name);
+  const entry = catalog.schedules.find((s) => s.id === schedule.name);
+  const base = Object.fromEntries(entry.parameters.map((p) => [p.name, p.default]));
+  writeValues(params, `${prefix}schedule.`, entry.parameters, schedule.parameters, base);
+}
+
+/** The schedule request ({name, parameters}) a URL gives under `prefix`, or null. */
+export function readSchedule(params, prefix, catalog) {
+  const entry = catalog.schedules.find((s) => s.id === params.get(`${prefix}schedule`));
+  if (!entry) return null;
+  const parameters = Object.fromEntries(entry.parameters.map((p) => [p.name, structuredClone(p.default)]));
+  readValues(params, `${prefix}schedule.`, entry.parameters, parameters);
+  return { name: entry.id, parameters };
+}
+
+/** A point as `x` or `x,y`, and back (null when missing or unreadable). */
+export function encodePoint(point) {
+  return point.map((v) => String(Number(v.toPrecision(6)))).join(",");
+}
+
+export function decodePoint(text, dim) {
+  if (text === null) return null;
+  const point = text.split(",").map(Number);
+  return point.length === dim && point.every(Number.isFinite) ? point : null;
+}
+
+/** The page's address now, as URLSearchParams. */
+export function currentParams() {
+  return new URLSearchParams(window.location.search);
+}
+
+/** Names listed in a comma-separated parameter (`hide=lr,speed`). */
+export function listParam(params, name) {
+  return new Set((params.get(name) || "").split(",").map((s) => s.trim()).filter(Boolean));
+}
+
+/**
+ * Keeps the address bar in step with the page: `update(params)` replaces the query with
+ * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS.
+ */
+export class AddressBar {
+  constructor() {
+    this.timer = null;
+    this.pending = null;
+    this.carried = new URLSearchParams();
+    const now = currentParams();
+    for (const name of CARRIED) if (now.has(name)) this.carried.set(name, now.get(name));
+  }
+
+  update(params) {
+    for (const [name, value] of this.carried) params.set(name, value);
+    this.pending = params.toString();
+    if (this.timer) return;
+    this.flush();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, MIN_INTERVAL_MS);
+  }
+
+  flush() {
+    if (this.pending === null) return;
+    const query = this.pending ? `?${this.pending}` : "";
+    this.pending = null;
+    if (query === window.location.search) return;
+    window.history.replaceState(null, "", `${window.location.pathname}${query}`);
+  }
+
+  /** The page's full address (for Copy link), with what is pending written out first. */
+  href() {
+    this.flush();
+    return window.location.href;
+  }
+}

@@ -1,0 +1,188 @@
+"""Classroom and course pages in a real browser: state in the address, embedding, projector
+mode, keyboard shortcuts, and pages that fit from a phone to a projector."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+TRAIL = "document.getElementById('plot').data.find((t) => t.name === 'path').x"
+
+
+def new_page(watched, width=1280, height=800):
+    """A second, fresh page (its own context: no shared storage) on the same server."""
+    context = watched.page.context.browser.new_context(viewport={"width": width, "height": height})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(watched.base_url) else route.abort()
+        ),
+    )
+    return context.new_page()
+
+
+def test_a_copied_link_reproduces_the_run_in_a_fresh_page(watched):
+    page = watched.open()
+    page.get_by_label("Optimizer", exact=True).select_option(label="Momentum")
+    page.get_by_label("Learning rate", exact=True).fill("0.3")
+    page.get_by_label("Start position", exact=True).fill("-2")
+    for _ in range(7):
+        page.get_by_role("button", name="Step").click()
+    expect(page.locator("#readout-step")).to_have_text("7")
+    page.locator(".share summary").click()
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"steps=7"))
+    link = page.locator(".share-link").input_value()
+    assert re.search(r"optimizer=momentum", link) and "lr=0.3" in link and "steps=7" in link
+    positions = page.evaluate(TRAIL)
+
+    fresh = new_page(watched)
+    fresh.goto(link)
+    fresh.wait_for_selector("#sim[data-ready=true]")
+    expect(fresh.locator("#readout-step")).to_have_text("7")
+    assert fresh.evaluate(TRAIL) == positions  # the same positions at every step
+    expect(fresh.get_by_label("Optimizer", exact=True)).to_have_value("momentum")
+    expect(fresh.locator("#lr-value")).to_have_text("0.30")
+    fresh.context.close()
+
+
+def test_the_explorer_keeps_its_race_in_the_address(watched):
+    page = watched.open(
+        "/explore?surface=ravine&kappa=50&start=-2,0.5&r1=gd&r1.lr=0.03&r2=adam&r2.noise=0.5"
+        "&view=contour&steps=20",
+        ready="#explorer",
+    )
+    cards = page.locator(".racer")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).get_by_label("Optimizer", exact=True)).to_have_value("gd")
+    expect(cards.nth(1).get_by_label("Optimizer", exact=True)).to_have_value("adam")
+    expect(page.get_by_label("Condition number κ")).to_be_visible()
+    expect(page.locator("#start-x")).to_have_value("-2")
+    expect(cards.nth(0).locator("[data-readout=step]")).to_have_text("20")
+    page.wait_for_function("location.search.includes('steps=20')")
+    assert "kappa=50" in page.url and "r1.lr=0.03" in page.url and "steps=20" in page.url
+
+
+@pytest.fixture
+def course_site(tmp_path):
+    """A course page's own web server: another local origin (its own port)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_embedded_in_another_origin_it_hides_locks_and_posts_its_height(watched, course_site):
+    folder, origin = course_site
+    src = f"{watched.base_url}/?embed=1&hide=speed,training&lock=optimizer&optimizer=adam"
+    (folder / "course.html").write_text(
+        "<!doctype html><title>Course page</title><h1>Week 3</h1>"
+        "<script>window.messages = []; addEventListener('message', (e) => messages.push(e.data));"
+        "</script>"
+        f'<iframe src="{src}" width="900" height="400" title="Descent Lab"></iframe>'
+    )
+    page = watched.page
+    page.goto(f"{origin}/course.html")
+    frame = page.frame_locator("iframe")
+    frame.locator("#sim[data-ready=true]").wait_for(state="attached", timeout=20_000)
+    expect(frame.locator("header.site")).to_be_hidden()
+    expect(frame.get_by_label("Speed", exact=True)).to_be_hidden()
+    expect(frame.locator("#training-panel")).to_be_hidden()
+    picker = frame.get_by_label("Optimizer", exact=True)
+    expect(picker).to_be_visible()
+    expect(picker).to_be_disabled()
+    expect(picker).to_have_value("adam")
+    page.wait_for_function("messages.some((m) => m.type === 'descent-lab:resize')")
+    messages = page.evaluate("messages")
+    heights = [m["height"] for m in messages if m.get("type") == "descent-lab:resize"]
+    canvas = [m["height"] for m in messages if m.get("subject") == "lti.frameResize"]
+    assert heights and canvas and heights[-1] == canvas[-1] > 400
+    assert page.context.cookies() == []  # no cookies, no session
+
+
+def test_keyboard_shortcuts_and_never_while_typing(watched):
+    page = watched.open()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#lr-value")).to_have_text("0.11")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#readout-step")).to_have_text("1")
+    page.get_by_label("Start position", exact=True).focus()
+    page.keyboard.press("ArrowUp")  # moves the slider, not the rate
+    expect(page.locator("#lr-value")).to_have_text("0.11")
+    expect(page.locator("#start-value")).to_have_text("3.51")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+    page.keyboard.press(" ")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.keyboard.press("r")
+    expect(page.locator("#readout-step")).to_have_text("0")
+
+
+def test_projector_mode_is_readable_from_the_back_of_the_room(watched):
+    page = new_page(watched, 1920, 1080)
+    page.goto(f"{watched.base_url}/?projector=1")
+    page.wait_for_selector("#sim[data-ready=true]")
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.getElementById('readout-x')).fontSize)"
+    )
+    assert size >= 32
+    width = page.evaluate("document.getElementById('plot').data[0].line.width")
+    assert width >= 5  # thick lines
+    # Play, the rate and the picker share the screen with the plot
+    for name in ["Play", "Step", "Reset"]:
+        expect(page.get_by_role("button", name=name)).to_be_in_viewport()
+    expect(page.get_by_label("Learning rate", exact=True)).to_be_in_viewport()
+    page.context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
+def test_the_run_controls_share_one_screen_with_the_plot(watched, width, height):
+    for path, ready in [("/", "#sim"), ("/explore", "#explorer")]:
+        page = new_page(watched, width, height)
+        page.goto(watched.base_url + path)
+        page.wait_for_selector(f"{ready}[data-ready=true]")
+        for name in ["Play", "Step", "Reset"]:
+            expect(page.get_by_role("button", name=name)).to_be_in_viewport()
+        expect(page.get_by_label("Learning rate", exact=True).first).to_be_in_viewport()
+        if path == "/" or width == 1920:
+            # a racer's rate beside the map on a projector; the picker under the plot
+            expect(page.get_by_label("Optimizer", exact=True).first).to_be_in_viewport()
+        page.context.close()
+
+
+def test_a_phone_never_scrolls_sideways(watched):
+    for path, ready in [("/", "#sim"), ("/explore", "#explorer")]:
+        page = new_page(watched, 360, 740)
+        page.goto(watched.base_url + path)
+        page.wait_for_selector(f"{ready}[data-ready=true]")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        page.context.close()
+
+
+def test_the_first_screen_shows_the_four_readouts_of_the_course_widget(watched):
+    page = watched.open()
+    visible = page.locator(".readouts div:visible dt").all_inner_texts()
+    assert visible == ["Step #", "Position x", "Loss f(x)", "Gradient f′(x)"]
+    page = watched.open("/?schedule=cosine&schedule.T_max=50")
+    expect(page.get_by_text("Learning rate in effect")).to_be_visible()
+
+
+def test_a_ball_that_leaves_the_plot_is_marked_where_it_went(watched):
+    page = watched.open("/?optimizer=momentum&lr=1&steps=300")
+    marker = page.evaluate(
+        "document.getElementById('plot').data.find((t) => t.name === 'ball off the plot').text"
+    )
+    assert len(marker) == 1 and re.search(r"ball at x = -?\d", marker[0])
