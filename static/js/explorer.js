@@ -6,6 +6,7 @@ import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
+import { startLesson } from "./lesson.js";
 import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
@@ -401,6 +402,7 @@ class Explorer {
     const done = tracks.length && tracks.every((t) => t.settled);
     this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
     this.address.update(this.stateParams());
+    if (this.lesson) this.lesson.update();
   }
 
   summary() {
@@ -444,6 +446,12 @@ async function main() {
     applyControlParams(root, params);
     const steps = Number(params.get("steps"));
     if (Number.isInteger(steps) && steps > 0) await explorer.session.replay(steps);
+    explorer.lesson = await startLesson(root, params, {
+      anchor: root.querySelector(".intro"),
+      firstTrack: () => explorer.racers[0] && explorer.racers[0].track,
+      buttons: [$("play"), $("step")],
+    });
+    explorer.scheduleDraw();
     root.dataset.ready = "true";
   } catch (error) {
     $("status").textContent = `Error: ${error.message}`;

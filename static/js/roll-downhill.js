@@ -7,6 +7,7 @@ import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
 import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
+import { startLesson } from "./lesson.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 import { CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
@@ -251,6 +252,7 @@ class RollDownhill {
     $("play").textContent = playing ? "Pause" : "Play";
     this.root.dataset.state = playing ? "playing" : this.track.status || "idle";
     this.address.update(this.stateParams());
+    if (this.lesson) this.lesson.update();
   }
 }
 
@@ -273,6 +275,12 @@ async function main() {
     const steps = Number(params.get("steps"));
     if (Number.isInteger(steps) && steps > 0) await sim.session.replay(steps);
     else await sim.session.reset();
+    sim.lesson = await startLesson(root, params, {
+      anchor: root.querySelector(".intro"),
+      firstTrack: () => sim.track,
+      buttons: [$("play"), $("step")],
+    });
+    sim.scheduleDraw();
     root.dataset.ready = "true";
   } catch (error) {
     $("status").textContent = `Error: ${error.message}`;
