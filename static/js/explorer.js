@@ -1,5 +1,6 @@
 // The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it.
 
+import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
 import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
@@ -10,7 +11,7 @@ import { startLesson } from "./lesson.js";
 import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
-import { LandscapePlot, MAX_RACERS, RACER_COLORS } from "./plot2d.js";
+import { LandscapePlot, MAX_RACERS, RACER_STYLES } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
 import { Track } from "./track.js";
@@ -54,6 +55,7 @@ class Explorer {
     this.nextRacerId = 1;
     this.l2Racer = null; // the racer whose L2 landscape the map shows
     this.scheduleDraw = oncePerFrame(() => this.draw());
+    this.announcer = new Announcer($("announce"));
     this.session = new Session({ speed: () => SPEEDS[Number($("speed").value)], onChange: this.scheduleDraw });
     this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
     this.plot = null;
@@ -176,10 +178,10 @@ class Explorer {
       this.choices.find((c) => c.key === key) ||
       this.choices.find((c) => c.key === NEXT_RACERS.find((k) => !used.has(k))) ||
       this.choices[0];
-    const taken = new Set(this.racers.map((r) => r.color));
+    const taken = new Set(this.racers.map((r) => r.style));
     const racer = {
       id: `r${this.nextRacerId++}`,
-      color: RACER_COLORS.find((c) => !taken.has(c)),
+      style: RACER_STYLES.find((s) => !taken.has(s)),
       choice,
       track: new Track({
         surface: this.surface,
@@ -244,7 +246,7 @@ class Explorer {
   buildCard(racer) {
     const card = $("racer-template").content.firstElementChild.cloneNode(true);
     card.dataset.racer = racer.id;
-    card.style.setProperty("--racer", racer.color);
+    card.style.setProperty("--racer", racer.style.color);
     const select = card.querySelector("select");
     select.id = `${racer.id}-optimizer`;
     card.querySelector(".racer-name").htmlFor = select.id;
@@ -294,7 +296,7 @@ class Explorer {
       return;
     }
     const landscape = regularized2d(this.plot.grid, lambda);
-    this.plot.showL2(landscape, racer.color);
+    this.plot.showL2(landscape, racer.style.color);
     const global = this.surface.minima.find((m) => m.kind === "global");
     const from = global ? ` from (${global.position.map((v) => formatNumber(v, 3)).join(", ")})` : "";
     racer.card.querySelector(".racer-l2-note").textContent =
@@ -323,7 +325,7 @@ class Explorer {
   /** Racers added, removed or switched: rebuild the legends and start every ball over. */
   async racersChanged() {
     this.session.tracks = this.racers.map((r) => r.track);
-    const legend = this.racers.map((r) => ({ label: this.label(r), color: r.color }));
+    const legend = this.racers.map((r) => ({ label: this.label(r), ...r.style }));
     $("add-racer").disabled = this.racers.length >= MAX_RACERS;
     for (const r of this.racers) r.card.querySelector(".remove").disabled = this.racers.length <= 1;
     await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
@@ -398,6 +400,11 @@ class Explorer {
     }
     $("status").textContent = error ? `Error: ${error}` : this.summary();
     $("status").classList.toggle("error", Boolean(error));
+    // one line for a screen reader: the race, then each racer that has finished
+    const finished = this.racers
+      .filter((r) => r.track.outcome)
+      .map((r) => `${this.label(r)}: ${r.card.querySelector(".racer-status").textContent}`);
+    this.announcer.say([$("status").textContent, ...finished].join(" "), { rolling: playing && !error });
     $("play").textContent = playing ? "Pause" : "Play";
     const done = tracks.length && tracks.every((t) => t.settled);
     this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";

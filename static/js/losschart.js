@@ -54,7 +54,9 @@ export class LossChart {
     this.overlay.clear();
     const group = this.overlay.group("lines");
     this.lines = racers.map((r, i) => {
-      const line = this.overlay.polyline(group, { class: "loss-line", stroke: r.color, "stroke-width": "2.5" });
+      const line = this.overlay.polyline(group, {
+        class: "loss-line", stroke: r.color, "stroke-width": "2.5", "stroke-dasharray": r.dash,
+      });
       line.dataset.racer = String(i);
       return line;
     });
@@ -73,6 +75,7 @@ export class LossChart {
       ...racers.map((r) => {
         const item = document.createElement("li");
         item.style.setProperty("--racer", r.color);
+        item.dataset.dash = r.plotlyDash;
         item.textContent = r.label;
         return item;
       }),

@@ -102,6 +102,24 @@ export class Overlay {
     return el;
   }
 
+  text(parent, attributes) {
+    const el = svgElement("text", { fill: "currentColor", ...attributes });
+    parent.append(el);
+    return el;
+  }
+
+  /** A label at (x, y) in data coordinates, or hidden when `content` is empty. */
+  label(text, x, y, content) {
+    if (!content) {
+      text.setAttribute("visibility", "hidden");
+      return;
+    }
+    text.setAttribute("visibility", "visible");
+    text.setAttribute("x", this.px(x).toFixed(1));
+    text.setAttribute("y", this.py(y).toFixed(1));
+    text.textContent = content;
+  }
+
   /** "x,y x,y …" in pixels for a polyline; `ys` defaults to the second coordinate of `xs`. */
   points(xs, ys) {
     let out = "";

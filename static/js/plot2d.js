@@ -8,7 +8,18 @@
 import { formatNumber } from "./format.js";
 import { Overlay } from "./overlay.js";
 
-export const RACER_COLORS = ["#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#222222"];
+const DRAG_PX = 5; // a pointer that moves further than this between down and up is dragging
+// Racers: the Okabe–Ito colours (told apart with any colour vision), each with its own dash
+// pattern too, so even a grey-scale printout or a washed-out projector keeps them apart.
+export const RACER_STYLES = [
+  { color: "#D55E00", dash: "none", plotlyDash: "solid" },
+  { color: "#0072B2", dash: "10 4", plotlyDash: "dash" },
+  { color: "#009E73", dash: "2 4", plotlyDash: "dot" },
+  { color: "#CC79A7", dash: "12 4 2 4", plotlyDash: "dashdot" },
+  { color: "#E69F00", dash: "18 6", plotlyDash: "longdash" },
+  { color: "#000000", dash: "16 4 2 4 2 4", plotlyDash: "longdashdot" },
+];
+export const RACER_COLORS = RACER_STYLES.map((s) => s.color);
 export const MAX_RACERS = RACER_COLORS.length;
 const CONTOUR_SCALE = [
   [0, "#ffffff"],
@@ -258,12 +269,40 @@ export class LandscapePlot {
     if (point) for (const handler of this.pickHandlers) handler([point.x, point.y]);
   }
 
+  /**
+   * Plotly's 3D scene reports a click on mouse-down, so dragging to rotate would also move
+   * the start: a 3D click counts only if the pointer did not move before it came up.
+   */
+  wirePick3d() {
+    const scene = this.scene;
+    let down = null;
+    let moved = false;
+    let pending = null;
+    scene.addEventListener("pointerdown", (e) => {
+      down = [e.clientX, e.clientY];
+      moved = false;
+      pending = null;
+    }, true);
+    scene.addEventListener("pointermove", (e) => {
+      if (down && Math.hypot(e.clientX - down[0], e.clientY - down[1]) > DRAG_PX) moved = true;
+    }, true);
+    scene.addEventListener("pointerup", () => {
+      if (pending && !moved) this.picked(pending);
+      pending = null;
+      down = null;
+    }, true);
+    scene.on("plotly_click", (event) => {
+      if (down) pending = event; // wait: a click, or the start of a drag?
+      else if (!moved) this.picked(event);
+    });
+  }
+
   /** `callback([x, y])` when the user clicks the landscape (either view). */
   onPick(callback) {
     this.pickHandlers.push(callback);
   }
 
-  /** `racers`: [{label, color}] in order. */
+  /** `racers`: [{label, color, dash, plotlyDash}] in order (see RACER_STYLES). */
   setRacers(racers) {
     this.racers = racers;
     return this.rebuild(async () => {
@@ -282,10 +321,14 @@ export class LandscapePlot {
       g.dataset.racer = String(i);
       const head = o.arrowhead(racer.color);
       return {
-        path: o.polyline(g, { class: "path", "stroke-width": "2.5", "stroke-linejoin": "round", opacity: "0.9" }),
+        path: o.polyline(g, {
+          class: "path", "stroke-width": "2.5", "stroke-linejoin": "round", opacity: "0.9", "stroke-dasharray": racer.dash,
+        }),
         gradient: o.line(g, { class: "gradient", "stroke-width": "2.5", "stroke-dasharray": "2 4", "marker-end": head }),
         velocity: o.line(g, { class: "velocity", "stroke-width": "4", "marker-end": head }),
         ball: o.circle(g, { class: "ball", r: "8", fill: racer.color, stroke: "white", "stroke-width": "2" }),
+        // where a ball went when it left the map: the ball waits at the edge, named
+        away: o.text(g, { class: "away", "font-size": "14", "font-weight": "600", fill: "#1b1f24", visibility: "hidden" }),
       };
     });
   }
@@ -349,7 +392,7 @@ export class LandscapePlot {
     for (const racer of this.racers) {
       traces.push(
         { type: "scatter3d", x: [], y: [], z: [], mode: "lines", name: racer.label,
-          line: { color: racer.color, width: 6 }, hoverinfo: "skip" },
+          line: { color: racer.color, width: 6, dash: racer.plotlyDash }, hoverinfo: "skip" },
         { type: "scatter3d", x: [], y: [], z: [], mode: "markers", name: `${racer.label} ball`,
           marker: { size: 7, color: racer.color, line: { color: "white", width: 1 } }, hoverinfo: "skip" },
       );
@@ -371,7 +414,7 @@ export class LandscapePlot {
     return window.Plotly.react(this.scene, traces, layout, { displayModeBar: false, responsive: true }).then(() => {
       if (!this.scene.dataset.wired) {
         this.scene.dataset.wired = "true";
-        this.scene.on("plotly_click", (event) => this.picked(event));
+        this.wirePick3d();
       }
     });
   }
@@ -403,7 +446,15 @@ export class LandscapePlot {
       const at = n ? positions[n - 1] : null;
       marks.path.setAttribute("points", o.points(positions.map((p) => p[0]), positions.map((p) => p[1])));
       marks.path.dataset.points = String(n);
-      o.place(marks.ball, at && at[0], at && at[1]);
+      const [[x0, x1], [y0, y1]] = this.surface.domain;
+      const off = at && (at[0] < x0 || at[0] > x1 || at[1] < y0 || at[1] > y1);
+      const shown = off ? [Math.min(x1, Math.max(x0, at[0])), Math.min(y1, Math.max(y0, at[1]))] : at;
+      o.place(marks.ball, shown && shown[0], shown && shown[1]);
+      marks.ball.classList.toggle("off-map", Boolean(off));
+      marks.ball.dataset.x = at ? String(at[0]) : "";
+      marks.ball.dataset.y = at ? String(at[1]) : "";
+      marks.away.setAttribute("text-anchor", off && shown[0] > (x0 + x1) / 2 ? "end" : "start");
+      o.label(marks.away, shown && shown[0], shown && shown[1], off ? `off the map at (${formatNumber(at[0], 3)}, ${formatNumber(at[1], 3)})` : "");
       let gradientTip = null;
       let velocityTip = null;
       if (this.arrows && at && track.status !== "diverged") {

@@ -1,5 +1,6 @@
 // The Roll Downhill page: one ball, one optimizer, a learning-rate slider.
 
+import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
 import { formatFixed, formatNumber } from "./format.js";
@@ -44,6 +45,7 @@ class RollDownhill {
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
+    this.announcer = new Announcer($("announce"));
     this.session = new Session({ speed: () => this.speed(), onChange: this.scheduleDraw });
     this.session.tracks = [this.track];
     this.wireControls();
@@ -249,6 +251,7 @@ class RollDownhill {
         ? "Press Play to let the ball roll, or click the curve to choose where it starts."
         : describe(this.track, { playing });
     $("status").classList.toggle("error", Boolean(error));
+    this.announcer.say($("status").textContent, { rolling: playing && !error });
     $("play").textContent = playing ? "Pause" : "Play";
     this.root.dataset.state = playing ? "playing" : this.track.status || "idle";
     this.address.update(this.stateParams());
