@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from .api import catalog, errors, lessons, pages, simulate
+from .api import catalog, errors, export, lessons, pages, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
@@ -65,6 +65,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(simulate.router)
     app.include_router(lessons.router)
+    app.include_router(export.router)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
 
     @app.get("/vendor/plotly-{version}.min.js", include_in_schema=False)

@@ -162,15 +162,20 @@ def surface_grid(
         )
     params = {k: v for k, v in request.query_params.items() if k != "points"}
     surface = _with_query_parameters(surface, params)
-    axes = [np.linspace(lo, hi, n) for lo, hi in surface.domain]
-    with np.errstate(all="ignore"):
-        if surface.dim == 1:
-            f = surface.value(NUMPY, axes[0])
-        else:
-            xs, ys = np.meshgrid(axes[0], axes[1])  # rows follow y, as contour plots expect
-            f = surface.value(NUMPY, xs, ys)
+    axes, f = sample(surface, n)
     grid: dict[str, Any] = {"x": axes[0].tolist(), "f": f.tolist(), "colour_scale": colour_scale(f)}
     if surface.dim == 2:
         grid["y"] = axes[1].tolist()
     # Non-finite samples (overflow far out) encode as null: a gap in the drawing.
     return Response(json_bytes(grid), media_type="application/json")
+
+
+def sample(surface: Surface, n: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """f on an even grid of ``n`` points per axis: the axes, and f (2D: rows follow y, as
+    contour plots expect)."""
+    axes = [np.linspace(lo, hi, n) for lo, hi in surface.domain]
+    with np.errstate(all="ignore"):
+        if surface.dim == 1:
+            return axes, surface.value(NUMPY, axes[0])
+        xs, ys = np.meshgrid(axes[0], axes[1])
+        return axes, surface.value(NUMPY, xs, ys)

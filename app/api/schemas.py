@@ -303,3 +303,38 @@ class LessonOut(BaseModel):
         "beside momentum)."
     )
     url: str = Field(description="The page URL that opens the lesson, ready at its start.")
+
+
+class ExportSurface(BaseModel):
+    """The surface a run used, as bound to its parameters: enough to redraw and replay it."""
+
+    id: str
+    name: str
+    formula: str
+    domain: list[list[float]]
+    parameters: dict[str, float] = Field(description="The surface parameters' values.")
+    minima: list[MinimumOut]
+
+
+class ExportContext(BaseModel):
+    """What a run was, beyond its request: the surface it used and every hyperparameter's
+    value (torch's defaults filled in)."""
+
+    surface: ExportSurface
+    optimizer: str = Field(description="The optimizer's name, e.g. `Adam`.")
+    hyperparameters: dict[str, JsonValue]
+
+
+class ExportApp(BaseModel):
+    name: str
+    version: str
+
+
+class RunsExport(BaseModel):
+    """POST /api/runs/export?format=json: the POST /api/runs response (`runs`) with what it
+    takes to replay it: the request, the app's version and each run's context."""
+
+    app: ExportApp
+    request: RunsRequest
+    context: list[ExportContext] = Field(description="One per run, in the request's order.")
+    runs: list[RunResult]

@@ -1,0 +1,244 @@
+"""POST /api/runs/export: the runs of POST /api/runs as CSV, JSON or an offline replay page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from app.api.export import RACER_COLORS, csv_columns
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.run import Run, start_state
+from app.engine.run.trace import FIELDS, NULLABLE
+from app.engine.surfaces import SURFACES
+
+STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
+
+ONE_D = {
+    "surface": "roll_downhill",
+    "optimizer": "sgd",
+    "hyperparameters": {"lr": 0.05, "momentum": 0.9},
+    "start": [3.5],
+    "steps": 40,
+}
+# Two racers on a 2D surface; the second has a schedule, noise and float16, so none of its
+# step fields is null, and L-BFGS evaluates the function several times per step.
+TWO_D = [
+    {"surface": "himmelblau", "optimizer": "lbfgs", "steps": 12},
+    {
+        "surface": "himmelblau",
+        "optimizer": "adam",
+        "hyperparameters": {"lr": 0.1},
+        "schedule": {"name": "cosine", "parameters": {"T_max": 30}},
+        "options": {"noise": 0.3, "seed": 4, "precision": "float16", "loss_scale": 8},
+        "start": [-1.0, 3.5],
+        "steps": 30,
+    },
+]
+
+
+def export(client, fmt, *runs):
+    return client.post(f"/api/runs/export?format={fmt}", json={"runs": list(runs)})
+
+
+def computed(client, *runs):
+    response = client.post("/api/runs", json={"runs": list(runs)})
+    assert response.status_code == 200
+    return response.json()["runs"]
+
+
+def rows(response):
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+def number(cell):
+    return None if cell == "" else float(cell)
+
+
+@pytest.mark.parametrize("runs", [[ONE_D], TWO_D, [ONE_D, *TWO_D]], ids=["1d", "2d", "mixed"])
+def test_csv_has_one_row_per_step_with_the_runs_exact_numbers(client, runs):
+    response = export(client, "csv", *runs)
+    assert response.status_code == 200
+    table = rows(response)
+    results = computed(client, *runs)
+    assert len(table) == sum(len(r["steps"]) for r in results)
+    dim = max(SURFACES[r["surface"]].dim for r in runs)
+    columns = [c for f in FIELDS for c in csv_columns(f, dim)]
+    assert list(table[0]) == ["run", "surface", "optimizer", *columns]
+    for index, (run, result) in enumerate(zip(runs, results, strict=True)):
+        mine = [row for row in table if row["run"] == str(index)]
+        assert len(mine) == len(result["steps"])
+        for i, row in enumerate(mine):
+            assert (row["surface"], row["optimizer"]) == (run["surface"], run["optimizer"])
+            assert int(row["step"]) == result["steps"][i]
+            position = [number(row[a]) for a in ("x", "y")[: len(result["positions"][i])]]
+            assert position == result["positions"][i]  # exactly: repr round-trips
+            assert number(row["loss"]) == result["losses"][i]
+            assert [number(row[c]) for c in csv_columns("gradients", dim)][
+                : len(position)
+            ] == result["gradients"][i]
+            if dim == 2 and len(position) == 1:
+                assert row["y"] == row["grad_y"] == ""
+            for f in ("lrs", "underflows", "evaluations"):
+                if result[f] is not None:
+                    assert number(row[csv_columns(f, dim)[0]]) == result[f][i]
+            if result["applied_gradients"] is not None:
+                applied = result["applied_gradients"][i]
+                cells = [number(row[c]) for c in csv_columns("applied_gradients", dim)]
+                assert cells[: len(position)] == (applied or [None] * len(position))
+
+
+def engine_trace(run):
+    """The runner's own record of every field, before the API nulls what carries nothing."""
+    surface, optimizer = SURFACES[run["surface"]], OPTIMIZERS[run["optimizer"]]
+    hyperparameters = optimizer.validate(run.get("hyperparameters", {}))
+    r = Run(surface, optimizer, hyperparameters, start_state(surface, optimizer, run["start"]))
+    trace = r.current()
+    trace.extend(r.advance(run["steps"]))
+    return trace
+
+
+@pytest.mark.parametrize(
+    "run",
+    [ONE_D, {"surface": "rosenbrock", "optimizer": "rprop", "start": [-1.5, 2.0], "steps": 25}],
+)
+def test_csv_fills_a_null_field_with_what_the_runner_recorded(client, run):
+    result = computed(client, run)[0]
+    assert {"lrs", "applied_gradients", "underflows", "evaluations"} <= {
+        f for f in FIELDS if result[f] is None
+    }
+    table = rows(export(client, "csv", run))
+    trace = engine_trace(run)
+    dim = len(run["start"])
+    for i, row in enumerate(table):
+        assert number(row["lr"]) == trace.lrs[i]
+        applied = trace.applied_gradients[i]
+        cells = [number(row[c]) for c in csv_columns("applied_gradients", dim)]
+        assert cells == (list(applied) if applied is not None else [None] * dim)
+        assert int(row["underflow"]) == trace.underflows[i]
+        assert int(row["evaluations"]) == trace.evaluations[i]
+
+
+def test_json_is_the_run_result_with_what_it_takes_to_replay_it(client):
+    response = export(client, "json", *TWO_D)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["runs"] == computed(client, *TWO_D)
+    assert body["app"] == {"name": "Descent Lab", "version": client.app.version}
+    # the request, as the server read it, runs again to the same result
+    assert client.post("/api/runs", json=body["request"]).json()["runs"] == body["runs"]
+    (catalog,) = [s for s in client.get("/api/surfaces").json() if s["id"] == "himmelblau"]
+    for context in body["context"]:
+        surface = context["surface"]
+        assert surface["formula"] == catalog["formula"]
+        assert surface["minima"] == catalog["minima"]
+    assert body["context"][0]["optimizer"] == "L-BFGS"
+    assert body["context"][1]["hyperparameters"]["betas"] == [0.9, 0.999]  # torch's default
+
+
+def test_json_context_has_the_surface_as_its_parameters_shape_it(client):
+    run = {"surface": "ravine", "optimizer": "sgd", "surface_parameters": {"kappa": 100}}
+    (context,) = export(client, "json", run).json()["context"]
+    assert context["surface"]["parameters"] == {"kappa": 100.0}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "name"),
+    [
+        ("csv", "text/csv; charset=utf-8", "descent-lab-himmelblau-lbfgs-adam.csv"),
+        ("json", "application/json", "descent-lab-himmelblau-lbfgs-adam.json"),
+        ("html", "text/html; charset=utf-8", "descent-lab-himmelblau-lbfgs-adam.html"),
+    ],
+)
+def test_each_format_is_a_download_named_after_the_scenario(client, fmt, media_type, name):
+    response = export(client, fmt, *TWO_D)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == media_type
+    assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+
+
+def test_the_replay_page_holds_everything_it_needs(client):
+    response = export(client, "html", *TWO_D)
+    page = response.text
+    # plotly.js inline and nothing to fetch: no external script, stylesheet or image
+    assert "Plotly" in page and len(page) > 4_000_000
+    assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=""", page)
+    match = re.search(r'<script type="application/json" id="replay-data">(.*?)</script>', page)
+    data = json.loads(match.group(1))
+    assert data["runs"] == computed(client, *TWO_D)
+    assert data["surface"]["formula"] in page and "Himmelblau" in page
+    assert "ended: " + data["runs"][0]["outcome"] in page
+    assert len(data["grid"]["f"]) == len(data["grid"]["y"])  # rows follow y
+
+
+def test_the_replay_colours_are_the_explorers():
+    source = (STATIC_JS / "plot2d.js").read_text()
+    match = re.search(r"export const RACER_STYLES = \[(.*?)\];", source, re.S)
+    assert tuple(re.findall(r'color: "([^"]+)"', match.group(1))) == RACER_COLORS
+
+
+def test_a_replay_draws_one_surface(client):
+    response = export(client, "html", TWO_D[0], {**ONE_D})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "runs.1.surface"
+    ravines = [
+        {"surface": "ravine", "optimizer": "sgd", "surface_parameters": {"kappa": k}}
+        for k in (10, 100)
+    ]
+    assert export(client, "csv", *ravines).status_code == 200
+    response = export(client, "html", *ravines)
+    assert response.json()["errors"][0]["field"] == "runs.1.surface_parameters"
+
+
+@pytest.mark.parametrize(
+    ("query", "runs", "field"),
+    [
+        ("format=csv", [{**ONE_D, "hyperparameters": {"lr": -0.1}}], "runs.0.hyperparameters.lr"),
+        ("format=json", [ONE_D, {**ONE_D, "start": [99.0]}], "runs.1.start.0"),
+        ("format=html", [{**ONE_D, "schedule": {"name": "nope"}}], "runs.0.schedule.name"),
+        ("format=csv", [{**ONE_D, "steps": -1}], "runs.0.steps"),
+        ("format=xml", [ONE_D], "format"),
+        ("", [ONE_D], "format"),
+    ],
+)
+def test_bad_input_is_the_one_error_shape(client, query, runs, field):
+    response = client.post(f"/api/runs/export?{query}", json={"runs": runs})
+    assert response.status_code == 422
+    assert "content-disposition" not in response.headers
+    body = response.json()
+    assert set(body) == {"ok", "status", "error", "errors"}
+    assert body["ok"] is False and body["status"] == 422
+    assert all(set(e) == {"field", "reason"} for e in body["errors"])
+    assert field in [e["field"] for e in body["errors"]]
+
+
+def test_errors_are_those_of_post_api_runs_word_for_word(client):
+    runs = [
+        {**ONE_D, "hyperparameters": {"lr": -0.1}, "options": {"noise": -1}},
+        {"surface": "nope", "optimizer": "sgd"},
+        {**TWO_D[1], "start": [0.0, 99.0]},
+    ]
+    body = client.post("/api/runs/export?format=html", json={"runs": runs}).json()
+    assert len(body["errors"]) == 4
+    assert body == client.post("/api/runs", json={"runs": runs}).json()
+
+
+def test_openapi_documents_the_three_downloads(client):
+    operation = client.get("/openapi.json").json()["paths"]["/api/runs/export"]["post"]
+    content = operation["responses"]["200"]["content"]
+    assert {"text/csv", "application/json", "text/html"} <= set(content)
+    assert content["application/json"]["schema"]["$ref"].endswith("/RunsExport")
+    assert operation["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ErrorOut"
+    )
+    (fmt,) = operation["parameters"]
+    assert fmt["name"] == "format" and fmt["schema"]["enum"] == ["csv", "json", "html"]
+    described = re.findall(r"`([a-z_, ]+)`", operation["description"])
+    named = {c.strip() for group in described for c in group.split(",")}
+    assert {c for f in FIELDS for c in csv_columns(f, 2)} <= named
+    for f in NULLABLE:  # what an empty (null) field means is said, per column
+        assert f"`{csv_columns(f, 1)[0]}` is " in operation["description"]
