@@ -2,6 +2,7 @@
 
 import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
+import { downloadPNG, wireDownloads } from "./download.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
 import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
@@ -384,6 +385,20 @@ class Explorer {
       href: () => this.address.href(),
       page: "explore",
       title: "Descent Lab: landscape explorer",
+    });
+    wireDownloads(this.root, {
+      runs: () => {
+        const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
+        return this.racers.map((r) => r.track.replayRequest(steps));
+      },
+      png: () => {
+        const shown = this.root.dataset.view === "3d" ? this.plot.scene : this.plot.map;
+        return downloadPNG(shown, [...$("landscape").querySelectorAll("svg.overlay")], `descent-lab-${this.surface.id}.png`);
+      },
+      onError: (message) => {
+        this.session.error = message;
+        this.scheduleDraw();
+      },
     });
   }
 

@@ -2,6 +2,7 @@
 
 import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
+import { downloadPNG, wireDownloads } from "./download.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
 import { formatFixed, formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
@@ -160,6 +161,14 @@ class RollDownhill {
       href: () => this.address.href(),
       page: "roll",
       title: `Descent Lab: ${this.surface.name}`,
+    });
+    wireDownloads(this.root, {
+      runs: () => [this.track.replayRequest(this.track.last() ? this.track.last().step : 0)],
+      png: () => downloadPNG($("plot"), [], `descent-lab-${this.surface.id}.png`),
+      onError: (message) => {
+        this.session.error = message;
+        this.scheduleDraw();
+      },
     });
   }
 

@@ -85,6 +85,14 @@ export class Track {
     return run;
   }
 
+  /** A RunRequest that replays this ball from its start for `steps` steps (as a link does). */
+  replayRequest(steps) {
+    const run = this.request(steps);
+    delete run.resume;
+    run.start = this.start;
+    return run;
+  }
+
   /** Add steps not seen yet (a resumed run repeats its first point) and remember the state. */
   append(data) {
     const t = this.trace;

@@ -186,3 +186,26 @@ def test_a_ball_that_leaves_the_plot_is_marked_where_it_went(watched):
         "document.getElementById('plot').data.find((t) => t.name === 'ball off the plot').text"
     )
     assert len(marker) == 1 and re.search(r"ball at x = -?\d", marker[0])
+
+
+def test_the_steps_and_the_plot_download_from_the_page(watched):
+    page = watched.open("/?optimizer=momentum&lr=0.3&steps=12")
+    page.locator(".share summary").click()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Steps as CSV").click()
+    rows = got.value.path().read_text().splitlines()
+    assert rows[0].startswith("run,surface,optimizer,step,x,")
+    assert len(rows) == 1 + 13  # the start and 12 steps, as on the page
+    last_x = float(rows[-1].split(",")[4])
+    assert f"{last_x:.4g}" == page.locator("#readout-x").inner_text()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Plot as PNG").click()
+    assert got.value.suggested_filename == "descent-lab-roll_downhill.png"
+    assert got.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page = watched.open("/explore?surface=himmelblau&r1=gd&r2=adam&steps=5", ready="#explorer")
+    page.locator(".share summary").click()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Plot as PNG").click()
+    assert got.value.path().stat().st_size > 20_000  # the map with its paths drawn over it
+    assert watched.errors == []
