@@ -84,7 +84,7 @@ export function buildHyperparameterControls(
   container,
   hyperparameters,
   values,
-  { skip = [], only = null, idPrefix = "hp", captions = true, onInput },
+  { skip = [], only = null, idPrefix = "hp", onInput },
 ) {
   const rows = [];
   for (const h of hyperparameters) {
@@ -147,12 +147,11 @@ export function buildHyperparameterControls(
         });
         row.append(labelEl, input, output);
       }
-      if (captions) {
-        const help = document.createElement("p");
-        help.className = "caption";
-        help.textContent = h.help;
-        row.append(help);
-      }
+      // the help is on the page, not only in a tooltip
+      const help = document.createElement("p");
+      help.className = "caption";
+      help.textContent = h.help;
+      row.append(help);
       rows.push(row);
     }
   }

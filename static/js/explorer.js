@@ -314,10 +314,10 @@ class Explorer {
     };
     const hps = racer.choice.optimizer.hyperparameters;
     buildHyperparameterControls(racer.card.querySelector(".racer-lr"), hps, values, {
-      only: ["lr"], idPrefix: racer.id, captions: false, onInput,
+      only: ["lr"], idPrefix: racer.id, onInput,
     });
     buildHyperparameterControls(racer.card.querySelector(".racer-more"), hps, values, {
-      skip: ["lr"], idPrefix: racer.id, captions: false, onInput,
+      skip: ["lr"], idPrefix: racer.id, onInput,
     });
     racer.card.querySelector(".racer-rule").textContent = racer.choice.optimizer.formula;
     applyControlParams(racer.card, this.params);

@@ -36,7 +36,11 @@ export class LossChart {
       dragmode: false,
       xaxis: { title: { text: "step" }, range: this.xRange, fixedrange: true, zeroline: false },
       yaxis: this.log
-        ? { title: { text: "f − f* (log)" }, type: "log", range: [-6, 2], fixedrange: true, exponentformat: "power" }
+        ? {
+            title: { text: "f − f* (log)" }, type: "log", range: [-6, 2], fixedrange: true,
+            // a label at every power of ten only: Plotly's 2…9 in-between labels collide
+            exponentformat: "power", dtick: 1,
+          }
         : { title: { text: "loss f" }, range: [-1, 1], fixedrange: true },
       plot_bgcolor: "#fbfbfd",
     };

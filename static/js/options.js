@@ -46,7 +46,7 @@ export function buildTrainingControls(container, catalog, track, { idPrefix, onI
     const schedule = catalog.schedules.find((s) => s.id === track.schedule.name);
     caption.textContent = `${schedule.help} ${schedule.formula}`;
     buildHyperparameterControls(parameters, schedule.parameters, track.schedule.parameters, {
-      idPrefix: `${idPrefix}-schedule`, captions: false, onInput,
+      idPrefix: `${idPrefix}-schedule`, onInput,
     });
   };
   select.addEventListener("change", () => {
@@ -59,7 +59,7 @@ export function buildTrainingControls(container, catalog, track, { idPrefix, onI
   const options = document.createElement("div");
   options.className = "run-options";
   buildHyperparameterControls(options, catalog.options, track.options, {
-    idPrefix: `${idPrefix}-option`, captions: false, onInput,
+    idPrefix: `${idPrefix}-option`, onInput,
   });
   container.replaceChildren(row, options);
 }

@@ -55,9 +55,12 @@ export class Session {
     try {
       const runs = await postRuns(this.tracks.map((t) => t.request(steps)));
       if (generation !== this.generation) return;
+      // What the page said when the link was made: a ball at rest, or the end of a press of
+      // Play, has its outcome; a ball paused mid-run is just paused.
+      const judged = steps % PLAY_STEPS === 0;
       runs.forEach((run, i) => {
         this.tracks[i].append(run);
-        this.tracks[i].ended(run);
+        if (judged || run.status !== "max_steps") this.tracks[i].ended(run);
       });
     } catch (error) {
       this.error = error.message;
