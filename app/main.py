@@ -9,19 +9,28 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from .api import catalog, errors, export, lessons, pages, simulate
+from .security import SecurityHeaders, script_hashes
+from .settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
 TEMPLATES = ROOT / "templates"
 PLOTLY_JS = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
 PLOTLY_VERSION = metadata.version("plotly")
+# Swagger UI's dist files (bundle and CSS, Swagger UI 5: it reads FastAPI's OpenAPI 3.1) as
+# the fastapi-offline package ships them, so /docs needs no CDN.
+SWAGGER_UI = Path(str(resources.files("fastapi_offline") / "static"))
+SWAGGER_UI_VERSION = metadata.version("fastapi-offline")
 LONG_CACHE = "public, max-age=31536000, immutable"
+OPENAPI_URL = "/openapi.json"
 
 
 def asset_version(directory: Path = STATIC) -> str:
@@ -42,16 +51,60 @@ class VersionedStatic(StaticFiles):
         return response
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(
-        title="Descent Lab",
-        summary="Watch optimizers roll down analytic loss landscapes.",
-        version="0.1.0",
+class DescentLab(FastAPI):
+    """FastAPI with the security headers as its outermost layer: outside even the layer that
+    turns an unhandled exception into a 500 (where `add_middleware` cannot reach), so every
+    response carries them."""
+
+    def __init__(
+        self, *, frame_ancestors: str, extra_scripts: dict[str, list[str]], **kwargs: Any
+    ) -> None:
+        self.frame_ancestors = frame_ancestors
+        self.extra_scripts = extra_scripts
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(
+            super().build_middleware_stack(), self.frame_ancestors, self.extra_scripts
+        )
+
+
+def swagger_ui_page(swagger_prefix: str, favicon_url: str) -> HTMLResponse:
+    """/docs: FastAPI's Swagger UI page, with Swagger UI's files served from this server."""
+    return get_swagger_ui_html(
+        openapi_url=OPENAPI_URL,
+        title="Descent Lab API",
+        swagger_js_url=f"{swagger_prefix}/swagger-ui-bundle.js",
+        swagger_css_url=f"{swagger_prefix}/swagger-ui.css",
+        swagger_favicon_url=favicon_url,
     )
-    app.state.metrics = {"streams_active": 0, "steps_streamed": 0}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app. `settings` (default: from the environment) also answer `get_settings`."""
+    if settings is None:
+        settings = get_settings()
     version = asset_version()
     static_prefix = f"/static/{version}"
     plotly_url = f"/vendor/plotly-{PLOTLY_VERSION}.min.js"
+    swagger_prefix = f"/vendor/swagger-ui-{SWAGGER_UI_VERSION}"
+    docs_page = swagger_ui_page(swagger_prefix, f"{static_prefix}/favicon.svg")
+
+    app = DescentLab(
+        title="Descent Lab",
+        summary="Watch optimizers roll down analytic loss landscapes.",
+        version="0.1.0",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,  # our own /docs, below: Swagger UI from this server, not a CDN
+        redoc_url=None,
+        frame_ancestors=settings.frame_ancestors,
+        # get_swagger_ui_html starts Swagger UI with an inline <script>. The page is built
+        # once, above, so that script never changes: allowing it by its hash keeps
+        # 'unsafe-inline' out of script-src while /docs stays FastAPI's own page.
+        extra_scripts={"/docs": script_hashes(docs_page.body)},
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.metrics = {"streams_active": 0, "steps_streamed": 0}
 
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.globals["static"] = lambda path: f"{static_prefix}/{path}"
@@ -67,6 +120,7 @@ def create_app() -> FastAPI:
     app.include_router(lessons.router)
     app.include_router(export.router)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
+    app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")
 
     @app.get("/vendor/plotly-{version}.min.js", include_in_schema=False)
     def plotly_js(version: str) -> FileResponse:
@@ -76,6 +130,10 @@ def create_app() -> FastAPI:
         return FileResponse(
             PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": LONG_CACHE}
         )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(docs_page.body)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,25 @@ class Settings(BaseSettings):
     unpaced_batch: int = Field(
         250, ge=1, description="Steps per event when a stream is unpaced (speed=0)."
     )
+    frame_ancestors: str = Field(
+        "*",
+        description="Who may embed the pages in a frame: the Content-Security-Policy "
+        "frame-ancestors sources, space-separated (* anyone; 'self'; 'none'; or origins such "
+        "as https://canvas.example.edu).",
+    )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _one_directive(cls, value: str) -> str:
+        # The value is pasted into the policy header: line breaks become spaces, and a ';' or
+        # ',' (which would start another directive or another policy) is refused.
+        value = " ".join(value.split())
+        if not value or ";" in value or "," in value:
+            raise ValueError(
+                "DESCENT_LAB_FRAME_ANCESTORS must be space-separated CSP sources "
+                "(e.g. https://canvas.example.edu), without ';' or ','"
+            )
+        return value
 
 
 @lru_cache

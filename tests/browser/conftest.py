@@ -85,8 +85,14 @@ class Watched:
 
 
 @pytest.fixture
-def watched(browser: Browser, server) -> Iterator[Watched]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+def watched(browser: Browser, server, request: pytest.FixtureRequest) -> Iterator[Watched]:
+    # Playwright's wait_for_function evaluates its predicate with eval, which the pages'
+    # Content-Security-Policy refuses. Tests marked `csp` (tests/browser/test_security.py) keep
+    # the policy and wait with function predicates; the others bypass it.
+    enforce_csp = request.node.get_closest_marker("csp") is not None
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, bypass_csp=not enforce_csp
+    )
     context.add_init_script(COUNT_DRAWS)
     page = context.new_page()
     w = Watched(page, server.url)
