@@ -24,6 +24,7 @@ from .schemas import (
     OptionsOut,
     ScheduleOut,
     SurfaceOut,
+    SymbolOut,
 )
 from .service import json_bytes
 
@@ -33,6 +34,10 @@ GRID_POINTS = {1: 800, 2: 121}  # default samples per axis
 GRID_MAX = {1: 5000, 2: 400}  # 400² values are about 3 MB of JSON
 # Colour f on a log scale when the median point sits below this fraction of the range.
 LOG_COLOURS_BELOW = 0.1
+
+
+def _symbols_out(symbols: tuple[tuple[str, str], ...]) -> list[SymbolOut]:
+    return [SymbolOut(symbol=symbol, meaning=meaning) for symbol, meaning in symbols]
 
 
 def _hyperparameter_out(h: Hyperparameter) -> HyperparameterOut:
@@ -77,6 +82,7 @@ def list_optimizers() -> list[OptimizerOut]:
             id=o.id,
             name=o.name,
             formula=o.formula,
+            symbols=_symbols_out(o.symbols),
             hyperparameters=[_hyperparameter_out(h) for h in o.hyperparameters],
             presets=[
                 {"id": p.id, "name": p.name, "hyperparameters": dict(p.hyperparameters)}
@@ -100,6 +106,7 @@ def list_options() -> OptionsOut:
                 id=s.id,
                 name=s.name,
                 formula=s.formula,
+                symbols=_symbols_out(s.symbols),
                 help=s.help,
                 parameters=[_hyperparameter_out(h) for h in s.parameters],
             )

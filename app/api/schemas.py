@@ -205,10 +205,29 @@ class PresetOut(BaseModel):
     hyperparameters: dict[str, JsonValue]
 
 
+class SymbolOut(BaseModel):
+    """One symbol of a formula and what it means."""
+
+    symbol: str = Field(description="As the formula writes it, e.g. `μ`, `β₁ᵗ`, `lr` or `←`.")
+    meaning: str = Field(
+        description="In plain words, naming the setting it stands for where there is one, "
+        'e.g. "momentum: the fraction of the old velocity kept each step (the `momentum` '
+        'setting; …)".'
+    )
+
+
+_SYMBOLS_DESCRIPTION = (
+    "Every symbol in `formula` — each letter with its sub- and superscripts, each named term "
+    "(`lr`, `sign`) and each operator a beginner may not know (`←`, `∇`, `Π`) — with its "
+    "meaning, so that no symbol a student sees is left unexplained."
+)
+
+
 class OptimizerOut(BaseModel):
     id: str
     name: str
     formula: str
+    symbols: list[SymbolOut] = Field(description=_SYMBOLS_DESCRIPTION)
     hyperparameters: list[HyperparameterOut]
     presets: list[PresetOut]
     group: Literal["classic", "adaptive", "second-order", "stochastic"] = Field(
@@ -229,6 +248,7 @@ class ScheduleOut(BaseModel):
     id: str
     name: str
     formula: str
+    symbols: list[SymbolOut] = Field(description=_SYMBOLS_DESCRIPTION)
     help: str
     parameters: list[HyperparameterOut]
 

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from app.engine.optimizers import OPTIMIZERS
+from app.engine.run.schedules import SCHEDULES
 
 
 def engine_defaults(optimizer):
@@ -161,3 +162,25 @@ def test_optimizers_are_grouped_for_the_picker(client):
     assert groups.pop("newton") == groups.pop("lbfgs") == "second-order"
     assert groups.pop("sgld") == "stochastic"
     assert set(groups.values()) == {"adaptive"}
+
+
+def test_optimizers_and_schedules_name_every_symbol_of_their_formulas(client):
+    # The engine's lists, served in order as {symbol, meaning} (their completeness against
+    # the formulas is tests/engine/test_symbols.py's).
+    optimizers = {o["id"]: o for o in client.get("/api/optimizers").json()}
+    for oid, o in optimizers.items():
+        assert o["symbols"] == [{"symbol": s, "meaning": m} for s, m in OPTIMIZERS[oid].symbols], (
+            oid
+        )
+    sgd = {s["symbol"]: s["meaning"] for s in optimizers["sgd"]["symbols"]}
+    assert "τ" in optimizers["sgd"]["formula"] and "dampening" in sgd["τ"]
+    assert "`momentum` setting" in sgd["μ"]
+    adam = {s["symbol"]: s["meaning"] for s in optimizers["adam"]["symbols"]}
+    assert adam["β₁ᵗ"].startswith("β₁ raised to the power t, the step number")
+
+    schedules = {s["id"]: s for s in client.get("/api/options").json()["schedules"]}
+    for sid, s in schedules.items():
+        assert s["symbols"] == [{"symbol": y, "meaning": m} for y, m in SCHEDULES[sid].symbols]
+    cosine = {s["symbol"]: s["meaning"] for s in schedules["cosine"]["symbols"]}
+    assert {"lr_t", "lr", "η_min", "t", "T_max", "cos", "π"} == set(cosine)
+    assert "`eta_min` setting" in cosine["η_min"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
-from .shared import MAXIMIZE, WEIGHT_DECAY, signed_and_decayed
+from .shared import BECOMES, GRADIENT_L2, MAXIMIZE, POSITION, WEIGHT_DECAY, signed_and_decayed
 
 # --- Adadelta ---------------------------------------------------------------------------
 
@@ -95,4 +95,23 @@ ADADELTA = Optimizer(
     state=AdadeltaState,
     lr_scales="own",
     formula="v ← ρ·v + (1 − ρ)·g²;  Δ = √(u + ε)/√(v + ε)·g;  u ← ρ·u + (1 − ρ)·Δ²;  x ← x − lr·Δ",
+    symbols=(
+        POSITION,
+        GRADIENT_L2,
+        ("lr", "the learning rate: a multiplier on Adadelta's own step Δ (the `lr` setting)"),
+        ("v", "a running average of the squared gradients (torch's square_avg)"),
+        ("u", "a running average of the squared steps Δ² (torch's acc_delta)"),
+        (
+            "Δ",
+            "delta: the step before lr scales it, g times the ratio of the two averages' "
+            "roots, so it comes out in the units of x",
+        ),
+        ("ρ", "rho: how much of each old average is kept each step (the `rho` setting)"),
+        (
+            "ε",
+            "epsilon: a tiny number added inside both roots; it also sets the size of the very "
+            "first steps, about √ε (the `eps` setting)",
+        ),
+        BECOMES,
+    ),
 )

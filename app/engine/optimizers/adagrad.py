@@ -17,7 +17,17 @@ from typing import Any
 
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
-from .shared import MAXIMIZE, WEIGHT_DECAY, epsilon, learning_rate, signed_and_decayed
+from .shared import (
+    BECOMES,
+    EPSILON,
+    GRADIENT_L2,
+    MAXIMIZE,
+    POSITION,
+    WEIGHT_DECAY,
+    epsilon,
+    learning_rate,
+    signed_and_decayed,
+)
 
 # --- Adagrad ----------------------------------------------------------------------------
 
@@ -81,4 +91,20 @@ ADAGRAD = Optimizer(
     state=AdagradState,
     lr_scales="step",
     formula="s ← s + g²;  x ← x − lr·g / (√s + ε)   (infinite memory: steps only shrink)",
+    symbols=(
+        POSITION,
+        GRADIENT_L2,
+        (
+            "lr",
+            "the learning rate: roughly how far the first step moves (the `lr` setting; with "
+            "`lr_decay` it becomes lr/(1 + (t − 1)·lr_decay) at step t)",
+        ),
+        (
+            "s",
+            "the sum of all the squared gradients so far (torch's sum; it starts at the "
+            "`initial_accumulator_value` setting)",
+        ),
+        EPSILON,
+        BECOMES,
+    ),
 )

@@ -27,8 +27,21 @@ from typing import Any
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import (
+    BECOMES,
+    BETA1,
+    BETA1_T,
+    BETA2,
+    BETA2_T,
     DECOUPLED_WEIGHT_DECAY,
+    EPSILON,
+    GRADIENT,
+    GRADIENT_L2,
+    GRADIENT_L2_OR_DECOUPLED,
     MAXIMIZE,
+    MOMENTUM_AVERAGE,
+    POSITION,
+    SQUARE_AVERAGE,
+    STEP_LENGTH,
     WEIGHT_DECAY,
     betas,
     epsilon,
@@ -84,6 +97,29 @@ _AMSGRAD = Hyperparameter(
     "Use the largest squared-gradient average seen so far, so steps never grow back.",
 )
 _ADAM_BETAS = betas((0.9, 0.999), _ADAM_BETAS_HELP)
+# m and v where the formula does not show their updates (NAdam, RAdam).
+_ADAM_M = (
+    "m",
+    "the momentum: a running average of the gradients, m ← β₁·m + (1 − β₁)·g as in Adam "
+    "(torch's exp_avg; β₁ is the first of the `betas`)",
+)
+_ADAM_V = (
+    "v",
+    "a running average of the squared gradients, v ← β₂·v + (1 − β₂)·g² as in Adam "
+    "(torch's exp_avg_sq; β₂ is the second of the `betas`)",
+)
+# What Adam's formula names, but the gradient g (whose weight decay differs).
+_ADAM_SYMBOLS = (
+    STEP_LENGTH,
+    MOMENTUM_AVERAGE,
+    SQUARE_AVERAGE,
+    BETA1,
+    BETA2,
+    BETA1_T,
+    BETA2_T,
+    EPSILON,
+    BECOMES,
+)
 
 
 class AdamState(CoordinateState):
@@ -112,6 +148,7 @@ ADAM = Optimizer(
     lr_scales="step",
     formula="m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
+    symbols=(POSITION, GRADIENT_L2, *_ADAM_SYMBOLS),
 )
 
 ADAMW = Optimizer(
@@ -142,6 +179,16 @@ ADAMW = Optimizer(
     lr_scales="step",
     formula="x ← x·(1 − lr·λ);  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
+    symbols=(
+        POSITION,
+        GRADIENT,
+        *_ADAM_SYMBOLS,
+        (
+            "λ",
+            "weight decay: each step first shrinks x by the factor 1 − lr·λ, pulling it toward "
+            "0 (the `weight_decay` setting)",
+        ),
+    ),
 )
 
 
@@ -193,6 +240,27 @@ ADAMAX = Optimizer(
     state=AdamaxState,
     lr_scales="step",
     formula="m ← β₁·m + (1 − β₁)·g;  u ← max(β₂·u, |g| + ε);  x ← x − lr/(1 − β₁ᵗ) · m / u",
+    symbols=(
+        POSITION,
+        GRADIENT_L2,
+        STEP_LENGTH,
+        MOMENTUM_AVERAGE,
+        (
+            "u",
+            "the gradient's largest recent size: the biggest |g| seen, fading by β₂ each step "
+            "(torch's exp_inf)",
+        ),
+        BETA1,
+        ("β₂", "how much of the old u is kept each step (the second of the `betas`)"),
+        BETA1_T,
+        ("max", "max(a, b) is the larger of a and b"),
+        (
+            "ε",
+            "epsilon: a tiny number added to |g| so u is never 0 and the step never divides by "
+            "0 (the `eps` setting)",
+        ),
+        BECOMES,
+    ),
 )
 
 
@@ -263,8 +331,33 @@ NADAM = Optimizer(
     bind=coordinatewise(_nadam_rule, NAdamState),
     state=NAdamState,
     lr_scales="step",
-    formula="Adam with a Nesterov look-ahead:  x ← x − lr·((1 − μₜ)·g/(1 − Πμ) "
+    formula="m, v as in Adam;  x ← x − lr·((1 − μₜ)·g/(1 − Πμ) "
     "+ μₜ₊₁·m/(1 − Πμ·μₜ₊₁)) / (√(v/(1 − β₂ᵗ)) + ε)",
+    symbols=(
+        POSITION,
+        GRADIENT_L2_OR_DECOUPLED,
+        STEP_LENGTH,
+        _ADAM_M,
+        _ADAM_V,
+        (
+            "μₜ",
+            "the momentum factor of step t: β₁·(1 − ½·0.96^(t·ψ)), which warms up from β₁/2 "
+            "toward β₁ (β₁ is the first of the `betas`, ψ the `momentum_decay` setting)",
+        ),
+        (
+            "μₜ₊₁",
+            "the next step's momentum factor: NAdam looks one step ahead (Nesterov's idea)",
+        ),
+        ("μ", "in Πμ, the momentum factors μ₁, μ₂, …, μₜ of the steps so far"),
+        (
+            "Π",
+            "product: Πμ = μ₁·μ₂·…·μₜ, every step's momentum factor so far multiplied together "
+            "(torch's mu_product)",
+        ),
+        BETA2_T,
+        EPSILON,
+        BECOMES,
+    ),
 )
 
 
@@ -330,4 +423,31 @@ RADAM = Optimizer(
     lr_scales="step",
     formula="m̂ = m/(1 − β₁ᵗ);  ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ);  "
     "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + ε) if ρₜ > 5, else x ← x − lr·m̂",
+    symbols=(
+        POSITION,
+        STEP_LENGTH,
+        _ADAM_M,
+        _ADAM_V,
+        ("m̂", "m-hat: the momentum m with its start at 0 made up for (bias-corrected)"),
+        ("t", "the step number: 1, 2, 3, …"),
+        BETA1_T,
+        BETA2_T,
+        (
+            "ρ∞",
+            "rho-infinity, 2/(1 − β₂) − 1: the longest memory v can have, reached as t grows "
+            "(β₂ is the second of the `betas`)",
+        ),
+        (
+            "ρₜ",
+            "rho-t: about how many steps' gradients v holds at step t; while it is 5 or less, "
+            "v is too young to trust and RAdam takes plain momentum steps",
+        ),
+        (
+            "r",
+            "the rectification factor √((ρₜ − 4)·(ρₜ − 2)·ρ∞/((ρ∞ − 4)·(ρ∞ − 2)·ρₜ)): "
+            "small at first, it grows toward 1 as v becomes trustworthy",
+        ),
+        EPSILON,
+        BECOMES,
+    ),
 )

@@ -358,6 +358,12 @@ class Preset:
     hyperparameters: Mapping[str, Any]
 
 
+# Every symbol of a formula with what it means in plain words, as (symbol, meaning) pairs:
+# each letter with its sub- and superscripts (``β₁ᵗ``), each named term (``lr``, ``sign``)
+# and each operator a beginner may not know (``←``, ``∇``, ``Π``).
+Symbols = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Optimizer:
     id: str
@@ -366,6 +372,7 @@ class Optimizer:
     bind: Callable[[Mapping[str, Any]], Rule] = field(repr=False)
     state: type[Any] = field(repr=False)  # its OptimizerState class
     formula: str
+    symbols: Symbols  # every symbol in the formula, named (tests/engine/test_symbols.py)
     presets: tuple[Preset, ...] = ()
     cross_check: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
     # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends

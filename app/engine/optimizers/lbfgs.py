@@ -79,7 +79,7 @@ import numpy as np
 from ..errors import StateError
 from ..hyperparameters import Hyperparameter
 from .interface import BallState, BallStep, Closure, Optimizer, per_ball
-from .shared import MAXIMIZE, learning_rate
+from .shared import BECOMES, MAXIMIZE, POSITION, learning_rate
 
 Vec = tuple[float, ...]
 MAX_HISTORY = 100  # the largest history_size (and so the longest resumable history)
@@ -780,6 +780,35 @@ LBFGS = Optimizer(
     bind=per_ball(lbfgs_rule, LBFGSState),
     state=LBFGSState,
     evaluations_vary=True,
-    formula="d = −H·g from the last m steps (two-loop recursion);  x ← x + t·d, "
-    "t from lr or a strong-Wolfe line search",
+    formula="d ≈ −H⁻¹·g from the last m steps (two-loop recursion);  x ← x + t·d,  "
+    "t = lr or from the strong-Wolfe line search",
+    symbols=(
+        POSITION,
+        ("g", "the gradient ∇f(x): the slope of the loss at x, pointing uphill"),
+        (
+            "d",
+            "the direction of the move: Newton's direction −H⁻¹·g, estimated without ever "
+            "forming H; one step makes up to `max_iter` such moves",
+        ),
+        (
+            "H",
+            "the Hessian: how the slope itself changes (the landscape's curvature), which "
+            "L-BFGS estimates from how g changed over the last m moves",
+        ),
+        ("⁻¹", "the inverse matrix: H⁻¹·g divides the slope by the curvature"),
+        ("≈", "is approximately: the estimate of the exact Newton direction"),
+        ("m", "how many recent moves are remembered (the `history_size` setting)"),
+        (
+            "t",
+            "the step length along d (torch's name for it, not a step number): lr, or what the "
+            "line search finds (the `line_search_fn` setting); the run's very first move is "
+            "shorter, with no curvature to go on yet",
+        ),
+        (
+            "lr",
+            "the learning rate: 1 takes the full step d (the `lr` setting); the line search "
+            "only starts from it",
+        ),
+        BECOMES,
+    ),
 )

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
-from .shared import betas
+from .shared import BECOMES, GRADIENT, MOMENTUM_AVERAGE, POSITION, SIGN, betas
 
 # --- Lion (not in torch.optim) -------------------------------------------------------------
 
@@ -95,4 +95,26 @@ LION = Optimizer(
     state=LionState,
     lr_scales="step",
     formula="x ← x·(1 − lr·λ);  x ← x − lr·sign(β₁·m + (1 − β₁)·g);  m ← β₂·m + (1 − β₂)·g",
+    symbols=(
+        POSITION,
+        GRADIENT,
+        (
+            "lr",
+            "the learning rate: exactly how far each coordinate moves per step (the `lr` setting)",
+        ),
+        MOMENTUM_AVERAGE,
+        (
+            "β₁",
+            "how much of m, against the new gradient, picks the step's direction (the first "
+            "of the `betas`)",
+        ),
+        ("β₂", "how much of the old m is kept each step (the second of the `betas`)"),
+        (
+            "λ",
+            "weight decay: each step first shrinks x by the factor 1 − lr·λ, pulling it toward "
+            "0 (the `weight_decay` setting)",
+        ),
+        SIGN,
+        BECOMES,
+    ),
 )

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..hyperparameters import Hyperparameter
 from .interface import BallState, BallStep, Closure, Optimizer, per_ball
-from .shared import MAXIMIZE, learning_rate
+from .shared import BECOMES, MAXIMIZE, POSITION, learning_rate
 
 
 def solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -82,4 +82,30 @@ NEWTON = Optimizer(
     bind=per_ball(_newton_rule, NewtonState),
     state=NewtonState,
     formula="x ← x − lr·(H + λI)⁻¹·∇f   (H: the exact Hessian)",
+    symbols=(
+        POSITION,
+        ("f", "the loss: the height of the landscape at x"),
+        ("∇", "nabla: ∇f is the gradient of f at x, its slope in every direction, pointing uphill"),
+        (
+            "lr",
+            "the learning rate: the fraction of the full Newton step taken (the `lr` setting; "
+            "1 jumps to the bottom of the local bowl)",
+        ),
+        (
+            "H",
+            "the Hessian: the grid of second derivatives of f at x, how the slope itself changes "
+            "(the landscape's curvature)",
+        ),
+        (
+            "λ",
+            "damping: added along H's diagonal, it makes the step more like a small gradient step "
+            "(the `damping` setting)",
+        ),
+        (
+            "I",
+            "the identity matrix: 1 on the diagonal, 0 elsewhere, so λI adds λ to each curvature",
+        ),
+        ("⁻¹", "the inverse matrix: (H + λI)⁻¹·∇f divides the slope by the curvature"),
+        BECOMES,
+    ),
 )

@@ -20,7 +20,18 @@ from typing import Any
 
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
-from .shared import MAXIMIZE, WEIGHT_DECAY, epsilon, learning_rate, lerp, signed_and_decayed
+from .shared import (
+    BECOMES,
+    EPSILON,
+    GRADIENT_L2,
+    MAXIMIZE,
+    POSITION,
+    WEIGHT_DECAY,
+    epsilon,
+    learning_rate,
+    lerp,
+    signed_and_decayed,
+)
 
 # --- RMSprop ----------------------------------------------------------------------------
 
@@ -98,4 +109,21 @@ RMSPROP = Optimizer(
     state=RMSpropState,
     lr_scales="step",
     formula="v ← α·v + (1 − α)·g²;  x ← x − lr·g / (√v + ε)   (fading memory)",
+    symbols=(
+        POSITION,
+        GRADIENT_L2,
+        ("lr", "the learning rate: roughly how far each step moves (the `lr` setting)"),
+        (
+            "v",
+            "a running average of the squared gradients, so √v is the gradient's typical "
+            "size (torch's square_avg)",
+        ),
+        (
+            "α",
+            "alpha, the smoothing constant: how much of the old average v is kept each step "
+            "(the `alpha` setting)",
+        ),
+        EPSILON,
+        BECOMES,
+    ),
 )

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
-from .shared import MAXIMIZE
+from .shared import BECOMES, MAXIMIZE, POSITION, SIGN
 
 # --- Rprop ------------------------------------------------------------------------------
 
@@ -110,5 +110,32 @@ RPROP = Optimizer(
     lr_scales="own",
     formula="s ← clamp(s·η₊ if g·g₋ > 0, s·η₋ if g·g₋ < 0, else s);  g ← 0 if g·g₋ < 0;  "
     "x ← x − s·sign(g)",
+    symbols=(
+        POSITION,
+        ("g", "the gradient ∇f(x): the slope of the loss at x; only its sign is used"),
+        ("g₋", "the previous step's gradient (torch's prev)"),
+        (
+            "s",
+            "this coordinate's own step size: exactly how far it moves (torch's step_size; it "
+            "starts at the `lr` setting)",
+        ),
+        (
+            "η₊",
+            "eta plus: what s is multiplied by while the gradient keeps its sign, above 1 (the "
+            "second of the `etas`)",
+        ),
+        (
+            "η₋",
+            "eta minus: what s is multiplied by when the gradient's sign flips, below 1 (the "
+            "first of the `etas`)",
+        ),
+        (
+            "clamp",
+            "keeps the step size between the smallest and largest allowed (the `step_sizes` "
+            "setting)",
+        ),
+        SIGN,
+        BECOMES,
+    ),
     cross_check=_rprop_cross_check,
 )

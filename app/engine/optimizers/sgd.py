@@ -24,7 +24,15 @@ from typing import Any
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Preset, Update, coordinatewise
-from .shared import MAXIMIZE, WEIGHT_DECAY, learning_rate, signed_and_decayed
+from .shared import (
+    BECOMES,
+    GRADIENT_L2,
+    MAXIMIZE,
+    POSITION,
+    WEIGHT_DECAY,
+    learning_rate,
+    signed_and_decayed,
+)
 
 # --- SGD (gradient descent, momentum, Nesterov) ----------------------------------------------
 
@@ -82,7 +90,8 @@ SGD = Optimizer(
             "Dampening",
             0.0,
             "linear",
-            "Scales down the new gradient added to the velocity: buf = μ·buf + (1 − dampening)·g.",
+            "Scales down the new gradient added to the velocity b: b ← μ·b + (1 − τ)·g, with "
+            "τ the dampening and μ the momentum.",
             0.0,
             1.0,
             "Invalid dampening value",
@@ -93,7 +102,8 @@ SGD = Optimizer(
             "Nesterov",
             False,
             "bool",
-            "Look ahead: step with g + μ·buf instead of buf (needs momentum, no dampening).",
+            "Look ahead: step with g + μ·b instead of the velocity b (needs momentum, no "
+            "dampening).",
         ),
         MAXIMIZE,
     ),
@@ -101,6 +111,24 @@ SGD = Optimizer(
     state=SGDState,
     lr_scales="gradient",
     formula="b ← μ·b + (1 − τ)·g  (b₁ = g);  x ← x − lr·b   (Nesterov: x ← x − lr·(g + μ·b))",
+    symbols=(
+        POSITION,
+        GRADIENT_L2,
+        ("lr", "the learning rate: how far each step moves per unit of slope (the `lr` setting)"),
+        ("b", "the velocity: a running sum of past gradients (torch's momentum_buffer)"),
+        ("b₁", "the velocity after the first step: torch starts it at g itself, undampened"),
+        (
+            "μ",
+            "momentum: the fraction of the old velocity kept each step (the `momentum` "
+            "setting; 0 is plain gradient descent)",
+        ),
+        (
+            "τ",
+            "dampening: the share of each new gradient left out of the velocity (the "
+            "`dampening` setting)",
+        ),
+        BECOMES,
+    ),
     presets=(
         Preset("gd", "Gradient descent", {"momentum": 0.0, "nesterov": False}),
         Preset("momentum", "Momentum", {"momentum": 0.9, "nesterov": False}),

@@ -25,7 +25,14 @@ from typing import Any
 from ..backend import Vector
 from ..hyperparameters import Hyperparameter
 from .interface import CoordinateState, Optimizer, Problem, Rule
-from .shared import MAXIMIZE, WEIGHT_DECAY, learning_rate, signed_and_decayed
+from .shared import (
+    BECOMES,
+    MAXIMIZE,
+    POSITION,
+    WEIGHT_DECAY,
+    learning_rate,
+    signed_and_decayed,
+)
 
 # The run's random stream for the Langevin noise (stream 0 is the gradient noise, see
 # app.engine.run.options), so switching one on does not shift the other's draws.
@@ -77,4 +84,28 @@ SGLD = Optimizer(
     bind=_bind_sgld,
     state=SGLDState,
     formula="x ← x − lr·∇f + √(2·lr·T)·ξ,   ξ ~ N(0, I)",
+    symbols=(
+        POSITION,
+        (
+            "f",
+            "the loss: the height of the landscape at x (weight decay adds "
+            "(`weight_decay`/2)·‖x‖² to it)",
+        ),
+        ("∇", "nabla: ∇f is the gradient of f at x, its slope in every direction, pointing uphill"),
+        ("lr", "the learning rate: how far each step moves per unit of slope (the `lr` setting)"),
+        (
+            "T",
+            "the temperature: how strong the random kicks are; 0 is plain gradient descent (the "
+            "`temperature` setting)",
+        ),
+        ("ξ", "xi: a fresh random kick each step, one random number per coordinate"),
+        ("~", "is drawn from: ξ is a random sample of the distribution on the right"),
+        (
+            "N",
+            "the normal (Gaussian, bell-curve) distribution: N(0, I) has mean 0 and spread 1 "
+            "in every direction",
+        ),
+        ("I", "the identity matrix: in N(0, I), each coordinate gets its own independent draw"),
+        BECOMES,
+    ),
 )

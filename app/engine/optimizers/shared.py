@@ -93,3 +93,46 @@ DECOUPLED_WEIGHT_DECAY = Hyperparameter(
     "instead of adding weight_decay·x to the gradient (where the adaptive scaling would "
     "weaken it).",
 )
+
+
+# --- symbols many formulas share (see Optimizer.symbols) -----------------------------------
+
+BECOMES = ("←", "becomes: the left side is replaced by what the right side works out to")
+POSITION = ("x", "the position: where the ball is (in a network, its weights)")
+GRADIENT = ("g", "the gradient ∇f(x): the slope of the loss at x, pointing uphill")
+# The gradient with torch's L2 weight decay folded in (signed_and_decayed).
+GRADIENT_L2 = (
+    "g",
+    "the gradient ∇f(x): the slope of the loss at x, pointing uphill (weight decay adds "
+    "`weight_decay`·x to it)",
+)
+GRADIENT_L2_OR_DECOUPLED = (
+    "g",
+    "the gradient ∇f(x): the slope of the loss at x, pointing uphill (weight decay adds "
+    "`weight_decay`·x to it, unless `decoupled_weight_decay` is on: then x shrinks instead)",
+)
+STEP_LENGTH = ("lr", "the learning rate: roughly how far each step moves (the `lr` setting)")
+EPSILON = (
+    "ε",
+    "epsilon: a tiny number that keeps the division from blowing up when the bottom is "
+    "near 0 (the `eps` setting)",
+)
+BETA1 = ("β₁", "how much of the old m is kept each step (the first of the `betas`)")
+BETA2 = ("β₂", "how much of the old v is kept each step (the second of the `betas`)")
+BETA1_T = (
+    "β₁ᵗ",
+    "β₁ raised to the power t, the step number (1, 2, 3, …): it fades to 0, so dividing by "
+    "1 − β₁ᵗ boosts only the first steps, while m is still near its start at 0",
+)
+BETA2_T = (
+    "β₂ᵗ",
+    "β₂ raised to the power t, the step number (1, 2, 3, …): dividing by 1 − β₂ᵗ makes up "
+    "for v starting at 0",
+)
+MOMENTUM_AVERAGE = ("m", "the momentum: a running average of the gradients (torch's exp_avg)")
+SQUARE_AVERAGE = (
+    "v",
+    "a running average of the squared gradients, so √v is the gradient's typical size "
+    "(torch's exp_avg_sq)",
+)
+SIGN = ("sign", "sign(z) is +1 where z is positive, −1 where it is negative and 0 at 0")

@@ -63,6 +63,8 @@ class Schedule:
     id: str
     name: str
     formula: str  # one line of maths, t = the epoch (optimizer step − 1)
+    # Every symbol in the formula with its meaning in plain words, as Optimizer.symbols.
+    symbols: tuple[tuple[str, str], ...]
     help: str  # one sentence for students
     parameters: tuple[Hyperparameter, ...]
     rule: LrRule = field(repr=False)  # (validated values, base_lr, epoch) -> lr
@@ -171,6 +173,19 @@ def _epoch(epoch: int) -> int:
     return epoch
 
 
+# Symbols the formulas share.
+_LR_T = (
+    "lr_t",
+    "the learning rate after t steps: the rate step t + 1 uses (t counts from 0)",
+)
+_LR = ("lr", "the learning rate you set for the optimizer (its `lr` setting)")
+_T = ("t", "the number of steps taken so far: 0 at the first step")
+_GAMMA = (
+    "γ",
+    "gamma, the decay factor: what the rate is multiplied by at each cut (the `gamma` setting)",
+)
+
+
 def _gamma(default: float, help: str) -> Hyperparameter:
     return Hyperparameter("gamma", "Decay factor γ", default, "linear", help, 0.0, 1.0)
 
@@ -187,6 +202,7 @@ CONSTANT = Schedule(
     id="constant",
     name="Constant",
     formula="lr_t = lr",
+    symbols=(_LR_T, _LR),
     help="The same learning rate at every step: no scheduler.",
     parameters=(),
     rule=lambda v, base_lr, t: base_lr,
@@ -201,6 +217,18 @@ STEP = Schedule(
     name="Step decay",
     torch_class="StepLR",
     formula="lr_t = lr·γ^⌊t/step_size⌋",
+    symbols=(
+        _LR_T,
+        _LR,
+        _GAMMA,
+        _T,
+        (
+            "step_size",
+            "how many steps each rate is kept before the next cut (the `step_size` setting)",
+        ),
+        ("⌊·⌋", "round down to a whole number: ⌊t/step_size⌋ is how many cuts have happened"),
+        ("^", "raised to the power: γ^3 is γ·γ·γ"),
+    ),
     help="Start larger to explore, then cut the rate by γ every step_size steps.",
     parameters=(
         _steps("step_size", "Step size", 100, "How many steps each rate is kept before the cut."),
@@ -218,6 +246,17 @@ EXPONENTIAL = Schedule(
     name="Exponential decay",
     torch_class="ExponentialLR",
     formula="lr_t = lr·γ^t",
+    symbols=(
+        _LR_T,
+        _LR,
+        (
+            "γ",
+            "gamma, the decay factor: what the rate is multiplied by every step (the `gamma` "
+            "setting)",
+        ),
+        _T,
+        ("^", "raised to the power: γ^t is γ multiplied by itself t times"),
+    ),
     help="Shrink the rate a little at every step, by the same factor γ: a smooth decay.",
     parameters=(
         _gamma(
@@ -245,6 +284,21 @@ COSINE = Schedule(
     name="Cosine annealing",
     torch_class="CosineAnnealingLR",
     formula="lr_t = η_min + ½·(lr − η_min)·(1 + cos(π·t/T_max))",
+    symbols=(
+        _LR_T,
+        (
+            "lr",
+            "the learning rate you set for the optimizer: where the rate starts (its `lr` setting)",
+        ),
+        ("η_min", "eta-min: the lowest rate, reached at step T_max (the `eta_min` setting)"),
+        _T,
+        (
+            "T_max",
+            "how many steps the rate takes to glide from lr down to η_min (the `T_max` setting)",
+        ),
+        ("cos", "the cosine: cos(π·t/T_max) goes from 1 at t = 0 to −1 at t = T_max"),
+        ("π", "pi, 3.14159…: half a turn of the cosine wave"),
+    ),
     help="Glide the rate from lr down to η_min along half a cosine wave over T_max steps: "
     "slow at first, fast in the middle, gentle at the end. Past T_max it rises again.",
     parameters=(
@@ -303,6 +357,19 @@ LINEAR = Schedule(
     name="Linear warm-up",
     torch_class="LinearLR",
     formula="lr_t = lr·(start_factor + (end_factor − start_factor)·min(t, n)/n),  n = total_iters",
+    symbols=(
+        _LR_T,
+        _LR,
+        ("start_factor", "the fraction of lr the first step uses (the `start_factor` setting)"),
+        (
+            "end_factor",
+            "the fraction of lr used once the warm-up is over (the `end_factor` setting)",
+        ),
+        _T,
+        ("n", "how many steps the warm-up takes, short for total_iters"),
+        ("total_iters", "the length of the warm-up in steps (the `total_iters` setting)"),
+        ("min", "min(a, b) is the smaller of a and b: the rate stops changing once t reaches n"),
+    ),
     help="Warm up: start at a fraction of lr and raise the rate in a straight line over "
     "total_iters steps, then keep it. Big early steps from a random start can blow up.",
     parameters=(
@@ -419,7 +486,44 @@ ONECYCLE = Schedule(
     name="One cycle",
     torch_class="OneCycleLR",
     formula="lr_t: lr/div_factor ↗ lr over pct_start·total_steps steps, then "
-    "↘ lr/(div_factor·final_div_factor) at step total_steps;  momentum: max ↘ base ↗ max",
+    "↘ lr/(div_factor·final_div_factor) at step total_steps;  "
+    "momentum_t: max_momentum ↘ base_momentum ↗ max_momentum",
+    symbols=(
+        _LR_T,
+        (
+            "lr",
+            "the learning rate you set for the optimizer: the peak of the cycle (torch's max_lr)",
+        ),
+        ("div_factor", "the cycle starts at lr divided by this (the `div_factor` setting)"),
+        (
+            "final_div_factor",
+            "the end of the cycle is this many times below its start (the `final_div_factor` "
+            "setting)",
+        ),
+        ("pct_start", "the fraction of the cycle spent raising the rate (the `pct_start` setting)"),
+        ("total_steps", "the length of the whole cycle in steps (the `total_steps` setting)"),
+        (
+            "↗",
+            "rises to, along half a cosine wave or a straight line (the `anneal_strategy` setting)",
+        ),
+        (
+            "↘",
+            "falls to, along half a cosine wave or a straight line (the `anneal_strategy` setting)",
+        ),
+        (
+            "momentum_t",
+            "the momentum (SGD, RMSprop) or β₁ (Adam family) at step t + 1, moved opposite to "
+            "the rate when the `cycle_momentum` setting is on",
+        ),
+        (
+            "max_momentum",
+            "the momentum at the start and the end of the cycle (the `max_momentum` setting)",
+        ),
+        (
+            "base_momentum",
+            "the momentum when the rate is at its peak (the `base_momentum` setting)",
+        ),
+    ),
     help="Warm up from a small rate to lr, then anneal to far below where it started, "
     "while momentum moves the other way (least when the rate is highest).",
     parameters=(
