@@ -157,3 +157,35 @@ export function buildHyperparameterControls(
   }
   container.replaceChildren(...rows);
 }
+
+/**
+ * A formula and, under it, what each of its symbols means (`symbols`: [{symbol, meaning}]
+ * from the catalog), so no symbol is left unnamed. Setting names in `backticks` show as code.
+ */
+export function showFormula(element, formula, symbols) {
+  const text = document.createElement("span");
+  text.className = "formula-text";
+  text.textContent = formula;
+  const details = document.createElement("details");
+  details.className = "symbols";
+  const summary = document.createElement("summary");
+  summary.textContent = "What the symbols mean";
+  const list = document.createElement("dl");
+  for (const { symbol, meaning } of symbols) {
+    const dt = document.createElement("dt");
+    dt.textContent = symbol;
+    const dd = document.createElement("dd");
+    meaning.split(/(`[^`]+`)/).forEach((part) => {
+      if (part.startsWith("`") && part.endsWith("`")) {
+        const code = document.createElement("code");
+        code.textContent = part.slice(1, -1);
+        dd.append(code);
+      } else if (part) {
+        dd.append(part);
+      }
+    });
+    list.append(dt, dd);
+  }
+  details.append(summary, list);
+  element.replaceChildren(text, details);
+}

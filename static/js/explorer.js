@@ -3,7 +3,7 @@
 import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
 import { downloadPNG, wireDownloads } from "./download.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
 import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
@@ -319,7 +319,8 @@ class Explorer {
     buildHyperparameterControls(racer.card.querySelector(".racer-more"), hps, values, {
       skip: ["lr"], idPrefix: racer.id, onInput,
     });
-    racer.card.querySelector(".racer-rule").textContent = racer.choice.optimizer.formula;
+    const { formula, symbols } = racer.choice.optimizer;
+    showFormula(racer.card.querySelector(".racer-rule"), formula, symbols);
     applyControlParams(racer.card, this.params);
   }
 

@@ -1,7 +1,7 @@
 // Training options built from GET /api/options: the learning-rate schedule with its
 // parameters, and the options every optimizer takes (noise, clipping, precision).
 
-import { buildHyperparameterControls } from "./controls.js";
+import { buildHyperparameterControls, showFormula } from "./controls.js";
 
 function defaults(parameters) {
   const values = {};
@@ -36,7 +36,7 @@ export function buildTrainingControls(container, catalog, track, { idPrefix, onI
   const select = document.createElement("select");
   select.id = id;
   for (const s of catalog.schedules) select.append(new Option(s.name, s.id, false, s.id === track.schedule.name));
-  const caption = document.createElement("p");
+  const caption = document.createElement("div");
   caption.className = "caption schedule-rule";
   const parameters = document.createElement("div");
   parameters.className = "schedule-parameters";
@@ -44,7 +44,7 @@ export function buildTrainingControls(container, catalog, track, { idPrefix, onI
 
   const showSchedule = () => {
     const schedule = catalog.schedules.find((s) => s.id === track.schedule.name);
-    caption.textContent = `${schedule.help} ${schedule.formula}`;
+    showFormula(caption, `${schedule.help} ${schedule.formula}`, schedule.symbols);
     buildHyperparameterControls(parameters, schedule.parameters, track.schedule.parameters, {
       idPrefix: `${idPrefix}-schedule`, onInput,
     });

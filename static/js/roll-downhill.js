@@ -3,7 +3,7 @@
 import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
 import { downloadPNG, wireDownloads } from "./download.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices } from "./controls.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
 import { formatFixed, formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
@@ -195,7 +195,7 @@ class RollDownhill {
         },
       },
     );
-    $("optimizer-rule").textContent = this.choice.optimizer.formula;
+    showFormula($("optimizer-rule"), this.choice.optimizer.formula, this.choice.optimizer.symbols);
   }
 
   /** With coupled weight decay λ the ball descends f + (λ/2)·x²: draw it on request. */

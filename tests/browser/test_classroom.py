@@ -209,3 +209,12 @@ def test_the_steps_and_the_plot_download_from_the_page(watched):
         page.get_by_role("button", name="Plot as PNG").click()
     assert got.value.path().stat().st_size > 20_000  # the map with its paths drawn over it
     assert watched.errors == []
+
+
+def test_every_symbol_of_the_formula_is_named_on_the_page(watched):
+    page = watched.open()
+    page.locator("#optimizer-rule summary").click()
+    symbols = page.locator("#optimizer-rule dt").all_inner_texts()
+    assert "τ" in symbols and "μ" in symbols
+    tau = page.locator("#optimizer-rule dt", has_text="τ").locator("xpath=following-sibling::dd[1]")
+    expect(tau).to_contain_text("dampening")

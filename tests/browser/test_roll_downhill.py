@@ -192,7 +192,7 @@ def test_l2_landscape_shows_where_weight_decay_moves_the_minimum(watched):
     page = watched.open()
     l2 = page.get_by_label("Show the L2 landscape f(x) + (λ/2)·x²")
     expect(l2).to_be_disabled()  # no weight decay yet
-    page.locator("#hyper-panel summary").click()
+    page.locator("#hyper-panel > summary").click()
     decay = page.get_by_label("Weight decay", exact=True)
     decay.focus()
     page.keyboard.press("End")  # λ = 10: a strong pull toward 0

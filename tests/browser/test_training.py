@@ -35,7 +35,7 @@ def steps(page: Page, root: Locator, n: int) -> None:
 
 def open_training(watched, path: str = "/") -> Page:
     page = watched.open(path)
-    page.locator("#training-panel summary").click()
+    page.locator("#training-panel > summary").click()
     return page
 
 
@@ -83,7 +83,7 @@ def test_1d_clipping_caps_the_gradient(watched):
 def test_1d_maximize_climbs(watched):
     page = watched.open()
     start_loss = number(page.locator("#readout-loss"))
-    page.locator("#hyper-panel summary").click()
+    page.locator("#hyper-panel > summary").click()
     page.get_by_label("Maximize").check()
     steps(page, page.locator("#sim"), 5)
     assert number(page.locator("#readout-loss")) > start_loss
@@ -124,7 +124,7 @@ def test_1d_lbfgs_counts_its_evaluations(watched):
 def open_racer(watched, query: str = "") -> tuple[Page, Locator]:
     page = watched.open(f"/explore{query}", ready="#explorer")
     card = page.locator(".racer").first
-    card.locator("details.racer-settings").nth(1).locator("summary").click()
+    card.locator("details.racer-settings").nth(1).locator("> summary").click()
     return page, card
 
 
@@ -153,7 +153,7 @@ def test_2d_noise_clipping_and_ascent(watched):
     assert number(card.locator("[data-readout=applied]")) == pytest.approx(cap, rel=1e-3)
     slide(card.get_by_label("Gradient noise σ"), 0)
     slide(card.get_by_label("Clip gradient norm"), 0)
-    card.locator("details.racer-settings").first.locator("summary").click()
+    card.locator("details.racer-settings").first.locator("> summary").click()
     card.get_by_label("Maximize").check()
     page.get_by_role("button", name="Reset").click()
     expect(card.locator("[data-readout=step]")).to_have_text("0")
