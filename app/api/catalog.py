@@ -50,6 +50,7 @@ def _hyperparameter_out(h: Hyperparameter) -> HyperparameterOut:
         scale=h.scale,
         help=h.help,
         integer=h.integer,
+        powers_of_two=h.powers_of_two,
         choices=list(h.choices) if h.scale == "choice" else None,
     )
 

@@ -165,6 +165,9 @@ class HyperparameterOut(BaseModel):
     scale: Literal["log", "linear", "bool", "choice"]
     help: str
     integer: bool = Field(False, description="Whole numbers only (a step count, a seed).")
+    powers_of_two: bool = Field(
+        False, description="Only powers of two: 1, 2, 4, 8 … (a loss scale)."
+    )
     choices: list[str] | None = Field(None, description="The allowed values of a `choice`.")
 
 

@@ -26,6 +26,7 @@ class Hyperparameter:
     invalid: str = ""  # torch's message stem, e.g. "Invalid learning rate"
     integer: bool = False  # a whole number (a step count, a seed)
     choices: tuple[str, ...] = ()  # the allowed values of a "choice"
+    powers_of_two: bool = False  # only 1, 2, 4, 8 … (a loss scale, as GradScaler keeps it)
 
     def check(self, value: Any) -> Any:
         if self.scale == "bool":
@@ -60,6 +61,8 @@ class Hyperparameter:
                 self.name,
                 f"{stem}: {number} (must be between {self.min} and {self.max})",
             )
+        if self.powers_of_two and math.frexp(number)[0] != 0.5:
+            raise HyperparameterError(self.name, f"{stem}: {number} (must be a power of two)")
         if self.integer:
             if number != int(number):
                 raise HyperparameterError(self.name, f"{stem}: {number} (must be a whole number)")

@@ -58,6 +58,7 @@ function logRange(h) {
 }
 
 function toSlider(h, value) {
+  if (h.powers_of_two) return Math.round(Math.log2(value / h.min));
   if (h.scale !== "log") return value;
   const { lo, hi, allowZero } = logRange(h);
   if (allowZero && value <= 0) return 0;
@@ -66,6 +67,7 @@ function toSlider(h, value) {
 }
 
 function fromSlider(h, position) {
+  if (h.powers_of_two) return h.min * 2 ** Number(position);
   if (h.scale !== "log") return Number(position);
   const { lo, hi, allowZero } = logRange(h);
   if (allowZero && Number(position) === 0) return 0;
@@ -126,7 +128,12 @@ export function buildHyperparameterControls(
         row.append(input, labelEl);
       } else {
         input.type = "range";
-        if (h.scale === "log") {
+        if (h.powers_of_two) {
+          // one notch per doubling: 1, 2, 4 … 65536
+          input.min = "0";
+          input.max = String(Math.round(Math.log2(h.max / h.min)));
+          input.step = "1";
+        } else if (h.scale === "log") {
           input.min = "0";
           input.max = String(LOG_STEPS);
           input.step = "1";

@@ -218,3 +218,24 @@ def test_every_symbol_of_the_formula_is_named_on_the_page(watched):
     assert "τ" in symbols and "μ" in symbols
     tau = page.locator("#optimizer-rule dt", has_text="τ").locator("xpath=following-sibling::dd[1]")
     expect(tau).to_contain_text("dampening")
+
+
+def test_a_touch_places_the_start_on_a_phone(watched):
+    context = watched.page.context.browser.new_context(
+        viewport={"width": 360, "height": 740}, has_touch=True, is_mobile=True
+    )
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(watched.base_url) else route.abort()
+        ),
+    )
+    page = context.new_page()
+    page.goto(watched.base_url + "/")
+    page.wait_for_selector("#sim[data-ready=true]")
+    box = page.locator("#plot .nsewdrag").first.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+    expect(page.locator("#start-value")).not_to_have_text("3.50")
+    start = float(page.locator("#start-value").inner_text())
+    assert -3.5 < start < -1.5  # a quarter of the way along [-5, 5]
+    context.close()

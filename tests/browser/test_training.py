@@ -102,8 +102,11 @@ def test_1d_float16_underflow_and_loss_scaling(watched):
     expect(page.locator("#readout-applied")).to_have_text("0 (float16 underflow)")
     expect(page.locator("#readout-x")).to_have_text("12")
 
-    slide(page.get_by_label("Loss scale"), 625)  # about 1024×
-    expect(page.locator("output[for='training-option-loss_scale']")).to_have_text("1020")
+    # loss scales are powers of two: ten doublings from 1, by the keyboard, is 1024×
+    page.get_by_label("Loss scale").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("output[for='training-option-loss_scale']")).to_have_text("1024")
     page.get_by_role("button", name="Reset").click()
     steps(page, page.locator("#sim"), 3)
     assert number(page.locator("#readout-x")) < 12  # Adam walks in
@@ -172,7 +175,7 @@ def test_2d_float16_on_the_plateau(watched):
     card.get_by_label("Gradient precision").select_option("float16")
     steps(page, card, 1)
     expect(card.locator(".racer-status")).to_contain_text("float16 rounds every gradient")
-    slide(card.get_by_label("Loss scale"), 625)
+    slide(card.get_by_label("Loss scale"), 10)  # 2¹⁰ = 1024×
     page.get_by_role("button", name="Reset").click()
     steps(page, card, 3)
     expect(card.locator(".racer-status")).not_to_contain_text("float16")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.engine.errors import StateError
+from app.engine.errors import HyperparameterError, StateError
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import RunState, run, start_state, status_names
 from app.engine.run.options import validate_options
@@ -461,3 +461,10 @@ def test_gradient_noise_shrinks_with_the_batch() -> None:
         noise = arrays["applied_gradients"][1:, 0] - arrays["gradients"][:-1, 0]
         assert noise.std() == pytest.approx(2.0 / np.sqrt(batch), rel=0.06)
         assert abs(noise.mean()) < 4 * 2.0 / np.sqrt(batch * 2000)
+
+
+@pytest.mark.parametrize("scale", [3.0, 1000.0, 1.5])
+def test_a_loss_scale_must_be_a_power_of_two(scale: float) -> None:
+    with pytest.raises(HyperparameterError, match="must be a power of two"):
+        validate_options({"precision": "float16", "loss_scale": scale})
+    assert validate_options({"loss_scale": 1024}).loss_scale == 1024

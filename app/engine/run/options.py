@@ -101,6 +101,7 @@ OPTIONS: tuple[Hyperparameter, ...] = (
         "tiny gradients move up into float16's range (e.g. 1024×).",
         1.0,
         65536.0,
+        powers_of_two=True,
     ),
 )
 

@@ -1,0 +1,44 @@
+"""axe-core on every page, as a student, a teacher at a projector and a course page see it:
+no serious or critical violations."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("/", "#sim"),
+    ("/?embed=1", "#sim"),
+    ("/?projector=1", "#sim"),
+    ("/?lesson=lr_too_large&predict=1&optimizer=gd&lr=1", "#sim"),
+    ("/explore", "#explorer"),
+    ("/explore?embed=1", "#explorer"),
+    ("/explore?projector=1&view=3d", "#explorer"),
+    ("/explore?surface=ravine&lesson=momentum_ravine&r1=gd&r1.lr=0.019&r2=momentum", "#explorer"),
+    ("/lessons", "main"),
+]
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.mark.parametrize(("path", "ready"), PAGES)
+def test_no_serious_or_critical_accessibility_violations(watched, axe, path, ready):
+    if ready == "main":
+        watched.page.goto(watched.base_url + path)
+        page = watched.page
+    else:
+        page = watched.open(path, ready=ready)
+    # the panels a user opens count too
+    page.evaluate("document.querySelectorAll('details').forEach((d) => (d.open = true))")
+    results = axe.run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:4]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
