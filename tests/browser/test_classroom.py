@@ -125,6 +125,7 @@ def test_keyboard_shortcuts_and_never_while_typing(watched):
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+    page.evaluate("document.activeElement.blur()")  # wherever the dialog gave focus back
     page.keyboard.press(" ")
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
     page.keyboard.press("r")
@@ -239,3 +240,20 @@ def test_a_touch_places_the_start_on_a_phone(watched):
     start = float(page.locator("#start-value").inner_text())
     assert -3.5 < start < -1.5  # a quarter of the way along [-5, 5]
     context.close()
+
+
+def test_rotating_the_3d_view_never_moves_the_start(watched):
+    page = watched.open("/explore?surface=himmelblau&view=3d", ready="#explorer")
+    scene = page.locator(".landscape-3d")
+    expect(scene.locator("canvas").first).to_be_visible()
+    before = (page.locator("#start-x").input_value(), page.locator("#start-y").input_value())
+    box = scene.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 11):  # drag to rotate
+        page.mouse.move(x + 12 * i, y + 4 * i)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    after = (page.locator("#start-x").input_value(), page.locator("#start-y").input_value())
+    assert after == before

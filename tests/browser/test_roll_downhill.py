@@ -65,6 +65,8 @@ def test_play_advances_the_step_count(watched):
     page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 5")
     assert float(page.locator("#readout-x").inner_text()) < 3.5  # rolling downhill, to the left
     page.get_by_role("button", name="Pause").click()
+    # the frame that says "Play" again also draws any step that arrived before the pause
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
     paused_at = step_number(page)
     page.wait_for_timeout(400)
     assert step_number(page) == paused_at
