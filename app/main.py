@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from .api import catalog, errors, export, lessons, pages, simulate
+from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
 
@@ -57,16 +58,22 @@ class DescentLab(FastAPI):
     response carries them."""
 
     def __init__(
-        self, *, frame_ancestors: str, extra_scripts: dict[str, list[str]], **kwargs: Any
+        self,
+        *,
+        frame_ancestors: str,
+        extra_scripts: dict[str, list[str]],
+        max_body_bytes: int,
+        **kwargs: Any,
     ) -> None:
         self.frame_ancestors = frame_ancestors
         self.extra_scripts = extra_scripts
+        self.max_body_bytes = max_body_bytes
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(
-            super().build_middleware_stack(), self.frame_ancestors, self.extra_scripts
-        )
+        # the body limit just inside the headers: a 413 carries them too
+        app = BodyLimit(super().build_middleware_stack(), self.max_body_bytes)
+        return SecurityHeaders(app, self.frame_ancestors, self.extra_scripts)
 
 
 def swagger_ui_page(swagger_prefix: str, favicon_url: str) -> HTMLResponse:
@@ -98,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # our own /docs, below: Swagger UI from this server, not a CDN
         redoc_url=None,
         frame_ancestors=settings.frame_ancestors,
+        max_body_bytes=settings.max_body_bytes,
         # get_swagger_ui_html starts Swagger UI with an inline <script>. The page is built
         # once, above, so that script never changes: allowing it by its hash keeps
         # 'unsafe-inline' out of script-src while /docs stays FastAPI's own page.

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         description="Most step events a paced stream sends per second per run; faster "
         "speeds batch several steps into one event.",
     )
+    max_body_bytes: int = Field(
+        1_000_000,
+        ge=1024,
+        description="Largest request body accepted, in bytes; a larger one is refused with "
+        "413 before it is read.",
+    )
     unpaced_batch: int = Field(
         250, ge=1, description="Steps per event when a stream is unpaced (speed=0)."
     )
