@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         description="Most step events a paced stream sends per second per run; faster "
         "speeds batch several steps into one event.",
     )
+    max_streams: int = Field(
+        400,
+        ge=1,
+        description="Most live streams one worker serves at once; past it a stream is "
+        "refused with 503 and Retry-After, and the page tries again.",
+    )
     max_body_bytes: int = Field(
         1_000_000,
         ge=1024,

@@ -63,11 +63,10 @@ class Server:
             pytest.fail(f"the server died (exit {self.process.returncode}):\n{self.output()}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def start_server(folder: Path, env: dict[str, str] | None = None) -> Server:
     """`uvicorn app.main:app` as a user runs it, on a free port; its log is shown if it dies."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    log = folder / "uvicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -83,7 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ},
+            env={**os.environ, **(env or {})},
         )
     srv = Server(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 20
@@ -98,9 +97,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
             pytest.fail(f"the server did not start in 20 s:\n{srv.output()}")
         time.sleep(0.1)
-    yield srv
-    process.terminate()
+    return srv
+
+
+def stop_server(srv: Server) -> None:
+    srv.process.terminate()
     try:
-        process.wait(10)
+        srv.process.wait(10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        srv.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(tmp_path_factory.mktemp("server"))
+    yield srv
+    stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that serves one live stream at a time: a lecture hall in miniature."""
+    srv = start_server(tmp_path_factory.mktemp("busy"), {"DESCENT_LAB_MAX_STREAMS": "1"})
+    yield srv
+    stop_server(srv)

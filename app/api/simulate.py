@@ -10,7 +10,7 @@ from collections.abc import AsyncIterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import TypeAdapter, ValidationError
 
@@ -23,6 +23,10 @@ from .service import PreparedRun, end_json, execute, json_bytes, prepare_runs
 router = APIRouter(prefix="/api", tags=["runs"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorOut, "description": "Invalid input"}}
+STREAM_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    503: {"model": ErrorOut, "description": "Too many live streams: try again after Retry-After"},
+}
 
 
 @router.post("/runs", response_model=RunsResponse, responses=ERRORS)
@@ -74,14 +78,29 @@ def stream_plan(
     return StreamPlan(prepared, batch, batch / speed)
 
 
-def count_stream(request: Request) -> Iterator[dict[str, int]]:
-    """Count the stream as active for exactly as long as its response lives.
+RETRY_AFTER_S = 2  # what a refused stream is told to wait before trying again
 
-    A dependency's teardown runs when the request's exit stack unwinds, also after a
-    client goes away while the generator waits on a full buffer, where a ``finally`` in
-    the generator itself would wait for garbage collection.
+
+def count_stream(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> Iterator[dict[str, int]]:
+    """Count the stream as active for as long as its response lives, and refuse it (503,
+    Retry-After) when the worker already serves ``max_streams`` (the page waits and tries
+    again).
+
+    A request-scoped dependency (``scope="request"`` where it is used): its teardown runs
+    when the response is over, also after a client goes away while the generator waits on a
+    full buffer, where a ``finally`` in the generator itself would wait for garbage
+    collection; a function-scoped one would end before the stream flows.
     """
-    metrics = request.app.state.metrics
+    metrics: dict[str, int] = request.app.state.metrics
+    if metrics["streams_active"] >= settings.max_streams:
+        raise HTTPException(
+            503,
+            f"the server is serving its limit of {settings.max_streams} live streams; "
+            f"try again in {RETRY_AFTER_S} s",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     metrics["streams_active"] += 1
     try:
         yield metrics
@@ -89,10 +108,10 @@ def count_stream(request: Request) -> Iterator[dict[str, int]]:
         metrics["streams_active"] -= 1
 
 
-@router.get("/stream", response_class=EventSourceResponse, responses=ERRORS)
+@router.get("/stream", response_class=EventSourceResponse, responses=STREAM_ERRORS)
 async def stream_runs(
     plan: Annotated[StreamPlan, Depends(stream_plan)],
-    metrics: Annotated[dict[str, int], Depends(count_stream)],
+    metrics: Annotated[dict[str, int], Depends(count_stream, scope="request")],
 ) -> AsyncIterable[StepEvent | EndEvent]:
     """Stream runs as Server-Sent Events.
 

@@ -409,12 +409,12 @@ class Explorer {
     const tracks = this.racers.map((r) => r.track);
     this.plot.update(tracks, this.start);
     this.chart.update(tracks);
-    const { playing, error } = this.session;
+    const { playing, error, notice } = this.session;
     for (const racer of this.racers) {
       showReadouts(racer.card, racer.track);
       racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
     }
-    $("status").textContent = error ? `Error: ${error}` : this.summary();
+    $("status").textContent = error ? `Error: ${error}` : notice || this.summary();
     $("status").classList.toggle("error", Boolean(error));
     // one line for a screen reader: the race, then each racer that has finished
     const finished = this.racers

@@ -252,13 +252,14 @@ class RollDownhill {
       this.plot.update({ xs, losses: trace.losses, start: xs[0], startLoss: trace.losses[0] });
     }
     showReadouts(this.root, this.track);
-    const { error, playing } = this.session;
+    const { error, notice, playing } = this.session;
     const idle = !this.track.length || (this.track.last().step === 0 && !playing);
     $("status").textContent = error
       ? `Error: ${error}`
-      : idle
-        ? "Press Play to let the ball roll, or click the curve to choose where it starts."
-        : describe(this.track, { playing });
+      : notice ||
+        (idle
+          ? "Press Play to let the ball roll, or click the curve to choose where it starts."
+          : describe(this.track, { playing }));
     $("status").classList.toggle("error", Boolean(error));
     this.announcer.say($("status").textContent, { rolling: playing && !error });
     $("play").textContent = playing ? "Pause" : "Play";

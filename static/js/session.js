@@ -7,6 +7,7 @@ import { postRuns } from "./api.js";
 import { openStream } from "./stream.js";
 
 const PLAY_STEPS = 1000; // steps per press of Play
+const BUSY_MAX_WAIT_S = 30; // a busy server: wait Retry-After, doubling each time, up to this
 const RESTART_DELAY_MS = 120; // a slider drag restarts the stream at most this often
 
 export const SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120, 250, 500]; // steps per second, by slider position
@@ -20,6 +21,8 @@ export class Session {
     this.stream = null;
     this.playing = false;
     this.error = null;
+    this.notice = null; // a passing condition the page should say (the server is busy)
+    this.busyTries = 0;
     this.restartTimer = null;
     this.generation = 0; // bumps on every reset, so a late answer cannot land on new tracks
   }
@@ -126,6 +129,8 @@ export class Session {
       this.speed(),
       {
         onStep: (event) => {
+          this.notice = null;
+          this.busyTries = 0;
           tracks[event.run].append(event);
           this.onChange();
         },
@@ -136,6 +141,19 @@ export class Session {
             this.playing = false;
             this.stream = null;
           }
+          this.onChange();
+        },
+        onBusy: (seconds) => {
+          if (this.stream !== stream) return;
+          // many viewers at once: wait as the server asks, longer each time, then try again
+          const wait = Math.min(BUSY_MAX_WAIT_S, seconds * 2 ** this.busyTries);
+          this.busyTries += 1;
+          this.notice = `The server is busy with many viewers: trying again in ${wait} s…`;
+          const timer = setTimeout(() => {
+            if (this.stream === waiting) this.openStream();
+          }, wait * 1000);
+          const waiting = { close: () => clearTimeout(timer) };
+          this.stream = waiting;
           this.onChange();
         },
         onError: (message) => {
@@ -160,6 +178,7 @@ export class Session {
   }
 
   stop() {
+    this.notice = null;
     if (this.stream) this.stream.close();
     this.stream = null;
     this.playing = false;

@@ -10,10 +10,11 @@ export function streamURL(runs, speed) {
 /**
  * Open a stream of `runs` paced at `speed` steps per second.
  * Handlers: onStep(event) with `run`, the step record's fields (STEP_FIELDS in track.js)
- * and `state`; onEnd({run, status, outcome, minimum, state}); onError(message).
+ * and `state`; onEnd({run, status, outcome, minimum, state}); onBusy(seconds) when the
+ * server serves its limit of streams (503: try again after `seconds`); onError(message).
  * Returns {close()}.
  */
-export function openStream(runs, speed, { onStep, onEnd, onError }) {
+export function openStream(runs, speed, { onStep, onEnd, onBusy, onError }) {
   const url = streamURL(runs, speed);
   const source = new EventSource(url);
   let closed = false;
@@ -41,6 +42,8 @@ export function openStream(runs, speed, { onStep, onEnd, onError }) {
       if (response.ok) {
         abort.abort(); // a healthy stream this time: the earlier one was cut off
         onError("The connection to the server was lost.");
+      } else if (response.status === 503) {
+        onBusy(Number(response.headers.get("Retry-After")) || 2);
       } else {
         onError(describeError(await response.json()));
       }

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import threading
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -257,3 +259,31 @@ def test_rotating_the_3d_view_never_moves_the_start(watched):
     page.wait_for_timeout(300)
     after = (page.locator("#start-x").input_value(), page.locator("#start-y").input_value())
     assert after == before
+
+
+def test_a_full_server_is_waited_for_with_a_notice(watched, busy_server):
+    # The server serves one stream at a time; a student presses Play while it is taken.
+    runs = json.dumps([{"surface": "parabola", "optimizer": "sgd", "steps": 60}])
+    context = watched.page.context.browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        bypass_csp=True,  # wait_for_function evals
+    )
+    page = context.new_page()
+    page.goto(busy_server.url + "/")
+    page.wait_for_selector("#sim[data-ready=true]")
+    with (
+        httpx.Client(base_url=busy_server.url, timeout=30) as c,
+        c.stream("GET", "/api/stream", params={"runs": runs, "speed": 20}) as held,
+    ):
+        assert held.status_code == 200
+        page.get_by_role("button", name="Play").click()
+        expect(page.locator("#status")).to_have_text(
+            re.compile(r"^The server is busy with many viewers: trying again in \d+ s"),
+            timeout=10_000,
+        )
+    # the slot frees: the page tries again by itself and the ball rolls
+    page.wait_for_function(
+        "Number(document.getElementById('readout-step').textContent) >= 3", timeout=15_000
+    )
+    expect(page.locator("#status")).not_to_contain_text("busy")
+    context.close()

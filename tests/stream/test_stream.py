@@ -194,3 +194,30 @@ def test_noise_schedules_and_lbfgs_stream_as_they_run_in_bulk(server):
     (resumed,) = httpx.post(f"{server.url}/api/runs", json={"runs": [rest]}).json()["runs"]
     assert resumed["positions"][-1] == bulk[0]["positions"][-1]
     assert resumed["lrs"][1:] == bulk[0]["lrs"][mid["state"]["step"] + 1 :]
+
+
+def wait_for_streams(srv, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while health(srv)["streams_active"] != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert health(srv)["streams_active"] == count
+
+
+def test_past_the_stream_limit_a_stream_is_refused_with_retry_after(busy_server):
+    with (
+        httpx.Client(base_url=busy_server.url, timeout=30) as c,
+        c.stream(
+            "GET", "/api/stream", params={"runs": json.dumps([{**RUN, "steps": 50}]), "speed": 5}
+        ) as first,
+    ):
+        assert first.status_code == 200
+        wait_for_streams(busy_server, 1)  # it is live, and counted
+        second = c.get("/api/stream", params={"runs": json.dumps([RUN]), "speed": 5})
+        assert second.status_code == 503
+        assert second.headers["Retry-After"] == "2"
+        body = second.json()
+        assert body["ok"] is False and body["status"] == 503
+        assert "limit of 1 live streams" in body["error"]
+    wait_for_streams(busy_server, 0)  # once the first has gone, the next is served
+    events = stream(busy_server, [{**RUN, "steps": 3}], speed=0)
+    assert events[-1][0] == "end"
