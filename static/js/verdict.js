@@ -2,6 +2,7 @@
 // happened (the `outcome` of a run result or `end` event); this module only words it.
 
 import { formatNumber } from "./format.js";
+import { l2Strength } from "./l2.js";
 
 export function formatPoint(position) {
   if (position.length === 1) return `x = ${formatNumber(position[0])}`;
@@ -38,8 +39,13 @@ const SENTENCES = {
       : `Diverged ${c.when}: the step threw the ball off. The learning rate is too large.`,
   float16_stuck: (c) =>
     `Stuck at ${c.at}: float16 rounds every gradient component to zero here, so the optimizer sees flat ground. A loss scale (try 1024×) lifts the gradient back into float16's range.`,
-  stalled: (c) =>
-    `Stopped at ${c.at} after ${c.steps}, short of a ${c.maximize ? "hilltop" : "minimum"}: the steps have shrunk to nothing (L-BFGS: its tolerance_change test ends each step).`,
+  stalled: (c) => {
+    if (c.l2) {
+      return `Came to rest at ${c.at} after ${c.steps}, where weight decay's pull toward 0 balances the slope: the lowest point of f + (λ/2)·‖x‖², not a minimum of f itself.`;
+    }
+    const why = c.lbfgs ? " (L-BFGS: its tolerance_change test ends each step)" : "";
+    return `Stopped at ${c.at} after ${c.steps}, short of a ${c.maximize ? "hilltop" : "minimum"}: the steps have shrunk to nothing${why}.`;
+  },
   bouncing: (c) =>
     `Still bouncing after ${c.steps}, now at ${c.at}: the learning rate is too large to settle. Press Play to go on.`,
   crawling: (c) =>
@@ -70,6 +76,8 @@ export function describe(track, { playing }) {
     minimum,
     global: global ? formatPoint(global.position) : "",
     maximize: Boolean(track.hyperparameters.maximize),
+    l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
+    lbfgs: track.optimizer.id === "lbfgs",
     float16: track.options && track.options.precision === "float16",
   });
 }

@@ -201,3 +201,12 @@ def test_a_racer_that_stops_mid_race_says_so_while_the_others_roll(watched):
     expect(first).to_have_text(re.compile(r"^Ran away downhill on step 1"), timeout=10_000)
     expect(second).to_have_text(re.compile(r"^Rolling… step \d+"))
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
+
+
+def test_weight_decay_at_rest_is_worded_as_the_l2_landscape_not_as_a_stall(watched):
+    page = watched.open(
+        "/?surface=double_well&start=-1.8&optimizer=gd&lr=0.05&weight_decay=1&steps=1000"
+    )
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^Came to rest at x = .* weight decay's pull toward 0 balances the slope")
+    )
