@@ -25,6 +25,16 @@ export function applyControlParams(root, params) {
   return locked;
 }
 
+/** Whether the address locks control `name`. */
+export function isLocked(params, name) {
+  return listParam(params, "lock").has(name);
+}
+
+/** A control a shortcut may use: neither hidden nor disabled (nor locked). */
+export function usable(el) {
+  return Boolean(el) && !el.disabled && el.offsetParent !== null;
+}
+
 /** A locked control: shown, read by screen readers as unavailable, not editable. */
 export function lockControl(el) {
   el.classList.add("locked");

@@ -4,7 +4,7 @@ import { Announcer } from "./announce.js";
 import { getJSON } from "./api.js";
 import { downloadPNG, wireDownloads } from "./download.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
-import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
+import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
@@ -87,7 +87,9 @@ class Explorer {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
       this.plot.onPick((point) => this.setStart(point));
     }
-    this.setStartFields((params && decodePoint(params.get("start"), 2)) || this.surface.start);
+    const asked = (params && decodePoint(params.get("start"), 2)) || this.surface.start;
+    const [dx, dy] = this.surface.domain;
+    this.setStartFields([Math.min(dx[1], Math.max(dx[0], asked[0])), Math.min(dy[1], Math.max(dy[0], asked[1]))]);
     if (params && params.has("r1")) {
       for (let i = 1; i <= MAX_RACERS && params.has(`r${i}`); i += 1) {
         this.addRacer(params.get(`r${i}`), { quiet: true, params, prefix: `r${i}.` });
@@ -164,6 +166,7 @@ class Explorer {
   }
 
   setStart(point) {
+    if (isLocked(this.params, "start")) return; // a click on the map must not move it
     const clamped = point.map((v, i) => Math.min(this.surface.domain[i][1], Math.max(this.surface.domain[i][0], v)));
     this.setStartFields(clamped);
     this.session.reset({ keepPlaying: true });
@@ -230,7 +233,7 @@ class Explorer {
   nudgeRates(direction) {
     for (const racer of this.racers) {
       const slider = racer.card.querySelector(".racer-lr input");
-      if (!slider || slider.disabled) continue;
+      if (!usable(slider)) continue;
       const lr = racer.track.hyperparameters.lr * RATE_NUDGE ** direction;
       racer.track.hyperparameters.lr = Number(lr.toPrecision(3));
       this.buildSettings(racer);
@@ -273,6 +276,7 @@ class Explorer {
       idPrefix: `${racer.id}-training`,
       onInput: () => this.session.changed(),
     });
+    applyControlParams(card, this.params);
     return card;
   }
 
@@ -284,7 +288,7 @@ class Explorer {
     for (const racer of this.racers) {
       const lambda = l2Strength(racer.choice.optimizer, racer.track.hyperparameters);
       const box = racer.card.querySelector(".racer-l2");
-      box.disabled = lambda === 0;
+      box.disabled = lambda === 0 || Boolean(box.dataset.locked);
       box.checked = racer === this.l2Racer && lambda > 0;
       racer.card.querySelector(".racer-l2-note").textContent =
         lambda === 0 ? "Needs a weight decay that is added to the gradient (not AdamW's or Lion's)." : "";
@@ -328,8 +332,12 @@ class Explorer {
   async racersChanged() {
     this.session.tracks = this.racers.map((r) => r.track);
     const legend = this.racers.map((r) => ({ label: this.label(r), ...r.style }));
-    $("add-racer").disabled = this.racers.length >= MAX_RACERS;
-    for (const r of this.racers) r.card.querySelector(".remove").disabled = this.racers.length <= 1;
+    const addRacer = $("add-racer");
+    if (!addRacer.dataset.locked) addRacer.disabled = this.racers.length >= MAX_RACERS;
+    for (const r of this.racers) {
+      const remove = r.card.querySelector(".remove");
+      if (!remove.dataset.locked) remove.disabled = this.racers.length <= 1;
+    }
     await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
     this.showL2();
     await this.session.reset({ keepPlaying: true });
@@ -376,9 +384,9 @@ class Explorer {
     });
     $("add-racer").addEventListener("click", () => this.addRacer());
     wireKeyboard({
-      playPause: () => $("play").click(),
-      step: () => $("step").click(),
-      reset: () => $("reset").click(),
+      playPause: () => usable($("play")) && $("play").click(),
+      step: () => usable($("step")) && $("step").click(),
+      reset: () => usable($("reset")) && $("reset").click(),
       nudgeRate: (direction) => this.nudgeRates(direction),
       projectorChanged: (on) => this.plot && this.plot.setProjector(on),
     });
@@ -467,7 +475,8 @@ async function main() {
     }
     if (isProjector()) explorer.plot.setProjector(true);
     applyControlParams(root, params);
-    const steps = Number(params.get("steps"));
+    // a "predict first" lesson never opens with its run already played
+    const steps = params.get("predict") === "1" ? 0 : Number(params.get("steps"));
     if (Number.isInteger(steps) && steps > 0) await explorer.session.replay(steps);
     explorer.lesson = await startLesson(root, params, {
       anchor: root.querySelector(".intro"),

@@ -69,7 +69,7 @@ export async function startLesson(root, params, { anchor, firstTrack, buttons })
   const lesson = lessons.find((l) => l.id === id);
   if (!lesson) return { update() {} };
   const panel = lessonPanel(lesson);
-  anchor.after(panel);
+  anchor.append(panel); // inside the intro: the page's layout stays as it is
   if (params.get("predict") !== "1" || !lesson.choices.length) return { update() {} };
 
   let guess = null;

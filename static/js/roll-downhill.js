@@ -7,7 +7,7 @@ import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoic
 import { formatFixed, formatNumber } from "./format.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
-import { applyControlParams, startEmbedMode, wireSharePanel } from "./embed.js";
+import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
@@ -42,6 +42,7 @@ class RollDownhill {
     this.catalog = catalog;
     this.choices = optimizerChoices(optimizers);
     this.address = new AddressBar();
+    this.params = params; // hide/lock apply to controls rebuilt later too
     this.track = this.trackFrom(params);
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
@@ -68,6 +69,8 @@ class RollDownhill {
     readValues(params, "", this.catalog.options, options);
     const start = decodePoint(params.get("start"), 1) || [this.surface.start[0]];
     const [lo, hi] = this.surface.domain[0];
+    // the slider's range (0.01–1.20): a rate outside it is brought inside
+    hyperparameters.lr = Math.min(Number($("lr").max), Math.max(Number($("lr").min), hyperparameters.lr));
     $("lr").value = String(hyperparameters.lr);
     const speed = SPEEDS.indexOf(Number(params.get("speed")));
     $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
@@ -149,11 +152,11 @@ class RollDownhill {
     this.showLearningRate();
     this.showStart();
     wireKeyboard({
-      playPause: () => $("play").click(),
-      step: () => $("step").click(),
-      reset: () => $("reset").click(),
+      playPause: () => usable($("play")) && $("play").click(),
+      step: () => usable($("step")) && $("step").click(),
+      reset: () => usable($("reset")) && $("reset").click(),
       nudgeRate: (direction) => {
-        if (!$("lr").disabled) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
+        if (usable($("lr"))) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
       },
       projectorChanged: (on) => this.plot.setProjector(on),
     });
@@ -196,13 +199,14 @@ class RollDownhill {
       },
     );
     showFormula($("optimizer-rule"), this.choice.optimizer.formula, this.choice.optimizer.symbols);
+    applyControlParams(this.root, this.params);
   }
 
   /** With coupled weight decay λ the ball descends f + (λ/2)·x²: draw it on request. */
   showL2() {
     const lambda = l2Strength(this.choice.optimizer, this.track.hyperparameters);
     const box = $("l2");
-    box.disabled = lambda === 0;
+    box.disabled = lambda === 0 || Boolean(box.dataset.locked);
     if (lambda === 0 || !box.checked) {
       this.plot.showL2(null, null);
       $("l2-note").textContent =
@@ -238,6 +242,7 @@ class RollDownhill {
   }
 
   setStart(x) {
+    if (isLocked(this.params, "start")) return; // a click on the curve must not move it
     const [lo, hi] = this.surface.domain[0];
     this.track.start = [Math.min(hi, Math.max(lo, Number(x.toFixed(2))))];
     $("start").value = String(this.track.start[0]);
@@ -285,7 +290,8 @@ async function main() {
     const surface = surfaces.find((s) => s.id === surfaceId);
     const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params);
     applyControlParams(root, params);
-    const steps = Number(params.get("steps"));
+    // a "predict first" lesson never opens with its run already played
+    const steps = params.get("predict") === "1" ? 0 : Number(params.get("steps"));
     if (Number.isInteger(steps) && steps > 0) await sim.session.replay(steps);
     else await sim.session.reset();
     sim.lesson = await startLesson(root, params, {

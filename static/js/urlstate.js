@@ -40,7 +40,10 @@ export function writeValues(params, prefix, parameters, values, base) {
 export function readValues(params, prefix, parameters, values) {
   for (const p of parameters) {
     const text = params.get(prefix + p.name);
-    if (text !== null) values[p.name] = decodeValue(p, text);
+    if (text === null) continue;
+    const value = decodeValue(p, text);
+    const unreadable = Array.isArray(value) ? value.some(Number.isNaN) : Number.isNaN(value);
+    if (!unreadable) values[p.name] = value; // a typo keeps the default
   }
 }
 
@@ -100,6 +103,8 @@ export class AddressBar {
 
   update(params) {
     for (const [name, value] of this.carried) params.set(name, value);
+    // a "predict first" link must not arrive with the run already played
+    if (this.carried.get("predict") === "1") params.delete("steps");
     this.pending = params.toString();
     if (this.timer) return;
     this.flush();

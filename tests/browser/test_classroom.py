@@ -287,3 +287,42 @@ def test_a_full_server_is_waited_for_with_a_notice(watched, busy_server):
     )
     expect(page.locator("#status")).not_to_contain_text("busy")
     context.close()
+
+
+def test_an_embedded_explorer_settles_on_a_height(watched, course_site):
+    # A course page that sizes the frame to every height it is told (as Canvas does): the
+    # page must not grow with its frame for ever.
+    folder, origin = course_site
+    src = f"{watched.base_url}/explore?embed=1&lesson=plateau&surface=plateau&r1=gd"
+    (folder / "resize.html").write_text(
+        "<!doctype html><title>Course</title><script>window.heights = [];"
+        "addEventListener('message', (e) => { if (e.data.type === 'descent-lab:resize') {"
+        " heights.push(e.data.height);"
+        " document.querySelector('iframe').style.height = e.data.height + 'px'; } });</script>"
+        f'<iframe src="{src}" style="width: 1280px; height: 600px" title="Descent Lab"></iframe>'
+    )
+    page = watched.page
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{origin}/resize.html")
+    page.frame_locator("iframe").locator("#explorer[data-ready=true]").wait_for(
+        state="attached", timeout=20_000
+    )
+    page.wait_for_timeout(3000)
+    first = page.evaluate("heights.length")
+    page.wait_for_timeout(2000)
+    assert page.evaluate("heights.length") == first  # settled: no more messages
+    assert page.evaluate("Math.max(...heights)") < 4000
+
+
+def test_locks_hold_when_controls_are_rebuilt(watched):
+    page = watched.open("/?lock=settings,start&hide=lr")
+    page.get_by_label("Optimizer", exact=True).select_option(label="Adam")
+    page.locator("#hyper-panel > summary").click()
+    for field in page.locator("#hyperparameters input").all():
+        expect(field).to_be_disabled()
+    box = page.locator("#plot .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+    expect(page.locator("#start-value")).to_have_text("3.50")  # the start is locked
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowUp")  # the rate is hidden: out of the keyboard's reach too
+    expect(page.locator("#lr-value")).to_have_text("0.10")
