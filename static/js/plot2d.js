@@ -19,8 +19,7 @@ export const RACER_STYLES = [
   { color: "#E69F00", dash: "18 6", plotlyDash: "longdash" },
   { color: "#000000", dash: "16 4 2 4 2 4", plotlyDash: "longdashdot" },
 ];
-export const RACER_COLORS = RACER_STYLES.map((s) => s.color);
-export const MAX_RACERS = RACER_COLORS.length;
+export const MAX_RACERS = RACER_STYLES.length;
 const CONTOUR_SCALE = [
   [0, "#ffffff"],
   [0.35, "#dbe8f5"],
