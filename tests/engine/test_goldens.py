@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.engine.optimizers import OPTIMIZERS, Optimizer, Rule
+from app.engine.optimizers import OPTIMIZERS, Binder, Optimizer, Rule
 from app.engine.optimizers.interface import coordinatewise, per_ball
 from app.engine.optimizers.newton import NewtonState, _newton_rule
-from app.engine.optimizers.sgld import LANGEVIN_STREAM
+from app.engine.optimizers.sgld import LANGEVIN_STREAM, SGLDState
 from app.engine.optimizers.shared import lerp
 from app.engine.run import run, start_state
 from app.engine.run.options import validate_options
@@ -357,7 +357,7 @@ def _newton_damping_on_the_gradient(hp: Mapping[str, Any]):
 
 
 WRONG_RULES += [
-    ("sgld-t0.1-roll_downhill.json", "sgld", _sgld_with_variance_lr_t),
+    ("sgld-t0.1-roll_downhill.json", "sgld", Binder(_sgld_with_variance_lr_t, SGLDState)),
     (
         "newton-damped-rosenbrock.json",
         "newton",
@@ -434,7 +434,7 @@ def test_a_replaced_rule_is_the_one_that_runs() -> None:
 
         return Rule(rule.init, step)
 
-    right = dataclasses.replace(OPTIMIZERS["sgd"], bind=counted)
+    right = dataclasses.replace(OPTIMIZERS["sgd"], bind=Binder(counted, OPTIMIZERS["sgd"].state))
     ours, ref = engine_arrays(g, right), golden_arrays(g)
     assert calls == list(range(1, g["steps"] + 1))
     assert (excess(ours["positions"], ref["positions"]) <= 1).all()

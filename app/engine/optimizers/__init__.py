@@ -27,7 +27,7 @@ from ..hyperparameters import Hyperparameter
 from .adadelta import ADADELTA
 from .adagrad import ADAGRAD
 from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
-from .interface import Optimizer, Preset, Rule
+from .interface import Binder, Optimizer, Preset, Rule
 from .lbfgs import LBFGS
 from .lion import LION
 from .newton import NEWTON
@@ -36,7 +36,15 @@ from .rprop import RPROP
 from .sgd import SGD
 from .sgld import SGLD
 
-__all__ = ["OPTIMIZERS", "Hyperparameter", "HyperparameterError", "Optimizer", "Preset", "Rule"]
+__all__ = [
+    "OPTIMIZERS",
+    "Binder",
+    "Hyperparameter",
+    "HyperparameterError",
+    "Optimizer",
+    "Preset",
+    "Rule",
+]
 
 # In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
 # curvature (Newton, L-BFGS), and noise (SGLD).

@@ -92,7 +92,6 @@ ADADELTA = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adadelta_rule, AdadeltaState),
-    state=AdadeltaState,
     lr_scales="own",
     formula="v ← ρ·v + (1 − ρ)·g²;  Δ = √(u + ε)/√(v + ε)·g;  u ← ρ·u + (1 − ρ)·Δ²;  x ← x − lr·Δ",
     symbols=(

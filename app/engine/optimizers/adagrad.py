@@ -88,7 +88,6 @@ ADAGRAD = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adagrad_rule, AdagradState),
-    state=AdagradState,
     lr_scales="step",
     formula="s ← s + g²;  x ← x − lr·g / (√s + ε)   (infinite memory: steps only shrink)",
     symbols=(

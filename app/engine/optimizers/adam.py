@@ -144,7 +144,6 @@ ADAM = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adam_rule, AdamState),
-    state=AdamState,
     lr_scales="step",
     formula="m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
@@ -175,7 +174,6 @@ ADAMW = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adamw_rule, AdamState),
-    state=AdamState,
     lr_scales="step",
     formula="x ← x·(1 − lr·λ);  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
@@ -237,7 +235,6 @@ ADAMAX = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adamax_rule, AdamaxState),
-    state=AdamaxState,
     lr_scales="step",
     formula="m ← β₁·m + (1 − β₁)·g;  u ← max(β₂·u, |g| + ε);  x ← x − lr/(1 − β₁ᵗ) · m / u",
     symbols=(
@@ -329,7 +326,6 @@ NADAM = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_nadam_rule, NAdamState),
-    state=NAdamState,
     lr_scales="step",
     formula="m, v as in Adam;  x ← x − lr·((1 − μₜ)·g/(1 − Πμ) "
     "+ μₜ₊₁·m/(1 − Πμ·μₜ₊₁)) / (√(v/(1 − β₂ᵗ)) + ε)",
@@ -419,7 +415,6 @@ RADAM = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_radam_rule, RAdamState),
-    state=RAdamState,
     lr_scales="step",
     formula="m̂ = m/(1 − β₁ᵗ);  ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ);  "
     "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + ε) if ρₜ > 5, else x ← x − lr·m̂",

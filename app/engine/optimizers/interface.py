@@ -281,9 +281,22 @@ Update = Callable[..., tuple[Any, tuple[Any, ...]]]
 BallStep = Callable[[Closure, int, np.ndarray, Any], tuple[np.ndarray, Any, int]]
 
 
+@dataclass(frozen=True)
+class Binder:
+    """How an optimizer takes its hyperparameters: ``binder(hp)`` gives the bound
+    :class:`Rule`, whose states are all of type ``state`` (the class that also reads a
+    resume state back). The adapters below make one; a rule written whole names both."""
+
+    make: Callable[[Mapping[str, Any]], Rule]
+    state: type[Any]
+
+    def __call__(self, hp: Mapping[str, Any]) -> Rule:
+        return self.make(hp)
+
+
 def coordinatewise(
     make_update: Callable[[Mapping[str, Any]], Update], state: type[CoordinateState]
-) -> Callable[[Mapping[str, Any]], Rule]:
+) -> Binder:
     """The :class:`Rule` of a rule applied to each coordinate as to its own parameter.
 
     Buffers are created on first use exactly as torch creates them, which is also what
@@ -308,12 +321,10 @@ def coordinatewise(
 
         return Rule(state.fresh, step)
 
-    return bind
+    return Binder(bind, state)
 
 
-def per_ball(
-    make_step: Callable[[Mapping[str, Any]], BallStep], state: type[BallState]
-) -> Callable[[Mapping[str, Any]], Rule]:
+def per_ball(make_step: Callable[[Mapping[str, Any]], BallStep], state: type[BallState]) -> Binder:
     """The :class:`Rule` of a whole-point rule, looping over the balls of a crowd.
 
     A ball whose step fails arithmetically (a singular Hessian, an overflow) gets a NaN
@@ -345,7 +356,7 @@ def per_ball(
 
         return Rule(state.fresh, step)
 
-    return bind
+    return Binder(bind, state)
 
 
 # --- the optimizer record --------------------------------------------------------------------
@@ -369,8 +380,7 @@ class Optimizer:
     id: str
     name: str
     hyperparameters: tuple[Hyperparameter, ...]
-    bind: Callable[[Mapping[str, Any]], Rule] = field(repr=False)
-    state: type[Any] = field(repr=False)  # its OptimizerState class
+    bind: Binder = field(repr=False)  # bind(hp) -> Rule; bind.state: its OptimizerState class
     formula: str
     symbols: Symbols  # every symbol in the formula, named (tests/engine/test_symbols.py)
     presets: tuple[Preset, ...] = ()
@@ -391,6 +401,11 @@ class Optimizer:
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False
+
+    @property
+    def state(self) -> type[Any]:
+        """Its OptimizerState class: what its rules keep, and what reads a resume state."""
+        return self.bind.state
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -778,7 +778,6 @@ LBFGS = Optimizer(
         ),
     ),
     bind=per_ball(lbfgs_rule, LBFGSState),
-    state=LBFGSState,
     evaluations_vary=True,
     formula="d ≈ −H⁻¹·g from the last m steps (two-loop recursion);  x ← x + t·d,  "
     "t = lr or from the strong-Wolfe line search",

@@ -92,7 +92,6 @@ LION = Optimizer(
         ),
     ),
     bind=coordinatewise(_lion_rule, LionState),
-    state=LionState,
     lr_scales="step",
     formula="x ← x·(1 − lr·λ);  x ← x − lr·sign(β₁·m + (1 − β₁)·g);  m ← β₂·m + (1 − β₂)·g",
     symbols=(

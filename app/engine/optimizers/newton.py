@@ -80,7 +80,6 @@ NEWTON = Optimizer(
         MAXIMIZE,
     ),
     bind=per_ball(_newton_rule, NewtonState),
-    state=NewtonState,
     formula="x ← x − lr·(H + λI)⁻¹·∇f   (H: the exact Hessian)",
     symbols=(
         POSITION,

@@ -106,7 +106,6 @@ RMSPROP = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_rmsprop_rule, RMSpropState),
-    state=RMSpropState,
     lr_scales="step",
     formula="v ← α·v + (1 − α)·g²;  x ← x − lr·g / (√v + ε)   (fading memory)",
     symbols=(

@@ -106,7 +106,6 @@ RPROP = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_rprop_rule, RpropState),
-    state=RpropState,
     lr_scales="own",
     formula="s ← clamp(s·η₊ if g·g₋ > 0, s·η₋ if g·g₋ < 0, else s);  g ← 0 if g·g₋ < 0;  "
     "x ← x − s·sign(g)",

@@ -108,7 +108,6 @@ SGD = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_sgd_rule, SGDState),
-    state=SGDState,
     lr_scales="gradient",
     formula="b ← μ·b + (1 − τ)·g  (b₁ = g);  x ← x − lr·b   (Nesterov: x ← x − lr·(g + μ·b))",
     symbols=(

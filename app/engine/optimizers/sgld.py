@@ -24,7 +24,7 @@ from typing import Any
 
 from ..backend import Vector
 from ..hyperparameters import Hyperparameter
-from .interface import CoordinateState, Optimizer, Problem, Rule
+from .interface import Binder, CoordinateState, Optimizer, Problem, Rule
 from .shared import (
     BECOMES,
     MAXIMIZE,
@@ -81,8 +81,7 @@ SGLD = Optimizer(
         WEIGHT_DECAY,
         MAXIMIZE,
     ),
-    bind=_bind_sgld,
-    state=SGLDState,
+    bind=Binder(_bind_sgld, SGLDState),
     formula="x ← x − lr·∇f + √(2·lr·T)·ξ,   ξ ~ N(0, I)",
     symbols=(
         POSITION,
