@@ -23,6 +23,7 @@ import {
   encodePoint,
   readSchedule,
   readValues,
+  stepsToReplay,
   writeTraining,
   writeValues,
 } from "./urlstate.js";
@@ -475,9 +476,8 @@ async function main() {
     }
     if (isProjector()) explorer.plot.setProjector(true);
     applyControlParams(root, params);
-    // a "predict first" lesson never opens with its run already played
-    const steps = params.get("predict") === "1" ? 0 : Number(params.get("steps"));
-    if (Number.isInteger(steps) && steps > 0) await explorer.session.replay(steps);
+    const steps = stepsToReplay(params);
+    if (steps) await explorer.session.replay(steps);
     explorer.lesson = await startLesson(root, params, {
       anchor: root.querySelector(".intro"),
       firstTrack: () => explorer.racers[0] && explorer.racers[0].track,

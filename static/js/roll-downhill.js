@@ -22,6 +22,7 @@ import {
   encodePoint,
   readSchedule,
   readValues,
+  stepsToReplay,
   writeTraining,
   writeValues,
 } from "./urlstate.js";
@@ -290,9 +291,8 @@ async function main() {
     const surface = surfaces.find((s) => s.id === surfaceId);
     const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params);
     applyControlParams(root, params);
-    // a "predict first" lesson never opens with its run already played
-    const steps = params.get("predict") === "1" ? 0 : Number(params.get("steps"));
-    if (Number.isInteger(steps) && steps > 0) await sim.session.replay(steps);
+    const steps = stepsToReplay(params);
+    if (steps) await sim.session.replay(steps);
     else await sim.session.reset();
     sim.lesson = await startLesson(root, params, {
       anchor: root.querySelector(".intro"),

@@ -78,6 +78,19 @@ export function decodePoint(text, dim) {
   return point.length === dim && point.every(Number.isFinite) ? point : null;
 }
 
+/** A "predict first" lesson: the page asks for a guess before the run is played. */
+function predictsFirst(params) {
+  return params.get("predict") === "1";
+}
+
+/** How many steps the address asks the page to replay on opening: none for a "predict
+ * first" lesson, which must never open with its run already played. */
+export function stepsToReplay(params) {
+  if (predictsFirst(params)) return 0;
+  const steps = Number(params.get("steps"));
+  return Number.isInteger(steps) && steps > 0 ? steps : 0;
+}
+
 /** The page's address now, as URLSearchParams. */
 export function currentParams() {
   return new URLSearchParams(window.location.search);
@@ -104,7 +117,7 @@ export class AddressBar {
   update(params) {
     for (const [name, value] of this.carried) params.set(name, value);
     // a "predict first" link must not arrive with the run already played
-    if (this.carried.get("predict") === "1") params.delete("steps");
+    if (predictsFirst(this.carried)) params.delete("steps");
     this.pending = params.toString();
     if (this.timer) return;
     this.flush();
