@@ -148,6 +148,11 @@ def test_projector_mode_is_readable_from_the_back_of_the_room(watched):
     for name in ["Play", "Step", "Reset"]:
         expect(page.get_by_role("button", name=name)).to_be_in_viewport()
     expect(page.get_by_label("Learning rate", exact=True)).to_be_in_viewport()
+    for path, ready in [("/", "#sim"), ("/explore", "#explorer")]:  # large type still fits
+        page.goto(f"{watched.base_url}{path}?projector=1")
+        page.wait_for_selector(f"{ready}[data-ready=true]")
+        page.evaluate("document.querySelectorAll('details').forEach((d) => (d.open = true))")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1920, path
     page.context.close()
 
 
