@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from .api import catalog, errors, export, lessons, pages, simulate
+from .api import catalog, errors, export, lessons, pages, simulate, stream
 from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
@@ -75,6 +75,11 @@ class DescentLab(FastAPI):
         app = BodyLimit(super().build_middleware_stack(), self.max_body_bytes)
         return SecurityHeaders(app, self.frame_ancestors, self.extra_scripts)
 
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            stream.document_events(super().openapi())  # SSE events: described by hand
+        return super().openapi()
+
 
 def swagger_ui_page(swagger_prefix: str, favicon_url: str) -> HTMLResponse:
     """/docs: FastAPI's Swagger UI page, with Swagger UI's files served from this server."""
@@ -88,7 +93,7 @@ def swagger_ui_page(swagger_prefix: str, favicon_url: str) -> HTMLResponse:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app. `settings` (default: from the environment) also answer `get_settings`."""
+    """The app, with `settings` (default: from the environment) for its routes."""
     if settings is None:
         settings = get_settings()
     version = asset_version()
@@ -111,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 'unsafe-inline' out of script-src while /docs stays FastAPI's own page.
         extra_scripts={"/docs": script_hashes(docs_page.body)},
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings
     app.state.metrics = {"streams_active": 0, "steps_streamed": 0}
 
     templates = Jinja2Templates(directory=TEMPLATES)
@@ -125,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(catalog.router)
     app.include_router(simulate.router)
+    app.include_router(stream.router)
     app.include_router(lessons.router)
     app.include_router(export.router)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")

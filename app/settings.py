@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import Request
 
 
 class Settings(BaseSettings):
@@ -21,10 +22,16 @@ class Settings(BaseSettings):
         5_000.0, gt=0, description="Fastest pacing a stream accepts, in steps per second."
     )
     events_per_second: float = Field(
-        60.0,
+        10.0,
         gt=0,
-        description="Most step events a paced stream sends per second per run; faster "
-        "speeds batch several steps into one event.",
+        description="Most step events a paced stream sends per second; each carries the next "
+        "steps of every run, and the page plays them at the requested pace.",
+    )
+    send_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a stream may wait on a reader that has stopped reading (its "
+        "buffers full) before it is dropped.",
     )
     max_streams: int = Field(
         400,
@@ -65,3 +72,10 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+async def app_settings(request: Request) -> Settings:
+    """The settings the app was built with (`create_app(settings)`), as a route dependency:
+    async and override-free, so it costs a request no thread hop and no dependency solving."""
+    settings: Settings = request.app.state.settings
+    return settings

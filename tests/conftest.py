@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from app.api.schemas import RunsResponse
 from app.main import create_app
-from app.settings import Settings, get_settings
+from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,8 +36,7 @@ def check_runs_response(response: httpx.Response) -> None:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app()
-    app.dependency_overrides[get_settings] = lambda: settings
+    app = create_app(settings)
     with TestClient(app) as c:
         c.event_hooks["response"].append(check_runs_response)
         yield c

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from ..engine.run.options import PLAIN
 from ..engine.run.trace import FIELDS, NULLABLE, Trace
 from ..engine.surfaces import Surface
-from ..settings import Settings, get_settings
+from ..settings import Settings, app_settings
 from .catalog import GRID_POINTS, colour_scale, sample
 from .errors import InputError
 from .schemas import ErrorOut, RunsExport, RunsRequest
@@ -339,7 +339,7 @@ DESCRIPTION = f"""The runs of POST /api/runs (same body, same 422 errors) as a f
 def export_runs(
     body: RunsRequest,
     request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(app_settings)],
     fmt: Annotated[Format, Query(alias="format", description="`csv`, `json` or `html`.")],
 ) -> Response:
     prepared = prepare_runs(body.runs, settings)

@@ -132,18 +132,34 @@ class RunResult(StepRecord, Ended):  # type: ignore[misc, valid-type]
     """A whole run: every step, and how it ended."""
 
 
-class StepEvent(StepRecord):  # type: ignore[misc, valid-type]
-    """An SSE `step` event: one or more consecutive steps of run `run`, and the state after
-    the last of them, ready to resume from."""
+class RunSteps(StepRecord):  # type: ignore[misc, valid-type]
+    """One or more consecutive steps of run `run`, and the state after the last of them,
+    ready to resume from."""
 
     run: int = Field(description="Index of the run in the request.")
     state: RunStateModel
+
+
+class StepEvent(BaseModel):
+    """An SSE `step` event: the next steps of every run still going, in one event (a race's
+    racers move together). The page plays them at the pace it asked for."""
+
+    runs: list[RunSteps]
 
 
 class EndEvent(Ended):
     """An SSE `end` event: run `run` has ended."""
 
     run: int = Field(description="Index of the run in the request.")
+
+
+class ClosingEvent(BaseModel):
+    """An SSE `closing` event, the stream's last: the server is shutting down (a restart, a
+    new release). Each run's last `step` event holds its state: reconnect (to another
+    worker, or to this one once it is back) after `retry_after` seconds and resume from it."""
+
+    reason: str
+    retry_after: int = Field(description="Seconds to wait before reconnecting.")
 
 
 class RunsResponse(BaseModel):

@@ -1,10 +1,13 @@
 // Play, pause, step and reset for a set of balls, all carried by one stream.
 //
 // Browsers allow six connections per site over HTTP/1.1 and course pages embed several
-// simulators, so every ball of a page rides on the same EventSource.
+// simulators, so every ball of a page rides on the same EventSource. Its events come a few
+// times a second with several steps each; a Player shows them at the pace asked for.
 
 import { postRuns } from "./api.js";
+import { Player } from "./player.js";
 import { openStream } from "./stream.js";
+import { stepOf } from "./track.js";
 
 const PLAY_STEPS = 1000; // steps per press of Play
 const BUSY_MAX_WAIT_S = 30; // a busy server: wait Retry-After, doubling each time, up to this
@@ -25,6 +28,7 @@ export class Session {
     this.busyTries = 0;
     this.restartTimer = null;
     this.generation = 0; // bumps on every reset, so a late answer cannot land on new tracks
+    this.player = new Player({ speed, onShown: () => this.onChange() });
   }
 
   /** Back to the start: every track cleared and placed at its start by a zero-step run. */
@@ -32,6 +36,7 @@ export class Session {
     const wasPlaying = this.playing;
     this.stop();
     const generation = ++this.generation;
+    this.player.clear();
     for (const track of this.tracks) track.clear();
     this.error = null;
     this.onChange();
@@ -81,8 +86,10 @@ export class Session {
     this.openStream();
   }
 
+  /** Stop where the balls are shown: steps received but not shown yet are dropped. */
   pause() {
     this.stop();
+    this.player.clear();
     this.onChange();
   }
 
@@ -94,6 +101,7 @@ export class Session {
 
   async stepOnce() {
     this.stop();
+    this.player.clear(); // one step past where the balls are shown
     const tracks = this.tracks.filter((t) => !t.settled);
     if (!tracks.length) return;
     const generation = this.generation;
@@ -114,47 +122,83 @@ export class Session {
     this.onChange();
   }
 
+  /**
+   * Play from where the balls are shown: once the steps already received have been shown
+   * (each event ends with the state to resume from), open a stream from there.
+   */
   openStream() {
     this.stop();
+    this.playing = true;
+    this.onChange();
+    this.player.afterDrain(() => {
+      if (this.playing && !this.stream) this.startStream();
+    });
+  }
+
+  startStream() {
     const tracks = this.tracks.filter((t) => !t.settled);
-    if (!tracks.length) return;
+    if (!tracks.length) {
+      this.playing = false;
+      this.onChange();
+      return;
+    }
     let live = tracks.length;
+    let started = false;
+    const seen = tracks.map((t) => t.lastStep); // steps shown before: resent, not replayed
     for (const track of tracks) {
       track.status = null;
       track.outcome = null;
     }
-    this.playing = true;
+    const wait = (seconds, message) => {
+      if (this.stream !== stream) return;
+      const timer = setTimeout(() => {
+        if (this.stream === waiting) this.openStream();
+      }, seconds * 1000);
+      const waiting = { close: () => clearTimeout(timer) };
+      this.stream = waiting;
+      this.notice = message;
+      this.onChange();
+    };
     const stream = openStream(
       tracks.map((t) => t.request(PLAY_STEPS)),
       this.speed(),
       {
-        onStep: (event) => {
+        onStep: ({ runs }) => {
           this.notice = null;
           this.busyTries = 0;
-          tracks[event.run].append(event);
-          this.onChange();
+          // one frame per step, every ball moving together; a stream's first event (the
+          // starting points, or the points it resumes from) and steps already shown take
+          // no time
+          const length = Math.max(...runs.map((r) => r.steps.length));
+          for (let i = 0; i < length; i += 1) {
+            const show = () => {
+              for (const r of runs) if (i < r.steps.length) tracks[r.run].append(stepOf(r, i));
+            };
+            const shown = runs.every((r) => i >= r.steps.length || r.steps[i] <= seen[r.run]);
+            this.player.push(show, { free: !started || shown });
+          }
+          started = true;
         },
         onEnd: (event) => {
-          tracks[event.run].ended(event);
-          live -= 1;
-          if (live === 0 && this.stream === stream) {
-            this.playing = false;
-            this.stream = null;
-          }
-          this.onChange();
+          const show = () => {
+            tracks[event.run].ended(event);
+            live -= 1;
+            if (live === 0 && this.stream === stream) {
+              this.playing = false;
+              this.stream = null;
+            }
+          };
+          this.player.push(show, { free: true });
         },
         onBusy: (seconds) => {
-          if (this.stream !== stream) return;
           // many viewers at once: wait as the server asks, longer each time, then try again
-          const wait = Math.min(BUSY_MAX_WAIT_S, seconds * 2 ** this.busyTries);
+          const delay = Math.min(BUSY_MAX_WAIT_S, seconds * 2 ** this.busyTries);
           this.busyTries += 1;
-          this.notice = `The server is busy with many viewers: trying again in ${wait} s…`;
-          const timer = setTimeout(() => {
-            if (this.stream === waiting) this.openStream();
-          }, wait * 1000);
-          const waiting = { close: () => clearTimeout(timer) };
-          this.stream = waiting;
-          this.onChange();
+          wait(delay, `The server is busy with many viewers: trying again in ${delay} s…`);
+        },
+        onClosing: (seconds) => {
+          // the server is restarting: carry on from the last state once it is back
+          wait(seconds, `The server is restarting: carrying on in ${seconds} s…`);
         },
         onError: (message) => {
           if (this.stream !== stream) return;

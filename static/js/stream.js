@@ -9,12 +9,13 @@ export function streamURL(runs, speed) {
 
 /**
  * Open a stream of `runs` paced at `speed` steps per second.
- * Handlers: onStep(event) with `run`, the step record's fields (STEP_FIELDS in track.js)
- * and `state`; onEnd({run, status, outcome, minimum, state}); onBusy(seconds) when the
- * server serves its limit of streams (503: try again after `seconds`); onError(message).
- * Returns {close()}.
+ * Handlers: onStep({runs}) with, for each run still going, `run`, the step record's fields
+ * (STEP_FIELDS in track.js) and `state`; onEnd({run, status, outcome, minimum, state});
+ * onBusy(seconds) when the server serves its limit of streams (503: try again after
+ * `seconds`); onClosing(seconds) when the server shuts down mid-stream (resume after
+ * `seconds`); onError(message). Returns {close()}.
  */
-export function openStream(runs, speed, { onStep, onEnd, onBusy, onError }) {
+export function openStream(runs, speed, { onStep, onEnd, onBusy, onClosing, onError }) {
   const url = streamURL(runs, speed);
   const source = new EventSource(url);
   let closed = false;
@@ -31,6 +32,11 @@ export function openStream(runs, speed, { onStep, onEnd, onBusy, onError }) {
     ended += 1;
     if (ended === runs.length) close();
     onEnd(JSON.parse(event.data));
+  });
+  source.addEventListener("closing", (event) => {
+    if (closed) return;
+    close();
+    onClosing(JSON.parse(event.data).retry_after);
   });
   source.addEventListener("error", async () => {
     if (closed) return;

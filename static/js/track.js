@@ -10,6 +10,14 @@ export const STEP_FIELDS = [
   "steps", "positions", "losses", "gradients", "lrs", "applied_gradients", "underflows", "evaluations",
 ];
 
+/** Step `i` of a step record, as a record of its own (the state only with its last step). */
+export function stepOf(record, i) {
+  const one = {};
+  for (const name of STEP_FIELDS) one[name] = record[name] === null ? null : [record[name][i]];
+  if (i === record.steps.length - 1) one.state = record.state;
+  return one;
+}
+
 export class Track {
   /**
    * `surface` is a catalog entry; `optimizer` an /api/optimizers entry; `hyperparameters`
@@ -69,15 +77,27 @@ export class Track {
     };
   }
 
-  /** A RunRequest for `steps` more steps: from the last state if there is one. */
+  /** The number of the last step seen (-1 before the first). */
+  get lastStep() {
+    const steps = this.trace.steps;
+    return steps.length ? steps[steps.length - 1] : -1;
+  }
+
+  /**
+   * A RunRequest for `steps` steps past the last one seen: from the last state if there is
+   * one. A stream's state comes at the end of each event, so a ball paused mid-event is
+   * ahead of it: the run then starts from the state and asks for the steps in between again
+   * (the same numbers: they are skipped when they arrive).
+   */
   request(steps) {
+    const behind = this.runState ? Math.max(0, this.lastStep - this.runState.step) : 0;
     const run = {
       surface: this.surface.id,
       optimizer: this.optimizer.id,
       hyperparameters: this.hyperparameters,
       surface_parameters: this.surfaceParameters,
       options: this.options,
-      steps,
+      steps: steps + behind,
     };
     if (this.schedule) run.schedule = this.schedule;
     if (this.runState) run.resume = this.runState;
@@ -96,7 +116,7 @@ export class Track {
   /** Add steps not seen yet (a resumed run repeats its first point) and remember the state. */
   append(data) {
     const t = this.trace;
-    const last = t.steps.length ? t.steps[t.steps.length - 1] : -1;
+    const last = this.lastStep;
     for (const name of STEP_FIELDS) this.carries[name] = data[name] !== null;
     data.steps.forEach((step, i) => {
       if (step <= last) return;

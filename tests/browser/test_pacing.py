@@ -1,0 +1,81 @@
+"""Batched events never show as bunched motion: the page plays streamed steps at the pace it
+asked for (static/js/player.js), however many steps each event carries."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_roll_downhill import trail_x
+from tests.conftest import Server, start_server, stop_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Two events a second: each holds half a second of steps, so bunching would show."""
+    srv = start_server(tmp_path_factory.mktemp("pacing"), {"DESCENT_LAB_EVENTS_PER_SECOND": "2"})
+    yield srv
+    stop_server(srv)
+
+
+# Every change of the step readout, with when it was drawn.
+RECORD_STEPS = """() => {
+  window.__shown = [];
+  const readout = document.getElementById("readout-step");
+  new MutationObserver(() => {
+    window.__shown.push([performance.now(), Number(readout.textContent)]);
+  }).observe(readout, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_steps_are_shown_one_at_a_time_at_the_pace_asked_for(watched):
+    page = watched.open("/?speed=20&lr=0.02")  # a slow crawl: it keeps moving for seconds
+    page.evaluate(RECORD_STEPS)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(3000)
+    page.get_by_role("button", name="Pause").click()
+    shown = page.evaluate("window.__shown")
+    pairs = zip(shown[1:], shown, strict=False)
+    changes = [(t, step) for (t, step), (_, before) in pairs if step != before]
+    assert len(changes) >= 40  # about 20 steps a second for 3 s (10 steps in each event)
+    jumps = [b - a for (_, a), (_, b) in zip(changes, changes[1:], strict=False)]
+    gaps = [b - a for (a, _), (b, _) in zip(changes, changes[1:], strict=False)]
+    # one step at a time (a frame the busy machine drew late catches up by a step or two),
+    # never the event's ten at once
+    assert jumps.count(1) >= 0.9 * len(jumps)
+    assert max(jumps) <= 3
+    assert 40 <= statistics.median(gaps) <= 60  # one step every 50 ms
+    # a steady pace: no long holds between events (the next event arrives while one plays)
+    assert sorted(gaps)[int(0.95 * len(gaps))] < 120
+
+
+def test_pause_stops_the_ball_where_it_is_shown_and_play_carries_on_from_there(watched):
+    page = watched.open("/?speed=20&lr=0.02")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 13")
+    page.get_by_role("button", name="Pause").click()  # mid-event: steps 11-20 came together
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    paused_at = int(page.locator("#readout-step").inner_text())
+    x_paused = page.locator("#readout-x").inner_text()
+    page.wait_for_timeout(700)
+    assert int(page.locator("#readout-step").inner_text()) == paused_at
+    assert page.locator("#readout-x").inner_text() == x_paused
+    page.get_by_role("button", name="Step").click()  # one step past what is shown
+    expect(page.locator("#readout-step")).to_have_text(str(paused_at + 1))
+    # and the path is the one an uninterrupted run takes, step for step
+    expected = page.evaluate(
+        """async (steps) => {
+          const runs = [{ surface: "roll_downhill", optimizer: "sgd",
+                          hyperparameters: { lr: 0.02 }, start: [3.5], steps }];
+          const r = await fetch("/api/runs", {
+            method: "POST", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ runs }),
+          });
+          return (await r.json()).runs[0].positions.map((p) => p[0]);
+        }""",
+        paused_at + 1,
+    )
+    assert trail_x(page) == pytest.approx(expected, rel=0, abs=1e-12)
