@@ -40,16 +40,17 @@ def test_the_page_words_exactly_the_engines_outcomes():
 def test_openapi_documents_results_and_stream_events_from_the_record(client):
     spec = client.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
-    for model in ("RunResult", "StepEvent"):
+    for model in ("RunResult", "RunSteps"):
         assert set(FIELDS) <= set(schemas[model]["properties"]), model
+    assert schemas["StepEvent"]["properties"]["runs"]["items"]["$ref"].endswith("/RunSteps")
     assert set(schemas["RunResult"]["properties"]["outcome"]["enum"]) == set(OUTCOMES)
     assert "minimum" in schemas["EndEvent"]["properties"]
     for name, when in NULLABLE.items():
-        assert when in schemas["StepEvent"]["properties"][name]["description"]
+        assert when in schemas["RunSteps"]["properties"][name]["description"]
     stream = spec["paths"]["/api/stream"]["get"]["responses"]["200"]["content"]
     data = stream["text/event-stream"]["itemSchema"]["properties"]["data"]["contentSchema"]
     refs = {ref["$ref"].rsplit("/", 1)[-1] for ref in data["anyOf"]}
-    assert refs == {"StepEvent", "EndEvent"}
+    assert refs == {"StepEvent", "EndEvent", "ClosingEvent"}
 
 
 def test_a_response_missing_a_field_fails_the_models(client):
@@ -66,4 +67,4 @@ def test_a_response_missing_a_field_fails_the_models(client):
     with pytest.raises(ValidationError):
         EndEvent.model_validate_json(json.dumps(end), strict=True)
     with pytest.raises(ValidationError):
-        StepEvent.model_validate({"run": 0}, strict=True)
+        StepEvent.model_validate({"runs": [{"run": 0}]}, strict=True)
