@@ -117,3 +117,14 @@ def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start_server(tmp_path_factory.mktemp("busy"), {"DESCENT_LAB_MAX_STREAMS": "1"})
     yield srv
     stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`uvicorn --workers 2` on one port, each worker allowed one live stream (the limit is
+    per worker)."""
+    srv = start_server(
+        tmp_path_factory.mktemp("workers"), {"DESCENT_LAB_MAX_STREAMS": "1"}, workers=2
+    )
+    yield srv
+    stop_server(srv)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
-from tests.conftest import Server, start_server, stop_server
+if TYPE_CHECKING:
+    from tests.conftest import Server
 
 RUNS = [
     {
@@ -27,16 +29,6 @@ RUNS = [
     {"surface": "roll_downhill", "optimizer": "sgd", "hyperparameters": {"lr": 1.2}, "steps": 80},
 ]
 END_FIELDS = ("status", "outcome", "minimum", "state")
-
-
-@pytest.fixture(scope="module")
-def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Two workers, each allowed one live stream (DESCENT_LAB_MAX_STREAMS is per worker)."""
-    srv = start_server(
-        tmp_path_factory.mktemp("workers"), {"DESCENT_LAB_MAX_STREAMS": "1"}, workers=2
-    )
-    yield srv
-    stop_server(srv)
 
 
 class Connection:
@@ -101,8 +93,8 @@ def one_connection_per_worker(srv: Server, count: int = 2) -> dict[int, Connecti
 
 
 @pytest.fixture
-def connections(workers: Server) -> Iterator[list[Connection]]:
-    conns = one_connection_per_worker(workers)
+def connections(two_workers: Server) -> Iterator[list[Connection]]:
+    conns = one_connection_per_worker(two_workers)
     yield list(conns.values())
     for conn in conns.values():
         conn.close()
@@ -136,7 +128,7 @@ def test_a_run_stopped_on_one_worker_continues_exactly_on_the_other(connections)
     other.check_same_worker()
 
 
-def test_each_worker_has_its_own_stream_limit(workers, connections):
+def test_each_worker_has_its_own_stream_limit(two_workers, connections):
     live = [{**RUNS[1], "steps": 10_000}]
     params = {"runs": json.dumps(live), "speed": 1}
     with (
@@ -145,11 +137,11 @@ def test_each_worker_has_its_own_stream_limit(workers, connections):
     ):
         # a limit of 1 per worker, two workers: two live streams at once
         assert (one.status_code, two.status_code) == (200, 200)
-        refused = httpx.get(f"{workers.url}/api/stream", params=params)
+        refused = httpx.get(f"{two_workers.url}/api/stream", params=params)
         assert refused.status_code == 503  # the third, on either worker
         assert refused.headers["Retry-After"] == "2"
     # each worker frees its own slot once its client has gone
-    probes = one_connection_per_worker(workers)
+    probes = one_connection_per_worker(two_workers)
     deadline = time.monotonic() + 5
     while any(p.health()["streams_active"] for p in probes.values()):
         assert time.monotonic() < deadline, [p.health() for p in probes.values()]
