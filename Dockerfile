@@ -1,16 +1,40 @@
+# Descent Lab: docker build -t descent-lab:latest . && docker run -p 8000:8000 descent-lab:latest
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /srv/descent-lab
 
-COPY pyproject.toml README.md ./
+# The dependencies, read from pyproject.toml alone: this layer is rebuilt only when
+# pyproject.toml changes, never for a change to the code.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+      > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt \
+ && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin lab
+
+# The app. It is not pip-installed: `python -m uvicorn` imports it from the working directory,
+# as `make run` does, and finds static/ and templates/ beside it. Owned by root: read-only
+# to the user it runs as.
 COPY app ./app
 COPY static ./static
 COPY templates ./templates
-RUN pip install -e . && useradd --create-home --uid 10001 lab
 
-USER lab
+# Read by uvicorn itself (see `uvicorn --help`):
+# - FORWARDED_ALLOW_IPS: the proxies whose X-Forwarded-For/-Proto are trusted
+#   (--forwarded-allow-ips); set it to the reverse proxy's address, or "*" when only the
+#   proxy can reach the container.
+# - WEB_CONCURRENCY: worker processes (--workers), each with its own
+#   DESCENT_LAB_MAX_STREAMS. On Kubernetes keep 1 and scale with replicas.
+ENV FORWARDED_ALLOW_IPS=127.0.0.1 WEB_CONCURRENCY=1
+
+# Numeric, so Kubernetes' runAsNonRoot can check it.
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
-CMD ["python", "-m", "uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+# On SIGTERM uvicorn stops accepting and gives open requests 5 s; live streams still open
+# then are closed (the page says the connection was lost; Play continues the run).
+CMD ["python", "-m", "uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", \
+     "--proxy-headers", "--timeout-graceful-shutdown", "5"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -151,8 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
-        """Liveness, with the stream counters (active streams, steps streamed so far)."""
-        return {"status": "ok", **app.state.metrics}
+        """Liveness, with the worker's process id and its stream counters (active streams,
+        steps streamed so far): each worker process counts its own."""
+        return {"status": "ok", "pid": os.getpid(), **app.state.metrics}
 
     return app
 

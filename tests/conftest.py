@@ -62,22 +62,18 @@ class Server:
             pytest.fail(f"the server died (exit {self.process.returncode}):\n{self.output()}")
 
 
-def start_server(folder: Path, env: dict[str, str] | None = None) -> Server:
-    """`uvicorn app.main:app` as a user runs it, on a free port; its log is shown if it dies."""
+def start_server(folder: Path, env: dict[str, str] | None = None, workers: int = 1) -> Server:
+    """`uvicorn app.main:app` as a user runs it, on a free port; its log is shown if it dies.
+    With `workers` > 1, uvicorn's `--workers`: that many processes share the port."""
     port = _free_port()
     log = folder / "uvicorn.log"
+    command = [sys.executable, "-m", "uvicorn", "app.main:app"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            command,
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -118,5 +114,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server that serves one live stream at a time: a lecture hall in miniature."""
     srv = start_server(tmp_path_factory.mktemp("busy"), {"DESCENT_LAB_MAX_STREAMS": "1"})
+    yield srv
+    stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`uvicorn --workers 2` on one port, each worker allowed one live stream (the limit is
+    per worker)."""
+    srv = start_server(
+        tmp_path_factory.mktemp("workers"), {"DESCENT_LAB_MAX_STREAMS": "1"}, workers=2
+    )
     yield srv
     stop_server(srv)

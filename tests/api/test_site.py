@@ -1,5 +1,6 @@
 """The page, its assets and the service's housekeeping endpoints."""
 
+import os
 import re
 from importlib import metadata
 from pathlib import Path
@@ -13,6 +14,7 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+    assert response.json()["pid"] == os.getpid()  # which worker answered
 
 
 def test_root_serves_the_roll_downhill_page_with_local_assets_only(client):
