@@ -34,7 +34,7 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
-# On SIGTERM uvicorn stops accepting and gives open requests 5 s; live streams still open
-# then are closed (the page says the connection was lost; Play continues the run).
+# On SIGTERM uvicorn stops accepting and gives open requests 5 s; every live stream ends at
+# once with a `closing` event, and the page carries on from its last state a moment later.
 CMD ["python", "-m", "uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", \
      "--proxy-headers", "--timeout-graceful-shutdown", "5"]
