@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
@@ -33,6 +35,12 @@ SWAGGER_UI = Path(str(resources.files("fastapi_offline") / "static"))
 SWAGGER_UI_VERSION = metadata.version("fastapi-offline")
 LONG_CACHE = "public, max-age=31536000, immutable"
 OPENAPI_URL = "/openapi.json"
+
+
+@cache
+def plotly_gzipped() -> bytes:
+    """plotly.js compressed once per process (1.5 MB, kept; a quarter of a second to make)."""
+    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=9, mtime=0)
 
 
 def asset_version(directory: Path = STATIC) -> str:
@@ -138,13 +146,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")
 
     @app.get("/vendor/plotly-{version}.min.js", include_in_schema=False)
-    def plotly_js(version: str) -> FileResponse:
-        # Served from the installed plotly package: no CDN, works offline.
+    async def plotly_js(version: str, request: Request) -> Response:
+        # Served from the installed plotly package: no CDN, works offline. Every first visit
+        # loads it (4.8 MB), so it is compressed once, not on each request (110 ms each).
         if version != PLOTLY_VERSION:
             raise HTTPException(404, "Not Found")
-        return FileResponse(
-            PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": LONG_CACHE}
-        )
+        headers = {"Cache-Control": LONG_CACHE, "Vary": "Accept-Encoding"}
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)
+        headers["Content-Encoding"] = "gzip"
+        return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -1,11 +1,17 @@
-"""GET /api/surfaces, /api/optimizers and surface grids: what the pages build from."""
+"""GET /api/surfaces, /api/optimizers and surface grids: what the pages build from.
+
+The three catalogs never change while the server runs, and every page load asks for them (a
+lecture hall: hundreds at once); each is built and encoded once, on first use.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel
 
 from ..engine.backend import NUMPY
 from ..engine.errors import HyperparameterError
@@ -55,65 +61,94 @@ def _hyperparameter_out(h: Hyperparameter) -> HyperparameterOut:
     )
 
 
-@router.get("/surfaces")
-def list_surfaces() -> list[SurfaceOut]:
-    return [
-        SurfaceOut(
-            id=s.id,
-            name=s.name,
-            dim=s.dim,
-            formula=s.formula,
-            description=s.description,
-            domain=[list(d) for d in s.domain],
-            start=list(s.start),
-            minima=[
-                {"position": list(m.position), "value": m.value, "kind": m.kind} for m in s.minima
-            ],
-            parameters=[_hyperparameter_out(h) for h in s.parameters],
-            suggested_lr=suggested_lrs(s),
-        )
-        for s in SURFACES.values()
-    ]
+@router.get("/surfaces", response_model=list[SurfaceOut])
+async def list_surfaces() -> Response:
+    return Response(_surfaces_json(), media_type="application/json")
 
 
-@router.get("/optimizers")
-def list_optimizers() -> list[OptimizerOut]:
-    return [
-        OptimizerOut(
-            id=o.id,
-            name=o.name,
-            formula=o.formula,
-            symbols=_symbols_out(o.symbols),
-            hyperparameters=[_hyperparameter_out(h) for h in o.hyperparameters],
-            presets=[
-                {"id": p.id, "name": p.name, "hyperparameters": dict(p.hyperparameters)}
-                for p in o.presets
-            ],
-            weight_decay=o.weight_decay,
-            decoupled_by=o.decoupled_by,
-            group=o.group,
-        )
-        for o in OPTIMIZERS.values()
-    ]
-
-
-@router.get("/options")
-def list_options() -> OptionsOut:
-    """Options every optimizer takes (noise, clipping, precision) and the LR schedules."""
-    return OptionsOut(
-        options=[_hyperparameter_out(h) for h in OPTIONS],
-        schedules=[
-            ScheduleOut(
+@cache
+def _surfaces_json() -> bytes:
+    # suggested_lrs takes exact Hessians at every minimum: some 70 ms for the catalog
+    return _encoded(
+        [
+            SurfaceOut(
                 id=s.id,
                 name=s.name,
+                dim=s.dim,
                 formula=s.formula,
-                symbols=_symbols_out(s.symbols),
-                help=s.help,
+                description=s.description,
+                domain=[list(d) for d in s.domain],
+                start=list(s.start),
+                minima=[
+                    {"position": list(m.position), "value": m.value, "kind": m.kind}
+                    for m in s.minima
+                ],
                 parameters=[_hyperparameter_out(h) for h in s.parameters],
+                suggested_lr=suggested_lrs(s),
             )
-            for s in SCHEDULES.values()
-        ],
+            for s in SURFACES.values()
+        ]
     )
+
+
+@router.get("/optimizers", response_model=list[OptimizerOut])
+async def list_optimizers() -> Response:
+    return Response(_optimizers_json(), media_type="application/json")
+
+
+@cache
+def _optimizers_json() -> bytes:
+    return _encoded(
+        [
+            OptimizerOut(
+                id=o.id,
+                name=o.name,
+                formula=o.formula,
+                symbols=_symbols_out(o.symbols),
+                hyperparameters=[_hyperparameter_out(h) for h in o.hyperparameters],
+                presets=[
+                    {"id": p.id, "name": p.name, "hyperparameters": dict(p.hyperparameters)}
+                    for p in o.presets
+                ],
+                weight_decay=o.weight_decay,
+                decoupled_by=o.decoupled_by,
+                group=o.group,
+            )
+            for o in OPTIMIZERS.values()
+        ]
+    )
+
+
+@router.get("/options", response_model=OptionsOut)
+async def list_options() -> Response:
+    """Options every optimizer takes (noise, clipping, precision) and the LR schedules."""
+    return Response(_options_json(), media_type="application/json")
+
+
+@cache
+def _options_json() -> bytes:
+    return _encoded(
+        OptionsOut(
+            options=[_hyperparameter_out(h) for h in OPTIONS],
+            schedules=[
+                ScheduleOut(
+                    id=s.id,
+                    name=s.name,
+                    formula=s.formula,
+                    symbols=_symbols_out(s.symbols),
+                    help=s.help,
+                    parameters=[_hyperparameter_out(h) for h in s.parameters],
+                )
+                for s in SCHEDULES.values()
+            ],
+        )
+    )
+
+
+def _encoded(models: BaseModel | list[Any]) -> bytes:
+    if isinstance(models, BaseModel):
+        return models.model_dump_json().encode()
+    return json_bytes([m.model_dump(mode="json") for m in models])
 
 
 def _with_query_parameters(surface: Surface, query: dict[str, str]) -> Surface:

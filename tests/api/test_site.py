@@ -5,6 +5,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from app.main import PLOTLY_JS
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,11 @@ def test_plotly_comes_from_the_installed_package_and_is_cached(client):
     assert "javascript" in response.headers["content-type"]
     assert response.headers["content-encoding"] == "gzip"
     assert "immutable" in response.headers["cache-control"]
-    assert len(response.content) > 1_000_000  # the real bundle, decompressed
+    assert response.content == PLOTLY_JS.read_bytes()  # the real bundle, compressed once
+    assert response.headers["vary"] == "Accept-Encoding"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == PLOTLY_JS.read_bytes()
     assert client.get("/vendor/plotly-0.0.0.min.js").status_code == 404
 
 
