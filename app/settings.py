@@ -22,7 +22,7 @@ class Settings(BaseSettings):
         5_000.0, gt=0, description="Fastest pacing a stream accepts, in steps per second."
     )
     events_per_second: float = Field(
-        10.0,
+        5.0,
         gt=0,
         description="Most step events a paced stream sends per second; each carries the next "
         "steps of every run, and the page plays them at the requested pace.",

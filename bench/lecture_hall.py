@@ -75,8 +75,10 @@ def _rss_bytes(pid: int) -> int:
     return total
 
 
-async def _watch(port: int, target: str, viewer: Viewer, until: float) -> None:
-    """One viewer: request the stream, read events until `until`, count each racer's steps."""
+async def _watch(port: int, target: str, viewer: Viewer, until: float, delay: float = 0) -> None:
+    """One viewer: after `delay` seconds, request the stream, read events until `until`,
+    count each racer's steps."""
+    await asyncio.sleep(delay)
     viewer.connected_at = time.monotonic()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -138,13 +140,16 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def _round(port: int, clients: int, seconds: float) -> list[Viewer]:
+async def _round(port: int, clients: int, seconds: float, ramp: float) -> list[Viewer]:
     steps = int(SPEED * (seconds + 10))
     runs = [{**racer, "steps": steps} for racer in RACERS]
     query = urllib.parse.urlencode({"runs": json.dumps(runs), "speed": SPEED})
     viewers = [Viewer() for _ in range(clients)]
-    until = time.monotonic() + seconds
-    await asyncio.gather(*(_watch(port, f"/api/stream?{query}", v, until) for v in viewers))
+    until = time.monotonic() + ramp + seconds
+    delays = [ramp * i / clients for i in range(clients)]  # arrivals spread evenly
+    target = f"/api/stream?{query}"
+    pairs = zip(viewers, delays, strict=True)
+    await asyncio.gather(*(_watch(port, target, v, until, d) for v, d in pairs))
     end = time.monotonic()
     for v in viewers:
         if v.error is None and v.first_event_at is None:
@@ -183,17 +188,20 @@ async def _sample_peak(pid: int, stop: asyncio.Event) -> int:
     return peak
 
 
-async def _measure(port: int, pid: int, clients: int, seconds: float, rounds: int, label: str):
-    for r in range(1, rounds + 1):
+async def _measure(port: int, pid: int, args: argparse.Namespace, label: str) -> None:
+    plan = [(f"ramp {args.ramp:g} s, round {r}", args.ramp) for r in range(1, args.rounds + 1)]
+    if args.ramp > 0:
+        plan.append(("all at once", 0.0))  # the same viewers in the same instant
+    for name, ramp in plan:
         before = _rss_bytes(pid)
         stop = asyncio.Event()
         sampler = asyncio.create_task(_sample_peak(pid, stop))
-        viewers = await _round(port, clients, seconds)
+        viewers = await _round(port, args.clients, args.seconds, ramp)
         await asyncio.sleep(1.0)  # the server notices the closed streams
         stop.set()
         peak = await sampler
         after = _rss_bytes(pid)
-        _report(f"{label}, round {r}", viewers, (before, max(peak, after), after))
+        _report(f"{label}, {name}", viewers, (before, max(peak, after), after))
 
 
 def _serve(workers: int, cores: str) -> tuple[subprocess.Popen, int]:
@@ -220,17 +228,19 @@ def _serve(workers: int, cores: str) -> tuple[subprocess.Popen, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=300)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="each viewer watches")
+    parser.add_argument("--ramp", type=float, default=1.0, help="arrivals spread over")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     args = parser.parse_args()
-    clients = max(1, min(args.clients, MAX_CLIENTS))
-    seconds = max(1.0, min(args.seconds, MAX_SECONDS))
-    rounds = max(1, min(args.rounds, 5))
+    args.clients = max(1, min(args.clients, MAX_CLIENTS))
+    args.seconds = max(1.0, min(args.seconds, MAX_SECONDS))
+    args.ramp = max(0.0, min(args.ramp, MAX_SECONDS))
+    args.rounds = max(1, min(args.rounds, 5))
     cpus = os.cpu_count() or 1
     print(
-        f"{clients} viewers × {len(RACERS)} racers × {SPEED} steps/s, {seconds:g} s per round "
-        f"({cpus} cores)"
+        f"{args.clients} viewers × {len(RACERS)} racers × {SPEED} steps/s, each watching "
+        f"{args.seconds:g} s; arrivals over {args.ramp:g} s, then all at once ({cpus} cores)"
     )
     for workers in args.workers:
         cores = "0" if workers == 1 else f"0-{min(workers, cpus) - 1}"
@@ -240,9 +250,7 @@ def main() -> None:
             os.sched_setaffinity(0, set(range(cpus)))
         server, port = _serve(workers, cores)
         try:
-            asyncio.run(
-                _measure(port, server.pid, clients, seconds, rounds, f"{workers} worker(s)")
-            )
+            asyncio.run(_measure(port, server.pid, args, f"{workers} worker(s)"))
         finally:
             server.terminate()
             server.wait()

@@ -112,8 +112,8 @@ def test_paced_stream_takes_steps_over_speed_seconds(server):
     events = stream(server, [{**RUN, "steps": 10}], speed=20)
     elapsed = time.monotonic() - t0
     sizes = [len(r["steps"]) for r in records(events)]
-    # the start, then 10 steps; at most 10 events a second: two steps in each
-    assert sizes == [1, 2, 2, 2, 2, 2]
+    # the start, then 10 steps; at most 5 events a second: four steps in each
+    assert sizes == [1, 4, 4, 2]
     assert 0.4 <= elapsed <= 2.0, elapsed
 
 
@@ -121,18 +121,18 @@ def test_fast_streams_batch_steps_into_fewer_events(server):
     events = stream(server, [{**RUN, "steps": 600}], speed=1200)
     sizes = [len(r["steps"]) for r in records(events)][1:]
     assert sum(sizes) == 600
-    assert sizes == [120] * 5  # 1200 steps/s at most 10 events/s -> 120 steps per event
+    assert sizes == [240, 240, 120]  # 1200 steps/s, at most 5 events/s: 240 steps an event
 
 
 def test_the_racers_of_a_race_move_together_in_one_event(server):
     runs = [
-        {**RUN, "steps": 12},
+        {**RUN, "steps": 24},
         {"surface": "roll_downhill", "optimizer": "adam", "hyperparameters": {"lr": 0.3}}
-        | {"steps": 20},
+        | {"steps": 40},
     ]
     events = stream(server, runs, speed=60)
     steps = [d["runs"] for k, d in events if k == "step"]
-    assert len(steps) == 5  # the starts, then 6 steps of each per event: 12, then 20 steps
+    assert len(steps) == 5  # the starts, then 12 steps of each per event: 24, then 40 steps
     for batch in steps[:3]:  # both racers in each event, at the same steps
         assert [r["run"] for r in batch] == [0, 1]
         assert batch[0]["steps"] == batch[1]["steps"]
