@@ -62,10 +62,13 @@ class Server:
             pytest.fail(f"the server died (exit {self.process.returncode}):\n{self.output()}")
 
 
-def start_server(folder: Path, env: dict[str, str] | None = None, workers: int = 1) -> Server:
-    """`uvicorn app.main:app` as a user runs it, on a free port; its log is shown if it dies.
-    With `workers` > 1, uvicorn's `--workers`: that many processes share the port."""
-    port = _free_port()
+def start_server(
+    folder: Path, env: dict[str, str] | None = None, workers: int = 1, port: int | None = None
+) -> Server:
+    """`uvicorn app.main:app` as a user runs it, on a free port (or `port`: a restart); its
+    log is shown if it dies. With `workers` > 1, uvicorn's `--workers`: that many processes
+    share the port."""
+    port = port or _free_port()
     log = folder / "uvicorn.log"
     command = [sys.executable, "-m", "uvicorn", "app.main:app"]
     command += ["--host", "127.0.0.1", "--port", str(port)]

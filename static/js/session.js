@@ -25,7 +25,8 @@ export class Session {
     this.playing = false;
     this.error = null;
     this.notice = null; // a passing condition the page should say (the server is busy)
-    this.busyTries = 0;
+    this.busyTries = 0; // refused or unanswered tries in a row: each waits twice as long
+    this.restarting = false; // the server said it was shutting down: wait for it to return
     this.restartTimer = null;
     this.generation = 0; // bumps on every reset, so a late answer cannot land on new tracks
     this.player = new Player({ speed, onShown: () => this.onChange() });
@@ -149,6 +150,13 @@ export class Session {
       track.status = null;
       track.outcome = null;
     }
+    const fail = (message) => {
+      if (this.stream !== stream) return;
+      this.error = message;
+      this.playing = false;
+      this.stream = null;
+      this.onChange();
+    };
     const wait = (seconds, message) => {
       if (this.stream !== stream) return;
       const timer = setTimeout(() => {
@@ -166,6 +174,7 @@ export class Session {
         onStep: ({ runs }) => {
           this.notice = null;
           this.busyTries = 0;
+          this.restarting = false;
           // one frame per step, every ball moving together; a stream's first event (the
           // starting points, or the points it resumes from) and steps already shown take
           // no time
@@ -198,15 +207,19 @@ export class Session {
         },
         onClosing: (seconds) => {
           // the server is restarting: carry on from the last state once it is back
+          this.restarting = true;
           wait(seconds, `The server is restarting: carrying on in ${seconds} s…`);
         },
-        onError: (message) => {
-          if (this.stream !== stream) return;
-          this.error = message;
-          this.playing = false;
-          this.stream = null;
-          this.onChange();
+        onUnreachable: () => {
+          if (!this.restarting) {
+            fail("The server cannot be reached.");
+            return;
+          }
+          const delay = Math.min(BUSY_MAX_WAIT_S, 2 * 2 ** this.busyTries);
+          this.busyTries += 1;
+          wait(delay, `The server is restarting: trying again in ${delay} s…`);
         },
+        onError: (message) => fail(message),
       },
     );
     this.stream = stream;

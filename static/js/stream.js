@@ -13,9 +13,9 @@ export function streamURL(runs, speed) {
  * (STEP_FIELDS in track.js) and `state`; onEnd({run, status, outcome, minimum, state});
  * onBusy(seconds) when the server serves its limit of streams (503: try again after
  * `seconds`); onClosing(seconds) when the server shuts down mid-stream (resume after
- * `seconds`); onError(message). Returns {close()}.
+ * `seconds`); onUnreachable() when no server answers; onError(message). Returns {close()}.
  */
-export function openStream(runs, speed, { onStep, onEnd, onBusy, onClosing, onError }) {
+export function openStream(runs, speed, { onStep, onEnd, onBusy, onClosing, onUnreachable, onError }) {
   const url = streamURL(runs, speed);
   const source = new EventSource(url);
   let closed = false;
@@ -54,7 +54,7 @@ export function openStream(runs, speed, { onStep, onEnd, onBusy, onClosing, onEr
         onError(describeError(await response.json()));
       }
     } catch {
-      onError("The server cannot be reached.");
+      onUnreachable();
     }
   });
   return { close };

@@ -7,11 +7,16 @@ import functools
 import http.server
 import json
 import re
+import signal
 import threading
+import time
 
 import httpx
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser.test_roll_downhill import step_number, trail_x
+from tests.conftest import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -292,6 +297,48 @@ def test_a_full_server_is_waited_for_with_a_notice(watched, busy_server):
     )
     expect(page.locator("#status")).not_to_contain_text("busy")
     context.close()
+
+
+def test_a_server_restart_mid_run_is_said_and_the_run_carries_on(browser, tmp_path):
+    # A new release while a class is watching: the server ends every stream with `closing`
+    # and is gone for a while; the page says so, waits, and carries the run on.
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    first = start_server(tmp_path / "before")
+    port = int(first.url.rsplit(":", 1)[1])
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(first.url + "/?speed=10&lr=0.02")
+        page.wait_for_selector("#sim[data-ready=true]")
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 3")
+        first.process.send_signal(signal.SIGTERM)
+        expect(page.locator("#status")).to_have_text(
+            re.compile(r"^The server is restarting"), timeout=10_000
+        )
+        first.process.wait(10)
+        time.sleep(2.5)  # down for longer than the page first waits: it keeps trying
+        second = start_server(tmp_path / "after", port=port)
+        try:
+            at = step_number(page)
+            page.wait_for_function(
+                f"Number(document.getElementById('readout-step').textContent) >= {at + 5}",
+                timeout=20_000,
+            )
+            expect(page.locator("#status")).not_to_contain_text("restarting")
+            page.get_by_role("button", name="Pause").click()
+            # the path is the one an uninterrupted run takes, step for step
+            trail = trail_x(page)
+            run = {"surface": "roll_downhill", "optimizer": "sgd"}
+            run |= {"hyperparameters": {"lr": 0.02}, "start": [3.5], "steps": len(trail) - 1}
+            (whole,) = httpx.post(f"{second.url}/api/runs", json={"runs": [run]}).json()["runs"]
+            assert trail == [p[0] for p in whole["positions"]]
+        finally:
+            stop_server(second)
+    finally:
+        context.close()
+        stop_server(first)
 
 
 def test_an_embedded_explorer_settles_on_a_height(watched, course_site):
