@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from pydantic_core import to_json
 
 from ..engine.errors import HyperparameterError, StateError
 from ..engine.optimizers import OPTIMIZERS, Optimizer
-from ..engine.run import Run, RunState, start_state
+from ..engine.run import RUNNING, Run, RunState, start_state
 from ..engine.run.options import PLAIN, RunOptions, validate_options
 from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import SURFACES, Surface
@@ -135,13 +136,42 @@ def end_json(run: Run) -> dict[str, Any]:
     }
 
 
+class Execution:
+    """Whole runs, as POST /api/runs returns them, advanced in chunks: so a caller can run
+    them on the event loop while they are quick and hand the rest to a worker thread."""
+
+    CHUNK = 100  # steps between looks at the clock
+
+    def __init__(self, prepared: Sequence[PreparedRun]) -> None:
+        self.runs = [p.start() for p in prepared]
+        self.traces = [run.current() for run in self.runs]
+        self.left = [p.steps for p in prepared]
+
+    def advance(self, deadline: float | None = None) -> bool:
+        """Take the runs' steps, until `deadline` (time.perf_counter) if given; True when
+        every run is done."""
+        for i, run in enumerate(self.runs):
+            while self.left[i] > 0 and run.status == RUNNING:
+                n = min(self.CHUNK, self.left[i])
+                self.traces[i].extend(run.advance(n))
+                self.left[i] -= n
+                if deadline is not None and time.perf_counter() > deadline:
+                    return False
+        return True
+
+    def results(self) -> list[dict[str, Any]]:
+        out = []
+        for run, trace in zip(self.runs, self.traces, strict=True):
+            run.finish()
+            out.append({**trace.to_json(run.nulls()), **end_json(run)})
+        return out
+
+
 def execute(prepared: PreparedRun) -> dict[str, Any]:
     """A whole run at once, as POST /api/runs returns it."""
-    r = prepared.start()
-    trace = r.current()
-    trace.extend(r.advance(prepared.steps))
-    r.finish()
-    return {**trace.to_json(r.nulls()), **end_json(r)}
+    execution = Execution([prepared])
+    execution.advance()
+    return execution.results()[0]
 
 
 def json_bytes(data: Any) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import threading
 import time
 
 import httpx
@@ -312,3 +313,34 @@ def test_on_shutdown_every_stream_gets_a_last_closing_event(tmp_path):
         assert last["state"]["step"] == last["steps"][-1]  # resumable from there
     finally:
         stop_server(srv)
+
+
+def test_a_long_post_does_not_hold_up_the_streams(server):
+    """One heavy request (eight long L-BFGS runs) while a class watches: it computes in a
+    worker thread, and the stream's events keep their pace."""
+    heavy = {"surface": "rosenbrock", "optimizer": "lbfgs", "steps": 300}
+    heavy["hyperparameters"] = {"tolerance_grad": 0.0, "tolerance_change": 0.0}
+    posted: list[float] = []
+
+    def post() -> None:
+        t0 = time.monotonic()
+        response = httpx.post(f"{server.url}/api/runs", json={"runs": [heavy] * 8}, timeout=120)
+        assert response.status_code == 200
+        posted.append(time.monotonic() - t0)
+
+    with (
+        httpx.Client(base_url=server.url, timeout=30) as c,
+        c.stream(
+            "GET", "/api/stream", params={"runs": json.dumps([{**RUN, "steps": 60}]), "speed": 20}
+        ) as response,
+    ):
+        worker = threading.Thread(target=post)
+        arrivals = []
+        for kind, _ in iter_events(response):
+            arrivals.append(time.monotonic())
+            if len(arrivals) == 2:
+                worker.start()  # the heavy request lands mid-stream
+        worker.join()
+    gaps = [b - a for a, b in zip(arrivals[1:], arrivals[2:], strict=False)]
+    assert posted and posted[0] > 1.0  # it really was heavy, and overlapped the stream
+    assert max(gaps) < 0.5, (gaps, posted)  # events every 0.2 s, held up by a tick at most
