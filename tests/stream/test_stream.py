@@ -336,7 +336,7 @@ def test_a_long_post_does_not_hold_up_the_streams(server):
     ):
         worker = threading.Thread(target=post)
         arrivals = []
-        for kind, _ in iter_events(response):
+        for _event in iter_events(response):
             arrivals.append(time.monotonic())
             if len(arrivals) == 2:
                 worker.start()  # the heavy request lands mid-stream
