@@ -35,3 +35,4 @@ test: $(VENV)/.installed chromium
 bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/api_and_engine.py
 	$(BIN)/python bench/render_2d.py
+	$(BIN)/python bench/lecture_hall.py

@@ -87,11 +87,30 @@ export class Session {
     this.openStream();
   }
 
-  /** Stop where the balls are shown: steps received but not shown yet are dropped. */
+  /**
+   * Stop where the balls are shown: steps received but not shown yet are dropped. A ball
+   * stopped mid-event is ahead of its last state (states come at the end of each event), so
+   * the server is asked for the state at the step shown (the steps in between computed
+   * again: the same numbers), and a setting changed while paused applies from there.
+   */
   pause() {
     this.stop();
     this.player.clear();
     this.onChange();
+    this.catchUp();
+  }
+
+  async catchUp() {
+    const behind = this.tracks.filter((t) => t.runState && t.lastStep > t.runState.step);
+    if (!behind.length) return;
+    const generation = this.generation;
+    const requests = behind.map((t) => t.request(0)); // now, before a setting can change
+    try {
+      const runs = await postRuns(requests);
+      if (generation === this.generation) runs.forEach((run, i) => behind[i].append(run));
+    } catch {
+      // no harm: the next run starts from the earlier state and asks for those steps again
+    }
   }
 
   /** A setting changed: carry on from each ball's last state with the new values. */

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -79,4 +80,29 @@ def test_pause_stops_the_ball_where_it_is_shown_and_play_carries_on_from_there(w
         }""",
         paused_at + 1,
     )
+    assert trail_x(page) == pytest.approx(expected, rel=0, abs=1e-12)
+
+
+def test_a_rate_changed_while_paused_mid_event_applies_from_the_step_shown(watched):
+    page = watched.open("/?speed=20&lr=0.02")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 13")
+    page.get_by_role("button", name="Pause").click()  # ahead of the last event's state
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    paused_at = int(page.locator("#readout-step").inner_text())
+    page.wait_for_timeout(300)  # the page asks for the state at the step it shows
+    page.locator("#lr").evaluate(
+        "(el) => { el.value = '0.5'; el.dispatchEvent(new Event('input', { bubbles: true })); }"
+    )
+    expect(page.locator("#lr-value")).to_have_text("0.50")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#readout-step")).to_have_text(str(paused_at + 1))
+    # steps up to the pause at lr 0.02, then one at 0.5 from where the ball was shown
+    run = {"surface": "roll_downhill", "optimizer": "sgd", "start": [3.5]}
+    before = {**run, "hyperparameters": {"lr": 0.02}, "steps": paused_at}
+    (upto,) = httpx.post(f"{watched.base_url}/api/runs", json={"runs": [before]}).json()["runs"]
+    after = {k: v for k, v in run.items() if k != "start"}
+    after |= {"hyperparameters": {"lr": 0.5}, "steps": 1, "resume": upto["state"]}
+    (step,) = httpx.post(f"{watched.base_url}/api/runs", json={"runs": [after]}).json()["runs"]
+    expected = [p[0] for p in upto["positions"]] + [step["positions"][-1][0]]
     assert trail_x(page) == pytest.approx(expected, rel=0, abs=1e-12)
