@@ -7,7 +7,8 @@ opens every viewer's stream, the arrivals spread evenly over `--ramp` seconds (a
 pressing Play), and holds each for `--seconds`; it prints, over the viewers, the
 delivered/target step rate (min, p5, median; a viewer's rate is that of its slowest racer,
 from its first event to its last), the first event's latency (p50, p99), errors, and the
-server's memory (RSS) before, at the peak and after the round. Two such rounds run, so memory
+server's memory (RSS) before, at the peak and after the round, and how busy the server was
+(CPU time over the round, per worker). Two such rounds run, so memory
 growth between them shows, then one with every viewer arriving in the same instant. Then all
 of it again with 2 workers on both cores (the generator shares them there: a lower bound).
 
@@ -64,13 +65,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _rss_bytes(pid: int) -> int:
-    """Resident memory of a process and its children (the workers of `--workers N`)."""
-    total = 0
+def _family(pid: int) -> list[int]:
+    """A process and its children (the workers of `--workers N`)."""
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    for p in pids:
+    return pids
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server has used so far, its workers included."""
+    total = 0
+    for p in _family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its children."""
+    total = 0
+    for p in _family(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -170,7 +186,7 @@ async def _round(port: int, clients: int, seconds: float, ramp: float) -> list[V
     return viewers
 
 
-def _report(label: str, viewers: list[Viewer], rss: tuple[int, int, int]) -> None:
+def _report(label: str, viewers: list[Viewer], rss: tuple[int, int, int], busy: float) -> None:
     rates = [v.rate for v in viewers]  # type: ignore[attr-defined]
     firsts = [
         (v.first_event_at - v.connected_at) * 1e3 for v in viewers if v.first_event_at is not None
@@ -182,7 +198,7 @@ def _report(label: str, viewers: list[Viewer], rss: tuple[int, int, int]) -> Non
         f"median {statistics.median(rates):5.2f} | first event p50 "
         f"{_percentile(firsts, 50) if firsts else float('nan'):6.0f} ms  p99 "
         f"{_percentile(firsts, 99) if firsts else float('nan'):6.0f} ms | errors {len(errors)}"
-        f" | RSS {before:5.1f} → peak {peak:5.1f} → {after:5.1f} MB"
+        f" | RSS {before:5.1f} → peak {peak:5.1f} → {after:5.1f} MB | server busy {busy:4.0%}"
     )
     for message in sorted(set(errors))[:3]:
         print(f"{'':26s} error: {message} (×{errors.count(message)})")
@@ -196,7 +212,8 @@ async def _sample_peak(pid: int, stop: asyncio.Event) -> int:
     return peak
 
 
-async def _measure(port: int, pid: int, args: argparse.Namespace, label: str) -> None:
+async def _measure(port: int, pid: int, workers: int, args: argparse.Namespace) -> None:
+    label = f"{workers} worker(s)"
     plan = [(f"ramp {args.ramp:g} s, round {r}", args.ramp) for r in range(1, args.rounds + 1)]
     if args.ramp > 0:
         plan.append(("all at once", 0.0))  # the same viewers in the same instant
@@ -204,12 +221,14 @@ async def _measure(port: int, pid: int, args: argparse.Namespace, label: str) ->
         before = _rss_bytes(pid)
         stop = asyncio.Event()
         sampler = asyncio.create_task(_sample_peak(pid, stop))
+        cpu, wall = _cpu_seconds(pid), time.monotonic()
         viewers = await _round(port, args.clients, args.seconds, ramp)
+        busy = (_cpu_seconds(pid) - cpu) / (time.monotonic() - wall) / workers
         await asyncio.sleep(1.0)  # the server notices the closed streams
         stop.set()
         peak = await sampler
         after = _rss_bytes(pid)
-        _report(f"{label}, {name}", viewers, (before, max(peak, after), after))
+        _report(f"{label}, {name}", viewers, (before, max(peak, after), after), busy)
 
 
 def _serve(workers: int, cores: str) -> tuple[subprocess.Popen, int]:
@@ -258,7 +277,7 @@ def main() -> None:
             os.sched_setaffinity(0, set(range(cpus)))
         server, port = _serve(workers, cores)
         try:
-            asyncio.run(_measure(port, server.pid, args, f"{workers} worker(s)"))
+            asyncio.run(_measure(port, server.pid, workers, args))
         finally:
             server.terminate()
             server.wait()
