@@ -63,7 +63,7 @@ def stream_plan(
         raise InputError([("speed", f"at most {settings.max_speed} steps per second, got {speed}")])
     try:
         raw = json.loads(runs)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise InputError([("runs", f"malformed JSON: {exc}")]) from None
     try:
         requests = _RUN_LIST.validate_python(raw)

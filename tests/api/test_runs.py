@@ -219,6 +219,26 @@ def test_malformed_bodies_are_422_not_500(client, raw):
     assert response.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"runs": "\xff"}', "malformed JSON: cannot be decoded as utf-8"),
+        (b"[" * 100_000, "malformed JSON: nested too deeply"),
+    ],
+)
+def test_unreadable_json_is_malformed_json_not_a_bare_400(client, raw, reason):
+    response = client.post("/api/runs", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    ((field, said),) = [(e["field"], e["reason"]) for e in response.json()["errors"]]
+    assert field == "body" and said.startswith(reason)
+
+
+def test_a_stream_refuses_bad_runs_with_422_not_500(client):
+    too_deep = client.get("/api/stream", params={"runs": "[" * 5000, "speed": 0})
+    assert too_deep.status_code == 422
+    assert too_deep.json()["errors"][0]["field"] == "runs"
+
+
 def test_too_many_runs_is_refused(client, settings):
     response = post(client, *[DEMO] * (settings.max_runs + 1))
     assert response.status_code == 422
