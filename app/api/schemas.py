@@ -15,7 +15,7 @@ OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class RunStateModel(_Input):
