@@ -25,7 +25,13 @@ router = APIRouter(prefix="/api", tags=["runs"])
 ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorOut, "description": "Invalid input"}}
 STREAM_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    503: {"model": ErrorOut, "description": "Too many live streams: try again after Retry-After"},
+    503: {
+        "model": ErrorOut,
+        "description": "Too many live streams: try again after Retry-After",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    },
 }
 
 
