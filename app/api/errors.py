@@ -61,6 +61,23 @@ def _is_union_tag(part: str | int) -> bool:
     )
 
 
+def unreadable_body(exc: StarletteHTTPException) -> str | None:
+    """Why a JSON body could not be read, when that is FastAPI's 400: bytes that do not
+    decode, or arrays nested past the parser's depth.  Either is malformed JSON, refused like
+    any other (422, field ``body``) rather than as a 400 with no reason."""
+    cause = exc.__cause__
+    if exc.status_code != 400:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"malformed JSON: cannot be decoded as {cause.encoding} "
+            f"({cause.reason} at byte {cause.start})"
+        )
+    if isinstance(cause, RecursionError):
+        return "malformed JSON: nested too deeply"
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -73,6 +90,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if (reason := unreadable_body(exc)) is not None:
+            return JSONResponse(error_body(422, "Invalid input", [("body", reason)]), 422)
         return JSONResponse(
             error_body(exc.status_code, str(exc.detail)),
             status_code=exc.status_code,

@@ -15,7 +15,7 @@ OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class RunStateModel(_Input):
@@ -28,6 +28,18 @@ class RunStateModel(_Input):
     buffers: dict[str, int | float | list[float] | list[list[float]] | None] = Field(
         description="The optimizer's state by torch's names (null: not created yet): "
         "a vector per buffer, or for L-BFGS its counters, step size and history."
+    )
+
+
+class RunStateOut(RunStateModel):
+    """A run's `state` as the server sends it.  A buffer can hold a non-finite value (float16
+    overflows to ±inf, and a sign-based rule such as Lion keeps going); like every
+    non-finite number on the wire it is sent as null, and such a state cannot be resumed."""
+
+    buffers: dict[str, int | float | list[float | None] | list[list[float | None]] | None] = Field(
+        description="The optimizer's state by torch's names (null: not created yet): "
+        "a vector per buffer, or for L-BFGS its counters, step size and history; a "
+        "non-finite component is null."
     )
 
 
@@ -125,7 +137,7 @@ class Ended(BaseModel):
         description="Index into the surface's `minima` of the minimum the ball is at (or "
         "jittering around); null otherwise."
     )
-    state: RunStateModel
+    state: RunStateOut
 
 
 class RunResult(StepRecord, Ended):  # type: ignore[misc, valid-type]
@@ -137,7 +149,7 @@ class RunSteps(StepRecord):  # type: ignore[misc, valid-type]
     ready to resume from."""
 
     run: int = Field(description="Index of the run in the request.")
-    state: RunStateModel
+    state: RunStateOut
 
 
 class StepEvent(BaseModel):

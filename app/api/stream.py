@@ -72,7 +72,7 @@ def stream_plan(settings: Settings, runs: str, speed: float) -> StreamPlan:
         raise InputError([("speed", f"at most {settings.max_speed} steps per second, got {speed}")])
     try:
         raw = json.loads(runs)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise InputError([("runs", f"malformed JSON: {exc}")]) from None
     try:
         requests = _RUN_LIST.validate_python(raw)
@@ -120,6 +120,9 @@ async def count_stream(request: Request) -> AsyncIterator[dict[str, int]]:
         503: {
             "model": ErrorOut,
             "description": "Too many live streams: try again after Retry-After",
+            "headers": {
+                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+            },
         },
     },
 )

@@ -189,6 +189,10 @@ def test_several_runs_in_one_request(client):
             "runs.0.surface_parameters.k",
             "kappa",
         ),
+        # JSON types as the document states them: no true for 1, no "5" for 5
+        ({"steps": False}, "runs.0.steps", "valid integer"),
+        ({"steps": "5"}, "runs.0.steps", "valid integer"),
+        ({"start": ["1.5"]}, "runs.0.start.0", "valid number"),
         ({"surface": "rosenbrock", "start": [1.0]}, "runs.0.start", "2D"),
         ({"surface": "rosenbrock", "start": [1.0, 30.0]}, "runs.0.start.1", "outside the domain"),
     ],
@@ -217,6 +221,29 @@ def test_malformed_bodies_are_422_not_500(client, raw):
     response = client.post("/api/runs", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"runs": "\xff"}', "malformed JSON: cannot be decoded as utf-8"),
+        (b"[" * 100_000, "malformed JSON: nested too deeply"),
+    ],
+)
+def test_unreadable_json_is_malformed_json_not_a_bare_400(client, raw, reason):
+    response = client.post("/api/runs", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    ((field, said),) = [(e["field"], e["reason"]) for e in response.json()["errors"]]
+    assert field == "body" and said.startswith(reason)
+
+
+def test_a_stream_refuses_bad_runs_with_422_not_500(client):
+    too_deep = client.get("/api/stream", params={"runs": "[" * 5000, "speed": 0})
+    assert too_deep.status_code == 422
+    assert too_deep.json()["errors"][0]["field"] == "runs"
+    loose = client.get("/api/stream", params={"runs": json.dumps([{**DEMO, "steps": True}])})
+    assert loose.status_code == 422
+    assert loose.json()["errors"][0]["field"] == "runs.0.steps"
 
 
 def test_too_many_runs_is_refused(client, settings):

@@ -1,0 +1,208 @@
+"""The OpenAPI document, with what the server checks after parsing written into it.
+
+The request models stay loose where the server words its own errors (an unknown surface names
+the known ones; a learning rate out of range is refused in torch's words), and some limits are
+settings (``DESCENT_LAB_MAX_STEPS`` …) that a model fixed at import cannot know.  So the
+document is tightened here, once per app, from the catalogs and from that app's settings:
+a request the document allows is one the server could accept, and what it refuses always —
+an unknown id, a hyperparameter no optimizer has, a value outside every range — is outside
+the document too, which is what clients, Swagger UI and the fuzz test (tests/api/test_fuzz.py)
+read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi import FastAPI
+
+from ..engine.hyperparameters import Hyperparameter
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.run.options import OPTIONS
+from ..engine.run.schedules import SCHEDULES
+from ..engine.surfaces import SURFACES
+from ..settings import Settings
+
+DEFAULT_SCHEDULE = "constant"  # ScheduleRequest.name's default
+ERROR_OUT = "#/components/schemas/ErrorOut"
+MAX_DIM = max(s.dim for s in SURFACES.values())
+KEPT = ("title", "description", "default", "examples")  # a property's words, kept by _update
+
+
+def setting_schema(h: Hyperparameter) -> dict[str, Any]:
+    """The JSON Schema of the values ``h.check`` accepts."""
+    if h.scale == "bool":
+        return {"type": "boolean"}
+    if h.scale == "choice":
+        return {"type": "string", "enum": list(h.choices)}
+    assert h.min is not None and h.max is not None
+    number: dict[str, Any] = {
+        "type": "integer" if h.integer else "number",
+        "minimum": h.min,
+        "maximum": h.max,
+    }
+    if h.powers_of_two:  # a short list (a loss scale: 1 … 65536)
+        assert h.min > 0
+        lo, hi = math.ceil(math.log2(h.min)), math.floor(math.log2(h.max))
+        number = {"type": "number", "enum": [2**k for k in range(lo, hi + 1)]}
+    if isinstance(h.default, tuple):
+        size = len(h.default)
+        return {"type": "array", "items": number, "minItems": size, "maxItems": size}
+    return number
+
+
+def settings_schema(parameters: Iterable[Hyperparameter]) -> dict[str, Any]:
+    """An object of named settings, each name taking what any holder of that name accepts
+    (one optimizer's ``lr`` may be checked more tightly than another's: the union is what the
+    server accepts for some run), and no other name."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for h in parameters:
+        schemas = by_name.setdefault(h.name, [])
+        if setting_schema(h) not in schemas:
+            schemas.append(setting_schema(h))
+    return {
+        "type": "object",
+        "properties": {
+            name: schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+            for name, schemas in by_name.items()
+        },
+        "additionalProperties": False,
+    }
+
+
+def _ids(catalog: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(catalog)}
+
+
+def _point(bounded: bool = True) -> dict[str, Any]:
+    lo = min(lo for s in SURFACES.values() for lo, _ in s.domain)
+    hi = max(hi for s in SURFACES.values() for _, hi in s.domain)
+    items = {"type": "number", "minimum": lo, "maximum": hi} if bounded else {"type": "number"}
+    return {"type": "array", "items": items, "minItems": 1, "maxItems": MAX_DIM}
+
+
+def _update(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Set schema keywords, keeping each property's own title and description."""
+    for name, schema in changes.items():
+        target[name] = {**{k: v for k, v in target[name].items() if k in KEPT}, **schema}
+
+
+def tighten(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Write the catalogs' ids and ranges and the settings' limits into ``document``."""
+    _runs(document["components"]["schemas"], settings)
+    _stream(document["paths"]["/api/stream"]["get"], settings)
+    _errors(document["paths"], settings)
+    for parameter in document["paths"]["/api/surfaces/{surface_id}/grid"]["get"]["parameters"]:
+        if parameter["name"] == "surface_id":  # unknown: 404
+            parameter["schema"] = {**parameter["schema"], **_ids(SURFACES)}
+    return document
+
+
+def _runs(schemas: dict[str, Any], settings: Settings) -> None:
+    """RunsRequest and what it holds: ids, parameters by name, and the limits."""
+    _update(
+        schemas["RunRequest"]["properties"],
+        {
+            "surface": _ids(SURFACES),
+            "optimizer": _ids(OPTIMIZERS),
+            "hyperparameters": settings_schema(
+                h for o in OPTIMIZERS.values() for h in o.hyperparameters
+            ),
+            "surface_parameters": settings_schema(
+                h for s in SURFACES.values() for h in s.parameters
+            ),
+            "options": settings_schema(OPTIONS),
+            "start": {"anyOf": [_point(), {"type": "null"}]},
+        },
+    )
+    schemas["RunRequest"]["properties"]["steps"]["maximum"] = settings.max_steps
+    # Which names a run's hyperparameters may have depends on its optimizer: a branch each.
+    # (The surface decides the start's dimension and the surface parameters, but a second
+    # set of branches beside these is more than schema-driven generators can combine.)
+    schemas["RunRequest"]["anyOf"] = [
+        {
+            "properties": {
+                "optimizer": {"const": o.id},
+                "hyperparameters": settings_schema(o.hyperparameters),
+            }
+        }
+        for o in OPTIMIZERS.values()
+    ]
+    _update(
+        schemas["ScheduleRequest"]["properties"],
+        {
+            "name": _ids(SCHEDULES),
+            "parameters": settings_schema(h for s in SCHEDULES.values() for h in s.parameters),
+        },
+    )
+    schemas["ScheduleRequest"]["anyOf"] = [
+        {
+            "properties": {"name": {"const": s.id}, "parameters": settings_schema(s.parameters)},
+            # left out, the name is the default's, so only its branch matches then
+            **({} if s.id == DEFAULT_SCHEDULE else {"required": ["name"]}),
+        }
+        for s in SCHEDULES.values()
+    ]
+    for state in ("RunStateModel", "RunStateOut"):  # resumed, and sent
+        _update(
+            schemas[state]["properties"],
+            {
+                "surface": _ids(SURFACES),
+                "optimizer": _ids(OPTIMIZERS),
+                "position": _point(bounded=False),  # a ball may have run out of the domain
+            },
+        )
+    schemas["RunsRequest"]["properties"]["runs"]["maxItems"] = settings.max_runs
+
+
+def _stream(operation: dict[str, Any], settings: Settings) -> None:
+    for parameter in operation["parameters"]:
+        if parameter["name"] == "runs":
+            # A JSON list in the query: OpenAPI's `content` says so, with the list's schema.
+            del parameter["schema"]
+            parameter["content"] = {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/RunRequest"},
+                        "minItems": 1,
+                        "maxItems": settings.max_runs,
+                    }
+                }
+            }
+        elif parameter["name"] == "speed":
+            parameter["schema"]["maximum"] = settings.max_speed
+
+
+def _errors(paths: dict[str, Any], settings: Settings) -> None:
+    """Every error an operation can answer, as the JSON it is (app/api/errors.py)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            # app/limits.py refuses a body over the limit before FastAPI sees it.
+            if "requestBody" in operation:
+                responses["413"] = {
+                    "description": f"Request body too large: over {settings.max_body_bytes} "
+                    "bytes (DESCENT_LAB_MAX_BODY_BYTES), refused before it is read",
+                    "content": {"application/json": {"schema": {"$ref": ERROR_OUT}}},
+                }
+            # FastAPI documents an error `model` in the route's own media type
+            # (text/event-stream for the stream), but errors are always JSON.
+            for status, response in responses.items():
+                content = response.get("content")
+                if status[0] in "45" and content and "application/json" not in content:
+                    response["content"] = {"application/json": next(iter(content.values()))}
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Serve the tightened document at the app's OpenAPI URL (built once, on first use)."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = tighten(build(), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
