@@ -68,3 +68,16 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for name in Settings.model_fields:
         assert f"DESCENT_LAB_{name.upper()}" in readme, name
+
+
+def test_a_link_to_a_landscape_opens_the_page_that_shows_it(client):
+    # A course page linking /?surface=himmelblau (2D) or /explore?surface=double_well (1D)
+    # lands on the right page, with every other setting in the link kept.
+    to_explorer = client.get("/?surface=himmelblau&start=1,2&embed=1", follow_redirects=False)
+    assert to_explorer.status_code == 307
+    assert to_explorer.headers["location"] == "/explore?surface=himmelblau&start=1,2&embed=1"
+    to_1d = client.get("/explore?surface=double_well&lr=0.3", follow_redirects=False)
+    assert to_1d.status_code == 307
+    assert to_1d.headers["location"] == "/?surface=double_well&lr=0.3"
+    assert client.get("/explore?surface=ravine&kappa=50").status_code == 200
+    assert client.get("/?surface=nope").status_code == 404
