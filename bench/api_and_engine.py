@@ -48,7 +48,7 @@ def median_seconds(fn, repeat: int, warmup: int = 5) -> float:
 
 
 def http_ratio() -> None:
-    with running_server() as url, httpx.Client(base_url=url) as client:
+    with running_server() as server, httpx.Client(base_url=server.url) as client:
         body = {
             "runs": [
                 {

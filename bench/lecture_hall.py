@@ -26,17 +26,13 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server import ROOT
+from server import running_server
 
 MAX_CLIENTS, MAX_SECONDS = 2000, 120  # the bench is bounded whatever it is asked
 SPEED = 60  # steps per second per racer
@@ -57,12 +53,6 @@ class Viewer:
     last_event_at: float = 0.0
     steps: dict[int, int] = field(default_factory=dict)  # racer -> steps after the first event
     error: str | None = None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _family(pid: int) -> list[int]:
@@ -231,27 +221,6 @@ async def _measure(port: int, pid: int, workers: int, args: argparse.Namespace) 
         _report(f"{label}, {name}", viewers, (before, max(peak, after), after), busy)
 
 
-def _serve(workers: int, cores: str) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-               "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
-    if shutil.which("taskset"):
-        command = ["taskset", "-c", cores, *command]
-    server = subprocess.Popen(command, cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if s.recv(100).startswith(b"HTTP/1.1 200"):
-                    time.sleep(0.5 if workers > 1 else 0)  # let every worker come up
-                    return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=300)
@@ -270,17 +239,8 @@ def main() -> None:
         f"{args.seconds:g} s; arrivals over {args.ramp:g} s, then all at once ({cpus} cores)"
     )
     for workers in args.workers:
-        cores = "0" if workers == 1 else f"0-{min(workers, cpus) - 1}"
-        if workers == 1 and cpus > 1 and hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, {1})  # the generator on the other core
-        elif hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, set(range(cpus)))
-        server, port = _serve(workers, cores)
-        try:
-            asyncio.run(_measure(port, server.pid, workers, args))
-        finally:
-            server.terminate()
-            server.wait()
+        with running_server(workers) as server:
+            asyncio.run(_measure(server.port, server.pid, workers, args))
 
 
 if __name__ == "__main__":

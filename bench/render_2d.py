@@ -125,13 +125,13 @@ def main() -> None:
     chromium = os.environ.get("DESCENT_LAB_CHROMIUM") or shutil.which("chromium")
     if not chromium:
         raise SystemExit("Chromium is missing: apt-get install chromium")
-    with running_server() as url, sync_playwright() as p:
+    with running_server() as server, sync_playwright() as p:
         # Chromium's defaults: forcing SwiftShader for everything (--use-angle=swiftshader)
         # makes every frame four times slower, and WebGL works without it.
         browser = p.chromium.launch(executable_path=chromium)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.add_init_script(RECORD)
-        page.goto(f"{url}/explore")
+        page.goto(f"{server.url}/explore")
         page.wait_for_selector("#explorer[data-ready=true]", timeout=30_000)
         page.get_by_label("Speed").focus()
         page.keyboard.press("Home")
