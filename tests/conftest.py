@@ -49,8 +49,9 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, process: subprocess.Popen, log: Path) -> None:
-        self.url = url
+    def __init__(self, port: int, process: subprocess.Popen, log: Path) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
         self.process = process
         self.log = log
 
@@ -82,7 +83,7 @@ def start_server(
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
         )
-    srv = Server(f"http://127.0.0.1:{port}", process, log)
+    srv = Server(port, process, log)
     deadline = time.monotonic() + 20
     while True:
         srv.check_alive()

@@ -305,7 +305,6 @@ def test_a_server_restart_mid_run_is_said_and_the_run_carries_on(browser, tmp_pa
     (tmp_path / "before").mkdir()
     (tmp_path / "after").mkdir()
     first = start_server(tmp_path / "before")
-    port = int(first.url.rsplit(":", 1)[1])
     context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = context.new_page()
     try:
@@ -319,7 +318,7 @@ def test_a_server_restart_mid_run_is_said_and_the_run_carries_on(browser, tmp_pa
         )
         first.process.wait(10)
         time.sleep(2.5)  # down for longer than the page first waits: it keeps trying
-        second = start_server(tmp_path / "after", port=port)
+        second = start_server(tmp_path / "after", port=first.port)
         try:
             at = step_number(page)
             page.wait_for_function(

@@ -165,7 +165,7 @@ def test_server_stops_working_when_the_client_goes_away(server, speed):
     # client library that closes politely can take long enough, on a busy machine, for an
     # unpaced stream to run most of its course first).
     query = httpx.QueryParams({"runs": json.dumps(runs), "speed": speed})
-    with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as tab:
+    with socket.create_connection(("127.0.0.1", server.port)) as tab:
         tab.sendall(f"GET /api/stream?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         received = b""
         while b"event: step" not in received:
@@ -270,7 +270,7 @@ def test_a_reader_that_stops_reading_is_dropped(tmp_path):
         query = httpx.QueryParams({"runs": runs, "speed": 0})
         reader = socket.socket()
         reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        reader.connect(("127.0.0.1", int(srv.url.rsplit(":", 1)[1])))
+        reader.connect(("127.0.0.1", srv.port))
         reader.sendall(f"GET /api/stream?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         wait_for_streams(srv, 1)
         # never read: the server fills its buffers, waits a second on the next send, gives up
