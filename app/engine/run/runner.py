@@ -36,7 +36,18 @@ from ..backend import NUMPY, SCALAR, Vector, backend_for
 from ..optimizers import Optimizer, Rule
 from ..surfaces import Surface
 from .options import PLAIN, RunOptions, apply_options, step_noise
-from .outcome import GRAD_TOL, STEP_TOL, WINDOW, Ending, Outcome, decide
+from .outcome import (
+    GRAD_TOL,
+    NO_MINIMUM,
+    OUTCOMES,
+    STEP_TOL,
+    WINDOW,
+    Crowd,
+    Ending,
+    Outcome,
+    decide,
+    decide_crowd,
+)
 from .problem import StepProblem
 from .schedules import BoundSchedule, hyperparameters_at
 from .state import RunState
@@ -98,6 +109,8 @@ class Run:
         nan = math.nan if self.xp is SCALAR else np.full(self.batch_shape, math.nan)
         self.escape: Vector = (nan,) * surface.dim
         self.escape_loss: Any = nan
+        # A crowd counts each ball's steps (balls stop on their own; one ball: self.step).
+        self.steps_taken: Any = None if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
 
     def state(self) -> RunState:
         return RunState(
@@ -129,13 +142,15 @@ class Run:
             nulls.add("evaluations")
         return frozenset(nulls)
 
-    def advance(self, n: int) -> Trace:
+    def advance(self, n: int, record: bool = True) -> Trace:
+        """Take up to ``n`` steps; their trace, or an empty one with ``record=False``
+        (a crowd whose every step would not fit in memory: a map keeps only the end)."""
         trace = Trace()
         if self.xp is SCALAR:
             self._advance_scalar(n, trace)
         else:
             with np.errstate(all="ignore"):
-                self._advance_batch(n, trace)
+                self._advance_batch(n, trace if record else None)
         return trace
 
     def finish(self) -> None:
@@ -158,7 +173,11 @@ class Run:
             return tuple(at(c) for c in p)
 
         diverged = self.status_of(index) == "diverged"
-        hp = self.hyperparameters
+
+        def hp(name: str, default: Any) -> Any:  # a map may give each ball its own value
+            v = self.hyperparameters.get(name, default)
+            return v[index] if isinstance(v, np.ndarray) and v.ndim else v
+
         return Ending(
             status=self.status_of(index),
             position=point(self.position),
@@ -169,9 +188,9 @@ class Run:
             or (0,) * (len(self.recent) - 1),
             escape=point(self.escape) if diverged else None,
             escape_loss=at(self.escape_loss) if diverged else None,
-            noisy=self.options.noise > 0 or hp.get("temperature", 0) > 0,
+            noisy=self.options.noise > 0 or hp("temperature", 0) > 0,
             float16=self.options.precision == "float16",
-            maximize=bool(hp.get("maximize")),
+            maximize=bool(hp("maximize", False)),
         )
 
     def status_of(self, index: tuple[int, ...] = ()) -> str:
@@ -181,10 +200,42 @@ class Run:
         """The :class:`Outcome` of a single ball, or an object array of them for a crowd."""
         if self.batch_shape == ():
             return decide(self.surface, self.ending())
+        kinds, minima = self.outcome_codes()
         outcomes = np.empty(self.batch_shape, dtype=object)
         for index in np.ndindex(self.batch_shape):
-            outcomes[index] = decide(self.surface, self.ending(index))
+            m = int(minima[index])
+            outcomes[index] = Outcome(OUTCOMES[kinds[index]], None if m == NO_MINIMUM else m)
         return outcomes
+
+    def outcome_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """A crowd's outcomes at once: indices into OUTCOMES and into the surface's minima
+        (NO_MINIMUM for none), of the batch shape (:func:`.outcome.decide_crowd`)."""
+        return decide_crowd(self.surface, self.crowd())
+
+    def crowd(self) -> Crowd:
+        """What :meth:`ending` says of each ball, as arrays over the crowd."""
+        shape, hp = self.batch_shape, self.hyperparameters
+
+        def each(v: Any) -> np.ndarray:
+            return np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
+
+        def points(p: Vector) -> np.ndarray:
+            return np.stack([each(c) for c in p], axis=-1)
+
+        noisy = (self.options.noise > 0) | (np.asarray(hp.get("temperature", 0)) > 0)
+        return Crowd(
+            status=np.asarray(self.status),
+            position=points(self.position),
+            loss=each(self.loss),
+            gradient=points(self.gradient),
+            recent=np.stack([points(p) for p in self.recent]),
+            underflows=np.asarray(self.recent_underflows[-1]) if self.recent_underflows else None,
+            escape=points(self.escape),
+            escape_loss=each(self.escape_loss),
+            noisy=np.broadcast_to(noisy, shape),
+            float16=self.options.precision == "float16",
+            maximize=np.broadcast_to(np.asarray(hp.get("maximize", False), bool), shape),
+        )
 
     # --- one step for every ball ----------------------------------------------------------
 
@@ -264,7 +315,7 @@ class Run:
         self.escape_loss = loss
 
     # Many balls on numpy arrays: finished balls are frozen with masks.
-    def _advance_batch(self, n: int, trace: Trace) -> None:
+    def _advance_batch(self, n: int, trace: Trace | None) -> None:
         xp, surface = NUMPY, self.surface
         for _ in range(n):
             active = self.status == RUNNING
@@ -301,10 +352,13 @@ class Run:
             self.gradient = tuple(map(keep, grad, self.gradient))
             self.loss = keep(loss, self.loss)
             self.step += 1
+            self.steps_taken += moves
             underflow = np.where(moves, underflow, 0)
             self.recent.append(self.position)
             if self.options.precision == "float16":
                 self.recent_underflows.append(underflow)
+            if trace is None:
+                continue
             trace.append(
                 self.step,
                 self.position,
