@@ -441,7 +441,7 @@ def _better_crowd(crowd: Crowd, new: np.ndarray, old: np.ndarray) -> np.ndarray:
 def _below_crowd(minima: tuple, crowd: Crowd, value: np.ndarray) -> np.ndarray:
     if not minima:
         return np.ones(value.shape, bool)
-    return crowd.maximize | (value < min(m.value for m in minima))
+    return np.asarray(crowd.maximize | (value < min(m.value for m in minima)))
 
 
 def _critical_points(
@@ -485,7 +485,7 @@ def _dying_crowd(steps: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if len(steps) < 8:
         return np.zeros(shape, bool)
     half = len(steps) // 2
-    return steps[-half:].sum(axis=0) < DYING * steps[:half].sum(axis=0)
+    return np.asarray(steps[-half:].sum(axis=0) < DYING * steps[:half].sum(axis=0))
 
 
 def _running_away_crowd(surface: Surface, crowd: Crowd) -> np.ndarray:
@@ -499,7 +499,7 @@ def _running_away_crowd(surface: Surface, crowd: Crowd) -> np.ndarray:
     before = np.broadcast_to(
         surface.value(NUMPY, *(first[..., i] for i in range(first.shape[-1]))), crowd.loss.shape
     )
-    return (
+    return np.asarray(
         ~inside
         & _better_crowd(crowd, crowd.loss, before)
         & _below_crowd(surface.minima, crowd, crowd.loss)
