@@ -419,9 +419,14 @@ def decide_crowd(surface: Surface, crowd: Crowd) -> tuple[np.ndarray, np.ndarray
         settle(steady & _running_away_crowd(surface, crowd), "ran_away")
         noisy = crowd.noisy
         settle(noisy & steady, "crawling")
-        if minima:
-            around = _hovering_crowd(centres, crowd.recent, JITTER * diagonal)
-            settle(noisy & (around >= 0), "jittering", around)
+        undecided = noisy & (kind < 0)
+        if minima and undecided.any():
+            where = np.nonzero(undecided)
+            around = np.full(shape, NO_MINIMUM)
+            around[where] = _hovering_crowd(
+                centres, crowd.recent[(slice(None), *where)], JITTER * diagonal
+            )
+            settle(around >= 0, "jittering", around)
         settle(noisy & (gradient_size <= PLATEAU_GRAD), "plateau")
         settle(noisy, "jittering")
         settle(has_ratio & ~steady & ~_dying_crowd(steps, shape), "bouncing")
@@ -507,10 +512,11 @@ def _running_away_crowd(surface: Surface, crowd: Crowd) -> np.ndarray:
 
 
 def _hovering_crowd(centres: np.ndarray, path: np.ndarray, radius: float) -> np.ndarray:
-    """Per ball: the minimum every recent position is nearest to within ``radius``, or -1."""
-    d = np.linalg.norm(path[:, None, ...] - _rows(centres, path[0])[None, ...], axis=-1)
-    nearest = d.argmin(axis=1)  # (L, ...)
+    """For paths (L, n, dim): the minimum every recent position is nearest to, if they stay
+    within ``radius`` of it on average, else NO_MINIMUM."""
+    d = np.linalg.norm(path[:, None, :, :] - centres[None, :, None, :], axis=-1)  # (L, M, n)
+    nearest = d.argmin(axis=1)  # (L, n)
     index = nearest[-1]
-    same = (nearest == index[None, ...]).all(axis=0)
-    mean = np.take_along_axis(d, index[None, None, ...], axis=1)[:, 0].mean(axis=0)
-    return np.where(same & (mean <= radius), index, -1)
+    same = (nearest == index[None, :]).all(axis=0)
+    mean = np.take_along_axis(d, index[None, None, :], axis=1)[:, 0].mean(axis=0)
+    return np.where(same & (mean <= radius), index, NO_MINIMUM)

@@ -337,20 +337,29 @@ class Run:
                 )
                 self.escape_loss = np.where(thrown, loss, self.escape_loss)
             moves = active & sound
-            if not moves.any():
+            everyone = bool(moves.all())  # the common case: no masks needed
+            if not everyone and not moves.any():
                 self.status = np.where(active, DIVERGED, self.status).astype(np.int8)
                 break
             converged = moves & (grad2 <= self.grad_tol2) & (moved2 <= self.step_tol2)
-            status = np.where(thrown, DIVERGED, self.status)
-            self.status = np.where(converged, CONVERGED, status).astype(np.int8)
+            if not everyone or converged.any():
+                status = np.where(thrown, DIVERGED, self.status)
+                self.status = np.where(converged, CONVERGED, status).astype(np.int8)
+            if everyone:  # (a constant component may be a plain float: give it the shape)
+                shape = self.batch_shape
+                self.buffers = buffers
+                self.position = tuple(np.broadcast_to(c, shape) for c in new_pos)
+                self.gradient = tuple(np.broadcast_to(c, shape) for c in grad)
+                self.loss = np.broadcast_to(loss, shape)
+            else:
 
-            def keep(new: Any, old: Any, moves: np.ndarray = moves) -> Any:
-                return np.where(moves, new, old)
+                def keep(new: Any, old: Any, moves: np.ndarray = moves) -> Any:
+                    return np.where(moves, new, old)
 
-            self.buffers = buffers.select(moves, self.buffers)
-            self.position = tuple(map(keep, new_pos, self.position))
-            self.gradient = tuple(map(keep, grad, self.gradient))
-            self.loss = keep(loss, self.loss)
+                self.buffers = buffers.select(moves, self.buffers)
+                self.position = tuple(map(keep, new_pos, self.position))
+                self.gradient = tuple(map(keep, grad, self.gradient))
+                self.loss = keep(loss, self.loss)
             self.step += 1
             self.steps_taken += moves
             underflow = np.where(moves, underflow, 0)
