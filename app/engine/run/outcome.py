@@ -423,9 +423,8 @@ def decide_crowd(surface: Surface, crowd: Crowd) -> tuple[np.ndarray, np.ndarray
         if minima and undecided.any():
             where = np.nonzero(undecided)
             around = np.full(shape, NO_MINIMUM)
-            around[where] = _hovering_crowd(
-                centres, crowd.recent[(slice(None), *where)], JITTER * diagonal
-            )
+            paths = crowd.recent[:, undecided]  # (L, n, dim)
+            around[where] = _hovering_crowd(centres, paths, JITTER * diagonal)
             settle(around >= 0, "jittering", around)
         settle(noisy & (gradient_size <= PLATEAU_GRAD), "plateau")
         settle(noisy, "jittering")

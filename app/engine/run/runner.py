@@ -248,7 +248,7 @@ class Run:
             return self.rule, hp["lr"]
         # torch: optimizer step k runs at the scheduler's epoch k − 1
         scheduled = hyperparameters_at(self.schedule, hp, step - 1)
-        key = (scheduled["lr"], scheduled.get("momentum"), scheduled.get("betas"))
+        key = tuple(_comparable(scheduled.get(name)) for name in ("lr", "momentum", "betas"))
         if self.rule is None or self._bound != key:
             self.rule = self.optimizer.bind(scheduled)
             self._bound = key
@@ -378,6 +378,15 @@ class Run:
                 underflow,
                 np.where(moves, evaluations, 0),
             )
+
+
+def _comparable(value: Any) -> Any:
+    """A hyperparameter as something ``!=`` compares whole (a map's arrays by content)."""
+    if isinstance(value, np.ndarray):
+        return value.tobytes()
+    if isinstance(value, tuple):
+        return tuple(map(_comparable, value))
+    return value
 
 
 def run(
