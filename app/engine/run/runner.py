@@ -81,8 +81,10 @@ class Run:
         *,
         options: RunOptions = PLAIN,
         schedule: BoundSchedule | None = None,
+        sharpness: bool = False,
     ) -> None:
         self.surface = surface
+        self.record_sharpness = sharpness  # record each step's sharpness (Surface.sharpness)
         self.optimizer = optimizer
         self.hyperparameters = dict(hyperparameters)
         self.options = options
@@ -126,7 +128,17 @@ class Run:
         """The present point as a one-step trace (where a run or resumed run begins)."""
         zero = 0 if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
         trace = Trace()
-        trace.append(self.step, self.position, self.loss, self.gradient, None, None, zero, zero)
+        trace.append(
+            self.step,
+            self.position,
+            self.loss,
+            self.gradient,
+            None,
+            None,
+            zero,
+            zero,
+            self._sharpness(self.position),
+        )
         return trace
 
     def nulls(self) -> frozenset[str]:
@@ -140,6 +152,8 @@ class Run:
             nulls.add("underflows")
         if not self.optimizer.evaluations_vary:
             nulls.add("evaluations")
+        if not self.record_sharpness:
+            nulls.add("sharpness")
         return frozenset(nulls)
 
     def advance(self, n: int, record: bool = True) -> Trace:
@@ -304,9 +318,34 @@ class Run:
             self.recent.append(new_pos)
             if float16:
                 self.recent_underflows.append(underflow)
-            trace.append(self.step, new_pos, loss, grad, lr, applied, underflow, evaluations)
+            trace.append(
+                self.step,
+                new_pos,
+                loss,
+                grad,
+                lr,
+                applied,
+                underflow,
+                evaluations,
+                self._sharpness(new_pos),
+            )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
+
+    def _sharpness(self, position: Vector) -> Any:
+        """Surface.sharpness at ``position`` if the run records it (None otherwise); NaN
+        where the Hessian is not finite (a float for one ball, an array for a crowd)."""
+        if not self.record_sharpness:
+            return None
+        if self.xp is SCALAR:
+            try:
+                value = self.surface.sharpness(SCALAR, *position)
+            except (ArithmeticError, ValueError):
+                return math.nan
+            return value if math.isfinite(value) else math.nan
+        with np.errstate(all="ignore"):
+            value = np.broadcast_to(self.surface.sharpness(NUMPY, *position), self.batch_shape)
+        return np.where(np.isfinite(value), value, math.nan)
 
     def _diverge(self, escape: Vector, loss: float) -> None:
         self.status = DIVERGED
@@ -377,6 +416,7 @@ class Run:
                 tuple(np.where(moves, a, math.nan) for a in applied),
                 underflow,
                 np.where(moves, evaluations, 0),
+                self._sharpness(self.position),
             )
 
 
@@ -400,6 +440,7 @@ def run(
     *,
     options: RunOptions = PLAIN,
     schedule: BoundSchedule | None = None,
+    sharpness: bool = False,
 ) -> tuple[Trace, Run]:
     """Run up to ``steps`` steps from ``state``; the trace starts with the starting point."""
     r = Run(
@@ -411,6 +452,7 @@ def run(
         step_tol,
         options=options,
         schedule=schedule,
+        sharpness=sharpness,
     )
     trace = r.current()
     trace.extend(r.advance(steps))
