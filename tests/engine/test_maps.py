@@ -226,7 +226,7 @@ def test_setting_finished_balls_aside_changes_nothing(oid: str, monkeypatch) -> 
     from app.engine.maps import crowd
 
     optimizer = OPTIMIZERS[oid]
-    setting = _setting("himmelblau", optimizer, 300 if oid != "lbfgs" else 15, lr=0.05)
+    setting = _setting("himmelblau", optimizer, 600, lr=0.05)
     if oid != "adam":
         setting = _setting("himmelblau", optimizer, 300 if oid != "lbfgs" else 15)
     starts = np.stack(np.meshgrid(np.linspace(-5, 5, 12), np.linspace(-5, 5, 9)), axis=-1)
