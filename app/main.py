@@ -87,7 +87,9 @@ class DescentLab(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            stream.document_events(super().openapi())  # SSE events: described by hand
+            document = super().openapi()
+            stream.document_events(document)  # SSE events: described by hand
+            maps.document_events(document)
         return super().openapi()
 
 

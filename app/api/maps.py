@@ -46,6 +46,7 @@ from .schemas import (
     TrainabilityRequest,
 )
 from .service import check_start, json_bytes, prepare_setting
+from .stream import document_sse
 
 router = APIRouter(prefix="/api/maps", tags=["maps"])
 
@@ -202,7 +203,8 @@ def _axis(
     for end in ("min", "max"):
         value = getattr(req, end)
         try:
-            given = list(setting.hyperparameters[key]) if entry else None
+            # (the optimizer's default pair where the request's own values were refused)
+            given = list(setting.hyperparameters.get(key, h.default)) if entry else None
             if given is not None:
                 given[int(entry)] = value
             h.check(given if given is not None else value)
@@ -474,13 +476,26 @@ def _stream(request: Request, job: MapJob, settings: Settings) -> EventSourceRes
     return EventSourceResponse(_events(job, metrics, settings), sep="\n")
 
 
+def document_events(openapi: dict[str, Any]) -> None:
+    """Describe each map stream's events (progress, then the result) in the document."""
+    for name, result in (
+        ("basins", BasinMapOut),
+        ("sweep", SweepOut),
+        ("trainability", TrainabilityOut),
+    ):
+        document_sse(
+            openapi,
+            f"{router.prefix}/{name}/stream",
+            "post",
+            {"progress": MapProgressEvent, "result": result},
+            STREAM_DOC,
+        )
+
+
 # --- routes --------------------------------------------------------------------------------
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
-STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERRORS,
-    200: {"description": STREAM_DOC, "content": {"text/event-stream": {}}},
-}
+STREAM_RESPONSES = ERRORS
 
 
 @router.post("/basins", response_model=BasinMapOut, responses=ERRORS)

@@ -100,36 +100,15 @@ def tighten(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return document
 
 
+RUN_SETTINGS = ("RunRequest", "BasinsRequest", "SweepRequest", "TrainabilityRequest")
+
+
 def _runs(schemas: dict[str, Any], settings: Settings) -> None:
-    """RunsRequest and what it holds: ids, parameters by name, and the limits."""
-    _update(
-        schemas["RunRequest"]["properties"],
-        {
-            "surface": _ids(SURFACES),
-            "optimizer": _ids(OPTIMIZERS),
-            "hyperparameters": settings_schema(
-                h for o in OPTIMIZERS.values() for h in o.hyperparameters
-            ),
-            "surface_parameters": settings_schema(
-                h for s in SURFACES.values() for h in s.parameters
-            ),
-            "options": settings_schema(OPTIONS),
-            "start": {"anyOf": [_point(), {"type": "null"}]},
-        },
-    )
+    """RunsRequest, the map requests and what they hold: ids, parameters by name, limits."""
+    for model in RUN_SETTINGS:
+        _run_setting(schemas[model])
     schemas["RunRequest"]["properties"]["steps"]["maximum"] = settings.max_steps
-    # Which names a run's hyperparameters may have depends on its optimizer: a branch each.
-    # (The surface decides the start's dimension and the surface parameters, but a second
-    # set of branches beside these is more than schema-driven generators can combine.)
-    schemas["RunRequest"]["anyOf"] = [
-        {
-            "properties": {
-                "optimizer": {"const": o.id},
-                "hyperparameters": settings_schema(o.hyperparameters),
-            }
-        }
-        for o in OPTIMIZERS.values()
-    ]
+    _maps(schemas, settings)
     _update(
         schemas["ScheduleRequest"]["properties"],
         {
@@ -155,6 +134,89 @@ def _runs(schemas: dict[str, Any], settings: Settings) -> None:
             },
         )
     schemas["RunsRequest"]["properties"]["runs"]["maxItems"] = settings.max_runs
+
+
+def _run_setting(schema: dict[str, Any]) -> None:
+    """What a run and a map share (RunSetting): the catalogs' ids and ranges."""
+    properties = schema["properties"]
+    _update(
+        properties,
+        {
+            "surface": _ids(SURFACES),
+            "optimizer": _ids(OPTIMIZERS),
+            "hyperparameters": settings_schema(
+                h for o in OPTIMIZERS.values() for h in o.hyperparameters
+            ),
+            "surface_parameters": settings_schema(
+                h for s in SURFACES.values() for h in s.parameters
+            ),
+            "options": settings_schema(OPTIONS),
+        },
+    )
+    if "start" in properties:
+        _update(properties, {"start": {"anyOf": [_point(), {"type": "null"}]}})
+    # Which names a run's hyperparameters may have depends on its optimizer: a branch each.
+    # (The surface decides the start's dimension and the surface parameters, but a second
+    # set of branches beside these is more than schema-driven generators can combine.)
+    schema["anyOf"] = [
+        {
+            "properties": {
+                "optimizer": {"const": o.id},
+                "hyperparameters": settings_schema(o.hyperparameters),
+            }
+        }
+        for o in OPTIMIZERS.values()
+    ]
+
+
+def map_axis_names() -> list[str]:
+    """Every name a trainability axis can take, across the optimizers."""
+    names: list[str] = []
+    for o in OPTIMIZERS.values():
+        for h in o.hyperparameters:
+            if h.scale not in ("log", "linear") or h.integer:
+                continue
+            entries = (
+                [f"{h.name}.{i}" for i in range(len(h.default))]
+                if isinstance(h.default, tuple)
+                else [h.name]
+            )
+            names += [n for n in entries if n not in names]
+    return names
+
+
+def _maps(schemas: dict[str, Any], settings: Settings) -> None:
+    """The map requests' limits, from the settings."""
+    for model in RUN_SETTINGS[1:]:
+        schemas[model]["properties"]["steps"]["maximum"] = settings.map_max_steps
+    side = {"type": "integer", "minimum": 2, "maximum": settings.map_max_side}
+    _update(
+        schemas["BasinsRequest"]["properties"],
+        {
+            "resolution": {
+                "anyOf": [
+                    {"type": "integer", "minimum": 2, "maximum": settings.map_max_points},
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "integer",
+                            "minimum": 2,
+                            "maximum": max(settings.map_max_points, settings.map_max_side),
+                        },
+                        "minItems": 1,
+                        "maxItems": MAX_DIM,
+                    },
+                ]
+            }
+        },
+    )
+    schemas["SweepRequest"]["properties"]["count"]["maximum"] = settings.map_max_points
+    schemas["SweepRequest"]["properties"]["keep"]["maximum"] = min(256, settings.map_max_steps)
+    _update(
+        schemas["TrainabilityRequest"]["properties"],
+        {"resolution": {"type": "array", "items": side, "minItems": 2, "maxItems": 2}},
+    )
+    _update(schemas["AxisRequest"]["properties"], {"name": _ids(map_axis_names())})
 
 
 def _stream(operation: dict[str, Any], settings: Settings) -> None:

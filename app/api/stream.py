@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
@@ -219,10 +219,27 @@ def _event(kind: str, data: dict[str, Any]) -> bytes:
 
 
 def document_events(openapi: dict[str, Any]) -> None:
-    """Describe the stream's events in the OpenAPI document, as FastAPI does for its own SSE
-    endpoints: an `itemSchema` whose `data` holds JSON of one of the event models."""
+    """Describe the stream's events in the OpenAPI document."""
+    document_sse(
+        openapi,
+        PATH,
+        "get",
+        EVENTS,
+        "Server-Sent Events: `step`, `end` and, on shutdown, `closing`.",
+    )
+
+
+def document_sse(
+    openapi: dict[str, Any],
+    path: str,
+    method: str,
+    events: dict[str, type[BaseModel]],
+    description: str,
+) -> None:
+    """Describe an SSE endpoint's events as FastAPI does for its own: an `itemSchema` whose
+    `data` holds JSON of one of the event models (`events`: SSE name -> model)."""
     refs, schemas = models_json_schema(
-        [(model, "serialization") for model in EVENTS.values()],
+        [(model, "serialization") for model in events.values()],
         ref_template="#/components/schemas/{model}",
     )
     components = openapi.setdefault("components", {}).setdefault("schemas", {})
@@ -231,15 +248,15 @@ def document_events(openapi: dict[str, Any]) -> None:
     item = {
         "type": "object",
         "properties": {
-            "event": {"type": "string", "enum": list(EVENTS)},
+            "event": {"type": "string", "enum": list(events)},
             "data": {
                 "type": "string",
                 "contentMediaType": "application/json",
-                "contentSchema": {"anyOf": [refs[(m, "serialization")] for m in EVENTS.values()]},
+                "contentSchema": {"anyOf": [refs[(m, "serialization")] for m in events.values()]},
             },
         },
         "required": ["event", "data"],
     }
-    ok = openapi["paths"][PATH]["get"]["responses"]["200"]
-    ok["description"] = "Server-Sent Events: `step`, `end` and, on shutdown, `closing`."
+    ok = openapi["paths"][path][method]["responses"]["200"]
+    ok["description"] = description
     ok["content"] = {"text/event-stream": {"itemSchema": item}}

@@ -24,7 +24,16 @@ LARGER = os.environ.get("DESCENT_LAB_FUZZ_EXAMPLES")
 EXAMPLES = int(LARGER or 100)
 # Tight limits keep every call small; the document states them too (app/api/openapi.py), so
 # schemathesis draws within them and just past them.  100 steps: a run's default.
-LIMITS = Settings(max_steps=100, max_runs=3, unpaced_batch=10, max_body_bytes=4096)
+# Maps: a few starts of a few steps each.
+LIMITS = Settings(
+    max_steps=100,
+    max_runs=3,
+    unpaced_batch=10,
+    max_body_bytes=4096,
+    map_max_steps=50,
+    map_max_side=6,
+    map_max_points=16,
+)
 # A paced stream takes real time (steps / speed): a slower speed, or none (20 steps/s), is
 # raised to the fastest, so a stream of 100 steps ends in about 35 ms.  Pacing itself is
 # tested in tests/stream; here what matters is what is answered.

@@ -1,0 +1,232 @@
+"""POST /api/maps/*: basin maps, learning-rate sweeps and trainability maps over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.settings import Settings
+
+SGD_WELL = {"surface": "roll_downhill", "optimizer": "sgd", "hyperparameters": {"lr": 0.05}}
+
+
+def errors_of(response) -> dict[str, str]:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["ok"] is False and body["status"] == 422
+    return {e["field"]: e["reason"] for e in body["errors"]}
+
+
+def test_a_1d_basin_map_lists_one_outcome_per_start(client):
+    r = client.post("/api/maps/basins", json={**SGD_WELL, "resolution": 101, "steps": 400})
+    assert r.status_code == 200
+    m = r.json()
+    assert len(m["x"]) == len(m["outcome"]) == len(m["minimum"]) == len(m["steps"]) == 101
+    assert m["y"] is None and m["x"][0] == -5.0 and m["x"][-1] == 5.0
+    assert sum(s["count"] for s in m["summary"]) == 101
+    assert sum(s["fraction"] for s in m["summary"]) == pytest.approx(1)
+    assert m["summary"] == sorted(m["summary"], key=lambda s: -s["count"])
+    # Each cell is what a single run from that start gives.
+    for i in range(0, 101, 10):
+        run = {**SGD_WELL, "start": [m["x"][i]], "steps": 400}
+        (alone,) = client.post("/api/runs", json={"runs": [run]}).json()["runs"]
+        assert (m["outcome"][i], m["minimum"][i]) == (alone["outcome"], alone["minimum"])
+        assert m["steps"][i] == alone["state"]["step"]
+
+
+def test_a_2d_basin_map_nests_rows_of_y_as_the_grid_endpoint_does(client):
+    body = {"surface": "himmelblau", "optimizer": "adam", "hyperparameters": {"lr": 0.1}}
+    r = client.post("/api/maps/basins", json={**body, "resolution": [7, 5], "steps": 300})
+    m = r.json()
+    assert len(m["x"]) == 7 and len(m["y"]) == 5
+    assert len(m["outcome"]) == 5 and all(len(row) == 7 for row in m["outcome"])
+    j, i = 4, 6  # the top-right corner, (5, 5): Himmelblau's minimum at (3, 2)
+    assert (m["x"][i], m["y"][j]) == (5.0, 5.0)
+    assert m["minima"][m["minimum"][j][i]]["position"] == pytest.approx([3, 2], abs=1e-9)
+    grid = client.get("/api/surfaces/himmelblau/grid").json()
+    assert len(grid["f"]) == len(grid["y"])  # the same [j][i] nesting
+
+
+def test_the_sweep_marks_two_over_the_sharpness_at_each_minimum(client):
+    body = {**SGD_WELL, "start": [3.5], "lr_min": 0.01, "lr_max": 1.2, "count": 60}
+    m = client.post("/api/maps/sweep", json={**body, "keep": 8, "steps": 500}).json()
+    assert len(m["lr"]) == len(m["last"]) == len(m["last_loss"]) == len(m["outcome"]) == 60
+    assert len(m["last"][0]) == 8 and len(m["last"][0][0]) == 1
+    limits = [s["descent_limit"] for s in m["stability"]]
+    assert len(limits) == len(m["minima"]) == 4
+    assert all(0.14 < lim < 0.16 for lim in limits)  # "about 0.15"
+    assert all(
+        s["limit_rule"] == "descent" and s["limit"] == s["descent_limit"] for s in m["stability"]
+    )
+    settled = [o in ("global_minimum", "local_minimum") for o in m["outcome"]]
+    assert all(s for s, lr in zip(settled, m["lr"], strict=True) if lr < 0.14)
+    assert not any(s for s, lr in zip(settled, m["lr"], strict=True) if lr > 0.16)
+
+
+def test_a_trainability_map_says_how_long_each_cell_took_to_converge(client):
+    body = {
+        "surface": "parabola",
+        "optimizer": "sgd",
+        "start": [1.0],
+        "x_axis": {"name": "lr", "min": 0.05, "max": 2.5, "scale": "log"},
+        "y_axis": {"name": "momentum", "min": 0.0, "max": 0.9},
+        "resolution": [24, 4],
+        "steps": 400,
+    }
+    m = client.post("/api/maps/trainability", json=body).json()
+    assert (m["x_name"], m["y_name"]) == ("lr", "momentum")
+    assert len(m["outcome"]) == 4 and len(m["outcome"][0]) == 24
+    for row_outcome, row_steps in zip(m["outcome"], m["steps"], strict=True):
+        for outcome, steps in zip(row_outcome, row_steps, strict=True):
+            if outcome == "global_minimum":
+                assert isinstance(steps, int) and 0 < steps <= 400
+            if outcome in ("diverged", "bouncing"):
+                assert steps is None
+    # lr 0.05 without momentum crawls in; the edge lr = 2(1 + μ)/f″ = 1 + μ moves with μ.
+    assert m["outcome"][0][0] == "global_minimum" and m["outcome"][0][-1] == "diverged"
+    assert m["outcome"][3][-1] == "diverged" and m["outcome"][3][0] == "global_minimum"
+
+
+def test_betas_entries_are_axes(client):
+    body = {
+        "surface": "himmelblau",
+        "optimizer": "adam",
+        "x_axis": {"name": "lr", "min": 0.001, "max": 1, "scale": "log"},
+        "y_axis": {"name": "betas.1", "min": 0.9, "max": 0.9999},
+        "resolution": [6, 5],
+        "steps": 50,
+    }
+    m = client.post("/api/maps/trainability", json=body).json()
+    assert m["y_name"] == "betas.1" and m["y"][0] == 0.9 and m["y"][-1] == 0.9999
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "words"),
+    [
+        ("basins", {**SGD_WELL, "resolution": [10, 10]}, "resolution", "1D"),
+        ("basins", {**SGD_WELL, "resolution": 5000}, "resolution", "4096"),
+        ("basins", {**SGD_WELL, "resolution": 1}, "resolution", "between 2"),
+        ("basins", {**SGD_WELL, "resolution": 100, "steps": 5000}, "steps", "2000"),
+        (
+            "basins",
+            {"surface": "himmelblau", "optimizer": "sgd", "resolution": [300, 10]},
+            "resolution.0",
+            "256",
+        ),
+        (
+            "basins",
+            {"surface": "himmelblau", "optimizer": "lbfgs", "resolution": [256, 256]},
+            "resolution",
+            "s of work",
+        ),
+        ("sweep", {**SGD_WELL, "lr_min": 0.5, "lr_max": 0.1}, "lr_max", "above lr_min"),
+        ("sweep", {**SGD_WELL, "lr_max": 500.0}, "lr_max", "Invalid learning rate"),
+        ("sweep", {**SGD_WELL, "count": 5000}, "count", "4096"),
+        ("sweep", {**SGD_WELL, "start": [9.0]}, "start.0", "outside the domain"),
+        ("sweep", {**SGD_WELL, "keep": 50, "steps": 20}, "keep", "steps"),
+        (
+            "trainability",
+            {
+                **SGD_WELL,
+                "x_axis": {"name": "lr", "min": 0.1, "max": 1},
+                "y_axis": {"name": "nesterov", "min": 0, "max": 1},
+            },
+            "y_axis.name",
+            "momentum",
+        ),
+        (
+            "trainability",
+            {
+                **SGD_WELL,
+                "x_axis": {"name": "momentum", "min": 0.1, "max": 1.5},
+                "y_axis": {"name": "lr", "min": 0.1, "max": 1},
+            },
+            "x_axis.max",
+            "momentum",
+        ),
+        (
+            "trainability",
+            {
+                **SGD_WELL,
+                "x_axis": {"name": "lr", "min": 0, "max": 1, "scale": "log"},
+                "y_axis": {"name": "momentum", "min": 0, "max": 0.9},
+            },
+            "x_axis.min",
+            "log",
+        ),
+        (
+            "trainability",
+            {
+                **SGD_WELL,
+                "x_axis": {"name": "lr", "min": 0.1, "max": 1},
+                "y_axis": {"name": "lr", "min": 0.1, "max": 1},
+            },
+            "y_axis.name",
+            "differ",
+        ),
+        (
+            "trainability",
+            {
+                **SGD_WELL,
+                "hyperparameters": {"nesterov": True, "momentum": 0.5},
+                "x_axis": {"name": "lr", "min": 0.1, "max": 1},
+                "y_axis": {"name": "momentum", "min": 0, "max": 0.9},
+            },
+            "y_axis",
+            "Nesterov",
+        ),
+    ],
+)
+def test_bad_maps_are_refused_naming_the_field(client, path, body, field, words):
+    found = errors_of(client.post(f"/api/maps/{path}", json=body))
+    assert field in found, found
+    assert words.lower() in found[field].lower(), found[field]
+
+
+def test_unknown_surface_and_optimizer_are_named_together(client):
+    found = errors_of(
+        client.post(
+            "/api/maps/basins", json={"surface": "nope", "optimizer": "nah", "resolution": 5}
+        )
+    )
+    assert set(found) == {"surface", "optimizer"}
+
+
+def test_the_stream_reports_progress_then_the_same_answer(client):
+    body = {"surface": "himmelblau", "optimizer": "adam", "resolution": [40, 40], "steps": 200}
+    with client.stream("POST", "/api/maps/basins/stream", json=body) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        events = []
+        kind = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                events.append((kind, json.loads(line[6:])))
+    kinds = [k for k, _ in events]
+    assert kinds[-1] == "result" and set(kinds[:-1]) == {"progress"}
+    done = [d["done"] for k, d in events if k == "progress"]
+    assert done == sorted(done) and all(d["total"] == 40 * 40 * 200 for k, d in events[:-1])
+    assert events[-1][1] == client.post("/api/maps/basins", json=body).json()
+
+
+def test_a_bad_stream_request_is_refused_before_it_streams(client):
+    r = client.post("/api/maps/sweep/stream", json={**SGD_WELL, "count": 1})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/json"
+
+
+def test_the_work_limit_is_a_setting():
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    client = TestClient(create_app(Settings(map_max_seconds=0.5)))
+    found = errors_of(
+        client.post(
+            "/api/maps/basins",
+            json={"surface": "himmelblau", "optimizer": "adam", "resolution": [256, 256]},
+        )
+    )
+    assert "0.5 s" in found["resolution"]
