@@ -59,6 +59,11 @@ def prepare_runs(requests: Sequence[RunRequest], settings: Settings) -> list[Pre
     return prepared
 
 
+def prepare_run(req: RunRequest, settings: Settings) -> PreparedRun:
+    """One run checked, its errors named by its own fields (``steps``, not ``runs.0.steps``)."""
+    return _prepare(req, settings)
+
+
 def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
     errors: list[tuple[str, str]] = []
     surface = SURFACES.get(req.surface)
