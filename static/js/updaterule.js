@@ -130,7 +130,7 @@ export class UpdateRulePanel {
     const dim = e.position_before.length;
     const head = document.createElement("tr");
     const columns = dim === 1 ? ["value"] : ["x", "y", "z"].slice(0, dim);
-    for (const text of ["", ...columns]) {
+    for (const text of ["quantity", ...columns]) {
       const th = document.createElement("th");
       th.scope = "col";
       th.textContent = text;
