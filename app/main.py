@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from .api import catalog, errors, export, lessons, maps, openapi, pages, simulate, stream
+from .api import catalog, errors, explain, export, lessons, maps, openapi, pages, simulate, stream
 from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lessons.router)
     app.include_router(export.router)
     app.include_router(maps.router)
+    app.include_router(explain.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")

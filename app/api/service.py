@@ -130,6 +130,11 @@ def check_start(
     return point
 
 
+def prepare_run(req: RunRequest, settings: Settings) -> PreparedRun:
+    """One run checked, its errors named by its own fields (``steps``, not ``runs.0.steps``)."""
+    return _prepare(req, settings)
+
+
 def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
     errors: list[tuple[str, str]] = []
     if req.steps > settings.max_steps:

@@ -16,6 +16,7 @@ import { LandscapePlot, MAX_RACERS, RACER_STYLES } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
 import { Track } from "./track.js";
+import { UpdateRulePanel } from "./updaterule.js";
 import {
   AddressBar,
   currentParams,
@@ -62,6 +63,10 @@ class Explorer {
     this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
     this.plot = null;
     this.gridTimer = null;
+    this.rule = new UpdateRulePanel($("update-rule"), {
+      balls: () => this.racers.map((r) => ({ id: r.id, label: this.label(r), track: r.track })),
+      playing: () => this.session.playing,
+    });
     this.wireControls();
   }
 
@@ -435,6 +440,7 @@ class Explorer {
     this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
     this.address.update(this.stateParams());
     if (this.lesson) this.lesson.update();
+    this.rule.update();
   }
 
   summary() {

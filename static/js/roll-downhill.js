@@ -15,6 +15,7 @@ import { CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
 import { Track } from "./track.js";
+import { UpdateRulePanel } from "./updaterule.js";
 import {
   AddressBar,
   currentParams,
@@ -51,6 +52,10 @@ class RollDownhill {
     this.announcer = new Announcer($("announce"));
     this.session = new Session({ speed: () => this.speed(), onChange: this.scheduleDraw });
     this.session.tracks = [this.track];
+    this.rule = new UpdateRulePanel($("update-rule"), {
+      balls: () => [{ id: 1, label: "", track: this.track }],
+      playing: () => this.session.playing,
+    });
     this.wireControls();
     this.plot.ready.then(() => {
       this.plot.onPick((x) => this.setStart(x));
@@ -272,6 +277,7 @@ class RollDownhill {
     this.root.dataset.state = playing ? "playing" : this.track.status || "idle";
     this.address.update(this.stateParams());
     if (this.lesson) this.lesson.update();
+    this.rule.update();
   }
 }
 
