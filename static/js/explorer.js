@@ -28,6 +28,7 @@ import {
   writeValues,
 } from "./urlstate.js";
 import { describe } from "./verdict.js";
+import { wireWholeLandscape } from "./wholelandscape.js";
 
 const DEFAULT_SURFACE = "rosenbrock";
 const FIRST_RACERS = ["gd", "momentum", "adam"];
@@ -63,6 +64,34 @@ class Explorer {
     this.plot = null;
     this.gridTimer = null;
     this.wireControls();
+    this.maps = null; // the whole-landscape tools, once the plot exists (setSurface)
+  }
+
+  // --- the whole landscape ----------------------------------------------------------------
+
+  /** The racer whose settings the maps use (chosen in the section; the first by default). */
+  mapRacer() {
+    return this.racers.find((r) => r.id === $("maps-racer").value) || this.racers[0];
+  }
+
+  wireMaps() {
+    this.maps = wireWholeLandscape(this.root, {
+      dim: 2,
+      surface: () => this.surface,
+      run: () => this.mapRacer().track.replayRequest(0),
+      start: () => this.start,
+      optimizer: () => this.mapRacer().choice.optimizer,
+      label: () => this.label(this.mapRacer()),
+      plot: this.plot,
+    });
+    $("maps-racer").addEventListener("change", () => this.maps.settingsChanged());
+  }
+
+  /** The racers' names in the maps' racer picker, keeping the chosen one. */
+  showMapRacers() {
+    const chosen = this.mapRacer();
+    fillPicker($("maps-racer"), this.racers.map((r) => ({ key: r.id, label: this.label(r) })), chosen && chosen.id);
+    if (this.maps) this.maps.settingsChanged();
   }
 
   // --- the surface ------------------------------------------------------------------------
@@ -88,6 +117,7 @@ class Explorer {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
       this.plot.onPick((point) => this.setStart(point));
     }
+    if (this.maps) this.maps.surfaceChanged();
     const asked = (params && decodePoint(params.get("start"), 2)) || this.surface.start;
     const [dx, dy] = this.surface.domain;
     this.setStartFields([Math.min(dx[1], Math.max(dx[0], asked[0])), Math.min(dy[1], Math.max(dy[0], asked[1]))]);
@@ -339,6 +369,7 @@ class Explorer {
       const remove = r.card.querySelector(".remove");
       if (!remove.dataset.locked) remove.disabled = this.racers.length <= 1;
     }
+    this.showMapRacers();
     await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
     this.showL2();
     await this.session.reset({ keepPlaying: true });
@@ -468,6 +499,7 @@ async function main() {
     $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
     $("arrows").checked = params.get("arrows") !== "0";
     await explorer.setSurface(params.get("surface") || root.dataset.surface, params);
+    explorer.wireMaps();
     explorer.plot.setArrows($("arrows").checked);
     if (params.get("view") === "3d") {
       document.querySelector("input[name=view][value='3d']").checked = true;
