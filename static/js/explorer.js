@@ -151,6 +151,7 @@ class Explorer {
     });
     if (this.root.dataset.view === "3d") params.set("view", "3d");
     if (!$("arrows").checked) params.set("arrows", "0");
+    if ($("sharpness").checked) params.set("sharpness", "1");
     if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(SPEEDS[Number($("speed").value)]));
     const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
     if (steps > 0) params.set("steps", String(steps));
@@ -225,6 +226,7 @@ class Explorer {
         hyperparameters: choiceDefaults(choice),
         start: this.start,
         options: defaultOptions(this.catalog),
+        sharpness: $("sharpness").checked,
       }),
     };
     this.applySuggestedRate(racer);
@@ -370,7 +372,10 @@ class Explorer {
       if (!remove.dataset.locked) remove.disabled = this.racers.length <= 1;
     }
     this.showMapRacers();
-    await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
+    await Promise.all([
+      this.plot.setRacers(legend),
+      this.chart.reset(this.surface, legend, { sharpness: $("sharpness").checked }),
+    ]);
     this.showL2();
     await this.session.reset({ keepPlaying: true });
   }
@@ -415,6 +420,11 @@ class Explorer {
       this.scheduleDraw();
     });
     $("add-racer").addEventListener("click", () => this.addRacer());
+    $("sharpness").addEventListener("change", () => {
+      // every racer's steps again, now with (or without) their sharpness
+      for (const racer of this.racers) racer.track.sharpness = $("sharpness").checked;
+      this.racersChanged();
+    });
     wireKeyboard({
       playPause: () => usable($("play")) && $("play").click(),
       step: () => usable($("step")) && $("step").click(),
@@ -498,6 +508,7 @@ async function main() {
     $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
     $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
     $("arrows").checked = params.get("arrows") !== "0";
+    $("sharpness").checked = params.get("sharpness") === "1";
     await explorer.setSurface(params.get("surface") || root.dataset.surface, params);
     explorer.wireMaps();
     explorer.plot.setArrows($("arrows").checked);

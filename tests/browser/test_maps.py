@@ -1,5 +1,5 @@
 """The whole landscape in a real browser, against the real server: the basin map, the
-learning-rate sweep, the trainability map (with zoom), and Cancel."""
+learning-rate sweep, the trainability map (with zoom), Cancel, and sharpness on the loss chart."""
 
 from __future__ import annotations
 
@@ -154,3 +154,27 @@ def test_a_bad_setting_is_said_in_the_servers_words(watched):
     assert "lr_min" in message.inner_text()
     expect(panel.locator(".map-chart")).to_be_hidden()
 
+
+def test_the_sharpness_toggle_draws_sharpness_and_2_over_lr_on_the_loss_chart(watched):
+    page = watched.open("/explore?surface=himmelblau&r1=gd&r1.lr=0.01", ready="#explorer")
+    chart = "#loss-chart"
+    assert page.locator(".chart-wrap svg.overlay .sharpness-line").count() == 0
+    page.get_by_label("Sharpness").check()
+    page.wait_for_function("!!document.querySelector('#loss-chart').layout.yaxis2")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step").click()
+    sharp = page.locator(".chart-wrap svg.overlay .sharpness-line[data-racer='0']")
+    edge = page.locator(".chart-wrap svg.overlay .edge-line[data-racer='0']")
+    page.wait_for_function(
+        "Number(document.querySelector(\".chart-wrap svg.overlay .sharpness-line[data-racer='0']\")"
+        "?.dataset.points) >= 2"
+    )
+    assert int(edge.get_attribute("data-points")) >= 2
+    assert sharp.get_attribute("points").count(",") >= 2
+    # 2/lr = 200 fits on the right-hand axis
+    top = page.evaluate(f"document.querySelector({chart!r}).layout.yaxis2.range[1]")
+    assert top >= 200
+    assert "sharpness=1" in page.url
+    page.get_by_label("Sharpness").uncheck()
+    expect(page.locator(".chart-wrap svg.overlay .sharpness-line")).to_have_count(0)
+    assert watched.errors == []
