@@ -51,6 +51,7 @@ CSV_NAMES = {
     "lrs": "lr",
     "applied_gradients": "applied_grad",
     "underflows": "underflow",
+    "sharpness": "sharpness",
     "evaluations": "evaluations",
 }
 
@@ -92,6 +93,7 @@ FILLS: dict[str, tuple[str, Fill]] = {
         lambda r, p: [None, *r["gradients"][:-1]],
     ),
     "underflows": ("0", lambda r, p: [0] * len(r["steps"])),
+    "sharpness": ("empty", lambda r, p: [None] * len(r["steps"])),
     "evaluations": ("1 (0 at the start)", lambda r, p: [0 if s else 1 for s in _starts(r)]),
 }
 assert set(FILLS) == set(NULLABLE), "say in FILLS what each nullable step field means"

@@ -86,6 +86,11 @@ class RunRequest(_Input):
         description="How the learning rate changes from step to step (default: constant).",
     )
     steps: int = Field(100, ge=0, description="How many steps to take (up to the server's limit).")
+    sharpness: bool = Field(
+        False,
+        description="Record each step's sharpness (the top eigenvalue of the exact Hessian) "
+        "in the step record's `sharpness`.",
+    )
     resume: RunStateModel | None = Field(
         None, description="Continue from an earlier result's `state`; `start` is then ignored."
     )

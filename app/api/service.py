@@ -29,6 +29,7 @@ class PreparedRun:
     steps: int
     options: RunOptions = PLAIN
     schedule: BoundSchedule | None = None
+    sharpness: bool = False
 
     def start(self) -> Run:
         return Run(
@@ -38,6 +39,7 @@ class PreparedRun:
             self.state,
             options=self.options,
             schedule=self.schedule,
+            sharpness=self.sharpness,
         )
 
 
@@ -122,7 +124,9 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
     if errors:
         raise InputError(errors)
     assert state is not None
-    return PreparedRun(surface, optimizer, hyperparameters, state, req.steps, options, schedule)
+    return PreparedRun(
+        surface, optimizer, hyperparameters, state, req.steps, options, schedule, req.sharpness
+    )
 
 
 def end_json(run: Run) -> dict[str, Any]:

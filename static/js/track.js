@@ -7,7 +7,8 @@
  * per step): it is kept as null for each of its steps.
  */
 export const STEP_FIELDS = [
-  "steps", "positions", "losses", "gradients", "lrs", "applied_gradients", "underflows", "evaluations",
+  "steps", "positions", "losses", "gradients", "lrs", "applied_gradients", "underflows", "sharpness",
+  "evaluations",
 ];
 
 /** Step `i` of a step record, as a record of its own (the state only with its last step). */

@@ -52,6 +52,7 @@ class AdadeltaState(CoordinateState):
 
 ADADELTA = Optimizer(
     id="adadelta",
+    batched=frozenset({"lr", "rho", "eps"}),
     weight_decay="l2",
     name="Adadelta",
     hyperparameters=(

@@ -59,6 +59,7 @@ class AdagradState(CoordinateState):
 
 ADAGRAD = Optimizer(
     id="adagrad",
+    batched=frozenset({"lr", "lr_decay", "initial_accumulator_value", "eps"}),
     weight_decay="l2",
     name="AdaGrad",
     hyperparameters=(

@@ -133,6 +133,7 @@ class AdamState(CoordinateState):
 
 ADAM = Optimizer(
     id="adam",
+    batched=frozenset({"lr", "betas.1", "eps"}),
     weight_decay="l2",
     name="Adam",
     hyperparameters=(
@@ -152,6 +153,7 @@ ADAM = Optimizer(
 
 ADAMW = Optimizer(
     id="adamw",
+    batched=frozenset({"lr", "betas.1", "eps"}),
     weight_decay="decoupled",
     name="AdamW",
     hyperparameters=(
@@ -221,6 +223,7 @@ class AdamaxState(CoordinateState):
 
 ADAMAX = Optimizer(
     id="adamax",
+    batched=frozenset({"lr", "betas.1", "eps"}),
     weight_decay="l2",
     name="Adamax",
     hyperparameters=(
@@ -302,6 +305,7 @@ class NAdamState(CoordinateState):
 
 NADAM = Optimizer(
     id="nadam",
+    batched=frozenset({"lr", "betas.1", "eps", "momentum_decay"}),
     # torch's default; the decoupled_weight_decay switch makes it act as AdamW's.
     weight_decay="l2",
     decoupled_by="decoupled_weight_decay",
@@ -402,6 +406,7 @@ class RAdamState(CoordinateState):
 
 RADAM = Optimizer(
     id="radam",
+    batched=frozenset({"lr", "eps"}),
     # torch's default; the decoupled_weight_decay switch makes it act as AdamW's.
     weight_decay="l2",
     decoupled_by="decoupled_weight_decay",

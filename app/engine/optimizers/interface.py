@@ -394,6 +394,12 @@ class Optimizer:
     # Where the picker lists it: plain gradient steps ("classic"), per-coordinate step sizes
     # from gradient statistics ("adaptive"), curvature ("second-order"), noise ("stochastic").
     group: Literal["classic", "adaptive", "second-order", "stochastic"] = "adaptive"
+    # The hyperparameters the rule also takes as arrays of the batch shape, one value per
+    # ball ("betas.1" for an entry of a tuple): the rule only does arithmetic with them,
+    # never branches on them.  A trainability map runs a whole grid of such values as one
+    # crowd, and the others one value at a time (tests/engine/test_maps.py holds the two
+    # equal).
+    batched: frozenset[str] = frozenset()
     # What lr sets: a multiple of the gradient ("gradient": SGD, SGLD), the length of each
     # step whatever the gradient's size ("step": Adam, RMSprop, Lion ...), or neither
     # ("own": the rule sets its step itself, e.g. Rprop, Adadelta, Newton, L-BFGS).

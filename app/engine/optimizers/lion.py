@@ -52,6 +52,7 @@ class LionState(CoordinateState):
 
 LION = Optimizer(
     id="lion",
+    batched=frozenset({"lr", "betas.0", "betas.1", "weight_decay"}),
     weight_decay="decoupled",
     name="Lion",
     hyperparameters=(

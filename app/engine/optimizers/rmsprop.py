@@ -70,6 +70,7 @@ class RMSpropState(CoordinateState):
 
 RMSPROP = Optimizer(
     id="rmsprop",
+    batched=frozenset({"lr", "alpha", "eps"}),
     weight_decay="l2",
     name="RMSprop",
     hyperparameters=(

@@ -69,6 +69,7 @@ class RpropState(CoordinateState):
 
 RPROP = Optimizer(
     id="rprop",
+    batched=frozenset({"lr", "etas.0", "etas.1", "step_sizes.0", "step_sizes.1"}),
     name="Rprop",
     hyperparameters=(
         Hyperparameter(

@@ -70,6 +70,7 @@ class SGDState(CoordinateState):
 
 SGD = Optimizer(
     id="sgd",
+    batched=frozenset({"lr", "dampening"}),
     group="classic",
     weight_decay="l2",
     name="SGD",

@@ -320,3 +320,202 @@ def _hovering(minima: tuple, path: np.ndarray, radius: float) -> int | None:
     if (nearest != index).any() or d[:, index].mean() > radius:
         return None
     return index
+
+
+# --- a crowd at once ---------------------------------------------------------------------------
+
+NO_MINIMUM = -1
+""":func:`decide_crowd`'s minimum index for a ball at no minimum (the scalar form's None)."""
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """What the runner knows about a whole crowd when it stops: :class:`Ending`'s fields as
+    arrays over the batch (``recent`` stacked as (L, ..., dim), ``underflows`` the last
+    step's counts or None)."""
+
+    status: np.ndarray  # the runner's codes: 1 converged, 2 diverged, 3 max_steps
+    position: np.ndarray  # (..., dim)
+    loss: np.ndarray  # (...)
+    gradient: np.ndarray  # (..., dim)
+    recent: np.ndarray  # (L, ..., dim), oldest first
+    underflows: np.ndarray | None  # (...) float16 runs: the last step's underflow count
+    escape: np.ndarray  # (..., dim), NaN where the ball did not diverge
+    escape_loss: np.ndarray  # (...)
+    noisy: np.ndarray  # (...) bool
+    float16: bool
+    maximize: np.ndarray  # (...) bool
+
+
+CONVERGED_CODE, DIVERGED_CODE = 1, 2  # the runner's status codes (runner.py owns them)
+
+
+def decide_crowd(surface: Surface, crowd: Crowd) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`decide` for every ball at once: (outcome codes — indices into OUTCOMES —
+    and minimum indices, NO_MINIMUM for none), each of the batch shape.  The same rules in
+    the same order, on arrays; a test holds it equal to :func:`decide` ball by ball."""
+    shape = crowd.loss.shape
+    kind = np.full(shape, -1, dtype=np.int8)
+    minimum = np.full(shape, NO_MINIMUM, dtype=np.int16)
+    code = {name: i for i, name in enumerate(OUTCOMES)}
+    diagonal = math.hypot(*(hi - lo for lo, hi in surface.domain))
+    near = NEAR * diagonal
+    minima = surface.minima
+
+    def settle(mask: np.ndarray, name: str, at: np.ndarray | int = NO_MINIMUM) -> None:
+        """Give the undecided balls of ``mask`` outcome ``name`` (first match wins)."""
+        mask = mask & (kind < 0)
+        kind[mask] = code[name]
+        if not isinstance(at, int) or at != NO_MINIMUM:
+            minimum[mask] = np.broadcast_to(at, shape)[mask]
+
+    with np.errstate(all="ignore"):
+        # 1. diverged
+        diverged = crowd.status == DIVERGED_CODE
+        value = crowd.escape_loss
+        finite = np.isfinite(crowd.escape).all(axis=-1) & np.isfinite(value)
+        ran = finite & _better_crowd(crowd, value, crowd.loss) & _below_crowd(minima, crowd, value)
+        settle(diverged & ran, "ran_away")
+        settle(diverged, "diverged")
+
+        # 2. still
+        steps = np.linalg.norm(np.diff(crowd.recent, axis=0), axis=-1)  # (L-1, ...)
+        moved = len(steps) > 0
+        still = crowd.status == CONVERGED_CODE
+        if moved:
+            still = still | (steps[-STILL_STEPS:] <= STEP_TOL).all(axis=0)
+
+        # 3. at a minimum
+        if minima:
+            centres = np.array([m.position for m in minima], dtype=np.float64)
+            d = np.linalg.norm(crowd.position[None, ...] - _rows(centres, crowd.position), axis=-1)
+            index = d.argmin(axis=0)
+            close = d.min(axis=0) <= near
+            last_short = (steps[-1] <= near) if moved else np.ones(shape, bool)
+            settled = still | (~crowd.noisy & last_short)
+            global_ = np.array([m.kind == "global" for m in minima])[index]
+            settle(close & settled & global_, "global_minimum", index)
+            settle(close & settled & ~global_, "local_minimum", index)
+
+        # 4. a still ball elsewhere
+        gradient_size = np.linalg.norm(crowd.gradient, axis=-1)
+        if crowd.float16 and crowd.underflows is not None:
+            nonzero = (crowd.gradient != 0).sum(axis=-1)
+            settle(still & (nonzero > 0) & (crowd.underflows >= nonzero), "float16_stuck")
+        resting = still & (kind < 0)
+        if resting.any():
+            for name, mask in _critical_points(surface, crowd, near, resting).items():
+                settle(mask, name)
+        settle(still & (gradient_size <= PLATEAU_GRAD), "plateau")
+        settle(still, "stalled")
+
+        # 5 and 6. moving
+        total = steps.sum(axis=0) if moved else np.zeros(shape)
+        has_ratio = total > 0
+        ratio = np.linalg.norm(crowd.recent[-1] - crowd.recent[0], axis=-1) / np.where(
+            has_ratio, total, 1.0
+        )
+        steady = has_ratio & (ratio >= PROGRESS)
+        settle(steady & _running_away_crowd(surface, crowd), "ran_away")
+        noisy = crowd.noisy
+        settle(noisy & steady, "crawling")
+        undecided = noisy & (kind < 0)
+        if minima and undecided.any():
+            where = np.nonzero(undecided)
+            around = np.full(shape, NO_MINIMUM)
+            paths = crowd.recent[:, undecided]  # (L, n, dim)
+            around[where] = _hovering_crowd(centres, paths, JITTER * diagonal)
+            settle(around >= 0, "jittering", around)
+        settle(noisy & (gradient_size <= PLATEAU_GRAD), "plateau")
+        settle(noisy, "jittering")
+        settle(has_ratio & ~steady & ~_dying_crowd(steps, shape), "bouncing")
+        settle(np.ones(shape, bool), "crawling")
+    return kind, minimum
+
+
+def _rows(centres: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """(M, dim) centres shaped to broadcast against (M, ..., dim)."""
+    return centres.reshape((len(centres),) + (1,) * (position.ndim - 1) + (centres.shape[1],))
+
+
+def _better_crowd(crowd: Crowd, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    return np.where(crowd.maximize, new > old, new < old)
+
+
+def _below_crowd(minima: tuple, crowd: Crowd, value: np.ndarray) -> np.ndarray:
+    if not minima:
+        return np.ones(value.shape, bool)
+    return np.asarray(crowd.maximize | (value < min(m.value for m in minima)))
+
+
+def _critical_points(
+    surface: Surface, crowd: Crowd, near: float, resting: np.ndarray
+) -> dict[str, np.ndarray]:
+    """saddle / maximum / local_minimum masks for the resting balls (rule 4, vectorized)."""
+    from ..backend import NUMPY
+
+    where = np.nonzero(resting)
+    points = crowd.position[where]  # (n, dim)
+    n, dim = points.shape
+    rows = surface.hess(NUMPY, *(points[:, i] for i in range(dim)))
+    h = np.empty((n, dim, dim))
+    for i in range(dim):
+        for j in range(dim):
+            h[:, i, j] = np.broadcast_to(np.asarray(rows[i][j], dtype=np.float64), (n,))
+    g = crowd.gradient[where]
+    sound = np.isfinite(h).all(axis=(1, 2)) & np.isfinite(g).all(axis=1)
+    h = np.where(sound[:, None, None], h, 0.0)
+    lam, q = np.linalg.eigh(h)
+    c = np.einsum("nji,nj->ni", q, np.where(sound[:, None], g, 0.0))
+    curved = np.abs(lam) * near > GRAD_TOL
+    flat_ok = ~((np.abs(c) > GRAD_TOL) & ~curved).any(axis=1)
+    offset = np.sqrt((np.where(curved, c / np.where(curved, lam, 1.0), 0.0) ** 2).sum(axis=1))
+    at = sound & curved.any(axis=1) & flat_ok & (offset <= near)
+    down = (curved & (lam < 0)).any(axis=1)
+    up = (curved & (lam > 0)).any(axis=1)
+    out = {}
+    for name, mask in (
+        ("saddle", at & down & up),
+        ("maximum", at & down & ~up),
+        ("local_minimum", at & up & ~down),
+    ):
+        full = np.zeros(resting.shape, bool)
+        full[where] = mask
+        out[name] = full
+    return out
+
+
+def _dying_crowd(steps: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if len(steps) < 8:
+        return np.zeros(shape, bool)
+    half = len(steps) // 2
+    return np.asarray(steps[-half:].sum(axis=0) < DYING * steps[:half].sum(axis=0))
+
+
+def _running_away_crowd(surface: Surface, crowd: Crowd) -> np.ndarray:
+    from ..backend import NUMPY
+
+    inside = np.ones(crowd.loss.shape, bool)
+    for axis, (lo, hi) in enumerate(surface.domain):
+        c = crowd.position[..., axis]
+        inside &= (lo <= c) & (c <= hi)
+    first = crowd.recent[0]
+    before = np.broadcast_to(
+        surface.value(NUMPY, *(first[..., i] for i in range(first.shape[-1]))), crowd.loss.shape
+    )
+    return np.asarray(
+        ~inside
+        & _better_crowd(crowd, crowd.loss, before)
+        & _below_crowd(surface.minima, crowd, crowd.loss)
+    )
+
+
+def _hovering_crowd(centres: np.ndarray, path: np.ndarray, radius: float) -> np.ndarray:
+    """For paths (L, n, dim): the minimum every recent position is nearest to, if they stay
+    within ``radius`` of it on average, else NO_MINIMUM."""
+    d = np.linalg.norm(path[:, None, :, :] - centres[None, :, None, :], axis=-1)  # (L, M, n)
+    nearest = d.argmin(axis=1)  # (L, n)
+    index = nearest[-1]
+    same = (nearest == index[None, :]).all(axis=0)
+    mean = np.take_along_axis(d, index[None, None, :], axis=1)[:, 0].mean(axis=0)
+    return np.where(same & (mean <= radius), index, NO_MINIMUM)

@@ -36,7 +36,18 @@ from ..backend import NUMPY, SCALAR, Vector, backend_for
 from ..optimizers import Optimizer, Rule
 from ..surfaces import Surface
 from .options import PLAIN, RunOptions, apply_options, step_noise
-from .outcome import GRAD_TOL, STEP_TOL, WINDOW, Ending, Outcome, decide
+from .outcome import (
+    GRAD_TOL,
+    NO_MINIMUM,
+    OUTCOMES,
+    STEP_TOL,
+    WINDOW,
+    Crowd,
+    Ending,
+    Outcome,
+    decide,
+    decide_crowd,
+)
 from .problem import StepProblem
 from .schedules import BoundSchedule, hyperparameters_at
 from .state import RunState
@@ -70,8 +81,10 @@ class Run:
         *,
         options: RunOptions = PLAIN,
         schedule: BoundSchedule | None = None,
+        sharpness: bool = False,
     ) -> None:
         self.surface = surface
+        self.record_sharpness = sharpness  # record each step's sharpness (Surface.sharpness)
         self.optimizer = optimizer
         self.hyperparameters = dict(hyperparameters)
         self.options = options
@@ -98,6 +111,8 @@ class Run:
         nan = math.nan if self.xp is SCALAR else np.full(self.batch_shape, math.nan)
         self.escape: Vector = (nan,) * surface.dim
         self.escape_loss: Any = nan
+        # A crowd counts each ball's steps (balls stop on their own; one ball: self.step).
+        self.steps_taken: Any = None if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
 
     def state(self) -> RunState:
         return RunState(
@@ -113,7 +128,17 @@ class Run:
         """The present point as a one-step trace (where a run or resumed run begins)."""
         zero = 0 if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
         trace = Trace()
-        trace.append(self.step, self.position, self.loss, self.gradient, None, None, zero, zero)
+        trace.append(
+            self.step,
+            self.position,
+            self.loss,
+            self.gradient,
+            None,
+            None,
+            zero,
+            zero,
+            self._sharpness(self.position),
+        )
         return trace
 
     def nulls(self) -> frozenset[str]:
@@ -127,15 +152,19 @@ class Run:
             nulls.add("underflows")
         if not self.optimizer.evaluations_vary:
             nulls.add("evaluations")
+        if not self.record_sharpness:
+            nulls.add("sharpness")
         return frozenset(nulls)
 
-    def advance(self, n: int) -> Trace:
+    def advance(self, n: int, record: bool = True) -> Trace:
+        """Take up to ``n`` steps; their trace, or an empty one with ``record=False``
+        (a crowd whose every step would not fit in memory: a map keeps only the end)."""
         trace = Trace()
         if self.xp is SCALAR:
             self._advance_scalar(n, trace)
         else:
             with np.errstate(all="ignore"):
-                self._advance_batch(n, trace)
+                self._advance_batch(n, trace if record else None)
         return trace
 
     def finish(self) -> None:
@@ -158,7 +187,11 @@ class Run:
             return tuple(at(c) for c in p)
 
         diverged = self.status_of(index) == "diverged"
-        hp = self.hyperparameters
+
+        def hp(name: str, default: Any) -> Any:  # a map may give each ball its own value
+            v = self.hyperparameters.get(name, default)
+            return v[index] if isinstance(v, np.ndarray) and v.ndim else v
+
         return Ending(
             status=self.status_of(index),
             position=point(self.position),
@@ -169,9 +202,9 @@ class Run:
             or (0,) * (len(self.recent) - 1),
             escape=point(self.escape) if diverged else None,
             escape_loss=at(self.escape_loss) if diverged else None,
-            noisy=self.options.noise > 0 or hp.get("temperature", 0) > 0,
+            noisy=self.options.noise > 0 or hp("temperature", 0) > 0,
             float16=self.options.precision == "float16",
-            maximize=bool(hp.get("maximize")),
+            maximize=bool(hp("maximize", False)),
         )
 
     def status_of(self, index: tuple[int, ...] = ()) -> str:
@@ -181,10 +214,42 @@ class Run:
         """The :class:`Outcome` of a single ball, or an object array of them for a crowd."""
         if self.batch_shape == ():
             return decide(self.surface, self.ending())
+        kinds, minima = self.outcome_codes()
         outcomes = np.empty(self.batch_shape, dtype=object)
         for index in np.ndindex(self.batch_shape):
-            outcomes[index] = decide(self.surface, self.ending(index))
+            m = int(minima[index])
+            outcomes[index] = Outcome(OUTCOMES[kinds[index]], None if m == NO_MINIMUM else m)
         return outcomes
+
+    def outcome_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """A crowd's outcomes at once: indices into OUTCOMES and into the surface's minima
+        (NO_MINIMUM for none), of the batch shape (:func:`.outcome.decide_crowd`)."""
+        return decide_crowd(self.surface, self.crowd())
+
+    def crowd(self) -> Crowd:
+        """What :meth:`ending` says of each ball, as arrays over the crowd."""
+        shape, hp = self.batch_shape, self.hyperparameters
+
+        def each(v: Any) -> np.ndarray:
+            return np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
+
+        def points(p: Vector) -> np.ndarray:
+            return np.stack([each(c) for c in p], axis=-1)
+
+        noisy = (self.options.noise > 0) | (np.asarray(hp.get("temperature", 0)) > 0)
+        return Crowd(
+            status=np.asarray(self.status),
+            position=points(self.position),
+            loss=each(self.loss),
+            gradient=points(self.gradient),
+            recent=np.stack([points(p) for p in self.recent]),
+            underflows=np.asarray(self.recent_underflows[-1]) if self.recent_underflows else None,
+            escape=points(self.escape),
+            escape_loss=each(self.escape_loss),
+            noisy=np.broadcast_to(noisy, shape),
+            float16=self.options.precision == "float16",
+            maximize=np.broadcast_to(np.asarray(hp.get("maximize", False), bool), shape),
+        )
 
     # --- one step for every ball ----------------------------------------------------------
 
@@ -197,7 +262,7 @@ class Run:
             return self.rule, hp["lr"]
         # torch: optimizer step k runs at the scheduler's epoch k − 1
         scheduled = hyperparameters_at(self.schedule, hp, step - 1)
-        key = (scheduled["lr"], scheduled.get("momentum"), scheduled.get("betas"))
+        key = tuple(_comparable(scheduled.get(name)) for name in ("lr", "momentum", "betas"))
         if self.rule is None or self._bound != key:
             self.rule = self.optimizer.bind(scheduled)
             self._bound = key
@@ -253,9 +318,34 @@ class Run:
             self.recent.append(new_pos)
             if float16:
                 self.recent_underflows.append(underflow)
-            trace.append(self.step, new_pos, loss, grad, lr, applied, underflow, evaluations)
+            trace.append(
+                self.step,
+                new_pos,
+                loss,
+                grad,
+                lr,
+                applied,
+                underflow,
+                evaluations,
+                self._sharpness(new_pos),
+            )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
+
+    def _sharpness(self, position: Vector) -> Any:
+        """Surface.sharpness at ``position`` if the run records it (None otherwise); NaN
+        where the Hessian is not finite (a float for one ball, an array for a crowd)."""
+        if not self.record_sharpness:
+            return None
+        if self.xp is SCALAR:
+            try:
+                value = self.surface.sharpness(SCALAR, *position)
+            except (ArithmeticError, ValueError):
+                return math.nan
+            return value if math.isfinite(value) else math.nan
+        with np.errstate(all="ignore"):
+            value = np.broadcast_to(self.surface.sharpness(NUMPY, *position), self.batch_shape)
+        return np.where(np.isfinite(value), value, math.nan)
 
     def _diverge(self, escape: Vector, loss: float) -> None:
         self.status = DIVERGED
@@ -264,7 +354,7 @@ class Run:
         self.escape_loss = loss
 
     # Many balls on numpy arrays: finished balls are frozen with masks.
-    def _advance_batch(self, n: int, trace: Trace) -> None:
+    def _advance_batch(self, n: int, trace: Trace | None) -> None:
         xp, surface = NUMPY, self.surface
         for _ in range(n):
             active = self.status == RUNNING
@@ -286,25 +376,37 @@ class Run:
                 )
                 self.escape_loss = np.where(thrown, loss, self.escape_loss)
             moves = active & sound
-            if not moves.any():
+            everyone = bool(moves.all())  # the common case: no masks needed
+            if not everyone and not moves.any():
                 self.status = np.where(active, DIVERGED, self.status).astype(np.int8)
                 break
             converged = moves & (grad2 <= self.grad_tol2) & (moved2 <= self.step_tol2)
-            status = np.where(thrown, DIVERGED, self.status)
-            self.status = np.where(converged, CONVERGED, status).astype(np.int8)
+            if not everyone or converged.any():
+                status = np.where(thrown, DIVERGED, self.status)
+                self.status = np.where(converged, CONVERGED, status).astype(np.int8)
+            if everyone:  # (a constant component may be a plain float: give it the shape)
+                shape = self.batch_shape
+                self.buffers = buffers
+                self.position = tuple(np.broadcast_to(c, shape) for c in new_pos)
+                self.gradient = tuple(np.broadcast_to(c, shape) for c in grad)
+                self.loss = np.broadcast_to(loss, shape)
+            else:
 
-            def keep(new: Any, old: Any, moves: np.ndarray = moves) -> Any:
-                return np.where(moves, new, old)
+                def keep(new: Any, old: Any, moves: np.ndarray = moves) -> Any:
+                    return np.where(moves, new, old)
 
-            self.buffers = buffers.select(moves, self.buffers)
-            self.position = tuple(map(keep, new_pos, self.position))
-            self.gradient = tuple(map(keep, grad, self.gradient))
-            self.loss = keep(loss, self.loss)
+                self.buffers = buffers.select(moves, self.buffers)
+                self.position = tuple(map(keep, new_pos, self.position))
+                self.gradient = tuple(map(keep, grad, self.gradient))
+                self.loss = keep(loss, self.loss)
             self.step += 1
+            self.steps_taken += moves
             underflow = np.where(moves, underflow, 0)
             self.recent.append(self.position)
             if self.options.precision == "float16":
                 self.recent_underflows.append(underflow)
+            if trace is None:
+                continue
             trace.append(
                 self.step,
                 self.position,
@@ -314,7 +416,17 @@ class Run:
                 tuple(np.where(moves, a, math.nan) for a in applied),
                 underflow,
                 np.where(moves, evaluations, 0),
+                self._sharpness(self.position),
             )
+
+
+def _comparable(value: Any) -> Any:
+    """A hyperparameter as something ``!=`` compares whole (a map's arrays by content)."""
+    if isinstance(value, np.ndarray):
+        return value.tobytes()
+    if isinstance(value, tuple):
+        return tuple(map(_comparable, value))
+    return value
 
 
 def run(
@@ -328,6 +440,7 @@ def run(
     *,
     options: RunOptions = PLAIN,
     schedule: BoundSchedule | None = None,
+    sharpness: bool = False,
 ) -> tuple[Trace, Run]:
     """Run up to ``steps`` steps from ``state``; the trace starts with the starting point."""
     r = Run(
@@ -339,6 +452,7 @@ def run(
         step_tol,
         options=options,
         schedule=schedule,
+        sharpness=sharpness,
     )
     trace = r.current()
     trace.extend(r.advance(steps))

@@ -57,6 +57,13 @@ class Trace:
         list[int],
         null_when="the precision is float64: nothing underflows",
     )
+    sharpness: list[Any] = _record(
+        "The sharpness at that position: the largest eigenvalue of the exact Hessian (f″ in "
+        "1D). Gradient descent cannot settle where it exceeds 2/lr, the edge of stability "
+        "(null where the Hessian is not finite).",
+        list[float | None],
+        null_when="the run did not ask for it (`sharpness`: false)",
+    )
     evaluations: list[Any] = _record(
         "How many times the step evaluated the function (L-BFGS: several; 0 for a starting point).",
         list[int],
@@ -76,6 +83,7 @@ class Trace:
         applied: Vector | None,
         underflow: Any,
         evaluations: Any,
+        sharpness: Any = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -84,6 +92,7 @@ class Trace:
         self.lrs.append(lr)
         self.applied_gradients.append(applied)
         self.underflows.append(underflow)
+        self.sharpness.append(sharpness)
         self.evaluations.append(evaluations)
 
     def extend(self, other: Trace) -> None:
@@ -111,6 +120,9 @@ class Trace:
                 [join(nan if a is None else a, batch_shape) for a in self.applied_gradients]
             ),
             "underflows": per_ball(self.underflows, np.int64),
+            "sharpness": per_ball(
+                [math.nan if v is None else v for v in self.sharpness], np.float64
+            ),
             "evaluations": per_ball(self.evaluations, np.int64),
         }
 

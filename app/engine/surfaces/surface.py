@@ -123,6 +123,24 @@ class Surface:
                 )
         return minima
 
+    def sharpness(self, xp: Any, *coords: Any) -> Any:
+        """The largest eigenvalue of the exact Hessian (f″ in 1D): how sharply the surface
+        curves along its stiffest direction.  Plain gradient descent cannot settle where it
+        exceeds 2/lr (the "edge of stability", Cohen et al. 2021).  Floats or arrays, as
+        the coordinates are.
+
+            >>> from app.engine.backend import SCALAR
+            >>> from app.engine.surfaces import SURFACES
+            >>> SURFACES["parabola"].sharpness(SCALAR, 0.3)
+            2.0
+        """
+        h = self.hess(xp, *coords)
+        if self.dim == 1:
+            return h[0][0]
+        a, b, d = h[0][0], h[0][1], h[1][1]
+        half = (a - d) / 2
+        return (a + d) / 2 + xp.sqrt(half * half + b * b)
+
     def runaway_box(self) -> tuple[tuple[float, float], ...]:
         """Beyond this box a ball counts as diverged: the domain widened tenfold."""
         box = []
