@@ -59,8 +59,11 @@ export class LossChart {
         fixedrange: true, showgrid: false, zeroline: true,
       };
     }
-    // No traces: Plotly draws the axes, the overlay draws the lines.
-    await window.Plotly.react(this.element, [], layout, { displayModeBar: false, responsive: true });
+    // No traces: Plotly draws the axes, the overlay draws the lines. (With a second y-axis,
+    // Plotly builds only the axes some trace is on: an empty trace on each.)
+    const empty = (yaxis) => ({ type: "scatter", x: [], y: [], yaxis, hoverinfo: "skip" });
+    const traces = sharpness ? [empty("y"), empty("y2")] : [];
+    await window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });
     if (!this.overlay) {
       this.overlay = new Overlay(this.element, {
         onResize: () => {

@@ -186,7 +186,8 @@ export class TrainabilityTool {
     }
     this.chart.dataset.xRange = `${xAxis.min},${xAxis.max}`;
     this.chart.dataset.yRange = `${yAxis.min},${yAxis.max}`;
-    this.resetButton.disabled = !this.zoomedIn(xAxis, yAxis);
+    // shown only when zoomed in (and then the only "Reset…" besides the page's own Reset)
+    this.resetButton.hidden = !this.zoomedIn(xAxis, yAxis);
     this.panel.querySelector(".map-for").textContent =
       `${result.x.length} × ${result.y.length} runs with ${about}, each from ${formatPoint(start)} for up to ${MAP_STEPS} steps.`;
     this.legend.replaceChildren(
