@@ -13,6 +13,13 @@ const COUNT = 256; // rates
 const KEEP = 32; // last positions kept per rate
 const GONE = new Set(["diverged", "ran_away"]);
 const LIMIT_COLOUR = "#000";
+// The server's name for how an optimizer's own limit follows from the curvature λ there.
+const LIMIT_RULES = {
+  descent: "2/λ, as for plain gradient descent",
+  heavy_ball: "2(1 + μ)/((1 − τ)·λ) with momentum μ and dampening τ",
+  nesterov: "2(1 + μ)/((1 + 2μ)·λ) with Nesterov momentum μ",
+};
+const SAME = 1e-3; // an own limit this close (relatively) to 2/λ gets no line of its own
 
 function finiteRange(values) {
   let lo = Infinity;
@@ -103,8 +110,10 @@ export class SweepTool {
     const lines = [];
     result.stability.forEach((s, k) => {
       const symbol = dim === 1 ? "2/f″" : "2/λmax";
-      lines.push(limitLine(s.descent_limit, minimumColour(minima, s.minimum), `${symbol} at minimum ${s.minimum + 1}`, "dash", k));
-      if (s.limit !== null) {
+      if (s.descent_limit !== null) {
+        lines.push(limitLine(s.descent_limit, minimumColour(minima, s.minimum), `${symbol} at minimum ${s.minimum + 1}`, "dash", k));
+      }
+      if (s.limit !== null && !(s.descent_limit !== null && Math.abs(s.limit - s.descent_limit) <= SAME * s.descent_limit)) {
         lines.push(limitLine(s.limit, LIMIT_COLOUR, `${this.host.optimizerName()}'s limit at minimum ${s.minimum + 1}`, "dot", k + result.stability.length));
       }
     });
@@ -152,10 +161,14 @@ export class SweepTool {
     const curvature = dim === 1 ? `f″ = ${formatNumber(s.sharpness)}` : `the Hessian's largest eigenvalue λmax = ${formatNumber(s.sharpness)}`;
     const limit = dim === 1 ? "2/f″" : "2/λmax";
     let text =
-      `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so plain gradient descent ` +
-      `settles there only for a learning rate below ${limit} = ${formatNumber(s.descent_limit)}.`;
-    if (s.limit !== null) text += ` ${this.host.optimizerName()}: below ${formatNumber(s.limit)} (${s.limit_rule}).`;
-    else if (s.limit_rule) text += ` ${this.host.optimizerName()}: ${s.limit_rule}`;
+      s.descent_limit === null
+        ? `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so no rate limit follows from it.`
+        : `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so plain gradient descent ` +
+          `settles there only for a learning rate below ${limit} = ${formatNumber(s.descent_limit)}.`;
+    if (s.limit !== null) {
+      const rule = LIMIT_RULES[s.limit_rule] || s.limit_rule;
+      text += ` ${this.host.optimizerName()}: below ${formatNumber(s.limit)} (${rule}).`;
+    }
     item.textContent = text;
     return item;
   }
