@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from .api import catalog, errors, export, lessons, openapi, pages, simulate, stream
+from .api import catalog, errors, export, lessons, maps, openapi, pages, simulate, stream
 from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
@@ -127,7 +127,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_scripts={"/docs": script_hashes(docs_page.body)},
     )
     app.state.settings = settings
-    app.state.metrics = {"streams_active": 0, "steps_streamed": 0}
+    app.state.metrics = {
+        "streams_active": 0,
+        "steps_streamed": 0,
+        "maps_running": 0,
+        "maps_waiting": 0,
+        "map_ball_steps": 0,
+    }
 
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.globals["static"] = lambda path: f"{static_prefix}/{path}"
@@ -143,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(lessons.router)
     app.include_router(export.router)
+    app.include_router(maps.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")
@@ -165,8 +172,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
-        """Liveness, with the worker's process id and its stream counters (active streams,
-        steps streamed so far): each worker process counts its own."""
+        """Liveness, with the worker's process id, its stream counters (active streams,
+        steps streamed so far) and map counters (maps computing and waiting, ball-steps
+        computed so far): each worker process counts its own."""
         return {"status": "ok", "pid": os.getpid(), **app.state.metrics}
 
     return app

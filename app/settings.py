@@ -48,6 +48,33 @@ class Settings(BaseSettings):
     unpaced_batch: int = Field(
         250, ge=1, description="Steps per event when a stream is unpaced (speed=0)."
     )
+    map_max_steps: int = Field(
+        2_000,
+        ge=1,
+        description="Most steps each ball of a map (basins, sweep, trainability) takes.",
+    )
+    map_max_side: int = Field(
+        256, ge=2, description="Most starts or values along each axis of a 2D map."
+    )
+    map_max_points: int = Field(
+        4_096, ge=2, description="Most starts of a 1D basin map, and of rates in a sweep."
+    )
+    map_max_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Most work one map may ask for, in estimated seconds (starts × steps, "
+        "weighted by how the optimizer steps a crowd); a bigger map is refused with 422 "
+        "naming its resolution.",
+    )
+    map_concurrency: int = Field(
+        1, ge=1, description="Maps one worker computes at once (each in a thread of its own)."
+    )
+    map_queue: int = Field(
+        8,
+        ge=0,
+        description="Maps that may wait for a turn; past it a map is refused with 503 and "
+        "Retry-After.",
+    )
     frame_ancestors: str = Field(
         "*",
         description="Who may embed the pages in a frame: the Content-Security-Policy "

@@ -17,7 +17,7 @@ from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_mom
 from ..engine.surfaces import SURFACES, Surface
 from ..settings import Settings
 from .errors import InputError
-from .schemas import RunRequest
+from .schemas import RunRequest, RunSetting
 
 
 @dataclass
@@ -61,8 +61,20 @@ def prepare_runs(requests: Sequence[RunRequest], settings: Settings) -> list[Pre
     return prepared
 
 
-def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
-    errors: list[tuple[str, str]] = []
+@dataclass
+class PreparedSetting:
+    """A request's surface, optimizer, hyperparameters, options and schedule, checked."""
+
+    surface: Surface
+    optimizer: Optimizer
+    hyperparameters: dict[str, Any]
+    options: RunOptions
+    schedule: BoundSchedule | None
+
+
+def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedSetting | None:
+    """Check what a run and a map share against the catalog; problems go to ``errors``
+    (None when the surface or optimizer is unknown, so nothing else could be checked)."""
     surface = SURFACES.get(req.surface)
     if surface is None:
         errors.append(("surface", f"unknown surface {req.surface!r}; known: {', '.join(SURFACES)}"))
@@ -71,10 +83,8 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
         errors.append(
             ("optimizer", f"unknown optimizer {req.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
         )
-    if req.steps > settings.max_steps:
-        errors.append(("steps", f"at most {settings.max_steps} steps per run, got {req.steps}"))
     if surface is None or optimizer is None:
-        raise InputError(errors)
+        return None
     try:
         surface = surface.with_parameters(req.surface_parameters)
     except HyperparameterError as exc:
@@ -97,7 +107,37 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
     except HyperparameterError as exc:
         where = "schedule.name" if exc.field == "name" else f"schedule.parameters.{exc.field}"
         errors.append((where, exc.reason))
+    return PreparedSetting(surface, optimizer, hyperparameters, options, schedule)
 
+
+def check_start(
+    start: list[float] | None, surface: Surface, errors: list[tuple[str, str]]
+) -> list[float]:
+    """The start (default: the surface's), checked against its dimension and domain."""
+    point = list(surface.start) if start is None else start
+    if len(point) != surface.dim:
+        errors.append(
+            (
+                "start",
+                f"{surface.name} is {surface.dim}D: give {surface.dim} "
+                f"coordinate(s), got {len(point)}",
+            )
+        )
+        return point
+    for axis, (value, (lo, hi)) in enumerate(zip(point, surface.domain, strict=True)):
+        if not lo <= value <= hi:
+            errors.append((f"start.{axis}", f"{value} is outside the domain [{lo}, {hi}]"))
+    return point
+
+
+def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
+    errors: list[tuple[str, str]] = []
+    if req.steps > settings.max_steps:
+        errors.append(("steps", f"at most {settings.max_steps} steps per run, got {req.steps}"))
+    setting = prepare_setting(req, errors)
+    if setting is None:
+        raise InputError(errors)
+    surface, optimizer = setting.surface, setting.optimizer
     state: RunState | None = None
     if req.resume is not None:
         try:
@@ -107,25 +147,21 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
         if state is not None and state.batch_shape != ():
             errors.append(("resume.position", "must be one point"))
     else:
-        start = list(surface.start) if req.start is None else req.start
-        if len(start) != surface.dim:
-            errors.append(
-                (
-                    "start",
-                    f"{surface.name} is {surface.dim}D: give {surface.dim} "
-                    f"coordinate(s), got {len(start)}",
-                )
-            )
-        else:
-            for axis, (value, (lo, hi)) in enumerate(zip(start, surface.domain, strict=True)):
-                if not lo <= value <= hi:
-                    errors.append((f"start.{axis}", f"{value} is outside the domain [{lo}, {hi}]"))
+        start = check_start(req.start, surface, errors)
+        if not errors:
             state = start_state(surface, optimizer, start)
     if errors:
         raise InputError(errors)
     assert state is not None
     return PreparedRun(
-        surface, optimizer, hyperparameters, state, req.steps, options, schedule, req.sharpness
+        surface,
+        optimizer,
+        setting.hyperparameters,
+        state,
+        req.steps,
+        setting.options,
+        setting.schedule,
+        req.sharpness,
     )
 
 

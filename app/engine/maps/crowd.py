@@ -10,6 +10,8 @@ hold 65,536 × 500 steps.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,50 +87,106 @@ def roll(
 ) -> Ends:
     """Run every start of ``starts`` (shape (..., dim), at least one batch axis) for
     ``setting.steps`` steps; ``hyperparameters`` replaces the setting's (arrays allowed
-    for the optimizer's ``batched`` ones)."""
+    for the optimizer's ``batched`` ones).
+
+    When fewer than half the balls are still rolling, the finished ones are set aside
+    (:meth:`Run.take`) and the rest go on as a smaller crowd, without masks: a basin map's
+    balls mostly settle early.  ``progress`` is told every ball-step done or, for a ball
+    that stopped, skipped, so its counts add up to balls × steps."""
     surface, optimizer = setting.surface, setting.optimizer
+    hp = setting.hyperparameters if hyperparameters is None else hyperparameters
     starts = np.asarray(starts, dtype=np.float64)
     assert starts.ndim >= 2, "a crowd has a batch axis"
+    shape, dim = starts.shape[:-1], starts.shape[-1]
     run = Run(
         surface,
         optimizer,
-        setting.hyperparameters if hyperparameters is None else hyperparameters,
+        hp,
         start_state(surface, optimizer, starts),
         options=setting.options,
         schedule=setting.schedule,
     )
-    balls = int(np.prod(run.batch_shape))
-    chunk = max(1, CHUNK // balls)
+    # Random draws per ball depend on the crowd's size: such runs are never split.
+    random = bool(setting.options.noise) or bool(np.any(np.asarray(hp.get("temperature", 0))))
+    splits = not keep and not random
+    size = math.prod(shape)
+    out = _Flat(size, dim)
+    cells = np.arange(size)  # where the current crowd's balls are in the whole
     last: list[np.ndarray] = []
     last_loss: list[np.ndarray] = []
     left = setting.steps
-    while left > 0 and bool((run.status == RUNNING).any()):
-        n = min(chunk, left - keep) if left > keep else 1  # the last `keep` one by one
+
+    def report(n: int) -> None:
+        if progress is not None and n:
+            progress(n)
+
+    while left > 0:
+        running = (run.status == RUNNING).reshape(-1)
+        if not running.any():
+            break
+        if splits and running.sum() < SPLIT * len(cells):
+            stopped = np.flatnonzero(~running)
+            out.put(run.take(stopped), cells[stopped])
+            report(left * len(stopped))
+            moving = np.flatnonzero(running)
+            run, cells = run.take(moving), cells[moving]
+        n = min(max(1, CHUNK // len(cells)), left - keep) if left > keep else 1
         run.advance(n, record=False)
         left -= n
         if left < keep:
             last.append(join(run.position, run.batch_shape))
             last_loss.append(np.broadcast_to(run.loss, run.batch_shape).copy())
-        if progress is not None:
-            progress(n * balls)
+        report(n * len(cells))
+    report(left * len(cells))
     run.finish()
-    kinds, minima = run.outcome_codes()
-    position = join(run.position, run.batch_shape)
-    loss = np.broadcast_to(run.loss, run.batch_shape).copy()
-    if keep:
-        # A crowd that stopped early stays where it stopped.
-        last += [position] * (keep - len(last))
-        last_loss += [loss] * (keep - len(last_loss))
-    return Ends(
-        outcome=kinds,
-        minimum=minima,
-        status=np.asarray(run.status),
-        steps=run.steps_taken,
-        loss=loss,
-        position=position,
-        last=np.stack(last[-keep:]) if keep else None,
-        last_loss=np.stack(last_loss[-keep:]) if keep else None,
+    out.put(run, cells)
+    ends = out.ends(shape)
+    if not keep:
+        return ends
+    # A crowd that stopped early stays where it stopped.
+    last += [ends.position] * (keep - len(last))
+    last_loss += [ends.loss] * (keep - len(last_loss))
+    return dataclasses.replace(
+        ends, last=np.stack(last[-keep:]), last_loss=np.stack(last_loss[-keep:])
     )
+
+
+SPLIT = 0.5
+"""Set the finished balls aside when fewer than this fraction of a crowd still rolls."""
+
+
+class _Flat:
+    """A crowd's ends, filled in as its parts finish, by flat index."""
+
+    def __init__(self, size: int, dim: int) -> None:
+        self.outcome = np.empty(size, np.int8)
+        self.minimum = np.empty(size, np.int16)
+        self.status = np.empty(size, np.int8)
+        self.steps = np.empty(size, np.int64)
+        self.loss = np.empty(size)
+        self.position = np.empty((size, dim))
+
+    def put(self, run: Run, cells: np.ndarray) -> None:
+        """The finished balls of ``run``, which are ``cells`` of the whole."""
+        kinds, minima = run.outcome_codes()
+        self.outcome[cells] = kinds.reshape(-1)
+        self.minimum[cells] = minima.reshape(-1)
+        self.status[cells] = np.asarray(run.status).reshape(-1)
+        self.steps[cells] = run.steps_taken.reshape(-1)
+        self.loss[cells] = np.broadcast_to(run.loss, run.batch_shape).reshape(-1)
+        self.position[cells] = join(run.position, run.batch_shape).reshape(len(cells), -1)
+
+    def ends(self, shape: tuple[int, ...]) -> Ends:
+        return Ends(
+            outcome=self.outcome.reshape(shape),
+            minimum=self.minimum.reshape(shape),
+            status=self.status.reshape(shape),
+            steps=self.steps.reshape(shape),
+            loss=self.loss.reshape(shape),
+            position=self.position.reshape(shape + (-1,)),
+            last=None,
+            last_loss=None,
+        )
 
 
 def roll_cells(

@@ -104,6 +104,10 @@ class OptimizerState(Protocol):
         """A batch's state: this one for the balls that ``moves``, ``old`` for the rest."""
         ...
 
+    def take(self, cells: np.ndarray, batch_shape: BatchShape) -> Any:
+        """The state of the balls at flat indices ``cells``, as a crowd of len(cells)."""
+        ...
+
 
 class CoordinateState(tuple[tuple[Any, ...], ...]):
     """A coordinate-wise rule's buffers: entry i holds coordinate i's buffer values, in the
@@ -158,6 +162,12 @@ class CoordinateState(tuple[tuple[Any, ...], ...]):
         return type(self)(
             tuple(map(partial_keep(moves), new, was)) for new, was in zip(self, old, strict=True)
         )
+
+    def take(self, cells: np.ndarray, batch_shape: BatchShape) -> CoordinateState:
+        def part(v: Any) -> Any:
+            return None if v is None else np.broadcast_to(v, batch_shape).reshape(-1)[cells]
+
+        return type(self)(tuple(map(part, coordinate)) for coordinate in self)
 
 
 class BallState:
@@ -237,6 +247,11 @@ class BallState:
         if was is None:
             was = np.full(np.shape(moves), None, dtype=object)
         return type(self)(np.where(moves, self.memory, was))
+
+    def take(self, cells: np.ndarray, batch_shape: BatchShape) -> BallState:
+        if self.memory is None:
+            return self
+        return type(self)(np.asarray(self.memory, dtype=object).reshape(-1)[cells])
 
 
 def finite_array(raw: Any, field: str, dim: int) -> np.ndarray:

@@ -25,6 +25,7 @@ two loops, :meth:`Run._advance_scalar` (the web API's hot path, free of masks) a
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from collections.abc import Mapping
@@ -174,6 +175,41 @@ class Run:
                 self.status = MAX_STEPS
         else:
             self.status = np.where(self.status == RUNNING, MAX_STEPS, self.status).astype(np.int8)
+
+    def take(self, cells: np.ndarray) -> Run:
+        """This crowd's balls at flat indices ``cells``, as a crowd of their own (shape
+        (len(cells),)) that goes on exactly as they would have: a map sets finished balls
+        aside so the rest step without masks.  (Not for runs that draw random numbers per
+        ball — gradient noise, SGLD: a smaller crowd draws other numbers.)"""
+        shape = self.batch_shape
+
+        def part(v: Any) -> Any:
+            if isinstance(v, tuple):
+                return tuple(part(c) for c in v)
+            if isinstance(v, np.ndarray) and v.ndim:
+                return np.broadcast_to(v, shape).reshape(-1)[cells]
+            return v
+
+        def points(p: Vector) -> Vector:
+            return tuple(np.broadcast_to(c, shape).reshape(-1)[cells] for c in p)
+
+        new = copy.copy(self)
+        new.batch_shape = (len(cells),)
+        new.problem = StepProblem(self.surface, self.options, new.batch_shape)
+        new.hyperparameters = {k: part(v) for k, v in self.hyperparameters.items()}
+        new.rule, new._bound = None, None  # bound again to the balls' own values
+        new.position, new.gradient, new.escape = map(
+            points, (self.position, self.gradient, self.escape)
+        )
+        new.loss, new.escape_loss = points((self.loss, self.escape_loss))
+        new.buffers = self.buffers.take(cells, shape)
+        new.status = self.status.reshape(-1)[cells]
+        new.steps_taken = self.steps_taken.reshape(-1)[cells]
+        new.recent = deque((points(p) for p in self.recent), maxlen=self.recent.maxlen)
+        new.recent_underflows = deque(
+            (part(u) for u in self.recent_underflows), maxlen=self.recent_underflows.maxlen
+        )
+        return new
 
     # --- what happened --------------------------------------------------------------------
 

@@ -1,0 +1,530 @@
+"""POST /api/maps/*: the whole landscape at once — basin maps, learning-rate sweeps and
+trainability maps — each as one JSON answer, or streamed with progress (``/stream``).
+
+A map is checked up front (every problem named by its field, sizes against the map
+settings), then computed in a thread of its own, in chunks: between chunks it looks for a
+cancel.  A client that hangs up (or the page's Cancel, which aborts the fetch) stops the
+work at the next chunk.  A worker computes ``map_concurrency`` maps at once; up to
+``map_queue`` more wait their turn, and past that a map is refused with 503.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import anyio
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from sse_starlette import EventSourceResponse
+
+from ..engine.errors import HyperparameterError
+from ..engine.maps import Axis, Cancelled, Ends, Setting, basins, sweep, trainability
+from ..engine.maps.basins import BasinMap
+from ..engine.maps.crowd import groups
+from ..engine.maps.sweep import SweepMap, log_rates
+from ..engine.maps.trainability import TrainabilityMap
+from ..engine.run import CONVERGED
+from ..engine.run.outcome import NO_MINIMUM, OUTCOMES
+from ..engine.surfaces import Surface
+from ..settings import Settings, app_settings
+from .errors import InputError
+from .schemas import (
+    AxisRequest,
+    BasinMapOut,
+    BasinsRequest,
+    ErrorOut,
+    MapProgressEvent,
+    MapRequest,
+    SweepOut,
+    SweepRequest,
+    TrainabilityOut,
+    TrainabilityRequest,
+)
+from .service import check_start, json_bytes, prepare_setting
+
+router = APIRouter(prefix="/api/maps", tags=["maps"])
+
+COUNTERS = threading.Lock()  # the metrics a map's thread and the event loop both update
+RETRY_AFTER_S = 5  # what a map refused for a full queue is told to wait
+TICK_S = 0.2  # how often a map in progress reports (stream) or looks for a hang-up (JSON)
+BUSY = {
+    503: {
+        "model": ErrorOut,
+        "description": "The worker's map queue is full: try again after Retry-After",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    }
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "Invalid input"},
+    **BUSY,
+}
+STREAM_DOC = (
+    "Server-Sent Events: `progress` events (MapProgressEvent) about five times a second, "
+    "then one `result` event whose data is the JSON answer of the endpoint without `/stream`."
+)
+
+
+# --- checking a request --------------------------------------------------------------------
+
+
+@dataclass
+class MapJob:
+    """A checked map: the work to do (``compute(progress)``), its size, and how to answer."""
+
+    compute: Callable[[Callable[[int], None]], Any]
+    total: int  # ball-steps at most
+    answer: Callable[[Any], dict[str, Any]]
+
+
+def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]]) -> Setting:
+    if req.steps > settings.map_max_steps:
+        errors.append(("steps", f"at most {settings.map_max_steps} steps per map, got {req.steps}"))
+    prepared = prepare_setting(req, errors)
+    if prepared is None:
+        raise InputError(errors)
+    return Setting(
+        prepared.surface,
+        prepared.optimizer,
+        prepared.hyperparameters,
+        prepared.options,
+        prepared.schedule,
+        req.steps,
+    )
+
+
+def _check_work(
+    setting: Setting,
+    balls: int,
+    crowds: int,
+    settings: Settings,
+    errors: list[tuple[str, str]],
+    where: str,
+) -> None:
+    seconds = setting.seconds(balls, crowds)
+    if seconds > settings.map_max_seconds:
+        errors.append(
+            (
+                where,
+                f"{balls:,} balls × {setting.steps} steps of {setting.optimizer.name} is about "
+                f"{seconds:,.0f} s of work, more than this server's {settings.map_max_seconds:g} "
+                "s for one map: lower the resolution or the steps",
+            )
+        )
+
+
+def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    surface = setting.surface
+    resolution: tuple[int, ...] = ()
+    given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
+    if len(given) != surface.dim:
+        form = "a count (or [n])" if surface.dim == 1 else "[nx, ny]"
+        errors.append(("resolution", f"{surface.name} is {surface.dim}D: give {form}"))
+    else:
+        top = settings.map_max_points if surface.dim == 1 else settings.map_max_side
+        for axis, n in enumerate(given):
+            where = "resolution" if isinstance(req.resolution, int) else f"resolution.{axis}"
+            if not 2 <= n <= top:
+                errors.append((where, f"must be between 2 and {top}, got {n}"))
+        resolution = tuple(given)
+    if not errors:
+        _check_work(setting, math.prod(resolution), 1, settings, errors, "resolution")
+    if errors:
+        raise InputError(errors)
+    return MapJob(
+        compute=lambda progress: basins(setting, resolution, progress),
+        total=math.prod(resolution) * setting.steps,
+        answer=lambda m: _basins_json(m, surface),
+    )
+
+
+def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    start = check_start(req.start, setting.surface, errors)
+    lr = next(h for h in setting.optimizer.hyperparameters if h.name == "lr")
+    for name in ("lr_min", "lr_max"):
+        value = getattr(req, name)
+        try:
+            lr.check(value)
+        except HyperparameterError as exc:
+            errors.append((name, exc.reason))
+    if not req.lr_min < req.lr_max:
+        errors.append(("lr_max", f"must be above lr_min ({req.lr_min}), got {req.lr_max}"))
+    if req.count > settings.map_max_points:
+        errors.append(("count", f"at most {settings.map_max_points} rates, got {req.count}"))
+    if req.keep > req.steps:
+        errors.append(("keep", f"at most `steps` ({req.steps}), got {req.keep}"))
+    lrs = log_rates(req.lr_min, req.lr_max, req.count)
+    if not errors:
+        crowds = len(groups(setting, {"lr": lrs}))
+        _check_work(setting, req.count, crowds, settings, errors, "count")
+    if errors:
+        raise InputError(errors)
+    return MapJob(
+        compute=lambda progress: sweep(setting, tuple(start), lrs, req.keep, progress),
+        total=req.count * setting.steps,
+        answer=lambda m: _sweep_json(m, setting.surface),
+    )
+
+
+def _axis(
+    req: AxisRequest, where: str, count: int, setting: Setting, errors: list[tuple[str, str]]
+) -> Axis | None:
+    """A trainability axis, checked: a numeric hyperparameter, both ends in its range."""
+    optimizer = setting.optimizer
+    key, _, entry = req.name.partition(".")
+    h = next((h for h in optimizer.hyperparameters if h.name == key), None)
+    numeric = [
+        f"{p.name}.{i}" if isinstance(p.default, tuple) else p.name
+        for p in optimizer.hyperparameters
+        if p.scale in ("log", "linear") and not p.integer
+        for i in range(len(p.default) if isinstance(p.default, tuple) else 1)
+    ]
+    if req.name not in numeric or h is None:
+        errors.append(
+            (
+                f"{where}.name",
+                f"{optimizer.name} has no numeric hyperparameter {req.name!r} to map; "
+                f"it has {', '.join(numeric)}",
+            )
+        )
+        return None
+    ok = True
+    for end in ("min", "max"):
+        value = getattr(req, end)
+        try:
+            given = list(setting.hyperparameters[key]) if entry else None
+            if given is not None:
+                given[int(entry)] = value
+            h.check(given if given is not None else value)
+        except HyperparameterError as exc:
+            errors.append((f"{where}.{end}", exc.reason))
+            ok = False
+    if ok and not req.min < req.max:
+        errors.append((f"{where}.max", f"must be above min ({req.min}), got {req.max}"))
+        ok = False
+    if ok and req.scale == "log" and req.min <= 0:
+        errors.append((f"{where}.min", "a log axis must start above 0"))
+        ok = False
+    return Axis(req.name, req.min, req.max, req.scale, count) if ok else None
+
+
+def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob:
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    start = check_start(req.start, setting.surface, errors)
+    for axis, n in enumerate(req.resolution):
+        if not 2 <= n <= settings.map_max_side:
+            errors.append(
+                (f"resolution.{axis}", f"must be between 2 and {settings.map_max_side}, got {n}")
+            )
+    nx, ny = req.resolution
+    x_axis = _axis(req.x_axis, "x_axis", nx, setting, errors)
+    y_axis = _axis(req.y_axis, "y_axis", ny, setting, errors)
+    if req.x_axis.name == req.y_axis.name:
+        errors.append(("y_axis.name", f"must differ from x_axis.name ({req.x_axis.name!r})"))
+    if not errors and x_axis is not None and y_axis is not None:
+        _check_corners(setting, x_axis, y_axis, errors)
+        shape = (ny, nx)
+        values = {
+            x_axis.name: np.broadcast_to(x_axis.values()[None, :], shape).reshape(-1),
+            y_axis.name: np.broadcast_to(y_axis.values()[:, None], shape).reshape(-1),
+        }
+        crowds = len(groups(setting, values))
+        _check_work(setting, nx * ny, crowds, settings, errors, "resolution")
+    if errors:
+        raise InputError(errors)
+    assert x_axis is not None and y_axis is not None
+    return MapJob(
+        compute=lambda progress: trainability(setting, tuple(start), x_axis, y_axis, progress),
+        total=nx * ny * setting.steps,
+        answer=lambda m: _trainability_json(m, setting.surface, x_axis, y_axis),
+    )
+
+
+def _check_corners(
+    setting: Setting, x_axis: Axis, y_axis: Axis, errors: list[tuple[str, str]]
+) -> None:
+    """The optimizer's own cross-checks (Nesterov needs momentum > 0 …) at the grid's
+    corners: every value in between lies in the same box."""
+    from ..engine.maps.crowd import with_value
+
+    for x in (x_axis.min, x_axis.max):
+        for y in (y_axis.min, y_axis.max):
+            hp = with_value(with_value(setting.hyperparameters, x_axis.name, x), y_axis.name, y)
+            plain = {k: list(v) if isinstance(v, tuple) else v for k, v in hp.items()}
+            try:
+                setting.optimizer.validate(plain)
+            except HyperparameterError as exc:
+                errors.append(("y_axis", f"at {x_axis.name}={x}, {y_axis.name}={y}: {exc.reason}"))
+                return
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def _minima_json(surface: Surface) -> list[dict[str, Any]]:
+    return [
+        {"position": list(m.position), "value": m.value, "kind": m.kind} for m in surface.minima
+    ]
+
+
+def _words(ends: Ends) -> tuple[list[Any], list[Any]]:
+    """Outcome words and minimum indices (None for none), nested as the batch."""
+    words = np.array(OUTCOMES, dtype=object)[ends.outcome]
+    minimum = np.where(ends.minimum == NO_MINIMUM, None, ends.minimum.astype(object))
+    return words.tolist(), minimum.tolist()
+
+
+def _summary(ends: Ends) -> list[dict[str, Any]]:
+    pairs = Counter(zip(ends.outcome.ravel().tolist(), ends.minimum.ravel().tolist(), strict=True))
+    total = ends.outcome.size
+    return [
+        {
+            "outcome": OUTCOMES[k],
+            "minimum": None if m == NO_MINIMUM else m,
+            "count": n,
+            "fraction": n / total,
+        }
+        for (k, m), n in sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def _basins_json(m: BasinMap, surface: Surface) -> dict[str, Any]:
+    outcome, minimum = _words(m.ends)
+    return {
+        "x": m.x.tolist(),
+        "y": None if m.y is None else m.y.tolist(),
+        "outcome": outcome,
+        "minimum": minimum,
+        "steps": m.ends.steps.tolist(),
+        "minima": _minima_json(surface),
+        "summary": _summary(m.ends),
+    }
+
+
+def _sweep_json(m: SweepMap, surface: Surface) -> dict[str, Any]:
+    outcome, minimum = _words(m.ends)
+    assert m.ends.last is not None and m.ends.last_loss is not None
+    return {
+        "lr": m.lr.tolist(),
+        "last": np.moveaxis(m.ends.last, 0, 1).tolist(),
+        "last_loss": m.ends.last_loss.T.tolist(),
+        "final_loss": m.ends.loss.tolist(),
+        "outcome": outcome,
+        "minimum": minimum,
+        "steps": m.ends.steps.tolist(),
+        "minima": _minima_json(surface),
+        "stability": [
+            {
+                "minimum": s.minimum,
+                "position": list(s.position),
+                "sharpness": s.sharpness,
+                "descent_limit": s.descent_limit,
+                "limit": s.limit,
+                "limit_rule": s.limit_rule,
+            }
+            for s in m.stability
+        ],
+    }
+
+
+def _trainability_json(
+    m: TrainabilityMap, surface: Surface, x_axis: Axis, y_axis: Axis
+) -> dict[str, Any]:
+    outcome, minimum = _words(m.ends)
+    converged = m.ends.status == CONVERGED
+    return {
+        "x": m.x.tolist(),
+        "y": m.y.tolist(),
+        "x_name": x_axis.name,
+        "y_name": y_axis.name,
+        "outcome": outcome,
+        "minimum": minimum,
+        "steps": np.where(converged, m.ends.steps.astype(object), None).tolist(),
+        "final_loss": m.ends.loss.tolist(),
+        "minima": _minima_json(surface),
+        "summary": _summary(m.ends),
+    }
+
+
+# --- computing, with progress and cancel --------------------------------------------------
+
+
+@dataclass
+class Work:
+    """One map's work in its thread: progress counted, a cancel flag looked at per chunk."""
+
+    job: MapJob
+    metrics: dict[str, int]
+    done: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+    def progress(self, n: int) -> None:
+        if self.cancel.is_set():
+            raise Cancelled
+        self.done += n
+        with COUNTERS:
+            self.metrics["map_ball_steps"] += n
+
+    def run(self) -> None:
+        try:
+            self.result = self.job.answer(self.job.compute(self.progress))
+        except Cancelled:
+            pass
+        except BaseException as exc:  # handed to the request, which reports it
+            self.error = exc
+        finally:
+            with COUNTERS:
+                self.metrics["maps_running"] -= 1
+            self.finished.set()
+
+
+def _admit(metrics: dict[str, int], settings: Settings) -> None:
+    """Refuse a map when its worker's queue is full (503, Retry-After)."""
+    if metrics["maps_waiting"] >= settings.map_queue and (
+        metrics["maps_running"] >= settings.map_concurrency
+    ):
+        raise HTTPException(
+            503,
+            f"the server is busy with maps ({settings.map_queue} waiting); "
+            f"try again in {RETRY_AFTER_S} s",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+
+async def _follow(
+    job: MapJob, metrics: dict[str, int], settings: Settings
+) -> AsyncIterator[MapProgressEvent | dict[str, Any]]:
+    """Wait for a turn, run the map in a thread, and report: progress every TICK_S, then
+    the answer.  Closing the iterator early (a hang-up, Cancel) stops the work."""
+    with COUNTERS:
+        metrics["maps_waiting"] += 1
+    waiting = True
+    work = Work(job, metrics)
+    try:
+        while metrics["maps_running"] >= settings.map_concurrency:
+            yield MapProgressEvent(done=0, total=job.total, waiting=True)
+            await anyio.sleep(TICK_S)
+        with COUNTERS:
+            metrics["maps_waiting"] -= 1
+            metrics["maps_running"] += 1
+        waiting = False
+        threading.Thread(target=work.run, name="map", daemon=True).start()
+        while not work.finished.is_set():
+            yield MapProgressEvent(done=work.done, total=job.total, waiting=False)
+            await anyio.sleep(TICK_S)
+        if work.error is not None:
+            raise work.error
+        yield work.result
+    finally:
+        if waiting:
+            with COUNTERS:
+                metrics["maps_waiting"] -= 1
+        work.cancel.set()
+
+
+async def _answer(request: Request, job: MapJob, settings: Settings) -> Response:
+    """The JSON form: the answer once it is ready; a hang-up in the meantime cancels it."""
+    metrics: dict[str, int] = request.app.state.metrics
+    _admit(metrics, settings)
+    updates = _follow(job, metrics, settings)
+    try:
+        async for update in updates:
+            if not isinstance(update, MapProgressEvent):
+                return Response(json_bytes(update), media_type="application/json")
+            if await request.is_disconnected():
+                break
+    finally:
+        await updates.aclose()
+    return Response(status_code=499)  # nobody is listening any more
+
+
+def _event(kind: str, data: bytes) -> bytes:
+    return b"event: %s\ndata: %s\n\n" % (kind.encode(), data)
+
+
+async def _events(job: MapJob, metrics: dict[str, int], settings: Settings) -> AsyncIterator[bytes]:
+    updates = _follow(job, metrics, settings)
+    try:
+        async for update in updates:
+            if isinstance(update, MapProgressEvent):
+                yield _event("progress", update.model_dump_json().encode())
+            else:
+                yield _event("result", json_bytes(update))
+    finally:
+        await updates.aclose()
+
+
+def _stream(request: Request, job: MapJob, settings: Settings) -> EventSourceResponse:
+    metrics: dict[str, int] = request.app.state.metrics
+    _admit(metrics, settings)
+    return EventSourceResponse(_events(job, metrics, settings), sep="\n")
+
+
+# --- routes --------------------------------------------------------------------------------
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    200: {"description": STREAM_DOC, "content": {"text/event-stream": {}}},
+}
+
+
+@router.post("/basins", response_model=BasinMapOut, responses=ERRORS)
+async def basin_map(body: BasinsRequest, request: Request, settings: SettingsDep) -> Response:
+    """Run a ball from every start of a grid over the surface's plotted domain and say
+    where each ended: the basin-of-attraction map."""
+    return await _answer(request, prepare_basins(body, settings), settings)
+
+
+@router.post("/basins/stream", response_class=EventSourceResponse, responses=STREAM_RESPONSES)
+async def basin_map_stream(
+    body: BasinsRequest, request: Request, settings: SettingsDep
+) -> EventSourceResponse:
+    """POST /api/maps/basins with progress events; hanging up cancels the work."""
+    return _stream(request, prepare_basins(body, settings), settings)
+
+
+@router.post("/sweep", response_model=SweepOut, responses=ERRORS)
+async def lr_sweep(body: SweepRequest, request: Request, settings: SettingsDep) -> Response:
+    """Run one ball per learning rate (log-spaced) from one start: where each ended, its
+    last positions (the bifurcation diagram), and each minimum's stability limit."""
+    return await _answer(request, prepare_sweep(body, settings), settings)
+
+
+@router.post("/sweep/stream", response_class=EventSourceResponse, responses=STREAM_RESPONSES)
+async def lr_sweep_stream(
+    body: SweepRequest, request: Request, settings: SettingsDep
+) -> EventSourceResponse:
+    """POST /api/maps/sweep with progress events; hanging up cancels the work."""
+    return _stream(request, prepare_sweep(body, settings), settings)
+
+
+@router.post("/trainability", response_model=TrainabilityOut, responses=ERRORS)
+async def trainability_map(
+    body: TrainabilityRequest, request: Request, settings: SettingsDep
+) -> Response:
+    """Run one ball per cell of a grid over two hyperparameters: how each run ended and how
+    many steps it took to converge."""
+    return await _answer(request, prepare_trainability(body, settings), settings)
+
+
+@router.post("/trainability/stream", response_class=EventSourceResponse, responses=STREAM_RESPONSES)
+async def trainability_map_stream(
+    body: TrainabilityRequest, request: Request, settings: SettingsDep
+) -> EventSourceResponse:
+    """POST /api/maps/trainability with progress events; hanging up cancels the work."""
+    return _stream(request, prepare_trainability(body, settings), settings)
