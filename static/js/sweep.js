@@ -134,7 +134,7 @@ export class SweepTool {
       font: { size: 14 },
       hovermode: "closest",
       dragmode: false,
-      xaxis: { type: "log", title: { text: "learning rate (log)" }, fixedrange: true, range: [Math.log10(result.lr[0]), Math.log10(result.lr[result.lr.length - 1])] },
+      xaxis: { anchor: "y2", type: "log", title: { text: "learning rate (log)" }, fixedrange: true, range: [Math.log10(result.lr[0]), Math.log10(result.lr[result.lr.length - 1])] },
       yaxis: { domain: [0.4, 1], title: { text: dim === 1 ? "last x" : "last losses" }, range: topRange, fixedrange: true, zeroline: false },
       yaxis2: { domain: [0, 0.3], title: { text: "final loss" }, range: finiteRange(finals), fixedrange: true, zeroline: false },
       shapes: lines.map((l) => l.shape),
@@ -165,7 +165,7 @@ export class SweepTool {
         ? `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so no rate limit follows from it.`
         : `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so plain gradient descent ` +
           `settles there only for a learning rate below ${limit} = ${formatNumber(s.descent_limit)}.`;
-    if (s.limit !== null) {
+    if (s.limit !== null && !(s.descent_limit !== null && Math.abs(s.limit - s.descent_limit) <= SAME * s.descent_limit)) {
       const rule = LIMIT_RULES[s.limit_rule] || s.limit_rule;
       text += ` ${this.host.optimizerName()}: below ${formatNumber(s.limit)} (${rule}).`;
     }
