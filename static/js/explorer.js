@@ -29,6 +29,7 @@ import {
   writeValues,
 } from "./urlstate.js";
 import { describe } from "./verdict.js";
+import { wireWholeLandscape } from "./wholelandscape.js";
 
 const DEFAULT_SURFACE = "rosenbrock";
 const FIRST_RACERS = ["gd", "momentum", "adam"];
@@ -68,6 +69,34 @@ class Explorer {
       playing: () => this.session.playing,
     });
     this.wireControls();
+    this.maps = null; // the whole-landscape tools, once the plot exists (setSurface)
+  }
+
+  // --- the whole landscape ----------------------------------------------------------------
+
+  /** The racer whose settings the maps use (chosen in the section; the first by default). */
+  mapRacer() {
+    return this.racers.find((r) => r.id === $("maps-racer").value) || this.racers[0];
+  }
+
+  wireMaps() {
+    this.maps = wireWholeLandscape(this.root, {
+      dim: 2,
+      surface: () => this.surface,
+      run: () => this.mapRacer().track.replayRequest(0),
+      start: () => this.start,
+      optimizer: () => this.mapRacer().choice.optimizer,
+      label: () => this.label(this.mapRacer()),
+      plot: this.plot,
+    });
+    $("maps-racer").addEventListener("change", () => this.maps.settingsChanged());
+  }
+
+  /** The racers' names in the maps' racer picker, keeping the chosen one. */
+  showMapRacers() {
+    const chosen = this.mapRacer();
+    fillPicker($("maps-racer"), this.racers.map((r) => ({ key: r.id, label: this.label(r) })), chosen && chosen.id);
+    if (this.maps) this.maps.settingsChanged();
   }
 
   // --- the surface ------------------------------------------------------------------------
@@ -93,6 +122,7 @@ class Explorer {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
       this.plot.onPick((point) => this.setStart(point));
     }
+    if (this.maps) this.maps.surfaceChanged();
     const asked = (params && decodePoint(params.get("start"), 2)) || this.surface.start;
     const [dx, dy] = this.surface.domain;
     this.setStartFields([Math.min(dx[1], Math.max(dx[0], asked[0])), Math.min(dy[1], Math.max(dy[0], asked[1]))]);
@@ -126,6 +156,7 @@ class Explorer {
     });
     if (this.root.dataset.view === "3d") params.set("view", "3d");
     if (!$("arrows").checked) params.set("arrows", "0");
+    if ($("sharpness").checked) params.set("sharpness", "1");
     if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(SPEEDS[Number($("speed").value)]));
     const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
     if (steps > 0) params.set("steps", String(steps));
@@ -200,6 +231,7 @@ class Explorer {
         hyperparameters: choiceDefaults(choice),
         start: this.start,
         options: defaultOptions(this.catalog),
+        sharpness: $("sharpness").checked,
       }),
     };
     this.applySuggestedRate(racer);
@@ -344,7 +376,11 @@ class Explorer {
       const remove = r.card.querySelector(".remove");
       if (!remove.dataset.locked) remove.disabled = this.racers.length <= 1;
     }
-    await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend)]);
+    this.showMapRacers();
+    await Promise.all([
+      this.plot.setRacers(legend),
+      this.chart.reset(this.surface, legend, { sharpness: $("sharpness").checked }),
+    ]);
     this.showL2();
     await this.session.reset({ keepPlaying: true });
   }
@@ -389,6 +425,11 @@ class Explorer {
       this.scheduleDraw();
     });
     $("add-racer").addEventListener("click", () => this.addRacer());
+    $("sharpness").addEventListener("change", () => {
+      // every racer's steps again, now with (or without) their sharpness
+      for (const racer of this.racers) racer.track.sharpness = $("sharpness").checked;
+      this.racersChanged();
+    });
     wireKeyboard({
       playPause: () => usable($("play")) && $("play").click(),
       step: () => usable($("step")) && $("step").click(),
@@ -473,7 +514,9 @@ async function main() {
     $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
     $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
     $("arrows").checked = params.get("arrows") !== "0";
+    $("sharpness").checked = params.get("sharpness") === "1";
     await explorer.setSurface(params.get("surface") || root.dataset.surface, params);
+    explorer.wireMaps();
     explorer.plot.setArrows($("arrows").checked);
     if (params.get("view") === "3d") {
       document.querySelector("input[name=view][value='3d']").checked = true;

@@ -11,6 +11,10 @@ import { Overlay } from "./overlay.js";
 const GAP_FLOOR = 1e-16; // a ball exactly at the minimum still needs a place on a log axis
 const FIRST_STEPS = 100; // the step axis starts at [0, 100] and doubles as needed
 const DECADES_BELOW = 3; // when the log axis grows downwards, it grows this much further
+// Sharpness (the edge of stability, Cohen et al. 2021): f″ or the Hessian's top eigenvalue per
+// step on a right-hand axis, beside 2/lr. Gradient descent is stable at a minimum only while
+// the sharpness stays below 2/lr; in training it tends to rise until it meets that line.
+const SHARP_MARGIN_R = 72;
 
 export class LossChart {
   constructor(element, { onRedrawNeeded = () => {} } = {}) {
@@ -21,8 +25,13 @@ export class LossChart {
     this.overlay = null;
   }
 
-  /** A new surface or a new set of racers ([{label, color}]): rebuild the chart. */
-  async reset(surface, racers) {
+  /**
+   * A new surface or a new set of racers ([{label, color}]): rebuild the chart. With
+   * `sharpness`, each racer's sharpness and 2/lr are drawn too (on a right-hand axis).
+   */
+  async reset(surface, racers, { sharpness = false } = {}) {
+    this.sharp = sharpness;
+    this.sharpRange = null;
     const global = surface.minima.find((m) => m.kind === "global");
     this.best = global ? global.value : null;
     this.log = this.best !== null;
@@ -30,7 +39,7 @@ export class LossChart {
     this.yRange = null; // set from the first losses
     this.legend(racers);
     const layout = {
-      margin: { l: 64, r: 12, t: 8, b: 44 },
+      margin: { l: 64, r: sharpness ? SHARP_MARGIN_R : 12, t: 8, b: 44 },
       font: { size: 14 },
       showlegend: false,
       dragmode: false,
@@ -44,8 +53,17 @@ export class LossChart {
         : { title: { text: "loss f" }, range: [-1, 1], fixedrange: true },
       plot_bgcolor: "#fbfbfd",
     };
-    // No traces: Plotly draws the axes, the overlay draws the lines.
-    await window.Plotly.react(this.element, [], layout, { displayModeBar: false, responsive: true });
+    if (sharpness) {
+      layout.yaxis2 = {
+        title: { text: "sharpness · 2/lr" }, overlaying: "y", side: "right", range: [0, 1],
+        fixedrange: true, showgrid: false, zeroline: true,
+      };
+    }
+    // No traces: Plotly draws the axes, the overlay draws the lines. (With a second y-axis,
+    // Plotly builds only the axes some trace is on: an empty trace on each.)
+    const empty = (yaxis) => ({ type: "scatter", x: [], y: [], yaxis, hoverinfo: "skip" });
+    const traces = sharpness ? [empty("y"), empty("y2")] : [];
+    await window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });
     if (!this.overlay) {
       this.overlay = new Overlay(this.element, {
         onResize: () => {
@@ -64,7 +82,56 @@ export class LossChart {
       line.dataset.racer = String(i);
       return line;
     });
+    this.sharpLines = sharpness
+      ? racers.map((r, i) => {
+          const pair = {
+            sharpness: this.overlay.polyline(group, {
+              class: "sharpness-line", stroke: r.color, "stroke-width": "1.5", opacity: "0.85",
+            }),
+            edge: this.overlay.polyline(group, {
+              class: "edge-line", stroke: r.color, "stroke-width": "1.5", "stroke-dasharray": "7 4", opacity: "0.7",
+            }),
+          };
+          pair.sharpness.dataset.racer = String(i);
+          pair.edge.dataset.racer = String(i);
+          return pair;
+        })
+      : [];
     this.drawn.clear();
+  }
+
+  /** Each step's sharpness and 2/lr (the rate that step used), null where there is none. */
+  sharpnessValues(track) {
+    const { sharpness, lrs } = track.trace;
+    const rate = (i) => lrs[i] ?? lrs[i + 1] ?? track.hyperparameters.lr; // a start has no step
+    return {
+      sharpness: (sharpness || []).map((v) => (v === null || v === undefined ? null : v)),
+      edge: track.trace.steps.map((_, i) => {
+        const lr = rate(i);
+        return lr > 0 ? 2 / lr : null;
+      }),
+    };
+  }
+
+  /** Grow the right-hand axis in coarse jumps (its top doubles) to hold `series`. */
+  fitSharpAxis(series) {
+    let lo = 0;
+    let hi = 0;
+    for (const { sharpness, edge } of series) {
+      for (const v of [...sharpness, ...edge]) {
+        if (v === null || !Number.isFinite(v)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    const [rlo, rhi] = this.sharpRange || [0, 0];
+    if (this.sharpRange && lo >= rlo && hi <= rhi) return null;
+    let top = rhi > 0 ? rhi : 1;
+    while (top < hi * 1.05) top *= 2;
+    let bottom = rlo;
+    while (bottom > lo * 1.05) bottom = bottom ? bottom * 2 : -top / 8;
+    this.sharpRange = [bottom, top];
+    return this.sharpRange;
   }
 
   /** A legend above the chart: one swatch and name per racer. */
@@ -126,6 +193,10 @@ export class LossChart {
       this.yRange = [ylo, yhi];
       update["yaxis.range"] = this.yRange;
     }
+    if (this.sharp) {
+      const range = this.fitSharpAxis(tracks.map((track) => this.sharpnessValues(track)));
+      if (range) update["yaxis2.range"] = range;
+    }
     if (!Object.keys(update).length) return false;
     window.Plotly.relayout(this.element, update); // redraws; the overlay re-maps after it
     return true;
@@ -143,6 +214,14 @@ export class LossChart {
       this.drawn.set(i, track.length);
       this.lines[i].setAttribute("points", this.overlay.points(track.trace.steps, values[i]));
       this.lines[i].dataset.points = String(track.length);
+      const pair = this.sharpLines[i];
+      if (pair && this.overlay.py2) {
+        const { sharpness, edge } = this.sharpnessValues(track);
+        pair.sharpness.setAttribute("points", this.overlay.points(track.trace.steps, sharpness, this.overlay.py2));
+        pair.edge.setAttribute("points", this.overlay.points(track.trace.steps, edge, this.overlay.py2));
+        pair.sharpness.dataset.points = String(sharpness.filter((v) => v !== null).length);
+        pair.edge.dataset.points = String(edge.filter((v) => v !== null).length);
+      }
     });
   }
 }

@@ -42,6 +42,9 @@ export class Overlay {
     const { xaxis, yaxis } = layout;
     this.px = (v) => xaxis._offset + xaxis.c2p(v);
     this.py = (v) => yaxis._offset + yaxis.c2p(v);
+    // a second y-axis on the right (the loss chart's sharpness), when the plot has one
+    const right = layout.yaxis2;
+    this.py2 = right && right._length ? (v) => right._offset + right.c2p(v) : null;
     this.svg.setAttribute("width", String(layout.width));
     this.svg.setAttribute("height", String(layout.height));
     this.svg.style.left = `${this.plot.offsetLeft}px`;
@@ -120,12 +123,12 @@ export class Overlay {
     text.textContent = content;
   }
 
-  /** "x,y x,y …" in pixels for a polyline; `ys` defaults to the second coordinate of `xs`. */
-  points(xs, ys) {
+  /** "x,y x,y …" in pixels for a polyline (`py`: the y-axis, this.py unless another). */
+  points(xs, ys, py = this.py) {
     let out = "";
     for (let i = 0; i < xs.length; i += 1) {
       const x = this.px(xs[i]);
-      const y = this.py(ys[i]);
+      const y = ys[i] === null ? NaN : py(ys[i]);
       if (Number.isFinite(x) && Number.isFinite(y)) out += `${x.toFixed(1)},${y.toFixed(1)} `;
     }
     return out;

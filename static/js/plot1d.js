@@ -7,6 +7,8 @@ const BALL = 4;
 const L2_CURVE = 5;
 const L2_MINIMUM = 6;
 const OFF_PLOT = 7;
+const BASINS = 8;
+const BASIN_BAND = 0.07; // the basin map's band: this fraction of the plot's height, at its foot
 // Projector mode: the same plot drawn to be read from the back of a room.
 const WIDTHS = { normal: { curve: 3, trail: 2, ball: 20, font: 16 }, projector: { curve: 6, trail: 4, ball: 30, font: 26 } };
 
@@ -86,6 +88,11 @@ export class CurvePlot {
         marker: { size: 18, symbol: [], color: COLORS.ball },
         hoverinfo: "skip",
       },
+      {
+        // The basin map (basins.js): each start's colour along the foot of the plot.
+        type: "heatmap", x: [], y: [], z: [], name: "basins", showscale: false, text: [],
+        hovertemplate: "%{text}<extra>click to start here</extra>",
+      },
     ];
     const layout = {
       margin: { l: 56, r: 16, t: 12, b: 48 },
@@ -103,12 +110,39 @@ export class CurvePlot {
     });
   }
 
-  /** Clicking anywhere over the curve picks the x under the pointer. */
+  /** Clicking anywhere over the curve picks the x under the pointer (a basin cell's own x). */
   onPick(callback) {
     this.element.on("plotly_click", (event) => {
-      const point = event.points.find((p) => p.curveNumber === CURVE);
+      const point =
+        event.points.find((p) => p.curveNumber === BASINS) || event.points.find((p) => p.curveNumber === CURVE);
       if (point) callback(point.x);
     });
+  }
+
+  /**
+   * The basin map as a band along the foot of the plot (`layer`: {x, z, text, colorscale,
+   * zmin, zmax, minimaColours} from basins.js), the minima marked in their basins' colours;
+   * or none with null.
+   */
+  showBasins(layer) {
+    const [lo, hi] = this.yRange;
+    const minimaColours = layer ? layer.minimaColours : this.surface.minima.map((m) => COLORS[m.kind]);
+    return Promise.all([
+      window.Plotly.restyle(
+        this.element,
+        {
+          x: [layer ? layer.x : []],
+          y: [layer ? [lo, lo + BASIN_BAND * (hi - lo)] : []],
+          z: [layer ? [layer.z] : []],
+          text: [layer ? [layer.text] : []],
+          colorscale: [layer ? layer.colorscale : [[0, "#fff"], [1, "#fff"]]],
+          zmin: [layer ? layer.zmin : 0],
+          zmax: [layer ? layer.zmax : 1],
+        },
+        [BASINS],
+      ),
+      window.Plotly.restyle(this.element, { "marker.color": [minimaColours], "textfont.color": [minimaColours] }, [1]),
+    ]);
   }
 
   /** Draw the L2 landscape (`curve` = {x, y}, `lowest` = {x, y}), or hide it with null. */

@@ -27,6 +27,7 @@ const CONTOUR_SCALE = [
   [1, "#6f93ba"],
 ];
 const MINIMUM_COLORS = { global: "#1a9850", local: "#6b6b6b" };
+const BASIN_TRACE = 4; // after the map, the minima and the two L2 traces
 const MARGIN = { l: 56, r: 96, t: 12, b: 44, autoexpand: false };
 const ARROW_MAX = 0.15; // the longest arrow, as a fraction of the domain's smaller side
 const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-length arrow
@@ -197,8 +198,13 @@ export class LandscapePlot {
         marker: { size: 16, symbol: "star-open", line: { width: 2 } }, hoverinfo: "skip",
       },
     ];
+    // The basin map (basins.js): a see-through layer of each start's colour, over the map.
+    const basinTrace = {
+      type: "heatmap", x: [], y: [], z: [], name: "basins", showscale: false, opacity: 0.55,
+      text: [], hovertemplate: "%{text}<extra>click to start here</extra>",
+    };
     return this.rebuild(async () => {
-      await window.Plotly.react(this.map, [contour, minimaTrace, ...l2Traces], this.layout(), {
+      await window.Plotly.react(this.map, [contour, minimaTrace, ...l2Traces, basinTrace], this.layout(), {
         displayModeBar: false,
         responsive: true,
       });
@@ -246,6 +252,31 @@ export class LandscapePlot {
     });
   }
 
+  /**
+   * The basin map over the contour map (`layer`: {x, y, z, text, colorscale, zmin, zmax,
+   * minimaColours} from basins.js), the minima marked in their basins' colours; or none with null.
+   */
+  showBasins(layer) {
+    const minima = this.surface.minima;
+    const colours = layer ? layer.minimaColours : minima.map((m) => MINIMUM_COLORS[m.kind]);
+    return this.rebuild(async () => {
+      await window.Plotly.restyle(
+        this.map,
+        {
+          x: [layer ? layer.x : []],
+          y: [layer ? layer.y : []],
+          z: [layer ? layer.z : []],
+          text: [layer ? layer.text : []],
+          colorscale: [layer ? layer.colorscale : [[0, "#fff"], [1, "#fff"]]],
+          zmin: [layer ? layer.zmin : 0],
+          zmax: [layer ? layer.zmax : 1],
+        },
+        [BASIN_TRACE],
+      );
+      await window.Plotly.restyle(this.map, { "marker.color": [colours], "marker.opacity": [layer ? 1 : minima.map((m) => (m.kind === "global" ? 1 : 0.75))] }, [1]);
+    });
+  }
+
   /** Run `work` after earlier rebuilds; updates are skipped until it is done. */
   rebuild(work) {
     this.busy += 1;
@@ -264,7 +295,7 @@ export class LandscapePlot {
   }
 
   picked(event) {
-    const point = event.points.find((p) => p.data.type === "contour" || p.data.type === "surface");
+    const point = event.points.find((p) => ["contour", "surface", "heatmap"].includes(p.data.type));
     if (point) for (const handler of this.pickHandlers) handler([point.x, point.y]);
   }
 

@@ -28,6 +28,7 @@ import {
   writeValues,
 } from "./urlstate.js";
 import { describe } from "./verdict.js";
+import { wireWholeLandscape } from "./wholelandscape.js";
 
 const DEFAULT_CHOICE = "gd";
 const DEFAULT_LR = 0.1; // the slider's first position
@@ -57,6 +58,15 @@ class RollDownhill {
       playing: () => this.session.playing,
     });
     this.wireControls();
+    this.maps = wireWholeLandscape(root, {
+      dim: 1,
+      surface: () => this.surface,
+      run: () => this.track.replayRequest(0),
+      start: () => this.track.start,
+      optimizer: () => this.choice.optimizer,
+      label: () => this.choice.label,
+      plot: this.plot,
+    });
     this.plot.ready.then(() => {
       this.plot.onPick((x) => this.setStart(x));
       if (isProjector()) this.plot.setProjector(true);
@@ -145,6 +155,7 @@ class RollDownhill {
       this.track.hyperparameters = { ...choiceDefaults(this.choice), lr: this.track.hyperparameters.lr };
       this.buildHyperparameters();
       this.showL2();
+      this.maps.settingsChanged();
       this.session.reset({ keepPlaying: true });
     });
     $("l2").addEventListener("change", () => this.showL2());

@@ -24,7 +24,9 @@ export class Track {
    * `surface` is a catalog entry; `optimizer` an /api/optimizers entry; `hyperparameters`
    * an object the page's controls write into; `start` one number per dimension.
    */
-  constructor({ surface, surfaceParameters = {}, optimizer, hyperparameters, start, options = {}, schedule = null }) {
+  constructor({
+    surface, surfaceParameters = {}, optimizer, hyperparameters, start, options = {}, schedule = null, sharpness = false,
+  }) {
     this.surface = surface;
     this.surfaceParameters = surfaceParameters;
     this.optimizer = optimizer;
@@ -32,6 +34,7 @@ export class Track {
     this.start = start;
     this.options = options; // run options (noise, clipping, precision), see options.js
     this.schedule = schedule; // {name, parameters} or null for a constant rate
+    this.sharpness = sharpness; // ask for each step's sharpness (f″, or the Hessian's top eigenvalue)
     this.clear();
   }
 
@@ -101,6 +104,7 @@ export class Track {
       steps: steps + behind,
     };
     if (this.schedule) run.schedule = this.schedule;
+    if (this.sharpness) run.sharpness = true;
     if (this.runState) run.resume = this.runState;
     else run.start = this.start;
     return run;

@@ -81,3 +81,55 @@ export function describe(track, { playing }) {
     float16: track.options && track.options.precision === "float16",
   });
 }
+
+// --- many balls at once (the whole-landscape maps) ----------------------------------------
+
+/** A minimum by its place in the surface's list: "the global minimum", "local minimum 3". */
+export function minimumName(minima, i) {
+  const m = minima[i];
+  return m.kind === "global" ? "the global minimum" : `local minimum ${i + 1}`;
+}
+
+/** What a share of the balls did, after "62% of the starts …" (the engine's outcome words). */
+const SHARES = {
+  global_minimum: (c) => `reach the global minimum at ${c.at}`,
+  local_minimum: (c) =>
+    c.minimum ? `settle in ${c.name} at ${c.at}` : "settle in a valley whose lowest point lies outside the drawn landscape",
+  saddle: () => "stop at a saddle point: the gradient vanishes, but it is no minimum",
+  maximum: (c) => (c.maximize ? "climb to a hilltop" : "come to rest on a hilltop"),
+  plateau: () => "are stranded on a plateau: the gradient is too small to move them",
+  ran_away: (c) => (c.maximize ? "run away uphill: the surface climbs forever" : "run away downhill: the surface has no bottom"),
+  diverged: () => "diverge: the step throws the ball off",
+  float16_stuck: () => "are stuck: float16 rounds their gradient to zero",
+  stalled: () => "stop short of a minimum: their steps shrink to nothing",
+  bouncing: (c) => `are still bouncing after ${c.steps}: the learning rate is too large to settle`,
+  crawling: (c) => `are still crawling after ${c.steps}: the steps are small there`,
+  jittering: (c) =>
+    c.minimum ? `jitter around ${c.name} at ${c.at}: the noise keeps them moving` : "keep jittering: the noise keeps them moving",
+};
+
+function percent(fraction) {
+  if (fraction > 0 && fraction < 0.005) return "under 1%";
+  return `${Math.round(100 * fraction)}%`;
+}
+
+/** What balls with this outcome and minimum did, as a verb phrase (plural). */
+export function shareWords(outcome, minimumIndex, minima, { steps, maximize = false }) {
+  const minimum = minimumIndex === null || minimumIndex === undefined ? null : minima[minimumIndex];
+  return SHARES[outcome]({
+    minimum,
+    name: minimum ? minimumName(minima, minimumIndex) : "",
+    at: minimum ? formatPoint(minimum.position) : "",
+    steps: stepsText(steps),
+    maximize,
+  });
+}
+
+/**
+ * One line of a map's legend from the server's summary entry {outcome, minimum, count,
+ * fraction}: "62% of the starts (248) reach the global minimum at x = -0.628."
+ */
+export function describeShare(entry, minima, { steps, maximize = false, noun = "starts" }) {
+  const what = shareWords(entry.outcome, entry.minimum, minima, { steps, maximize });
+  return `${percent(entry.fraction)} of the ${noun} (${entry.count}) ${what}.`;
+}

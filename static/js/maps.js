@@ -1,0 +1,159 @@
+// The whole landscape at once: the map requests (basins, learning-rate sweep, trainability),
+// read as Server-Sent Events over fetch(), with a progress bar and a Cancel button.
+//
+// EventSource can only GET, and a map's body (the run's settings) is too large for an address,
+// so the page POSTs to /api/maps/<kind>/stream and reads the answer's body itself: `progress`
+// events ({done, total}) and then one `result` event holding the map. Cancel aborts the fetch;
+// the server notices the closed connection and stops the work.
+
+import { ApiError } from "./api.js";
+
+export const MAP_STEPS = 1000; // steps each ball of a map may take: one press of Play
+
+/** The server serves its limit of map computations: try again after `seconds`. */
+export class BusyError extends Error {
+  constructor(seconds) {
+    super(`The server is busy computing other maps: try again in ${seconds} s.`);
+    this.seconds = seconds;
+  }
+}
+
+/** The events of an event-stream body, as {event, data} (data parsed from JSON). */
+async function* readEvents(body) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true }).replaceAll("\r\n", "\n");
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf("\n\n");
+        let event = "message";
+        const data = [];
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) event = line.slice(6).trim();
+          else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+        }
+        if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * POST `body` to /api/maps/`kind`/stream; `onProgress(done, total)` as the work goes on.
+ * Resolves with the map (the `result` event); rejects with ApiError (bad input), BusyError
+ * (503), or an AbortError when `signal` aborts.
+ */
+export async function streamMap(kind, body, { onProgress = () => {}, signal } = {}) {
+  const response = await fetch(`/api/maps/${kind}/stream`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (response.status === 503) throw new BusyError(Number(response.headers.get("Retry-After")) || 2);
+  if (!response.ok) {
+    let error;
+    try {
+      error = await response.json();
+    } catch {
+      error = `The server answered ${response.status}.`;
+    }
+    throw new ApiError(error);
+  }
+  for await (const { event, data } of readEvents(response.body)) {
+    if (event === "progress") onProgress(data.done, data.total);
+    else if (event === "result") return data;
+  }
+  throw new Error("The connection to the server was lost before the map was finished.");
+}
+
+/** A run's settings as a map request's base: the run without its start, state or sharpness. */
+export function mapBody(run) {
+  const body = { ...run, steps: MAP_STEPS };
+  delete body.start;
+  delete body.resume;
+  delete body.sharpness;
+  return body;
+}
+
+/**
+ * One tool's computing state in its panel (`panel` holds .map-progress with a <progress>,
+ * its label and a Cancel button, and a .map-message): one computation at a time, a new one
+ * cancelling the last.
+ */
+export class MapJob {
+  constructor(panel, { working }) {
+    this.panel = panel;
+    this.working = working; // what the progress label says, e.g. "Rolling 4,096 balls…"
+    this.box = panel.querySelector(".map-progress");
+    this.bar = this.box.querySelector("progress");
+    this.label = this.box.querySelector(".map-progress-label");
+    this.message = panel.querySelector(".map-message");
+    this.controller = null;
+    this.box.querySelector(".map-cancel").addEventListener("click", () => this.cancel());
+  }
+
+  get running() {
+    return this.controller !== null;
+  }
+
+  /** Compute map `kind` for `body`: the map, or null when cancelled or refused (said in the panel). */
+  async run(kind, body) {
+    this.cancel();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.say("");
+    this.bar.removeAttribute("value"); // indeterminate until the first progress event
+    this.label.textContent = this.working;
+    this.box.hidden = false;
+    this.panel.dataset.state = "computing";
+    try {
+      const result = await streamMap(kind, body, {
+        signal: controller.signal,
+        onProgress: (done, total) => {
+          if (this.controller !== controller) return;
+          this.bar.max = total || 1;
+          this.bar.value = done;
+          this.label.textContent = `${this.working} ${Math.round((100 * done) / (total || 1))}%`;
+        },
+      });
+      if (this.controller !== controller) return null;
+      this.finish("done");
+      return result;
+    } catch (error) {
+      if (this.controller !== controller) return null; // cancelled, or replaced by a newer one
+      this.finish("error");
+      this.say(error.message, { error: true });
+      return null;
+    }
+  }
+
+  cancel() {
+    if (!this.controller) return;
+    const controller = this.controller;
+    this.controller = null;
+    controller.abort();
+    this.finish("cancelled");
+    this.say("Cancelled.");
+  }
+
+  finish(state) {
+    this.controller = null;
+    this.box.hidden = true;
+    this.panel.dataset.state = state;
+  }
+
+  say(text, { error = false } = {}) {
+    this.message.textContent = text ? (error ? `Error: ${text}` : text) : "";
+    this.message.classList.toggle("error", error);
+  }
+}

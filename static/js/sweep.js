@@ -1,0 +1,175 @@
+// The learning-rate sweep: a bifurcation diagram. One ball per rate (log-spaced) from the
+// current start; each rate's last K positions (1D) or losses (2D) against the rate, its final
+// loss below, and where each minimum stops being stable for gradient descent (2/f″, or 2/λmax
+// of the Hessian in 2D) as vertical lines, with the optimizer's own limit where it has one.
+// Every number on the chart is the server's; this module only draws and words them.
+
+import { formatNumber } from "./format.js";
+import { categories, categoryIndex, minimumColour } from "./mapcolours.js";
+import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
+import { formatPoint, minimumName, shareWords } from "./verdict.js";
+
+const COUNT = 256; // rates
+const KEEP = 32; // last positions kept per rate
+const GONE = new Set(["diverged", "ran_away"]);
+const LIMIT_COLOUR = "#000";
+// The server's name for how an optimizer's own limit follows from the curvature λ there.
+const LIMIT_RULES = {
+  descent: "2/λ, as for plain gradient descent",
+  heavy_ball: "2(1 + μ)/((1 − τ)·λ) with momentum μ and dampening τ",
+  nesterov: "2(1 + μ)/((1 + 2μ)·λ) with Nesterov momentum μ",
+};
+const SAME = 1e-3; // an own limit this close (relatively) to 2/λ gets no line of its own
+
+function finiteRange(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v === null || !Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) return [-1, 1];
+  const pad = 0.06 * (hi - lo || Math.abs(hi) || 1);
+  return [lo - pad, hi + pad];
+}
+
+/** A vertical line at rate `x` with a label at the top of the chart. */
+function limitLine(x, colour, label, dash, row) {
+  return {
+    shape: {
+      type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+      line: { color: colour, width: 2, dash },
+    },
+    annotation: {
+      x: Math.log10(x), xref: "x", yref: "paper", y: 1 - 0.07 * row, yanchor: "bottom", text: label,
+      showarrow: false, font: { size: 12, color: colour }, bgcolor: "rgba(255,255,255,0.8)", xanchor: "left",
+    },
+  };
+}
+
+/**
+ * `panel` is the tool's section (templates/_maps.html); `host` is the page: {dim, run(),
+ * start(), describeRun(), optimizerName()}.
+ */
+export class SweepTool {
+  constructor(panel, host) {
+    this.panel = panel;
+    this.host = host;
+    this.job = new MapJob(panel, { working: "Rolling a ball for every learning rate…" });
+    this.chart = panel.querySelector(".map-chart");
+    this.notes = panel.querySelector(".map-notes");
+    this.lo = panel.querySelector("#sweep-lr-min");
+    this.hi = panel.querySelector("#sweep-lr-max");
+    panel.querySelector(".map-compute").addEventListener("click", () => this.compute());
+    for (const field of [this.lo, this.hi]) field.addEventListener("change", () => (field.dataset.edited = "true"));
+  }
+
+  /** The rates to sweep, unless the user has typed others. */
+  setRange(lo, hi) {
+    if (!this.lo.dataset.edited) this.lo.value = String(Number(lo.toPrecision(3)));
+    if (!this.hi.dataset.edited) this.hi.value = String(Number(hi.toPrecision(3)));
+  }
+
+  async compute() {
+    const lrMin = this.lo.valueAsNumber;
+    const lrMax = this.hi.valueAsNumber;
+    const run = this.host.run();
+    const body = {
+      ...mapBody(run), start: this.host.start(), lr_min: lrMin, lr_max: lrMax, count: COUNT, keep: KEEP,
+    };
+    const about = this.host.describeRun({ withRate: false });
+    const result = await this.job.run("sweep", body);
+    if (!result) return;
+    await this.show(result, { about, start: body.start, maximize: Boolean(run.hyperparameters.maximize) });
+  }
+
+  async show(result, { about, start, maximize }) {
+    const { dim } = this.host;
+    const minima = this.host.surface().minima;
+    const colours = categories(minima).map((c) => c.color);
+    const xs = [];
+    const ys = [];
+    const dots = [];
+    const hover = [];
+    result.lr.forEach((lr, r) => {
+      const colour = colours[categoryIndex(minima, result.outcome[r], result.minimum[r])];
+      const words = shareWords(result.outcome[r], result.minimum[r], minima, { steps: MAP_STEPS, maximize });
+      const values = dim === 1 ? result.last[r].map((p) => p[0]) : result.last_loss[r];
+      for (const v of values) {
+        xs.push(lr);
+        ys.push(v);
+        dots.push(colour);
+        hover.push(`Runs with lr = ${formatNumber(lr)} ${words}`);
+      }
+    });
+    const kept = result.lr.map((_, r) => !GONE.has(result.outcome[r]));
+    const topRange =
+      dim === 1 ? this.host.surface().domain[0] : finiteRange(ys.filter((_, i) => kept[Math.floor(i / KEEP)]));
+    const finals = result.final_loss.map((v, r) => (kept[r] ? v : null));
+    const lines = [];
+    result.stability.forEach((s, k) => {
+      const symbol = dim === 1 ? "2/f″" : "2/λmax";
+      if (s.descent_limit !== null) {
+        lines.push(limitLine(s.descent_limit, minimumColour(minima, s.minimum), `${symbol} at minimum ${s.minimum + 1}`, "dash", k));
+      }
+      if (s.limit !== null && !(s.descent_limit !== null && Math.abs(s.limit - s.descent_limit) <= SAME * s.descent_limit)) {
+        lines.push(limitLine(s.limit, LIMIT_COLOUR, `${this.host.optimizerName()}'s limit at minimum ${s.minimum + 1}`, "dot", k + result.stability.length));
+      }
+    });
+    const traces = [
+      {
+        type: "scatter", mode: "markers", x: xs, y: ys, name: dim === 1 ? "last positions" : "last losses",
+        marker: { size: 3, color: dots }, text: hover, hovertemplate: "%{text}<extra></extra>",
+      },
+      {
+        type: "scatter", mode: "lines", x: result.lr, y: finals, name: "final loss", yaxis: "y2",
+        line: { color: "#1f4e79", width: 2 }, connectgaps: false,
+        hovertemplate: "lr = %{x:.4g}<br>final loss %{y:.4g}<extra></extra>",
+      },
+    ];
+    const layout = {
+      margin: { l: 64, r: 16, t: 12, b: 48 },
+      showlegend: false,
+      font: { size: 14 },
+      hovermode: "closest",
+      dragmode: false,
+      xaxis: { anchor: "y2", type: "log", title: { text: "learning rate (log)" }, fixedrange: true, range: [Math.log10(result.lr[0]), Math.log10(result.lr[result.lr.length - 1])] },
+      yaxis: { domain: [0.4, 1], title: { text: dim === 1 ? "last x" : "last losses" }, range: topRange, fixedrange: true, zeroline: false },
+      yaxis2: { domain: [0, 0.3], title: { text: "final loss" }, range: finiteRange(finals), fixedrange: true, zeroline: false },
+      shapes: lines.map((l) => l.shape),
+      annotations: lines.map((l) => l.annotation),
+      plot_bgcolor: "#fbfbfd",
+    };
+    this.chart.hidden = false;
+    await window.Plotly.react(this.chart, traces, layout, { displayModeBar: false, responsive: true });
+    const gone = kept.filter((k) => !k).length;
+    this.panel.querySelector(".map-for").textContent =
+      `${result.lr.length} rates from ${formatNumber(result.lr[0])} to ${formatNumber(result.lr[result.lr.length - 1])} ` +
+      `with ${about}, each from ${formatPoint(start)} for up to ${MAP_STEPS} steps; the last ${KEEP} are shown` +
+      (gone ? ` (${gone} rates diverged or ran away: nothing to show for them).` : ".");
+    this.notes.replaceChildren(...result.stability.map((s) => this.note(s, minima, dim)));
+    this.panel.dataset.shown = "true";
+  }
+
+  /** What the stability of one minimum says, in words. */
+  note(s, minima, dim) {
+    const item = document.createElement("li");
+    item.style.setProperty("--swatch", minimumColour(minima, s.minimum));
+    const name = minimumName(minima, s.minimum);
+    const at = formatPoint(minima[s.minimum].position);
+    const curvature = dim === 1 ? `f″ = ${formatNumber(s.sharpness)}` : `the Hessian's largest eigenvalue λmax = ${formatNumber(s.sharpness)}`;
+    const limit = dim === 1 ? "2/f″" : "2/λmax";
+    let text =
+      s.descent_limit === null
+        ? `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so no rate limit follows from it.`
+        : `Minimum ${s.minimum + 1} (${name.replace(/^the /, "")}, ${at}): ${curvature}, so plain gradient descent ` +
+          `settles there only for a learning rate below ${limit} = ${formatNumber(s.descent_limit)}.`;
+    if (s.limit !== null && !(s.descent_limit !== null && Math.abs(s.limit - s.descent_limit) <= SAME * s.descent_limit)) {
+      const rule = LIMIT_RULES[s.limit_rule] || s.limit_rule;
+      text += ` ${this.host.optimizerName()}: below ${formatNumber(s.limit)} (${rule}).`;
+    }
+    item.textContent = text;
+    return item;
+  }
+}

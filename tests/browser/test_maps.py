@@ -1,0 +1,182 @@
+"""The whole landscape in a real browser, against the real server: the basin map, the
+learning-rate sweep, the trainability map (with zoom), Cancel, and sharpness on the loss chart."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+MAP_TIMEOUT = 60_000  # ms: a map is thousands of balls
+
+
+def compute(page: Page, tool: str) -> None:
+    """Press the tool's Compute button and wait until its map is drawn."""
+    panel = page.locator(f"#{tool}-tool")
+    panel.locator(".map-compute").click()
+    expect(panel.locator(".map-progress")).to_be_visible()
+    page.wait_for_selector(f"#{tool}-tool[data-state=done][data-shown=true]", timeout=MAP_TIMEOUT)
+    expect(panel.locator(".map-progress")).to_be_hidden()
+
+
+def plot_point(page: Page, selector: str, x: float, y: float) -> dict:
+    """Where data point (x, y) of the Plotly plot `selector` is on the screen."""
+    return page.evaluate(
+        """([selector, x, y]) => {
+          const gd = document.querySelector(selector);
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const r = gd.getBoundingClientRect();
+          return {px: r.left + xa._offset + xa.l2p(x), py: r.top + ya._offset + ya.l2p(y)};
+        }""",
+        [selector, x, y],
+    )
+
+
+def test_the_basin_map_colours_the_curve_and_a_click_on_a_cell_starts_there(watched):
+    page = watched.open()
+    compute(page, "basins")
+    band = page.evaluate(
+        "(() => { const t = document.getElementById('plot').data.find((d) => d.name === 'basins');"
+        " return {x: t.x, y: t.y, z: t.z[0]}; })()"
+    )
+    assert len(band["x"]) == len(band["z"]) >= 100
+    # roll_downhill has four minima: each is some start's destination, so several colours show
+    assert len(set(band["z"])) >= 3
+    legend = page.locator("#basins-tool .map-legend li")
+    assert legend.count() >= 3
+    assert any("reach the global minimum at x = -0.628" in t for t in legend.all_inner_texts())
+    assert "%" in legend.first.inner_text()
+
+    # a cell well left of the start: the ball starts at that cell
+    cell = min(range(len(band["x"])), key=lambda i: abs(band["x"][i] + 2.0))
+    x = band["x"][cell]
+    y = (band["y"][0] + band["y"][1]) / 2
+    page.locator("#plot").scroll_into_view_if_needed()
+    point = plot_point(page, "#plot", x, y)
+    page.mouse.move(point["px"], point["py"])
+    page.mouse.click(point["px"], point["py"])
+    expect(page.locator("#start-value")).not_to_have_text("3.50")
+    # the start lands on the cell (to the curve's grid: the page keeps starts to 0.01)
+    assert float(page.locator("#start-value").inner_text()) == pytest.approx(x, abs=0.011)
+    assert float(page.get_by_label("Start position", exact=True).input_value()) == pytest.approx(
+        x, abs=0.011
+    )
+    assert watched.errors == []
+
+
+def test_the_sweep_shows_the_descent_limit_of_roll_downhills_minima(watched):
+    page = watched.open()  # gradient descent: plain SGD
+    compute(page, "sweep")
+    shapes = page.evaluate("document.getElementById('sweep-chart').layout.shapes.map((s) => s.x0)")
+    labels = page.evaluate(
+        "document.getElementById('sweep-chart').layout.annotations.map((a) => a.text)"
+    )
+    assert any(0.14 <= x <= 0.16 for x in shapes), shapes
+    assert any(label.startswith("2/f″ at minimum") for label in labels)
+    dots = page.evaluate("document.getElementById('sweep-chart').data[0].x.length")
+    assert dots == 256 * 32  # every rate's last 32 positions
+    notes = page.locator("#sweep-tool .map-notes li").all_inner_texts()
+    assert any(re.search(r"2/f″ = 0\.1[45]", n) for n in notes), notes
+    assert watched.errors == []
+
+
+def test_dragging_a_rectangle_on_the_trainability_map_recomputes_a_smaller_range(watched):
+    page = watched.open()
+    expect(page.locator("#train-x-name")).to_have_value("lr")
+    expect(page.locator("#train-y-name")).to_have_value("momentum")
+    compute(page, "trainability")
+    chart = page.locator("#train-chart")
+    home = chart.get_attribute("data-x-range")
+    first = [float(v) for v in home.split(",")]
+    first_y = [float(v) for v in chart.get_attribute("data-y-range").split(",")]
+    expect(page.locator("#trainability-tool .map-reset")).to_be_hidden()
+    chart.scroll_into_view_if_needed()
+    box = page.evaluate(
+        """(() => { const gd = document.getElementById('train-chart');
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const r = gd.getBoundingClientRect();
+          return {x: r.left + xa._offset, y: r.top + ya._offset,
+                  w: xa._length, h: ya._length}; })()"""
+    )
+    page.mouse.move(box["x"] + 0.3 * box["w"], box["y"] + 0.3 * box["h"])
+    page.mouse.down()
+    for i in range(1, 11):
+        f = 0.3 + 0.03 * i
+        page.mouse.move(box["x"] + f * box["w"], box["y"] + f * box["h"])
+    page.mouse.up()
+    expect(chart).not_to_have_attribute("data-x-range", home, timeout=MAP_TIMEOUT)
+    page.wait_for_selector("#trainability-tool[data-state=done]", timeout=MAP_TIMEOUT)
+    zoomed = [float(v) for v in chart.get_attribute("data-x-range").split(",")]
+    zoomed_y = [float(v) for v in chart.get_attribute("data-y-range").split(",")]
+    assert first[0] < zoomed[0] < zoomed[1] < first[1]
+    assert first_y[0] < zoomed_y[0] < zoomed_y[1] < first_y[1]
+    xs = page.evaluate("document.getElementById('train-chart').data[0].x")
+    assert zoomed[0] <= min(xs) and max(xs) <= zoomed[1]
+    assert float(page.locator("#train-x-min").input_value()) == pytest.approx(zoomed[0], rel=1e-3)
+
+    page.get_by_role("button", name="Reset zoom").click()
+    expect(chart).to_have_attribute("data-x-range", home, timeout=MAP_TIMEOUT)
+    page.wait_for_selector("#trainability-tool[data-state=done]", timeout=MAP_TIMEOUT)
+    expect(page.locator("#trainability-tool .map-reset")).to_be_hidden()
+    assert watched.errors == []
+
+
+def test_cancel_stops_the_map_and_draws_nothing(watched):
+    page = watched.open("/explore", ready="#explorer")
+    panel = page.locator("#basins-tool")
+    panel.locator(".map-compute").click()
+    expect(panel.locator(".map-progress")).to_be_visible()
+    panel.get_by_role("button", name="Cancel").click()
+    expect(panel.locator(".map-progress")).to_be_hidden()
+    expect(panel).to_have_attribute("data-state", "cancelled")
+    expect(panel.locator(".map-message")).to_have_text("Cancelled.")
+    page.wait_for_timeout(3000)  # longer than the map takes: a late answer must not be drawn
+    expect(panel).to_have_attribute("data-state", "cancelled")
+    assert panel.get_attribute("data-shown") is None
+    assert panel.locator(".map-legend li").count() == 0
+    layer = page.evaluate(
+        "document.querySelector('.landscape-map').data.find((t) => t.name === 'basins').z.length"
+    )
+    assert layer == 0
+    assert watched.errors == []
+
+
+def test_a_bad_setting_is_said_in_the_servers_words(watched):
+    page = watched.open()
+    page.locator("#sweep-lr-min").fill("-1")  # no learning rate is negative
+    panel = page.locator("#sweep-tool")
+    panel.locator(".map-compute").click()
+    page.wait_for_selector("#sweep-tool[data-state=error]", timeout=MAP_TIMEOUT)
+    message = panel.locator(".map-message")
+    expect(message).to_have_class("map-message error")
+    assert message.inner_text().startswith("Error: ")
+    assert "lr_min" in message.inner_text()
+    expect(panel.locator(".map-chart")).to_be_hidden()
+
+
+def test_the_sharpness_toggle_draws_sharpness_and_2_over_lr_on_the_loss_chart(watched):
+    page = watched.open("/explore?surface=himmelblau&r1=gd&r1.lr=0.01", ready="#explorer")
+    chart = "#loss-chart"
+    assert page.locator(".chart-wrap svg.overlay .sharpness-line").count() == 0
+    page.get_by_label("Sharpness").check()
+    page.wait_for_function("!!document.querySelector('#loss-chart').layout.yaxis2")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step").click()
+    sharp = page.locator(".chart-wrap svg.overlay .sharpness-line[data-racer='0']")
+    edge = page.locator(".chart-wrap svg.overlay .edge-line[data-racer='0']")
+    page.wait_for_function(
+        "Number(document.querySelector(\".chart-wrap svg.overlay .sharpness-line[data-racer='0']\")"
+        "?.dataset.points) >= 2"
+    )
+    assert int(edge.get_attribute("data-points")) >= 2
+    assert sharp.get_attribute("points").count(",") >= 2
+    # 2/lr = 200 fits on the right-hand axis
+    top = page.evaluate(f"document.querySelector({chart!r}).layout.yaxis2.range[1]")
+    assert top >= 200
+    assert "sharpness=1" in page.url
+    page.get_by_label("Sharpness").uncheck()
+    expect(page.locator(".chart-wrap svg.overlay .sharpness-line")).to_have_count(0)
+    assert watched.errors == []
