@@ -36,3 +36,4 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/api_and_engine.py
 	$(BIN)/python bench/render_2d.py
 	$(BIN)/python bench/lecture_hall.py
+	$(BIN)/python bench/maps.py

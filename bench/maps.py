@@ -77,7 +77,9 @@ def loop_seconds(lr: float, sample: int = 512) -> float:
 
     def once() -> None:
         for p in picks:
-            r = Run(s.surface, s.optimizer, s.hyperparameters, start_state(s.surface, s.optimizer, p))
+            r = Run(
+                s.surface, s.optimizer, s.hyperparameters, start_state(s.surface, s.optimizer, p)
+            )
             r.advance(STEPS, record=False)
             r.finish()
             r.outcome()

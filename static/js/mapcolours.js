@@ -1,10 +1,11 @@
-// The colours of the whole-landscape maps: one per minimum (the global minimum keeps the green
-// of its marker), and one each for balls that had not settled, that stopped away from any
+// The colours of the whole-landscape maps: one per minimum (the first global minimum keeps the
+// green of its marker; the others, global or local, each a colour of their own, so Himmelblau's
+// four equally deep valleys are four basins), and one each for balls that had not settled, that stopped away from any
 // minimum, and that diverged or ran away. What happened to each ball is the server's word
 // (its `outcome` and `minimum`); this module only picks the colour it is shown in.
 
 const GLOBAL = "#1a9850"; // the global minimum's marker colour (plot1d.js, plot2d.js)
-// the local minima, in their order in the surface's list (cycled on a surface with many)
+// the other minima, in their order in the surface's list (cycled on a surface with many)
 const LOCALS = ["#0072B2", "#CC79A7", "#56B4E9", "#9467bd", "#8c510a", "#17becf", "#c51b7d", "#6a51a3"];
 export const NOT_SETTLED = { key: "not_settled", color: "#F0E442", label: "not settled (crawling, bouncing, jittering)" };
 export const STOPPED = { key: "stopped", color: "#bdbdbd", label: "stopped away from a minimum" };
@@ -16,9 +17,10 @@ const GONE = new Set(["diverged", "ran_away"]);
 
 /** The colour of minimum `i` of `minima`. */
 export function minimumColour(minima, i) {
-  if (minima[i].kind === "global") return GLOBAL;
-  const locals = minima.slice(0, i).filter((m) => m.kind !== "global").length;
-  return LOCALS[locals % LOCALS.length];
+  const first = minima.findIndex((m) => m.kind === "global");
+  if (i === first) return GLOBAL;
+  const before = i - (first >= 0 && first < i ? 1 : 0);
+  return LOCALS[before % LOCALS.length];
 }
 
 /**

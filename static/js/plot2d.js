@@ -199,8 +199,11 @@ export class LandscapePlot {
       },
     ];
     // The basin map (basins.js): a see-through layer of each start's colour, over the map.
+    // A contour trace coloured as a heatmap (cells, no lines), not a heatmap trace: Plotly
+    // draws every heatmap below every contour, so the filled landscape would hide it.
     const basinTrace = {
-      type: "heatmap", x: [], y: [], z: [], name: "basins", showscale: false, opacity: 0.55,
+      type: "contour", x: [], y: [], z: [], name: "basins", showscale: false, opacity: 0.55,
+      contours: { coloring: "heatmap", showlines: false }, zsmooth: false, line: { width: 0 },
       text: [], hovertemplate: "%{text}<extra>click to start here</extra>",
     };
     return this.rebuild(async () => {
@@ -295,7 +298,7 @@ export class LandscapePlot {
   }
 
   picked(event) {
-    const point = event.points.find((p) => ["contour", "surface", "heatmap"].includes(p.data.type));
+    const point = event.points.find((p) => ["contour", "surface"].includes(p.data.type));
     if (point) for (const handler of this.pickHandlers) handler([point.x, point.y]);
   }
 
