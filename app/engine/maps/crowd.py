@@ -151,6 +151,9 @@ def roll(
     )
 
 
+DECIDE_SLICE = 8192
+"""Balls whose outcomes are decided together (see :meth:`_Flat.put`)."""
+
 SPLIT = 0.5
 """Set the finished balls aside when fewer than this fraction of a crowd still rolls."""
 
@@ -167,10 +170,13 @@ class _Flat:
         self.position = np.empty((size, dim))
 
     def put(self, run: Run, cells: np.ndarray) -> None:
-        """The finished balls of ``run``, which are ``cells`` of the whole."""
-        kinds, minima = run.outcome_codes()
-        self.outcome[cells] = kinds.reshape(-1)
-        self.minimum[cells] = minima.reshape(-1)
+        """The finished balls of ``run``, which are ``cells`` of the whole.  Their outcomes
+        are decided a slice at a time: deciding works on each ball's last 65 positions, and
+        all of a big crowd's at once would need several times the crowd's own memory."""
+        for part in np.array_split(np.arange(len(cells)), -(-len(cells) // DECIDE_SLICE)):
+            kinds, minima = run.take(part).outcome_codes()
+            self.outcome[cells[part]] = kinds
+            self.minimum[cells[part]] = minima
         self.status[cells] = np.asarray(run.status).reshape(-1)
         self.steps[cells] = run.steps_taken.reshape(-1)
         self.loss[cells] = np.broadcast_to(run.loss, run.batch_shape).reshape(-1)

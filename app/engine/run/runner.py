@@ -437,9 +437,11 @@ class Run:
                 self.loss = keep(loss, self.loss)
             self.step += 1
             self.steps_taken += moves
-            underflow = np.where(moves, underflow, 0)
             self.recent.append(self.position)
-            if self.options.precision == "float16":
+            float16 = self.options.precision == "float16"
+            if float16 or trace is not None:  # (a map's crowd records neither)
+                underflow = np.where(moves, underflow, 0)
+            if float16:
                 self.recent_underflows.append(underflow)
             if trace is None:
                 continue
