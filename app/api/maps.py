@@ -10,6 +10,7 @@ work at the next chunk.  A worker computes ``map_concurrency`` maps at once; up 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import Counter
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from sse_starlette import EventSourceResponse
@@ -373,6 +376,7 @@ class Work:
     finished: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
+    on_finish: Callable[[], None] = lambda: None  # wakes the request that follows it
 
     def progress(self, n: int) -> None:
         if self.cancel.is_set():
@@ -392,6 +396,8 @@ class Work:
             with COUNTERS:
                 self.metrics["maps_running"] -= 1
             self.finished.set()
+            with contextlib.suppress(Exception):  # the request may be gone already
+                self.on_finish()
 
 
 def _admit(metrics: dict[str, int], settings: Settings) -> None:
@@ -424,10 +430,14 @@ async def _follow(
             metrics["maps_waiting"] -= 1
             metrics["maps_running"] += 1
         waiting = False
+        finished = anyio.Event()
+        token = anyio.lowlevel.current_token()
+        work.on_finish = lambda: anyio.from_thread.run_sync(finished.set, token=token)
         threading.Thread(target=work.run, name="map", daemon=True).start()
         while not work.finished.is_set():
             yield MapProgressEvent(done=work.done, total=job.total, waiting=False)
-            await anyio.sleep(TICK_S)
+            with anyio.move_on_after(TICK_S):  # a small map answers as soon as it is done
+                await finished.wait()
         if work.error is not None:
             raise work.error
         yield work.result
