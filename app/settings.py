@@ -64,7 +64,15 @@ class Settings(BaseSettings):
         gt=0,
         description="Most work one map may ask for, in estimated seconds (starts × steps, "
         "weighted by how the optimizer steps a crowd); a bigger map is refused with 422 "
-        "naming its resolution.",
+        "naming its resolution, and one still computing after twice this long is stopped "
+        "and answered so.",
+    )
+    map_auto_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="A map that leaves out its size (a basin or trainability map its "
+        "resolution, a sweep its count) gets the default size, made smaller until its "
+        "estimated work fits this many seconds.",
     )
     map_concurrency: int = Field(
         1, ge=1, description="Maps one worker computes at once (each in a thread of its own)."

@@ -11,8 +11,10 @@ work at the next chunk.  A worker computes ``map_concurrency`` maps at once; up 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from ..engine.run import CONVERGED
 from ..engine.run.outcome import NO_MINIMUM, OUTCOMES
 from ..engine.surfaces import Surface
 from ..settings import Settings, app_settings
-from .errors import InputError
+from .errors import InputError, error_body
 from .schemas import (
     AxisRequest,
     BasinMapOut,
@@ -55,6 +57,7 @@ router = APIRouter(prefix="/api/maps", tags=["maps"])
 
 COUNTERS = threading.Lock()  # the metrics a map's thread and the event loop both update
 RETRY_AFTER_S = 5  # what a map refused for a full queue is told to wait
+OVERTIME = 2.0  # a map still computing after this many times map_max_seconds is stopped
 TICK_S = 0.2  # how often a map in progress reports (stream) or looks for a hang-up (JSON)
 BUSY = {
     503: {
@@ -71,7 +74,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 STREAM_DOC = (
     "Server-Sent Events: `progress` events (MapProgressEvent) about five times a second, "
-    "then one `result` event whose data is the JSON answer of the endpoint without `/stream`."
+    "then one `result` event whose data is the JSON answer of the endpoint without `/stream` "
+    "— or, for a map still computing after twice DESCENT_LAB_MAP_MAX_SECONDS, an `error` "
+    "event with the 422 error body."
 )
 
 
@@ -85,6 +90,7 @@ class MapJob:
     compute: Callable[[Callable[[int], None]], Any]
     total: int  # ball-steps at most
     answer: Callable[[Any], dict[str, Any]]
+    size_field: str = "resolution"  # what to make smaller when it takes too long
 
 
 def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]]) -> Setting:
@@ -111,7 +117,17 @@ def _check_work(
     errors: list[tuple[str, str]],
     where: str,
 ) -> None:
-    seconds = setting.seconds(balls, crowds)
+    _check_seconds(setting, balls, setting.seconds(balls, crowds), settings, errors, where)
+
+
+def _check_seconds(
+    setting: Setting,
+    balls: int,
+    seconds: float,
+    settings: Settings,
+    errors: list[tuple[str, str]],
+    where: str,
+) -> None:
     if seconds > settings.map_max_seconds:
         errors.append(
             (
@@ -123,12 +139,41 @@ def _check_work(
         )
 
 
+# The sizes a map gets when it leaves its size out (see fit).
+BASINS_1D, BASINS_2D, SWEEP, TRAINABILITY = (400,), (80, 80), (256,), (48, 48)
+
+
+def fit(
+    default: tuple[int, ...],
+    seconds: Callable[[tuple[int, ...]], float],
+    settings: Settings,
+    largest: int,
+    smallest: int = 8,
+) -> tuple[int, ...]:
+    """``default`` (at most ``largest`` a side), each side shrunk by the same factor until
+    the estimated ``seconds`` fit ``map_auto_seconds`` (but no side below ``smallest``)."""
+    smallest = min(smallest, largest)
+    size = tuple(min(n, largest) for n in default)
+    while seconds(size) > settings.map_auto_seconds and max(size) > smallest:
+        size = tuple(max(smallest, int(n * 0.8)) for n in size)
+    return size
+
+
 def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
     errors: list[tuple[str, str]] = []
     setting = _setting(req, settings, errors)
     surface = setting.surface
     resolution: tuple[int, ...] = ()
-    given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
+    if req.resolution is None:
+        default, top = (
+            (BASINS_1D, settings.map_max_points)
+            if surface.dim == 1
+            else (BASINS_2D, settings.map_max_side)
+        )
+        resolution = fit(default, lambda r: setting.seconds(math.prod(r)), settings, top)
+        given = list(resolution)
+    else:
+        given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
     if len(given) != surface.dim:
         form = "a count (or [n])" if surface.dim == 1 else "[nx, ny]"
         errors.append(("resolution", f"{surface.name} is {surface.dim}D: give {form}"))
@@ -163,19 +208,29 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
             errors.append((name, exc.reason))
     if not req.lr_min < req.lr_max:
         errors.append(("lr_max", f"must be above lr_min ({req.lr_min}), got {req.lr_max}"))
-    if req.count > settings.map_max_points:
-        errors.append(("count", f"at most {settings.map_max_points} rates, got {req.count}"))
+
+    def seconds(count: tuple[int, ...]) -> float:
+        lrs = log_rates(req.lr_min, req.lr_max, count[0])
+        return setting.seconds(count[0], len(groups(setting, {"lr": lrs})))
+
+    count = req.count
+    if count is None:
+        top = settings.map_max_points
+        count = fit(SWEEP, seconds, settings, top, smallest=16)[0] if not errors else SWEEP[0]
+    if count > settings.map_max_points:
+        errors.append(("count", f"at most {settings.map_max_points} rates, got {count}"))
     if req.keep > req.steps:
         errors.append(("keep", f"at most `steps` ({req.steps}), got {req.keep}"))
-    lrs = log_rates(req.lr_min, req.lr_max, req.count)
+    lrs = log_rates(req.lr_min, req.lr_max, count)
     if not errors:
         crowds = len(groups(setting, {"lr": lrs}))
-        _check_work(setting, req.count, crowds, settings, errors, "count")
+        _check_work(setting, count, crowds, settings, errors, "count")
     if errors:
         raise InputError(errors)
     return MapJob(
         compute=lambda progress: sweep(setting, tuple(start), lrs, req.keep, progress),
-        total=req.count * setting.steps,
+        total=count * setting.steps,
+        size_field="count",
         answer=lambda m: _sweep_json(m, setting.surface),
     )
 
@@ -227,25 +282,35 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
     errors: list[tuple[str, str]] = []
     setting = _setting(req, settings, errors)
     start = check_start(req.start, setting.surface, errors)
-    for axis, n in enumerate(req.resolution):
+    for axis, n in enumerate(req.resolution or ()):
         if not 2 <= n <= settings.map_max_side:
             errors.append(
                 (f"resolution.{axis}", f"must be between 2 and {settings.map_max_side}, got {n}")
             )
-    nx, ny = req.resolution
-    x_axis = _axis(req.x_axis, "x_axis", nx, setting, errors)
-    y_axis = _axis(req.y_axis, "y_axis", ny, setting, errors)
+    x_axis = _axis(req.x_axis, "x_axis", 2, setting, errors)
+    y_axis = _axis(req.y_axis, "y_axis", 2, setting, errors)
     if req.x_axis.name == req.y_axis.name:
         errors.append(("y_axis.name", f"must differ from x_axis.name ({req.x_axis.name!r})"))
+    nx, ny = req.resolution or [min(n, settings.map_max_side) for n in TRAINABILITY]
     if not errors and x_axis is not None and y_axis is not None:
         _check_corners(setting, x_axis, y_axis, errors)
-        shape = (ny, nx)
-        values = {
-            x_axis.name: np.broadcast_to(x_axis.values()[None, :], shape).reshape(-1),
-            y_axis.name: np.broadcast_to(y_axis.values()[:, None], shape).reshape(-1),
-        }
-        crowds = len(groups(setting, values))
-        _check_work(setting, nx * ny, crowds, settings, errors, "resolution")
+
+        def seconds(resolution: tuple[int, ...]) -> float:
+            nx, ny = resolution
+            shape = (ny, nx)
+            xs = dataclasses.replace(x_axis, count=nx).values()
+            ys = dataclasses.replace(y_axis, count=ny).values()
+            values = {
+                x_axis.name: np.broadcast_to(xs[None, :], shape).reshape(-1),
+                y_axis.name: np.broadcast_to(ys[:, None], shape).reshape(-1),
+            }
+            return setting.seconds(nx * ny, len(groups(setting, values)))
+
+        if req.resolution is None:
+            nx, ny = fit(TRAINABILITY, seconds, settings, settings.map_max_side)
+        x_axis = dataclasses.replace(x_axis, count=nx)
+        y_axis = dataclasses.replace(y_axis, count=ny)
+        _check_seconds(setting, nx * ny, seconds((nx, ny)), settings, errors, "resolution")
     if errors:
         raise InputError(errors)
     assert x_axis is not None and y_axis is not None
@@ -365,13 +430,19 @@ def _trainability_json(
 # --- computing, with progress and cancel --------------------------------------------------
 
 
+class TooLong(Exception):
+    """A map ran past its time (its progress callback raises this)."""
+
+
 @dataclass
 class Work:
     """One map's work in its thread: progress counted, a cancel flag looked at per chunk."""
 
     job: MapJob
     metrics: dict[str, int]
+    limit_s: float  # compute time allowed (the estimate can be off on a busy machine)
     done: int = 0
+    started: float = 0.0
     cancel: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     result: Any = None
@@ -381,15 +452,25 @@ class Work:
     def progress(self, n: int) -> None:
         if self.cancel.is_set():
             raise Cancelled
+        if time.monotonic() - self.started > self.limit_s:
+            raise TooLong
         self.done += n
         with COUNTERS:
             self.metrics["map_ball_steps"] += n
 
     def run(self) -> None:
+        self.started = time.monotonic()
         try:
             self.result = self.job.answer(self.job.compute(self.progress))
         except Cancelled:
             pass
+        except TooLong:
+            share = self.done / self.job.total
+            reason = (
+                f"this map was still computing after {self.limit_s:g} s, the server's limit "
+                f"(at {share:.0%} of its ball-steps): lower the {self.job.size_field} or the steps"
+            )
+            self.error = InputError([(self.job.size_field, reason)])
         except BaseException as exc:  # handed to the request, which reports it
             self.error = exc
         finally:
@@ -421,7 +502,7 @@ async def _follow(
     with COUNTERS:
         metrics["maps_waiting"] += 1
     waiting = True
-    work = Work(job, metrics)
+    work = Work(job, metrics, OVERTIME * settings.map_max_seconds)
     try:
         while metrics["maps_running"] >= settings.map_concurrency:
             yield MapProgressEvent(done=0, total=job.total, waiting=True)
@@ -476,6 +557,8 @@ async def _events(job: MapJob, metrics: dict[str, int], settings: Settings) -> A
                 yield _event("progress", update.model_dump_json().encode())
             else:
                 yield _event("result", json_bytes(update))
+    except InputError as exc:  # too long: the stream has started, so it ends with the error
+        yield _event("error", json_bytes(error_body(exc.status, "Invalid input", exc.errors)))
     finally:
         await updates.aclose()
 
@@ -497,7 +580,7 @@ def document_events(openapi: dict[str, Any]) -> None:
             openapi,
             f"{router.prefix}/{name}/stream",
             "post",
-            {"progress": MapProgressEvent, "result": result},
+            {"progress": MapProgressEvent, "result": result, "error": ErrorOut},
             STREAM_DOC,
         )
 

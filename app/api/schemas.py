@@ -417,10 +417,18 @@ _START = Field(
 )
 
 
+_AUTO = (
+    " Left out, the server picks it: the default, made smaller where the optimizer's crowd "
+    "would take long (L-BFGS and Newton step each ball on its own)."
+)
+
+
 class BasinsRequest(MapRequest):
-    resolution: int | list[int] = Field(
+    resolution: int | list[int] | None = Field(
+        None,
         description="How many starts, evenly spaced over the surface's plotted domain (its "
-        "edges included): a count in 1D (up to 4,096), `[nx, ny]` in 2D (each up to 256).",
+        "edges included): a count in 1D (up to 4,096; default 400), `[nx, ny]` in 2D (each "
+        "up to 256; default [80, 80])." + _AUTO,
         examples=[256, [128, 128]],
     )
 
@@ -429,8 +437,11 @@ class SweepRequest(MapRequest):
     start: list[float] | None = _START
     lr_min: float = Field(1e-3, gt=0, description="The smallest learning rate.")
     lr_max: float = Field(2.0, gt=0, description="The largest learning rate.")
-    count: int = Field(
-        256, ge=2, description="How many rates, log-spaced from lr_min to lr_max (up to 1,024)."
+    count: int | None = Field(
+        None,
+        ge=2,
+        description="How many rates, log-spaced from lr_min to lr_max (up to 1,024; default "
+        "256)." + _AUTO,
     )
     keep: int = Field(
         32, ge=1, le=256, description="How many of each rate's last positions to return."
@@ -452,11 +463,12 @@ class TrainabilityRequest(MapRequest):
     start: list[float] | None = _START
     x_axis: AxisRequest
     y_axis: AxisRequest
-    resolution: list[int] = Field(
-        default_factory=lambda: [64, 64],
+    resolution: list[int] | None = Field(
+        None,
         min_length=2,
         max_length=2,
-        description="`[nx, ny]`: how many values along each axis (each up to 256).",
+        description="`[nx, ny]`: how many values along each axis (each up to 256; default "
+        "[48, 48])." + _AUTO,
     )
 
 

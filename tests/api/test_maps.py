@@ -230,3 +230,45 @@ def test_the_work_limit_is_a_setting():
         )
     )
     assert "0.5 s" in found["resolution"]
+
+
+def test_a_map_that_leaves_out_its_size_gets_one_that_fits(client):
+    adam = {"surface": "himmelblau", "optimizer": "adam", "steps": 1000}
+    m = client.post("/api/maps/basins", json=adam).json()
+    assert (len(m["x"]), len(m["y"])) == (80, 80)  # the default
+    # L-BFGS steps each ball on its own: the server picks a grid it can do in seconds.
+    lbfgs = {**adam, "optimizer": "lbfgs"}
+    r = client.post("/api/maps/basins", json=lbfgs)
+    assert r.status_code == 200
+    side = len(r.json()["x"])
+    assert 8 <= side < 80 and len(r.json()["y"]) == side
+    sweep = client.post("/api/maps/sweep", json={**SGD_WELL, "steps": 300}).json()
+    assert len(sweep["lr"]) == 256
+    body = {
+        **lbfgs,
+        "x_axis": {"name": "lr", "min": 0.1, "max": 1},
+        "y_axis": {"name": "tolerance_grad", "min": 1e-9, "max": 1e-5, "scale": "log"},
+    }
+    train = client.post("/api/maps/trainability", json=body)
+    assert train.status_code == 200 and len(train.json()["x"]) < 48
+
+
+def test_a_map_running_past_its_time_is_stopped_and_says_what_to_lower(client, monkeypatch):
+    from app.api import maps
+
+    monkeypatch.setattr(maps, "OVERTIME", 1e-4)  # 3 ms of the 30 s limit
+    body = {"surface": "himmelblau", "optimizer": "adam", "resolution": [128, 128], "steps": 500}
+    found = errors_of(client.post("/api/maps/basins", json=body))
+    assert (
+        "still computing" in found["resolution"] and "lower the resolution" in found["resolution"]
+    )
+    sweep = {**SGD_WELL, "count": 1000, "steps": 2000}
+    assert "lower the count" in errors_of(client.post("/api/maps/sweep", json=sweep))["count"]
+    with client.stream("POST", "/api/maps/basins/stream", json=body) as r:
+        assert r.status_code == 200
+        text = "".join(r.iter_text())
+    kind, data = text.strip().split("\n\n")[-1].split("\n")
+    assert kind == "event: error"
+    error = json.loads(data[len("data: ") :])
+    assert error["status"] == 422 and error["errors"][0]["field"] == "resolution"
+    assert client.get("/healthz").json()["maps_running"] == 0

@@ -30,10 +30,11 @@ CHUNK = 400_000
 """Ball-steps between progress reports: some 30–60 ms of work for a numpy crowd."""
 
 # Seconds per step, measured on the development machine (bench/maps.py): a numpy crowd's
-# work per ball (Adam on Himmelblau, 65,536 balls), a rule that steps each ball in Python
-# (L-BFGS, Newton), and a crowd's fixed cost per step whatever its size.
+# work per ball (Adam on Himmelblau, 65,536 balls: 45–140 ns), a rule that steps each ball
+# in Python (L-BFGS on Himmelblau 60 µs, Newton 75 µs with its decisions), and a crowd's
+# fixed cost per step whatever its size.  An upper bound: balls that settle stop early.
 CROWD_BALL_STEP = 100e-9
-PER_BALL_STEP = 40e-6
+PER_BALL_STEP = 80e-6
 CROWD_STEP = 100e-6
 
 Progress = Callable[[int], None]
