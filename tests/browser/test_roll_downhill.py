@@ -221,7 +221,8 @@ COUNT_CHART_DRAWS = """
       if (!r.target.classList.contains("loss-line")) continue;
       counts.now += 1; counts.total += 1; counts.max = Math.max(counts.max, counts.now);
     }
-  }).observe(document.querySelector(".chart-wrap"), { subtree: true, attributes: true, attributeFilter: ["points"] });
+  }).observe(document.querySelector(".chart-wrap"),
+             { subtree: true, attributes: true, attributeFilter: ["points"] });
   window.__chartDraws = counts;
 })()
 """
@@ -252,7 +253,7 @@ def test_the_loss_and_sharpness_chart_opens_below_the_readouts(watched):
     page.get_by_role("button", name="Step").click()
     expect(page.locator("#readout-step")).to_have_text("2")
     page.wait_for_function(
-        f"Number(document.querySelector(\"{CHART} .sharpness-line\")?.dataset.points) >= 3"
+        f'Number(document.querySelector("{CHART} .sharpness-line")?.dataset.points) >= 3'
     )
     assert chart_points(page, "edge-line") >= 3
     # 2/lr = 12.5, on a right-hand axis whose ticks are numbered
@@ -293,7 +294,7 @@ def test_a_link_with_sharpness_opens_the_chart_with_it_and_a_new_landscape_keeps
     expect(page.locator("#chart-panel")).to_have_attribute("open", "")
     expect(page.get_by_label("Sharpness")).to_be_checked()
     page.wait_for_function(
-        "Number(document.querySelector(\".chart-wrap svg.overlay .sharpness-line\")"
+        'Number(document.querySelector(".chart-wrap svg.overlay .sharpness-line")'
         "?.dataset.points) === 31"
     )
     assert chart_points(page, "loss-line") == 31
@@ -306,7 +307,7 @@ def test_a_link_with_sharpness_opens_the_chart_with_it_and_a_new_landscape_keeps
     expect(page.get_by_label("Sharpness")).to_be_checked()
     page.get_by_role("button", name="Step").click()
     page.wait_for_function(
-        "Number(document.querySelector(\".chart-wrap svg.overlay .sharpness-line\")"
+        'Number(document.querySelector(".chart-wrap svg.overlay .sharpness-line")'
         "?.dataset.points) === 2"
     )
     assert watched.errors == []
