@@ -84,7 +84,8 @@ def test_explorer_loads_offline_and_links_both_ways(watched):
     options = page.get_by_label("Landscape", exact=True).locator("option").all_inner_texts()
     assert len(options) == 14
     back = page.evaluate("document.querySelector('.landscape-map').data.map(t => t.type)")
-    assert back == ["contour", "scatter", "contour", "scatter"]  # map, minima, L2 (empty)
+    # map, minima, L2 (empty), and the basin layer (empty): a contour, drawn over the map
+    assert back == ["contour", "scatter", "contour", "scatter", "contour"]
     # Three racers are ready at the start; each card has its readouts.
     expect(page.locator(".racer")).to_have_count(3)
     assert racer_steps(page) == [0, 0, 0]
