@@ -261,7 +261,7 @@ def test_the_loss_and_sharpness_chart_opens_below_the_readouts(watched):
     assert top >= 12.5
     ticks = page.locator("#loss-chart .y2tick text").all_inner_texts()
     assert len(ticks) >= 3, ticks
-    assert "sharpness=1" in page.url
+    page.wait_for_function("location.search.includes('sharpness=1')")  # throttled: 0.5 s
 
     # playing: more steps on the chart, never more than one redraw of its line a frame
     page.get_by_label("Speed").fill("8")  # 250 steps/s
