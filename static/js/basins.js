@@ -7,13 +7,11 @@ import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
 import { describeShare, formatPoint, shareWords } from "./verdict.js";
 import { formatNumber } from "./format.js";
 
-const RESOLUTION_1D = 400; // starts along the x-axis
-const RESOLUTION_2D = [80, 80]; // starts across the map
-
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page:
- * {dim, surface(), run(), describeRun(), plot} where `run()` is the chosen ball's run request,
- * `describeRun()` says whose settings those are, and `plot.showBasins(layer | null)` draws.
+ * {dim, surface(), run(), describeRun(), sizes(), plot} where `run()` is the chosen ball's run
+ * request, `describeRun()` says whose settings those are, `sizes()` how many starts the Detail
+ * picker asks for (maps.js DETAIL), and `plot.showBasins(layer | null)` draws.
  */
 export class BasinTool {
   constructor(panel, host) {
@@ -29,7 +27,8 @@ export class BasinTool {
   async compute() {
     const { dim } = this.host;
     const run = this.host.run();
-    const body = { ...mapBody(run), resolution: dim === 1 ? RESOLUTION_1D : RESOLUTION_2D };
+    const sizes = this.host.sizes();
+    const body = { ...mapBody(run), resolution: dim === 1 ? sizes.basins1d : [sizes.basins2d, sizes.basins2d] };
     const about = this.host.describeRun();
     const result = await this.job.run("basins", body);
     if (!result) return;

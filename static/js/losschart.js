@@ -31,12 +31,10 @@ export class LossChart {
    */
   async reset(surface, racers, { sharpness = false } = {}) {
     this.sharp = sharpness;
-    this.sharpRange = null;
     const global = surface.minima.find((m) => m.kind === "global");
     this.best = global ? global.value : null;
     this.log = this.best !== null;
-    this.xRange = [0, FIRST_STEPS];
-    this.yRange = null; // set from the first losses
+    this.restartAxes();
     this.legend(racers);
     const layout = {
       margin: { l: 64, r: sharpness ? SHARP_MARGIN_R : 12, t: 8, b: 44 },
@@ -57,6 +55,9 @@ export class LossChart {
       layout.yaxis2 = {
         title: { text: "sharpness · 2/lr" }, overlaying: "y", side: "right", range: [0, 1],
         fixedrange: true, showgrid: false, zeroline: true,
+        // Plotly 3+ gives an overlaying axis tickmode "sync", its ticks at the left axis's: on
+        // a log left axis that left only the two ends labelled
+        tickmode: "auto", nticks: 6,
       };
     }
     // No traces: Plotly draws the axes, the overlay draws the lines. (With a second y-axis,
@@ -98,6 +99,14 @@ export class LossChart {
         })
       : [];
     this.drawn.clear();
+  }
+
+  /** The axes as a new chart has them: set afresh from the next data drawn. */
+  restartAxes() {
+    this.xRange = [0, FIRST_STEPS];
+    this.yRange = null; // set from the first losses
+    this.sharpRange = null;
+    this.xRestarted = true; // the step axis goes back to its first range on the next relayout
   }
 
   /** Each step's sharpness and 2/lr (the rate that step used), null where there is none. */
@@ -173,10 +182,11 @@ export class LossChart {
     });
     if (!Number.isFinite(lo)) return false;
     const update = {};
-    if (steps > this.xRange[1]) {
+    if (steps > this.xRange[1] || this.xRestarted) {
       let top = this.xRange[1];
       while (top < steps) top *= 2;
       this.xRange = [0, top];
+      this.xRestarted = false;
       update["xaxis.range"] = this.xRange;
     }
     let [ylo, yhi] = this.yRange || [Infinity, -Infinity];
@@ -207,6 +217,9 @@ export class LossChart {
     if (!this.overlay || !this.overlay.mapped) return;
     const stale = tracks.map((track, i) => Boolean(this.lines[i]) && this.drawn.get(i) !== track.length);
     if (!stale.includes(true)) return;
+    // a ball started over (Reset, a new start or setting): the axes start over with it,
+    // instead of keeping the last run's thousand steps and its lowest loss
+    if (tracks.some((track, i) => track.length < (this.drawn.get(i) ?? 0))) this.restartAxes();
     const values = tracks.map((track) => this.values(track));
     if (this.fitAxes(tracks, values)) return; // the relayout triggers a full redraw
     tracks.forEach((track, i) => {

@@ -10,6 +10,22 @@ import { ApiError } from "./api.js";
 
 export const MAP_STEPS = 1000; // steps each ball of a map may take: one press of Play
 
+/**
+ * How many balls each map rolls at each level of the section's Detail picker: starts of a 1D
+ * and a 2D basin map (per side), rates of a sweep, settings per side of a trainability map.
+ * The server bounds them all (and the work one map may be): a refusal is said in its words.
+ */
+export const DETAIL = {
+  coarse: { basins1d: 200, basins2d: 48, sweep: 128, trainability: 32 },
+  normal: { basins1d: 400, basins2d: 80, sweep: 256, trainability: 48 },
+  fine: { basins1d: 2000, basins2d: 160, sweep: 512, trainability: 96 },
+};
+
+/** The sizes for the level `picker` (a <select>) shows; Normal's for anything else. */
+export function detailSizes(picker) {
+  return DETAIL[picker && picker.value] || DETAIL.normal;
+}
+
 /** The server serves its limit of map computations: try again after `seconds`. */
 export class BusyError extends Error {
   constructor(seconds) {

@@ -15,12 +15,15 @@ const WIDTHS = { normal: { curve: 3, trail: 2, ball: 20, font: 16 }, projector: 
 const COLORS = {
   curve: "#1f4e79",
   trail: "rgba(230, 126, 34, 0.75)",
-  ball: "#d62728",
+  ball: "#d62728", // BALL_COLOR
   global: "#1a9850",
   local: "#7f7f7f",
   start: "#444",
   l2: "#8e44ad",
 };
+
+/** The ball's colour: its line on the loss chart too. */
+export const BALL_COLOR = COLORS.ball;
 
 export class CurvePlot {
   /** `grid` is {x, f} from /api/surfaces/{id}/grid; `surface` is the catalog entry. */

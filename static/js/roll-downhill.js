@@ -10,8 +10,9 @@ import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
 import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
+import { LossChart } from "./losschart.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
-import { CurvePlot } from "./plot1d.js";
+import { BALL_COLOR, CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
 import { SPEEDS, Session } from "./session.js";
 import { Track } from "./track.js";
@@ -51,6 +52,9 @@ class RollDownhill {
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
     this.announcer = new Announcer($("announce"));
+    // The loss chart sits in a panel closed at first: it is built when the panel opens (a
+    // Plotly plot drawn while hidden has no size), and until then draws nothing.
+    this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
     this.session = new Session({ speed: () => this.speed(), onChange: this.scheduleDraw });
     this.session.tracks = [this.track];
     this.rule = new UpdateRulePanel($("update-rule"), {
@@ -91,6 +95,8 @@ class RollDownhill {
     const speed = SPEEDS.indexOf(Number(params.get("speed")));
     $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
     $("l2").checked = params.get("l2") === "1";
+    $("sharpness").checked = params.get("sharpness") === "1";
+    if ($("sharpness").checked) $("chart-panel").open = true; // a link with sharpness shows it
     return new Track({
       surface: this.surface,
       optimizer: this.choice.optimizer,
@@ -98,6 +104,7 @@ class RollDownhill {
       start: [Math.min(hi, Math.max(lo, start[0]))],
       options,
       schedule: readSchedule(params, "", this.catalog),
+      sharpness: $("sharpness").checked,
     });
   }
 
@@ -115,6 +122,7 @@ class RollDownhill {
     writeTraining(params, "", this.catalog, this.track, defaultOptions(this.catalog));
     if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(this.speed()));
     if ($("l2").checked) params.set("l2", "1");
+    if ($("sharpness").checked) params.set("sharpness", "1");
     const last = this.track.last();
     if (last && last.step > 0) params.set("steps", String(last.step));
     return params;
@@ -156,9 +164,17 @@ class RollDownhill {
       this.buildHyperparameters();
       this.showL2();
       this.maps.settingsChanged();
+      this.showChart(); // the legend names the optimizer
       this.session.reset({ keepPlaying: true });
     });
     $("l2").addEventListener("change", () => this.showL2());
+    $("chart-panel").addEventListener("toggle", () => this.showChart());
+    $("sharpness").addEventListener("change", () => {
+      // the steps again from the start, now with (or without) f″ at each
+      this.track.sharpness = $("sharpness").checked;
+      this.showChart();
+      this.session.reset({ keepPlaying: true });
+    });
     this.plot.ready.then(() => this.showL2());
     this.buildHyperparameters();
     buildTrainingControls($("training"), this.catalog, this.track, {
@@ -190,6 +206,19 @@ class RollDownhill {
         this.scheduleDraw();
       },
     });
+  }
+
+  /** (Re)build the loss chart while its panel is open: its axes, legend and sharpness axis. */
+  showChart() {
+    // one rebuild after another: the panel's toggle event and a sharpness link's first
+    // rebuild may come together
+    this.chartReady = (this.chartReady || Promise.resolve()).then(async () => {
+      if (!$("chart-panel").open) return;
+      const racer = { label: this.choice.label, color: BALL_COLOR, dash: "none", plotlyDash: "solid" };
+      await this.chart.reset(this.surface, [racer], { sharpness: $("sharpness").checked });
+      this.scheduleDraw();
+    });
+    return this.chartReady;
   }
 
   /** A new rate from the slider or the keyboard (clamped to the slider's range). */
@@ -274,6 +303,7 @@ class RollDownhill {
       this.plot.update({ xs, losses: trace.losses, start: xs[0], startLoss: trace.losses[0] });
     }
     showReadouts(this.root, this.track);
+    this.chart.update([this.track]);
     const { error, notice, playing } = this.session;
     const idle = !this.track.length || (this.track.last().step === 0 && !playing);
     $("status").textContent = error
@@ -308,6 +338,7 @@ async function main() {
     const surface = surfaces.find((s) => s.id === surfaceId);
     const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params);
     applyControlParams(root, params);
+    await sim.showChart();
     const steps = stepsToReplay(params);
     if (steps) await sim.session.replay(steps);
     else await sim.session.reset();

@@ -9,7 +9,6 @@ import { categories, categoryIndex, minimumColour } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
 import { formatPoint, minimumName, shareWords } from "./verdict.js";
 
-const COUNT = 256; // rates
 const KEEP = 32; // last positions kept per rate
 const GONE = new Set(["diverged", "ran_away"]);
 const LIMIT_COLOUR = "#000";
@@ -20,6 +19,13 @@ const LIMIT_RULES = {
   nesterov: "2(1 + μ)/((1 + 2μ)·λ) with Nesterov momentum μ",
 };
 const SAME = 1e-3; // an own limit this close (relatively) to 2/λ gets no line of its own
+// Limits within this factor of each other get one label between them (the lines are still
+// drawn one per minimum): Roll Downhill's four minima have 2/f″ from 0.148 to 0.155, and four
+// labels there would be drawn over each other.
+const CLUSTER = 1.1;
+const CLUSTER_COLOUR = "#333";
+const ROW_PX = 19; // a label's height: the labels stack above the chart, one row each
+const TOP_PX = 8; // the chart's top margin without labels
 
 function finiteRange(values) {
   let lo = Infinity;
@@ -34,23 +40,62 @@ function finiteRange(values) {
   return [lo - pad, hi + pad];
 }
 
-/** A vertical line at rate `x` with a label at the top of the chart. */
-function limitLine(x, colour, label, dash, row) {
+/** A vertical line at rate `x` (`colour`, `dash`). */
+function limitLine(x, colour, dash) {
   return {
-    shape: {
-      type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
-      line: { color: colour, width: 2, dash },
-    },
-    annotation: {
-      x: Math.log10(x), xref: "x", yref: "paper", y: 1 - 0.07 * row, yanchor: "bottom", text: label,
-      showarrow: false, font: { size: 12, color: colour }, bgcolor: "rgba(255,255,255,0.8)", xanchor: "left",
-    },
+    type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+    line: { color: colour, width: 2, dash },
+  };
+}
+
+/** "1–4" for minima 0…3, "1, 3, 4" for 0, 2, 3 (shown counted from one). */
+export function minimaNumbers(indices) {
+  const sorted = [...indices].sort((a, b) => a - b).map((i) => i + 1);
+  const consecutive = sorted.every((n, k) => k === 0 || n === sorted[k - 1] + 1);
+  return consecutive && sorted.length > 2 ? `${sorted[0]}–${sorted[sorted.length - 1]}` : sorted.join(", ");
+}
+
+/**
+ * Limits ({x, minimum, colour}) in runs of rates within CLUSTER of the run's smallest: one
+ * label each, "2/f″ at minima 1–4: 0.148–0.155", or "2/f″ at minimum 2" for one alone.
+ */
+export function clusterLimits(limits, name) {
+  const sorted = [...limits].sort((a, b) => a.x - b.x);
+  const runs = [];
+  for (const limit of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && limit.x <= run[0].x * CLUSTER) run.push(limit);
+    else runs.push([limit]);
+  }
+  return runs.map((run) => {
+    const lo = run[0].x;
+    const hi = run[run.length - 1].x;
+    if (run.length === 1) return { x: lo, text: `${name} at minimum ${run[0].minimum + 1}`, colour: run[0].colour };
+    const [a, b] = [formatNumber(lo, 3), formatNumber(hi, 3)];
+    const span = a === b ? a : `${a}–${b}`;
+    return {
+      x: Math.sqrt(lo * hi), // the middle of the run on the log axis
+      text: `${name} at minima ${minimaNumbers(run.map((l) => l.minimum))}: ${span}`,
+      colour: CLUSTER_COLOUR,
+    };
+  });
+}
+
+/** A label above the chart at rate `x`, in row `row` counted up from the chart's top; on the
+ * right half of the axis it ends at its line rather than starting there, so that it stays on
+ * the chart. */
+function limitLabel({ x, text, colour }, row, [lo, hi]) {
+  const right = Math.log10(x) > (Math.log10(lo) + Math.log10(hi)) / 2;
+  return {
+    x: Math.log10(x), xref: "x", yref: "paper", y: 1, yanchor: "bottom", yshift: 2 + ROW_PX * row, text,
+    showarrow: false, font: { size: 12, color: colour }, bgcolor: "rgba(255,255,255,0.8)",
+    xanchor: right ? "right" : "left",
   };
 }
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page: {dim, run(),
- * start(), describeRun(), optimizerName()}.
+ * start(), describeRun(), optimizerName(), sizes()}.
  */
 export class SweepTool {
   constructor(panel, host) {
@@ -76,7 +121,7 @@ export class SweepTool {
     const lrMax = this.hi.valueAsNumber;
     const run = this.host.run();
     const body = {
-      ...mapBody(run), start: this.host.start(), lr_min: lrMin, lr_max: lrMax, count: COUNT, keep: KEEP,
+      ...mapBody(run), start: this.host.start(), lr_min: lrMin, lr_max: lrMax, count: this.host.sizes().sweep, keep: KEEP,
     };
     const about = this.host.describeRun({ withRate: false });
     const result = await this.job.run("sweep", body);
@@ -107,16 +152,20 @@ export class SweepTool {
     const topRange =
       dim === 1 ? this.host.surface().domain[0] : finiteRange(ys.filter((_, i) => kept[Math.floor(i / KEEP)]));
     const finals = result.final_loss.map((v, r) => (kept[r] ? v : null));
-    const lines = [];
-    result.stability.forEach((s, k) => {
-      const symbol = dim === 1 ? "2/f″" : "2/λmax";
-      if (s.descent_limit !== null) {
-        lines.push(limitLine(s.descent_limit, minimumColour(minima, s.minimum), `${symbol} at minimum ${s.minimum + 1}`, "dash", k));
-      }
+    const descent = [];
+    const own = [];
+    for (const s of result.stability) {
+      if (s.descent_limit !== null) descent.push({ x: s.descent_limit, minimum: s.minimum, colour: minimumColour(minima, s.minimum) });
       if (s.limit !== null && !(s.descent_limit !== null && Math.abs(s.limit - s.descent_limit) <= SAME * s.descent_limit)) {
-        lines.push(limitLine(s.limit, LIMIT_COLOUR, `${this.host.optimizerName()}'s limit at minimum ${s.minimum + 1}`, "dot", k + result.stability.length));
+        own.push({ x: s.limit, minimum: s.minimum, colour: LIMIT_COLOUR });
       }
-    });
+    }
+    const shapes = [...descent.map((l) => limitLine(l.x, l.colour, "dash")), ...own.map((l) => limitLine(l.x, l.colour, "dot"))];
+    const rates = [result.lr[0], result.lr[result.lr.length - 1]];
+    const annotations = [
+      ...clusterLimits(descent, dim === 1 ? "2/f″" : "2/λmax"),
+      ...clusterLimits(own, `${this.host.optimizerName()}'s limit`),
+    ].map((label, row) => limitLabel(label, row, rates));
     const traces = [
       {
         type: "scatter", mode: "markers", x: xs, y: ys, name: dim === 1 ? "last positions" : "last losses",
@@ -129,7 +178,7 @@ export class SweepTool {
       },
     ];
     const layout = {
-      margin: { l: 64, r: 16, t: 12, b: 48 },
+      margin: { l: 64, r: 16, t: TOP_PX + ROW_PX * annotations.length, b: 48 },
       showlegend: false,
       font: { size: 14 },
       hovermode: "closest",
@@ -137,8 +186,8 @@ export class SweepTool {
       xaxis: { anchor: "y2", type: "log", title: { text: "learning rate (log)" }, fixedrange: true, range: [Math.log10(result.lr[0]), Math.log10(result.lr[result.lr.length - 1])] },
       yaxis: { domain: [0.4, 1], title: { text: dim === 1 ? "last x" : "last losses" }, range: topRange, fixedrange: true, zeroline: false },
       yaxis2: { domain: [0, 0.3], title: { text: "final loss" }, range: finiteRange(finals), fixedrange: true, zeroline: false },
-      shapes: lines.map((l) => l.shape),
-      annotations: lines.map((l) => l.annotation),
+      shapes,
+      annotations,
       plot_bgcolor: "#fbfbfd",
     };
     this.chart.hidden = false;

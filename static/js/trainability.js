@@ -7,7 +7,6 @@ import { categories, categoryIndex } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
 import { formatPoint, minimumName, shareWords } from "./verdict.js";
 
-const RESOLUTION = [48, 48];
 const SHADE = 0.85; // the slowest run is drawn this far from its colour towards white
 const PALE = 0.7; // how close to white "far" is
 const LOG_SPAN = 30; // a log-scale setting's default range: its value ÷ and × this
@@ -53,7 +52,7 @@ function defaultRange(choice, value) {
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page: {run(), start(),
- * surface(), optimizer(), describeRun()}.
+ * surface(), optimizer(), describeRun(), sizes()}.
  */
 export class TrainabilityTool {
   constructor(panel, host) {
@@ -123,7 +122,8 @@ export class TrainabilityTool {
     const run = this.host.run();
     const [xAxis, yAxis] = [this.axisRequest(0), this.axisRequest(1)];
     if (!this.home) this.home = [xAxis, yAxis].map((a) => [a.min, a.max]);
-    const body = { ...mapBody(run), start: this.host.start(), x_axis: xAxis, y_axis: yAxis, resolution: RESOLUTION };
+    const side = this.host.sizes().trainability;
+    const body = { ...mapBody(run), start: this.host.start(), x_axis: xAxis, y_axis: yAxis, resolution: [side, side] };
     const about = this.host.describeRun({ without: [xAxis.name, yAxis.name] });
     const result = await this.job.run("trainability", body);
     if (!result) return;

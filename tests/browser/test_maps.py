@@ -3,6 +3,7 @@ learning-rate sweep, the trainability map (with zoom), Cancel, and sharpness on 
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -74,12 +75,20 @@ def test_the_sweep_shows_the_descent_limit_of_roll_downhills_minima(watched):
     labels = page.evaluate(
         "document.getElementById('sweep-chart').layout.annotations.map((a) => a.text)"
     )
-    assert any(0.14 <= x <= 0.16 for x in shapes), shapes
-    assert any(label.startswith("2/f″ at minimum") for label in labels)
+    # a line per minimum, but their four limits (0.148 to 0.155) share one label
+    assert len([x for x in shapes if 0.14 <= x <= 0.16]) == 4, shapes
+    assert labels == ["2/f″ at minima 1–4: 0.148–0.155"]
     dots = page.evaluate("document.getElementById('sweep-chart').data[0].x.length")
     assert dots == 256 * 32  # every rate's last 32 positions
     notes = page.locator("#sweep-tool .map-notes li").all_inner_texts()
-    assert any(re.search(r"2/f″ = 0\.1[45]", n) for n in notes), notes
+    assert len(notes) == 4
+    assert all(re.search(r"2/f″ = 0\.1[45]\d\d\.$", n) for n in notes), notes
+    # the label is drawn once, inside the chart's frame
+    texts = page.locator("#sweep-chart .annotation-text").all_text_contents()
+    assert texts == ["2/f″ at minima 1–4: 0.148–0.155"]
+    label = page.locator("#sweep-chart .annotation").bounding_box()
+    frame = page.locator("#sweep-chart").bounding_box()
+    assert frame["y"] <= label["y"] and label["x"] + label["width"] <= frame["x"] + frame["width"]
     assert watched.errors == []
 
 
@@ -176,7 +185,113 @@ def test_the_sharpness_toggle_draws_sharpness_and_2_over_lr_on_the_loss_chart(wa
     # 2/lr = 200 fits on the right-hand axis
     top = page.evaluate(f"document.querySelector({chart!r}).layout.yaxis2.range[1]")
     assert top >= 200
-    assert "sharpness=1" in page.url
+    # the address follows at most every 0.5 s (browsers throttle replaceState)
+    page.wait_for_function("location.search.includes('sharpness=1')")
     page.get_by_label("Sharpness").uncheck()
     expect(page.locator(".chart-wrap svg.overlay .sharpness-line")).to_have_count(0)
     assert watched.errors == []
+
+
+def test_the_detail_picker_sets_how_many_balls_each_map_rolls(watched):
+    page = watched.open()
+    expect(page.get_by_label("Detail")).to_have_value("normal")
+    page.get_by_label("Detail").select_option(label="Coarse (quicker)")
+    compute(page, "basins")
+    cells = page.evaluate(
+        "document.getElementById('plot').data.find((d) => d.name === 'basins').x.length"
+    )
+    assert cells == 200
+    expect(page.locator("#basins-tool .map-for")).to_contain_text("200 starts")
+    page.get_by_label("Detail").select_option(label="Fine (slower)")
+    compute(page, "sweep")
+    rates = page.evaluate("new Set(document.getElementById('sweep-chart').data[0].x).size")
+    assert rates == 512
+    expect(page.locator("#sweep-tool .map-for")).to_contain_text("512 rates")
+    assert watched.errors == []
+
+
+def test_a_map_too_big_for_the_server_is_refused_in_its_words(watched):
+    # Newton's crowds are slow: 160 × 160 starts of it is more work than one map may be
+    page = watched.open("/explore?surface=himmelblau&r1=newton", ready="#explorer")
+    page.get_by_label("Detail").select_option("fine")
+    panel = page.locator("#basins-tool")
+    panel.locator(".map-compute").click()
+    page.wait_for_selector("#basins-tool[data-state=error]", timeout=MAP_TIMEOUT)
+    message = panel.locator(".map-message")
+    expect(message).to_have_class("map-message error")
+    expect(message).to_contain_text("Error: resolution: 25,600 balls × 1000 steps of Newton")
+    expect(message).to_contain_text("lower the resolution or the steps")
+    assert panel.get_attribute("data-shown") is None
+
+
+# Two screenshots of the same element, compared in the page (a canvas decodes the PNGs):
+# how many pixels changed, and the colour at each of some points after.
+COMPARE = """async ([before, after, points]) => {
+  const load = (b64) => new Promise((done) => {
+    const img = new Image(); img.onload = () => done(img); img.src = `data:image/png;base64,${b64}`;
+  });
+  const pixels = async (b64) => {
+    const img = await load(b64);
+    const canvas = document.createElement("canvas");
+    canvas.width = img.width; canvas.height = img.height;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    return ctx.getImageData(0, 0, img.width, img.height);
+  };
+  const [a, b] = [await pixels(before), await pixels(after)];
+  let changed = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    let d = 0;
+    for (let c = 0; c < 3; c += 1) d += Math.abs(a.data[i + c] - b.data[i + c]);
+    if (d > 30) changed += 1;
+  }
+  const at = (img, [x, y]) => {
+    const i = 4 * (Math.round(y) * img.width + Math.round(x));
+    return [img.data[i], img.data[i + 1], img.data[i + 2]];
+  };
+  return {
+    share: changed / (a.width * a.height),
+    before: points.map((p) => at(a, p)),
+    after: points.map((p) => at(b, p)),
+  };
+}"""
+
+
+def test_the_explorers_basin_layer_shows_over_the_landscape_in_four_colours(watched):
+    """Plotly draws every heatmap below every contour: a basin layer drawn as a heatmap was
+    computed, listed in the legend, and never seen. What is on the screen is compared here."""
+    page = watched.open("/explore?surface=himmelblau", ready="#explorer")
+    page.get_by_label("Detail").select_option("coarse")
+    landscape = page.locator("#landscape .landscape-map")
+    landscape.scroll_into_view_if_needed()
+    before = landscape.screenshot()
+    compute(page, "basins")
+    page.wait_for_timeout(300)  # the layer's restyle is drawn
+    after = landscape.screenshot()
+    minima = page.evaluate(
+        "document.querySelector('.landscape-map').data[1].x.map((x, i) =>"
+        " [x, document.querySelector('.landscape-map').data[1].y[i]])"
+    )
+    assert len(minima) == 4
+    # a point in each basin beside its minimum (its marker left out), in the element's pixels
+    box = landscape.bounding_box()
+    points = []
+    for x, y in minima:
+        p = plot_point(page, "#landscape .landscape-map", x + 0.6, y - 0.6)
+        points.append([p["px"] - box["x"], p["py"] - box["y"]])
+    seen = page.evaluate(COMPARE, [b64(before), b64(after), points])
+    # the layer covers the whole map: most of the plot's pixels change colour
+    assert seen["share"] > 0.3, seen["share"]
+    for was, now in zip(seen["before"], seen["after"], strict=True):
+        assert sum(abs(a - b) for a, b in zip(was, now, strict=True)) > 30, (was, now)
+    # four basins in four colours on the screen, and in the legend
+    assert len({tuple(c) for c in seen["after"]}) == 4, seen["after"]
+    swatches = page.locator("#basins-tool .map-legend li").evaluate_all(
+        "items => items.map((li) => li.style.getPropertyValue('--swatch'))"
+    )
+    assert len(swatches) == 4 and len(set(swatches)) == 4, swatches
+    assert watched.errors == []
+
+
+def b64(png: bytes) -> str:
+    return base64.b64encode(png).decode()

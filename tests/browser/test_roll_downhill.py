@@ -208,3 +208,115 @@ def test_l2_landscape_shows_where_weight_decay_moves_the_minimum(watched):
     expect(page.locator("#l2-note")).to_contain_text("moves from x = -0.6283")
     l2.uncheck()
     page.wait_for_function(f"{lowest_with_l2}.x.length === 0")
+
+
+# Counts, per animation frame, the loss chart's line redraws (its `points` changing).
+COUNT_CHART_DRAWS = """
+(() => {
+  const counts = { max: 0, now: 0, total: 0 };
+  const tick = () => { counts.now = 0; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (!r.target.classList.contains("loss-line")) continue;
+      counts.now += 1; counts.total += 1; counts.max = Math.max(counts.max, counts.now);
+    }
+  }).observe(document.querySelector(".chart-wrap"),
+             { subtree: true, attributes: true, attributeFilter: ["points"] });
+  window.__chartDraws = counts;
+})()
+"""
+
+CHART = ".chart-wrap svg.overlay"
+
+
+def chart_points(page: Page, kind: str) -> int:
+    return int(page.locator(f"{CHART} .{kind}[data-racer='0']").get_attribute("data-points") or 0)
+
+
+def test_the_loss_and_sharpness_chart_opens_below_the_readouts(watched):
+    page = watched.open("/?lr=0.16&start=-1")  # a rate at the edge: it bounces for good
+    panel = page.locator("#chart-panel")
+    # closed at first: the first screen is as it was
+    expect(panel).not_to_have_attribute("open", "")
+    expect(page.get_by_label("Sharpness")).to_be_hidden()
+    assert page.evaluate(
+        "document.querySelector('.readouts').compareDocumentPosition("
+        "document.getElementById('chart-panel')) & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
+    page.get_by_text("Loss and sharpness by step").click()
+    page.evaluate(COUNT_CHART_DRAWS)
+    page.get_by_label("Sharpness").check()
+    page.wait_for_function("!!document.querySelector('#loss-chart').layout.yaxis2")
+    expect(page.locator("#chart-panel .chart-legend li")).to_have_text(["Gradient descent"])
+    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#readout-step")).to_have_text("2")
+    page.wait_for_function(
+        f'Number(document.querySelector("{CHART} .sharpness-line")?.dataset.points) >= 3'
+    )
+    assert chart_points(page, "edge-line") >= 3
+    # 2/lr = 12.5, on a right-hand axis whose ticks are numbered
+    top = page.evaluate("document.getElementById('loss-chart').layout.yaxis2.range[1]")
+    assert top >= 12.5
+    ticks = page.locator("#loss-chart .y2tick text").all_inner_texts()
+    assert len(ticks) >= 3, ticks
+    page.wait_for_function("location.search.includes('sharpness=1')")  # throttled: 0.5 s
+
+    # playing: more steps on the chart, never more than one redraw of its line a frame
+    page.get_by_label("Speed").fill("8")  # 250 steps/s
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('.chart-wrap svg.overlay .loss-line').dataset.points) > 40"
+    )
+    if page.locator("#play").inner_text() == "Pause":
+        page.get_by_role("button", name="Pause").click()
+    counts = page.evaluate("window.__chartDraws")
+    assert counts["total"] > 5 and counts["max"] == 1, counts
+    assert chart_points(page, "sharpness-line") > 40
+
+    # Reset: the lines and the step axis start over
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator("#readout-step")).to_have_text("0")
+    page.wait_for_function(
+        "document.getElementById('loss-chart').layout.xaxis.range[1] === 100"
+        " && Number(document.querySelector('.chart-wrap svg.overlay .loss-line')"
+        ".dataset.points) === 1"
+    )
+    page.get_by_label("Sharpness").uncheck()
+    expect(page.locator(f"{CHART} .sharpness-line")).to_have_count(0)
+    page.wait_for_function("!location.search.includes('sharpness')")
+    assert watched.errors == []
+
+
+def test_a_link_with_sharpness_opens_the_chart_with_it_and_a_new_landscape_keeps_it(watched):
+    page = watched.open("/?lr=0.16&start=-1&sharpness=1&steps=30")
+    expect(page.locator("#chart-panel")).to_have_attribute("open", "")
+    expect(page.get_by_label("Sharpness")).to_be_checked()
+    page.wait_for_function(
+        'Number(document.querySelector(".chart-wrap svg.overlay .sharpness-line")'
+        "?.dataset.points) === 31"
+    )
+    assert chart_points(page, "loss-line") == 31
+    # exactly one overlay however the chart was first built (the panel's toggle and the page)
+    expect(page.locator(".chart-wrap svg.overlay")).to_have_count(1)
+
+    page.get_by_label("Landscape", exact=True).select_option("double_well")
+    page.wait_for_url(re.compile(r"surface=double_well"))
+    page.wait_for_selector("#sim[data-ready=true]")
+    expect(page.get_by_label("Sharpness")).to_be_checked()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function(
+        'Number(document.querySelector(".chart-wrap svg.overlay .sharpness-line")'
+        "?.dataset.points) === 2"
+    )
+    assert watched.errors == []
+
+
+def test_the_chart_and_its_sharpness_box_can_be_hidden_or_locked(watched):
+    page = watched.open("/?hide=chart")
+    expect(page.locator("#chart-panel")).to_be_hidden()
+    page = watched.open("/?lock=sharpness&sharpness=1")
+    expect(page.get_by_label("Sharpness")).to_be_disabled()
+    expect(page.get_by_label("Sharpness")).to_be_checked()
+    assert watched.errors == []
