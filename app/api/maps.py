@@ -143,18 +143,24 @@ def _check_seconds(
 BASINS_1D, BASINS_2D, SWEEP, TRAINABILITY = (400,), (80, 80), (256,), (48, 48)
 
 
+DETAIL = {"coarse": 0.5, "normal": 1.0, "fine": 2.0}  # the default's sides, times this
+
+
 def fit(
     default: tuple[int, ...],
     seconds: Callable[[tuple[int, ...]], float],
     settings: Settings,
     largest: int,
+    detail: str = "normal",
     smallest: int = 8,
 ) -> tuple[int, ...]:
-    """``default`` (at most ``largest`` a side), each side shrunk by the same factor until
-    the estimated ``seconds`` fit ``map_auto_seconds`` (but no side below ``smallest``)."""
+    """``default`` scaled for ``detail`` (at most ``largest`` a side), each side shrunk by
+    the same factor until the estimated ``seconds`` fit ``map_auto_seconds`` — a fine map
+    ``map_max_seconds`` — but no side below ``smallest``."""
+    budget = settings.map_max_seconds if detail == "fine" else settings.map_auto_seconds
     smallest = min(smallest, largest)
-    size = tuple(min(n, largest) for n in default)
-    while seconds(size) > settings.map_auto_seconds and max(size) > smallest:
+    size = tuple(max(smallest, min(round(n * DETAIL[detail]), largest)) for n in default)
+    while seconds(size) > budget and max(size) > smallest:
         size = tuple(max(smallest, int(n * 0.8)) for n in size)
     return size
 
@@ -170,7 +176,9 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
             if surface.dim == 1
             else (BASINS_2D, settings.map_max_side)
         )
-        resolution = fit(default, lambda r: setting.seconds(math.prod(r)), settings, top)
+        resolution = fit(
+            default, lambda r: setting.seconds(math.prod(r)), settings, top, req.detail
+        )
         given = list(resolution)
     else:
         given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
@@ -216,7 +224,7 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
     count = req.count
     if count is None:
         top = settings.map_max_points
-        count = fit(SWEEP, seconds, settings, top, smallest=16)[0] if not errors else SWEEP[0]
+        count = SWEEP[0] if errors else fit(SWEEP, seconds, settings, top, req.detail, 16)[0]
     if count > settings.map_max_points:
         errors.append(("count", f"at most {settings.map_max_points} rates, got {count}"))
     if req.keep > req.steps:
@@ -307,7 +315,7 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
             return setting.seconds(nx * ny, len(groups(setting, values)))
 
         if req.resolution is None:
-            nx, ny = fit(TRAINABILITY, seconds, settings, settings.map_max_side)
+            nx, ny = fit(TRAINABILITY, seconds, settings, settings.map_max_side, req.detail)
         x_axis = dataclasses.replace(x_axis, count=nx)
         y_axis = dataclasses.replace(y_axis, count=ny)
         _check_seconds(setting, nx * ny, seconds((nx, ny)), settings, errors, "resolution")

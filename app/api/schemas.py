@@ -408,6 +408,12 @@ class MapRequest(RunSetting):
     steps: int = Field(
         200, ge=1, description="Steps each ball takes (up to the server's map limit)."
     )
+    detail: Literal["coarse", "normal", "fine"] = Field(
+        "normal",
+        description="For a map that leaves out its size: how fine a grid the server picks "
+        "(coarse: about half the default's balls per side, fine: twice; each fitted to "
+        "what the server can compute in a few seconds, fine to its map limit).",
+    )
 
 
 _START = Field(

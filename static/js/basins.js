@@ -9,9 +9,9 @@ import { formatNumber } from "./format.js";
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page:
- * {dim, surface(), run(), describeRun(), sizes(), plot} where `run()` is the chosen ball's run
- * request, `describeRun()` says whose settings those are, `sizes()` how many starts the Detail
- * picker asks for (maps.js DETAIL), and `plot.showBasins(layer | null)` draws.
+ * {dim, surface(), run(), describeRun(), detail(), plot} where `run()` is the chosen ball's run
+ * request, `describeRun()` says whose settings those are, `detail()` the Detail picker's level
+ * (the server sizes the grid for it), and `plot.showBasins(layer | null)` draws.
  */
 export class BasinTool {
   constructor(panel, host) {
@@ -27,8 +27,7 @@ export class BasinTool {
   async compute() {
     const { dim } = this.host;
     const run = this.host.run();
-    const sizes = this.host.sizes();
-    const body = { ...mapBody(run), resolution: dim === 1 ? sizes.basins1d : [sizes.basins2d, sizes.basins2d] };
+    const body = { ...mapBody(run), detail: this.host.detail() };
     const about = this.host.describeRun();
     const result = await this.job.run("basins", body);
     if (!result) return;

@@ -11,19 +11,12 @@ import { ApiError } from "./api.js";
 export const MAP_STEPS = 1000; // steps each ball of a map may take: one press of Play
 
 /**
- * How many balls each map rolls at each level of the section's Detail picker: starts of a 1D
- * and a 2D basin map (per side), rates of a sweep, settings per side of a trainability map.
- * The server bounds them all (and the work one map may be): a refusal is said in its words.
+ * The section's Detail picker (a <select>: coarse, normal or fine) as a map request's
+ * `detail`: the server picks the grid for it, smaller where the optimizer's crowd would take
+ * long (L-BFGS and Newton step each ball on their own).
  */
-export const DETAIL = {
-  coarse: { basins1d: 200, basins2d: 48, sweep: 128, trainability: 32 },
-  normal: { basins1d: 400, basins2d: 80, sweep: 256, trainability: 48 },
-  fine: { basins1d: 2000, basins2d: 160, sweep: 512, trainability: 96 },
-};
-
-/** The sizes for the level `picker` (a <select>) shows; Normal's for anything else. */
-export function detailSizes(picker) {
-  return DETAIL[picker && picker.value] || DETAIL.normal;
+export function detailOf(picker) {
+  return (picker && picker.value) || "normal";
 }
 
 /** The server serves its limit of map computations: try again after `seconds`. */
@@ -64,7 +57,8 @@ async function* readEvents(body) {
 }
 
 /**
- * POST `body` to /api/maps/`kind`/stream; `onProgress(done, total)` as the work goes on.
+ * POST `body` to /api/maps/`kind`/stream; `onProgress(done, total, waiting)` as the work goes
+ * on (`waiting`: queued behind other maps on the server).
  * Resolves with the map (the `result` event); rejects with ApiError (bad input), BusyError
  * (503), or an AbortError when `signal` aborts.
  */
@@ -86,8 +80,9 @@ export async function streamMap(kind, body, { onProgress = () => {}, signal } = 
     throw new ApiError(error);
   }
   for await (const { event, data } of readEvents(response.body)) {
-    if (event === "progress") onProgress(data.done, data.total);
+    if (event === "progress") onProgress(data.done, data.total, data.waiting);
     else if (event === "result") return data;
+    else if (event === "error") throw new ApiError(data); // it took too long: what to lower
   }
   throw new Error("The connection to the server was lost before the map was finished.");
 }
@@ -135,8 +130,12 @@ export class MapJob {
     try {
       const result = await streamMap(kind, body, {
         signal: controller.signal,
-        onProgress: (done, total) => {
+        onProgress: (done, total, waiting) => {
           if (this.controller !== controller) return;
+          if (waiting) {
+            this.label.textContent = "Waiting for the server to finish other maps…";
+            return;
+          }
           this.bar.max = total || 1;
           this.bar.value = done;
           this.label.textContent = `${this.working} ${Math.round((100 * done) / (total || 1))}%`;

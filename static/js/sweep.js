@@ -95,7 +95,7 @@ function limitLabel({ x, text, colour }, row, [lo, hi]) {
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page: {dim, run(),
- * start(), describeRun(), optimizerName(), sizes()}.
+ * start(), describeRun(), optimizerName(), detail()}.
  */
 export class SweepTool {
   constructor(panel, host) {
@@ -121,7 +121,7 @@ export class SweepTool {
     const lrMax = this.hi.valueAsNumber;
     const run = this.host.run();
     const body = {
-      ...mapBody(run), start: this.host.start(), lr_min: lrMin, lr_max: lrMax, count: this.host.sizes().sweep, keep: KEEP,
+      ...mapBody(run), start: this.host.start(), lr_min: lrMin, lr_max: lrMax, detail: this.host.detail(), keep: KEEP,
     };
     const about = this.host.describeRun({ withRate: false });
     const result = await this.job.run("sweep", body);

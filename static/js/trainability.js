@@ -52,7 +52,7 @@ function defaultRange(choice, value) {
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page: {run(), start(),
- * surface(), optimizer(), describeRun(), sizes()}.
+ * surface(), optimizer(), describeRun(), detail()}.
  */
 export class TrainabilityTool {
   constructor(panel, host) {
@@ -122,8 +122,7 @@ export class TrainabilityTool {
     const run = this.host.run();
     const [xAxis, yAxis] = [this.axisRequest(0), this.axisRequest(1)];
     if (!this.home) this.home = [xAxis, yAxis].map((a) => [a.min, a.max]);
-    const side = this.host.sizes().trainability;
-    const body = { ...mapBody(run), start: this.host.start(), x_axis: xAxis, y_axis: yAxis, resolution: [side, side] };
+    const body = { ...mapBody(run), start: this.host.start(), x_axis: xAxis, y_axis: yAxis, detail: this.host.detail() };
     const about = this.host.describeRun({ without: [xAxis.name, yAxis.name] });
     const result = await this.job.run("trainability", body);
     if (!result) return;

@@ -3,7 +3,7 @@
 
 import { BasinTool } from "./basins.js";
 import { formatNumber } from "./format.js";
-import { detailSizes } from "./maps.js";
+import { detailOf } from "./maps.js";
 import { SweepTool } from "./sweep.js";
 import { TrainabilityTool } from "./trainability.js";
 
@@ -29,7 +29,7 @@ export function wireWholeLandscape(root, host) {
     describeRun: ({ withRate = true, without = [] } = {}) =>
       describeSettings(host.label(), host.run().hyperparameters, { withRate: withRate && !without.includes("lr") }),
     optimizerName: () => host.label(),
-    sizes: () => detailSizes(root.querySelector("#maps-detail")),
+    detail: () => detailOf(root.querySelector("#maps-detail")),
   };
   const tools = {
     basins: new BasinTool(root.querySelector("#basins-tool"), page),

@@ -272,3 +272,14 @@ def test_a_map_running_past_its_time_is_stopped_and_says_what_to_lower(client, m
     error = json.loads(data[len("data: ") :])
     assert error["status"] == 422 and error["errors"][0]["field"] == "resolution"
     assert client.get("/healthz").json()["maps_running"] == 0
+
+
+def test_detail_scales_the_size_the_server_picks(client):
+    def side(detail, optimizer="adam"):
+        body = {"surface": "himmelblau", "optimizer": optimizer, "steps": 1000, "detail": detail}
+        return len(client.post("/api/maps/basins", json=body).json()["x"])
+
+    assert (side("coarse"), side("normal"), side("fine")) == (40, 80, 160)
+    assert side("coarse", "lbfgs") <= side("fine", "lbfgs") < 160
+    sweep = {**SGD_WELL, "steps": 300, "detail": "fine"}
+    assert len(client.post("/api/maps/sweep", json=sweep).json()["lr"]) == 512
