@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .schemas import ErrorOut
+
 
 class InputError(Exception):
     """Bad input found after schema validation (unknown id, out-of-range value, ...)."""
@@ -22,6 +24,17 @@ class InputError(Exception):
         super().__init__("; ".join(f"{f}: {r}" for f, r in errors))
         self.errors = list(errors)
         self.status = status
+
+
+def retry_later(description: str) -> dict[str, Any]:
+    """The OpenAPI entry of a 503 that tells the client when to come back (Retry-After)."""
+    return {
+        "model": ErrorOut,
+        "description": description,
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    }
 
 
 def error_body(status: int, error: str, errors: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:

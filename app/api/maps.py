@@ -37,7 +37,7 @@ from ..engine.run import CONVERGED
 from ..engine.run.outcome import NO_MINIMUM, OUTCOMES
 from ..engine.surfaces import Surface
 from ..settings import Settings, app_settings
-from .errors import InputError, error_body
+from .errors import InputError, error_body, retry_later
 from .schemas import (
     AxisRequest,
     BasinMapOut,
@@ -59,18 +59,9 @@ COUNTERS = threading.Lock()  # the metrics a map's thread and the event loop bot
 RETRY_AFTER_S = 5  # what a map refused for a full queue is told to wait
 OVERTIME = 2.0  # a map still computing after this many times map_max_seconds is stopped
 TICK_S = 0.2  # how often a map in progress reports (stream) or looks for a hang-up (JSON)
-BUSY = {
-    503: {
-        "model": ErrorOut,
-        "description": "The worker's map queue is full: try again after Retry-After",
-        "headers": {
-            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
-        },
-    }
-}
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid input"},
-    **BUSY,
+    503: retry_later("The worker's map queue is full: try again after Retry-After"),
 }
 STREAM_DOC = (
     "Server-Sent Events: `progress` events (MapProgressEvent) about five times a second, "

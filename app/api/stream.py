@@ -30,8 +30,8 @@ from starlette.types import Receive, Scope, Send
 
 from ..engine.run import RUNNING, Run, Trace
 from ..settings import Settings, app_settings
-from .errors import InputError, pydantic_errors
-from .schemas import ClosingEvent, EndEvent, ErrorOut, RunRequest, StepEvent
+from .errors import InputError, pydantic_errors, retry_later
+from .schemas import ClosingEvent, EndEvent, RunRequest, StepEvent
 from .service import PreparedRun, end_json, json_bytes, prepare_runs
 from .simulate import ERRORS
 
@@ -117,13 +117,7 @@ async def count_stream(request: Request) -> AsyncIterator[dict[str, int]]:
     response_class=StepStream,
     responses={
         **ERRORS,
-        503: {
-            "model": ErrorOut,
-            "description": "Too many live streams: try again after Retry-After",
-            "headers": {
-                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
-            },
-        },
+        503: retry_later("Too many live streams: try again after Retry-After"),
     },
 )
 async def stream_runs(

@@ -327,6 +327,7 @@ class Run:
     def _advance_scalar(self, n: int, trace: Trace) -> None:
         xp, surface, isfinite = SCALAR, self.surface, math.isfinite
         float16 = self.options.precision == "float16"  # only float16 underflows
+        sharpness = self.record_sharpness
         for _ in range(n):
             if self.status != RUNNING:
                 break
@@ -363,7 +364,7 @@ class Run:
                 applied,
                 underflow,
                 evaluations,
-                self._sharpness(new_pos),
+                self._sharpness(new_pos) if sharpness else None,
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
