@@ -176,42 +176,64 @@ def polish_reference(surface: Surface, ref: Reference) -> Minimum:
 # --- searching the domain -----------------------------------------------------------------
 
 
-def locate_minima_1d(surface: Surface, samples: int = 4001) -> tuple[Minimum, ...]:
+def locate_minima_1d(
+    surface: Surface, samples: int = 4001, *, strict: bool = True
+) -> tuple[Minimum, ...]:
     """Interior minima of a 1D surface: sign changes of f' from - to +, refined by bisection.
 
-    Each is verified (f' ~ 0, f'' > 0); the lowest is marked global.
+    Each is verified (f' ~ 0, f'' > 0); the lowest is marked global.  With ``strict`` an
+    unverified candidate, or no minimum at all, is an error; without, a candidate that
+    fails (or raises) is left out and the result may be empty.
     """
     ((lo, hi),) = surface.domain
     xs = np.linspace(lo, hi, samples)
-    (g,) = surface.grad(NUMPY, xs)
+    with np.errstate(all="ignore"):
+        (g,) = surface.grad(NUMPY, xs)
     found: list[tuple[tuple[float, ...], float]] = []
     for i in np.nonzero((g[:-1] < 0) & (g[1:] >= 0))[0]:
-        a, b = float(xs[i]), float(xs[i + 1])
-        for _ in range(200):
-            mid = 0.5 * (a + b)
-            if mid in (a, b):
-                break
-            if surface.grad(SCALAR, mid)[0] < 0:
-                a = mid
-            else:
-                b = mid
-        x = 0.5 * (a + b)
-        # Prefer a round number where it is at least as good (the parabola's 0, not 1e-64).
-        rounded = round(x, 12) + 0.0
-        if abs(surface.grad(SCALAR, rounded)[0]) <= abs(surface.grad(SCALAR, x)[0]):
-            x = rounded
-        (gx,) = surface.grad(SCALAR, x)
-        ((h,),) = surface.hess(SCALAR, x)
-        if abs(gx) > 1e-9 or h <= 0 or not lo < x < hi:
+        try:
+            x = _bisect(surface, float(xs[i]), float(xs[i + 1]))
+            (gx,) = surface.grad(SCALAR, x)
+            ((h,),) = surface.hess(SCALAR, x)
+            value = surface.value(SCALAR, x)
+        except (ArithmeticError, ValueError):
+            if strict:
+                raise
+            continue
+        if abs(gx) > 1e-9 or h <= 0 or not lo < x < hi or not math.isfinite(value):
+            if not strict:
+                continue
             raise ValueError(f"surface {surface.id!r}: unverified minimum near x={x}")
-        found.append(((x,), surface.value(SCALAR, x)))
-    if not found:
+        found.append(((x,), value))
+    if not found and strict:
         raise ValueError(f"surface {surface.id!r}: no interior minimum on its domain")
     return classify(found)
 
 
+def _bisect(surface: Surface, a: float, b: float) -> float:
+    """Where f' changes sign from - to + between a and b, to the last bit."""
+    for _ in range(200):
+        mid = 0.5 * (a + b)
+        if mid in (a, b):
+            break
+        if surface.grad(SCALAR, mid)[0] < 0:
+            a = mid
+        else:
+            b = mid
+    x = 0.5 * (a + b)
+    # Prefer a round number where it is at least as good (the parabola's 0, not 1e-64).
+    rounded = round(x, 12) + 0.0
+    if abs(surface.grad(SCALAR, rounded)[0]) <= abs(surface.grad(SCALAR, x)[0]):
+        x = rounded
+    return x
+
+
 def locate_minima_2d(
-    surface: Surface, samples: int = 201, skip: Iterable[Sequence[float]] = ()
+    surface: Surface,
+    samples: int = 201,
+    skip: Iterable[Sequence[float]] = (),
+    *,
+    strict: bool = True,
 ) -> tuple[Minimum, ...]:
     """Interior minima of a 2D surface: the grid's local minima, polished by Newton's method.
 
@@ -224,7 +246,8 @@ def locate_minima_2d(
     grid too coarse for the surface).  Candidates within two grid steps of a point in
     ``skip`` are left out: known minima where Newton cannot work, such as a cone's tip.
     Polished candidates that meet are one minimum; the lowest are marked global.  A surface
-    may have none (a saddle): the result is then empty.
+    may have none (a saddle): the result is then empty.  Without ``strict`` (a typed
+    formula) an interior candidate that does not verify is left out too.
     """
     (xlo, xhi), (ylo, yhi) = surface.domain
     axes = np.linspace(xlo, xhi, samples), np.linspace(ylo, yhi, samples)
@@ -258,7 +281,7 @@ def locate_minima_2d(
             x = _prefer_round(surface, x)
         why = _verified(surface, x) if np.isfinite(end).all() else "Newton's method failed"
         if why is not None:
-            if on_edge:
+            if on_edge or not strict:
                 continue
             raise ValueError(
                 f"surface {surface.id!r}: unverified minimum from grid point {start.tolist()}, "

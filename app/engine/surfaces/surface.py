@@ -70,7 +70,10 @@ class Surface:
 
     Minima: ``references`` are published minima (polished and checked on first use);
     with ``search`` the domain is also searched for minima, which is how surfaces without
-    a complete published list get theirs.
+    a complete published list get theirs.  On a ``trusted`` (built-in) surface a
+    candidate the search cannot verify, or a 1D surface without a minimum, is an error in
+    its formulas; on an untrusted one (a typed formula) such candidates are left out and
+    the surface may have no minima.
 
     Parameters: a surface with ``parameters`` (say, a ravine's condition number) is built
     by ``family(values) -> Formulas``; :meth:`with_parameters` returns the surface for
@@ -88,6 +91,7 @@ class Surface:
     description: str = ""
     references: tuple[Reference, ...] = field(default=(), repr=False)
     search: bool = True
+    trusted: bool = True
     parameters: tuple[Hyperparameter, ...] = ()
     parameter_values: Mapping[str, float] = field(
         default_factory=lambda: _NO_PARAMETERS, hash=False
@@ -107,7 +111,11 @@ class Surface:
         found: Iterable[Minimum] = ()
         if self.search:
             skip = [m.position for m in known]
-            found = locate_minima_1d(self) if self.dim == 1 else locate_minima_2d(self, skip=skip)
+            found = (
+                locate_minima_1d(self, strict=self.trusted)
+                if self.dim == 1
+                else locate_minima_2d(self, skip=skip, strict=self.trusted)
+            )
         span = max(hi - lo for lo, hi in self.domain)
         merged = list(known)
         for m in found:
