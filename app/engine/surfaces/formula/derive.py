@@ -31,6 +31,7 @@ from .tree import (
     constant_value,
     div,
     has_var,
+    is_number,
     mul,
     neg,
     number,
@@ -78,7 +79,7 @@ class _Deriver:
             return neg(self.d(e.operand))
         if isinstance(e, Call):
             inner = self.d(e.arg)
-            if inner == ZERO:
+            if is_number(inner, 0.0):
                 return ZERO
             return mul(_outer(e.func, e.arg), inner)
         a, b = e.left, e.right

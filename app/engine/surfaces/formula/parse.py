@@ -157,7 +157,10 @@ def _implicit_product(text: str) -> FormulaError | None:
                 and not (before[0] == "name" and kind == "open")  # a call: checked later
             ):
                 a, b = before[1], after[1]
-                return FormulaError(f"write {a}*{b}, not {a}{b}", match.start(kind) + 1)
+                column = match.start(kind) + 1
+                if before[0] == "close":
+                    return FormulaError(f"a * is missing before `{b}`", column)
+                return FormulaError(f"write {a}*{b}, not {a}{b}", column)
         previous = (kind, token)
     return None
 

@@ -166,6 +166,37 @@ def has_var(e: Expr) -> bool:
 # --- simplifying constructors ---------------------------------------------------------------
 
 
+def same(a: Expr, b: Expr, limit: int = 64) -> bool:
+    """Whether a and b are the same expression, comparing at most ``limit`` nodes.
+
+    Derivatives share subtrees, so a tree can be far larger written out than in memory,
+    and ``==`` on two such trees could take very long; past the limit this says "no",
+    which only means a simplification is missed.
+    """
+    pairs = [(a, b)]
+    while pairs:
+        u, v = pairs.pop()
+        if u is v:
+            continue
+        limit -= 1
+        if limit < 0 or type(u) is not type(v):
+            return False
+        if isinstance(u, Number | Var):
+            if u != v:
+                return False
+        elif isinstance(u, Unary) and isinstance(v, Unary):
+            pairs.append((u.operand, v.operand))
+        elif isinstance(u, Binary) and isinstance(v, Binary):
+            if u.op != v.op:
+                return False
+            pairs += ((u.left, v.left), (u.right, v.right))
+        elif isinstance(u, Call) and isinstance(v, Call):
+            if u.func != v.func:
+                return False
+            pairs.append((u.arg, v.arg))
+    return True
+
+
 def _negative(e: Expr) -> bool:
     """Whether ``e`` reads with a leading minus (so a + e is better written a - (-e))."""
     if isinstance(e, Unary):
@@ -196,7 +227,7 @@ def add(a: Expr, b: Expr) -> Expr:
         return sub(a, neg(b))
     if _negative(a):
         return sub(b, neg(a))
-    if a == b:
+    if same(a, b):
         return mul(TWO, a)
     return Binary("+", a, b)
 
@@ -208,7 +239,7 @@ def sub(a: Expr, b: Expr) -> Expr:
         return a
     if is_number(a, 0.0):
         return neg(b)
-    if a == b:
+    if same(a, b):
         return ZERO
     if _negative(b):
         return add(a, neg(b))
@@ -233,7 +264,7 @@ def mul(a: Expr, b: Expr) -> Expr:
     if is_number(a) and isinstance(b, Binary) and b.op in "*/" and is_number(b.left):
         coefficient = number(a.value * b.left.value)
         return mul(coefficient, b.right) if b.op == "*" else div(coefficient, b.right)
-    if a == b:
+    if same(a, b):
         return power(a, TWO)
     return Binary("*", a, b)
 
@@ -249,7 +280,7 @@ def div(a: Expr, b: Expr) -> Expr:
         return number(a.value / b.value)
     if isinstance(a, Unary):
         return neg(div(a.operand, b))
-    if a == b:
+    if same(a, b):
         return ONE
     return Binary("/", a, b)
 
