@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, JsonValue, Tag, create_model
 
 from ..engine.run.outcome import OUTCOMES
 from ..engine.run.trace import Trace
+from ..engine.surfaces.formula import MAX_CONSTANT, MAX_LENGTH
 
 Status = Literal["converged", "diverged", "max_steps"]
 OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
@@ -54,11 +55,55 @@ class ScheduleRequest(_Input):
     )
 
 
+Axis = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class FormulaRequest(_Input):
+    """A surface typed as a formula in x (1D) or x and y (2D): read safely, differentiated
+    exactly (app/engine/surfaces/formula/)."""
+
+    expression: str = Field(
+        max_length=MAX_LENGTH,
+        description=f"f in x (and y), e.g. `(1 - x)^2 + 100*(y - x^2)^2`: numbers, + − * / ^ "
+        f"(or **), brackets and functions such as sin, exp, log, sqrt, abs; at most "
+        f"{MAX_LENGTH} characters.",
+        examples=["(1 - x)^2 + 100*(y - x^2)^2"],
+    )
+    domain: list[Axis] | None = Field(
+        None,
+        min_length=1,
+        max_length=2,
+        description="`[[lo, hi]]` (1D, refuses y) or `[[lo, hi], [lo, hi]]` (2D), each "
+        f"lo < hi within ±{MAX_CONSTANT:g}; left out, [-5, 5] on each axis, 2D if y appears.",
+        examples=[[[-2, 2], [-1, 3]]],
+    )
+
+
+def _surface_kind(value: Any) -> str | None:
+    # One branch per input, so a wrong value gets one error, not one per branch; the tags
+    # are the names pydantic gives union members, which error paths leave out (errors.py).
+    if isinstance(value, str):
+        return "str"
+    return "FormulaRequest" if isinstance(value, dict | FormulaRequest) else None
+
+
+SurfaceChoice = Annotated[
+    Annotated[str, Tag("str")] | Annotated[FormulaRequest, Tag("FormulaRequest")],
+    Discriminator(
+        _surface_kind,
+        custom_error_type="surface_type",
+        custom_error_message='must be a surface id or {"expression": ..., "domain": ...}',
+    ),
+]
+
+
 class RunSetting(_Input):
     """What a run and a map share: the landscape, the optimizer and how it is run."""
 
-    surface: str = Field(
-        description="Surface id from GET /api/surfaces.", examples=["roll_downhill"]
+    surface: SurfaceChoice = Field(
+        description="Surface id from GET /api/surfaces, or a typed formula: "
+        '`{"expression", "domain"}` (POST /api/surfaces/formula shows what it makes).',
+        examples=["roll_downhill"],
     )
     optimizer: str = Field(description="Optimizer id from GET /api/optimizers.", examples=["sgd"])
     hyperparameters: dict[str, JsonValue] = Field(
@@ -238,6 +283,22 @@ class GridOut(BaseModel):
         description="How to colour f: `log` where most of the domain sits far below its "
         "highest values (e.g. Rosenbrock), so a linear scale would hide the valley."
     )
+
+
+class FormulaMathOut(BaseModel):
+    """The typed formula and its first partial derivatives, typeset as MathML (`<math>`)."""
+
+    f: str = Field(description="f, as `f(x, y) = …`.")
+    x: str = Field(description="∂f/∂x.")
+    y: str | None = Field(None, description="∂f/∂y (2D), else null.")
+
+
+class FormulaSurfaceOut(SurfaceOut):
+    """A typed formula's surface, as GET /api/surfaces lists a built-in one (`parameters`
+    empty), with its MathML and its grid as GET /api/surfaces/{id}/grid samples it."""
+
+    mathml: FormulaMathOut
+    grid: GridOut
 
 
 class PresetOut(BaseModel):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic_core import to_json
@@ -15,9 +19,13 @@ from ..engine.run import RUNNING, Run, RunState, start_state
 from ..engine.run.options import PLAIN, RunOptions, validate_options
 from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import SURFACES, Surface
+from ..engine.surfaces.formula import FormulaError, formula_surface
 from ..settings import Settings
 from .errors import InputError
-from .schemas import RunRequest, RunSetting
+from .schemas import FormulaRequest, RunRequest, RunSetting
+
+FORMULA_ID = "formula-"  # + 12 hex digits of sha256: a typed formula's surface id
+FORMULAS_KEPT = 128  # typed surfaces cached per worker (each keeps its minima once found)
 
 
 @dataclass
@@ -74,10 +82,9 @@ class PreparedSetting:
 
 def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedSetting | None:
     """Check what a run and a map share against the catalog; problems go to ``errors``
-    (None when the surface or optimizer is unknown, so nothing else could be checked)."""
-    surface = SURFACES.get(req.surface)
-    if surface is None:
-        errors.append(("surface", f"unknown surface {req.surface!r}; known: {', '.join(SURFACES)}"))
+    (None when the surface or optimizer is unknown or a formula is refused, so nothing else
+    could be checked)."""
+    surface = _surface(req, errors)
     optimizer = OPTIMIZERS.get(req.optimizer)
     if optimizer is None:
         errors.append(
@@ -85,10 +92,6 @@ def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedS
         )
     if surface is None or optimizer is None:
         return None
-    try:
-        surface = surface.with_parameters(req.surface_parameters)
-    except HyperparameterError as exc:
-        errors.append((f"surface_parameters.{exc.field}", exc.reason))
 
     hyperparameters: dict[str, Any] = {}
     try:
@@ -108,6 +111,69 @@ def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedS
         where = "schedule.name" if exc.field == "name" else f"schedule.parameters.{exc.field}"
         errors.append((where, exc.reason))
     return PreparedSetting(surface, optimizer, hyperparameters, options, schedule)
+
+
+def _surface(req: RunSetting, errors: list[tuple[str, str]]) -> Surface | None:
+    """The built-in surface bound to its parameters, or the typed formula's surface."""
+    if isinstance(req.surface, FormulaRequest):
+        if req.surface_parameters:
+            errors.append(
+                (
+                    "surface_parameters",
+                    "a typed formula has no parameters: leave surface_parameters out "
+                    "(write the numbers into the expression)",
+                )
+            )
+        try:
+            return typed_surface(req.surface)
+        except InputError as exc:
+            errors.extend((f"surface.{field}", reason) for field, reason in exc.errors)
+            return None
+    surface = SURFACES.get(req.surface)
+    if surface is None:
+        errors.append(("surface", f"unknown surface {req.surface!r}; known: {', '.join(SURFACES)}"))
+        return None
+    try:
+        return surface.with_parameters(req.surface_parameters)
+    except HyperparameterError as exc:
+        errors.append((f"surface_parameters.{exc.field}", exc.reason))
+        return surface
+
+
+def typed_surface(req: FormulaRequest) -> Surface:
+    """The surface of a typed formula; InputError naming ``expression`` or ``domain``."""
+    domain = None if req.domain is None else tuple((lo, hi) for lo, hi in req.domain)
+    try:
+        return _typed_surface(req.expression, domain)
+    except FormulaError as exc:
+        if exc.column is None and domain is not None and _refuses_domain(domain):
+            raise InputError([("domain", exc.reason)]) from None
+        raise InputError([("expression", str(exc))]) from None  # str: with its column
+
+
+@lru_cache(maxsize=FORMULAS_KEPT)
+def _typed_surface(expression: str, domain: tuple[tuple[float, float], ...] | None) -> Surface:
+    # Cached: the same formula comes back with every run, stream and map of a page, and its
+    # minima (searched for on first use, some milliseconds) are kept with the surface.
+    surface = formula_surface(expression, domain)
+    return dataclasses.replace(surface, id=formula_id(expression, surface.domain))
+
+
+def _refuses_domain(domain: tuple[tuple[float, float], ...]) -> bool:
+    # The engine checks a domain before the text: whether it refuses this one with the
+    # plainest formula says which of the two a refusal without a column is about.
+    try:
+        formula_surface("x", domain)
+    except FormulaError:
+        return True
+    return False
+
+
+def formula_id(expression: str, domain: tuple[tuple[float, float], ...]) -> str:
+    """A typed surface's id: the same expression (up to spacing) on the same domain has the
+    same id, so a run's state names it and a resumed run is checked against it."""
+    key = json.dumps([" ".join(expression.split()), [list(axis) for axis in domain]])
+    return FORMULA_ID + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def check_start(
