@@ -20,7 +20,19 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from .api import catalog, errors, explain, export, lessons, maps, openapi, pages, simulate, stream
+from .api import (
+    catalog,
+    errors,
+    explain,
+    export,
+    formulas,
+    lessons,
+    maps,
+    openapi,
+    pages,
+    simulate,
+    stream,
+)
 from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
@@ -147,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(pages.router)
     app.include_router(catalog.router)
+    app.include_router(formulas.router)
     app.include_router(simulate.router)
     app.include_router(stream.router)
     app.include_router(lessons.router)

@@ -69,25 +69,22 @@ async def list_surfaces() -> Response:
 @cache
 def _surfaces_json() -> bytes:
     # suggested_lrs takes exact Hessians at every minimum: some 70 ms for the catalog
-    return _encoded(
-        [
-            SurfaceOut(
-                id=s.id,
-                name=s.name,
-                dim=s.dim,
-                formula=s.formula,
-                description=s.description,
-                domain=[list(d) for d in s.domain],
-                start=list(s.start),
-                minima=[
-                    {"position": list(m.position), "value": m.value, "kind": m.kind}
-                    for m in s.minima
-                ],
-                parameters=[_hyperparameter_out(h) for h in s.parameters],
-                suggested_lr=suggested_lrs(s),
-            )
-            for s in SURFACES.values()
-        ]
+    return _encoded([surface_out(s) for s in SURFACES.values()])
+
+
+def surface_out(s: Surface) -> SurfaceOut:
+    """A surface as GET /api/surfaces lists it (a typed formula's too)."""
+    return SurfaceOut(
+        id=s.id,
+        name=s.name,
+        dim=s.dim,
+        formula=s.formula,
+        description=s.description,
+        domain=[list(d) for d in s.domain],
+        start=list(s.start),
+        minima=[{"position": list(m.position), "value": m.value, "kind": m.kind} for m in s.minima],
+        parameters=[_hyperparameter_out(h) for h in s.parameters],
+        suggested_lr=suggested_lrs(s),
     )
 
 
@@ -205,12 +202,18 @@ def surface_grid(
         )
     params = {k: v for k, v in request.query_params.items() if k != "points"}
     surface = _with_query_parameters(surface, params)
-    axes, f = sample(surface, n)
+    # Non-finite samples (overflow far out) encode as null: a gap in the drawing.
+    return Response(json_bytes(grid_json(surface, n)), media_type="application/json")
+
+
+def grid_json(surface: Surface, n: int | None = None) -> dict[str, Any]:
+    """The grid endpoint's answer (GridOut): f on ``n`` points per axis (default: the
+    pages' own), with its colour-scale hint."""
+    axes, f = sample(surface, GRID_POINTS[surface.dim] if n is None else n)
     grid: dict[str, Any] = {"x": axes[0].tolist(), "f": f.tolist(), "colour_scale": colour_scale(f)}
     if surface.dim == 2:
         grid["y"] = axes[1].tolist()
-    # Non-finite samples (overflow far out) encode as null: a gap in the drawing.
-    return Response(json_bytes(grid), media_type="application/json")
+    return grid
 
 
 def sample(surface: Surface, n: int) -> tuple[list[np.ndarray], np.ndarray]:

@@ -1,0 +1,50 @@
+"""POST /api/surfaces/formula: a typed formula's surface, with all a page needs to draw it.
+
+The surface is the one a run, stream or map on the same ``{"expression", "domain"}`` uses
+(``service.typed_surface``, cached), described by the catalog's own builders: as GET
+/api/surfaces lists a surface, plus its MathML and GET /api/surfaces/{id}/grid's grid.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fastapi import APIRouter, Response
+
+from ..engine.surfaces.formula import FormulaError, prepare
+from .catalog import grid_json, surface_out
+from .errors import InputError
+from .schemas import ErrorOut, FormulaRequest, FormulaSurfaceOut
+from .service import FORMULAS_KEPT, json_bytes, typed_surface
+
+router = APIRouter(prefix="/api", tags=["catalog"])
+
+
+@router.post(
+    "/surfaces/formula",
+    response_model=FormulaSurfaceOut,
+    responses={422: {"model": ErrorOut, "description": "The formula or its domain is refused"}},
+)
+def formula(body: FormulaRequest) -> Response:
+    """Read a typed formula: its surface (id, formula, domain, start, minima, suggested
+    learning rates), f and ∂f/∂x, ∂f/∂y as MathML, and f sampled on the pages' grid.
+    A refusal is a 422 naming `expression` (with the column, where there is one) or
+    `domain`; every formula is prepared within the engine's time limit."""
+    surface = typed_surface(body)
+    try:
+        math = _mathml(body.expression, ("x", "y")[: surface.dim])
+    except FormulaError as exc:  # read once already, so only a busy machine's deadline
+        raise InputError([("expression", str(exc))]) from None
+    out = {
+        **surface_out(surface).model_dump(mode="json"),
+        "mathml": math,
+        "grid": grid_json(surface),
+    }
+    return Response(json_bytes(out), media_type="application/json")
+
+
+@lru_cache(maxsize=FORMULAS_KEPT)
+def _mathml(expression: str, variables: tuple[str, ...]) -> dict[str, str | None]:
+    # The surface keeps f's closures, not its trees: the formula is read again to typeset it.
+    parts = prepare(expression, variables).mathml()
+    return {"f": parts["f"], "x": parts["x"], "y": parts.get("y")}
