@@ -23,10 +23,13 @@ from ..engine.optimizers import OPTIMIZERS
 from ..engine.run.options import OPTIONS
 from ..engine.run.schedules import SCHEDULES
 from ..engine.surfaces import SURFACES
+from ..engine.surfaces.formula import MAX_CONSTANT
 from ..settings import Settings
+from .service import FORMULA_ID
 
 DEFAULT_SCHEDULE = "constant"  # ScheduleRequest.name's default
 ERROR_OUT = "#/components/schemas/ErrorOut"
+FORMULA_REQUEST = "#/components/schemas/FormulaRequest"
 MAX_DIM = max(s.dim for s in SURFACES.values())
 KEPT = ("title", "description", "default", "examples")  # a property's words, kept by _update
 
@@ -76,9 +79,21 @@ def _ids(catalog: Iterable[str]) -> dict[str, Any]:
     return {"type": "string", "enum": list(catalog)}
 
 
+def _surface() -> dict[str, Any]:
+    """A run's `surface`: a built-in id, or a typed formula."""
+    return {"anyOf": [_ids(SURFACES), {"$ref": FORMULA_REQUEST}]}
+
+
+def _state_surface() -> dict[str, Any]:
+    """A state's `surface`: a built-in id, or the id the server gives a typed formula."""
+    formula_id = {"type": "string", "pattern": f"^{FORMULA_ID}[0-9a-f]{{12}}$"}
+    return {"anyOf": [_ids(SURFACES), formula_id]}
+
+
 def _point(bounded: bool = True) -> dict[str, Any]:
-    lo = min(lo for s in SURFACES.values() for lo, _ in s.domain)
-    hi = max(hi for s in SURFACES.values() for _, hi in s.domain)
+    # Within some surface's domain: a typed formula's may reach ±MAX_CONSTANT.
+    lo = min(-MAX_CONSTANT, *(lo for s in SURFACES.values() for lo, _ in s.domain))
+    hi = max(MAX_CONSTANT, *(hi for s in SURFACES.values() for _, hi in s.domain))
     items = {"type": "number", "minimum": lo, "maximum": hi} if bounded else {"type": "number"}
     return {"type": "array", "items": items, "minItems": 1, "maxItems": MAX_DIM}
 
@@ -107,6 +122,8 @@ def _runs(schemas: dict[str, Any], settings: Settings) -> None:
     """RunsRequest, the map requests and what they hold: ids, parameters by name, limits."""
     for model in RUN_SETTINGS:
         _run_setting(schemas[model])
+    axis = schemas["FormulaRequest"]["properties"]["domain"]["anyOf"][0]["items"]
+    axis["items"] = {"type": "number", "minimum": -MAX_CONSTANT, "maximum": MAX_CONSTANT}
     schemas["RunRequest"]["properties"]["steps"]["maximum"] = settings.max_steps
     _maps(schemas, settings)
     _update(
@@ -128,7 +145,7 @@ def _runs(schemas: dict[str, Any], settings: Settings) -> None:
         _update(
             schemas[state]["properties"],
             {
-                "surface": _ids(SURFACES),
+                "surface": _state_surface(),
                 "optimizer": _ids(OPTIMIZERS),
                 "position": _point(bounded=False),  # a ball may have run out of the domain
             },
@@ -142,7 +159,7 @@ def _run_setting(schema: dict[str, Any]) -> None:
     _update(
         properties,
         {
-            "surface": _ids(SURFACES),
+            "surface": _surface(),
             "optimizer": _ids(OPTIMIZERS),
             "hyperparameters": settings_schema(
                 h for o in OPTIMIZERS.values() for h in o.hyperparameters

@@ -44,10 +44,14 @@ def test_the_limits_are_this_servers_settings():
 def test_ids_are_the_catalogs(document):
     schemas = document["components"]["schemas"]
     run = schemas["RunRequest"]["properties"]
-    assert run["surface"]["enum"] == list(SURFACES)
+    ids, typed = run["surface"]["anyOf"]  # a built-in id, or a typed formula
+    assert ids["enum"] == list(SURFACES)
+    assert typed == {"$ref": "#/components/schemas/FormulaRequest"}
     assert run["optimizer"]["enum"] == list(OPTIMIZERS)
     assert schemas["ScheduleRequest"]["properties"]["name"]["enum"] == list(SCHEDULES)
-    assert schemas["RunStateModel"]["properties"]["surface"]["enum"] == list(SURFACES)
+    ids, formula_id = schemas["RunStateModel"]["properties"]["surface"]["anyOf"]
+    assert ids["enum"] == list(SURFACES)
+    assert formula_id["pattern"] == "^formula-[0-9a-f]{12}$"
     grid = document["paths"]["/api/surfaces/{surface_id}/grid"]["get"]["parameters"][0]
     assert grid["schema"]["enum"] == list(SURFACES)
 
