@@ -171,8 +171,10 @@ def _refuses_domain(domain: tuple[tuple[float, float], ...]) -> bool:
 
 def formula_id(expression: str, domain: tuple[tuple[float, float], ...]) -> str:
     """A typed surface's id: the same expression (up to spacing) on the same domain has the
-    same id, so a run's state names it and a resumed run is checked against it."""
-    key = json.dumps([" ".join(expression.split()), [list(axis) for axis in domain]])
+    same id, so a run's state names it and a resumed run is checked against it.  Spaces
+    are left out: in a formula the engine reads, they only separate tokens that could not
+    be run together anyway (``x - -y``, ``x--y``)."""
+    key = json.dumps(["".join(expression.split()), [list(axis) for axis in domain]])
     return FORMULA_ID + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
