@@ -1,5 +1,7 @@
 // One ball: its settings, the steps seen so far, and where its run stands on the server.
 
+import { surfaceValue } from "./formula.js";
+
 /**
  * The step record's fields, as the engine defines them (app/engine/run/trace.py) and the
  * API sends them; a test checks the two lists agree. A field the server sends as null
@@ -21,7 +23,7 @@ export function stepOf(record, i) {
 
 export class Track {
   /**
-   * `surface` is a catalog entry; `optimizer` an /api/optimizers entry; `hyperparameters`
+   * `surface` is a catalog entry (or a typed formula's, see formula.js); `optimizer` an /api/optimizers entry; `hyperparameters`
    * an object the page's controls write into; `start` one number per dimension.
    */
   constructor({
@@ -96,7 +98,7 @@ export class Track {
   request(steps) {
     const behind = this.runState ? Math.max(0, this.lastStep - this.runState.step) : 0;
     const run = {
-      surface: this.surface.id,
+      surface: surfaceValue(this.surface),
       optimizer: this.optimizer.id,
       hyperparameters: this.hyperparameters,
       surface_parameters: this.surfaceParameters,
