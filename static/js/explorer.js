@@ -6,6 +6,9 @@ import { downloadPNG, wireDownloads } from "./download.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
 import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
+import {
+  FORMULA_KEY, FormulaForm, defaultDomain, isDefaultDomain, markPicker, readFormula,
+} from "./formula.js";
 import { oncePerFrame } from "./frame.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
@@ -23,8 +26,10 @@ import {
   decodePoint,
   encodePoint,
   readSchedule,
+  readFormulaParam,
   readValues,
   stepsToReplay,
+  writeFormula,
   writeTraining,
   writeValues,
 } from "./urlstate.js";
@@ -64,6 +69,7 @@ class Explorer {
     this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
     this.plot = null;
     this.gridTimer = null;
+    this.form = new FormulaForm(root, { dim: 2, onUse: (typed) => this.useFormula(typed) });
     this.rule = new UpdateRulePanel($("update-rule"), {
       balls: () => this.racers.map((r) => ({ id: r.id, label: this.label(r), track: r.track })),
       playing: () => this.session.playing,
@@ -101,12 +107,16 @@ class Explorer {
 
   // --- the surface ------------------------------------------------------------------------
 
-  /** Switch landscape; `params` (the address, on first load) gives its settings and racers. */
-  async setSurface(id, params = null) {
+  /**
+   * Switch landscape: the catalog's `id`, or a typed `formula`'s (its readFormula entry);
+   * `params` (the address, on first load) gives its settings and racers.
+   */
+  async setSurface(id, params = null, formula = null) {
     this.session.stop();
-    this.surface = this.surfaces.find((s) => s.id === id) || this.surfaces[0];
-    $("surface").value = this.surface.id;
-    $("surface-formula").textContent = this.surface.formula;
+    this.surface = formula || this.surfaces.find((s) => s.id === id) || this.surfaces[0];
+    markPicker($("surface"), Boolean(this.surface.typed));
+    if (!this.surface.typed) $("surface").value = this.surface.id;
+    this.form.showLandscape(this.surface, $("surface-formula"));
     $("surface-description").textContent = this.surface.description;
     this.surfaceParameters = {};
     for (const p of this.surface.parameters) this.surfaceParameters[p.name] = p.default;
@@ -116,7 +126,7 @@ class Explorer {
       idPrefix: "surface",
       onInput: () => this.surfaceParametersChanged(),
     });
-    const grid = await getJSON(gridURL(this.surface, this.surfaceParameters));
+    const grid = this.surface.typed ? this.surface.grid : await getJSON(gridURL(this.surface, this.surfaceParameters));
     if (this.plot) this.plot.setSurface(this.surface, grid);
     else {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
@@ -142,9 +152,28 @@ class Explorer {
     await this.racersChanged();
   }
 
+  /** "Use it": the server reads the formula; refused, its reason shows by the input. */
+  async useFormula(typed) {
+    let formula;
+    try {
+      formula = await readFormula(typed);
+    } catch (error) {
+      this.form.showError(error);
+      return;
+    }
+    try {
+      await this.setSurface(null, null, formula);
+    } catch (error) {
+      this.session.error = error.message;
+      this.scheduleDraw();
+    }
+  }
+
   /** Everything that makes this race, as address parameters (only what differs). */
   stateParams() {
-    const params = new URLSearchParams({ surface: this.surface.id });
+    const params = new URLSearchParams();
+    if (this.surface.typed) writeFormula(params, this.surface.typed, isDefaultDomain);
+    else params.set("surface", this.surface.id);
     const surfaceDefaults = Object.fromEntries(this.surface.parameters.map((p) => [p.name, p.default]));
     writeValues(params, "", this.surface.parameters, this.surfaceParameters, surfaceDefaults);
     if (this.start.some((v, i) => v !== this.surface.start[i])) params.set("start", encodePoint(this.start));
@@ -393,12 +422,13 @@ class Explorer {
       this.surfaces.map((s) => ({ key: s.id, label: s.name })),
       DEFAULT_SURFACE,
     );
-    $("surface").addEventListener("change", () =>
+    $("surface").addEventListener("change", () => {
+      if ($("surface").value === FORMULA_KEY) return;
       this.setSurface($("surface").value).catch((error) => {
         this.session.error = error.message;
         this.scheduleDraw();
-      }),
-    );
+      });
+    });
     $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
     $("step").addEventListener("click", () => this.session.stepOnce());
     $("reset").addEventListener("click", () => this.session.reset());
@@ -503,19 +533,26 @@ async function main() {
   const params = currentParams();
   startEmbedMode(params);
   if (params.get("projector") === "1") setProjector(true);
+  // a link's formula: refused, the page opens on the linked (or default) landscape and says
+  // why by the input
+  const typed = readFormulaParam(params, 2, defaultDomain(2));
   try {
-    const [surfaces, optimizers, catalog] = await Promise.all([
+    const [surfaces, optimizers, catalog, formula] = await Promise.all([
       getJSON("/api/surfaces"),
       getJSON("/api/optimizers"),
       getJSON("/api/options"),
+      typed ? readFormula(typed).catch((error) => error) : null,
     ]);
     const explorer = new Explorer(root, surfaces, optimizers, catalog, params);
+    const refusal = formula instanceof Error ? formula : null;
+    if (typed) explorer.form.fill(typed);
+    if (refusal) explorer.form.showError(refusal);
     const speed = SPEEDS.indexOf(Number(params.get("speed")));
     $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
     $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
     $("arrows").checked = params.get("arrows") !== "0";
     $("sharpness").checked = params.get("sharpness") === "1";
-    await explorer.setSurface(params.get("surface") || root.dataset.surface, params);
+    await explorer.setSurface(params.get("surface") || root.dataset.surface, params, refusal ? null : formula);
     explorer.wireMaps();
     explorer.plot.setArrows($("arrows").checked);
     if (params.get("view") === "3d") {

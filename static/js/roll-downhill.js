@@ -5,6 +5,9 @@ import { getJSON } from "./api.js";
 import { downloadPNG, wireDownloads } from "./download.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
 import { formatFixed, formatNumber } from "./format.js";
+import {
+  FORMULA_KEY, FormulaForm, defaultDomain, isDefaultDomain, markPicker, readFormula,
+} from "./formula.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
 import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
@@ -23,8 +26,10 @@ import {
   decodePoint,
   encodePoint,
   readSchedule,
+  readFormulaParam,
   readValues,
   stepsToReplay,
+  writeFormula,
   writeTraining,
   writeValues,
 } from "./urlstate.js";
@@ -48,6 +53,7 @@ class RollDownhill {
     this.address = new AddressBar();
     this.params = params; // hide/lock apply to controls rebuilt later too
     this.track = this.trackFrom(params);
+    this.form = new FormulaForm(root, { dim: 1, onUse: (typed) => this.useFormula(typed) });
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
@@ -111,7 +117,8 @@ class RollDownhill {
   /** Everything that makes this scenario, as address parameters (only what differs). */
   stateParams() {
     const params = new URLSearchParams();
-    if (this.surface.id !== "roll_downhill") params.set("surface", this.surface.id);
+    if (this.surface.typed) writeFormula(params, this.surface.typed, isDefaultDomain);
+    else if (this.surface.id !== "roll_downhill") params.set("surface", this.surface.id);
     if (this.choice.key !== DEFAULT_CHOICE) params.set("optimizer", this.choice.key);
     const hp = this.track.hyperparameters;
     writeValues(params, "", this.choice.optimizer.hyperparameters, hp, {
@@ -134,15 +141,13 @@ class RollDownhill {
     start.min = String(lo);
     start.max = String(hi);
     start.value = String(this.track.start[0]);
-    $("formula").textContent = this.surface.formula;
+    this.form.showLandscape(this.surface, $("formula"));
     $("surface-description").textContent = this.surface.description;
     fillPicker($("surface"), this.surfaces.map((s) => ({ key: s.id, label: s.name })), this.surface.id);
+    markPicker($("surface"), Boolean(this.surface.typed));
     $("surface").addEventListener("change", () => {
-      // another landscape: keep the settings, not this one's start or steps
-      const url = new URL(window.location.href);
-      url.searchParams.set("surface", $("surface").value);
-      for (const name of ["start", "steps"]) url.searchParams.delete(name);
-      window.location.assign(url);
+      if ($("surface").value === FORMULA_KEY) return;
+      this.openLandscape((url) => url.searchParams.set("surface", $("surface").value));
     });
 
     $("lr").addEventListener("input", () => this.setLearningRate(Number($("lr").value)));
@@ -206,6 +211,28 @@ class RollDownhill {
         this.scheduleDraw();
       },
     });
+  }
+
+  /**
+   * Another landscape, as the page opens with it: keep the settings, not this one's start or
+   * steps. `change(url)` names the landscape (a catalog id or a formula) in the address.
+   */
+  openLandscape(change) {
+    const url = new URL(this.address.href());
+    for (const name of ["surface", "formula", "domain", "start", "steps"]) url.searchParams.delete(name);
+    change(url);
+    window.location.assign(url);
+  }
+
+  /** "Use it": the server reads the formula; refused, its reason shows by the input. */
+  async useFormula(typed) {
+    try {
+      await readFormula(typed); // the page opening on it reads it again, from the cache
+    } catch (error) {
+      this.form.showError(error);
+      return;
+    }
+    this.openLandscape((url) => writeFormula(url.searchParams, typed, isDefaultDomain));
   }
 
   /** (Re)build the loss chart while its panel is open: its axes, legend and sharpness axis. */
@@ -328,15 +355,21 @@ async function main() {
   startEmbedMode(params);
   if (params.get("projector") === "1") setProjector(true);
   const surfaceId = root.dataset.surface;
+  // a link's formula: refused, the page opens on its landscape and says why by the input
+  const typed = readFormulaParam(params, 1, defaultDomain(1));
   try {
-    const [surfaces, optimizers, catalog, grid] = await Promise.all([
+    const [surfaces, optimizers, catalog, formula] = await Promise.all([
       getJSON("/api/surfaces"),
       getJSON("/api/optimizers"),
       getJSON("/api/options"),
-      getJSON(`/api/surfaces/${surfaceId}/grid`),
+      typed ? readFormula(typed).catch((error) => error) : null,
     ]);
-    const surface = surfaces.find((s) => s.id === surfaceId);
+    const refusal = formula instanceof Error ? formula : null;
+    const surface = formula && !refusal ? formula : surfaces.find((s) => s.id === surfaceId);
+    const grid = surface.typed ? surface.grid : await getJSON(`/api/surfaces/${surfaceId}/grid`);
     const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params);
+    if (typed) sim.form.fill(typed);
+    if (refusal) sim.form.showError(refusal);
     applyControlParams(root, params);
     await sim.showChart();
     const steps = stepsToReplay(params);

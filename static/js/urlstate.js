@@ -3,6 +3,7 @@
 //   surface=ravine&kappa=50&start=-2.5,1&speed=60&steps=120
 //   optimizer=momentum&lr=0.3&noise=0.5&schedule=cosine&schedule.T_max=200     (Roll Downhill)
 //   r1=gd&r1.lr=0.08&r2=adam&r2.lr=0.06&view=3d&arrows=0                      (explorer racers)
+//   formula=(1-x)^2+100*(y-x^2)^2&domain=-2,2,-1,3           (a typed formula, not `surface`)
 // View parameters that are no part of the scenario (embed, projector, hide, lock, lesson,
 // predict) are carried over as they are.
 
@@ -76,6 +77,26 @@ export function decodePoint(text, dim) {
   if (text === null) return null;
   const point = text.split(",").map(Number);
   return point.length === dim && point.every(Number.isFinite) ? point : null;
+}
+
+/**
+ * A typed formula as `formula=<text>`, with `domain=lo,hi` (or `lo,hi,lo,hi`) only when it is
+ * not the default; `typed` is {expression, domain} (see formula.js).
+ */
+export function writeFormula(params, typed, isDefault) {
+  params.set("formula", typed.expression);
+  if (!isDefault(typed.domain)) params.set("domain", typed.domain.flat().map(String).join(","));
+}
+
+/** The typed formula a link gives for a `dim`-dimensional page, or null; an unreadable
+ * domain is the default one (the server refuses a wrong one in words). */
+export function readFormulaParam(params, dim, fallback) {
+  const expression = params.get("formula");
+  if (expression === null || !expression.trim()) return null;
+  const bounds = (params.get("domain") || "").split(",").map(Number);
+  const readable = bounds.length === 2 * dim && bounds.every(Number.isFinite);
+  const domain = readable ? Array.from({ length: dim }, (_, i) => bounds.slice(2 * i, 2 * i + 2)) : fallback;
+  return { expression, domain };
 }
 
 /** A "predict first" lesson: the page asks for a guess before the run is played. */
