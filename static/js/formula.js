@@ -76,13 +76,14 @@ export function refusalText(error) {
 }
 
 /**
- * The form under `root` (templates/_formula.html) for a `dim`-dimensional page.
+ * The form under `root` (templates/_formula.html, in a panel opened by a refusal) for a `dim`-dimensional page.
  * `onUse(typed)` is called on "Use it" (or Enter) with {expression, domain}; it reads the
  * formula and reports a refusal back with showError.
  */
 export class FormulaForm {
   constructor(root, { dim, onUse }) {
     this.dim = dim;
+    this.panel = root.querySelector("#formula-panel");
     this.form = root.querySelector("#formula-form");
     this.input = root.querySelector("#formula-input");
     this.error = root.querySelector("#formula-error");
@@ -129,7 +130,10 @@ export class FormulaForm {
     const text = typeof error === "string" ? error : refusalText(error);
     this.error.textContent = text;
     this.error.hidden = !text;
-    if (text) this.input.setAttribute("aria-invalid", "true");
+    if (text) {
+      this.input.setAttribute("aria-invalid", "true");
+      this.panel.open = true;
+    }
     else this.input.removeAttribute("aria-invalid");
   }
 
