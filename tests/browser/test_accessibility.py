@@ -17,6 +17,10 @@ PAGES = [
     ("/explore?embed=1", "#explorer"),
     ("/explore?projector=1&view=3d", "#explorer"),
     ("/explore?surface=ravine&lesson=momentum_ravine&r1=gd&r1.lr=0.019&r2=momentum", "#explorer"),
+    # a typed formula: active (MathML, "Your formula"), and refused (its reason by the input)
+    ("/?formula=0.12*x%5E2%20%2B%20sin(2.4*x)", "#sim"),
+    ("/explore?formula=(1-x)%5E2%20%2B%20100*(y-x%5E2)%5E2", "#explorer"),
+    ("/explore?formula=2x", "#explorer"),
     ("/lessons", "main"),
 ]
 
