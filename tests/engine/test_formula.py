@@ -250,7 +250,7 @@ def test_derivatives_that_grow_too_large_are_refused() -> None:
 def test_preparation_has_a_deadline() -> None:
     with pytest.raises(FormulaError, match="takes too long to prepare"):
         prepare("x^2 + y^2", ("x", "y"), time_limit=0.0)
-    assert limits.TIME_LIMIT == 0.05
+    assert limits.TIME_LIMIT == 0.5
 
 
 # --- valid formulas: exact derivatives ------------------------------------------------------
@@ -374,7 +374,7 @@ def test_valid_formulas_prepare_well_within_the_deadline(
         began = time.perf_counter()
         _prepared(text, box)
         took.append(time.perf_counter() - began)
-    assert min(took) < limits.TIME_LIMIT / 5
+    assert min(took) < limits.TIME_LIMIT / 10
 
 
 def test_scalar_raises_where_numpy_gives_nan() -> None:

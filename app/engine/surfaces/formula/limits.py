@@ -15,7 +15,10 @@ bounded before it starts and while it runs.  The caps:
   on a variable (``x^y``, ``2^x``) is allowed, but not one that itself holds such a power
   (``x^x^x``: a power tower);
 * :data:`TIME_LIMIT` seconds for reading, differentiating and compiling together, as a
-  deadline the tree walkers check (no threads, no signals).
+  deadline the tree walkers check (no threads, no signals).  A backstop: the caps above
+  already bound the work (a valid formula takes 1–4 ms, the largest derivatives allowed
+  about 20 ms, a refused input about 1 ms); wall-clock time also counts a busy machine's
+  other work, so the deadline sits well above them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ MAX_NODES = 200
 MAX_DERIVED_NODES = 5000
 MAX_CONSTANT = 1e6
 MAX_EXPONENT = 20
-TIME_LIMIT = 0.05
+TIME_LIMIT = 0.5
 
 
 class FormulaError(ValueError):
