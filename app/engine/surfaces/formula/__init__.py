@@ -51,7 +51,7 @@ from .limits import (
 )
 from .mathml import lhs_markup, mathml
 from .parse import parse
-from .tree import ZERO, Binary, Call, Expr, Number, Unary, Var, is_number
+from .tree import ZERO, Binary, Call, Expr, Number, Unary, Var, has_var, is_number
 
 __all__ = [
     "MAX_CONSTANT",
@@ -192,7 +192,7 @@ def formula_surface(
     """
     if domain is None:
         read = parse(text, ("x", "y"), Budget(time_limit))
-        variables: tuple[str, ...] = ("x", "y") if _uses(read, "y") else ("x",)
+        variables: tuple[str, ...] = ("x", "y") if has_var(read, "y") else ("x",)
         domain = ((-DEFAULT_HALF_WIDTH, DEFAULT_HALF_WIDTH),) * len(variables)
     else:
         domain = _checked_domain(domain)
@@ -211,21 +211,6 @@ def formula_surface(
         search=True,
         trusted=False,
     )
-
-
-def _uses(e: Expr, name: str) -> bool:
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Var) and node.name == name:
-            return True
-        if isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, Binary):
-            stack += (node.left, node.right)
-        elif isinstance(node, Call):
-            stack.append(node.arg)
-    return False
 
 
 def _checked_domain(domain: Any) -> tuple[tuple[float, float], ...]:

@@ -11,7 +11,7 @@ constants are not folded into plain numbers, so π stays π on the page.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -128,39 +128,35 @@ def check_exponent(p: float, column: int | None) -> None:
         )
 
 
-def size(e: Expr, limit: int, budget: Budget) -> int:
-    """Nodes in ``e`` (a shared subtree counts each time it is used), stopping past ``limit``."""
-    count, stack = 0, [e]
+def walk(e: Expr) -> Iterator[Expr]:
+    """Every node of ``e``, ``e`` first (a shared subtree once per use), without recursion."""
+    stack = [e]
     while stack:
         node = stack.pop()
+        yield node
+        if isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Binary):
+            stack += (node.left, node.right)
+        elif isinstance(node, Call):
+            stack.append(node.arg)
+
+
+def size(e: Expr, limit: int, budget: Budget) -> int:
+    """Nodes in ``e`` (a shared subtree counts each time it is used), stopping past ``limit``."""
+    count = 0
+    for _ in walk(e):
         count += 1
         if count > limit:
             break
         if count % 256 == 0:
             budget.check()
-        if isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, Binary):
-            stack += (node.left, node.right)
-        elif isinstance(node, Call):
-            stack.append(node.arg)
     return count
 
 
-def has_var(e: Expr) -> bool:
-    """Whether a variable occurs in ``e``."""
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Var):
-            return True
-        if isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, Binary):
-            stack += (node.left, node.right)
-        elif isinstance(node, Call):
-            stack.append(node.arg)
-    return False
+def has_var(e: Expr, name: str | None = None) -> bool:
+    """Whether a variable (``name``, or any) occurs in ``e``."""
+    return any(isinstance(n, Var) and name in (None, n.name) for n in walk(e))
 
 
 # --- simplifying constructors ---------------------------------------------------------------
