@@ -65,7 +65,9 @@ def _is_vector(wire: Any) -> bool:
     return any(get_origin(t) is list for t in (per_step, *get_args(per_step)))
 
 
-VECTORS = frozenset(f.name for f in fields(Trace) if _is_vector(f.metadata["wire"]))
+VECTORS = frozenset(
+    f.name for f in fields(Trace) if _is_vector(f.metadata["wire"]) and not f.metadata["indices"]
+)
 
 
 def csv_columns(field: str, dim: int) -> list[str]:
@@ -95,6 +97,9 @@ FILLS: dict[str, tuple[str, Fill]] = {
     "underflows": ("0", lambda r, p: [0] * len(r["steps"])),
     "sharpness": ("empty", lambda r, p: [None] * len(r["steps"])),
     "evaluations": ("1 (0 at the start)", lambda r, p: [0 if s else 1 for s in _starts(r)]),
+    "epochs": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "batches": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "batch_points": ("empty", lambda r, p: [None] * len(r["steps"])),
 }
 assert set(FILLS) == set(NULLABLE), "say in FILLS what each nullable step field means"
 
@@ -110,7 +115,8 @@ CSV_DESCRIPTION = (
     + "; ".join(
         f"`{csv_columns(f, 1)[0]}` is {FILLS[f][0]} when {when}" for f, when in NULLABLE.items()
     )
-    + ". A starting point's `lr` and applied gradient are empty."
+    + ". A starting point's `lr` and applied gradient are empty; `batch_points` lists a "
+    "mini-batch's data points separated by spaces."
 )
 
 
@@ -119,6 +125,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)  # the shortest text that reads back as the same float
+    if isinstance(value, list | tuple):  # a mini-batch's data points
+        return " ".join(map(str, value))
     return str(value)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..optimizers.interface import CoordinateState
+from .batches import Batch
 from .derived import DERIVED, Quantity, StepNumbers, num, quantity, vec
 from .runner import Run
 from .schedules import hyperparameters_at
@@ -105,10 +106,10 @@ def explain(run: Run) -> Explanation:
     x0 = np.array(run.position, dtype=np.float64)
     state0 = run.buffers
     exact = np.array(run.gradient, dtype=np.float64)
-    failed = False
+    failed, batch = False, None
     try:
         # The runner's own step: the same rule, schedule, noise, float16 and clipping.
-        x1_raw, state1, lr, given, _underflow, evaluations = run._step(t)
+        x1_raw, state1, lr, given, _underflow, evaluations, batch = run._step(t)
         x1 = np.array(x1_raw, dtype=np.float64)
         g = np.array(given, dtype=np.float64)
     except (ArithmeticError, ValueError):  # e.g. a singular Hessian on floats
@@ -130,7 +131,7 @@ def explain(run: Run) -> Explanation:
             "gradient",
             g,
             "the gradient the optimizer is given at x"
-            + ("" if run.plain else " (after noise, float16 and clipping)"),
+            + ("" if run.plain else f" ({_given(run, batch)})"),
             dim,
         ),
     ]
@@ -189,6 +190,17 @@ def explain(run: Run) -> Explanation:
         quantities=tuple(quantities),
         substituted=tuple(lines),
     )
+
+
+def _given(run: Run, batch: Batch | None) -> str:
+    """How the gradient given differs from the exact one, in words."""
+    if batch is None:
+        return "after noise, float16 and clipping"
+    said = (
+        f"the loss's gradient over mini-batch {batch.number} of epoch {batch.epoch}: "
+        f"{len(batch.points)} of the {run.surface.data_size} data points"
+    )
+    return said if run.options.plain else f"{said}, then noise, float16 and clipping"
 
 
 __all__ = ["Explanation", "Quantity", "explain", "num"]

@@ -49,7 +49,9 @@ OPTIONS: tuple[Hyperparameter, ...] = (
         "Batch size",
         1,
         "log",
-        "Examples per mini-batch: the noise shrinks as σ/√batch.",
+        "Examples per mini-batch. On a model landscape, each step's gradient is the loss's "
+        "gradient over a batch of this many data points, drawn afresh each epoch (the whole "
+        "data set when left out); the gradient noise shrinks as σ/√batch.",
         1.0,
         4096.0,
         integer=True,
@@ -134,9 +136,13 @@ class RunOptions:
 PLAIN = RunOptions()
 
 
-def validate_options(given: Mapping[str, Any]) -> RunOptions:
-    """Defaults for what is left out; every value checked, naming the field."""
-    return RunOptions(**checked_values(OPTIONS, given, "A run", "option"))
+def validate_options(given: Mapping[str, Any], data_size: int = 0) -> RunOptions:
+    """Defaults for what is left out; every value checked, naming the field.  On a model
+    landscape of ``data_size`` points, a batch size left out is the whole data set."""
+    checked = checked_values(OPTIONS, given, "A run", "option")
+    if data_size and "batch_size" not in given:
+        checked["batch_size"] = data_size
+    return RunOptions(**checked)
 
 
 def standard_normal(

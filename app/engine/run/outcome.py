@@ -55,7 +55,9 @@ The rules, first match wins:
 
    * ``ran_away`` — steady (ratio ≥ PROGRESS), off the plotted domain, and going the
      optimizer's way: f fell over the window and is below every minimum on the map
-     (with ``maximize``: f rose).  It has not left the runaway box yet, but it will;
+     (with ``maximize``: f rose).  It has not left the runaway box yet, but it will.  On
+     a surface with no minimum anywhere (``Surface.no_minimum``: separable classes under
+     cross-entropy) it need not have left the map: there is nowhere else to go;
    * ``bouncing`` — ratio < :data:`PROGRESS` and the swings are not dying out: the
      second half of the window's path is at least :data:`DYING` of the first half's;
    * ``crawling`` — otherwise: steady progress, or swings dying out on the way in.
@@ -298,9 +300,10 @@ def _dying(steps: np.ndarray) -> bool:
 
 
 def _running_away(surface: Surface, ending: Ending) -> bool:
-    """Off the plotted domain and steadily going the optimizer's way, past every minimum."""
+    """Off the plotted domain (or on a surface with no minimum anywhere) and steadily
+    going the optimizer's way, past every minimum."""
     inside = all(lo <= c <= hi for c, (lo, hi) in zip(ending.position, surface.domain, strict=True))
-    if inside:
+    if inside and not surface.no_minimum:
         return False
     try:
         before = surface.value(SCALAR, *ending.recent[0])
@@ -503,8 +506,9 @@ def _running_away_crowd(surface: Surface, crowd: Crowd) -> np.ndarray:
     before = np.broadcast_to(
         surface.value(NUMPY, *(first[..., i] for i in range(first.shape[-1]))), crowd.loss.shape
     )
+    away = np.full(crowd.loss.shape, True) if surface.no_minimum else ~inside
     return np.asarray(
-        ~inside
+        away
         & _better_crowd(crowd, crowd.loss, before)
         & _below_crowd(surface.minima, crowd, crowd.loss)
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import SCALAR, Vector, backend_for
-from ..surfaces import Surface
+from ..surfaces import Formulas, Surface
 from .options import RunOptions, apply_options, standard_normal
 
 
@@ -23,7 +23,17 @@ class StepProblem:
     ``position``, ``gradient`` and ``noise`` before each step (a fresh object per step would
     cost the one-ball hot path a tenth of its time)."""
 
-    __slots__ = ("surface", "options", "batch_shape", "xp", "step", "position", "gradient", "noise")
+    __slots__ = (
+        "surface",
+        "options",
+        "batch_shape",
+        "xp",
+        "step",
+        "position",
+        "gradient",
+        "noise",
+        "landscape",
+    )
 
     def __init__(self, surface: Surface, options: RunOptions, batch_shape: tuple[int, ...]):
         self.surface = surface
@@ -34,6 +44,8 @@ class StepProblem:
         self.position: Vector = ()
         self.gradient: Vector = ()
         self.noise: Vector | None = None  # the step's mini-batch noise, drawn once
+        # What the step sees: the surface, or on a model landscape the loss over its batch.
+        self.landscape: Surface | Formulas = surface
 
     def normal(self, stream: int) -> Vector:
         return standard_normal(
@@ -47,11 +59,12 @@ class StepProblem:
         else:
             x0 = np.array([c[index] for c in self.position], dtype=np.float64)
             noise = None if self.noise is None else tuple(float(n[index]) for n in self.noise)
-        return BallClosure(self.surface, self.options, self.step, x0, noise)
+        return BallClosure(self.landscape, self.options, self.step, x0, noise)
 
 
 class BallClosure:
-    """The landscape around one ball during optimizer step ``step``.
+    """The landscape around one ball during optimizer step ``step`` (on a model landscape
+    with mini-batches, the loss over the step's batch: a closure re-evaluates one batch).
 
     With gradient noise on, every evaluation within the step sees the same draw (one
     mini-batch per step, as a closure re-evaluates the same batch), and the loss includes
@@ -62,7 +75,12 @@ class BallClosure:
     __slots__ = ("surface", "options", "step", "x0", "noise")
 
     def __init__(
-        self, surface: Surface, options: RunOptions, step: int, x0: np.ndarray, noise: Any
+        self,
+        surface: Surface | Formulas,
+        options: RunOptions,
+        step: int,
+        x0: np.ndarray,
+        noise: Any,
     ) -> None:
         self.surface = surface
         self.options = options

@@ -36,6 +36,7 @@ import numpy as np
 from ..backend import NUMPY, SCALAR, Vector, backend_for
 from ..optimizers import Optimizer, Rule
 from ..surfaces import Surface
+from .batches import Batch, mini_batches
 from .options import PLAIN, RunOptions, apply_options, step_noise
 from .outcome import (
     GRAD_TOL,
@@ -89,7 +90,10 @@ class Run:
         self.optimizer = optimizer
         self.hyperparameters = dict(hyperparameters)
         self.options = options
-        self.plain = options.plain  # the exact gradient goes to the optimizer unchanged
+        # On a model landscape with batch_size below the data's size: each step's batch.
+        self.batches = mini_batches(options, surface)
+        # the exact gradient goes to the optimizer unchanged
+        self.plain = options.plain and self.batches is None
         self.schedule = None if schedule is None or schedule.is_constant else schedule
         self._bound: tuple[Any, ...] | None = None  # (lr, momentum, betas) of the bound rule
         self.rule: Rule | None = None
@@ -155,6 +159,8 @@ class Run:
             nulls.add("evaluations")
         if not self.record_sharpness:
             nulls.add("sharpness")
+        if self.batches is None:
+            nulls.update(("epochs", "batches", "batch_points"))
         return frozenset(nulls)
 
     def advance(self, n: int, record: bool = True) -> Trace:
@@ -238,7 +244,7 @@ class Run:
             or (0,) * (len(self.recent) - 1),
             escape=point(self.escape) if diverged else None,
             escape_loss=at(self.escape_loss) if diverged else None,
-            noisy=self.options.noise > 0 or hp("temperature", 0) > 0,
+            noisy=self.options.noise > 0 or hp("temperature", 0) > 0 or self.batches is not None,
             float16=self.options.precision == "float16",
             maximize=bool(hp("maximize", False)),
         )
@@ -272,7 +278,11 @@ class Run:
         def points(p: Vector) -> np.ndarray:
             return np.stack([each(c) for c in p], axis=-1)
 
-        noisy = (self.options.noise > 0) | (np.asarray(hp.get("temperature", 0)) > 0)
+        noisy = (
+            (self.options.noise > 0)
+            | (self.batches is not None)
+            | (np.asarray(hp.get("temperature", 0)) > 0)
+        )
         return Crowd(
             status=np.asarray(self.status),
             position=points(self.position),
@@ -304,24 +314,29 @@ class Run:
             self._bound = key
         return self.rule, scheduled["lr"]
 
-    def _step(self, step: int) -> tuple[Vector, Any, float, Vector, Any, Any]:
+    def _step(self, step: int) -> tuple[Vector, Any, float, Vector, Any, Any, Batch | None]:
         """Step ``step`` for every ball: (positions, optimizer state, lr, applied gradient,
-        float16 underflows, evaluations)."""
+        float16 underflows, evaluations, the mini-batch if any)."""
         rule, lr = self._rule_for(step)
         problem = self.problem
         # One draw of the step's noise serves the record and a whole-point rule's closure.
         noise = None
         if self.options.noise:
             noise = step_noise(self.options, step, self.batch_shape, self.surface.dim)
-        if self.plain:
-            g, underflow = self.gradient, 0
+        batch, landscape, g = None, self.surface, self.gradient
+        if self.batches is not None:  # the step sees the loss over its batch only
+            batch = self.batches.at(step)
+            landscape = batch.formulas
+            g = landscape.grad(self.xp, *self.position)
+        if self.options.plain:
+            underflow = 0
         else:
-            applied = apply_options(self.options, step, self.gradient, self.batch_shape, noise)
+            applied = apply_options(self.options, step, g, self.batch_shape, noise)
             g, underflow = applied.gradient, applied.underflow
         problem.step, problem.position, problem.gradient = step, self.position, g
-        problem.noise = noise
+        problem.noise, problem.landscape = noise, landscape
         new_pos, buffers, evaluations = rule.step(problem, step, self.position, self.buffers)
-        return new_pos, buffers, lr, g, underflow, evaluations
+        return new_pos, buffers, lr, g, underflow, evaluations, batch
 
     # One ball on floats: the hot path for the web API, kept free of masks and generators.
     def _advance_scalar(self, n: int, trace: Trace) -> None:
@@ -334,7 +349,9 @@ class Run:
             new_pos: Vector = ()
             loss = math.nan
             try:
-                new_pos, buffers, lr, applied, underflow, evaluations = self._step(self.step + 1)
+                new_pos, buffers, lr, applied, underflow, evaluations, batch = self._step(
+                    self.step + 1
+                )
                 loss = surface.value(xp, *new_pos)
                 grad = surface.grad(xp, *new_pos)
             except (ArithmeticError, ValueError):  # where numpy would give inf or nan
@@ -365,6 +382,7 @@ class Run:
                 underflow,
                 evaluations,
                 self._sharpness(new_pos) if sharpness else None,
+                batch,
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
@@ -397,7 +415,9 @@ class Run:
             active = self.status == RUNNING
             if not active.any():
                 break
-            new_pos, buffers, lr, applied, underflow, evaluations = self._step(self.step + 1)
+            new_pos, buffers, lr, applied, underflow, evaluations, batch = self._step(
+                self.step + 1
+            )
             grad = surface.grad(xp, *new_pos)
             loss = surface.value(xp, *new_pos)
             sound = np.isfinite(loss)
@@ -456,6 +476,7 @@ class Run:
                 underflow,
                 np.where(moves, evaluations, 0),
                 self._sharpness(self.position),
+                batch,
             )
 
 

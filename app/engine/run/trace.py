@@ -12,17 +12,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..backend import Vector, join
 
+if TYPE_CHECKING:
+    from .batches import Batch
 
-def _record(description: str, wire: Any, null_when: str | None = None) -> Any:
+
+def _record(
+    description: str, wire: Any, null_when: str | None = None, *, indices: bool = False
+) -> Any:
+    """A step field; ``indices``: each entry is a list of data-point indices, not a vector
+    of coordinates (a CSV writes it in one cell)."""
     return field(
         default_factory=list,
-        metadata={"description": description, "wire": wire, "null_when": null_when},
+        metadata={
+            "description": description,
+            "wire": wire,
+            "null_when": null_when,
+            "indices": indices,
+        },
     )
 
 
@@ -64,6 +76,24 @@ class Trace:
         list[float | None],
         null_when="the run did not ask for it (`sharpness`: false)",
     )
+    epochs: list[int | None] = _record(
+        "On a model landscape with mini-batches: the epoch the step belongs to, from 1 "
+        "(null for a starting point).",
+        list[int | None],
+        null_when="every step used the whole data set (no mini-batches, or not a model)",
+    )
+    batches: list[int | None] = _record(
+        "The step's mini-batch: its number within the epoch, from 1 (null for a starting point).",
+        list[int | None],
+        null_when="every step used the whole data set (no mini-batches, or not a model)",
+    )
+    batch_points: list[list[int] | None] = _record(
+        "The data points in the step's mini-batch, as indices into the data (null for a "
+        "starting point): the gradient given is the loss's gradient over these points.",
+        list[list[int] | None],
+        null_when="every step used the whole data set (no mini-batches, or not a model)",
+        indices=True,
+    )
     evaluations: list[Any] = _record(
         "How many times the step evaluated the function (L-BFGS: several; 0 for a starting point).",
         list[int],
@@ -84,6 +114,7 @@ class Trace:
         underflow: Any,
         evaluations: Any,
         sharpness: Any = None,
+        batch: Batch | None = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -93,6 +124,9 @@ class Trace:
         self.applied_gradients.append(applied)
         self.underflows.append(underflow)
         self.sharpness.append(sharpness)
+        self.epochs.append(None if batch is None else batch.epoch)
+        self.batches.append(None if batch is None else batch.number)
+        self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
 
     def extend(self, other: Trace) -> None:
@@ -101,8 +135,9 @@ class Trace:
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
         """Stacked arrays: positions/gradients/applied_gradients (steps, ..., dim), losses,
-        underflows and evaluations (steps, ...), lrs (steps,); a starting point's lr and
-        applied gradient are NaN."""
+        underflows and evaluations (steps, ...), lrs, epochs and batches (steps,); a starting
+        point's lr and applied gradient are NaN, its epoch and batch 0 (the points of each
+        batch stay in ``batch_points``)."""
 
         def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
             return np.stack(
@@ -124,6 +159,8 @@ class Trace:
                 [math.nan if v is None else v for v in self.sharpness], np.float64
             ),
             "evaluations": per_ball(self.evaluations, np.int64),
+            "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
+            "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
         }
 
     def to_json(self, nulls: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -97,16 +97,31 @@ class Surface:
         default_factory=lambda: _NO_PARAMETERS, hash=False
     )
     family: Family | None = field(default=None, repr=False)
+    # A model on data (app.engine.surfaces.models): minima found in closed form (used as
+    # they are, instead of references and search), why there is no minimum at all where
+    # there is none, the model as a request names it, and its formulas over a subset of
+    # the data points (a mini-batch's loss).
+    exact_minima: tuple[Minimum, ...] = field(default=(), repr=False)
+    no_minimum: str = ""
+    model: Any = None  # a models.ModelSpec
+    on_points: Callable[[Any], Formulas] | None = field(default=None, repr=False)
 
     @property
     def dim(self) -> int:
         return len(self.domain)
+
+    @property
+    def data_size(self) -> int:
+        """How many data points a model landscape's loss is a mean over (0: not a model)."""
+        return 0 if self.model is None else self.model.dataset().size
 
     @cached_property
     def minima(self) -> tuple[Minimum, ...]:
         """Every minimum on the domain, lowest first; the lowest is (or are) "global"."""
         from .minima import classify, locate_minima_1d, locate_minima_2d, polish_reference
 
+        if self.exact_minima:
+            return self.exact_minima
         known = [polish_reference(self, r) for r in self.references]
         found: Iterable[Minimum] = ()
         if self.search:
