@@ -28,6 +28,7 @@ from .api import (
     formulas,
     lessons,
     maps,
+    models,
     openapi,
     pages,
     simulate,
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(catalog.router)
     app.include_router(formulas.router)
+    app.include_router(models.router)
     app.include_router(simulate.router)
     app.include_router(stream.router)
     app.include_router(lessons.router)

@@ -85,6 +85,7 @@ def surface_out(s: Surface) -> SurfaceOut:
         minima=[{"position": list(m.position), "value": m.value, "kind": m.kind} for m in s.minima],
         parameters=[_hyperparameter_out(h) for h in s.parameters],
         suggested_lr=suggested_lrs(s),
+        no_minimum=s.no_minimum,
     )
 
 

@@ -3,7 +3,9 @@
 The catalog is data in the engine (:mod:`app.engine.lessons`); here each lesson gets the
 URL that opens it, in the query format both pages read:
 
-* common: ``surface=<id>``, the surface's parameters by name (``kappa=100``),
+* common: ``surface=<id>``, the surface's parameters by name (``kappa=100``) — or, for
+  a model on a built-in data set, ``model=<id>&loss=<id>&data=<id>`` (the page's
+  dimension gives its weights: one on Roll Downhill, two on the explorer) —
   ``start=3.5`` (1D) or ``start=-2.5,1`` (2D), ``lesson=<id>``, ``predict=1`` for
   predict-first lessons (no ``steps``: a lesson opens ready at its start);
 * Roll Downhill ``/``: ``optimizer=<choice>`` (optimizer id or SGD preset id), its
@@ -29,8 +31,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..engine.lessons import LESSONS, Lesson, LessonSchedule, Racer, prepare, resolve
-from ..engine.run.options import OPTIONS, PLAIN
+from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
+from ..engine.surfaces.models import ModelSpec
 from .schemas import LessonOut, LessonRacerOut, LessonScheduleOut
 
 router = APIRouter(tags=["lessons"])
@@ -57,13 +60,14 @@ def _racer_pairs(lesson: Lesson, racer: Racer, prefix: str) -> Iterator[tuple[st
     """``(key, value)`` for one racer: its hyperparameters, options and schedule, each
     written only when it differs from its default."""
     ready = prepare(lesson, racer)
+    plain = validate_options({}, ready.surface.data_size)  # what the page starts from
     for h in ready.optimizer.hyperparameters:
         value = ready.hyperparameters[h.name]
         if h.name in ALWAYS or value != ready.defaults[h.name]:
             yield f"{prefix}{h.name}", format_value(value)
     for h in OPTIONS:
         value = getattr(ready.options, h.name)
-        if value != getattr(PLAIN, h.name):
+        if value != getattr(plain, h.name):
             yield f"{prefix}{h.name}", format_value(value)
     if ready.schedule is not None and ready.schedule.id != "constant":
         yield f"{prefix}schedule", ready.schedule.id
@@ -76,14 +80,19 @@ def _racer_pairs(lesson: Lesson, racer: Racer, prefix: str) -> Iterator[tuple[st
 
 def lesson_url(lesson: Lesson) -> str:
     """The URL that opens ``lesson`` on its page (see the module docstring)."""
-    surface = lesson.bound_surface()
-    defaults = SURFACES[lesson.surface].parameter_values
-    pairs: list[tuple[str, str]] = [("surface", lesson.surface)]
-    pairs += [
-        (name, format_value(value))
-        for name, value in surface.parameter_values.items()
-        if value != defaults[name]
-    ]
+    pairs: list[tuple[str, str]]
+    if isinstance(lesson.surface, ModelSpec):  # a built-in data set: the page knows it
+        spec = lesson.surface
+        pairs = [("model", spec.model), ("loss", spec.loss), ("data", str(spec.data))]
+    else:
+        surface = lesson.bound_surface()
+        defaults = SURFACES[lesson.surface].parameter_values
+        pairs = [("surface", lesson.surface)]
+        pairs += [
+            (name, format_value(value))
+            for name, value in surface.parameter_values.items()
+            if value != defaults[name]
+        ]
     pairs.append(("start", format_value(lesson.start)))
     if lesson.page == "roll":
         (racer,) = lesson.racers
@@ -130,7 +139,9 @@ def lesson_out(lesson: Lesson) -> LessonOut:
         try_this=lesson.try_this,
         teacher_note=lesson.teacher_note,
         page=lesson.page,
-        surface=lesson.surface,
+        surface=(
+            lesson.surface.to_json() if isinstance(lesson.surface, ModelSpec) else lesson.surface
+        ),
         surface_parameters={k: float(v) for k, v in lesson.surface_parameters.items()},
         start=list(lesson.start),
         steps=lesson.steps,
@@ -160,7 +171,7 @@ def gallery(request: Request) -> HTMLResponse:
     for lesson in _OUT:
         topics.setdefault(lesson.topic, []).append(lesson)
     pages = {"roll": "Roll Downhill", "explore": "Landscape explorer"}
-    names = {sid: s.name for sid, s in SURFACES.items()}
+    names = {lesson.id: lesson.bound_surface().name for lesson in LESSONS.values()}
     return request.app.state.templates.TemplateResponse(
         request,
         "lessons.html",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, JsonValue, Tag
 from ..engine.run.outcome import OUTCOMES
 from ..engine.run.trace import Trace
 from ..engine.surfaces.formula import MAX_CONSTANT, MAX_LENGTH
+from ..engine.surfaces.models import DATASETS, LOSSES, MAX_POINTS, MAX_VALUE, MODELS
 
 Status = Literal["converged", "diverged", "max_steps"]
 OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
@@ -79,20 +80,63 @@ class FormulaRequest(_Input):
     )
 
 
+class DataPoints(_Input):
+    """Points (x, y) for a model to fit: y a number, or a class label 0 or 1 for
+    cross-entropy."""
+
+    x: list[float] = Field(max_length=MAX_POINTS, description=f"Inputs, within ±{MAX_VALUE:g}.")
+    y: list[float] = Field(
+        max_length=MAX_POINTS, description="One answer per input, in the same order."
+    )
+
+
+class ModelRequest(_Input):
+    """A small model's loss on a data set, over its weights (app/engine/surfaces/models/)."""
+
+    model: str = Field(
+        description="One of " + ", ".join(f"`{m}` ({MODELS[m].prediction})" for m in MODELS) + ".",
+        examples=["linear"],
+    )
+    loss: str | None = Field(
+        None,
+        description="One of "
+        + ", ".join(f"`{k}` ({name.lower()})" for k, (name, _) in LOSSES.items())
+        + " that the model takes; left out, the model's usual one (linear: `mse`, "
+        "logistic: `bce`, tanh_net: `mse`).",
+        examples=["mse"],
+    )
+    data: str | DataPoints = Field(
+        description="A built-in data set's id (GET /api/datasets: "
+        + ", ".join(f"`{d}`" for d in DATASETS)
+        + f"), or the points as `{{x: [...], y: [...]}}`, at most {MAX_POINTS}.",
+        examples=["outlier"],
+    )
+    dim: Literal[1, 2] = Field(
+        2,
+        description="2: the coordinates are both weights, (w, b) or the network's (w₁, w₂); "
+        "1: the first weight only, with b = 0 (the network: w₂ = 1).",
+    )
+
+
 def _surface_kind(value: Any) -> str | None:
     # One branch per input, so a wrong value gets one error, not one per branch; the tags
     # are the names pydantic gives union members, which error paths leave out (errors.py).
     if isinstance(value, str):
         return "str"
+    if isinstance(value, ModelRequest) or (isinstance(value, dict) and "model" in value):
+        return "ModelRequest"
     return "FormulaRequest" if isinstance(value, dict | FormulaRequest) else None
 
 
 SurfaceChoice = Annotated[
-    Annotated[str, Tag("str")] | Annotated[FormulaRequest, Tag("FormulaRequest")],
+    Annotated[str, Tag("str")]
+    | Annotated[FormulaRequest, Tag("FormulaRequest")]
+    | Annotated[ModelRequest, Tag("ModelRequest")],
     Discriminator(
         _surface_kind,
         custom_error_type="surface_type",
-        custom_error_message='must be a surface id or {"expression": ..., "domain": ...}',
+        custom_error_message='must be a surface id, {"expression": ..., "domain": ...} or '
+        '{"model": ..., "loss": ..., "data": ...}',
     ),
 ]
 
@@ -101,8 +145,9 @@ class RunSetting(_Input):
     """What a run and a map share: the landscape, the optimizer and how it is run."""
 
     surface: SurfaceChoice = Field(
-        description="Surface id from GET /api/surfaces, or a typed formula: "
-        '`{"expression", "domain"}` (POST /api/surfaces/formula shows what it makes).',
+        description="Surface id from GET /api/surfaces, a typed formula: "
+        '`{"expression", "domain"}` (POST /api/surfaces/formula shows what it makes), or a '
+        'model on data: `{"model", "loss", "data", "dim"}` (POST /api/surfaces/model).',
         examples=["roll_downhill"],
     )
     optimizer: str = Field(description="Optimizer id from GET /api/optimizers.", examples=["sgd"])
@@ -271,6 +316,11 @@ class SurfaceOut(BaseModel):
         "`momentum`, `nesterov`) that shows what the surface's description promises, for "
         "the default parameters."
     )
+    no_minimum: str = Field(
+        "",
+        description="Why the surface has no minimum anywhere, where the engine knows it has "
+        "none (a model on classes that separate, under cross-entropy); empty otherwise.",
+    )
 
 
 class GridOut(BaseModel):
@@ -298,6 +348,50 @@ class FormulaSurfaceOut(SurfaceOut):
     empty), with its MathML and its grid as GET /api/surfaces/{id}/grid samples it."""
 
     mathml: FormulaMathOut
+    grid: GridOut
+
+
+class DatasetOut(BaseModel):
+    """A built-in data set (drawn once from a fixed seed, shipped as data)."""
+
+    id: str
+    name: str
+    kind: Literal["regression", "classes"] = Field(
+        description="`regression`: y is a number; `classes`: y is a class label, 0 or 1."
+    )
+    description: str
+    x: list[float]
+    y: list[float]
+
+
+class LossOut(BaseModel):
+    id: str
+    name: str
+    formula: str = Field(description="As a mean over the points, in ŷ (or p) and y.")
+
+
+class ModelOut(BaseModel):
+    """A model a landscape can be made of (GET /api/models)."""
+
+    id: str
+    name: str
+    prediction: str = Field(description="The model, e.g. `ŷ = w·x + b`.")
+    weights: list[str] = Field(description="The coordinates' names, in order.")
+    fixed: float = Field(description="The second weight's value on a one-weight (1D) landscape.")
+    losses: list[LossOut] = Field(description="The losses it takes, its usual one first.")
+    description: str
+
+
+class ModelSurfaceOut(SurfaceOut):
+    """A model landscape, as GET /api/surfaces lists a built-in one, with its model, its
+    data and its grid as GET /api/surfaces/{id}/grid samples it."""
+
+    model: ModelOut
+    loss: LossOut
+    data: DatasetOut = Field(description="The points (`id` empty for points given).")
+    request: ModelRequest = Field(
+        description="The surface as runs, streams and maps take it (`loss` filled in)."
+    )
     grid: GridOut
 
 
@@ -408,7 +502,9 @@ class LessonOut(BaseModel):
     try_this: str = Field(description="One thing to try.")
     teacher_note: str = Field(description="A note for the teacher: why it happens.")
     page: Literal["roll", "explore"] = Field(description="Roll Downhill (1D) or the explorer.")
-    surface: str
+    surface: str | ModelRequest = Field(
+        description="A built-in surface's id, or a model on data as runs take it."
+    )
     surface_parameters: dict[str, float]
     start: list[float]
     steps: int = Field(description="Steps the expected outcomes take: one press of Play.")

@@ -20,9 +20,10 @@ from ..engine.run.options import PLAIN, RunOptions, validate_options
 from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import SURFACES, Surface
 from ..engine.surfaces.formula import FormulaError, formula_surface
+from ..engine.surfaces.models import MODELS, ModelError, ModelSpec, model_surface
 from ..settings import Settings
 from .errors import InputError
-from .schemas import FormulaRequest, RunRequest, RunSetting
+from .schemas import FormulaRequest, ModelRequest, RunRequest, RunSetting
 
 FORMULA_ID = "formula-"  # + 12 hex digits of sha256: a typed formula's surface id
 FORMULAS_KEPT = 128  # typed surfaces cached per worker (each keeps its minima once found)
@@ -100,7 +101,7 @@ def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedS
         errors.append((f"hyperparameters.{exc.field}", exc.reason))
     options = PLAIN
     try:
-        options = validate_options(req.options)
+        options = validate_options(req.options, surface.data_size)
     except HyperparameterError as exc:
         errors.append((f"options.{exc.field}", exc.reason))
     schedule = None
@@ -114,17 +115,25 @@ def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedS
 
 
 def _surface(req: RunSetting, errors: list[tuple[str, str]]) -> Surface | None:
-    """The built-in surface bound to its parameters, or the typed formula's surface."""
-    if isinstance(req.surface, FormulaRequest):
+    """The built-in surface bound to its parameters, the typed formula's surface, or the
+    model landscape's."""
+    if isinstance(req.surface, FormulaRequest | ModelRequest):
         if req.surface_parameters:
+            fix = (
+                "write the numbers into the expression"
+                if isinstance(req.surface, FormulaRequest)
+                else "the data shape the landscape"
+            )
             errors.append(
                 (
                     "surface_parameters",
-                    "a typed formula has no parameters: leave surface_parameters out "
-                    "(write the numbers into the expression)",
+                    f"a {'typed formula' if isinstance(req.surface, FormulaRequest) else 'model'}"
+                    f" has no parameters: leave surface_parameters out ({fix})",
                 )
             )
         try:
+            if isinstance(req.surface, ModelRequest):
+                return data_surface(req.surface)
             return typed_surface(req.surface)
         except InputError as exc:
             errors.extend((f"surface.{field}", reason) for field, reason in exc.errors)
@@ -138,6 +147,24 @@ def _surface(req: RunSetting, errors: list[tuple[str, str]]) -> Surface | None:
     except HyperparameterError as exc:
         errors.append((f"surface_parameters.{exc.field}", exc.reason))
         return surface
+
+
+def model_spec(req: ModelRequest) -> ModelSpec:
+    """The engine's name for a model landscape: the loss filled in when left out."""
+    model = MODELS.get(req.model)
+    loss = req.loss if req.loss is not None or model is None else model.losses[0]
+    data: Any = req.data
+    if not isinstance(data, str):
+        data = (tuple(data.x), tuple(data.y))
+    return ModelSpec(req.model, loss or "", data, req.dim)
+
+
+def data_surface(req: ModelRequest) -> Surface:
+    """A model landscape's surface (cached by the engine); InputError naming the field."""
+    try:
+        return model_surface(model_spec(req))
+    except ModelError as exc:
+        raise InputError([(exc.field, exc.reason)]) from None
 
 
 def typed_surface(req: FormulaRequest) -> Surface:

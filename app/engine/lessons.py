@@ -33,6 +33,7 @@ from .run.options import RunOptions, validate_options
 from .run.outcome import OUTCOMES
 from .run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from .surfaces import SURFACES, Surface
+from .surfaces.models import ModelSpec, model_surface
 
 Page = Literal["roll", "explore"]
 PLAY_STEPS = 1000  # steps per press of Play on both pages (static/js/session.js)
@@ -89,7 +90,7 @@ class Lesson:
     try_this: str  # one thing to try
     teacher_note: str  # why it happens, and what to say
     page: Page
-    surface: str
+    surface: str | ModelSpec  # a built-in surface's id, or a model on data
     start: tuple[float, ...]
     racers: tuple[Racer, ...]
     surface_parameters: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, hash=False)
@@ -107,6 +108,8 @@ class Lesson:
         return tuple(r.expected for r in self.racers)
 
     def bound_surface(self) -> Surface:
+        if isinstance(self.surface, ModelSpec):
+            return model_surface(self.surface)
         return SURFACES[self.surface].with_parameters(self.surface_parameters)
 
 
@@ -137,15 +140,16 @@ def resolve(choice: str) -> tuple[Optimizer, Mapping[str, Any]]:
 def prepare(lesson: Lesson, racer: Racer) -> PreparedRacer:
     """Validate a racer as ``POST /api/runs`` would (HyperparameterError names the field)."""
     optimizer, preset = resolve(racer.choice)
+    surface = lesson.bound_surface()
     schedule = None
     if racer.schedule is not None:
         schedule = bind_schedule(racer.schedule.name, racer.schedule.parameters)
         check_cycle_momentum(schedule, [h.name for h in optimizer.hyperparameters])
     return PreparedRacer(
-        surface=lesson.bound_surface(),
+        surface=surface,
         optimizer=optimizer,
         hyperparameters=optimizer.validate(racer.given()),
-        options=validate_options(racer.options),
+        options=validate_options(racer.options, surface.data_size),
         schedule=schedule,
         defaults=optimizer.validate(preset),
     )
@@ -153,8 +157,11 @@ def prepare(lesson: Lesson, racer: Racer) -> PreparedRacer:
 
 def check(lesson: Lesson) -> None:
     """ValueError unless the lesson is well formed and every value passes validation."""
-    surface = SURFACES.get(lesson.surface)
-    if surface is None:
+    if isinstance(lesson.surface, ModelSpec):
+        surface = model_surface(lesson.surface)
+    elif lesson.surface in SURFACES:
+        surface = SURFACES[lesson.surface]
+    else:
         raise ValueError(f"{lesson.id}: unknown surface {lesson.surface!r}")
     dim = 1 if lesson.page == "roll" else 2
     most = 1 if lesson.page == "roll" else MAX_RACERS
@@ -562,6 +569,96 @@ _LESSONS = (
                 options={"precision": "float16", "loss_scale": 1024},
                 label="loss scale 1024",
             ),
+        ),
+    ),
+    # --- learning from data -----------------------------------------------------------------
+    Lesson(
+        id="outlier_pulls_mse",
+        topic="Learning from data",
+        title="One outlier drags the squared error's best line",
+        look_for="The ball settles at the lowest point of the loss, and the data panel's line "
+        "settles there with it: tilted away from the fifteen points on a line, towards the "
+        "single outlier below them.",
+        try_this="Switch the loss to mean absolute error: the lowest point moves, and the line "
+        "goes back through the fifteen points, ignoring the outlier. Then drag the outlier.",
+        teacher_note="Squared error grows with the square of a miss, so the one point 3 units "
+        "off outweighs many small misses and the least-squares line (from the normal "
+        "equations) bends towards it: slope 0.75 instead of about 1.2. Absolute error grows "
+        "only linearly, so its best line passes through the bulk of the points (slope 1.16): "
+        "it is robust to outliers. Its landscape is made of flat facets meeting at kinks, "
+        "which is why gradient descent needs a shrinking learning rate to settle on it.",
+        page="explore",
+        surface=ModelSpec("linear", "mse", "outlier"),
+        start=(-3.0, 3.0),
+        racers=(Racer("gd", {"lr": 0.1}, ("global_minimum",)),),
+    ),
+    Lesson(
+        id="separable_runs_away",
+        topic="Learning from data",
+        title="Classes that separate: cross-entropy has no bottom",
+        look_for="The weight w keeps growing and the loss keeps falling towards 0; the "
+        "sigmoid on the data panel gets steeper and steeper, but never stops.",
+        try_this="Switch the data to the two classes that overlap: now the loss has a lowest "
+        "point and the ball stops there.",
+        teacher_note="When a threshold splits the classes perfectly, a steeper sigmoid always "
+        "fits them better, so the cross-entropy falls for ever as |w| grows: there is no "
+        "minimum and the weights run away. Real training stops this with L2 regularization "
+        "(weight decay) or early stopping; the overlapping classes have a minimum because "
+        "some points are always on the wrong side.",
+        page="roll",
+        surface=ModelSpec("logistic", "bce", "separable", dim=1),
+        start=(-5.0,),
+        racers=(Racer("gd", {"lr": 1.0}, ("ran_away",)),),
+        predict=True,
+        choices=("global_minimum", "ran_away", "bouncing"),
+    ),
+    Lesson(
+        id="network_mirror_minima",
+        topic="Learning from data",
+        title="A tiny network: two mirror-image minima and a saddle between",
+        look_for="Starting next to the origin, the ball hardly moves at first: the origin is "
+        "a saddle, where the slope is zero. Then it rolls off into one of two minima that "
+        "are mirror images of each other.",
+        try_this="Start at (−0.01, 0.01): the ball falls into the other minimum, with both "
+        "weights' signs flipped. Start at exactly (0, 0): it never moves at all.",
+        teacher_note="y = w₂·tanh(w₁·x) gives the same curve for (w₁, w₂) and (−w₁, −w₂), so "
+        "every minimum has a twin: a network's landscape is never convex. At the origin the "
+        "network outputs 0 and the gradient is exactly zero, but the loss falls in two "
+        "directions and rises in two: a saddle. Which twin the ball finds depends only on "
+        "which side of the saddle it starts; both fit the data equally well.",
+        page="explore",
+        surface=ModelSpec("tanh_net", "mse", "tanh_curve"),
+        start=(0.01, 0.01),
+        racers=(Racer("momentum", {"lr": 0.1}, ("global_minimum",)),),
+        contrast=(
+            Racer(
+                "gd",
+                {"lr": 0.1},
+                ("crawling",),
+                label="gradient descent at the same rate: still crawling along the valley",
+            ),
+        ),
+    ),
+    Lesson(
+        id="real_minibatches",
+        topic="Learning from data",
+        title="Mini-batches of one: real noise, from the data",
+        look_for="Full-batch gradient descent walks straight to the least-squares minimum and "
+        "stops. With one point per batch, each step follows a single point's slope: the "
+        "ball zigzags, and keeps jittering around the minimum instead of settling.",
+        try_this="Raise the batch size to 5, then 10: the zigzag calms down. Watch the epoch "
+        "and batch counters, and which points the data panel lights up each step.",
+        teacher_note="A mini-batch's gradient is an estimate of the full gradient: right on "
+        "average, off by a random amount that shrinks as the batch grows. Near the minimum "
+        "the full gradient vanishes but the single points' gradients do not, so SGD at a "
+        "fixed learning rate hovers in a cloud whose size grows with the rate and shrinks "
+        "with the batch. An epoch is one pass over all the points, in a fresh random order.",
+        page="explore",
+        surface=ModelSpec("linear", "mse", "noisy_line"),
+        start=(-3.0, 3.0),
+        racers=(
+            Racer("gd", {"lr": 0.1}, ("global_minimum",)),
+            Racer("gd", {"lr": 0.1}, ("jittering",), options={"batch_size": 1}),
         ),
     ),
     # --- climbing -------------------------------------------------------------------------

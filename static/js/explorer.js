@@ -7,13 +7,15 @@ import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoic
 import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
 import { formatNumber } from "./format.js";
 import {
-  FORMULA_KEY, FormulaForm, defaultDomain, isDefaultDomain, markPicker, readFormula,
+  FORMULA_KEY, FormulaForm, MODEL_KEY, defaultDomain, isDefaultDomain, markPicker, ownKey, readFormula,
+  refusalText,
 } from "./formula.js";
 import { oncePerFrame } from "./frame.js";
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
 import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
+import { DataPanel, ModelForm, dataSize, readModel, withPoints } from "./model.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 import { LandscapePlot, MAX_RACERS, RACER_STYLES } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
@@ -27,9 +29,11 @@ import {
   encodePoint,
   readSchedule,
   readFormulaParam,
+  readModelParam,
   readValues,
   stepsToReplay,
   writeFormula,
+  writeModel,
   writeTraining,
   writeValues,
 } from "./urlstate.js";
@@ -53,7 +57,7 @@ const DEFAULT_SPEED = 3; // slider position: 10 steps/s
 const RATE_NUDGE = 10 ** 0.1; // ↑/↓: every racer's lr times or over 1.26 (ten presses: ×10)
 
 class Explorer {
-  constructor(root, surfaces, optimizers, catalog, params) {
+  constructor(root, surfaces, optimizers, catalog, params, { models, datasets }) {
     this.root = root;
     this.params = params; // the address the page opened with: hide/lock apply to new racers too
     this.address = new AddressBar();
@@ -70,6 +74,9 @@ class Explorer {
     this.plot = null;
     this.gridTimer = null;
     this.form = new FormulaForm(root, { dim: 2, onUse: (typed) => this.useFormula(typed) });
+    this.modelForm = new ModelForm(root, { dim: 2, models, datasets, onUse: (request) => this.useModel(request) });
+    this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
+    this.reading = 0; // the latest model request sent: an older answer is not shown
     this.rule = new UpdateRulePanel($("update-rule"), {
       balls: () => this.racers.map((r) => ({ id: r.id, label: this.label(r), track: r.track })),
       playing: () => this.session.playing,
@@ -108,14 +115,20 @@ class Explorer {
   // --- the surface ------------------------------------------------------------------------
 
   /**
-   * Switch landscape: the catalog's `id`, or a typed `formula`'s (its readFormula entry);
-   * `params` (the address, on first load) gives its settings and racers.
+   * Switch landscape: the catalog's `id`, or `own`, a typed formula's or a model's entry
+   * (readFormula, readModel); `params` (the address, on first load) gives its settings and
+   * racers. `reshape`: the same model on other points, so the start and the racers' rates
+   * stay as they are.
    */
-  async setSurface(id, params = null, formula = null) {
+  async setSurface(id, params = null, own = null, { reshape = false } = {}) {
     this.session.stop();
-    this.surface = formula || this.surfaces.find((s) => s.id === id) || this.surfaces[0];
-    markPicker($("surface"), Boolean(this.surface.typed));
-    if (!this.surface.typed) $("surface").value = this.surface.id;
+    const before = dataSize(this.surface);
+    this.surface = own || this.surfaces.find((s) => s.id === id) || this.surfaces[0];
+    markPicker($("surface"), ownKey(this.surface));
+    if (!ownKey(this.surface)) $("surface").value = this.surface.id;
+    this.modelForm.show(this.surface.modelled || null);
+    if (reshape) this.dataPanel.accepted(this.surface);
+    else await this.dataPanel.show(this.surface.modelled ? this.surface : null);
     this.form.showLandscape(this.surface, $("surface-formula"));
     $("surface-description").textContent = this.surface.description;
     this.surfaceParameters = {};
@@ -126,14 +139,14 @@ class Explorer {
       idPrefix: "surface",
       onInput: () => this.surfaceParametersChanged(),
     });
-    const grid = this.surface.typed ? this.surface.grid : await getJSON(gridURL(this.surface, this.surfaceParameters));
+    const grid = ownKey(this.surface) ? this.surface.grid : await getJSON(gridURL(this.surface, this.surfaceParameters));
     if (this.plot) this.plot.setSurface(this.surface, grid);
     else {
       this.plot = new LandscapePlot($("landscape"), this.surface, grid, { onRedrawNeeded: this.scheduleDraw });
       this.plot.onPick((point) => this.setStart(point));
     }
     if (this.maps) this.maps.surfaceChanged();
-    const asked = (params && decodePoint(params.get("start"), 2)) || this.surface.start;
+    const asked = (params && decodePoint(params.get("start"), 2)) || (reshape ? this.start : this.surface.start);
     const [dx, dy] = this.surface.domain;
     this.setStartFields([Math.min(dx[1], Math.max(dx[0], asked[0])), Math.min(dy[1], Math.max(dy[0], asked[1]))]);
     if (params && params.has("r1")) {
@@ -143,10 +156,15 @@ class Explorer {
     } else if (!this.racers.length) {
       for (const key of FIRST_RACERS) this.addRacer(key, { quiet: true });
     } else {
+      const size = dataSize(this.surface);
       for (const racer of this.racers) {
         racer.track.surface = this.surface;
         racer.track.surfaceParameters = this.surfaceParameters;
-        this.applySuggestedRate(racer);
+        // a whole-data batch stays whole as points come and go (and is 1 off a model)
+        const options = racer.track.options;
+        if (!before || options.batch_size >= before) options.batch_size = size || 1;
+        if (reshape) this.buildSettings(racer);
+        else this.applySuggestedRate(racer);
       }
     }
     await this.racersChanged();
@@ -169,10 +187,48 @@ class Explorer {
     }
   }
 
+  /** "Use it" on the model chooser: the server reads the model and data; refused, its reason
+   * shows there. */
+  async useModel(request) {
+    const ticket = ++this.reading;
+    let entry;
+    try {
+      entry = await readModel(request);
+    } catch (error) {
+      if (ticket === this.reading) this.modelForm.showError(refusalText(error));
+      return;
+    }
+    if (ticket !== this.reading) return;
+    await this.setSurface(null, null, entry).catch((error) => {
+      this.session.error = error.message;
+      this.scheduleDraw();
+    });
+  }
+
+  /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
+  async usePoints(points) {
+    const ticket = ++this.reading;
+    let entry;
+    try {
+      entry = await readModel(withPoints(this.surface, points));
+    } catch (error) {
+      if (ticket === this.reading) this.dataPanel.showError(refusalText(error));
+      return;
+    }
+    if (ticket !== this.reading) return;
+    await this.setSurface(null, null, entry, { reshape: true });
+  }
+
+  /** Every option at its default for this landscape (a model's batch: all its points). */
+  optionDefaults() {
+    return defaultOptions(this.catalog, dataSize(this.surface));
+  }
+
   /** Everything that makes this race, as address parameters (only what differs). */
   stateParams() {
     const params = new URLSearchParams();
     if (this.surface.typed) writeFormula(params, this.surface.typed, isDefaultDomain);
+    else if (this.surface.modelled) writeModel(params, this.surface.modelled);
     else params.set("surface", this.surface.id);
     const surfaceDefaults = Object.fromEntries(this.surface.parameters.map((p) => [p.name, p.default]));
     writeValues(params, "", this.surface.parameters, this.surfaceParameters, surfaceDefaults);
@@ -181,7 +237,7 @@ class Explorer {
       const prefix = `r${i + 1}.`;
       params.set(`r${i + 1}`, racer.choice.key);
       writeValues(params, prefix, racer.choice.optimizer.hyperparameters, racer.track.hyperparameters, this.racerDefaults(racer.choice));
-      writeTraining(params, prefix, this.catalog, racer.track, defaultOptions(this.catalog));
+      writeTraining(params, prefix, this.catalog, racer.track, this.optionDefaults());
     });
     if (this.root.dataset.view === "3d") params.set("view", "3d");
     if (!$("arrows").checked) params.set("arrows", "0");
@@ -259,7 +315,7 @@ class Explorer {
         optimizer: choice.optimizer,
         hyperparameters: choiceDefaults(choice),
         start: this.start,
-        options: defaultOptions(this.catalog),
+        options: this.optionDefaults(),
         sharpness: $("sharpness").checked,
       }),
     };
@@ -423,7 +479,7 @@ class Explorer {
       DEFAULT_SURFACE,
     );
     $("surface").addEventListener("change", () => {
-      if ($("surface").value === FORMULA_KEY) return;
+      if ($("surface").value === FORMULA_KEY || $("surface").value === MODEL_KEY) return;
       this.setSurface($("surface").value).catch((error) => {
         this.session.error = error.message;
         this.scheduleDraw();
@@ -494,6 +550,14 @@ class Explorer {
     const tracks = this.racers.map((r) => r.track);
     this.plot.update(tracks, this.start);
     this.chart.update(tracks);
+    if (this.surface.modelled) {
+      const balls = this.racers.map((r) => {
+        const last = r.track.last();
+        return { weights: last ? last.position : r.track.start, colour: r.style.color, dash: r.style.plotlyDash };
+      });
+      const batched = tracks.map((t) => t.last()).find((last) => last && last.batchPoints);
+      this.dataPanel.update(balls, batched ? batched.batchPoints : null);
+    }
     const { playing, error, notice } = this.session;
     for (const racer of this.racers) {
       showReadouts(racer.card, racer.track);
@@ -536,23 +600,28 @@ async function main() {
   // a link's formula: refused, the page opens on the linked (or default) landscape and says
   // why by the input
   const typed = readFormulaParam(params, 2, defaultDomain(2));
+  const modelled = typed ? null : readModelParam(params, 2);
   try {
-    const [surfaces, optimizers, catalog, formula] = await Promise.all([
+    const [surfaces, optimizers, catalog, models, datasets, own] = await Promise.all([
       getJSON("/api/surfaces"),
       getJSON("/api/optimizers"),
       getJSON("/api/options"),
-      typed ? readFormula(typed).catch((error) => error) : null,
+      getJSON("/api/models"),
+      getJSON("/api/datasets"),
+      typed ? readFormula(typed).catch((error) => error) : modelled ? readModel(modelled).catch((error) => error) : null,
     ]);
-    const explorer = new Explorer(root, surfaces, optimizers, catalog, params);
-    const refusal = formula instanceof Error ? formula : null;
+    const explorer = new Explorer(root, surfaces, optimizers, catalog, params, { models, datasets });
+    const refusal = own instanceof Error ? own : null;
     if (typed) explorer.form.fill(typed);
-    if (refusal) explorer.form.showError(refusal);
+    if (refusal && typed) explorer.form.showError(refusal);
+    if (refusal && modelled) explorer.modelForm.showError(refusalText(refusal));
+    const formula = refusal ? null : own;
     const speed = SPEEDS.indexOf(Number(params.get("speed")));
     $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
     $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
     $("arrows").checked = params.get("arrows") !== "0";
     $("sharpness").checked = params.get("sharpness") === "1";
-    await explorer.setSurface(params.get("surface") || root.dataset.surface, params, refusal ? null : formula);
+    await explorer.setSurface(params.get("surface") || root.dataset.surface, params, formula);
     explorer.wireMaps();
     explorer.plot.setArrows($("arrows").checked);
     if (params.get("view") === "3d") {

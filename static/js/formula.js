@@ -11,8 +11,12 @@ export const DEFAULT_DOMAIN = [-5, 5]; // the server's default on each axis
 export const FORMULA_KEY = "formula"; // the landscape picker's entry while a formula is active
 const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
 
-/** A run request's `surface`: a built-in's id, or a typed formula as {expression, domain}. */
+/**
+ * A run request's `surface`: a built-in's id, a typed formula as {expression, domain}, or a
+ * model on data as {model, loss, data, dim} (model.js).
+ */
 export function surfaceValue(surface) {
+  if (surface.modelled) return surface.modelled;
   return surface.typed ? { expression: surface.typed.expression, domain: surface.typed.domain } : surface.id;
 }
 
@@ -56,16 +60,25 @@ export function showMath(element, markup, text) {
   }
 }
 
-/** The landscape picker with "Your formula" added and chosen (active) or taken away. */
-export function markPicker(select, active) {
-  const entry = select.querySelector(`option[value="${FORMULA_KEY}"]`);
-  if (!active) {
-    if (entry) entry.remove();
-    return;
+export const MODEL_KEY = "model"; // the picker's entry while a model on data is active
+const ENTRIES = { [FORMULA_KEY]: "Your formula", [MODEL_KEY]: "A model on data" };
+
+/** The picker entry of a landscape that is not in the catalog: FORMULA_KEY, MODEL_KEY or null. */
+export function ownKey(surface) {
+  if (surface.modelled) return MODEL_KEY;
+  return surface.typed ? FORMULA_KEY : null;
+}
+
+/** The landscape picker with "Your formula" or "A model on data" added and chosen (`key`),
+ * or neither (null). */
+export function markPicker(select, key) {
+  for (const k of Object.keys(ENTRIES)) {
+    const entry = select.querySelector(`option[value="${k}"]`);
+    if (entry && k !== key) entry.remove();
   }
-  const option = entry || new Option("Your formula", FORMULA_KEY);
-  if (!entry) select.append(option);
-  select.value = FORMULA_KEY;
+  if (!key) return;
+  if (!select.querySelector(`option[value="${key}"]`)) select.append(new Option(ENTRIES[key], key));
+  select.value = key;
 }
 
 /** Words for a refusal: the server's reasons, the domain's named as such. */
@@ -143,6 +156,7 @@ export class FormulaForm {
    */
   showLandscape(surface, formulaElement) {
     this.gradient.hidden = !surface.typed;
+    if (surface.modelled) this.panel.open = false;
     if (!surface.typed) {
       formulaElement.textContent = surface.formula;
       return;

@@ -9,9 +9,12 @@ function defaults(parameters) {
   return values;
 }
 
-/** Every run option at its default. */
-export function defaultOptions(catalog) {
-  return defaults(catalog.options);
+/** Every run option at its default; on a model landscape of `dataSize` points, a batch is
+ * the whole data set (the server's default too). */
+export function defaultOptions(catalog, dataSize = 0) {
+  const values = defaults(catalog.options);
+  if (dataSize) values.batch_size = dataSize;
+  return values;
 }
 
 /** A schedule request ({name, parameters}) with the schedule's default parameters. */

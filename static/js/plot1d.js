@@ -1,5 +1,7 @@
 // The 1D landscape: the curve, its minima, the start, the ball and its trail (Plotly).
 
+import { coordinateNames } from "./model.js";
+
 const CURVE = 0;
 const TRAIL = 2;
 const START = 3;
@@ -25,16 +27,36 @@ const COLORS = {
 /** The ball's colour: its line on the loss chart too. */
 export const BALL_COLOR = COLORS.ball;
 
+/** The y range that shows the whole curve, with a margin. */
+function yRange(grid) {
+  const lows = Math.min(...grid.f);
+  const highs = Math.max(...grid.f);
+  const pad = 0.08 * (highs - lows || 1);
+  return [lows - pad, highs + pad];
+}
+
+/** The minima's markers: a star for the global one(s), a diamond for the rest. */
+function minimaMarks(minima) {
+  return {
+    x: minima.map((m) => m.position[0]),
+    y: minima.map((m) => m.value),
+    text: minima.map((m) => (m.kind === "global" ? "global min" : "local min")),
+    textfont: { size: 14, color: minima.map((m) => COLORS[m.kind]) },
+    marker: {
+      size: minima.map((m) => (m.kind === "global" ? 18 : 12)),
+      symbol: minima.map((m) => (m.kind === "global" ? "star" : "diamond")),
+      color: minima.map((m) => COLORS[m.kind]),
+    },
+  };
+}
+
 export class CurvePlot {
   /** `grid` is {x, f} from /api/surfaces/{id}/grid; `surface` is the catalog entry. */
   constructor(element, surface, grid) {
     this.element = element;
     this.surface = surface;
     const minima = surface.minima;
-    const lows = Math.min(...grid.f);
-    const highs = Math.max(...grid.f);
-    const pad = 0.08 * (highs - lows || 1);
-    this.yRange = [lows - pad, highs + pad];
+    this.yRange = yRange(grid);
     const traces = [
       {
         x: grid.x, y: grid.f, mode: "lines", name: "f(x)",
@@ -42,18 +64,10 @@ export class CurvePlot {
         hovertemplate: "x = %{x:.3f}<br>f(x) = %{y:.3f}<extra>click to start here</extra>",
       },
       {
-        x: minima.map((m) => m.position[0]),
-        y: minima.map((m) => m.value),
+        ...minimaMarks(minima),
         mode: "markers+text",
         name: "minima",
-        text: minima.map((m) => (m.kind === "global" ? "global min" : "local min")),
         textposition: "bottom center",
-        textfont: { size: 14, color: minima.map((m) => COLORS[m.kind]) },
-        marker: {
-          size: minima.map((m) => (m.kind === "global" ? 18 : 12)),
-          symbol: minima.map((m) => (m.kind === "global" ? "star" : "diamond")),
-          color: minima.map((m) => COLORS[m.kind]),
-        },
         hoverinfo: "skip",
       },
       {
@@ -103,14 +117,38 @@ export class CurvePlot {
       hovermode: "x",
       dragmode: false,
       font: { size: 16 },
-      xaxis: { title: { text: "x" }, range: surface.domain[0], fixedrange: true, zeroline: false },
-      yaxis: { title: { text: "loss f(x)" }, range: this.yRange, fixedrange: true },
+      xaxis: { title: { text: coordinateNames(surface)[0] }, range: surface.domain[0], fixedrange: true, zeroline: false },
+      yaxis: { title: { text: `loss f(${coordinateNames(surface)[0]})` }, range: this.yRange, fixedrange: true },
       plot_bgcolor: "#fbfbfd",
     };
     this.ready = window.Plotly.newPlot(element, traces, layout, {
       displayModeBar: false,
       responsive: true,
     });
+  }
+
+  /** Another landscape on the same plot (a model on other points): its curve, minima, ranges. */
+  setSurface(surface, grid) {
+    this.surface = surface;
+    this.yRange = yRange(grid);
+    const marks = minimaMarks(surface.minima);
+    return window.Plotly.update(
+      this.element,
+      {
+        x: [grid.x, marks.x],
+        y: [grid.f, marks.y],
+        text: [undefined, marks.text],
+        textfont: [undefined, marks.textfont],
+        marker: [undefined, marks.marker],
+      },
+      {
+        "xaxis.range": surface.domain[0],
+        "xaxis.title.text": coordinateNames(surface)[0],
+        "yaxis.range": this.yRange,
+        "yaxis.title.text": `loss f(${coordinateNames(surface)[0]})`,
+      },
+      [CURVE, 1],
+    );
   }
 
   /** Clicking anywhere over the curve picks the x under the pointer (a basin cell's own x). */

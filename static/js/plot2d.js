@@ -5,6 +5,7 @@
 // so a frame costs a few attribute changes instead of a Plotly redraw.  3D view: the paths
 // must live in the same WebGL scene as the surface, so Plotly restyles them there.
 
+import { coordinateNames } from "./model.js";
 import { formatNumber } from "./format.js";
 import { Overlay } from "./overlay.js";
 
@@ -126,14 +127,15 @@ export class LandscapePlot {
 
   layout() {
     const [xr, yr] = this.surface.domain;
+    const names = coordinateNames(this.surface);
     return {
       margin: MARGIN,
       showlegend: false,
       dragmode: false,
       hovermode: "closest",
       font: { size: 15 },
-      xaxis: axis("x", xr),
-      yaxis: { ...axis("y", yr), scaleanchor: "x" },
+      xaxis: axis(names[0], xr),
+      yaxis: { ...axis(names[1], yr), scaleanchor: "x" },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
     };
@@ -436,8 +438,8 @@ export class LandscapePlot {
       showlegend: false,
       font: { size: 14 },
       scene: {
-        xaxis: { title: { text: "x" }, range: xr },
-        yaxis: { title: { text: "y" }, range: yr },
+        xaxis: { title: { text: coordinateNames(this.surface)[0] }, range: xr },
+        yaxis: { title: { text: coordinateNames(this.surface)[1] }, range: yr },
         zaxis: { title: { text: "f" } },
         aspectmode: "manual",
         aspectratio: { x: 1, y: (yr[1] - yr[0]) / (xr[1] - xr[0]), z: 0.6 },

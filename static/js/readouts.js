@@ -9,11 +9,12 @@ function gradientText(g) {
 /**
  * Text for each readout of a track: 1D shows f′(x) with its sign, 2D the norm ‖∇f‖; `lr`
  * is the learning rate of the last step (after any schedule), `applied` the gradient the
- * optimizer was given, `evaluations` the function evaluations so far.
+ * optimizer was given, `evaluations` the function evaluations so far, `batch` the last step's
+ * epoch and mini-batch on a model landscape.
  */
 export function readouts(track) {
   const last = track.last();
-  if (!last) return { step: "0", position: "–", loss: "–", gradient: "–", lr: "–", applied: "–", evaluations: "0" };
+  if (!last) return { step: "0", position: "–", loss: "–", gradient: "–", lr: "–", applied: "–", evaluations: "0", batch: "–" };
   const g = last.gradient;
   let applied = "–";
   if (last.applied) {
@@ -33,12 +34,13 @@ export function readouts(track) {
         : `(${last.position.map((v) => formatNumber(v, 3)).join(", ")})`,
     loss: formatNumber(last.loss),
     gradient: gradientText(g),
+    batch: last.epoch ? `epoch ${last.epoch} · batch ${last.batch} (${last.batchPoints.length} points)` : "–",
   };
 }
 
 // Readouts that mean something only when a setting gives them meaning: shown only when the
-// server sends their field (not one null) — a schedule, training options, L-BFGS.
-const CARRIED_BY = { lr: "lrs", applied: "applied_gradients", evaluations: "evaluations" };
+// server sends their field (not one null) — a schedule, training options, L-BFGS, mini-batches.
+const CARRIED_BY = { lr: "lrs", applied: "applied_gradients", evaluations: "evaluations", batch: "epochs" };
 
 /** Write readouts into elements found by `data-readout="step|position|loss|gradient|…"`. */
 export function showReadouts(container, track) {

@@ -6,7 +6,8 @@ import { downloadPNG, wireDownloads } from "./download.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
 import { formatFixed, formatNumber } from "./format.js";
 import {
-  FORMULA_KEY, FormulaForm, defaultDomain, isDefaultDomain, markPicker, readFormula,
+  FORMULA_KEY, FormulaForm, MODEL_KEY, defaultDomain, isDefaultDomain, markPicker, ownKey, readFormula,
+  refusalText,
 } from "./formula.js";
 import { oncePerFrame } from "./frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
@@ -14,6 +15,7 @@ import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } 
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
 import { LossChart } from "./losschart.js";
+import { DataPanel, ModelForm, dataSize, readModel, withPoints } from "./model.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 import { BALL_COLOR, CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
@@ -27,9 +29,11 @@ import {
   encodePoint,
   readSchedule,
   readFormulaParam,
+  readModelParam,
   readValues,
   stepsToReplay,
   writeFormula,
+  writeModel,
   writeTraining,
   writeValues,
 } from "./urlstate.js";
@@ -44,7 +48,7 @@ const LR_NUDGE = 0.01; // ↑/↓: one slider notch
 const $ = (id) => document.getElementById(id);
 
 class RollDownhill {
-  constructor(root, surface, grid, optimizers, catalog, surfaces, params) {
+  constructor(root, surface, grid, optimizers, catalog, surfaces, params, { models, datasets }) {
     this.root = root;
     this.surface = surface;
     this.surfaces = surfaces.filter((s) => s.dim === 1);
@@ -54,6 +58,9 @@ class RollDownhill {
     this.params = params; // hide/lock apply to controls rebuilt later too
     this.track = this.trackFrom(params);
     this.form = new FormulaForm(root, { dim: 1, onUse: (typed) => this.useFormula(typed) });
+    this.modelForm = new ModelForm(root, { dim: 1, models, datasets, onUse: (request) => this.useModel(request) });
+    this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
+    this.reading = 0; // the latest model request sent: an older answer is not shown
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
@@ -91,7 +98,7 @@ class RollDownhill {
       this.choices[0];
     const hyperparameters = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
     readValues(params, "", this.choice.optimizer.hyperparameters, hyperparameters);
-    const options = defaultOptions(this.catalog);
+    const options = defaultOptions(this.catalog, dataSize(this.surface));
     readValues(params, "", this.catalog.options, options);
     const start = decodePoint(params.get("start"), 1) || [this.surface.start[0]];
     const [lo, hi] = this.surface.domain[0];
@@ -118,6 +125,7 @@ class RollDownhill {
   stateParams() {
     const params = new URLSearchParams();
     if (this.surface.typed) writeFormula(params, this.surface.typed, isDefaultDomain);
+    else if (this.surface.modelled) writeModel(params, this.surface.modelled);
     else if (this.surface.id !== "roll_downhill") params.set("surface", this.surface.id);
     if (this.choice.key !== DEFAULT_CHOICE) params.set("optimizer", this.choice.key);
     const hp = this.track.hyperparameters;
@@ -126,7 +134,7 @@ class RollDownhill {
       lr: DEFAULT_LR,
     });
     if (this.track.start[0] !== this.surface.start[0]) params.set("start", encodePoint(this.track.start));
-    writeTraining(params, "", this.catalog, this.track, defaultOptions(this.catalog));
+    writeTraining(params, "", this.catalog, this.track, defaultOptions(this.catalog, dataSize(this.surface)));
     if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(this.speed()));
     if ($("l2").checked) params.set("l2", "1");
     if ($("sharpness").checked) params.set("sharpness", "1");
@@ -135,7 +143,8 @@ class RollDownhill {
     return params;
   }
 
-  wireControls() {
+  /** The landscape's own fields: the start slider's range, its formula and description. */
+  showLandscape() {
     const [lo, hi] = this.surface.domain[0];
     const start = $("start");
     start.min = String(lo);
@@ -143,10 +152,16 @@ class RollDownhill {
     start.value = String(this.track.start[0]);
     this.form.showLandscape(this.surface, $("formula"));
     $("surface-description").textContent = this.surface.description;
+    markPicker($("surface"), ownKey(this.surface));
+    this.modelForm.show(this.surface.modelled || null);
+  }
+
+  wireControls() {
     fillPicker($("surface"), this.surfaces.map((s) => ({ key: s.id, label: s.name })), this.surface.id);
-    markPicker($("surface"), Boolean(this.surface.typed));
+    this.showLandscape();
+    const start = $("start");
     $("surface").addEventListener("change", () => {
-      if ($("surface").value === FORMULA_KEY) return;
+      if ($("surface").value === FORMULA_KEY || $("surface").value === MODEL_KEY) return;
       this.openLandscape((url) => url.searchParams.set("surface", $("surface").value));
     });
 
@@ -173,6 +188,7 @@ class RollDownhill {
       this.session.reset({ keepPlaying: true });
     });
     $("l2").addEventListener("change", () => this.showL2());
+    this.buildTraining();
     $("chart-panel").addEventListener("toggle", () => this.showChart());
     $("sharpness").addEventListener("change", () => {
       // the steps again from the start, now with (or without) f″ at each
@@ -182,10 +198,6 @@ class RollDownhill {
     });
     this.plot.ready.then(() => this.showL2());
     this.buildHyperparameters();
-    buildTrainingControls($("training"), this.catalog, this.track, {
-      idPrefix: "training",
-      onInput: () => this.session.changed(),
-    });
     this.showSpeed();
     this.showLearningRate();
     this.showStart();
@@ -222,6 +234,77 @@ class RollDownhill {
     for (const name of ["surface", "formula", "domain", "start", "steps"]) url.searchParams.delete(name);
     change(url);
     window.location.assign(url);
+  }
+
+  buildTraining() {
+    buildTrainingControls($("training"), this.catalog, this.track, {
+      idPrefix: "training",
+      onInput: () => this.session.changed(),
+    });
+    applyControlParams(this.root, this.params);
+  }
+
+  /**
+   * A model landscape in place of this one (`entry` from readModel): the ball keeps its
+   * settings; `reshape` (the same model on other points) keeps its start too.
+   */
+  async setLandscape(entry, { reshape = false } = {}) {
+    this.session.stop();
+    const before = dataSize(this.surface);
+    this.surface = entry;
+    this.grid = entry.grid;
+    this.track.surface = entry;
+    const [lo, hi] = entry.domain[0];
+    const x = reshape ? this.track.start[0] : entry.start[0];
+    this.track.start = [Math.min(hi, Math.max(lo, x))];
+    const options = this.track.options;
+    if (!before || options.batch_size >= before) {
+      options.batch_size = dataSize(entry); // a whole-data batch stays whole
+      this.buildTraining();
+    }
+    if (reshape) this.dataPanel.accepted(entry);
+    else await this.showData(entry);
+    this.showLandscape();
+    this.showStart();
+    await this.plot.setSurface(entry, entry.grid);
+    this.showL2();
+    this.maps.surfaceChanged();
+    await this.showChart();
+    await this.session.reset();
+  }
+
+  /** The data panel for a model landscape (null: none), the curve resized to share the row. */
+  async showData(entry) {
+    const shown = !this.dataPanel.section.hidden;
+    await this.dataPanel.show(entry);
+    if (shown !== Boolean(entry)) {
+      await this.plot.ready;
+      await window.Plotly.Plots.resize($("plot"));
+    }
+  }
+
+  /** The model chooser's landscape (read by the server; refused, its reason shows there). */
+  async useModel(request) {
+    const ticket = ++this.reading;
+    try {
+      const entry = await readModel(request);
+      if (ticket === this.reading) await this.setLandscape(entry);
+    } catch (error) {
+      if (ticket === this.reading) this.modelForm.showError(refusalText(error));
+    }
+  }
+
+  /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
+  async usePoints(points) {
+    const ticket = ++this.reading;
+    let entry;
+    try {
+      entry = await readModel(withPoints(this.surface, points));
+    } catch (error) {
+      if (ticket === this.reading) this.dataPanel.showError(refusalText(error));
+      return;
+    }
+    if (ticket === this.reading) await this.setLandscape(entry, { reshape: true });
   }
 
   /** "Use it": the server reads the formula; refused, its reason shows by the input. */
@@ -331,6 +414,11 @@ class RollDownhill {
     }
     showReadouts(this.root, this.track);
     this.chart.update([this.track]);
+    if (this.surface.modelled) {
+      const last = this.track.last();
+      const weights = last ? last.position : this.track.start;
+      this.dataPanel.update([{ weights, colour: BALL_COLOR }], last && last.batchPoints);
+    }
     const { error, notice, playing } = this.session;
     const idle = !this.track.length || (this.track.last().step === 0 && !playing);
     $("status").textContent = error
@@ -357,19 +445,24 @@ async function main() {
   const surfaceId = root.dataset.surface;
   // a link's formula: refused, the page opens on its landscape and says why by the input
   const typed = readFormulaParam(params, 1, defaultDomain(1));
+  const modelled = typed ? null : readModelParam(params, 1);
   try {
-    const [surfaces, optimizers, catalog, formula] = await Promise.all([
+    const [surfaces, optimizers, catalog, models, datasets, own] = await Promise.all([
       getJSON("/api/surfaces"),
       getJSON("/api/optimizers"),
       getJSON("/api/options"),
-      typed ? readFormula(typed).catch((error) => error) : null,
+      getJSON("/api/models"),
+      getJSON("/api/datasets"),
+      typed ? readFormula(typed).catch((error) => error) : modelled ? readModel(modelled).catch((error) => error) : null,
     ]);
-    const refusal = formula instanceof Error ? formula : null;
-    const surface = formula && !refusal ? formula : surfaces.find((s) => s.id === surfaceId);
-    const grid = surface.typed ? surface.grid : await getJSON(`/api/surfaces/${surfaceId}/grid`);
-    const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params);
+    const refusal = own instanceof Error ? own : null;
+    const surface = own && !refusal ? own : surfaces.find((s) => s.id === surfaceId);
+    const grid = ownKey(surface) ? surface.grid : await getJSON(`/api/surfaces/${surfaceId}/grid`);
+    const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params, { models, datasets });
     if (typed) sim.form.fill(typed);
-    if (refusal) sim.form.showError(refusal);
+    if (refusal && typed) sim.form.showError(refusal);
+    if (refusal && modelled) sim.modelForm.showError(refusalText(refusal));
+    if (surface.modelled) await sim.showData(surface);
     applyControlParams(root, params);
     await sim.showChart();
     const steps = stepsToReplay(params);

@@ -10,7 +10,7 @@ import { surfaceValue } from "./formula.js";
  */
 export const STEP_FIELDS = [
   "steps", "positions", "losses", "gradients", "lrs", "applied_gradients", "underflows", "sharpness",
-  "evaluations",
+  "epochs", "batches", "batch_points", "evaluations",
 ];
 
 /** Step `i` of a step record, as a record of its own (the state only with its last step). */
@@ -60,10 +60,12 @@ export class Track {
   }
 
   /**
-   * The latest step as {step, position, loss, gradient, lr, applied, underflow}, or null
-   * before the first: `lr` is the learning rate the step used, `applied` the gradient the
-   * optimizer was given (after noise, float16 and clipping), `underflow` how many of its
-   * components float16 rounded to zero (null and 0 for a starting point).
+   * The latest step as {step, position, loss, gradient, lr, applied, underflow, epoch, batch,
+   * batchPoints}, or null before the first: `lr` is the learning rate the step used,
+   * `applied` the gradient the optimizer was given (after mini-batch, noise, float16 and
+   * clipping), `underflow` how many of its components float16 rounded to zero (null and 0
+   * for a starting point); on a model landscape with mini-batches, the step's epoch, its
+   * batch's number and the data points in it (null without).
    */
   last() {
     const t = this.trace;
@@ -80,6 +82,9 @@ export class Track {
       lr: t.lrs[i],
       applied: t.applied_gradients[i] ?? (start ? null : t.gradients[i - 1]),
       underflow: t.underflows[i] ?? 0,
+      epoch: t.epochs[i],
+      batch: t.batches[i],
+      batchPoints: t.batch_points[i],
     };
   }
 

@@ -4,6 +4,8 @@
 //   optimizer=momentum&lr=0.3&noise=0.5&schedule=cosine&schedule.T_max=200     (Roll Downhill)
 //   r1=gd&r1.lr=0.08&r2=adam&r2.lr=0.06&view=3d&arrows=0                      (explorer racers)
 //   formula=(1-x)^2+100*(y-x^2)^2&domain=-2,2,-1,3           (a typed formula, not `surface`)
+//   model=linear&loss=mae&data=outlier, or points=-1,0.5;2,1.3 for points of one's own
+//                                                           (a model on data, not `surface`)
 // View parameters that are no part of the scenario (embed, projector, hide, lock, lesson,
 // predict) are carried over as they are.
 
@@ -97,6 +99,31 @@ export function readFormulaParam(params, dim, fallback) {
   const readable = bounds.length === 2 * dim && bounds.every(Number.isFinite);
   const domain = readable ? Array.from({ length: dim }, (_, i) => bounds.slice(2 * i, 2 * i + 2)) : fallback;
   return { expression, domain };
+}
+
+/** A model landscape's request in the address: its data set by id, or every point. */
+export function writeModel(params, request) {
+  params.set("model", request.model);
+  params.set("loss", request.loss);
+  if (typeof request.data === "string") params.set("data", request.data);
+  else params.set("points", request.data.x.map((x, i) => `${encodePoint([x])},${encodePoint([request.data.y[i]])}`).join(";"));
+}
+
+/** The model landscape a link gives for a `dim`-dimensional page, or null; unreadable
+ * points are left out (the server refuses what is left in words). */
+export function readModelParam(params, dim) {
+  const model = params.get("model");
+  if (!model) return null;
+  const request = { model, dim };
+  if (params.get("loss")) request.loss = params.get("loss");
+  const text = params.get("points");
+  if (text !== null) {
+    const pairs = text.split(";").map((p) => decodePoint(p, 2)).filter(Boolean);
+    request.data = { x: pairs.map((p) => p[0]), y: pairs.map((p) => p[1]) };
+  } else {
+    request.data = params.get("data") || "";
+  }
+  return request;
 }
 
 /** A "predict first" lesson: the page asks for a guess before the run is played. */

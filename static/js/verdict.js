@@ -29,10 +29,11 @@ const SENTENCES = {
       : `Came to rest on a hilltop at ${c.at} after ${c.steps}: the gradient vanishes at a maximum too, and this method heads for any flat point.`,
   plateau: (c) =>
     `Stranded on a plateau at ${c.at} after ${c.steps}: the gradient here is too small to move the ball, and no ${c.maximize ? "hilltop" : "minimum"} is near.`,
-  ran_away: (c) =>
-    c.maximize
-      ? `Ran away uphill ${c.when}: in this direction the surface climbs forever.`
-      : `Ran away downhill ${c.when}: in this direction the surface has no bottom.`,
+  ran_away: (c) => {
+    if (c.maximize) return `Ran away uphill ${c.when}: in this direction the surface climbs forever.`;
+    if (c.noMinimum) return `Ran away downhill ${c.when}. ${c.noMinimum}`;
+    return `Ran away downhill ${c.when}: in this direction the surface has no bottom.`;
+  },
   diverged: (c) =>
     c.float16
       ? `Diverged ${c.when}: a float16 gradient may have overflowed (above 65504) — try a smaller loss scale or learning rate.`
@@ -79,6 +80,7 @@ export function describe(track, { playing }) {
     l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
     lbfgs: track.optimizer.id === "lbfgs",
     float16: track.options && track.options.precision === "float16",
+    noMinimum: track.surface.no_minimum || "", // the engine's reason there is none at all
   });
 }
 

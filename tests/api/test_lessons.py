@@ -17,8 +17,15 @@ from app.engine.run.options import OPTIONS, validate_options
 from app.engine.run.outcome import OUTCOMES
 from app.engine.run.schedules import SCHEDULES, bind_schedule
 from app.engine.surfaces import SURFACES
+from app.engine.surfaces.models import DATASETS, ModelSpec, model_surface
 
 TEXTS = ("title", "look_for", "try_this", "teacher_note")
+
+
+# Query keys every page reads, beside a racer's settings.
+COMMON = frozenset(
+    {"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data"}
+)
 
 
 @pytest.fixture
@@ -35,8 +42,10 @@ def test_at_least_fifteen_lessons_with_unique_ids_and_every_field_filled(
     assert len({lesson["id"] for lesson in lessons}) == len(lessons)
     assert [lesson["id"] for lesson in lessons] == list(LESSONS)
     for lesson in lessons:
-        for name in (*TEXTS, "id", "topic", "url", "surface"):
+        for name in (*TEXTS, "id", "topic", "url"):
             assert lesson[name].strip(), (lesson["id"], name)
+        surface = lesson["surface"]  # an id, or a model on data as a run request sends it
+        assert surface.strip() if isinstance(surface, str) else surface["data"] in DATASETS
         assert lesson["page"] in ("roll", "explore")
         assert lesson["expected"] and all(lesson["expected"])
         assert len(lesson["expected"]) == len(lesson["racers"])
@@ -75,7 +84,9 @@ def parse(hyperparameter: Hyperparameter, raw: str) -> Any:
     return float(raw)
 
 
-def read_racer(query: dict[str, str], choice: str, prefix: str) -> dict[str, Any]:
+def read_racer(
+    query: dict[str, str], choice: str, prefix: str, data_size: int = 0
+) -> dict[str, Any]:
     """The racer's settings from the query, validated as the catalog validates a run."""
     optimizer = next(
         o for o in OPTIMIZERS.values() if choice == o.id or choice in {p.id for p in o.presets}
@@ -90,7 +101,7 @@ def read_racer(query: dict[str, str], choice: str, prefix: str) -> dict[str, Any
         if not key.startswith(prefix) or key == prefix.rstrip("."):
             continue
         name = key[len(prefix) :]
-        if prefix == "" and name in ("surface", "start", "lesson", "predict", "optimizer"):
+        if prefix == "" and name in COMMON:
             continue
         if name in names:
             given[name] = parse(names[name], raw)
@@ -100,7 +111,7 @@ def read_racer(query: dict[str, str], choice: str, prefix: str) -> dict[str, Any
             schedule_id = raw
         elif name.startswith("schedule."):
             schedule_given[name.removeprefix("schedule.")] = raw
-        elif prefix == "" and name in SURFACES[query["surface"]].parameter_values:
+        elif prefix == "" and "surface" in query and name in SURFACES[query["surface"]].parameter_values:
             continue
         else:
             raise AssertionError(f"unknown key {key!r}")
@@ -112,7 +123,7 @@ def read_racer(query: dict[str, str], choice: str, prefix: str) -> dict[str, Any
         )
     return {
         "hyperparameters": optimizer.validate({**preset, **given}),
-        "options": validate_options(opts),
+        "options": validate_options(opts, data_size),
         "schedule": schedule,
         "given": given,
     }
@@ -128,12 +139,18 @@ def test_each_url_round_trips_to_the_lesson(lesson: Lesson) -> None:
     query = {k: v[0] for k, v in raw.items()}
     assert "steps" not in query  # lessons open ready at their start
     assert query["lesson"] == lesson.id
-    assert query["surface"] == lesson.surface
     start = [float(c) for c in query["start"].split(",")]
     assert start == list(lesson.start)
-    surface = SURFACES[lesson.surface].with_parameters(
-        {k: float(query[k]) for k in SURFACES[lesson.surface].parameter_values if k in query}
-    )
+    if isinstance(lesson.surface, ModelSpec):  # the page's dimension gives the weights
+        assert "surface" not in query
+        dim = 1 if lesson.page == "roll" else 2
+        spec = ModelSpec(query["model"], query["loss"], query["data"], dim)
+        surface = model_surface(spec)
+    else:
+        assert query["surface"] == lesson.surface
+        surface = SURFACES[lesson.surface].with_parameters(
+            {k: float(query[k]) for k in SURFACES[lesson.surface].parameter_values if k in query}
+        )
     assert surface is lesson.bound_surface()
     if lesson.page == "roll":
         slots = [("optimizer", "")]
@@ -142,7 +159,7 @@ def test_each_url_round_trips_to_the_lesson(lesson: Lesson) -> None:
         assert f"r{len(lesson.racers) + 1}" not in query
     for racer, (key, prefix) in zip(lesson.racers, slots, strict=True):
         assert query[key] == racer.choice
-        read = read_racer(query, racer.choice, prefix)
+        read = read_racer(query, racer.choice, prefix, surface.data_size)
         ready = prepare(lesson, racer)
         assert read["hyperparameters"] == ready.hyperparameters
         assert read["options"] == ready.options
@@ -154,7 +171,7 @@ def test_each_url_round_trips_to_the_lesson(lesson: Lesson) -> None:
 
 
 def test_query_keys_cannot_collide() -> None:
-    common = {"surface", "start", "steps", "lesson", "predict", "optimizer", "schedule"}
+    common = COMMON | {"steps", "schedule"}
     surface_parameters = {p.name for s in SURFACES.values() for p in s.parameters}
     options = {h.name for h in OPTIONS}
     for optimizer in OPTIMIZERS.values():

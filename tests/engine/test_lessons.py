@@ -20,11 +20,21 @@ import numpy as np
 import pytest
 
 from app.engine.backend import SCALAR
-from app.engine.lessons import LESSONS, PLAY_STEPS, Lesson, Racer, check, prepare, resolve
+from app.engine.lessons import (
+    LESSONS,
+    PLAY_STEPS,
+    Lesson,
+    LessonSchedule,
+    Racer,
+    check,
+    prepare,
+    resolve,
+)
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Run, Trace, run, start_state
 from app.engine.run.outcome import OUTCOMES, Outcome
 from app.engine.surfaces import SURFACES
+from app.engine.surfaces.models import ModelSpec
 
 
 @dataclass
@@ -107,7 +117,7 @@ def test_the_catalog_is_well_formed() -> None:
     for lesson in LESSONS.values():
         check(lesson)  # raises on any problem, including a value the catalog refuses
         assert lesson.steps == PLAY_STEPS  # the outcome after one press of Play
-        surface = SURFACES[lesson.surface]
+        surface = lesson.bound_surface()
         if lesson.page == "roll":
             assert surface.dim == 1 and len(lesson.racers) == 1
         else:
@@ -411,6 +421,76 @@ def _gradient_ascent(lesson: Lesson) -> None:
     assert surface.hess(SCALAR, x)[0][0] < 0 and got.run.status_of() == "converged"
     parabola = replace(lesson, surface="parabola", start=(2.5,))  # the "try this"
     assert race(parabola, lesson.racers[0]).outcome.kind == "ran_away"
+
+
+@shows("outlier_pulls_mse")
+def _outlier(lesson: Lesson) -> None:
+    got = race(lesson, lesson.racers[0])
+    spec = lesson.surface
+    assert isinstance(spec, ModelSpec)
+    data = spec.dataset()
+    bulk = np.arange(data.size) != data.size - 1  # the outlier is the last point
+    slope, intercept = np.polyfit(data.x[bulk], data.y[bulk], 1)  # the fifteen points' line
+    # The ball ends at the normal equations' least-squares line ...
+    a = np.stack([data.x, np.ones_like(data.x)], axis=1)
+    lsq = np.linalg.lstsq(a, data.y, rcond=None)[0]
+    np.testing.assert_allclose(got.end, lsq, atol=1e-5)
+    # ... dragged towards the outlier; the absolute error's minimum (the "try this") is not.
+    mae = replace(lesson, surface=replace(spec, loss="mae"))
+    (robust,) = mae.bound_surface().minima
+    assert abs(lsq[0] - slope) > 0.3 and abs(robust.position[0] - slope) < 0.1
+    assert abs(robust.position[1] - intercept) < 0.1
+    # On the absolute error's kinks the same descent needs a shrinking rate to settle.
+    assert race(mae, lesson.racers[0]).outcome.kind == "bouncing"
+    cosine = LessonSchedule("cosine", {"T_max": PLAY_STEPS})
+    assert race(mae, replace(lesson.racers[0], schedule=cosine)).outcome.kind == "global_minimum"
+
+
+@shows("separable_runs_away")
+def _separable(lesson: Lesson) -> None:
+    got = race(lesson, lesson.racers[0])
+    surface = lesson.bound_surface()
+    assert surface.minima == () and "no minimum" in surface.no_minimum
+    w = got.path[:, 0]
+    assert np.all(np.diff(w) > 0) and w[-1] > 5  # the weight grows and grows
+    assert np.all(np.diff(got.trace.losses) < 0) and got.trace.losses[-1] < 0.02
+    overlap = replace(lesson, surface=replace(lesson.surface, data="overlap"))  # try this
+    assert race(overlap, lesson.racers[0]).outcome.kind == "global_minimum"
+
+
+@shows("network_mirror_minima")
+def _network(lesson: Lesson) -> None:
+    surface = lesson.bound_surface()
+    first, second = surface.minima
+    np.testing.assert_allclose(first.position, -np.array(second.position), atol=1e-9)
+    assert first.value == pytest.approx(second.value, rel=1e-12)
+    assert surface.grad(SCALAR, 0.0, 0.0) == (0.0, 0.0)
+    assert np.linalg.eigvalsh(np.array(surface.hess(SCALAR, 0.0, 0.0))).prod() < 0  # a saddle
+    got = race(lesson, lesson.racers[0])
+    steps = got.step_lengths
+    assert steps[:3].max() < steps.max() / 10  # it lingers by the saddle first
+    twin = race(lesson, lesson.racers[0], start=(-0.01, 0.01))  # try this
+    assert got.outcome.minimum != twin.outcome.minimum
+    assert twin.outcome.kind == "global_minimum"
+    still = race(lesson, lesson.racers[0], start=(0.0, 0.0))
+    assert still.outcome.kind == "saddle" and (still.end == 0).all()
+
+
+@shows("real_minibatches")
+def _minibatch(lesson: Lesson) -> None:
+    full, single = (race(lesson, r) for r in lesson.racers)
+    n = lesson.bound_surface().data_size
+    assert full.trace.epochs == [None] * len(full.trace)  # every step saw every point
+    assert single.trace.epochs[1:4] == [1, 1, 1] and single.trace.epochs[n + 1] == 2
+    assert sorted(p for (p,) in single.trace.batch_points[1 : n + 1]) == list(range(n))
+    # Each step follows one point's slope: the steps point every which way, then hover.
+    (minimum,) = lesson.bound_surface().minima
+    tail = single.path[-200:] - np.array(minimum.position)
+    assert 0.01 < np.linalg.norm(tail, axis=1).mean() < 0.5
+    calmer = race(lesson, vary(lesson.racers[1], options={"batch_size": 10}))  # try this
+    assert np.linalg.norm(calmer.path[-200:] - minimum.position, axis=1).mean() < (
+        np.linalg.norm(tail, axis=1).mean()
+    )
 
 
 def test_every_lesson_has_its_own_check() -> None:
