@@ -90,6 +90,22 @@ class DataPoints(_Input):
     )
 
 
+def _data_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "str"
+    return "DataPoints" if isinstance(value, dict | DataPoints) else None
+
+
+DataChoice = Annotated[
+    Annotated[str, Tag("str")] | Annotated[DataPoints, Tag("DataPoints")],
+    Discriminator(
+        _data_kind,
+        custom_error_type="data_type",
+        custom_error_message='must be a data set id or {"x": [...], "y": [...]}',
+    ),
+]
+
+
 class ModelRequest(_Input):
     """A small model's loss on a data set, over its weights (app/engine/surfaces/models/)."""
 
@@ -105,7 +121,7 @@ class ModelRequest(_Input):
         "logistic: `bce`, tanh_net: `mse`).",
         examples=["mse"],
     )
-    data: str | DataPoints = Field(
+    data: DataChoice = Field(
         description="A built-in data set's id (GET /api/datasets: "
         + ", ".join(f"`{d}`" for d in DATASETS)
         + f"), or the points as `{{x: [...], y: [...]}}`, at most {MAX_POINTS}.",
