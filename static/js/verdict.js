@@ -3,10 +3,12 @@
 
 import { formatNumber } from "./format.js";
 import { l2Strength } from "./l2.js";
+import { coordinateNames } from "./model.js";
 
-export function formatPoint(position) {
-  if (position.length === 1) return `x = ${formatNumber(position[0])}`;
-  return `(x, y) = (${position.map((v) => formatNumber(v)).join(", ")})`;
+/** "x = 1.5" or "(x, y) = (1, 2)"; a model's weights by their names: "(w, b) = (1, 2)". */
+export function formatPoint(position, names = ["x", "y"]) {
+  if (position.length === 1) return `${names[0]} = ${formatNumber(position[0])}`;
+  return `(${names.join(", ")}) = (${position.map((v) => formatNumber(v)).join(", ")})`;
 }
 
 function stepsText(step) {
@@ -53,7 +55,7 @@ const SENTENCES = {
     `Still crawling after ${c.steps}, now at ${c.at}: the steps are small here. Press Play to go on.`,
   jittering: (c) =>
     c.minimum
-      ? `Jittering around the ${c.minimum.kind} minimum at ${formatPoint(c.minimum.position)} after ${c.steps}: the noise keeps the ball moving, so it never settles exactly.`
+      ? `Jittering around the ${c.minimum.kind} minimum at ${formatPoint(c.minimum.position, c.names)} after ${c.steps}: the noise keeps the ball moving, so it never settles exactly.`
       : `Jittering at ${c.at} after ${c.steps}: the noise keeps the ball moving. Press Play to go on.`,
 };
 
@@ -62,7 +64,8 @@ export function describe(track, { playing }) {
   const last = track.last();
   if (!last) return "";
   const step = last.step;
-  const at = formatPoint(last.position);
+  const names = coordinateNames(track.surface);
+  const at = formatPoint(last.position, names);
   // still rolling: no outcome yet (a racer that stopped mid-race has its own)
   if (playing && !track.outcome) return `Rolling… step ${step} at ${at}`;
   if (!track.outcome) return step === 0 ? "Ready at the start." : `Paused at step ${step}, ${at}.`;
@@ -75,7 +78,8 @@ export function describe(track, { playing }) {
     // a rejected step: the ball stays where it was before it
     when: track.status === "diverged" ? `on step ${step + 1}, from ${at}` : `after ${stepsText(step)}, past ${at}`,
     minimum,
-    global: global ? formatPoint(global.position) : "",
+    global: global ? formatPoint(global.position, names) : "",
+    names,
     maximize: Boolean(track.hyperparameters.maximize),
     l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
     lbfgs: track.optimizer.id === "lbfgs",
