@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 SEED = 20261201
 # app.engine.surfaces.models.data reads it (not imported here: it loads the file on import)
 DATASETS_FILE = Path(__file__).parents[1] / "app/engine/surfaces/models/datasets.json"

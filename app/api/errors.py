@@ -69,7 +69,8 @@ def _is_union_tag(part: str | int) -> bool:
     # pydantic names the member of a union it tried ("float", "list[...]", a model by its
     # class name, or a tag: "FormulaRequest" in schemas.SurfaceChoice): not a field.
     return isinstance(part, str) and (
-        part in {"float", "int", "str", "bool", "none", "FormulaRequest", "ModelRequest", "DataPoints"}
+        part
+        in {"float", "int", "str", "bool", "none", "FormulaRequest", "ModelRequest", "DataPoints"}
         or "[" in part
         or part.startswith("function-")
     )

@@ -95,6 +95,3 @@ def model_landscape(body: ModelRequest) -> Response:
         "grid": grid_json(surface),
     }
     return Response(json_bytes(out), media_type="application/json")
-
-
-

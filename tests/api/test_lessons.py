@@ -23,9 +23,7 @@ TEXTS = ("title", "look_for", "try_this", "teacher_note")
 
 
 # Query keys every page reads, beside a racer's settings.
-COMMON = frozenset(
-    {"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data"}
-)
+COMMON = frozenset({"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data"})
 
 
 @pytest.fixture
@@ -111,7 +109,11 @@ def read_racer(
             schedule_id = raw
         elif name.startswith("schedule."):
             schedule_given[name.removeprefix("schedule.")] = raw
-        elif prefix == "" and "surface" in query and name in SURFACES[query["surface"]].parameter_values:
+        elif (
+            prefix == ""
+            and "surface" in query
+            and name in SURFACES[query["surface"]].parameter_values
+        ):
             continue
         else:
             raise AssertionError(f"unknown key {key!r}")

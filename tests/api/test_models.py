@@ -67,7 +67,9 @@ def test_a_model_landscape_marks_the_least_squares_minimum(client) -> None:
 
 
 def test_the_loss_is_filled_in_and_one_weight_is_1d(client) -> None:
-    body = client.post("/api/surfaces/model", json={"model": "logistic", "data": "separable", "dim": 1}).json()
+    body = client.post(
+        "/api/surfaces/model", json={"model": "logistic", "data": "separable", "dim": 1}
+    ).json()
     assert body["request"]["loss"] == "bce" and body["dim"] == 1
     assert body["minima"] == [] and "no minimum" in body["no_minimum"]
 
@@ -94,7 +96,13 @@ def test_points_of_ones_own_make_their_landscape(client) -> None:
         ({"model": "linear", "data": {"x": [1, 500], "y": [0, 1]}}, "data.x.1"),
         ({"model": "linear", "data": {"x": [], "y": []}}, "data.x"),
         ({"model": "linear", "data": "outlier", "dim": 3}, "dim"),
-        ({"model": "linear", "data": {"x": [0.0] * (MAX_POINTS + 1), "y": [0.0] * (MAX_POINTS + 1)}}, "data.x"),
+        (
+            {
+                "model": "linear",
+                "data": {"x": [0.0] * (MAX_POINTS + 1), "y": [0.0] * (MAX_POINTS + 1)},
+            },
+            "data.x",
+        ),
         ({"model": "linear", "data": "outlier", "extra": 1}, "extra"),
     ],
 )
@@ -169,7 +177,10 @@ def test_the_update_rule_names_the_mini_batch(client) -> None:
     r = client.post("/api/runs/explain", json=body)
     assert r.status_code == 200, r.text
     given = next(q for q in r.json()["quantities"] if q["symbol"] == "g")
-    assert "mini-batch 1 of epoch 1" in given["meaning"] and "6 of the 20 data points" in given["meaning"]
+    assert (
+        "mini-batch 1 of epoch 1" in given["meaning"]
+        and "6 of the 20 data points" in given["meaning"]
+    )
 
 
 def test_the_csv_lists_each_batch_in_one_cell(client) -> None:
@@ -182,8 +193,13 @@ def test_the_csv_lists_each_batch_in_one_cell(client) -> None:
 
 
 def test_maps_run_on_a_model(client) -> None:
-    body = {"surface": {"model": "tanh_net", "data": "tanh_curve"}, "optimizer": "sgd",
-            "hyperparameters": {"lr": 0.3}, "resolution": [24, 24], "steps": 200}
+    body = {
+        "surface": {"model": "tanh_net", "data": "tanh_curve"},
+        "optimizer": "sgd",
+        "hyperparameters": {"lr": 0.3},
+        "resolution": [24, 24],
+        "steps": 200,
+    }
     r = client.post("/api/maps/basins", json=body)
     assert r.status_code == 200, r.text
     counts = {(e["outcome"], e["minimum"]) for e in r.json()["summary"]}

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..backend import NUMPY, SCALAR, Vector, backend_for
 from ..optimizers import Optimizer, Rule
-from ..surfaces import Surface
+from ..surfaces import Formulas, Surface
 from .batches import Batch, mini_batches
 from .options import PLAIN, RunOptions, apply_options, step_noise
 from .outcome import (
@@ -323,7 +323,8 @@ class Run:
         noise = None
         if self.options.noise:
             noise = step_noise(self.options, step, self.batch_shape, self.surface.dim)
-        batch, landscape, g = None, self.surface, self.gradient
+        batch, g = None, self.gradient
+        landscape: Surface | Formulas = self.surface
         if self.batches is not None:  # the step sees the loss over its batch only
             batch = self.batches.at(step)
             landscape = batch.formulas
@@ -415,9 +416,7 @@ class Run:
             active = self.status == RUNNING
             if not active.any():
                 break
-            new_pos, buffers, lr, applied, underflow, evaluations, batch = self._step(
-                self.step + 1
-            )
+            new_pos, buffers, lr, applied, underflow, evaluations, batch = self._step(self.step + 1)
             grad = surface.grad(xp, *new_pos)
             loss = surface.value(xp, *new_pos)
             sound = np.isfinite(loss)

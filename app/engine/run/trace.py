@@ -87,7 +87,7 @@ class Trace:
         list[int | None],
         null_when="every step used the whole data set (no mini-batches, or not a model)",
     )
-    batch_points: list[list[int] | None] = _record(
+    batch_points: list[tuple[int, ...] | None] = _record(
         "The data points in the step's mini-batch, as indices into the data (null for a "
         "starting point): the gradient given is the loss's gradient over these points.",
         list[list[int] | None],

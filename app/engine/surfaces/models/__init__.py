@@ -220,9 +220,7 @@ def _no_minimum(spec: ModelSpec, data: Dataset) -> str:
         return ""
     x0, x1 = data.x[data.y == 0], data.x[data.y == 1]
     if spec.dim == 2:
-        separated = (
-            len(x0) == 0 or len(x1) == 0 or x0.max() <= x1.min() or x1.max() <= x0.min()
-        )
+        separated = len(x0) == 0 or len(x1) == 0 or x0.max() <= x1.min() or x1.max() <= x0.min()
     else:
         signed = np.concatenate([-x0, x1])
         separated = bool((signed >= 0).all() or (signed <= 0).all())
@@ -241,6 +239,7 @@ def _exact_minima(
     if spec.model != "linear":
         return None
     x, y = data.x, data.y
+    candidates: list[tuple[float, ...]]
     if spec.loss == "mse":  # the normal equations
         if spec.dim == 1:
             candidates = [(float(x @ y / (x @ x)),)]

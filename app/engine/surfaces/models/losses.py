@@ -75,7 +75,7 @@ class Loss:
     def formulas(self) -> Formulas:
         return Formulas(self.value, self.grad, self.hess)
 
-    def _weights(self, coords: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
+    def _weights(self, coords: tuple[Any, ...]) -> tuple[np.ndarray, Any]:
         first = _lift(coords[0])
         second = _lift(coords[1]) if self.dim == 2 else np.float64(self.fixed)
         return first, second
@@ -139,7 +139,8 @@ class Loss:
                 shape = np.broadcast_shapes(a.shape[:-1], np.shape(c)[:-1])
                 scale = 0.0 if self.loss == "mae" else 2.0  # MAE: flat facets
                 h11, h12, h22 = (
-                    _out(np.full(shape, scale * v)) for v in (self.x2 @ self.mean, x @ self.mean, 1.0)
+                    _out(np.full(shape, scale * v))
+                    for v in (self.x2 @ self.mean, x @ self.mean, 1.0)
                 )
         if self.dim == 1:
             return ((h11,),)
