@@ -37,3 +37,4 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/render_2d.py
 	$(BIN)/python bench/lecture_hall.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/models.py

@@ -36,6 +36,11 @@ CHUNK = 400_000
 CROWD_BALL_STEP = 100e-9
 PER_BALL_STEP = 80e-6
 CROWD_STEP = 100e-6
+# On a model landscape each ball-step evaluates the loss over every data point (bench/
+# models.py: the two-weight network on 24 points, 128 × 128 balls: 21 ns per point in a
+# crowd; L-BFGS on one ball, 1.3 µs per point).
+CROWD_POINT_STEP = 25e-9
+PER_BALL_POINT_STEP = 2e-6
 
 Progress = Callable[[int], None]
 """Told how many ball-steps were just done; raising :class:`Cancelled` stops the map."""
@@ -61,6 +66,8 @@ class Setting:
         ``crowds`` crowds: what the server's limit on a map's size is measured in."""
         per_ball = issubclass(self.optimizer.bind.state, BallState)
         ball_step = PER_BALL_STEP if per_ball else CROWD_BALL_STEP
+        point_step = PER_BALL_POINT_STEP if per_ball else CROWD_POINT_STEP
+        ball_step += self.surface.data_size * point_step
         return self.steps * (balls * ball_step + crowds * CROWD_STEP)
 
 
