@@ -34,7 +34,9 @@ export function readouts(track) {
         : `(${last.position.map((v) => formatNumber(v, 3)).join(", ")})`,
     loss: formatNumber(last.loss),
     gradient: gradientText(g),
-    batch: last.epoch ? `epoch ${last.epoch} · batch ${last.batch} (${last.batchPoints.length} points)` : "–",
+    batch: last.epoch
+      ? `epoch ${last.epoch} · batch ${last.batch} (${last.batchPoints.length} point${last.batchPoints.length === 1 ? "" : "s"})`
+      : "–",
   };
 }
 

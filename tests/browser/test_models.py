@@ -95,7 +95,10 @@ def data_pixel(page: Page, x: float, y: float) -> tuple[float, float]:
               const div = {DATA};
               const box = div.getBoundingClientRect();
               const {{ xaxis, yaxis }} = div._fullLayout;
-              return [box.left + xaxis._offset + xaxis.l2p(x), box.top + yaxis._offset + yaxis.l2p(y)];
+              return [
+                box.left + xaxis._offset + xaxis.l2p(x),
+                box.top + yaxis._offset + yaxis.l2p(y),
+              ];
             }}""",
             [x, y],
         )
@@ -249,12 +252,13 @@ def test_dragging_adding_and_removing_points_with_the_mouse(watched):
     page.mouse.down()
     page.mouse.move(x1, y1, steps=8)
     page.mouse.up()
+    page.wait_for_function(f"{DATA}.data[0].x[0] < -1.5", timeout=10_000)
     xs, ys = data_points(page)
     assert len(xs) == 3
     assert xs[0] == pytest.approx(-2, abs=0.1) and ys[0] == pytest.approx(-1.5, abs=0.1)
     assert (xs[1:], ys[1:]) == ([0, 1], [0.2, 1.3])
     wait_until_the_url_holds_the_drawn_points(page, 3)
-    assert url_points(page) == list(zip(xs, ys))
+    assert url_points(page) == list(zip(xs, ys, strict=True))
     moved_min = api_global_minimum(
         watched, {"model": "linear", "loss": "mse", "data": {"x": xs, "y": ys}, "dim": 2}
     )
@@ -271,9 +275,9 @@ def test_dragging_adding_and_removing_points_with_the_mouse(watched):
     page.mouse.click(*data_pixel(page, 1, 1.3))
     page.wait_for_function(f"{DATA}.data[0].x.length === 3", timeout=10_000)
     xs, ys = data_points(page)
-    assert (1, 1.3) not in list(zip(xs, ys))
+    assert (1, 1.3) not in list(zip(xs, ys, strict=True))
     wait_until_the_url_holds_the_drawn_points(page, 3)
-    assert url_points(page) == list(zip(xs, ys))
+    assert url_points(page) == list(zip(xs, ys, strict=True))
     assert watched.errors == []
 
 
