@@ -21,13 +21,18 @@ export async function getJSON(url) {
   return body;
 }
 
-export async function postRuns(runs) {
-  const response = await fetch("/api/runs", {
+/** POST `data` as JSON; the answer's body, or ApiError with the error shape. */
+export async function postJSON(url, data) {
+  const response = await fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ runs }),
+    body: JSON.stringify(data),
   });
   const body = await response.json();
   if (!response.ok) throw new ApiError(body);
-  return body.runs;
+  return body;
+}
+
+export async function postRuns(runs) {
+  return (await postJSON("/api/runs", { runs })).runs;
 }

@@ -15,7 +15,7 @@ import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
 import { l2Strength, regularized2d } from "./l2.js";
 import { LossChart } from "./losschart.js";
-import { DataPanel, ModelForm, dataSize, readModel, withPoints } from "./model.js";
+import { DataPanel, LatestReader, ModelForm, dataSize, readModel, withPoints } from "./model.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 import { LandscapePlot, MAX_RACERS, RACER_STYLES } from "./plot2d.js";
 import { showReadouts } from "./readouts.js";
@@ -76,7 +76,7 @@ class Explorer {
     this.form = new FormulaForm(root, { dim: 2, onUse: (typed) => this.useFormula(typed) });
     this.modelForm = new ModelForm(root, { dim: 2, models, datasets, onUse: (request) => this.useModel(request) });
     this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
-    this.reading = 0; // the latest model request sent: an older answer is not shown
+    this.reader = new LatestReader(); // model requests: an older answer is not shown
     this.rule = new UpdateRulePanel($("update-rule"), {
       balls: () => this.racers.map((r) => ({ id: r.id, label: this.label(r), track: r.track })),
       playing: () => this.session.playing,
@@ -190,33 +190,22 @@ class Explorer {
   /** "Use it" on the model chooser: the server reads the model and data; refused, its reason
    * shows there. */
   async useModel(request) {
-    const ticket = ++this.reading;
-    let entry;
     try {
-      entry = await readModel(request);
+      const entry = await this.reader.read(request);
+      if (entry) await this.setSurface(null, null, entry);
     } catch (error) {
-      if (ticket === this.reading) this.modelForm.showError(refusalText(error));
-      return;
+      this.modelForm.showError(refusalText(error));
     }
-    if (ticket !== this.reading) return;
-    await this.setSurface(null, null, entry).catch((error) => {
-      this.session.error = error.message;
-      this.scheduleDraw();
-    });
   }
 
   /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
   async usePoints(points) {
-    const ticket = ++this.reading;
-    let entry;
     try {
-      entry = await readModel(withPoints(this.surface, points));
+      const entry = await this.reader.read(withPoints(this.surface, points));
+      if (entry) await this.setSurface(null, null, entry, { reshape: true });
     } catch (error) {
-      if (ticket === this.reading) this.dataPanel.showError(refusalText(error));
-      return;
+      this.dataPanel.showError(refusalText(error));
     }
-    if (ticket !== this.reading) return;
-    await this.setSurface(null, null, entry, { reshape: true });
   }
 
   /** Every option at its default for this landscape (a model's batch: all its points). */
@@ -479,6 +468,7 @@ class Explorer {
       DEFAULT_SURFACE,
     );
     $("surface").addEventListener("change", () => {
+      if ($("surface").value === MODEL_KEY) this.useModel(this.modelForm.request());
       if ($("surface").value === FORMULA_KEY || $("surface").value === MODEL_KEY) return;
       this.setSurface($("surface").value).catch((error) => {
         this.session.error = error.message;

@@ -5,7 +5,7 @@
 // A formula landscape is the server's answer, a catalog-like entry, with `typed` added:
 // {expression, domain}, what every run, stream and map request then sends as its surface.
 
-import { ApiError } from "./api.js";
+import { postJSON } from "./api.js";
 
 export const DEFAULT_DOMAIN = [-5, 5]; // the server's default on each axis
 export const FORMULA_KEY = "formula"; // the landscape picker's entry while a formula is active
@@ -34,14 +34,7 @@ export function isDefaultDomain(domain) {
  * `mathml` and `grid`). A refusal throws ApiError with the error shape as its body.
  */
 export async function readFormula(typed) {
-  const response = await fetch("/api/surfaces/formula", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(typed),
-  });
-  const body = await response.json();
-  if (!response.ok) throw new ApiError(body);
-  return { ...body, typed };
+  return { ...(await postJSON("/api/surfaces/formula", typed)), typed };
 }
 
 /**
@@ -60,8 +53,7 @@ export function showMath(element, markup, text) {
   }
 }
 
-export const MODEL_KEY = "model"; // the picker's entry while a model on data is active
-const ENTRIES = { [FORMULA_KEY]: "Your formula", [MODEL_KEY]: "A model on data" };
+export const MODEL_KEY = "model"; // the picker's entry that opens a model on data (always there)
 
 /** The picker entry of a landscape that is not in the catalog: FORMULA_KEY, MODEL_KEY or null. */
 export function ownKey(surface) {
@@ -69,16 +61,16 @@ export function ownKey(surface) {
   return surface.typed ? FORMULA_KEY : null;
 }
 
-/** The landscape picker with "Your formula" or "A model on data" added and chosen (`key`),
- * or neither (null). */
+/**
+ * The landscape picker's own entries: "A model on data" always (choosing it opens one),
+ * "Your formula" while a formula is active; `key` (one of them) is chosen, or none (null).
+ */
 export function markPicker(select, key) {
-  for (const k of Object.keys(ENTRIES)) {
-    const entry = select.querySelector(`option[value="${k}"]`);
-    if (entry && k !== key) entry.remove();
-  }
-  if (!key) return;
-  if (!select.querySelector(`option[value="${key}"]`)) select.append(new Option(ENTRIES[key], key));
-  select.value = key;
+  const formula = select.querySelector(`option[value="${FORMULA_KEY}"]`);
+  if (formula && key !== FORMULA_KEY) formula.remove();
+  if (!formula && key === FORMULA_KEY) select.append(new Option("Your formula", FORMULA_KEY));
+  if (!select.querySelector(`option[value="${MODEL_KEY}"]`)) select.append(new Option("A model on data", MODEL_KEY));
+  if (key) select.value = key;
 }
 
 /** Words for a refusal: the server's reasons, the domain's named as such. */

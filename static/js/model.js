@@ -9,7 +9,7 @@
 // `no_minimum` and its suggested rates come from the engine; the page only draws the
 // prediction ŷ(x) at a ball's weights (predict) and words what the server sent.
 
-import { ApiError } from "./api.js";
+import { postJSON } from "./api.js";
 import { formatNumber } from "./format.js";
 
 const DRAG_DELAY_MS = 250; // a drag reshapes the landscape at most this often
@@ -22,14 +22,30 @@ const CLASS_COLOURS = ["#1f77b4", "#d62728"];
 
 /** The server's reading of a model landscape `request` ({model, loss, data, dim}). */
 export async function readModel(request) {
-  const response = await fetch("/api/surfaces/model", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(request),
-  });
-  const body = await response.json();
-  if (!response.ok) throw new ApiError(body);
+  const body = await postJSON("/api/surfaces/model", request);
   return { ...body, modelled: body.request };
+}
+
+/**
+ * Model requests of which only the latest counts (a drag sends one after another):
+ * `read(request)` gives its landscape entry, or null when a later request was sent
+ * meanwhile; the latest one's refusal throws (ApiError).
+ */
+export class LatestReader {
+  constructor() {
+    this.sent = 0;
+  }
+
+  async read(request) {
+    const ticket = ++this.sent;
+    try {
+      const entry = await readModel(request);
+      return ticket === this.sent ? entry : null;
+    } catch (error) {
+      if (ticket === this.sent) throw error;
+      return null;
+    }
+  }
 }
 
 /** The request for the same model on `points` ({x, y}) instead. */
@@ -69,8 +85,8 @@ function range(values, base) {
 }
 
 /**
- * The chooser (templates/_model.html): a model, a loss it takes and a data set. `onUse(request)`
- * opens the landscape ("Use it"); while one is active, a change opens the new one at once.
+ * The chooser (templates/_model.html): a model, a loss it takes and a data set, shown while a
+ * model landscape is active; `onUse(request)` opens the landscape a change asks for.
  */
 export class ModelForm {
   constructor(root, { dim, models, datasets, onUse }) {
@@ -95,10 +111,7 @@ export class ModelForm {
       this.changed();
     });
     this.data.addEventListener("change", () => this.changed());
-    root.querySelector("#model-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.onUse(this.request());
-    });
+    root.querySelector("#model-form").addEventListener("submit", (event) => event.preventDefault());
     this.fillLosses();
     this.fillData();
   }
@@ -127,12 +140,13 @@ export class ModelForm {
   }
 
   changed() {
-    if (this.active) this.onUse(this.request());
+    this.onUse(this.request());
   }
 
   /** Show the active landscape's choices (`request`, or null when not a model). */
   show(request) {
     this.active = request;
+    this.panel.hidden = !request; // off a model, the picker's "A model on data" opens one
     this.panel.open = Boolean(request);
     if (!request) return;
     this.model.value = request.model;

@@ -15,7 +15,7 @@ import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } 
 import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
 import { startLesson } from "./lesson.js";
 import { LossChart } from "./losschart.js";
-import { DataPanel, ModelForm, dataSize, readModel, withPoints } from "./model.js";
+import { DataPanel, LatestReader, ModelForm, dataSize, readModel, withPoints } from "./model.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 import { BALL_COLOR, CurvePlot } from "./plot1d.js";
 import { showReadouts } from "./readouts.js";
@@ -60,7 +60,7 @@ class RollDownhill {
     this.form = new FormulaForm(root, { dim: 1, onUse: (typed) => this.useFormula(typed) });
     this.modelForm = new ModelForm(root, { dim: 1, models, datasets, onUse: (request) => this.useModel(request) });
     this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
-    this.reading = 0; // the latest model request sent: an older answer is not shown
+    this.reader = new LatestReader(); // model requests: an older answer is not shown
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.scheduleDraw = oncePerFrame(() => this.draw());
@@ -161,6 +161,7 @@ class RollDownhill {
     this.showLandscape();
     const start = $("start");
     $("surface").addEventListener("change", () => {
+      if ($("surface").value === MODEL_KEY) this.useModel(this.modelForm.request());
       if ($("surface").value === FORMULA_KEY || $("surface").value === MODEL_KEY) return;
       this.openLandscape((url) => url.searchParams.set("surface", $("surface").value));
     });
@@ -285,26 +286,22 @@ class RollDownhill {
 
   /** The model chooser's landscape (read by the server; refused, its reason shows there). */
   async useModel(request) {
-    const ticket = ++this.reading;
     try {
-      const entry = await readModel(request);
-      if (ticket === this.reading) await this.setLandscape(entry);
+      const entry = await this.reader.read(request);
+      if (entry) await this.setLandscape(entry);
     } catch (error) {
-      if (ticket === this.reading) this.modelForm.showError(refusalText(error));
+      this.modelForm.showError(refusalText(error));
     }
   }
 
   /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
   async usePoints(points) {
-    const ticket = ++this.reading;
-    let entry;
     try {
-      entry = await readModel(withPoints(this.surface, points));
+      const entry = await this.reader.read(withPoints(this.surface, points));
+      if (entry) await this.setLandscape(entry, { reshape: true });
     } catch (error) {
-      if (ticket === this.reading) this.dataPanel.showError(refusalText(error));
-      return;
+      this.dataPanel.showError(refusalText(error));
     }
-    if (ticket === this.reading) await this.setLandscape(entry, { reshape: true });
   }
 
   /** "Use it": the server reads the formula; refused, its reason shows by the input. */

@@ -21,6 +21,9 @@ PAGES = [
     ("/?formula=0.12*x%5E2%20%2B%20sin(2.4*x)", "#sim"),
     ("/explore?formula=(1-x)%5E2%20%2B%20100*(y-x%5E2)%5E2", "#explorer"),
     ("/explore?formula=2x", "#explorer"),
+    # a model on data: the chooser and the data panel, with mini-batches ringed
+    ("/?model=logistic&loss=bce&data=separable&steps=20", "#sim"),
+    ("/explore?model=linear&loss=mse&data=outlier&r1=gd&r1.lr=0.1&r1.batch_size=4&steps=20", "#explorer"),
     ("/lessons", "main"),
 ]
 
