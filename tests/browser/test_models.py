@@ -143,6 +143,24 @@ def test_a_model_link_opens_the_model_its_data_and_the_least_squares_minimum(wat
     assert watched.errors == [] and watched.blocked == []
 
 
+@pytest.mark.parametrize(("path", "ready"), [("/", "#sim"), ("/explore", "#explorer")])
+def test_the_landscape_pickers_model_entry_opens_a_model_in_place(watched, path, ready):
+    page = watched.open(path, ready=ready)
+    expect(page.locator("#model-panel")).to_be_hidden()  # no chooser off a model
+    expect(page.locator("#data-panel")).to_be_hidden()
+    page.evaluate("window.stayed = true")
+    page.get_by_label("Landscape", exact=True).select_option(label="A model on data")
+    expect(page.locator("#data-panel")).to_be_visible()
+    expect(page.locator("#model-panel")).to_be_visible()
+    page.wait_for_function("new URL(location.href).searchParams.get('model') === 'linear'")
+    assert page.evaluate("window.stayed") is True  # opened in place, not by a reload
+    data = httpx.get(f"{watched.base_url}/api/datasets", timeout=20).json()
+    first = next(d for d in data if d["kind"] == "regression")
+    assert page.evaluate(f"{DATA}.data[0].x") == first["x"]
+    assert parse_qs(urlsplit(page.url).query)["data"] == [first["id"]]
+    assert watched.errors == [] and watched.blocked == []
+
+
 # --- 2. a replayed link draws each racer's prediction --------------------------------------
 
 
