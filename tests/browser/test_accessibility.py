@@ -23,7 +23,10 @@ PAGES = [
     ("/explore?formula=2x", "#explorer"),
     # a model on data: the chooser and the data panel, with mini-batches ringed
     ("/?model=logistic&loss=bce&data=separable&steps=20", "#sim"),
-    ("/explore?model=linear&loss=mse&data=outlier&r1=gd&r1.lr=0.1&r1.batch_size=4&steps=20", "#explorer"),
+    (
+        "/explore?model=linear&loss=mse&data=outlier&r1=gd&r1.lr=0.1&r1.batch_size=4&steps=20",
+        "#explorer",
+    ),
     ("/lessons", "main"),
 ]
 
