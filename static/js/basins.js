@@ -5,7 +5,7 @@
 import { categories, categoryIndex, discreteScale, minimumColour } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
 import { describeShare, formatPoint, shareWords } from "./verdict.js";
-import { formatNumber } from "./format.js";
+import { coordinateNames } from "./model.js";
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page:
@@ -37,10 +37,11 @@ export class BasinTool {
   /** Draw a basin map answer and word its summary. */
   async show(result, { about, maximize }) {
     const { minima } = result;
+    const names = coordinateNames(this.host.surface());
     const colours = categories(minima).map((c) => c.color);
     const cell = (outcome, minimum, x, y) => {
-      const where = y === undefined ? `x = ${formatNumber(x)}` : formatPoint([x, y]);
-      return `Balls from ${where} ${shareWords(outcome, minimum, minima, { steps: MAP_STEPS, maximize })}`;
+      const where = formatPoint(y === undefined ? [x] : [x, y], names);
+      return `Balls from ${where} ${shareWords(outcome, minimum, minima, { steps: MAP_STEPS, maximize, names })}`;
     };
     let z;
     let text;
@@ -68,7 +69,7 @@ export class BasinTool {
       ...result.summary.map((entry) => {
         const item = document.createElement("li");
         item.style.setProperty("--swatch", colours[categoryIndex(minima, entry.outcome, entry.minimum)]);
-        item.textContent = describeShare(entry, minima, { steps: MAP_STEPS, maximize });
+        item.textContent = describeShare(entry, minima, { steps: MAP_STEPS, maximize, names });
         return item;
       }),
     );

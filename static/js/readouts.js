@@ -1,6 +1,7 @@
 // The numbers under a ball: Step #, position, loss and gradient, as a student reads them.
 
 import { formatNumber } from "./format.js";
+import { coordinateNames } from "./model.js";
 
 function gradientText(g) {
   return formatNumber(g.length === 1 ? g[0] : Math.hypot(...g));
@@ -47,8 +48,14 @@ const CARRIED_BY = { lr: "lrs", applied: "applied_gradients", evaluations: "eval
 /** Write readouts into elements found by `data-readout="step|position|loss|gradient|…"`. */
 export function showReadouts(container, track) {
   const values = readouts(track);
+  const names = coordinateNames(track.surface); // x (and y), or a model's weights
+  const where = names.length === 1 ? `Position ${names[0]}` : `Position (${names.join(", ")})`;
   for (const el of container.querySelectorAll("[data-readout]")) {
     el.textContent = values[el.dataset.readout];
+    // the labels name the coordinates as the landscape does: "Loss f(w)" on a model
+    const label = el.previousElementSibling;
+    label.dataset.label ??= label.textContent;
+    label.textContent = el.dataset.readout === "position" ? where : label.dataset.label.replace("(x)", `(${names[0]})`);
     const field = CARRIED_BY[el.dataset.readout];
     if (field) el.parentElement.hidden = !track.carries[field];
   }

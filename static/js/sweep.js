@@ -7,6 +7,7 @@
 import { formatNumber } from "./format.js";
 import { categories, categoryIndex, minimumColour } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
+import { coordinateNames } from "./model.js";
 import { formatPoint, minimumName, shareWords } from "./verdict.js";
 
 const KEEP = 32; // last positions kept per rate
@@ -132,6 +133,7 @@ export class SweepTool {
   async show(result, { about, start, maximize }) {
     const { dim } = this.host;
     const minima = this.host.surface().minima;
+    const names = coordinateNames(this.host.surface());
     const colours = categories(minima).map((c) => c.color);
     const xs = [];
     const ys = [];
@@ -139,7 +141,7 @@ export class SweepTool {
     const hover = [];
     result.lr.forEach((lr, r) => {
       const colour = colours[categoryIndex(minima, result.outcome[r], result.minimum[r])];
-      const words = shareWords(result.outcome[r], result.minimum[r], minima, { steps: MAP_STEPS, maximize });
+      const words = shareWords(result.outcome[r], result.minimum[r], minima, { steps: MAP_STEPS, maximize, names });
       const values = dim === 1 ? result.last[r].map((p) => p[0]) : result.last_loss[r];
       for (const v of values) {
         xs.push(lr);
@@ -195,18 +197,18 @@ export class SweepTool {
     const gone = kept.filter((k) => !k).length;
     this.panel.querySelector(".map-for").textContent =
       `${result.lr.length} rates from ${formatNumber(result.lr[0])} to ${formatNumber(result.lr[result.lr.length - 1])} ` +
-      `with ${about}, each from ${formatPoint(start)} for up to ${MAP_STEPS} steps; the last ${KEEP} are shown` +
+      `with ${about}, each from ${formatPoint(start, names)} for up to ${MAP_STEPS} steps; the last ${KEEP} are shown` +
       (gone ? ` (${gone} rates diverged or ran away: nothing to show for them).` : ".");
-    this.notes.replaceChildren(...result.stability.map((s) => this.note(s, minima, dim)));
+    this.notes.replaceChildren(...result.stability.map((s) => this.note(s, minima, dim, names)));
     this.panel.dataset.shown = "true";
   }
 
   /** What the stability of one minimum says, in words. */
-  note(s, minima, dim) {
+  note(s, minima, dim, names) {
     const item = document.createElement("li");
     item.style.setProperty("--swatch", minimumColour(minima, s.minimum));
     const name = minimumName(minima, s.minimum);
-    const at = formatPoint(minima[s.minimum].position);
+    const at = formatPoint(minima[s.minimum].position, names);
     const curvature = dim === 1 ? `f″ = ${formatNumber(s.sharpness)}` : `the Hessian's largest eigenvalue λmax = ${formatNumber(s.sharpness)}`;
     const limit = dim === 1 ? "2/f″" : "2/λmax";
     let text =

@@ -5,6 +5,7 @@
 import { formatNumber } from "./format.js";
 import { categories, categoryIndex } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
+import { coordinateNames } from "./model.js";
 import { formatPoint, minimumName, shareWords } from "./verdict.js";
 
 const SHADE = 0.85; // the slowest run is drawn this far from its colour towards white
@@ -136,6 +137,7 @@ export class TrainabilityTool {
 
   async show(result, { xAxis, yAxis, about, start, maximize }) {
     const minima = this.host.surface().minima;
+    const names = coordinateNames(this.host.surface());
     const cats = categories(minima);
     const colours = cats.map((c) => c.color);
     const [xl, yl] = [this.label(result.x_name), this.label(result.y_name)];
@@ -152,7 +154,7 @@ export class TrainabilityTool {
     const text = result.outcome.map((row, j) =>
       row.map((o, i) => {
         const steps = result.steps[j][i];
-        const words = shareWords(o, result.minimum[j][i], minima, { steps: MAP_STEPS, maximize });
+        const words = shareWords(o, result.minimum[j][i], minima, { steps: MAP_STEPS, maximize, names });
         const took = steps === null ? "" : ` in ${steps} step${steps === 1 ? "" : "s"}`;
         return `Runs with ${xl} = ${formatNumber(result.x[i])}, ${yl} = ${formatNumber(result.y[j])}<br>${words}${took}`;
       }),
@@ -188,7 +190,7 @@ export class TrainabilityTool {
     // shown only when zoomed in (and then the only "Reset…" besides the page's own Reset)
     this.resetButton.hidden = !this.zoomedIn(xAxis, yAxis);
     this.panel.querySelector(".map-for").textContent =
-      `${result.x.length} × ${result.y.length} runs with ${about}, each from ${formatPoint(start)} for up to ${MAP_STEPS} steps.`;
+      `${result.x.length} × ${result.y.length} runs with ${about}, each from ${formatPoint(start, names)} for up to ${MAP_STEPS} steps.`;
     this.legend.replaceChildren(
       ...[...seen].sort((a, b) => a - b).map((c) => {
         const item = document.createElement("li");
@@ -196,7 +198,7 @@ export class TrainabilityTool {
         const cat = cats[c];
         item.textContent =
           cat.minimum !== undefined
-            ? `Minimum ${cat.minimum + 1}: ${minimumName(minima, cat.minimum)} at ${formatPoint(minima[cat.minimum].position)}`
+            ? `Minimum ${cat.minimum + 1}: ${minimumName(minima, cat.minimum)} at ${formatPoint(minima[cat.minimum].position, names)}`
             : cat.label[0].toUpperCase() + cat.label.slice(1);
         return item;
       }),

@@ -120,12 +120,12 @@ function percent(fraction) {
 }
 
 /** What balls with this outcome and minimum did, as a verb phrase (plural). */
-export function shareWords(outcome, minimumIndex, minima, { steps, maximize = false }) {
+export function shareWords(outcome, minimumIndex, minima, { steps, maximize = false, names = undefined }) {
   const minimum = minimumIndex === null || minimumIndex === undefined ? null : minima[minimumIndex];
   return SHARES[outcome]({
     minimum,
     name: minimum ? minimumName(minima, minimumIndex) : "",
-    at: minimum ? formatPoint(minimum.position) : "",
+    at: minimum ? formatPoint(minimum.position, names) : "",
     steps: stepsText(steps),
     maximize,
   });
@@ -135,7 +135,7 @@ export function shareWords(outcome, minimumIndex, minima, { steps, maximize = fa
  * One line of a map's legend from the server's summary entry {outcome, minimum, count,
  * fraction}: "62% of the starts (248) reach the global minimum at x = -0.628."
  */
-export function describeShare(entry, minima, { steps, maximize = false, noun = "starts" }) {
-  const what = shareWords(entry.outcome, entry.minimum, minima, { steps, maximize });
+export function describeShare(entry, minima, { steps, maximize = false, noun = "starts", names = undefined }) {
+  const what = shareWords(entry.outcome, entry.minimum, minima, { steps, maximize, names });
   return `${percent(entry.fraction)} of the ${noun} (${entry.count}) ${what}.`;
 }
