@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ..engine.surfaces.models import DATASETS, LOSSES, MODELS, Dataset, Model
+from ..engine.surfaces.models.losses import FIXED
 from .catalog import grid_json, surface_out
 from .schemas import DatasetOut, ErrorOut, LossOut, ModelOut, ModelRequest, ModelSurfaceOut
 from .service import data_surface, json_bytes
@@ -27,8 +28,6 @@ def loss_out(loss: str) -> LossOut:
 
 
 def model_out(model: Model) -> ModelOut:
-    from ..engine.surfaces.models.losses import FIXED
-
     return ModelOut(
         id=model.id,
         name=model.name,

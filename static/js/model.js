@@ -19,6 +19,8 @@ const X_RANGE = [-3, 3]; // the panel's axes, widened to hold every point
 const Y_RANGE = { regression: [-4, 4], classes: [-0.2, 1.2] };
 const LIMIT = 100; // |x|, |y| the server takes
 const CLASS_COLOURS = ["#1f77b4", "#d62728"];
+// classes: where the predicted chance is ½, across the panel
+const HALF = { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#999", width: 1, dash: "dot" } };
 
 /** The server's reading of a model landscape `request` ({model, loss, data, dim}). */
 export async function readModel(request) {
@@ -226,7 +228,7 @@ export class DataPanel {
       font: { size: 14 },
       xaxis: { title: { text: "x" }, fixedrange: true, zeroline: false },
       yaxis: { title: { text: classes ? "class / p" : "y" }, fixedrange: true, zeroline: false },
-      shapes: classes ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#999", width: 1, dash: "dot" } }] : [],
+      shapes: classes ? [HALF] : [],
       plot_bgcolor: "#fbfbfd",
     };
     this.curves = 0;
@@ -276,8 +278,7 @@ export class DataPanel {
       }
       await window.Plotly.restyle(plot, { x: [ringed.map((i) => x[i])], y: [ringed.map((i) => y[i])] }, [1]);
       if (this.kind === "classes") {
-        const half = { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#999", width: 1, dash: "dot" } };
-        await window.Plotly.relayout(plot, { shapes: [half, ...shapes] });
+        await window.Plotly.relayout(plot, { shapes: [HALF, ...shapes] });
       }
     });
     this.batchNote.textContent = ringed.length

@@ -34,6 +34,7 @@ from .tree import (
     constant_value,
     has_var,
 )
+from .tree import walk as subtrees  # (Parser.walk reads Python's syntax tree)
 
 _OPERATORS: dict[type, str] = {
     ast.Add: "+",
@@ -283,21 +284,13 @@ class _Walker:
                 raise self.refuse("the exponent is too large or not a number", node, column)
             check_exponent(p, column)
             return
-        stack = [exponent]
-        while stack:
-            e = stack.pop()
+        for e in subtrees(exponent):
             if isinstance(e, Binary) and e.op == "^" and has_var(e.right):
                 raise self.refuse(
                     "a power tower (a variable exponent inside a variable exponent) is not allowed",
                     node,
                     column,
                 )
-            if isinstance(e, Unary):
-                stack.append(e.operand)
-            elif isinstance(e, Binary):
-                stack += (e.left, e.right)
-            elif isinstance(e, Call):
-                stack.append(e.arg)
 
     def call(self, node: ast.Call, depth: int) -> Expr:
         func = node.func
