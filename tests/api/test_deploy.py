@@ -84,9 +84,9 @@ def test_nginx_passes_streams_at_once_and_refuses_bodies_as_the_app_does():
     assert json.loads(body) == json.loads(_too_large(limit))  # the app's one error shape
 
 
-def test_the_readme_quotes_nginx_conf_as_it_is():
-    readme = (ROOT / "README.md").read_text()
-    quoted = re.search(r"```nginx\n(.*?)```", readme, re.S)[1].splitlines()
+def test_the_operations_doc_quotes_nginx_conf_as_it_is():
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    quoted = re.search(r"```nginx\n(.*?)```", operations, re.S)[1].splitlines()
     directives = [line.strip() for line in quoted if line.strip()[:1] not in ("", "#")]
     conf = {line.split("  #")[0].strip() for line in NGINX.splitlines()}  # less comments
     assert directives and [d for d in directives if d not in conf] == []

@@ -4,7 +4,7 @@ code the operation documents, its content type and its body's schema (each strea
 too); a request the document forbids must be refused with a 4xx.
 
 `make test` draws 100 requests per operation (about 15 s); DESCENT_LAB_FUZZ_EXAMPLES=1000
-draws that many and adds schemathesis' coverage phase (about 6 min; README, "Two commands").
+draws that many and adds schemathesis' coverage phase (about 6 min; docs/contributing.md, "Tests").
 Hypothesis is derandomized (the same requests every run) and keeps no example database, so CI
 never flakes on a new draw and no database is written into the repo.
 """

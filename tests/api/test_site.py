@@ -6,7 +6,6 @@ from importlib import metadata
 from pathlib import Path
 
 from app.main import PLOTLY_JS
-from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,12 +61,6 @@ def test_openapi_documents_the_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/surfaces", "/api/optimizers", "/api/runs", "/api/stream"} <= set(paths)
     assert client.get("/docs").status_code == 200
-
-
-def test_every_setting_is_documented_in_the_readme():
-    readme = (ROOT / "README.md").read_text()
-    for name in Settings.model_fields:
-        assert f"DESCENT_LAB_{name.upper()}" in readme, name
 
 
 def test_a_link_to_a_landscape_opens_the_page_that_shows_it(client):
