@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from app.engine.optimizers import OPTIMIZERS
+from app.engine.optimizers.explaining import num, vec
 from app.engine.run import Run, run, start_state
-from app.engine.run.derived import num, vec
 from app.engine.run.explain import Explanation, explain
 from app.engine.run.options import validate_options
 from app.engine.run.schedules import bind_schedule
