@@ -55,11 +55,7 @@ def test_global_minimum_of_the_demo_is_where_the_course_says(client):
 
 def test_optimizers_carry_torch_names_and_defaults(client):
     optimizers = {o["id"]: o for o in client.get("/api/optimizers").json()}
-    assert set(optimizers) == {
-        "sgd", "adagrad", "rmsprop", "adam",
-        "adamw", "adamax", "nadam", "radam", "adadelta", "rprop", "lion",
-        "newton", "lbfgs", "sgld",
-    } == set(OPTIMIZERS)  # fmt: skip
+    assert list(optimizers) == list(OPTIMIZERS)  # every one, in the catalog's order
     for oid, optimizer in OPTIMIZERS.items():
         defaults = engine_defaults(optimizer)
         hps = {h["name"]: h for h in optimizers[oid]["hyperparameters"]}
