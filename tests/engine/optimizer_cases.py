@@ -24,6 +24,8 @@ class Case(NamedTuple):
     decay: Literal["l2", "decoupled"] | None
     # the hyperparameter torch's OneCycleLR cycles (cycle_momentum), if any
     momentum_key: str | None
+    # where the picker lists it
+    group: Literal["classic", "adaptive", "second-order", "stochastic"]
     # step-sized optimizers: the first step's length in units of lr (None: not step-sized)
     first_step: float | None = None
     # settings under which the first steps on x² from 1 go plainly down (up with maximize)
@@ -49,6 +51,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",
         momentum_key="momentum",
+        group="classic",
     ),
     "adagrad": Case(
         defaults={
@@ -69,6 +72,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",
         momentum_key=None,
+        group="adaptive",
         first_step=1.0,
     ),
     "rmsprop": Case(
@@ -91,6 +95,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",
         momentum_key="momentum",
+        group="adaptive",
         first_step=10.0,
     ),
     "adam": Case(
@@ -110,6 +115,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",
         momentum_key="betas",
+        group="adaptive",
         first_step=1.0,
     ),
     "adamw": Case(
@@ -129,6 +135,7 @@ CASES: dict[str, Case] = {
         },
         decay="decoupled",
         momentum_key="betas",
+        group="adaptive",
         first_step=1.0,
     ),
     "adamax": Case(
@@ -147,6 +154,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",
         momentum_key="betas",
+        group="adaptive",
         first_step=1.0,
     ),
     "nadam": Case(
@@ -168,6 +176,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",  # unless decoupled_weight_decay is on
         momentum_key="betas",
+        group="adaptive",
         first_step=1.0,
     ),
     "radam": Case(
@@ -187,6 +196,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",  # unless decoupled_weight_decay is on
         momentum_key="betas",
+        group="adaptive",
     ),
     "adadelta": Case(
         defaults={"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0, "maximize": False},
@@ -199,6 +209,7 @@ CASES: dict[str, Case] = {
         },
         decay="l2",
         momentum_key=None,
+        group="adaptive",
     ),
     "rprop": Case(
         defaults={"lr": 1e-2, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0), "maximize": False},
@@ -208,6 +219,7 @@ CASES: dict[str, Case] = {
         },
         decay=None,  # torch's Rprop has no weight decay
         momentum_key=None,
+        group="adaptive",
     ),
     # Not torch: the Lion paper's reference code (google/automl lion_pytorch.py), plus the
     # product's maximize switch.
@@ -221,6 +233,7 @@ CASES: dict[str, Case] = {
         },
         decay="decoupled",
         momentum_key="betas",
+        group="adaptive",
         first_step=1.0,
     ),
     # Not in torch.optim: Newton's and SGLD's defaults are the product's.
@@ -230,6 +243,7 @@ CASES: dict[str, Case] = {
         negative={},
         decay=None,  # Newton's definition has none
         momentum_key=None,
+        group="second-order",
         maximize_extra={"damping": 10.0},
     ),
     "lbfgs": Case(
@@ -246,6 +260,7 @@ CASES: dict[str, Case] = {
         negative={},
         decay=None,  # torch's LBFGS has no weight decay
         momentum_key=None,
+        group="second-order",
     ),
     "sgld": Case(
         defaults={"lr": 1e-2, "temperature": 0.1, "weight_decay": 0.0, "maximize": False},
@@ -253,6 +268,7 @@ CASES: dict[str, Case] = {
         negative={},
         decay="l2",
         momentum_key=None,
+        group="stochastic",
         maximize_extra={"temperature": 0.0},
     ),
 }
