@@ -54,6 +54,7 @@ class AdadeltaState(CoordinateState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One Adadelta step for the Update rule panel: v, the update Δ, its average u."""
     said, p, g = prelude(n, "l2")
     lr, rho, eps = n.hp["lr"], n.hp["rho"], n.hp["eps"]
     v0, v1 = buffer(n, "square_avg"), buffer(n, "square_avg", after=True)

@@ -61,6 +61,7 @@ class AdagradState(CoordinateState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One AdaGrad step for the Update rule panel: the sum s, its root, the decayed lr."""
     said, p, g = prelude(n, "l2")
     lr, decay, eps = n.hp["lr"], n.hp["lr_decay"], n.hp["eps"]
     s0 = buffer(n, "sum", n.hp["initial_accumulator_value"])

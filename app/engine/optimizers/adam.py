@@ -136,6 +136,7 @@ class AdamState(CoordinateState):
 
 
 def _moments(n: StepNumbers, said: Said, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's two running averages m and v, before and after the step."""
     b1, b2 = n.hp["betas"]
     m0, m1 = buffer(n, "exp_avg"), buffer(n, "exp_avg", after=True)
     v0, v1 = buffer(n, "exp_avg_sq"), buffer(n, "exp_avg_sq", after=True)
@@ -152,6 +153,7 @@ def _moments(n: StepNumbers, said: Said, g: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _correction(said: Said, which: str, beta: float, t: int) -> float:
+    """A bias correction 1 − βᵗ, named and written out."""
     value = 1 - beta**t
     said.line(f"1 − β{which}ᵗ = 1 − {term(beta)}^{t} = {num(value)}")
     said.q(
@@ -192,6 +194,7 @@ def _explain_adam(n: StepNumbers, decoupled: bool = False) -> Said:
 
 
 def _explain_adamw(n: StepNumbers) -> Said:
+    """AdamW's step: Adam's, after the decoupled decay x·(1 − lr·λ)."""
     return _explain_adam(n, decoupled=True)
 
 
@@ -288,6 +291,7 @@ class AdamaxState(CoordinateState):
 
 
 def _explain_adamax(n: StepNumbers) -> Said:
+    """One Adamax step for the Update rule panel: m, the fading max u, m̂."""
     said, p, g = prelude(n, "l2")
     lr, eps = n.hp["lr"], n.hp["eps"]
     b1, b2 = n.hp["betas"]
@@ -397,6 +401,7 @@ class NAdamState(CoordinateState):
 
 
 def _explain_nadam(n: StepNumbers) -> Said:
+    """One NAdam step for the Update rule panel: m, v, the μ schedule and its product."""
     decoupled = bool(n.hp["decoupled_weight_decay"])
     said, p, g = prelude(n, "decoupled" if decoupled else "l2")
     lr, eps, psi = n.hp["lr"], n.hp["eps"], n.hp["momentum_decay"]
@@ -528,6 +533,7 @@ class RAdamState(CoordinateState):
 
 
 def _explain_radam(n: StepNumbers) -> Said:
+    """One RAdam step for the Update rule panel: m̂, ρₜ and (when ρₜ > 5) r."""
     decoupled = bool(n.hp["decoupled_weight_decay"])
     said, p, g = prelude(n, "decoupled" if decoupled else "l2")
     lr, eps = n.hp["lr"], n.hp["eps"]

@@ -706,6 +706,7 @@ class LBFGSState(BallState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One L-BFGS step for the Update rule panel: its iterations, direction and history."""
     said = Said(n)
     before, after = n.memory_before, n.memory_after
     iterations = (0 if after is None else after.n_iter) - (0 if before is None else before.n_iter)

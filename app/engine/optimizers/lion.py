@@ -54,6 +54,7 @@ class LionState(CoordinateState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One Lion step for the Update rule panel: the blend c, its sign, then the momentum."""
     said, p, g = prelude(n, "decoupled")
     lr = n.hp["lr"]
     b1, b2 = n.hp["betas"]

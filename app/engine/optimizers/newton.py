@@ -62,6 +62,7 @@ def _newton_rule(hp: Mapping[str, Any]) -> BallStep:
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One Newton step for the Update rule panel: H + λI and the Newton step."""
     said = Said(n)
     lr, damping = n.hp["lr"], n.hp["damping"]
     g = -n.g if n.hp["maximize"] else n.g

@@ -72,6 +72,7 @@ class RMSpropState(CoordinateState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One RMSprop step for the Update rule panel: v (and ḡ, b), then the step."""
     said, p, g = prelude(n, "l2")
     lr, alpha, eps, mu = n.hp["lr"], n.hp["alpha"], n.hp["eps"], n.hp["momentum"]
     v0, v1 = buffer(n, "square_avg"), buffer(n, "square_avg", after=True)

@@ -71,6 +71,7 @@ class RpropState(CoordinateState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One Rprop step for the Update rule panel: the sign test, each step size, the step."""
     said, p, g = prelude(n, None)
     etaminus, etaplus = n.hp["etas"]
     smin, smax = n.hp["step_sizes"]

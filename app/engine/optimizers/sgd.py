@@ -93,6 +93,7 @@ class SGDState(CoordinateState):
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One SGD step for the Update rule panel: the velocity b, then the step."""
     said, p, g = prelude(n, "l2")
     lr, mu, tau = n.hp["lr"], n.hp["momentum"], n.hp["dampening"]
     if mu == 0:

@@ -63,6 +63,7 @@ def _bind_sgld(hp: Mapping[str, Any]) -> Rule:
 
 
 def _explain(n: StepNumbers) -> Said:
+    """One SGLD step for the Update rule panel: the gradient step and the random kick."""
     said, p, g = prelude(n, "l2")
     lr, temperature = n.hp["lr"], n.hp["temperature"]
     xi = np.array(n.problem.normal(LANGEVIN_STREAM), dtype=np.float64)
