@@ -16,10 +16,12 @@ the gradient:
   flatter directions are crawled along at lr·λ ≪ 1, which is the plateau's, Rosenbrock's
   and the ravine's floor's lesson.  1.6 rather than 1.5: the zigzag stays visible for
   six steps instead of four, and κ = 20 gets 0.08 (1.5/20 = 0.075 would round to 0.07).
-* Nesterov (the sgd preset, momentum 0.9) is stable only for lr·L < 2(1 + μ)/(1 + 2μ) ≈
-  1.36, so the ravine's 1.6/L makes it diverge within a few steps; ``suggested_lr(surface,
-  "nesterov")`` gives it ``NESTEROV / L`` (1.2).  Heavy-ball momentum (stable up to
-  2(1 + μ) = 3.8) and plain gradient descent share the sgd rate.
+* Where the optimizer's own stability limit (``Optimizer.stability_limit``, per unit of
+  curvature) is below ZIGZAG, 1.6/L would not settle: Nesterov (the sgd preset, momentum
+  0.9) is stable only for lr·L < 2(1 + μ)/(1 + 2μ) ≈ 1.36, so the ravine's 1.6/L makes it
+  diverge within a few steps; ``suggested_lr(surface, "nesterov")`` gives it
+  ``NESTEROV / L`` (1.2).  Heavy-ball momentum (stable up to 2(1 + μ) = 3.8) and plain
+  gradient descent (2) share the sgd rate.
 * With no minimum at all (the saddle) there is nothing to settle in: what the eye
   follows is how slowly the ball leaves the flat spot, which needs lr·|λ| small, so the
   rate is ``NO_MINIMUM / L`` (0.2) with L the largest curvature magnitude at the start.
@@ -27,9 +29,10 @@ the gradient:
   about lr long whatever the gradient's size (RMSprop's first is 10·lr: torch's square
   average starts at 0 with no bias correction), so lr is ``STEP_FRACTION`` (1%) of the
   domain's shorter side.
-* RAdam is step-sized only after its warm-up: until ρ_t > 5 (its first five steps, with
-  torch's β₂ = 0.999) torch applies plain gradient steps lr·m̂, which at 1% of the domain
-  throw it off Goldstein–Price at once and 5.8 units across Rosenbrock's 4-wide map.
+* RAdam (``Optimizer.gradient_warm_up``) is step-sized only after its warm-up: until
+  ρ_t > 5 (its first five steps, with torch's β₂ = 0.999) torch applies plain gradient
+  steps lr·m̂, which at 1% of the domain throw it off Goldstein–Price at once and 5.8
+  units across Rosenbrock's 4-wide map.
   It gets the smaller of the step-sized and the gradient-descent rate, so the warm-up is
   a stable gradient descent.  (After it, its steps are r_t·lr with the rectifier r_t ≈
   0.03 at step 6 and 0.2 at step 100: RAdam starts slowly by design.)
@@ -58,16 +61,17 @@ median gave 0.4/κ, which slides straight down to the floor instead of zigzaggin
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .backend import SCALAR
-from .optimizers import OPTIMIZERS
+from .optimizers import OPTIMIZERS, Optimizer
 from .surfaces import Surface
 
 ZIGZAG = 1.6  # lr·L for gradient descent: the stiff direction overshoots, 0.6 of it a step
-NESTEROV = 1.2  # lr·L for Nesterov momentum 0.9, stable below 2·1.9/2.8 ≈ 1.36
+NESTEROV = 1.2  # lr·L where the own limit is below ZIGZAG (Nesterov 0.9: 2·1.9/2.8 ≈ 1.36)
 NO_MINIMUM = 0.2  # lr·|λ| where nothing can settle: slow enough to watch the ball leave
 STEP_FRACTION = 0.01  # step-sized optimizers: lr as a fraction of the domain's shorter side
 
@@ -79,17 +83,16 @@ WINDOWS = {
 }
 STEP_WINDOW = (0.5, 1.5)  # one figure always fits
 
-# What lr sets is each optimizer's ``lr_scales`` ("gradient", "step" or "own"); RAdam is
-# the one step-sized method whose warm-up steps are gradient steps.
-WARMED_UP = frozenset({"radam"})
-SGD_PRESETS = {"gd": ZIGZAG, "momentum": ZIGZAG, "nesterov": NESTEROV}
+# A preset's id names its optimizer with the preset's hyperparameters (sgd's "gd",
+# "momentum", "nesterov"); what lr sets is the optimizer's ``lr_scales``.
+PRESETS = {p.id: (o, p.hyperparameters) for o in OPTIMIZERS.values() for p in o.presets}
 
 
 def suggested_lr(surface: Surface, optimizer_id: str) -> float:
     """A starting learning rate for this optimizer on this surface (rounded to one
     significant figure unless that spoils it; see the module's docstring for the rule).
 
-    ``optimizer_id`` is an id of :data:`OPTIMIZERS`, or one of SGD's presets ("gd",
+    ``optimizer_id`` is an id of :data:`OPTIMIZERS`, or a preset's (SGD's "gd",
     "momentum", "nesterov"): Nesterov gets a smaller rate than the other two, which share
     sgd's.  KeyError for anything else.
 
@@ -100,14 +103,12 @@ def suggested_lr(surface: Surface, optimizer_id: str) -> float:
         >>> suggested_lr(ravine, "adam"), suggested_lr(ravine, "lbfgs")
         (0.06, 1.0)
     """
-    if optimizer_id in SGD_PRESETS:
-        return _gradient_scaled(surface, SGD_PRESETS[optimizer_id])
-    optimizer = OPTIMIZERS[optimizer_id]
-    if optimizer_id in WARMED_UP:
-        return min(_step_sized(surface), _gradient_scaled(surface, ZIGZAG))
+    optimizer, given = PRESETS.get(optimizer_id) or (OPTIMIZERS[optimizer_id], {})
     if optimizer.lr_scales == "gradient":
-        return _gradient_scaled(surface, ZIGZAG)
+        return _gradient_scaled(surface, _aim(optimizer, optimizer.validate(given)))
     if optimizer.lr_scales == "step":
+        if optimizer.gradient_warm_up:
+            return min(_step_sized(surface), _gradient_scaled(surface, ZIGZAG))
         return _step_sized(surface)
     (lr,) = (h for h in optimizer.hyperparameters if h.name == "lr")
     assert isinstance(lr.default, int | float)
@@ -115,9 +116,17 @@ def suggested_lr(surface: Surface, optimizer_id: str) -> float:
 
 
 def suggested_lrs(surface: Surface) -> dict[str, float]:
-    """Every optimizer id in :data:`OPTIMIZERS`, and each of SGD's presets, -> its
+    """Every optimizer id in :data:`OPTIMIZERS`, and each preset's id, -> its
     :func:`suggested_lr` on ``surface``."""
-    return {key: suggested_lr(surface, key) for key in [*OPTIMIZERS, *SGD_PRESETS]}
+    return {key: suggested_lr(surface, key) for key in [*OPTIMIZERS, *PRESETS]}
+
+
+def _aim(optimizer: Optimizer, hp: Mapping[str, Any]) -> float:
+    """lr·L to aim at: ZIGZAG, or NESTEROV where the optimizer's own stability limit for
+    these hyperparameters (per unit of curvature) does not reach ZIGZAG."""
+    own = optimizer.stability_limit
+    found = own(hp, 1.0) if own else None
+    return NESTEROV if found and found[0] <= ZIGZAG else ZIGZAG
 
 
 def stiffness(surface: Surface) -> tuple[float, bool]:

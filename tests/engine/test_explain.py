@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from app.engine.optimizers import OPTIMIZERS
+from app.engine.optimizers.explaining import num, vec
 from app.engine.run import Run, run, start_state
-from app.engine.run.derived import num, vec
 from app.engine.run.explain import Explanation, explain
 from app.engine.run.options import validate_options
 from app.engine.run.schedules import bind_schedule
 from app.engine.surfaces import SURFACES
 
-from .test_runner import RESUME_CONFIGS
+from .optimizer_cases import CASES
 
 STARTS = {"roll_downhill": [1.5], "himmelblau": [0.5, -1.0]}
 
@@ -45,7 +45,7 @@ def by_symbol(e: Explanation, symbol: str) -> np.ndarray:
 @pytest.mark.parametrize("sid", list(STARTS))
 @pytest.mark.parametrize("oid", list(OPTIMIZERS))
 def test_the_step_explained_is_the_step_the_runner_takes(oid: str, sid: str) -> None:
-    r, args = prepared(sid, oid, RESUME_CONFIGS[oid], 5)
+    r, args = prepared(sid, oid, dict(CASES[oid].resume), 5)
     before = r.state().to_json()
     e = explain(r)
     assert r.state().to_json() == before, "explaining a step must not take it"

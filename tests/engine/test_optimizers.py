@@ -16,137 +16,12 @@ from app.engine.optimizers.shared import lerp
 from app.engine.run import run, start_state
 from app.engine.surfaces import SURFACES
 
-# torch.optim's documented constructor defaults (torch 2.x), written out by hand so the
-# catalog is checked against torch rather than against itself.
-TORCH_DEFAULTS: dict[str, dict[str, Any]] = {
-    "sgd": {
-        "lr": 1e-3,
-        "momentum": 0.0,
-        "dampening": 0.0,
-        "weight_decay": 0.0,
-        "nesterov": False,
-        "maximize": False,
-    },
-    "adagrad": {
-        "lr": 1e-2,
-        "lr_decay": 0.0,
-        "weight_decay": 0.0,
-        "initial_accumulator_value": 0.0,
-        "eps": 1e-10,
-        "maximize": False,
-    },
-    "rmsprop": {
-        "lr": 1e-2,
-        "alpha": 0.99,
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "momentum": 0.0,
-        "centered": False,
-        "maximize": False,
-    },
-    "adam": {
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "amsgrad": False,
-        "maximize": False,
-    },
-    "adamw": {
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 1e-2,
-        "amsgrad": False,
-        "maximize": False,
-    },
-    "adamax": {
-        "lr": 2e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "maximize": False,
-    },
-    "nadam": {
-        "lr": 2e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "momentum_decay": 4e-3,
-        "decoupled_weight_decay": False,
-        "maximize": False,
-    },
-    "radam": {
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "decoupled_weight_decay": False,
-        "maximize": False,
-    },
-    "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0, "maximize": False},
-    "rprop": {"lr": 1e-2, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0), "maximize": False},
-    # Not torch: the Lion paper's reference code (google/automl lion_pytorch.py), plus the
-    # product's maximize switch.
-    "lion": {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0.0, "maximize": False},
-    # Not in torch.optim: Newton's and SGLD's defaults are the product's.
-    "newton": {"lr": 1.0, "damping": 0.0, "maximize": False},
-    "lbfgs": {
-        "lr": 1.0,
-        "max_iter": 20,
-        "tolerance_grad": 1e-7,
-        "tolerance_change": 1e-9,
-        "history_size": 100,
-        "line_search_fn": "none",  # torch's None
-        "maximize": False,  # the product's: torch users negate the closure
-    },
-    "sgld": {"lr": 1e-2, "temperature": 0.1, "weight_decay": 0.0, "maximize": False},
-}
-TEACHING_ORDER = [
-    "sgd", "adagrad", "rmsprop", "adam",
-    "adamw", "adamax", "nadam", "radam", "adadelta", "rprop", "lion",
-    "newton", "lbfgs", "sgld",
-]  # fmt: skip
+from .optimizer_cases import CASES
 
-# torch's ValueError message stems for a negative value of each hyperparameter.
+# torch's documented defaults and negative-value messages, from the one table of cases.
+TORCH_DEFAULTS = {oid: case.defaults for oid, case in CASES.items()}
 TORCH_NEGATIVE_MESSAGES = [
-    ("sgd", "lr", "Invalid learning rate"),
-    ("sgd", "momentum", "Invalid momentum value"),
-    ("sgd", "weight_decay", "Invalid weight_decay value"),
-    ("adagrad", "lr", "Invalid learning rate"),
-    ("adagrad", "lr_decay", "Invalid lr_decay value"),
-    ("adagrad", "weight_decay", "Invalid weight_decay value"),
-    ("adagrad", "initial_accumulator_value", "Invalid initial_accumulator_value value"),
-    ("adagrad", "eps", "Invalid epsilon value"),
-    ("rmsprop", "lr", "Invalid learning rate"),
-    ("rmsprop", "alpha", "Invalid alpha value"),
-    ("rmsprop", "eps", "Invalid epsilon value"),
-    ("rmsprop", "weight_decay", "Invalid weight_decay value"),
-    ("rmsprop", "momentum", "Invalid momentum value"),
-    ("adam", "lr", "Invalid learning rate"),
-    ("adam", "eps", "Invalid epsilon value"),
-    ("adam", "weight_decay", "Invalid weight_decay value"),
-    ("adamw", "lr", "Invalid learning rate"),
-    ("adamw", "eps", "Invalid epsilon value"),
-    ("adamw", "weight_decay", "Invalid weight_decay value"),
-    ("adamax", "lr", "Invalid learning rate"),
-    ("adamax", "eps", "Invalid epsilon value"),
-    ("adamax", "weight_decay", "Invalid weight_decay value"),
-    ("nadam", "lr", "Invalid learning rate"),
-    ("nadam", "eps", "Invalid epsilon value"),
-    ("nadam", "weight_decay", "Invalid weight_decay value"),
-    ("nadam", "momentum_decay", "Invalid momentum_decay value"),
-    ("radam", "lr", "Invalid learning rate"),
-    ("radam", "eps", "Invalid epsilon value"),
-    ("radam", "weight_decay", "Invalid weight_decay value"),
-    ("adadelta", "lr", "Invalid learning rate"),
-    ("adadelta", "rho", "Invalid rho value"),
-    ("adadelta", "eps", "Invalid epsilon value"),
-    ("adadelta", "weight_decay", "Invalid weight_decay value"),
-    ("rprop", "lr", "Invalid learning rate"),
-    ("lion", "lr", "Invalid learning rate"),
-    # Lion's reference code does not check weight_decay; the product does, in torch's words.
-    ("lion", "weight_decay", "Invalid weight_decay value"),
+    (oid, name, message) for oid, case in CASES.items() for name, message in case.negative.items()
 ]
 WITH_BETAS = sorted(oid for oid, d in TORCH_DEFAULTS.items() if "betas" in d)
 
@@ -172,8 +47,9 @@ def rejects(oid: str, given: dict[str, Any]) -> HyperparameterError:
 
 
 def test_catalog_lists_the_optimizers_in_teaching_order() -> None:
-    assert list(OPTIMIZERS) == TEACHING_ORDER
-    assert set(OPTIMIZERS) == set(TORCH_DEFAULTS)
+    # The table of cases is in teaching order, and every optimizer has its case.
+    assert list(OPTIMIZERS) == list(CASES)
+    assert list(OPTIMIZERS)[:4] == ["sgd", "adagrad", "rmsprop", "adam"]
 
 
 def with_first(oid: str, name: str, value: Any) -> Any:
@@ -342,16 +218,12 @@ def test_sgd_momentum_first_step_is_undampened() -> None:
     assert x == 1.0 - 0.1 * 2.0
 
 
-# Settings under which each optimizer's first steps on x² from 1 go plainly down (and up
-# with maximize): Langevin noise off; Newton damped, since undamped Newton heads for the
-# stationary point of x² whichever way it is asked to go.
-MAXIMIZE_EXTRA = {"sgld": {"temperature": 0.0}, "newton": {"damping": 10.0}}
-
-
 @pytest.mark.parametrize("oid", list(OPTIMIZERS))
 def test_maximize_climbs(oid: str) -> None:
+    # The case's maximize_extra: Langevin noise off; Newton damped, since undamped Newton
+    # heads for the stationary point of x² whichever way it is asked to go.
     surface, opt = SURFACES["parabola"], OPTIMIZERS[oid]
-    given = {"lr": 0.01, **MAXIMIZE_EXTRA.get(oid, {})}
+    given = {"lr": 0.01, **CASES[oid].maximize_extra}
     for maximize, climbs in ((True, True), (False, False)):
         state = start_state(surface, opt, np.array([1.0]))
         trace, _ = run(surface, opt, opt.validate({**given, "maximize": maximize}), state, 3)
@@ -495,13 +367,9 @@ def one_step(oid: str, given: dict[str, Any], x: float, g: float) -> float:
 
 
 def test_weight_decay_kinds() -> None:
-    kinds = {oid: o.weight_decay for oid, o in OPTIMIZERS.items()}
-    assert kinds == {
-        **dict.fromkeys(["sgd", "adagrad", "rmsprop", "adam", "adamax", "adadelta", "sgld"], "l2"),
-        **dict.fromkeys(["nadam", "radam"], "l2"),  # unless decoupled_weight_decay is on
-        **dict.fromkeys(["adamw", "lion"], "decoupled"),
-        # torch's Rprop and LBFGS have no weight decay; Newton's definition has none
-        **dict.fromkeys(["rprop", "lbfgs", "newton"], None),
+    # NAdam's and RAdam's "l2" turns "decoupled" with decoupled_weight_decay (below).
+    assert {oid: o.weight_decay for oid, o in OPTIMIZERS.items()} == {
+        oid: case.decay for oid, case in CASES.items()
     }
     for oid, opt in OPTIMIZERS.items():
         has = any(h.name == "weight_decay" for h in opt.hyperparameters)

@@ -30,6 +30,8 @@ from app.engine.run.schedules import (
     momentum_key,
 )
 
+from .optimizer_cases import CASES
+
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "schedules"
 GOLDEN_FILES = sorted(p.name for p in GOLDEN_DIR.glob("*.json"))
 RTOL, ATOL = 1e-12, 1e-15
@@ -384,24 +386,11 @@ def test_onecycle_refusal_is_exactly_the_zero_divisions() -> None:
 
 # --- momentum cycling ---------------------------------------------------------------------------
 
-TORCH_MOMENTUM_KEYS = {
-    "sgd": "momentum",
-    "rmsprop": "momentum",
-    "adam": "betas",
-    "adamw": "betas",
-    "nadam": "betas",
-    "radam": "betas",
-    "adamax": "betas",
-    "adagrad": None,
-    "adadelta": None,
-    "rprop": None,
-}
+TORCH_MOMENTUM_KEYS = {oid: case.momentum_key for oid, case in CASES.items()}
 
 
 @pytest.mark.parametrize(("optimizer_id", "key"), TORCH_MOMENTUM_KEYS.items())
 def test_momentum_key_is_torchs(optimizer_id: str, key: str | None) -> None:
-    if optimizer_id not in OPTIMIZERS:
-        pytest.skip(f"{optimizer_id} is not in the catalog")
     names = [h.name for h in OPTIMIZERS[optimizer_id].hyperparameters]
     assert momentum_key(names) == key
 

@@ -20,9 +20,13 @@ from app.engine.run import run, start_state, status_names
 from app.engine.suggest import suggested_lr, suggested_lrs
 from app.engine.surfaces import SURFACES, Minimum, Surface
 
+from .optimizer_cases import CASES
+
 SURFACE_IDS = sorted(SURFACES)
 KAPPAS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 300.0, 1000.0)
-STEP_SIZED = ("adagrad", "rmsprop", "adam", "adamw", "adamax", "nadam", "lion")
+# Step-sized from the start (RAdam only after its gradient-step warm-up), with how long
+# their first step is in units of lr (the table of cases).
+STEP_SIZED = [oid for oid, case in CASES.items() if case.first_step is not None]
 
 
 def ravine(kappa: float) -> Surface:
@@ -337,9 +341,23 @@ def test_every_optimizer_gets_a_positive_finite_rate(surface: Surface) -> None:
         oid = "sgd" if key in presets else key
         OPTIMIZERS[oid].validate({"lr": lr})  # inside the optimizer's own lr range
     assert rates["gd"] == rates["momentum"] == rates["sgd"] >= rates["nesterov"]
-    for oid in ("adadelta", "rprop", "lbfgs", "newton"):  # these keep torch's default
-        (default,) = (h.default for h in OPTIMIZERS[oid].hyperparameters if h.name == "lr")
-        assert rates[oid] == default
+    for oid, opt in OPTIMIZERS.items():  # those that size their own steps keep torch's lr
+        if opt.lr_scales == "own":
+            (default,) = (h.default for h in opt.hyperparameters if h.name == "lr")
+            assert rates[oid] == default
+
+
+def test_the_step_sized_cases_are_the_catalogs() -> None:
+    # What the catalog says lr sets is what the table's step-sized cases are tested for.
+    assert [
+        oid for oid, o in OPTIMIZERS.items() if o.lr_scales == "step" and not o.gradient_warm_up
+    ] == STEP_SIZED
+    assert {oid for oid, o in OPTIMIZERS.items() if o.lr_scales == "own"} >= {
+        "adadelta",
+        "rprop",
+        "lbfgs",
+        "newton",
+    }
 
 
 @pytest.mark.parametrize("kappa", KAPPAS)
@@ -372,7 +390,8 @@ def test_step_sized_optimizers_move_about_lr_per_step(surface: Surface, optimize
     p, status = descend(surface, 20, optimizer=optimizer)
     assert status != "diverged"
     moves = np.abs(np.diff(p, axis=0)).max(axis=1) / lr
-    first = 10.0 if optimizer == "rmsprop" else 1.0
+    first = CASES[optimizer].first_step
+    assert first is not None
     assert moves[0] == pytest.approx(first, rel=0.1)
     assert moves.max() < 2 * first
     span = min(hi - lo for lo, hi in surface.domain)

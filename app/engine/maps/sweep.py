@@ -3,11 +3,10 @@ ends, and where it keeps going (the bifurcation diagram).
 
 Beside it, for each minimum, the rate above which gradient descent cannot settle there:
 near a minimum with Hessian eigenvalues λ the error along the stiffest direction is
-multiplied by 1 − lr·λmax each step, so it shrinks only while lr < 2/λmax.  Heavy-ball
-momentum μ (torch's SGD, dampening d) stretches that to 2(1 + μ)/((1 − d)·λmax), Nesterov's
-to 2(1 + μ)/((1 + 2μ)·λmax); L2 weight decay adds its λ to the curvature.  Roll Downhill's
-minima have f″ ≈ 13 (0.15 = 2/13), which is why the upper half of its rate slider never
-settles.
+multiplied by 1 − lr·λmax each step, so it shrinks only while lr < 2/λmax — and the
+optimizer's own limit where it has one (``Optimizer.stability_limit``: SGD's momentum and
+Nesterov stretch or shrink it).  Roll Downhill's minima have f″ ≈ 13 (0.15 = 2/13), which
+is why the upper half of its rate slider never settles.
 
     >>> from app.engine.optimizers import OPTIMIZERS
     >>> from app.engine.surfaces import SURFACES
@@ -33,8 +32,8 @@ class Stability:
     position: tuple[float, ...]
     sharpness: float  # the largest eigenvalue of the exact Hessian there (f″ in 1D)
     descent_limit: float | None  # 2/sharpness: plain gradient descent settles only below
-    limit: float | None  # this optimizer's own limit, where theory gives one (SGD)
-    limit_rule: str | None  # how: "descent", "heavy_ball" or "nesterov"
+    limit: float | None  # the optimizer's own limit, where theory gives one (SGD)
+    limit_rule: str | None  # the rule that gave it: SGD's "descent", "heavy_ball", "nesterov"
 
 
 @dataclass(frozen=True)
@@ -71,22 +70,8 @@ def stability(setting: Setting) -> list[Stability]:
         except (ArithmeticError, ValueError):
             continue
         descent = 2 / sharp if sharp > 0 else None
-        limit, rule = _own_limit(setting, sharp)
+        own = setting.optimizer.stability_limit
+        found = own(setting.hyperparameters, sharp) if own else None
+        limit, rule = found or (None, None)
         out.append(Stability(i, tuple(m.position), sharp, descent, limit, rule))
     return out
-
-
-def _own_limit(setting: Setting, sharpness: float) -> tuple[float | None, str | None]:
-    """SGD's largest stable rate at a minimum of this sharpness (the linear analysis)."""
-    hp = setting.hyperparameters
-    if setting.optimizer.id != "sgd" or hp.get("maximize"):
-        return None, None
-    curvature = sharpness + hp["weight_decay"]  # L2 decay curves the landscape by λ more
-    if not curvature > 0:
-        return None, None
-    mu, dampening = hp["momentum"], hp["dampening"]
-    if mu == 0:
-        return 2 / curvature, "descent"
-    if hp["nesterov"]:
-        return 2 * (1 + mu) / ((1 + 2 * mu) * curvature), "nesterov"
-    return 2 * (1 + mu) / ((1 - dampening) * curvature), "heavy_ball"

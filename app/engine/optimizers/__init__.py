@@ -10,6 +10,14 @@ state by torch's state keys, and one interface (:mod:`.interface`)::
     state = rule.init(dim)
     x, state, evaluations = rule.step(problem, t, x, state)
 
+Everything else about an optimizer is on its record too, defined beside its rule: its
+formula and symbols, ``explain`` (one real step's named quantities and the formula with
+the numbers put in, for the Update rule panel; built from :mod:`.explaining`), and where
+theory gives one, ``stability_limit`` (the largest lr that settles at a minimum of a given
+sharpness, for the learning-rate sweep and the suggested rates).  Adding an optimizer
+touches its family module, this catalog, ``tests/engine/optimizer_cases.py`` and its
+goldens (``tools/make_goldens.py``).
+
 Operation order follows torch's portable CPU kernels: ``a.add(b, alpha=c)`` is ``a + c*b``,
 ``addcmul(t1, t2, value=v)`` is ``a + (v*t1)*t2``, ``addcdiv(t1, t2, value=v)`` is
 ``a + (v*t1)/t2``, and ``lerp`` switches formula at weight 0.5.  Bit for bit, torch's own

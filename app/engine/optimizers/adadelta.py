@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import BECOMES, GRADIENT_L2, MAXIMIZE, POSITION, WEIGHT_DECAY, signed_and_decayed
 
@@ -48,6 +51,32 @@ class AdadeltaState(CoordinateState):
     __slots__ = ()
     keys = ("square_avg", "acc_delta")
     nonnegative = frozenset({"square_avg", "acc_delta"})
+
+
+def _explain(n: StepNumbers) -> Said:
+    """One Adadelta step for the Update rule panel: v, the update Δ, its average u."""
+    said, p, g = prelude(n, "l2")
+    lr, rho, eps = n.hp["lr"], n.hp["rho"], n.hp["eps"]
+    v0, v1 = buffer(n, "square_avg"), buffer(n, "square_avg", after=True)
+    u0, u1 = buffer(n, "acc_delta"), buffer(n, "acc_delta", after=True)
+    said.line(
+        f"v ← ρ·v + (1 − ρ)·g² = {term(rho)}·{vec(v0)} + {term(1 - rho)}·{vec(g)}² "
+        f"= {vec(v1, True)}"
+    )
+    delta = np.sqrt(u0 + eps) / np.sqrt(v1 + eps) * g
+    said.line(
+        f"Δ = √(u + ε)/√(v + ε)·g = {vec(np.sqrt(u0 + eps))}/{vec(np.sqrt(v1 + eps))}·"
+        f"{vec(g)} = {vec(delta, True)}"
+    )
+    said.line(
+        f"u ← ρ·u + (1 − ρ)·Δ² = {term(rho)}·{vec(u0)} + {term(1 - rho)}·{vec(delta)}² "
+        f"= {vec(u1, True)}"
+    )
+    said.q("v", "square average", v1, "a fading average of g² (torch's square_avg)")
+    said.q("Δ", "update", delta, "the step before lr: g scaled by √(u + ε)/√(v + ε)")
+    said.q("u", "update average", u1, "a fading average of Δ² (torch's acc_delta)")
+    step_line(said, "x ← x − lr·Δ", f"{vec(p, True)} − {term(lr)}·{vec(delta)}")
+    return said
 
 
 ADADELTA = Optimizer(
@@ -93,6 +122,7 @@ ADADELTA = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adadelta_rule, AdadeltaState),
+    explain=_explain,
     lr_scales="own",
     formula="v ← ρ·v + (1 − ρ)·g²;  Δ = √(u + ε)/√(v + ε)·g;  u ← ρ·u + (1 − ρ)·Δ²;  x ← x − lr·Δ",
     symbols=(

@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, num, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import (
     BECOMES,
@@ -57,6 +60,30 @@ class AdagradState(CoordinateState):
     nonnegative = frozenset({"sum"})
 
 
+def _explain(n: StepNumbers) -> Said:
+    """One AdaGrad step for the Update rule panel: the sum s, its root, the decayed lr."""
+    said, p, g = prelude(n, "l2")
+    lr, decay, eps = n.hp["lr"], n.hp["lr_decay"], n.hp["eps"]
+    s0 = buffer(n, "sum", n.hp["initial_accumulator_value"])
+    s1 = buffer(n, "sum", after=True)
+    said.line(f"s ← s + g² = {vec(s0, True)} + {vec(g)}² = {vec(s1, True)}")
+    clr = lr / (1 + (n.t - 1) * decay)
+    if decay:
+        said.line(
+            f"lr ← lr/(1 + (t − 1)·lr_decay) = {term(lr)}/(1 + {n.t - 1}·{term(decay)}) "
+            f"= {num(clr)}"
+        )
+    root = np.sqrt(s1)
+    said.q("s", "sum of squared gradients", s1, "every g² so far, added up (torch's sum)")
+    said.q("√s", "root of the sum", root, "what each coordinate's step is divided by")
+    step_line(
+        said,
+        "x ← x − lr·g / (√s + ε)",
+        f"{vec(p, True)} − {term(clr)}·{vec(g)} / ({vec(root, True)} + {num(eps)})",
+    )
+    return said
+
+
 ADAGRAD = Optimizer(
     id="adagrad",
     batched=frozenset({"lr", "lr_decay", "initial_accumulator_value", "eps"}),
@@ -89,6 +116,7 @@ ADAGRAD = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adagrad_rule, AdagradState),
+    explain=_explain,
     lr_scales="step",
     formula="s ← s + g²;  x ← x − lr·g / (√s + ε)   (infinite memory: steps only shrink)",
     symbols=(

@@ -21,10 +21,14 @@ steps, plain momentum steps until the variance estimate is trustworthy (ρₜ > 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, num, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import (
     BECOMES,
@@ -131,6 +135,69 @@ class AdamState(CoordinateState):
     nonnegative = frozenset({"exp_avg_sq", "max_exp_avg_sq"})
 
 
+def _moments(n: StepNumbers, said: Said, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's two running averages m and v, before and after the step."""
+    b1, b2 = n.hp["betas"]
+    m0, m1 = buffer(n, "exp_avg"), buffer(n, "exp_avg", after=True)
+    v0, v1 = buffer(n, "exp_avg_sq"), buffer(n, "exp_avg_sq", after=True)
+    said.line(
+        f"m ← β₁·m + (1 − β₁)·g = {term(b1)}·{vec(m0)} + {term(1 - b1)}·{vec(g)} = {vec(m1, True)}"
+    )
+    said.line(
+        f"v ← β₂·v + (1 − β₂)·g² = {term(b2)}·{vec(v0)} + {term(1 - b2)}·{vec(g)}² "
+        f"= {vec(v1, True)}"
+    )
+    said.q("m", "first moment", m1, "the momentum: a running average of g (torch's exp_avg)")
+    said.q("v", "second moment", v1, "a running average of g² (torch's exp_avg_sq)")
+    return m1, v1
+
+
+def _correction(said: Said, which: str, beta: float, t: int) -> float:
+    """A bias correction 1 − βᵗ, named and written out."""
+    value = 1 - beta**t
+    said.line(f"1 − β{which}ᵗ = 1 − {term(beta)}^{t} = {num(value)}")
+    said.q(
+        f"1 − β{which}ᵗ",
+        f"bias correction {which}",
+        value,
+        f"how far the running average still leans toward its start at 0 (β{which} to the "
+        "power of the step number t)",
+    )
+    return value
+
+
+def _explain_adam(n: StepNumbers, decoupled: bool = False) -> Said:
+    """Adam's step (AdamW's with ``decoupled``): m, v, their bias corrections, m̂ and v̂."""
+    said, p, g = prelude(n, "decoupled" if decoupled else "l2")
+    lr, eps = n.hp["lr"], n.hp["eps"]
+    b1, b2 = n.hp["betas"]
+    m1, v1 = _moments(n, said, g)
+    if n.hp["amsgrad"]:
+        vmax = buffer(n, "max_exp_avg_sq", after=True)
+        said.line(f"vₘₐₓ ← max(vₘₐₓ, v) = {vec(vmax, True)}   (AMSGrad)")
+        said.q("vₘₐₓ", "largest second moment", vmax, "AMSGrad: the largest v so far")
+        v1, vname = vmax, "vₘₐₓ"
+    else:
+        vname = "v"
+    bc1, bc2 = _correction(said, "₁", b1, n.t), _correction(said, "₂", b2, n.t)
+    mhat, vhat = m1 / bc1, v1 / bc2
+    said.line(f"m̂ = m/(1 − β₁ᵗ) = {vec(m1)}/{num(bc1)} = {vec(mhat, True)}")
+    said.line(f"v̂ = {vname}/(1 − β₂ᵗ) = {vec(v1)}/{num(bc2)} = {vec(vhat, True)}")
+    said.q("m̂", "m-hat", mhat, "the momentum with its start at 0 made up for")
+    said.q("v̂", "v-hat", vhat, "the average of g² with its start at 0 made up for")
+    step_line(
+        said,
+        "x ← x − lr·m̂ / (√v̂ + ε)",
+        f"{vec(p, True)} − {term(lr)}·{vec(mhat)} / ({vec(np.sqrt(vhat), True)} + {num(eps)})",
+    )
+    return said
+
+
+def _explain_adamw(n: StepNumbers) -> Said:
+    """AdamW's step: Adam's, after the decoupled decay x·(1 − lr·λ)."""
+    return _explain_adam(n, decoupled=True)
+
+
 ADAM = Optimizer(
     id="adam",
     batched=frozenset({"lr", "betas.1", "eps"}),
@@ -145,6 +212,7 @@ ADAM = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adam_rule, AdamState),
+    explain=_explain_adam,
     lr_scales="step",
     formula="m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
@@ -176,6 +244,7 @@ ADAMW = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adamw_rule, AdamState),
+    explain=_explain_adamw,
     lr_scales="step",
     formula="x ← x·(1 − lr·λ);  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
     "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)",
@@ -221,6 +290,33 @@ class AdamaxState(CoordinateState):
     nonnegative = frozenset({"exp_inf"})
 
 
+def _explain_adamax(n: StepNumbers) -> Said:
+    """One Adamax step for the Update rule panel: m, the fading max u, m̂."""
+    said, p, g = prelude(n, "l2")
+    lr, eps = n.hp["lr"], n.hp["eps"]
+    b1, b2 = n.hp["betas"]
+    m0, m1 = buffer(n, "exp_avg"), buffer(n, "exp_avg", after=True)
+    u0, u1 = buffer(n, "exp_inf"), buffer(n, "exp_inf", after=True)
+    said.line(
+        f"m ← β₁·m + (1 − β₁)·g = {term(b1)}·{vec(m0)} + {term(1 - b1)}·{vec(g)} = {vec(m1, True)}"
+    )
+    said.line(
+        f"u ← max(β₂·u, |g| + ε) = max({term(b2)}·{vec(u0)}, {vec(np.abs(g), True)} + "
+        f"{num(eps)}) = {vec(u1, True)}"
+    )
+    said.q("m", "first moment", m1, "the momentum: a running average of g (torch's exp_avg)")
+    said.q("u", "largest recent |g|", u1, "the biggest |g| seen, fading by β₂ (torch's exp_inf)")
+    bc1 = _correction(said, "₁", b1, n.t)
+    mhat = m1 / bc1
+    said.q("m̂", "m-hat", mhat, "the momentum with its start at 0 made up for: m/(1 − β₁ᵗ)")
+    step_line(
+        said,
+        "x ← x − lr/(1 − β₁ᵗ) · m / u",
+        f"{vec(p, True)} − {term(lr)}/{num(bc1)}·{vec(m1)} / {vec(u1)}",
+    )
+    return said
+
+
 ADAMAX = Optimizer(
     id="adamax",
     batched=frozenset({"lr", "betas.1", "eps"}),
@@ -238,6 +334,7 @@ ADAMAX = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_adamax_rule, AdamaxState),
+    explain=_explain_adamax,
     lr_scales="step",
     formula="m ← β₁·m + (1 − β₁)·g;  u ← max(β₂·u, |g| + ε);  x ← x − lr/(1 − β₁ᵗ) · m / u",
     symbols=(
@@ -303,6 +400,36 @@ class NAdamState(CoordinateState):
     nonnegative = frozenset({"mu_product", "exp_avg_sq"})
 
 
+def _explain_nadam(n: StepNumbers) -> Said:
+    """One NAdam step for the Update rule panel: m, v, the μ schedule and its product."""
+    decoupled = bool(n.hp["decoupled_weight_decay"])
+    said, p, g = prelude(n, "decoupled" if decoupled else "l2")
+    lr, eps, psi = n.hp["lr"], n.hp["eps"], n.hp["momentum_decay"]
+    b1, b2 = n.hp["betas"]
+    m1, v1 = _moments(n, said, g)
+    # torch's momentum schedule, as in the rule; Πμ itself is the rule's own buffer.
+    mu = b1 * (1.0 - 0.5 * (0.96 ** (n.t * psi)))
+    mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((n.t + 1) * psi)))
+    prod = buffer(n, "mu_product", after=True)
+    said.line(f"μₜ = β₁·(1 − ½·0.96^(t·ψ)) = {num(mu)};   μₜ₊₁ = {num(mu_next)}")
+    said.line(f"Πμ ← Πμ·μₜ = {vec(prod, True)}")
+    said.q("μₜ", "momentum factor", mu, "this step's momentum factor, warming up toward β₁")
+    said.q("μₜ₊₁", "next momentum factor", mu_next, "the next step's: NAdam looks one ahead")
+    said.q("Πμ", "product of momentum factors", prod, "μ₁·μ₂·…·μₜ (torch's mu_product)")
+    bc2 = _correction(said, "₂", b2, n.t)
+    vhat = v1 / bc2
+    said.q("v̂", "v-hat", vhat, "the average of g² with its start at 0 made up for")
+    denom = np.sqrt(vhat) + eps
+    said.line(f"√(v/(1 − β₂ᵗ)) + ε = {vec(denom, True)}")
+    step_line(
+        said,
+        "x ← x − lr·((1 − μₜ)·g/(1 − Πμ) + μₜ₊₁·m/(1 − Πμ·μₜ₊₁)) / (√v̂ + ε)",
+        f"{vec(p, True)} − {term(lr)}·({term(1 - mu)}·{vec(g)}/{vec(1 - prod)} + "
+        f"{term(mu_next)}·{vec(m1)}/{vec(1 - prod * mu_next)}) / {vec(denom)}",
+    )
+    return said
+
+
 NADAM = Optimizer(
     id="nadam",
     batched=frozenset({"lr", "betas.1", "eps", "momentum_decay"}),
@@ -330,6 +457,7 @@ NADAM = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_nadam_rule, NAdamState),
+    explain=_explain_nadam,
     lr_scales="step",
     formula="m, v as in Adam;  x ← x − lr·((1 − μₜ)·g/(1 − Πμ) "
     "+ μₜ₊₁·m/(1 − Πμ·μₜ₊₁)) / (√(v/(1 − β₂ᵗ)) + ε)",
@@ -404,6 +532,46 @@ class RAdamState(CoordinateState):
     nonnegative = frozenset({"exp_avg_sq"})
 
 
+def _explain_radam(n: StepNumbers) -> Said:
+    """One RAdam step for the Update rule panel: m̂, ρₜ and (when ρₜ > 5) r."""
+    decoupled = bool(n.hp["decoupled_weight_decay"])
+    said, p, g = prelude(n, "decoupled" if decoupled else "l2")
+    lr, eps = n.hp["lr"], n.hp["eps"]
+    b1, b2 = n.hp["betas"]
+    m1, v1 = _moments(n, said, g)
+    bc1, bc2 = _correction(said, "₁", b1, n.t), _correction(said, "₂", b2, n.t)
+    mhat = m1 / bc1
+    said.line(f"m̂ = m/(1 − β₁ᵗ) = {vec(m1)}/{num(bc1)} = {vec(mhat, True)}")
+    said.q("m̂", "m-hat", mhat, "the momentum with its start at 0 made up for")
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * n.t * (b2**n.t) / bc2
+    said.line(
+        f"ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ) = {num(rho_inf)} − 2·{n.t}·{term(b2**n.t)}/"
+        f"{num(bc2)} = {num(rho_t)}"
+    )
+    said.q("ρ∞", "rho-infinity", rho_inf, "the longest memory v can have")
+    said.q("ρₜ", "rho-t", rho_t, "about how many steps' gradients v holds now; over 5: trusted")
+    if rho_t > 5.0:
+        r = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        said.line(f"r = √((ρₜ − 4)·(ρₜ − 2)·ρ∞/((ρ∞ − 4)·(ρ∞ − 2)·ρₜ)) = {num(r)}")
+        said.q("r", "rectification", r, "grows toward 1 as v becomes trustworthy")
+        step_line(
+            said,
+            "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + ε)",
+            f"{vec(p, True)} − {term(lr)}·{vec(mhat)}·{term(r)}·{term(math.sqrt(bc2))}/"
+            f"({vec(np.sqrt(v1), True)} + {num(eps)})",
+            "   (ρₜ > 5)",
+        )
+    else:
+        step_line(
+            said,
+            "x ← x − lr·m̂",
+            f"{vec(p, True)} − {term(lr)}·{vec(mhat)}",
+            "   (ρₜ ≤ 5: v is too young to trust)",
+        )
+    return said
+
+
 RADAM = Optimizer(
     id="radam",
     batched=frozenset({"lr", "eps"}),
@@ -420,7 +588,9 @@ RADAM = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_radam_rule, RAdamState),
+    explain=_explain_radam,
     lr_scales="step",
+    gradient_warm_up=True,
     formula="m̂ = m/(1 − β₁ᵗ);  ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ);  "
     "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + ε) if ρₜ > 5, else x ← x − lr·m̂",
     symbols=(

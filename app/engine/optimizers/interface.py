@@ -35,13 +35,16 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, ClassVar, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
 
 import numpy as np
 
 from ..backend import SCALAR, Vector, join, split
 from ..errors import StateError
 from ..hyperparameters import Hyperparameter, checked_values
+
+if TYPE_CHECKING:  # explaining reads a step through Problem: importing it here would loop
+    from .explaining import Explain
 
 BatchShape = tuple[int, ...]
 
@@ -389,6 +392,12 @@ class Preset:
 # and each operator a beginner may not know (``←``, ``∇``, ``Π``).
 Symbols = tuple[tuple[str, str], ...]
 
+# ``limit(hp, sharpness) -> (lr, rule)``: the largest learning rate at which the optimizer
+# with hyperparameters ``hp`` still settles into a minimum whose Hessian's largest
+# eigenvalue is ``sharpness`` (the linear analysis), and the name of the rule that gave it;
+# None where the theory gives none for these hyperparameters.
+StabilityLimit = Callable[[Mapping[str, Any], float], tuple[float, str] | None]
+
 
 @dataclass(frozen=True)
 class Optimizer:
@@ -398,6 +407,9 @@ class Optimizer:
     bind: Binder = field(repr=False)  # bind(hp) -> Rule; bind.state: its OptimizerState class
     formula: str
     symbols: Symbols  # every symbol in the formula, named (tests/engine/test_symbols.py)
+    # The Update rule panel's hook: one real step's numbers -> the quantities its formula
+    # names and the formula's lines with them put in (.explaining, run/explain.py).
+    explain: Explain = field(repr=False)
     presets: tuple[Preset, ...] = ()
     cross_check: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
     # How weight_decay acts: "l2" adds λ·x to the gradient (the optimizer then descends
@@ -419,6 +431,12 @@ class Optimizer:
     # step whatever the gradient's size ("step": Adam, RMSprop, Lion ...), or neither
     # ("own": the rule sets its step itself, e.g. Rprop, Adadelta, Newton, L-BFGS).
     lr_scales: Literal["gradient", "step", "own"] = "own"
+    # RAdam: its first steps (until its variance is trusted) are plain gradient steps lr·m̂,
+    # so a step-sized lr must also suit gradient descent there (app/engine/suggest.py).
+    gradient_warm_up: bool = False
+    # Where theory gives the largest stable lr at a minimum (SGD's linear analysis): the
+    # learning-rate sweep draws it, and the suggested rates keep below it.
+    stability_limit: StabilityLimit | None = field(default=None, repr=False)
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False

@@ -78,6 +78,7 @@ import numpy as np
 
 from ..errors import StateError
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, num, vec
 from .interface import BallState, BallStep, Closure, Optimizer, per_ball
 from .shared import BECOMES, MAXIMIZE, POSITION, learning_rate
 
@@ -703,6 +704,28 @@ class LBFGSState(BallState):
 
 # --- the optimizer -------------------------------------------------------------------------
 
+
+def _explain(n: StepNumbers) -> Said:
+    """One L-BFGS step for the Update rule panel: its iterations, direction and history."""
+    said = Said(n)
+    before, after = n.memory_before, n.memory_after
+    iterations = (0 if after is None else after.n_iter) - (0 if before is None else before.n_iter)
+    said.line(f"this step: {iterations} inner iteration(s), {n.evaluations} function evaluation(s)")
+    if after is not None and after.d is not None:
+        d, t = np.array(after.d), after.t
+        said.line(f"last direction d = {vec(d, True)}, step length t = {num(t)}")
+        said.q("d", "direction", d, "the last L-BFGS direction, −H·g with H learnt from history")
+        said.q("t", "step length", t, "how far along d the last iteration went")
+        if after.H_diag is not None:
+            said.q(
+                "γ", "initial scale", after.H_diag, "y·s / y·y of the newest pair (torch's H_diag)"
+            )
+        pairs = 0 if after.old_dirs is None else len(after.old_dirs)
+        said.q("m", "pairs remembered", pairs, "how many (s, y) pairs the history holds")
+    said.line(f"x: {vec(n.x0, True)} → {vec(n.x1, True)}")
+    return said
+
+
 LBFGS = Optimizer(
     id="lbfgs",
     name="L-BFGS",
@@ -778,6 +801,7 @@ LBFGS = Optimizer(
         ),
     ),
     bind=per_ball(lbfgs_rule, LBFGSState),
+    explain=_explain,
     evaluations_vary=True,
     formula="d ≈ −H⁻¹·g from the last m steps (two-loop recursion);  x ← x + t·d,  "
     "t = lr or from the strong-Wolfe line search",

@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import BECOMES, GRADIENT, MOMENTUM_AVERAGE, POSITION, SIGN, betas
 
@@ -48,6 +51,26 @@ class LionState(CoordinateState):
 
     __slots__ = ()
     keys = ("exp_avg",)
+
+
+def _explain(n: StepNumbers) -> Said:
+    """One Lion step for the Update rule panel: the blend c, its sign, then the momentum."""
+    said, p, g = prelude(n, "decoupled")
+    lr = n.hp["lr"]
+    b1, b2 = n.hp["betas"]
+    m0, m1 = buffer(n, "exp_avg"), buffer(n, "exp_avg", after=True)
+    c = m0 * b1 + g * (1 - b1)
+    said.line(
+        f"c = β₁·m + (1 − β₁)·g = {term(b1)}·{vec(m0)} + {term(1 - b1)}·{vec(g)} = {vec(c, True)}"
+    )
+    said.q("c", "interpolation", c, "the blend of momentum and gradient whose sign Lion follows")
+    said.q("sign(c)", "direction", np.sign(c), "±1 per coordinate: every step has length lr")
+    step_line(said, "x ← x − lr·sign(c)", f"{vec(p, True)} − {term(lr)}·{vec(np.sign(c))}")
+    said.line(
+        f"m ← β₂·m + (1 − β₂)·g = {term(b2)}·{vec(m0)} + {term(1 - b2)}·{vec(g)} = {vec(m1, True)}"
+    )
+    said.q("m", "momentum", m1, "a running average of g (torch's exp_avg)")
+    return said
 
 
 LION = Optimizer(
@@ -93,6 +116,7 @@ LION = Optimizer(
         ),
     ),
     bind=coordinatewise(_lion_rule, LionState),
+    explain=_explain,
     lr_scales="step",
     formula="x ← x·(1 − lr·λ);  x ← x − lr·sign(β₁·m + (1 − β₁)·g);  m ← β₂·m + (1 − β₂)·g",
     symbols=(

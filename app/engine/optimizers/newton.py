@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, step_line, term, vec
 from .interface import BallState, BallStep, Closure, Optimizer, per_ball
 from .shared import BECOMES, MAXIMIZE, POSITION, learning_rate
 
@@ -60,6 +61,32 @@ def _newton_rule(hp: Mapping[str, Any]) -> BallStep:
     return step
 
 
+def _explain(n: StepNumbers) -> Said:
+    """One Newton step for the Update rule panel: H + λI and the Newton step."""
+    said = Said(n)
+    lr, damping = n.hp["lr"], n.hp["damping"]
+    g = -n.g if n.hp["maximize"] else n.g
+    h = n.problem.ball(()).hessian(n.x0)
+    if n.hp["maximize"]:
+        h = -h
+        said.line("f ← −f   (maximize: Newton on −f)")
+    h = h + damping * np.eye(len(n.x0))
+    rows = "; ".join(vec(row, True) for row in h)
+    said.line(f"H + λI = {rows}" if len(h) == 1 else f"H + λI = [{rows}]")
+    for i, row in enumerate(h):
+        label = "H + λI" if len(h) == 1 else f"H + λI, row {i + 1}"
+        said.q(label, "curvature", row, "second derivatives of f at x, plus the damping λ")
+    try:
+        d = solve(h, g)
+    except ArithmeticError:
+        said.line("H + λI is singular: no Newton step")
+        return said
+    said.line(f"(H + λI)⁻¹·∇f = {vec(d, True)}")
+    said.q("(H + λI)⁻¹·∇f", "Newton step", d, "the slope divided by the curvature")
+    step_line(said, "x ← x − lr·(H + λI)⁻¹·∇f", f"{vec(n.x0, True)} − {term(lr)}·{vec(d)}")
+    return said
+
+
 NEWTON = Optimizer(
     id="newton",
     name="Newton",
@@ -80,6 +107,7 @@ NEWTON = Optimizer(
         MAXIMIZE,
     ),
     bind=per_ball(_newton_rule, NewtonState),
+    explain=_explain,
     formula="x ← x − lr·(H + λI)⁻¹·∇f   (H: the exact Hessian)",
     symbols=(
         POSITION,

@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, num, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import (
     BECOMES,
@@ -68,6 +71,44 @@ class RMSpropState(CoordinateState):
     nonnegative = frozenset({"square_avg"})
 
 
+def _explain(n: StepNumbers) -> Said:
+    """One RMSprop step for the Update rule panel: v (and ḡ, b), then the step."""
+    said, p, g = prelude(n, "l2")
+    lr, alpha, eps, mu = n.hp["lr"], n.hp["alpha"], n.hp["eps"], n.hp["momentum"]
+    v0, v1 = buffer(n, "square_avg"), buffer(n, "square_avg", after=True)
+    said.line(
+        f"v ← α·v + (1 − α)·g² = {term(alpha)}·{vec(v0)} + {term(1 - alpha)}·{vec(g)}² "
+        f"= {vec(v1, True)}"
+    )
+    said.q("v", "square average", v1, "a fading average of g² (torch's square_avg)")
+    if n.hp["centered"]:
+        a1 = buffer(n, "grad_avg", after=True)
+        root = np.sqrt(v1 - a1 * a1)
+        said.line(f"ḡ ← α·ḡ + (1 − α)·g = {vec(a1, True)};   √(v − ḡ²) = {vec(root, True)}")
+        said.q("ḡ", "gradient average", a1, "a fading average of g (torch's grad_avg)")
+        said.q("√(v − ḡ²)", "spread of the gradient", root, "centered: the gradient's spread")
+        shown = "√(v − ḡ²)"
+    else:
+        root = np.sqrt(v1)
+        said.q("√v", "root of the square average", root, "what each step is divided by")
+        shown = "√v"
+    if mu > 0:
+        b0, b1 = buffer(n, "momentum_buffer"), buffer(n, "momentum_buffer", after=True)
+        said.line(
+            f"b ← μ·b + g/({shown} + ε) = {term(mu)}·{vec(b0)} + {vec(g)}/"
+            f"({vec(root, True)} + {num(eps)}) = {vec(b1, True)}"
+        )
+        said.q("b", "velocity", b1, "the running sum of scaled steps (torch's momentum_buffer)")
+        step_line(said, "x ← x − lr·b", f"{vec(p, True)} − {term(lr)}·{vec(b1)}")
+    else:
+        step_line(
+            said,
+            f"x ← x − lr·g / ({shown} + ε)",
+            f"{vec(p, True)} − {term(lr)}·{vec(g)} / ({vec(root, True)} + {num(eps)})",
+        )
+    return said
+
+
 RMSPROP = Optimizer(
     id="rmsprop",
     batched=frozenset({"lr", "alpha", "eps"}),
@@ -107,6 +148,7 @@ RMSPROP = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_rmsprop_rule, RMSpropState),
+    explain=_explain,
     lr_scales="step",
     formula="v ← α·v + (1 − α)·g²;  x ← x − lr·g / (√v + ε)   (fading memory)",
     symbols=(

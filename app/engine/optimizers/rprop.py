@@ -15,8 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, num, prelude, step_line, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
 from .shared import BECOMES, MAXIMIZE, POSITION, SIGN
 
@@ -67,6 +70,32 @@ class RpropState(CoordinateState):
     nonnegative = frozenset({"step_size"})
 
 
+def _explain(n: StepNumbers) -> Said:
+    """One Rprop step for the Update rule panel: the sign test, each step size, the step."""
+    said, p, g = prelude(n, None)
+    etaminus, etaplus = n.hp["etas"]
+    smin, smax = n.hp["step_sizes"]
+    prev = buffer(n, "prev")
+    s0 = buffer(n, "step_size", n.hp["lr"])
+    s1 = buffer(n, "step_size", after=True)
+    used = buffer(n, "prev", after=True)  # the gradient as the step used it (0 after a flip)
+    agree = np.sign(g * prev)
+    factor = np.where(agree > 0, etaplus, np.where(agree < 0, etaminus, 1.0))
+    said.line(f"sign(g·g₋) = {vec(agree, True)}   (g₋ = {vec(prev, True)}, the last gradient)")
+    said.line(
+        f"s ← clamp(s·η, {num(smin)}, {num(smax)}) = clamp({vec(s0, True)}·{vec(factor)})"
+        f" = {vec(s1, True)}"
+    )
+    said.q("g₋", "last gradient", prev, "the gradient of the last step (torch's prev)")
+    said.q("η", "step-size factor", factor, "η₊ if g kept its sign, η₋ if it flipped, else 1")
+    said.q("s", "step size", s1, "each coordinate's own step length (torch's step_size)")
+    if (agree < 0).any():
+        said.line(f"g ← 0 where g·g₋ < 0: g = {vec(used, True)}")
+    said.q("sign(g)", "direction", np.sign(used), "which way the step goes (0: stay put)")
+    step_line(said, "x ← x − s·sign(g)", f"{vec(p, True)} − {vec(s1)}·{vec(np.sign(used))}")
+    return said
+
+
 RPROP = Optimizer(
     id="rprop",
     batched=frozenset({"lr", "etas.0", "etas.1", "step_sizes.0", "step_sizes.1"}),
@@ -107,6 +136,7 @@ RPROP = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_rprop_rule, RpropState),
+    explain=_explain,
     lr_scales="own",
     formula="s ← clamp(s·η₊ if g·g₋ > 0, s·η₋ if g·g₋ < 0, else s);  g ← 0 if g·g₋ < 0;  "
     "x ← x − s·sign(g)",

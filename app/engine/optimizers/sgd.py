@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, buffer, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Preset, Update, coordinatewise
 from .shared import (
     BECOMES,
@@ -60,12 +61,62 @@ def _sgd_cross_check(hp: Mapping[str, Any]) -> None:
         )
 
 
+def _stability_limit(hp: Mapping[str, Any], sharpness: float) -> tuple[float, str] | None:
+    """The largest rate that still settles at a minimum of this sharpness (the linear
+    analysis): gradient descent multiplies the error along the stiffest direction by
+    1 − lr·λ, so it shrinks only while lr < 2/λ; heavy-ball momentum μ (dampening τ)
+    stretches that to 2(1 + μ)/((1 − τ)·λ), Nesterov's to 2(1 + μ)/((1 + 2μ)·λ).  L2 weight
+    decay adds its λ to the curvature.  Ascent has no minimum to settle in.
+
+        >>> _stability_limit(SGD.validate({"momentum": 0.9, "nesterov": True}), 1.0)
+        (1.3571428571428572, 'nesterov')
+    """
+    if hp.get("maximize"):
+        return None
+    curvature = sharpness + hp["weight_decay"]  # L2 decay curves the landscape by λ more
+    if not curvature > 0:
+        return None
+    mu, dampening = hp["momentum"], hp["dampening"]
+    if mu == 0:
+        return 2 / curvature, "descent"
+    if hp["nesterov"]:
+        return 2 * (1 + mu) / ((1 + 2 * mu) * curvature), "nesterov"
+    return 2 * (1 + mu) / ((1 - dampening) * curvature), "heavy_ball"
+
+
 class SGDState(CoordinateState):
     """torch's SGD state for one coordinate: the velocity (created on the first step with
     momentum)."""
 
     __slots__ = ()
     keys = ("momentum_buffer",)
+
+
+def _explain(n: StepNumbers) -> Said:
+    """One SGD step for the Update rule panel: the velocity b, then the step."""
+    said, p, g = prelude(n, "l2")
+    lr, mu, tau = n.hp["lr"], n.hp["momentum"], n.hp["dampening"]
+    if mu == 0:
+        step_line(said, "x ← x − lr·g", f"{vec(p, True)} − {term(lr)}·{vec(g)}")
+        return said
+    b0, b1 = n.before["momentum_buffer"], buffer(n, "momentum_buffer", after=True)
+    if b0 is None:
+        said.line(f"b₁ = g = {vec(b1, True)}   (the first step: undampened)")
+    else:
+        said.line(
+            f"b ← μ·b + (1 − τ)·g = {term(mu)}·{vec(b0)} + {term(1 - tau)}·{vec(g)} "
+            f"= {vec(b1, True)}"
+        )
+    said.q("b", "velocity", b1, "the running sum of past gradients (torch's momentum_buffer)")
+    if n.hp["nesterov"]:
+        step_line(
+            said,
+            "x ← x − lr·(g + μ·b)",
+            f"{vec(p, True)} − {term(lr)}·({vec(g, True)} + {term(mu)}·{vec(b1)})",
+        )
+    else:
+        step_line(said, "x ← x − lr·b", f"{vec(p, True)} − {term(lr)}·{vec(b1)}")
+    return said
 
 
 SGD = Optimizer(
@@ -109,7 +160,9 @@ SGD = Optimizer(
         MAXIMIZE,
     ),
     bind=coordinatewise(_sgd_rule, SGDState),
+    explain=_explain,
     lr_scales="gradient",
+    stability_limit=_stability_limit,
     formula="b ← μ·b + (1 − τ)·g  (b₁ = g);  x ← x − lr·b   (Nesterov: x ← x − lr·(g + μ·b))",
     symbols=(
         POSITION,

@@ -22,8 +22,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..backend import Vector
 from ..hyperparameters import Hyperparameter
+from .explaining import Said, StepNumbers, num, prelude, step_line, term, vec
 from .interface import Binder, CoordinateState, Optimizer, Problem, Rule
 from .shared import (
     BECOMES,
@@ -59,6 +62,24 @@ def _bind_sgld(hp: Mapping[str, Any]) -> Rule:
     return Rule(SGLDState.fresh, step)
 
 
+def _explain(n: StepNumbers) -> Said:
+    """One SGLD step for the Update rule panel: the gradient step and the random kick."""
+    said, p, g = prelude(n, "l2")
+    lr, temperature = n.hp["lr"], n.hp["temperature"]
+    xi = np.array(n.problem.normal(LANGEVIN_STREAM), dtype=np.float64)
+    spread = math.sqrt(2.0 * lr * temperature)
+    said.line(f"√(2·lr·T) = √(2·{term(lr)}·{term(temperature)}) = {num(spread)}")
+    said.line(f"ξ = {vec(xi, True)}   (drawn from N(0, I), seed and step)")
+    said.q("ξ", "random kick", xi, "this step's draw from N(0, I)")
+    said.q("√(2·lr·T)·ξ", "noise term", spread * xi, "the random part of the step")
+    step_line(
+        said,
+        "x ← x − lr·∇f + √(2·lr·T)·ξ",
+        f"{vec(p, True)} − {term(lr)}·{vec(g)} + {term(spread)}·{vec(xi)}",
+    )
+    return said
+
+
 SGLD = Optimizer(
     id="sgld",
     name="SGLD (Langevin)",
@@ -82,6 +103,7 @@ SGLD = Optimizer(
         MAXIMIZE,
     ),
     bind=Binder(_bind_sgld, SGLDState),
+    explain=_explain,
     formula="x ← x − lr·∇f + √(2·lr·T)·ξ,   ξ ~ N(0, I)",
     symbols=(
         POSITION,

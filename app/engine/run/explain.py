@@ -7,8 +7,9 @@ those of a normal run — without taking it, and reports what it used and produc
 step number t, the learning rate after any schedule, the gradient the optimizer was given,
 every state buffer before and after by torch's key, the position before and after, the
 step Δx per coordinate and the effective learning rate −Δx/g, plus what the optimizer's
-formula names on the way (:mod:`.derived`: bias corrections, m̂ and v̂, ρₜ, sign(c) …)
-and the formula's lines with the numbers put in.
+formula names on the way (its ``explain`` hook, in its family module, built from
+:mod:`app.engine.optimizers.explaining`: bias corrections, m̂ and v̂, ρₜ, sign(c) …) and
+the formula's lines with the numbers put in.
 
 A run that has stopped still has a next step: a converged ball's would be tiny, and a
 diverged ball's is the very step that threw it out (the runner did not keep it), so the
@@ -32,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from ..optimizers.explaining import Quantity, StepNumbers, num, quantity, vec
 from ..optimizers.interface import CoordinateState
 from .batches import Batch
-from .derived import DERIVED, Quantity, StepNumbers, num, quantity, vec
 from .runner import Run
 from .schedules import hyperparameters_at
 
@@ -154,7 +155,7 @@ def explain(run: Run) -> Explanation:
             problem=run.problem,
         )
         with np.errstate(all="ignore"):
-            said = DERIVED[optimizer.id](numbers)
+            said = optimizer.explain(numbers)
         quantities.extend(said.quantities)
         lines.extend(said.lines)
         lines.append(f"Δx = {vec(x1, lead=True)} − {vec(x0)} = {vec(delta, lead=True)}")

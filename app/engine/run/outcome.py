@@ -62,6 +62,17 @@ The rules, first match wins:
      second half of the window's path is at least :data:`DYING` of the first half's;
    * ``crawling`` — otherwise: steady progress, or swings dying out on the way in.
      A run that took no step at all is also still on its way: crawling.
+
+Why two deciders.  :func:`decide_crowd` applies the same rules, in the same order, to a
+whole crowd at once (the maps' 65,536 balls); :func:`decide` applies them to one ball with
+plain floats.  One decider over arrays would serve both, but for one ball numpy's cost per
+call on tiny arrays dominates: ``bench/outcome.py`` measured the crowd form at a median 6.5×
+the one-ball form on the same, already gathered ball (from 5× to 360×: a ball running away
+off the saddle is decided in about a microsecond), and a whole one-ball run (its steps, then
+the decision) at a median 3.9× as long with it — against a bar of 1.1×.  So both stay, and
+``tests/engine/test_outcome_crowd.py`` holds them equal ball by ball, over cases that reach
+every outcome except perhaps ``maximum``, ``stalled`` and ``float16_stuck`` (which
+``tests/engine/test_outcome.py`` reaches one ball at a time).
 """
 
 from __future__ import annotations
