@@ -14,7 +14,8 @@ from fastapi import APIRouter, Response
 from ..engine.surfaces.formula import FormulaError, prepare
 from .catalog import grid_json, surface_out
 from .errors import InputError
-from .schemas import ErrorOut, FormulaRequest, FormulaSurfaceOut
+from .schemas.common import ErrorOut
+from .schemas.formulas import FormulaRequest, FormulaSurfaceOut
 from .service import FORMULAS_KEPT, json_bytes, typed_surface
 
 router = APIRouter(prefix="/api", tags=["catalog"])

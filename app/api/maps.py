@@ -38,11 +38,11 @@ from ..engine.run.outcome import NO_MINIMUM, OUTCOMES
 from ..engine.surfaces import Surface
 from ..settings import Settings, app_settings
 from .errors import InputError, error_body, retry_later
-from .schemas import (
+from .schemas.common import ErrorOut
+from .schemas.maps import (
     AxisRequest,
     BasinMapOut,
     BasinsRequest,
-    ErrorOut,
     MapProgressEvent,
     MapRequest,
     SweepOut,

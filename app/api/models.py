@@ -16,7 +16,8 @@ from fastapi import APIRouter, Response
 from ..engine.surfaces.models import DATASETS, LOSSES, MODELS, Dataset, Model
 from ..engine.surfaces.models.losses import FIXED
 from .catalog import grid_json, surface_out
-from .schemas import DatasetOut, ErrorOut, LossOut, ModelOut, ModelRequest, ModelSurfaceOut
+from .schemas.common import ErrorOut
+from .schemas.models import DatasetOut, LossOut, ModelOut, ModelRequest, ModelSurfaceOut
 from .service import data_surface, json_bytes
 
 router = APIRouter(prefix="/api", tags=["catalog"])

@@ -23,7 +23,9 @@ from ..engine.surfaces.formula import FormulaError, formula_surface
 from ..engine.surfaces.models import MODELS, ModelError, ModelSpec, model_surface
 from ..settings import Settings
 from .errors import InputError
-from .schemas import FormulaRequest, ModelRequest, RunRequest, RunSetting
+from .schemas.formulas import FormulaRequest
+from .schemas.models import ModelRequest
+from .schemas.runs import RunRequest, RunSetting
 
 FORMULA_ID = "formula-"  # + 12 hex digits of sha256: a typed formula's surface id
 FORMULAS_KEPT = 128  # typed surfaces cached per worker (each keeps its minima once found)

@@ -31,7 +31,8 @@ from starlette.types import Receive, Scope, Send
 from ..engine.run import RUNNING, Run, Trace
 from ..settings import Settings, app_settings
 from .errors import InputError, pydantic_errors, retry_later
-from .schemas import ClosingEvent, EndEvent, RunRequest, StepEvent
+from .schemas.runs import RunRequest
+from .schemas.stream import ClosingEvent, EndEvent, StepEvent
 from .service import PreparedRun, end_json, json_bytes, prepare_runs
 from .simulate import ERRORS
 
