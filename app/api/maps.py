@@ -18,6 +18,7 @@ from ..settings import Settings, app_settings
 from .errors import InputError, error_body, retry_later
 from .map_checks import prepare_basins, prepare_sweep, prepare_trainability
 from .map_jobs import MapJob, admit, follow
+from .openapi import document_sse
 from .schemas.common import ErrorOut
 from .schemas.maps import (
     BasinMapOut,
@@ -29,7 +30,6 @@ from .schemas.maps import (
     TrainabilityRequest,
 )
 from .service import json_bytes
-from .stream import document_sse
 
 router = APIRouter(prefix="/api/maps", tags=["maps"])
 
