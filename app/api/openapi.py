@@ -28,7 +28,7 @@ from ..engine.run.schedules import SCHEDULES
 from ..engine.surfaces import SURFACES
 from ..engine.surfaces.formula import MAX_CONSTANT
 from ..settings import Settings
-from .service import FORMULA_ID
+from .surface_requests import FORMULA_ID
 
 DEFAULT_SCHEDULE = "constant"  # ScheduleRequest.name's default
 ERROR_OUT = "#/components/schemas/ErrorOut"
