@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict
 
 from ...engine.run.outcome import OUTCOMES
 
-Status = Literal["converged", "diverged", "max_steps"]
 OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Discriminator, Field, JsonValue, Tag, create_model
 
 from ...engine.run.trace import Trace
-from .common import Input, OutcomeKind, Status
+from .common import Input, OutcomeKind
 from .formulas import FormulaRequest
 from .models import ModelRequest
+
+Status = Literal["converged", "diverged", "max_steps"]
 
 
 class RunStateModel(Input):
