@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.schemas import RunsResponse
+from app.api.schemas.runs import RunsResponse
 from app.main import create_app
 from app.settings import Settings
 

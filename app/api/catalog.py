@@ -22,8 +22,7 @@ from ..engine.run.schedules import SCHEDULES
 from ..engine.suggest import suggested_lrs
 from ..engine.surfaces import SURFACES, Surface
 from .errors import InputError
-from .schemas import (
-    ErrorOut,
+from .schemas.catalog import (
     GridOut,
     HyperparameterOut,
     OptimizerOut,
@@ -32,6 +31,7 @@ from .schemas import (
     SurfaceOut,
     SymbolOut,
 )
+from .schemas.common import ErrorOut
 from .service import json_bytes
 
 router = APIRouter(prefix="/api", tags=["catalog"])

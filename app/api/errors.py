@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .schemas import ErrorOut
+from .schemas.common import ErrorOut
 
 
 class InputError(Exception):
@@ -67,7 +67,7 @@ def pydantic_errors(
 
 def _is_union_tag(part: str | int) -> bool:
     # pydantic names the member of a union it tried ("float", "list[...]", a model by its
-    # class name, or a tag: "FormulaRequest" in schemas.SurfaceChoice): not a field.
+    # class name, or a tag: "FormulaRequest" in schemas.runs.SurfaceChoice): not a field.
     return isinstance(part, str) and (
         part
         in {"float", "int", "str", "bool", "none", "FormulaRequest", "ModelRequest", "DataPoints"}

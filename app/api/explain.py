@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from ..engine.run import RUNNING, Run
 from ..engine.run.explain import explain
 from ..settings import Settings, app_settings
-from .schemas import ExplainOut, RunRequest
+from .schemas.explain import ExplainOut
+from .schemas.runs import RunRequest
 from .service import json_bytes, prepare_run
 from .simulate import ERRORS, INLINE_S
 

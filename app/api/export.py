@@ -23,7 +23,9 @@ from ..engine.surfaces import Surface
 from ..settings import Settings, app_settings
 from .catalog import GRID_POINTS, colour_scale, sample
 from .errors import InputError
-from .schemas import ErrorOut, RunsExport, RunsRequest
+from .schemas.common import ErrorOut
+from .schemas.export import RunsExport
+from .schemas.runs import RunsRequest
 from .service import PreparedRun, execute, json_bytes, prepare_runs
 
 router = APIRouter(prefix="/api", tags=["runs"])

@@ -1,7 +1,7 @@
 """POST /api/surfaces/formula: a typed formula's surface, with all a page needs to draw it.
 
 The surface is the one a run, stream or map on the same ``{"expression", "domain"}`` uses
-(``service.typed_surface``, cached), described by the catalog's own builders: as GET
+(``surface_requests.typed_surface``, cached), described by the catalog's own builders: as GET
 /api/surfaces lists a surface, plus its MathML and GET /api/surfaces/{id}/grid's grid.
 """
 
@@ -14,8 +14,10 @@ from fastapi import APIRouter, Response
 from ..engine.surfaces.formula import FormulaError, prepare
 from .catalog import grid_json, surface_out
 from .errors import InputError
-from .schemas import ErrorOut, FormulaRequest, FormulaSurfaceOut
-from .service import FORMULAS_KEPT, json_bytes, typed_surface
+from .schemas.common import ErrorOut
+from .schemas.formulas import FormulaRequest, FormulaSurfaceOut
+from .service import json_bytes
+from .surface_requests import FORMULAS_KEPT, typed_surface
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 

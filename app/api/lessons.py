@@ -34,7 +34,7 @@ from ..engine.lessons import LESSONS, Lesson, LessonSchedule, Racer, prepare, re
 from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
 from ..engine.surfaces.models import ModelSpec
-from .schemas import LessonOut, LessonRacerOut, LessonScheduleOut
+from .schemas.lessons import LessonOut, LessonRacerOut, LessonScheduleOut
 
 router = APIRouter(tags=["lessons"])
 

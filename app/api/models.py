@@ -2,7 +2,7 @@
 a page needs to draw it (POST /api/surfaces/model).
 
 The surface is the one a run, stream or map with the same ``{"model", "loss", "data",
-"dim"}`` uses (``service.data_surface``, cached by the engine), described by the catalog's
+"dim"}`` uses (``surface_requests.data_surface``, cached by the engine), described by the catalog's
 own builders, with its model, loss, points and grid.
 """
 
@@ -16,8 +16,10 @@ from fastapi import APIRouter, Response
 from ..engine.surfaces.models import DATASETS, LOSSES, MODELS, Dataset, Model
 from ..engine.surfaces.models.losses import FIXED
 from .catalog import grid_json, surface_out
-from .schemas import DatasetOut, ErrorOut, LossOut, ModelOut, ModelRequest, ModelSurfaceOut
-from .service import data_surface, json_bytes
+from .schemas.common import ErrorOut
+from .schemas.models import DatasetOut, LossOut, ModelOut, ModelRequest, ModelSurfaceOut
+from .service import json_bytes
+from .surface_requests import data_surface
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 

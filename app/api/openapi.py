@@ -7,7 +7,8 @@ document is tightened here, once per app, from the catalogs and from that app's 
 a request the document allows is one the server could accept, and what it refuses always —
 an unknown id, a hyperparameter no optimizer has, a value outside every range — is outside
 the document too, which is what clients, Swagger UI and the fuzz test (tests/api/test_fuzz.py)
-read.
+read.  The events of the streaming endpoints, which FastAPI cannot see, are described here too
+(``document_sse``, called by each streaming router).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from ..engine.hyperparameters import Hyperparameter
 from ..engine.optimizers import OPTIMIZERS
@@ -25,7 +28,7 @@ from ..engine.run.schedules import SCHEDULES
 from ..engine.surfaces import SURFACES
 from ..engine.surfaces.formula import MAX_CONSTANT
 from ..settings import Settings
-from .service import FORMULA_ID
+from .surface_requests import FORMULA_ID
 
 DEFAULT_SCHEDULE = "constant"  # ScheduleRequest.name's default
 ERROR_OUT = "#/components/schemas/ErrorOut"
@@ -273,6 +276,39 @@ def _errors(paths: dict[str, Any], settings: Settings) -> None:
                 content = response.get("content")
                 if status[0] in "45" and content and "application/json" not in content:
                     response["content"] = {"application/json": next(iter(content.values()))}
+
+
+def document_sse(
+    openapi: dict[str, Any],
+    path: str,
+    method: str,
+    events: dict[str, type[BaseModel]],
+    description: str,
+) -> None:
+    """Describe an SSE endpoint's events as FastAPI does for its own: an `itemSchema` whose
+    `data` holds JSON of one of the event models (`events`: SSE name -> model)."""
+    refs, schemas = models_json_schema(
+        [(model, "serialization") for model in events.values()],
+        ref_template="#/components/schemas/{model}",
+    )
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in schemas.get("$defs", {}).items():
+        components.setdefault(name, schema)
+    item = {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string", "enum": list(events)},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"anyOf": [refs[(m, "serialization")] for m in events.values()]},
+            },
+        },
+        "required": ["event", "data"],
+    }
+    ok = openapi["paths"][path][method]["responses"]["200"]
+    ok["description"] = description
+    ok["content"] = {"text/event-stream": {"itemSchema": item}}
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..settings import Settings, app_settings
-from .schemas import ErrorOut, RunsRequest, RunsResponse
+from .schemas.common import ErrorOut
+from .schemas.runs import RunsRequest, RunsResponse
 from .service import Execution, json_bytes, prepare_runs
 
 router = APIRouter(prefix="/api", tags=["runs"])

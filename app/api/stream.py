@@ -22,8 +22,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic import TypeAdapter, ValidationError
 from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
 from starlette.types import Receive, Scope, Send
@@ -31,7 +30,9 @@ from starlette.types import Receive, Scope, Send
 from ..engine.run import RUNNING, Run, Trace
 from ..settings import Settings, app_settings
 from .errors import InputError, pydantic_errors, retry_later
-from .schemas import ClosingEvent, EndEvent, RunRequest, StepEvent
+from .openapi import document_sse
+from .schemas.runs import RunRequest
+from .schemas.stream import ClosingEvent, EndEvent, StepEvent
 from .service import PreparedRun, end_json, json_bytes, prepare_runs
 from .simulate import ERRORS
 
@@ -221,36 +222,3 @@ def document_events(openapi: dict[str, Any]) -> None:
         EVENTS,
         "Server-Sent Events: `step`, `end` and, on shutdown, `closing`.",
     )
-
-
-def document_sse(
-    openapi: dict[str, Any],
-    path: str,
-    method: str,
-    events: dict[str, type[BaseModel]],
-    description: str,
-) -> None:
-    """Describe an SSE endpoint's events as FastAPI does for its own: an `itemSchema` whose
-    `data` holds JSON of one of the event models (`events`: SSE name -> model)."""
-    refs, schemas = models_json_schema(
-        [(model, "serialization") for model in events.values()],
-        ref_template="#/components/schemas/{model}",
-    )
-    components = openapi.setdefault("components", {}).setdefault("schemas", {})
-    for name, schema in schemas.get("$defs", {}).items():
-        components.setdefault(name, schema)
-    item = {
-        "type": "object",
-        "properties": {
-            "event": {"type": "string", "enum": list(events)},
-            "data": {
-                "type": "string",
-                "contentMediaType": "application/json",
-                "contentSchema": {"anyOf": [refs[(m, "serialization")] for m in events.values()]},
-            },
-        },
-        "required": ["event", "data"],
-    }
-    ok = openapi["paths"][path][method]["responses"]["200"]
-    ok["description"] = description
-    ok["content"] = {"text/event-stream": {"itemSchema": item}}

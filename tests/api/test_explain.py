@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.api.schemas import ExplainOut
+from app.api.schemas.explain import ExplainOut
 
 ADAM = {"surface": "himmelblau", "optimizer": "adam", "hyperparameters": {"lr": 0.1}}
 

@@ -254,9 +254,9 @@ def test_a_map_that_leaves_out_its_size_gets_one_that_fits(client):
 
 
 def test_a_map_running_past_its_time_is_stopped_and_says_what_to_lower(client, monkeypatch):
-    from app.api import maps
+    from app.api import map_jobs
 
-    monkeypatch.setattr(maps, "OVERTIME", 1e-4)  # 3 ms of the 30 s limit
+    monkeypatch.setattr(map_jobs, "OVERTIME", 1e-4)  # 3 ms of the 30 s limit
     body = {"surface": "himmelblau", "optimizer": "adam", "resolution": [128, 128], "steps": 500}
     found = errors_of(client.post("/api/maps/basins", json=body))
     assert (

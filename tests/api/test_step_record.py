@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.api.schemas import EndEvent, RunsResponse, StepEvent
+from app.api.schemas.runs import RunsResponse
+from app.api.schemas.stream import EndEvent, StepEvent
 from app.engine.run.outcome import OUTCOMES
 from app.engine.run.trace import FIELDS, NULLABLE
 

@@ -11,7 +11,8 @@ All three go through :func:`.crowd.roll`, the runner's crowd path with nothing r
 but each ball's end (and, for the sweep, its last few positions), and decide each ball's
 outcome with :func:`~app.engine.run.outcome.decide_crowd` — the same words, by the same
 rules, as a single run from the same start.  Work comes in chunks with a progress
-callback, which can stop it by raising :class:`.crowd.Cancelled`.
+callback, which can stop it by raising :class:`.crowd.Cancelled`.  :mod:`.sizes` holds
+the sizing rules: the size a map gets when it names none, and the work a size costs.
 """
 
 from .basins import BasinMap, basins

@@ -1,0 +1,252 @@
+"""A map request checked up front, into the job that computes it.
+
+Every problem is named by its field, as the runs' are; the size (given, or picked by the
+engine's sizing rules for the ``detail`` asked for) is held against the map settings and
+against the server's time for one map, estimated before any ball moves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+from ..engine.errors import HyperparameterError
+from ..engine.maps import Axis, Setting, basins, sweep, trainability
+from ..engine.maps.crowd import with_value
+from ..engine.maps.sizes import (
+    BASINS_1D,
+    BASINS_2D,
+    SWEEP,
+    TRAINABILITY,
+    basins_seconds,
+    fit,
+    sweep_seconds,
+    trainability_seconds,
+)
+from ..engine.maps.sweep import log_rates
+from ..settings import Settings
+from .errors import InputError
+from .map_answers import basins_json, sweep_json, trainability_json
+from .map_jobs import MapJob
+from .schemas.maps import AxisRequest, BasinsRequest, MapRequest, SweepRequest, TrainabilityRequest
+from .service import check_start, prepare_setting
+
+
+def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]]) -> Setting:
+    if req.steps > settings.map_max_steps:
+        errors.append(("steps", f"at most {settings.map_max_steps} steps per map, got {req.steps}"))
+    prepared = prepare_setting(req, errors)
+    if prepared is None:
+        raise InputError(errors)
+    return Setting(
+        prepared.surface,
+        prepared.optimizer,
+        prepared.hyperparameters,
+        prepared.options,
+        prepared.schedule,
+        req.steps,
+    )
+
+
+def _fit(
+    default: tuple[int, ...],
+    seconds: Callable[[tuple[int, ...]], float],
+    settings: Settings,
+    largest: int,
+    detail: str,
+    smallest: int = 8,
+) -> tuple[int, ...]:
+    """The engine's sizing rule, within this server's time budgets."""
+    auto, most = settings.map_auto_seconds, settings.map_max_seconds
+    return fit(default, seconds, largest, detail, auto, most, smallest)
+
+
+def _check_seconds(
+    setting: Setting,
+    balls: int,
+    seconds: float,
+    settings: Settings,
+    errors: list[tuple[str, str]],
+    where: str,
+) -> None:
+    if seconds > settings.map_max_seconds:
+        errors.append(
+            (
+                where,
+                f"{balls:,} balls × {setting.steps} steps of {setting.optimizer.name} is about "
+                f"{seconds:,.0f} s of work, more than this server's {settings.map_max_seconds:g} "
+                "s for one map: lower the resolution or the steps",
+            )
+        )
+
+
+def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    surface = setting.surface
+    resolution: tuple[int, ...] = ()
+    if req.resolution is None:
+        default, top = (
+            (BASINS_1D, settings.map_max_points)
+            if surface.dim == 1
+            else (BASINS_2D, settings.map_max_side)
+        )
+        resolution = _fit(default, lambda r: basins_seconds(setting, r), settings, top, req.detail)
+        given = list(resolution)
+    else:
+        given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
+    if len(given) != surface.dim:
+        form = "a count (or [n])" if surface.dim == 1 else "[nx, ny]"
+        errors.append(("resolution", f"{surface.name} is {surface.dim}D: give {form}"))
+    else:
+        top = settings.map_max_points if surface.dim == 1 else settings.map_max_side
+        for axis, n in enumerate(given):
+            where = "resolution" if isinstance(req.resolution, int) else f"resolution.{axis}"
+            if not 2 <= n <= top:
+                errors.append((where, f"must be between 2 and {top}, got {n}"))
+        resolution = tuple(given)
+    if not errors:
+        balls = math.prod(resolution)
+        seconds = basins_seconds(setting, resolution)
+        _check_seconds(setting, balls, seconds, settings, errors, "resolution")
+    if errors:
+        raise InputError(errors)
+    return MapJob(
+        compute=lambda progress: basins(setting, resolution, progress),
+        total=math.prod(resolution) * setting.steps,
+        answer=lambda m: basins_json(m, surface),
+    )
+
+
+def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    start = check_start(req.start, setting.surface, errors)
+    lr = next(h for h in setting.optimizer.hyperparameters if h.name == "lr")
+    for name in ("lr_min", "lr_max"):
+        value = getattr(req, name)
+        try:
+            lr.check(value)
+        except HyperparameterError as exc:
+            errors.append((name, exc.reason))
+    if not req.lr_min < req.lr_max:
+        errors.append(("lr_max", f"must be above lr_min ({req.lr_min}), got {req.lr_max}"))
+
+    def seconds(count: tuple[int, ...]) -> float:
+        return sweep_seconds(setting, req.lr_min, req.lr_max, count[0])
+
+    count = req.count
+    if count is None:
+        top = settings.map_max_points
+        count = SWEEP[0] if errors else _fit(SWEEP, seconds, settings, top, req.detail, 16)[0]
+    if count > settings.map_max_points:
+        errors.append(("count", f"at most {settings.map_max_points} rates, got {count}"))
+    if req.keep > req.steps:
+        errors.append(("keep", f"at most `steps` ({req.steps}), got {req.keep}"))
+    lrs = log_rates(req.lr_min, req.lr_max, count)
+    if not errors:
+        _check_seconds(setting, count, seconds((count,)), settings, errors, "count")
+    if errors:
+        raise InputError(errors)
+    return MapJob(
+        compute=lambda progress: sweep(setting, tuple(start), lrs, req.keep, progress),
+        total=count * setting.steps,
+        size_field="count",
+        answer=lambda m: sweep_json(m, setting.surface),
+    )
+
+
+def _axis(
+    req: AxisRequest, where: str, count: int, setting: Setting, errors: list[tuple[str, str]]
+) -> Axis | None:
+    """A trainability axis, checked: a numeric hyperparameter, both ends in its range."""
+    optimizer = setting.optimizer
+    key, _, entry = req.name.partition(".")
+    h = next((h for h in optimizer.hyperparameters if h.name == key), None)
+    numeric = [
+        f"{p.name}.{i}" if isinstance(p.default, tuple) else p.name
+        for p in optimizer.hyperparameters
+        if p.scale in ("log", "linear") and not p.integer
+        for i in range(len(p.default) if isinstance(p.default, tuple) else 1)
+    ]
+    if req.name not in numeric or h is None:
+        errors.append(
+            (
+                f"{where}.name",
+                f"{optimizer.name} has no numeric hyperparameter {req.name!r} to map; "
+                f"it has {', '.join(numeric)}",
+            )
+        )
+        return None
+    ok = True
+    for end in ("min", "max"):
+        value = getattr(req, end)
+        try:
+            # (the optimizer's default pair where the request's own values were refused)
+            given = list(setting.hyperparameters.get(key, h.default)) if entry else None
+            if given is not None:
+                given[int(entry)] = value
+            h.check(given if given is not None else value)
+        except HyperparameterError as exc:
+            errors.append((f"{where}.{end}", exc.reason))
+            ok = False
+    if ok and not req.min < req.max:
+        errors.append((f"{where}.max", f"must be above min ({req.min}), got {req.max}"))
+        ok = False
+    if ok and req.scale == "log" and req.min <= 0:
+        errors.append((f"{where}.min", "a log axis must start above 0"))
+        ok = False
+    return Axis(req.name, req.min, req.max, req.scale, count) if ok else None
+
+
+def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob:
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    start = check_start(req.start, setting.surface, errors)
+    for axis, n in enumerate(req.resolution or ()):
+        if not 2 <= n <= settings.map_max_side:
+            errors.append(
+                (f"resolution.{axis}", f"must be between 2 and {settings.map_max_side}, got {n}")
+            )
+    x_axis = _axis(req.x_axis, "x_axis", 2, setting, errors)
+    y_axis = _axis(req.y_axis, "y_axis", 2, setting, errors)
+    if req.x_axis.name == req.y_axis.name:
+        errors.append(("y_axis.name", f"must differ from x_axis.name ({req.x_axis.name!r})"))
+    nx, ny = req.resolution or [min(n, settings.map_max_side) for n in TRAINABILITY]
+    if not errors and x_axis is not None and y_axis is not None:
+        _check_corners(setting, x_axis, y_axis, errors)
+        xs, ys = x_axis, y_axis  # (narrowed, for the closure)
+
+        def seconds(resolution: tuple[int, ...]) -> float:
+            return trainability_seconds(setting, xs, ys, resolution)
+
+        if req.resolution is None:
+            nx, ny = _fit(TRAINABILITY, seconds, settings, settings.map_max_side, req.detail)
+        x_axis = dataclasses.replace(x_axis, count=nx)
+        y_axis = dataclasses.replace(y_axis, count=ny)
+        _check_seconds(setting, nx * ny, seconds((nx, ny)), settings, errors, "resolution")
+    if errors:
+        raise InputError(errors)
+    assert x_axis is not None and y_axis is not None
+    return MapJob(
+        compute=lambda progress: trainability(setting, tuple(start), x_axis, y_axis, progress),
+        total=nx * ny * setting.steps,
+        answer=lambda m: trainability_json(m, setting.surface, x_axis, y_axis),
+    )
+
+
+def _check_corners(
+    setting: Setting, x_axis: Axis, y_axis: Axis, errors: list[tuple[str, str]]
+) -> None:
+    """The optimizer's own cross-checks (Nesterov needs momentum > 0 …) at the grid's
+    corners: every value in between lies in the same box."""
+    for x in (x_axis.min, x_axis.max):
+        for y in (y_axis.min, y_axis.max):
+            hp = with_value(with_value(setting.hyperparameters, x_axis.name, x), y_axis.name, y)
+            plain = {k: list(v) if isinstance(v, tuple) else v for k, v in hp.items()}
+            try:
+                setting.optimizer.validate(plain)
+            except HyperparameterError as exc:
+                errors.append(("y_axis", f"at {x_axis.name}={x}, {y_axis.name}={y}: {exc.reason}"))
+                return

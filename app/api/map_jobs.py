@@ -1,0 +1,141 @@
+"""A checked map's work: a turn in the worker's queue, a thread of its own, progress and
+cancel.
+
+A map is computed in chunks (the engine's progress callback); between chunks it looks for
+a cancel.  A client that hangs up (or the page's Cancel, which aborts the fetch) stops the
+work at the next chunk.  A worker computes ``map_concurrency`` maps at once; up to
+``map_queue`` more wait their turn, and past that a map is refused with 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+from fastapi import HTTPException
+
+from ..engine.maps import Cancelled
+from ..settings import Settings
+from .errors import InputError
+from .schemas.maps import MapProgressEvent
+
+COUNTERS = threading.Lock()  # the metrics a map's thread and the event loop both update
+RETRY_AFTER_S = 5  # what a map refused for a full queue is told to wait
+OVERTIME = 2.0  # a map still computing after this many times map_max_seconds is stopped
+TICK_S = 0.2  # how often a map in progress reports (stream) or looks for a hang-up (JSON)
+
+
+@dataclass
+class MapJob:
+    """A checked map: the work to do (``compute(progress)``), its size, and how to answer."""
+
+    compute: Callable[[Callable[[int], None]], Any]
+    total: int  # ball-steps at most
+    answer: Callable[[Any], dict[str, Any]]
+    size_field: str = "resolution"  # what to make smaller when it takes too long
+
+
+class TooLong(Exception):
+    """A map ran past its time (its progress callback raises this)."""
+
+
+@dataclass
+class Work:
+    """One map's work in its thread: progress counted, a cancel flag looked at per chunk."""
+
+    job: MapJob
+    metrics: dict[str, int]
+    limit_s: float  # compute time allowed (the estimate can be off on a busy machine)
+    done: int = 0
+    started: float = 0.0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    on_finish: Callable[[], None] = lambda: None  # wakes the request that follows it
+
+    def progress(self, n: int) -> None:
+        if self.cancel.is_set():
+            raise Cancelled
+        if time.monotonic() - self.started > self.limit_s:
+            raise TooLong
+        self.done += n
+        with COUNTERS:
+            self.metrics["map_ball_steps"] += n
+
+    def run(self) -> None:
+        self.started = time.monotonic()
+        try:
+            self.result = self.job.answer(self.job.compute(self.progress))
+        except Cancelled:
+            pass
+        except TooLong:
+            share = self.done / self.job.total
+            reason = (
+                f"this map was still computing after {self.limit_s:g} s, the server's limit "
+                f"(at {share:.0%} of its ball-steps): lower the {self.job.size_field} or the steps"
+            )
+            self.error = InputError([(self.job.size_field, reason)])
+        except BaseException as exc:  # handed to the request, which reports it
+            self.error = exc
+        finally:
+            with COUNTERS:
+                self.metrics["maps_running"] -= 1
+            self.finished.set()
+            with contextlib.suppress(Exception):  # the request may be gone already
+                self.on_finish()
+
+
+def admit(metrics: dict[str, int], settings: Settings) -> None:
+    """Refuse a map when its worker's queue is full (503, Retry-After)."""
+    if metrics["maps_waiting"] >= settings.map_queue and (
+        metrics["maps_running"] >= settings.map_concurrency
+    ):
+        raise HTTPException(
+            503,
+            f"the server is busy with maps ({settings.map_queue} waiting); "
+            f"try again in {RETRY_AFTER_S} s",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+
+async def follow(
+    job: MapJob, metrics: dict[str, int], settings: Settings
+) -> AsyncGenerator[MapProgressEvent | dict[str, Any]]:
+    """Wait for a turn, run the map in a thread, and report: progress every TICK_S, then
+    the answer.  Closing the iterator early (a hang-up, Cancel) stops the work."""
+    with COUNTERS:
+        metrics["maps_waiting"] += 1
+    waiting = True
+    work = Work(job, metrics, OVERTIME * settings.map_max_seconds)
+    try:
+        while metrics["maps_running"] >= settings.map_concurrency:
+            yield MapProgressEvent(done=0, total=job.total, waiting=True)
+            await anyio.sleep(TICK_S)
+        with COUNTERS:
+            metrics["maps_waiting"] -= 1
+            metrics["maps_running"] += 1
+        waiting = False
+        finished = anyio.Event()
+        token = anyio.lowlevel.current_token()
+        work.on_finish = lambda: anyio.from_thread.run_sync(finished.set, token=token)
+        threading.Thread(target=work.run, name="map", daemon=True).start()
+        while not work.finished.is_set():
+            yield MapProgressEvent(done=work.done, total=job.total, waiting=False)
+            with anyio.move_on_after(TICK_S):  # a small map answers as soon as it is done
+                await finished.wait()
+        if work.error is not None:
+            raise work.error
+        yield work.result
+    finally:
+        if waiting:
+            with COUNTERS:
+                metrics["maps_waiting"] -= 1
+        work.cancel.set()

@@ -1,0 +1,62 @@
+"""GET /api/lessons: the course's ready-made scenarios."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, JsonValue
+
+from .common import OutcomeKind
+from .models import ModelRequest
+
+
+class LessonScheduleOut(BaseModel):
+    name: str = Field(description="Schedule id from GET /api/options, e.g. `cosine`.")
+    parameters: dict[str, JsonValue] = Field(description="torch's names and values.")
+
+
+class LessonRacerOut(BaseModel):
+    """One ball of a lesson: what its page's racer is set to, and how its run ends."""
+
+    choice: str = Field(description="What the picker selects: an optimizer id or SGD preset id.")
+    optimizer: str = Field(description="The optimizer id the run sends (`sgd` for a preset).")
+    hyperparameters: dict[str, JsonValue] = Field(
+        description="The hyperparameters the run sends: the preset's, then the lesson's."
+    )
+    options: dict[str, JsonValue] = Field(description="Training options the lesson sets.")
+    schedule: LessonScheduleOut | None = Field(description="The schedule, if any.")
+    expected: list[OutcomeKind] = Field(  # type: ignore[valid-type]
+        description="The outcome(s) the run ends in after the lesson's `steps`."
+    )
+    label: str = Field(description="For a contrast racer: what it is, in a few words.")
+
+
+class LessonOut(BaseModel):
+    """A ready-made scenario from the course (app/engine/lessons.py), and the URL opening it."""
+
+    id: str
+    topic: str = Field(description="The gallery's group.")
+    title: str
+    look_for: str = Field(description="What to look for.")
+    try_this: str = Field(description="One thing to try.")
+    teacher_note: str = Field(description="A note for the teacher: why it happens.")
+    page: Literal["roll", "explore"] = Field(description="Roll Downhill (1D) or the explorer.")
+    surface: str | ModelRequest = Field(
+        description="A built-in surface's id, or a model on data as runs take it."
+    )
+    surface_parameters: dict[str, float]
+    start: list[float]
+    steps: int = Field(description="Steps the expected outcomes take: one press of Play.")
+    predict: bool = Field(description="Opens asking “What will happen?” first.")
+    choices: list[OutcomeKind] = Field(  # type: ignore[valid-type]
+        description="Predict-first lessons: the outcomes offered, the right one(s) included."
+    )
+    expected: list[list[OutcomeKind]] = Field(  # type: ignore[valid-type]
+        description="Per racer, in order: the outcome(s) its run ends in."
+    )
+    racers: list[LessonRacerOut]
+    contrast: list[LessonRacerOut] = Field(
+        description="Not opened: the comparison the lesson states (e.g. gradient descent "
+        "beside momentum)."
+    )
+    url: str = Field(description="The page URL that opens the lesson, ready at its start.")
