@@ -52,8 +52,8 @@ class SweepRequest(MapRequest):
     count: int | None = Field(
         None,
         ge=2,
-        description="How many rates, log-spaced from lr_min to lr_max (up to 1,024; default "
-        "256)." + _AUTO,
+        description="How many rates, log-spaced from lr_min to lr_max (at most the server's "
+        "map_max_points; default 256)." + _AUTO,
     )
     keep: int = Field(
         32, ge=1, le=256, description="How many of each rate's last positions to return."
