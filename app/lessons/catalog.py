@@ -35,10 +35,10 @@ def load(path: Path = LESSONS_FILE) -> dict[str, Lesson]:
 def parse(document: Mapping[str, Any]) -> dict[str, Lesson]:
     """The lessons of a parsed lessons file (see :func:`load`).
 
-    >>> parse({"lesson": [{"id": "tiny", "topic": "T", "page": "roll"}]})
+    >>> parse({"lesson": [{"id": "tiny", "topic": "T", "page": "roll"}]})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    app.lessons.prepare.LessonError: lesson 'tiny', field title: Field required
+    app.lessons.prepare.LessonError: lesson 'tiny', field title: Field required; look_for: ...
     """
     if set(document) != {"lesson"} or not isinstance(document["lesson"], list):
         raise ValueError("a lessons file holds [[lesson]] tables, and nothing else")
@@ -49,8 +49,11 @@ def parse(document: Mapping[str, Any]) -> dict[str, Lesson]:
         try:
             lesson = Lesson.model_validate(table)
         except ValidationError as error:
-            first = error.errors()[0]
-            raise LessonError(name, _path(first["loc"]), first["msg"]) from None
+            # The first field names the error; the others follow (a typo is two: the key
+            # unknown, the field it meant missing).
+            first, *more = error.errors()
+            reason = "".join([first["msg"], *(f"; {_path(e['loc'])}: {e['msg']}" for e in more)])
+            raise LessonError(name, _path(first["loc"]), reason) from None
         if lesson.id in lessons:
             raise LessonError(lesson.id, "id", "another lesson has this id")
         check(lesson)

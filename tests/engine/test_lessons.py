@@ -616,6 +616,17 @@ def test_a_bad_racer_is_refused_naming_it_and_the_field(
     assert says in refused.value.reason
 
 
+def test_a_misspelt_key_is_named_with_the_field_it_meant() -> None:
+    document = lessons_file()
+    lesson = table(document, "plateau")
+    lesson["look_fr"] = lesson.pop("look_for")
+    with pytest.raises(LessonError) as refused:
+        parse(document)
+    assert str(refused.value) == (
+        "lesson 'plateau', field look_for: Field required; look_fr: Extra inputs are not permitted"
+    )
+
+
 def test_a_contrast_racer_says_what_it_is_and_ids_are_unique() -> None:
     document = lessons_file()
     table(document, "lr_too_small")["contrast"][0]["label"] = ""
