@@ -1,8 +1,8 @@
 """The pages' addresses, written by the server: the Python twin of ``static/js/urlstate.js``.
 
 A lesson's link must read, value for value, as the page itself writes its address, so
-that the page opening the link rewrites it to the same settings (tests/browser/
-test_lessons.py opens every lesson and compares).  The format, as the pages have it:
+that the page opening the link rewrites it to the same settings
+(``tests/browser/test_lessons.py`` opens every lesson and compares).  The format:
 
 * common: ``surface=<id>``, the surface's parameters by name (``kappa=100``) — or, for
   a model on a built-in data set, ``model=<id>&loss=<id>&data=<id>`` (the page's
