@@ -9,15 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.lessons import format_value, lesson_url
+from app.api.urlstate import encode_value, lesson_url
 from app.engine.hyperparameters import Hyperparameter
-from app.engine.lessons import LESSONS, Lesson, prepare
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run.options import OPTIONS, validate_options
 from app.engine.run.outcome import OUTCOMES
 from app.engine.run.schedules import SCHEDULES, bind_schedule
 from app.engine.surfaces import SURFACES
 from app.engine.surfaces.models import DATASETS, ModelSpec, model_surface
+from app.lessons import LESSONS, Lesson, prepare
 
 TEXTS = ("title", "look_for", "try_this", "teacher_note")
 
@@ -73,8 +73,8 @@ def test_a_racer_names_the_optimizer_a_run_sends(lessons: list[dict[str, Any]]) 
 def parse(hyperparameter: Hyperparameter, raw: str) -> Any:
     """A query value back to what validation takes, by the setting's kind."""
     if hyperparameter.scale == "bool":
-        assert raw in ("true", "false")
-        return raw == "true"
+        assert raw in ("1", "0")  # as the pages write it (static/js/urlstate.js)
+        return raw == "1"
     if hyperparameter.scale == "choice":
         return raw
     if isinstance(hyperparameter.default, tuple):
@@ -143,7 +143,7 @@ def test_each_url_round_trips_to_the_lesson(lesson: Lesson) -> None:
     assert query["lesson"] == lesson.id
     start = [float(c) for c in query["start"].split(",")]
     assert start == list(lesson.start)
-    if isinstance(lesson.surface, ModelSpec):  # the page's dimension gives the weights
+    if lesson.spec is not None:  # the page's dimension gives the weights
         assert "surface" not in query
         dim = 1 if lesson.page == "roll" else 2
         spec = ModelSpec(query["model"], query["loss"], query["data"], dim)
@@ -183,11 +183,13 @@ def test_query_keys_cannot_collide() -> None:
     assert not common & surface_parameters
 
 
-def test_values_are_written_short_and_readable() -> None:
-    assert format_value(1.0) == "1" and format_value(0.019) == "0.019"
-    assert format_value(1e-08) == "1e-08" and float(format_value(1 / 3)) == 1 / 3
-    assert format_value(True) == "true" and format_value((0.9, 0.999)) == "0.9,0.999"
-    assert format_value((-2.5, 1.0)) == "-2.5,1" and format_value("float16") == "float16"
+def test_values_are_written_short_and_readable_as_the_pages_write_them() -> None:
+    assert encode_value(1.0) == "1" and encode_value(0.019) == "0.019"
+    assert encode_value(1e-08) == "1e-8" and float(encode_value(1 / 3)) == 1 / 3
+    assert encode_value(True) == "1" and encode_value(False) == "0"
+    assert encode_value((0.9, 0.999)) == "0.9,0.999"
+    assert encode_value((-2.5, 1.0)) == "-2.5,1" and encode_value("float16") == "float16"
+    assert "maximize=1" in lesson_url(LESSONS["gradient_ascent"]).split("&")
     url = lesson_url(LESSONS["momentum_ravine"])
     assert url == (
         "/explore?surface=ravine&kappa=100&start=-2.5,1&r1=gd&r1.lr=0.019"

@@ -1,4 +1,5 @@
-"""Every lesson does what it says, checked by the engine that decides it.
+"""Every lesson does what it says, checked by the engine that decides it; and a bad lessons
+file is refused, naming the lesson and the field.
 
 Each racer (and each contrast) runs through :func:`app.engine.run.run` exactly as a page's
 run does — the choice expanded to its optimizer and preset, hyperparameters validated by
@@ -6,35 +7,50 @@ the catalog, options by ``validate_options``, the schedule by ``bind_schedule`` 
 end in one of its expected outcomes.  Then each lesson's own check asserts what a student
 is told to look for, where the outcome word alone does not carry it (AdaGrad's steps
 shrink while RMSprop's do not; weight decay moves the end point toward 0; ...).  A change
-to a default, a surface or an optimizer that breaks a lesson fails here.
+to a default, a surface or an optimizer that breaks a lesson fails here, and so does a
+lesson without its own check (``@shows``).
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
+from pydantic import BaseModel
 
 from app.engine.backend import SCALAR
-from app.engine.lessons import (
-    LESSONS,
-    PLAY_STEPS,
-    Lesson,
-    LessonSchedule,
-    Racer,
-    check,
-    prepare,
-    resolve,
-)
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Run, Trace, run, start_state
 from app.engine.run.outcome import OUTCOMES, Outcome
 from app.engine.surfaces import SURFACES
-from app.engine.surfaces.models import ModelSpec
+from app.facts import MAX_RACERS, PLAY_STEPS
+from app.lessons import (
+    LESSONS,
+    LESSONS_FILE,
+    Lesson,
+    LessonError,
+    LessonSchedule,
+    Racer,
+    check,
+    load,
+    parse,
+    prepare,
+    resolve,
+)
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def replace(record: R, **changes: Any) -> R:
+    """A copy of a lesson or racer with some fields changed, validated again."""
+    return type(record).model_validate({**dict(record), **changes})
 
 
 @dataclass
@@ -121,7 +137,7 @@ def test_the_catalog_is_well_formed() -> None:
         if lesson.page == "roll":
             assert surface.dim == 1 and len(lesson.racers) == 1
         else:
-            assert surface.dim == 2 and 1 <= len(lesson.racers) <= 6
+            assert surface.dim == 2 and 1 <= len(lesson.racers) <= MAX_RACERS
         for racer in lesson.racers + lesson.contrast:
             assert set(racer.expected) <= set(OUTCOMES)
         if lesson.predict:
@@ -133,15 +149,15 @@ def test_the_catalog_is_well_formed() -> None:
 def test_check_refuses_what_a_page_could_not_open() -> None:
     lesson = LESSONS["lr_just_right"]
     racer = lesson.racers[0]
-    with pytest.raises(ValueError, match="racers"):
-        check(replace(lesson, racers=(racer, racer)))  # Roll Downhill has one ball
-    with pytest.raises(ValueError, match="2D"):
+    with pytest.raises(LessonError, match="racers: Roll Downhill rolls one ball"):
+        check(replace(lesson, racers=(racer, racer)))
+    with pytest.raises(LessonError, match="surface: The explorer needs a 2D"):
         check(replace(lesson, page="explore"))
-    with pytest.raises(ValueError, match="domain"):
+    with pytest.raises(LessonError, match="start: .* not on the domain"):
         check(replace(lesson, start=(7.0,)))
-    with pytest.raises(Exception, match="learning rate"):
+    with pytest.raises(LessonError, match="racers.0..hyperparameters.lr: Invalid learning rate"):
         check(replace(lesson, racers=(vary(racer, lr=-0.1),)))
-    with pytest.raises(ValueError, match="choices"):
+    with pytest.raises(LessonError, match="choices: must hold every expected outcome"):
         check(replace(lesson, predict=True, choices=("bouncing", "diverged")))
 
 
@@ -426,9 +442,8 @@ def _gradient_ascent(lesson: Lesson) -> None:
 @shows("outlier_pulls_mse")
 def _outlier(lesson: Lesson) -> None:
     got = race(lesson, lesson.racers[0])
-    spec = lesson.surface
-    assert isinstance(spec, ModelSpec)
-    data = spec.dataset()
+    assert lesson.spec is not None
+    data = lesson.spec.dataset()
     bulk = np.arange(data.size) != data.size - 1  # the outlier is the last point
     slope, intercept = np.polyfit(data.x[bulk], data.y[bulk], 1)  # the fifteen points' line
     # The ball ends at the normal equations' least-squares line ...
@@ -436,13 +451,13 @@ def _outlier(lesson: Lesson) -> None:
     lsq = np.linalg.lstsq(a, data.y, rcond=None)[0]
     np.testing.assert_allclose(got.end, lsq, atol=1e-5)
     # ... dragged towards the outlier; the absolute error's minimum (the "try this") is not.
-    mae = replace(lesson, surface=replace(spec, loss="mae"))
+    mae = replace(lesson, loss="mae")
     (robust,) = mae.bound_surface().minima
     assert abs(lsq[0] - slope) > 0.3 and abs(robust.position[0] - slope) < 0.1
     assert abs(robust.position[1] - intercept) < 0.1
     # On the absolute error's kinks the same descent needs a shrinking rate to settle.
     assert race(mae, lesson.racers[0]).outcome.kind == "bouncing"
-    cosine = LessonSchedule("cosine", {"T_max": PLAY_STEPS})
+    cosine = LessonSchedule(name="cosine", parameters={"T_max": PLAY_STEPS})
     assert race(mae, replace(lesson.racers[0], schedule=cosine)).outcome.kind == "global_minimum"
 
 
@@ -454,7 +469,7 @@ def _separable(lesson: Lesson) -> None:
     w = got.path[:, 0]
     assert np.all(np.diff(w) > 0) and w[-1] > 5  # the weight grows and grows
     assert np.all(np.diff(got.trace.losses) < 0) and got.trace.losses[-1] < 0.02
-    overlap = replace(lesson, surface=replace(lesson.surface, data="overlap"))  # try this
+    overlap = replace(lesson, data="overlap")  # try this
     assert race(overlap, lesson.racers[0]).outcome.kind == "global_minimum"
 
 
@@ -493,10 +508,147 @@ def _minibatch(lesson: Lesson) -> None:
     )
 
 
-def test_every_lesson_has_its_own_check() -> None:
-    assert set(CHECKS) == set(LESSONS)
-
-
-@pytest.mark.parametrize("lesson_id", sorted(LESSONS))
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_what_a_student_sees(lesson_id: str) -> None:
+    # Keyed by the catalog: a lesson added to lessons.toml fails here until it has its test.
+    assert lesson_id in CHECKS, f"{lesson_id} has no phenomenon test: add @shows({lesson_id!r})"
     CHECKS[lesson_id](LESSONS[lesson_id])
+
+
+# --- the file: read once, and a bad one refused by lesson and field -----------------------
+
+
+def lessons_file() -> dict[str, Any]:
+    """The catalog's file, parsed, to spoil one value of."""
+    return tomllib.loads(LESSONS_FILE.read_text(encoding="utf-8"))
+
+
+def table(document: dict[str, Any], lesson_id: str) -> dict[str, Any]:
+    return next(t for t in document["lesson"] if t["id"] == lesson_id)
+
+
+def test_the_file_is_the_catalog_in_teaching_order() -> None:
+    document = lessons_file()
+    assert [t["id"] for t in document["lesson"]] == list(LESSONS)
+    assert parse(copy.deepcopy(document)) == LESSONS
+    # Each topic's lessons stand together: the gallery groups them in file order.
+    topics = [lesson.topic for lesson in LESSONS.values()]
+    assert all(t not in topics[:i] or topics[i - 1] == t for i, t in enumerate(topics))
+
+
+SPOILED = [
+    # (lesson, what to change, the field the error names, what it says)
+    ("lr_too_small", {"look_fr": "typo"}, "look_fr", "Extra inputs are not permitted"),
+    ("lr_too_small", {"try_this": "  "}, "try_this", "must be filled in"),
+    ("lr_too_small", {"page": "roll_downhill"}, "page", "Input should be 'roll' or 'explore'"),
+    (
+        "lr_too_small",
+        {"surface": "ravin"},
+        "surface",
+        "unknown surface 'ravin'; it must be one of roll_downhill,",
+    ),
+    ("lr_too_small", {"start": [70.0]}, "start", "not on the domain"),
+    ("lr_too_small", {"start": [1.0, 2.0]}, "start", "not on the domain"),
+    ("lr_too_small", {"model": "linear"}, "surface", "a built-in surface, or a model on data"),
+    (
+        "momentum_ravine",
+        {"surface_parameters": {"kappa": -1}},
+        "surface_parameters.kappa",
+        "Invalid condition",
+    ),
+    ("outlier_pulls_mse", {"loss": "bce"}, "loss", "not 'bce'"),
+    ("outlier_pulls_mse", {"page": "roll"}, "start", "not on the domain"),
+    ("ravine_divergence", {"page": "roll"}, "surface", "Roll Downhill needs a 1D landscape"),
+    ("lr_too_small", {"choices": ["crawling", "bouncing"]}, "choices", "predict-first"),
+    ("lr_too_large", {"choices": ["bouncing"]}, "choices", "at least one more"),
+]
+
+
+@pytest.mark.parametrize(("lesson_id", "changes", "field", "says"), SPOILED)
+def test_a_bad_lesson_is_refused_naming_it_and_the_field(
+    lesson_id: str, changes: dict[str, Any], field: str, says: str
+) -> None:
+    document = lessons_file()
+    table(document, lesson_id).update(changes)
+    with pytest.raises(LessonError) as refused:
+        parse(document)
+    assert (refused.value.lesson, refused.value.field) == (lesson_id, field)
+    assert says in refused.value.reason
+    assert str(refused.value).startswith(f"lesson {lesson_id!r}, field {field}: ")
+
+
+RACER_SPOILED = [
+    # (what to change in adagrad_halts' second racer, its field, what the error says)
+    (
+        {"choice": "heavy_ball"},
+        "choice",
+        "unknown optimizer or preset 'heavy_ball'; it must be one of sgd,",
+    ),
+    ({"expected": ["stuck"]}, "expected[0]", "unknown outcome 'stuck'"),
+    ({"expected": []}, "expected", "at least 1 item"),
+    ({"hyperparameters": {"lr": -0.1}}, "hyperparameters.lr", "Invalid learning rate: -0.1"),
+    (
+        {"hyperparameters": {"lr": 0.1, "betas": [0.9, 0.9]}},
+        "hyperparameters.betas",
+        "RMSprop has no",
+    ),
+    ({"hyperparameters": {"momentum": 0.9}}, "hyperparameters", "must set lr"),
+    ({"options": {"noise": -1}}, "options.noise", "Invalid noise: -1.0"),
+    (
+        {"schedule": {"name": "cosine", "parameters": {"T_max": 0}}},
+        "schedule.parameters.T_max",
+        "Invalid T_max",
+    ),
+    ({"schedule": {"name": "cosin"}}, "schedule.name", "unknown schedule 'cosin'"),
+    ({"lable": "typo"}, "lable", "Extra inputs are not permitted"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "says"), RACER_SPOILED)
+def test_a_bad_racer_is_refused_naming_it_and_the_field(
+    changes: dict[str, Any], field: str, says: str
+) -> None:
+    document = lessons_file()
+    table(document, "adagrad_halts")["racers"][1].update(changes)
+    with pytest.raises(LessonError) as refused:
+        parse(document)
+    assert (refused.value.lesson, refused.value.field) == ("adagrad_halts", f"racers[1].{field}")
+    assert says in refused.value.reason
+
+
+def test_a_misspelt_key_is_named_with_the_field_it_meant() -> None:
+    document = lessons_file()
+    lesson = table(document, "plateau")
+    lesson["look_fr"] = lesson.pop("look_for")
+    with pytest.raises(LessonError) as refused:
+        parse(document)
+    assert str(refused.value) == (
+        "lesson 'plateau', field look_for: Field required; look_fr: Extra inputs are not permitted"
+    )
+
+
+def test_a_contrast_racer_says_what_it_is_and_ids_are_unique() -> None:
+    document = lessons_file()
+    table(document, "lr_too_small")["contrast"][0]["label"] = ""
+    with pytest.raises(LessonError, match=r"lesson 'lr_too_small', field contrast\[0\].label"):
+        parse(document)
+    document = lessons_file()
+    document["lesson"][1]["id"] = document["lesson"][0]["id"]
+    with pytest.raises(LessonError, match="field id: another lesson has this id"):
+        parse(document)
+    with pytest.raises(ValueError, match=r"holds \[\[lesson\]\] tables"):
+        parse({"lessons": document["lesson"]})
+
+
+def test_loading_a_bad_file_names_the_file_too(tmp_path: Path) -> None:
+    bad = tmp_path / "lessons.toml"
+    text = LESSONS_FILE.read_text(encoding="utf-8")
+    bad.write_text(text.replace('expected = ["crawling"]', 'expected = ["crawl"]'))
+    with pytest.raises(LessonError, match="'lr_too_small', field racers.0..expected.0.") as refused:
+        load(bad)
+    assert refused.value.__notes__ == [f"in {bad}"]
+    bad.write_text(text.replace('id = "lr_too_small"', 'id = "lr_too_small'))
+    with pytest.raises(tomllib.TOMLDecodeError) as broken:
+        load(bad)
+    assert broken.value.__notes__ == [f"in {bad}"]
+    assert load() == LESSONS  # the real file, read the same way at start-up

@@ -32,7 +32,7 @@ class LessonRacerOut(BaseModel):
 
 
 class LessonOut(BaseModel):
-    """A ready-made scenario from the course (app/engine/lessons.py), and the URL opening it."""
+    """A ready-made scenario from the course (app/lessons/lessons.toml), and the URL opening it."""
 
     id: str
     topic: str = Field(description="The gallery's group.")
