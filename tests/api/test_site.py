@@ -75,6 +75,30 @@ def test_only_pages_that_plot_load_plotly(client):
     assert "plotly" not in client.get("/lessons").text.lower()
 
 
+def test_pages_and_catalogs_answer_a_repeat_request_with_304_not_modified(client):
+    # A repeat visit revalidates what it fetched before (grid, catalogs, the page itself)
+    # and gets bodiless answers while nothing changed: a few hundred bytes, not 100 KB.
+    for path in ["/explore", "/api/surfaces", "/api/optimizers", "/api/surfaces/himmelblau/grid"]:
+        first = client.get(path)
+        tag = first.headers["etag"]
+        assert first.headers["cache-control"] == "no-cache"  # kept, and always asked again
+        again = client.get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304, path
+        assert again.content == b""
+        assert again.headers["etag"] == tag
+        assert "content-security-policy" in again.headers
+        other = client.get(path, headers={"If-None-Match": 'W/"0", "1"'})
+        assert other.status_code == 200 and other.content == first.content
+    # a different answer has a different tag
+    kappa = client.get("/api/surfaces/ravine/grid?kappa=50").headers["etag"]
+    assert kappa != client.get("/api/surfaces/ravine/grid").headers["etag"]
+    # errors and POST answers are not tagged
+    assert "etag" not in client.get("/api/surfaces/nope/grid").headers
+    runs = {"runs": [{"surface": "himmelblau", "optimizer": "sgd", "steps": 2}]}
+    posted = client.post("/api/runs", json=runs)
+    assert posted.status_code == 200 and "etag" not in posted.headers
+
+
 def test_static_assets_have_versioned_urls_and_long_cache_lifetimes(client):
     html = client.get("/").text
     (css,) = re.findall(r'href="(/static/[0-9a-f]{12}/css/app\.css)"', html)
