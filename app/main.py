@@ -157,7 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.globals["static"] = lambda path: f"{static_prefix}/{path}"
-    templates.env.globals["plotly_url"] = f"/vendor/plotly-{plotly_version}/plotly.js"
+    (core,) = (name for name in plotly_files if name.startswith("chunk-"))
+    templates.env.globals["plotly"] = {
+        "bundle": f"/vendor/plotly-{plotly_version}/plotly.js",
+        "core": f"/vendor/plotly-{plotly_version}/{core}",
+    }
     app.state.templates = templates
 
     # Inside the gzip layer: the tag is of the plain body, and a 304 has none to compress.

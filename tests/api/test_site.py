@@ -35,12 +35,15 @@ def plotly_url(html: str) -> str:
 
 
 def test_plotly_is_the_vendored_partial_bundle_compressed_once_and_cached(client):
-    url = plotly_url(client.get("/").text)
-    prefix = url.rsplit("/", 1)[0]
+    html = client.get("/").text
+    prefix = plotly_url(html).rsplit("/", 1)[0]
     # the bundle imports its chunks relatively: they share the folder's hashed prefix
     bundle = (PLOTLY / "plotly.js").read_text()
     chunks = sorted(set(re.findall(r'"\./((?:chunk|gl3d)-[0-9A-Z]+\.js)"', bundle)))
     assert [c.split("-")[0] for c in chunks] == ["chunk", "gl3d"]
+    # the core chunk downloads beside the bundle, not after it; the 3D one only on demand
+    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    assert preloads == [f"{prefix}/{chunks[0]}"]
     for name in ["plotly.js", *chunks]:
         response = client.get(f"{prefix}/{name}", headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200
