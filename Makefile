@@ -38,6 +38,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/lecture_hall.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/models.py
+	$(BIN)/python bench/transfer.py
 
 # The partial plotly.js in static/vendor/plotly/ (committed: serving and testing need no node).
 # Rebuild it after changing tools/plotly (its entries, or the plotly.js pinned in package.json,
