@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint bench chromium vendor-plotly
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,10 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/lecture_hall.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/models.py
+	$(BIN)/python bench/transfer.py
+
+# The partial plotly.js in static/vendor/plotly/ (committed: serving and testing need no node).
+# Rebuild it after changing tools/plotly (its entries, or the plotly.js pinned in package.json,
+# which should match the plotly.js of the python plotly package: tests/api/test_site.py checks).
+vendor-plotly:
+	cd tools/plotly && npm ci --no-audit --no-fund && node build.mjs

@@ -8,6 +8,7 @@
 import { coordinateNames } from "./model.js";
 import { formatNumber } from "./format.js";
 import { Overlay } from "./overlay.js";
+import { plotly3d } from "./plots/plotly3d.js";
 
 const DRAG_PX = 5; // a pointer that moves further than this between down and up is dragging
 // Racers: the Okabe–Ito colours (told apart with any colour vision), each with its own dash
@@ -389,7 +390,8 @@ export class LandscapePlot {
   }
 
   /** The 3D scene: the surface (coloured like the map), the minima, a path and ball per racer. */
-  draw3d() {
+  async draw3d() {
+    await plotly3d();
     const grid = this.grid;
     const minima = this.surface.minima;
     const traces = [

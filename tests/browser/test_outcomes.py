@@ -90,7 +90,7 @@ SCENARIOS = {
 # way the page does after a run (Track.append, Track.ended, describe).
 WORD_EACH = """
 async (scenarios) => {
-  const base = document.querySelector("script[type=module]").src.replace(/[^/]+$/, "");
+  const base = document.querySelector("script[src*='/static/']").src.replace(/[^/]+$/, "");
   const { Track } = await import(base + "track.js");
   const { describe } = await import(base + "verdict.js");
   const { getJSON, postRuns } = await import(base + "api.js");
