@@ -3,7 +3,7 @@
 
 import { formatNumber } from "./format.js";
 import { l2Strength } from "./l2.js";
-import { coordinateNames } from "./model.js";
+import { coordinateNames } from "./landscape.js";
 
 /** "x = 1.5" or "(x, y) = (1, 2)"; a model's weights by their names: "(w, b) = (1, 2)". */
 export function formatPoint(position, names = ["x", "y"]) {

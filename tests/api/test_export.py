@@ -176,7 +176,7 @@ def test_the_replay_page_holds_everything_it_needs(client):
 
 
 def test_the_replay_colours_are_the_explorers():
-    source = (STATIC_JS / "plot2d.js").read_text()
+    source = (STATIC_JS / "plots" / "plot2d.js").read_text()
     match = re.search(r"export const RACER_STYLES = \[(.*?)\];", source, re.S)
     assert tuple(re.findall(r'color: "([^"]+)"', match.group(1))) == RACER_COLORS
 

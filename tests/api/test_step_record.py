@@ -26,7 +26,7 @@ def js_string_list(source: str, name: str) -> list[str]:
 
 
 def test_the_page_reads_the_engines_field_list():
-    track = (STATIC_JS / "track.js").read_text()
+    track = (STATIC_JS / "state" / "track.js").read_text()
     assert js_string_list(track, "STEP_FIELDS") == list(FIELDS)
 
 

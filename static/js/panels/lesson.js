@@ -2,7 +2,7 @@
 // the teacher, and — with ?predict=1 — "What will happen?" first: Play waits for a guess, and
 // once the run has ended the page says whether the guess was right (by the engine's outcome).
 
-import { getJSON } from "./api.js";
+import { getJSON } from "../net/api.js";
 
 /** Each outcome as a student would guess it. */
 const GUESSES = {

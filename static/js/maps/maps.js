@@ -6,7 +6,7 @@
 // events ({done, total}) and then one `result` event holding the map. Cancel aborts the fetch;
 // the server notices the closed connection and stops the work.
 
-import { ApiError } from "./api.js";
+import { ApiError } from "../net/api.js";
 
 export const MAP_STEPS = 1000; // steps each ball of a map may take: one press of Play
 

@@ -1,27 +1,28 @@
 // The Roll Downhill page: one ball, one optimizer, a learning-rate slider.
 
-import { Announcer } from "./announce.js";
-import { getJSON } from "./api.js";
-import { downloadPNG, wireDownloads } from "./download.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "./controls.js";
-import { formatFixed, formatNumber } from "./format.js";
+import { Announcer } from "../announce.js";
+import { getJSON } from "../net/api.js";
+import { downloadPNG, wireDownloads } from "../panels/download.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "../panels/controls.js";
+import { formatFixed, formatNumber } from "../format.js";
 import {
   FORMULA_KEY, FormulaForm, MODEL_KEY, defaultDomain, isDefaultDomain, markPicker, ownKey, readFormula,
   refusalText,
-} from "./formula.js";
-import { oncePerFrame } from "./frame.js";
-import { l2Strength, lowestPoint, regularized1d } from "./l2.js";
-import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "./embed.js";
-import { isProjector, setProjector, wireKeyboard } from "./keyboard.js";
-import { startLesson } from "./lesson.js";
-import { LossChart } from "./losschart.js";
-import { DataPanel, LatestReader, ModelForm, dataSize, readModel, withPoints } from "./model.js";
-import { buildTrainingControls, defaultOptions } from "./options.js";
-import { BALL_COLOR, CurvePlot } from "./plot1d.js";
-import { showReadouts } from "./readouts.js";
-import { SPEEDS, Session } from "./session.js";
-import { Track } from "./track.js";
-import { UpdateRulePanel } from "./updaterule.js";
+} from "../panels/formula.js";
+import { oncePerFrame } from "../frame.js";
+import { l2Strength, lowestPoint, regularized1d } from "../l2.js";
+import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
+import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
+import { startLesson } from "../panels/lesson.js";
+import { LossChart } from "../plots/losschart.js";
+import { dataSize } from "../landscape.js";
+import { DataPanel, LatestReader, ModelForm, readModel, withPoints } from "../panels/model.js";
+import { buildTrainingControls, defaultOptions } from "../panels/options.js";
+import { BALL_COLOR, CurvePlot } from "../plots/plot1d.js";
+import { showReadouts } from "../panels/readouts.js";
+import { SPEEDS, Session } from "../state/session.js";
+import { Track } from "../state/track.js";
+import { UpdateRulePanel } from "../panels/updaterule.js";
 import {
   AddressBar,
   currentParams,
@@ -36,9 +37,9 @@ import {
   writeModel,
   writeTraining,
   writeValues,
-} from "./urlstate.js";
-import { describe } from "./verdict.js";
-import { wireWholeLandscape } from "./wholelandscape.js";
+} from "../state/urlstate.js";
+import { describe } from "../verdict.js";
+import { wireWholeLandscape } from "../maps/wholelandscape.js";
 
 const DEFAULT_CHOICE = "gd";
 const DEFAULT_LR = 0.1; // the slider's first position

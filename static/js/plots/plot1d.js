@@ -1,6 +1,6 @@
 // The 1D landscape: the curve, its minima, the start, the ball and its trail (Plotly).
 
-import { coordinateNames } from "./model.js";
+import { coordinateNames } from "../landscape.js";
 
 const CURVE = 0;
 const TRAIL = 2;

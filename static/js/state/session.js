@@ -4,9 +4,9 @@
 // simulators, so every ball of a page rides on the same EventSource. Its events come a few
 // times a second with several steps each; a Player shows them at the pace asked for.
 
-import { postRuns } from "./api.js";
+import { postRuns } from "../net/api.js";
 import { Player } from "./player.js";
-import { openStream } from "./stream.js";
+import { openStream } from "../net/stream.js";
 import { stepOf } from "./track.js";
 
 const PLAY_STEPS = 1000; // steps per press of Play

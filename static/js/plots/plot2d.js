@@ -5,8 +5,8 @@
 // so a frame costs a few attribute changes instead of a Plotly redraw.  3D view: the paths
 // must live in the same WebGL scene as the surface, so Plotly restyles them there.
 
-import { coordinateNames } from "./model.js";
-import { formatNumber } from "./format.js";
+import { coordinateNames } from "../landscape.js";
+import { formatNumber } from "../format.js";
 import { Overlay } from "./overlay.js";
 
 const DRAG_PX = 5; // a pointer that moves further than this between down and up is dragging

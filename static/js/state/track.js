@@ -1,6 +1,6 @@
 // One ball: its settings, the steps seen so far, and where its run stands on the server.
 
-import { surfaceValue } from "./formula.js";
+import { surfaceValue } from "../landscape.js";
 
 /**
  * The step record's fields, as the engine defines them (app/engine/run/trace.py) and the
