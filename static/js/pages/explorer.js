@@ -1,45 +1,23 @@
-// The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it.
+// The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it. The
+// shell (shell.js) does what every page does; this is what only this page does.
 
-import { Announcer } from "../announce.js";
-import { getJSON } from "../net/api.js";
-import { downloadPNG, wireDownloads } from "../panels/download.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "../panels/controls.js";
-import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
 import { formatNumber } from "../format.js";
-import {
-  FORMULA_KEY, FormulaForm, MODEL_KEY, defaultDomain, isDefaultDomain, markPicker, ownKey, readFormula,
-  refusalText,
-} from "../panels/formula.js";
-import { oncePerFrame } from "../frame.js";
-import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
-import { startLesson } from "../panels/lesson.js";
 import { l2Strength, regularized2d } from "../l2.js";
-import { LossChart } from "../plots/losschart.js";
 import { dataSize } from "../landscape.js";
-import { DataPanel, LatestReader, ModelForm, readModel, withPoints } from "../panels/model.js";
+import { getJSON } from "../net/api.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "../panels/controls.js";
+import { downloadPNG } from "../panels/download.js";
+import { applyControlParams, isLocked, usable } from "../panels/embed.js";
+import { markPicker, ownKey } from "../panels/formula.js";
+import { isProjector } from "../panels/keyboard.js";
 import { buildTrainingControls, defaultOptions } from "../panels/options.js";
-import { LandscapePlot, MAX_RACERS, RACER_STYLES } from "../plots/plot2d.js";
 import { showReadouts } from "../panels/readouts.js";
-import { SPEEDS, Session } from "../state/session.js";
-import { Track } from "../state/track.js";
-import { UpdateRulePanel } from "../panels/updaterule.js";
-import {
-  AddressBar,
-  currentParams,
-  decodePoint,
-  encodePoint,
-  readSchedule,
-  readFormulaParam,
-  readModelParam,
-  readValues,
-  stepsToReplay,
-  writeFormula,
-  writeModel,
-  writeTraining,
-  writeValues,
-} from "../state/urlstate.js";
-import { describe } from "../verdict.js";
 import { wireWholeLandscape } from "../maps/wholelandscape.js";
+import { LandscapePlot, MAX_RACERS, RACER_STYLES } from "../plots/plot2d.js";
+import { Track } from "../state/track.js";
+import { decodePoint, encodePoint, readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
+import { describe } from "../verdict.js";
+import { PageShell, startPage } from "./shell.js";
 
 const DEFAULT_SURFACE = "rosenbrock";
 const FIRST_RACERS = ["gd", "momentum", "adam"];
@@ -54,36 +32,98 @@ function gridURL(surface, parameters, extra = {}) {
   return `/api/surfaces/${surface.id}/grid${q ? `?${q}` : ""}`;
 }
 
-const DEFAULT_SPEED = 3; // slider position: 10 steps/s
 const RATE_NUDGE = 10 ** 0.1; // ↑/↓: every racer's lr times or over 1.26 (ten presses: ×10)
 
-class Explorer {
-  constructor(root, surfaces, optimizers, catalog, params, { models, datasets }) {
-    this.root = root;
-    this.params = params; // the address the page opened with: hide/lock apply to new racers too
-    this.address = new AddressBar();
-    this.catalog = catalog;
-    this.surfaces = surfaces.filter((s) => s.dim === 2);
-    this.choices = optimizerChoices(optimizers);
+// This page's view controls (shell.js adds the speed slider): see controltable.js.
+const CONTROLS = [
+  {
+    param: "view",
+    id: "view",
+    radios: true,
+    default: "contour",
+    apply: (page, view) => page.setView(view),
+    opened: (page, view) => view !== "contour" && page.setView(view),
+    control: "view",
+  },
+  {
+    param: "arrows",
+    id: "arrows",
+    default: true,
+    apply: (page, on) => {
+      page.plot.setArrows(on);
+      page.scheduleDraw();
+    },
+    opened: (page, on) => page.plot.setArrows(on),
+    control: "view", // beside the view's radios, hidden and locked with them
+  },
+  {
+    param: "sharpness",
+    id: "sharpness",
+    default: false,
+    apply: (page, on) => {
+      // every racer's steps again, now with (or without) their sharpness
+      for (const racer of page.racers) racer.track.sharpness = on;
+      page.racersChanged();
+    },
+    control: "sharpness",
+  },
+];
+
+class Explorer extends PageShell {
+  static async create(root, { params, catalogs, own }) {
+    return new Explorer(root, { params, catalogs, own });
+  }
+
+  constructor(root, { params, catalogs, own }) {
+    super(root, { params, catalogs, page: "explore", dim: 2, controls: CONTROLS });
+    this.own = own; // a linked formula or model landscape, opened by open()
     this.racers = [];
     this.nextRacerId = 1;
     this.l2Racer = null; // the racer whose L2 landscape the map shows
-    this.scheduleDraw = oncePerFrame(() => this.draw());
-    this.announcer = new Announcer($("announce"));
-    this.session = new Session({ speed: () => SPEEDS[Number($("speed").value)], onChange: this.scheduleDraw });
-    this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
     this.plot = null;
     this.gridTimer = null;
-    this.form = new FormulaForm(root, { dim: 2, onUse: (typed) => this.useFormula(typed) });
-    this.modelForm = new ModelForm(root, { dim: 2, models, datasets, onUse: (request) => this.useModel(request) });
-    this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
-    this.reader = new LatestReader(); // model requests: an older answer is not shown
-    this.rule = new UpdateRulePanel($("update-rule"), {
-      balls: () => this.racers.map((r) => ({ id: r.id, label: this.label(r), track: r.track })),
-      playing: () => this.session.playing,
-    });
     this.wireControls();
-    this.maps = null; // the whole-landscape tools, once the plot exists (setSurface)
+    this.wireShell();
+    this.maps = null; // the whole-landscape tools, once the plot exists (open)
+  }
+
+  /** The address's landscape, its racers and start; then the maps beside it. */
+  async open() {
+    await this.setSurface(this.params.get("surface") || this.root.dataset.surface, this.params, this.own);
+    this.wireMaps();
+    if (isProjector()) this.plot.setProjector(true);
+  }
+
+  async setView(view) {
+    this.root.dataset.view = view;
+    await this.plot.setView(view);
+    this.scheduleDraw();
+  }
+
+  tracks() {
+    return this.racers.map((r) => r.track);
+  }
+
+  balls() {
+    return this.racers.map((r) => ({ id: r.id, label: this.label(r), track: r.track }));
+  }
+
+  runs() {
+    const steps = this.steps();
+    return this.racers.map((r) => r.track.replayRequest(steps));
+  }
+
+  png() {
+    const shown = this.root.dataset.view === "3d" ? this.plot.scene : this.plot.map;
+    return downloadPNG(shown, [...$("landscape").querySelectorAll("svg.overlay")], `descent-lab-${this.surface.id}.png`);
+  }
+
+  shareTitle() {
+    return "Descent Lab: landscape explorer";
+  }
+
+  projectorChanged(on) {
+    if (this.plot) this.plot.setProjector(on);
   }
 
   // --- the whole landscape ----------------------------------------------------------------
@@ -171,42 +211,13 @@ class Explorer {
     await this.racersChanged();
   }
 
-  /** "Use it": the server reads the formula; refused, its reason shows by the input. */
-  async useFormula(typed) {
-    let formula;
-    try {
-      formula = await readFormula(typed);
-    } catch (error) {
-      this.form.showError(error);
-      return;
-    }
-    try {
-      await this.setSurface(null, null, formula);
-    } catch (error) {
-      this.session.error = error.message;
-      this.scheduleDraw();
-    }
+  /** A formula or model landscape in place; `reshape`: the same model on other points. */
+  setLandscape(entry, { reshape = false } = {}) {
+    return this.setSurface(null, null, entry, { reshape });
   }
 
-  /** "Use it" on the model chooser: the server reads the model and data; refused, its reason
-   * shows there. */
-  async useModel(request) {
-    try {
-      const entry = await this.reader.read(request);
-      if (entry) await this.setSurface(null, null, entry);
-    } catch (error) {
-      this.modelForm.showError(refusalText(error));
-    }
-  }
-
-  /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
-  async usePoints(points) {
-    try {
-      const entry = await this.reader.read(withPoints(this.surface, points));
-      if (entry) await this.setSurface(null, null, entry, { reshape: true });
-    } catch (error) {
-      this.dataPanel.showError(refusalText(error));
-    }
+  openFormula(formula) {
+    return this.setSurface(null, null, formula);
   }
 
   /** Every option at its default for this landscape (a model's batch: all its points). */
@@ -214,12 +225,7 @@ class Explorer {
     return defaultOptions(this.catalog, dataSize(this.surface));
   }
 
-  /** Everything that makes this race, as address parameters (only what differs). */
-  stateParams() {
-    const params = new URLSearchParams();
-    if (this.surface.typed) writeFormula(params, this.surface.typed, isDefaultDomain);
-    else if (this.surface.modelled) writeModel(params, this.surface.modelled);
-    else params.set("surface", this.surface.id);
+  scenarioParams(params) {
     const surfaceDefaults = Object.fromEntries(this.surface.parameters.map((p) => [p.name, p.default]));
     writeValues(params, "", this.surface.parameters, this.surfaceParameters, surfaceDefaults);
     if (this.start.some((v, i) => v !== this.surface.start[i])) params.set("start", encodePoint(this.start));
@@ -229,13 +235,6 @@ class Explorer {
       writeValues(params, prefix, racer.choice.optimizer.hyperparameters, racer.track.hyperparameters, this.racerDefaults(racer.choice));
       writeTraining(params, prefix, this.catalog, racer.track, this.optionDefaults());
     });
-    if (this.root.dataset.view === "3d") params.set("view", "3d");
-    if (!$("arrows").checked) params.set("arrows", "0");
-    if ($("sharpness").checked) params.set("sharpness", "1");
-    if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(SPEEDS[Number($("speed").value)]));
-    const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
-    if (steps > 0) params.set("steps", String(steps));
-    return params;
   }
 
   /** A racer's settings before anyone touches them: the choice's, at the suggested rate. */
@@ -257,7 +256,7 @@ class Explorer {
         await this.plot.setSurface(this.surface, grid);
         this.showL2();
       } catch (error) {
-        this.session.error = error.message;
+        this.showError(error.message);
       }
       this.scheduleDraw();
     }, GRID_DELAY_MS);
@@ -343,7 +342,7 @@ class Explorer {
   }
 
   /** ↑/↓: every racer's learning rate up or down (not a locked one). */
-  nudgeRates(direction) {
+  nudgeRate(direction) {
     for (const racer of this.racers) {
       const slider = racer.card.querySelector(".racer-lr input");
       if (!usable(slider)) continue;
@@ -463,26 +462,7 @@ class Explorer {
   // --- controls ---------------------------------------------------------------------------
 
   wireControls() {
-    fillPicker(
-      $("surface"),
-      this.surfaces.map((s) => ({ key: s.id, label: s.name })),
-      DEFAULT_SURFACE,
-    );
-    $("surface").addEventListener("change", () => {
-      if ($("surface").value === MODEL_KEY) this.useModel(this.modelForm.request());
-      if ($("surface").value === FORMULA_KEY || $("surface").value === MODEL_KEY) return;
-      this.setSurface($("surface").value).catch((error) => {
-        this.session.error = error.message;
-        this.scheduleDraw();
-      });
-    });
-    $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
-    $("step").addEventListener("click", () => this.session.stepOnce());
-    $("reset").addEventListener("click", () => this.session.reset());
-    $("speed").addEventListener("input", () => {
-      $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
-      this.session.changed();
-    });
+    this.wirePicker(DEFAULT_SURFACE, (id) => this.setSurface(id).catch((error) => this.showError(error.message)));
     for (const field of [$("start-x"), $("start-y")]) {
       field.addEventListener("change", () => {
         // valueAsNumber is NaN for an empty or unreadable field: then the old start stays
@@ -491,48 +471,7 @@ class Explorer {
         else this.setStartFields(this.start);
       });
     }
-    for (const radio of document.querySelectorAll("input[name=view]")) {
-      radio.addEventListener("change", () => {
-        this.plot.setView(radio.value).then(this.scheduleDraw);
-        this.root.dataset.view = radio.value;
-      });
-    }
-    $("arrows").addEventListener("change", () => {
-      this.plot.setArrows($("arrows").checked);
-      this.scheduleDraw();
-    });
     $("add-racer").addEventListener("click", () => this.addRacer());
-    $("sharpness").addEventListener("change", () => {
-      // every racer's steps again, now with (or without) their sharpness
-      for (const racer of this.racers) racer.track.sharpness = $("sharpness").checked;
-      this.racersChanged();
-    });
-    wireKeyboard({
-      playPause: () => usable($("play")) && $("play").click(),
-      step: () => usable($("step")) && $("step").click(),
-      reset: () => usable($("reset")) && $("reset").click(),
-      nudgeRate: (direction) => this.nudgeRates(direction),
-      projectorChanged: (on) => this.plot && this.plot.setProjector(on),
-    });
-    wireSharePanel(this.root, {
-      href: () => this.address.href(),
-      page: "explore",
-      title: "Descent Lab: landscape explorer",
-    });
-    wireDownloads(this.root, {
-      runs: () => {
-        const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
-        return this.racers.map((r) => r.track.replayRequest(steps));
-      },
-      png: () => {
-        const shown = this.root.dataset.view === "3d" ? this.plot.scene : this.plot.map;
-        return downloadPNG(shown, [...$("landscape").querySelectorAll("svg.overlay")], `descent-lab-${this.surface.id}.png`);
-      },
-      onError: (message) => {
-        this.session.error = message;
-        this.scheduleDraw();
-      },
-    });
   }
 
   // --- drawing ----------------------------------------------------------------------------
@@ -549,29 +488,23 @@ class Explorer {
       const batched = tracks.map((t) => t.last()).find((last) => last && last.batchPoints);
       this.dataPanel.update(balls, batched ? batched.batchPoints : null);
     }
-    const { playing, error, notice } = this.session;
+    const { playing } = this.session;
     for (const racer of this.racers) {
       showReadouts(racer.card, racer.track);
       racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
     }
-    $("status").textContent = error ? `Error: ${error}` : notice || this.summary();
-    $("status").classList.toggle("error", Boolean(error));
+    const done = tracks.length && tracks.every((t) => t.settled);
+    this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
     // one line for a screen reader: the race, then each racer that has finished
     const finished = this.racers
       .filter((r) => r.track.outcome)
       .map((r) => `${this.label(r)}: ${r.card.querySelector(".racer-status").textContent}`);
-    this.announcer.say([$("status").textContent, ...finished].join(" "), { rolling: playing && !error });
-    $("play").textContent = playing ? "Pause" : "Play";
-    const done = tracks.length && tracks.every((t) => t.settled);
-    this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
-    this.address.update(this.stateParams());
-    if (this.lesson) this.lesson.update();
-    this.rule.update();
+    this.finishDraw(this.summary(), { rolling: playing, also: finished });
   }
 
   summary() {
     const n = this.racers.length;
-    const steps = Math.max(0, ...this.racers.map((r) => (r.track.last() ? r.track.last().step : 0)));
+    const steps = this.steps();
     if (this.session.playing) return `Racing ${n} optimizer${n > 1 ? "s" : ""} on ${this.surface.name}… step ${steps}`;
     if (steps === 0) {
       return `${n} optimizer${n > 1 ? "s" : ""} ready on ${this.surface.name}. Press Play, or click the map to choose the start.`;
@@ -583,58 +516,4 @@ class Explorer {
   }
 }
 
-async function main() {
-  const root = $("explorer");
-  const params = currentParams();
-  startEmbedMode(params);
-  if (params.get("projector") === "1") setProjector(true);
-  // a link's formula: refused, the page opens on the linked (or default) landscape and says
-  // why by the input
-  const typed = readFormulaParam(params, 2, defaultDomain(2));
-  const modelled = typed ? null : readModelParam(params, 2);
-  try {
-    const [surfaces, optimizers, catalog, models, datasets, own] = await Promise.all([
-      getJSON("/api/surfaces"),
-      getJSON("/api/optimizers"),
-      getJSON("/api/options"),
-      getJSON("/api/models"),
-      getJSON("/api/datasets"),
-      typed ? readFormula(typed).catch((error) => error) : modelled ? readModel(modelled).catch((error) => error) : null,
-    ]);
-    const explorer = new Explorer(root, surfaces, optimizers, catalog, params, { models, datasets });
-    const refusal = own instanceof Error ? own : null;
-    if (typed) explorer.form.fill(typed);
-    if (refusal && typed) explorer.form.showError(refusal);
-    if (refusal && modelled) explorer.modelForm.showError(refusalText(refusal));
-    const formula = refusal ? null : own;
-    const speed = SPEEDS.indexOf(Number(params.get("speed")));
-    $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
-    $("speed-value").textContent = `${SPEEDS[Number($("speed").value)]} steps/s`;
-    $("arrows").checked = params.get("arrows") !== "0";
-    $("sharpness").checked = params.get("sharpness") === "1";
-    await explorer.setSurface(params.get("surface") || root.dataset.surface, params, formula);
-    explorer.wireMaps();
-    explorer.plot.setArrows($("arrows").checked);
-    if (params.get("view") === "3d") {
-      document.querySelector("input[name=view][value='3d']").checked = true;
-      root.dataset.view = "3d";
-      await explorer.plot.setView("3d");
-    }
-    if (isProjector()) explorer.plot.setProjector(true);
-    applyControlParams(root, params);
-    const steps = stepsToReplay(params);
-    if (steps) await explorer.session.replay(steps);
-    explorer.lesson = await startLesson(root, params, {
-      anchor: root.querySelector(".intro"),
-      firstTrack: () => explorer.racers[0] && explorer.racers[0].track,
-      buttons: [$("play"), $("step")],
-    });
-    explorer.scheduleDraw();
-    root.dataset.ready = "true";
-  } catch (error) {
-    $("status").textContent = `Error: ${error.message}`;
-    $("status").classList.add("error");
-  }
-}
-
-main();
+startPage(document.getElementById("explorer"), Explorer, 2);

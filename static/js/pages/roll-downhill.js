@@ -1,81 +1,69 @@
-// The Roll Downhill page: one ball, one optimizer, a learning-rate slider.
+// The Roll Downhill page: one ball, one optimizer, a learning-rate slider. The shell
+// (shell.js) does what every page does; this is what only this page does.
 
-import { Announcer } from "../announce.js";
-import { getJSON } from "../net/api.js";
-import { downloadPNG, wireDownloads } from "../panels/download.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "../panels/controls.js";
 import { formatFixed, formatNumber } from "../format.js";
-import {
-  FORMULA_KEY, FormulaForm, MODEL_KEY, defaultDomain, isDefaultDomain, markPicker, ownKey, readFormula,
-  refusalText,
-} from "../panels/formula.js";
-import { oncePerFrame } from "../frame.js";
 import { l2Strength, lowestPoint, regularized1d } from "../l2.js";
-import { applyControlParams, isLocked, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
-import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
-import { startLesson } from "../panels/lesson.js";
-import { LossChart } from "../plots/losschart.js";
 import { dataSize } from "../landscape.js";
-import { DataPanel, LatestReader, ModelForm, readModel, withPoints } from "../panels/model.js";
+import { getJSON } from "../net/api.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "../panels/controls.js";
+import { downloadPNG } from "../panels/download.js";
+import { applyControlParams, isLocked, usable } from "../panels/embed.js";
+import { isDefaultDomain, markPicker, ownKey } from "../panels/formula.js";
+import { isProjector } from "../panels/keyboard.js";
 import { buildTrainingControls, defaultOptions } from "../panels/options.js";
-import { BALL_COLOR, CurvePlot } from "../plots/plot1d.js";
 import { showReadouts } from "../panels/readouts.js";
-import { SPEEDS, Session } from "../state/session.js";
-import { Track } from "../state/track.js";
-import { UpdateRulePanel } from "../panels/updaterule.js";
-import {
-  AddressBar,
-  currentParams,
-  decodePoint,
-  encodePoint,
-  readSchedule,
-  readFormulaParam,
-  readModelParam,
-  readValues,
-  stepsToReplay,
-  writeFormula,
-  writeModel,
-  writeTraining,
-  writeValues,
-} from "../state/urlstate.js";
-import { describe } from "../verdict.js";
 import { wireWholeLandscape } from "../maps/wholelandscape.js";
+import { BALL_COLOR, CurvePlot } from "../plots/plot1d.js";
+import { Track } from "../state/track.js";
+import { decodePoint, encodePoint, readSchedule, readValues, writeFormula, writeTraining, writeValues } from "../state/urlstate.js";
+import { describe } from "../verdict.js";
+import { PageShell, startPage } from "./shell.js";
 
+const DEFAULT_SURFACE = "roll_downhill";
 const DEFAULT_CHOICE = "gd";
 const DEFAULT_LR = 0.1; // the slider's first position
-const DEFAULT_SPEED = 3; // slider position: 10 steps/s
 const LR_NUDGE = 0.01; // ↑/↓: one slider notch
 
 const $ = (id) => document.getElementById(id);
 
-class RollDownhill {
-  constructor(root, surface, grid, optimizers, catalog, surfaces, params, { models, datasets }) {
-    this.root = root;
+// This page's view controls (shell.js adds the speed slider): see controltable.js.
+const CONTROLS = [
+  { param: "l2", id: "l2", default: false, apply: (page) => page.showL2(), control: "l2" },
+  {
+    param: "sharpness",
+    id: "sharpness",
+    default: false,
+    apply: (page, on) => {
+      // the steps again from the start, now with (or without) f″ at each
+      page.track.sharpness = on;
+      page.showChart();
+      page.session.reset({ keepPlaying: true });
+    },
+    opened: (page, on) => {
+      if (on) $("chart-panel").open = true; // a link with sharpness shows it
+      return page.showChart();
+    },
+    control: "sharpness",
+  },
+];
+
+class RollDownhill extends PageShell {
+  /** The page on the address's landscape: `own`, a linked formula or model, or the catalog's. */
+  static async create(root, { params, catalogs, own }) {
+    const surface = own || catalogs.surfaces.find((s) => s.id === root.dataset.surface);
+    const grid = ownKey(surface) ? surface.grid : await getJSON(`/api/surfaces/${surface.id}/grid`);
+    return new RollDownhill(root, { params, catalogs, surface, grid });
+  }
+
+  constructor(root, { params, catalogs, surface, grid }) {
+    super(root, { params, catalogs, page: "roll", dim: 1, controls: CONTROLS, defaultSurface: DEFAULT_SURFACE });
     this.surface = surface;
-    this.surfaces = surfaces.filter((s) => s.dim === 1);
-    this.catalog = catalog;
-    this.choices = optimizerChoices(optimizers);
-    this.address = new AddressBar();
-    this.params = params; // hide/lock apply to controls rebuilt later too
     this.track = this.trackFrom(params);
-    this.form = new FormulaForm(root, { dim: 1, onUse: (typed) => this.useFormula(typed) });
-    this.modelForm = new ModelForm(root, { dim: 1, models, datasets, onUse: (request) => this.useModel(request) });
-    this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
-    this.reader = new LatestReader(); // model requests: an older answer is not shown
+    this.session.tracks = [this.track];
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
-    this.scheduleDraw = oncePerFrame(() => this.draw());
-    this.announcer = new Announcer($("announce"));
-    // The loss chart sits in a panel closed at first: it is built when the panel opens (a
-    // Plotly plot drawn while hidden has no size), and until then draws nothing.
-    this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
-    this.session = new Session({ speed: () => this.speed(), onChange: this.scheduleDraw });
-    this.session.tracks = [this.track];
-    this.rule = new UpdateRulePanel($("update-rule"), {
-      balls: () => [{ id: 1, label: "", track: this.track }],
-      playing: () => this.session.playing,
-    });
     this.wireControls();
+    this.wireShell();
     this.maps = wireWholeLandscape(root, {
       dim: 1,
       surface: () => this.surface,
@@ -106,11 +94,6 @@ class RollDownhill {
     // the slider's range (0.01–1.20): a rate outside it is brought inside
     hyperparameters.lr = Math.min(Number($("lr").max), Math.max(Number($("lr").min), hyperparameters.lr));
     $("lr").value = String(hyperparameters.lr);
-    const speed = SPEEDS.indexOf(Number(params.get("speed")));
-    $("speed").value = String(speed >= 0 ? speed : DEFAULT_SPEED);
-    $("l2").checked = params.get("l2") === "1";
-    $("sharpness").checked = params.get("sharpness") === "1";
-    if ($("sharpness").checked) $("chart-panel").open = true; // a link with sharpness shows it
     return new Track({
       surface: this.surface,
       optimizer: this.choice.optimizer,
@@ -122,26 +105,46 @@ class RollDownhill {
     });
   }
 
-  /** Everything that makes this scenario, as address parameters (only what differs). */
-  stateParams() {
-    const params = new URLSearchParams();
-    if (this.surface.typed) writeFormula(params, this.surface.typed, isDefaultDomain);
-    else if (this.surface.modelled) writeModel(params, this.surface.modelled);
-    else if (this.surface.id !== "roll_downhill") params.set("surface", this.surface.id);
+  scenarioParams(params) {
     if (this.choice.key !== DEFAULT_CHOICE) params.set("optimizer", this.choice.key);
-    const hp = this.track.hyperparameters;
-    writeValues(params, "", this.choice.optimizer.hyperparameters, hp, {
-      ...choiceDefaults(this.choice),
-      lr: DEFAULT_LR,
-    });
+    const base = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
+    writeValues(params, "", this.choice.optimizer.hyperparameters, this.track.hyperparameters, base);
     if (this.track.start[0] !== this.surface.start[0]) params.set("start", encodePoint(this.track.start));
     writeTraining(params, "", this.catalog, this.track, defaultOptions(this.catalog, dataSize(this.surface)));
-    if (Number($("speed").value) !== DEFAULT_SPEED) params.set("speed", String(this.speed()));
-    if ($("l2").checked) params.set("l2", "1");
-    if ($("sharpness").checked) params.set("sharpness", "1");
-    const last = this.track.last();
-    if (last && last.step > 0) params.set("steps", String(last.step));
-    return params;
+  }
+
+  tracks() {
+    return [this.track];
+  }
+
+  balls() {
+    return [{ id: 1, label: "", track: this.track }];
+  }
+
+  runs() {
+    return [this.track.replayRequest(this.steps())];
+  }
+
+  png() {
+    return downloadPNG($("plot"), [], `descent-lab-${this.surface.id}.png`);
+  }
+
+  shareTitle() {
+    return `Descent Lab: ${this.surface.name}`;
+  }
+
+  nudgeRate(direction) {
+    if (usable($("lr"))) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
+  }
+
+  projectorChanged(on) {
+    this.plot.setProjector(on);
+  }
+
+  /** A link's model landscape shows its data; the loss chart is drawn if its panel is open. */
+  async open() {
+    if (this.surface.modelled) await this.showData(this.surface);
+    await this.showChart();
   }
 
   /** The landscape's own fields: the start slider's range, its formula and description. */
@@ -158,26 +161,10 @@ class RollDownhill {
   }
 
   wireControls() {
-    fillPicker($("surface"), this.surfaces.map((s) => ({ key: s.id, label: s.name })), this.surface.id);
+    this.wirePicker(this.surface.id, (id) => this.openLandscape((url) => url.searchParams.set("surface", id)));
     this.showLandscape();
-    const start = $("start");
-    $("surface").addEventListener("change", () => {
-      if ($("surface").value === MODEL_KEY) this.useModel(this.modelForm.request());
-      if ($("surface").value === FORMULA_KEY || $("surface").value === MODEL_KEY) return;
-      this.openLandscape((url) => url.searchParams.set("surface", $("surface").value));
-    });
-
     $("lr").addEventListener("input", () => this.setLearningRate(Number($("lr").value)));
-    start.addEventListener("input", () => this.setStart(Number(start.value)));
-    $("speed").addEventListener("input", () => {
-      this.showSpeed();
-      this.session.changed();
-    });
-    $("play").addEventListener("click", () =>
-      this.session.playing ? this.session.pause() : this.session.play(),
-    );
-    $("step").addEventListener("click", () => this.session.stepOnce());
-    $("reset").addEventListener("click", () => this.session.reset());
+    $("start").addEventListener("input", () => this.setStart(Number($("start").value)));
     fillPicker($("optimizer"), this.choices, this.choice.key);
     $("optimizer").addEventListener("change", () => {
       this.choice = this.choices.find((c) => c.key === $("optimizer").value);
@@ -189,42 +176,12 @@ class RollDownhill {
       this.showChart(); // the legend names the optimizer
       this.session.reset({ keepPlaying: true });
     });
-    $("l2").addEventListener("change", () => this.showL2());
     this.buildTraining();
     $("chart-panel").addEventListener("toggle", () => this.showChart());
-    $("sharpness").addEventListener("change", () => {
-      // the steps again from the start, now with (or without) f″ at each
-      this.track.sharpness = $("sharpness").checked;
-      this.showChart();
-      this.session.reset({ keepPlaying: true });
-    });
     this.plot.ready.then(() => this.showL2());
     this.buildHyperparameters();
-    this.showSpeed();
     this.showLearningRate();
     this.showStart();
-    wireKeyboard({
-      playPause: () => usable($("play")) && $("play").click(),
-      step: () => usable($("step")) && $("step").click(),
-      reset: () => usable($("reset")) && $("reset").click(),
-      nudgeRate: (direction) => {
-        if (usable($("lr"))) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
-      },
-      projectorChanged: (on) => this.plot.setProjector(on),
-    });
-    wireSharePanel(this.root, {
-      href: () => this.address.href(),
-      page: "roll",
-      title: `Descent Lab: ${this.surface.name}`,
-    });
-    wireDownloads(this.root, {
-      runs: () => [this.track.replayRequest(this.track.last() ? this.track.last().step : 0)],
-      png: () => downloadPNG($("plot"), [], `descent-lab-${this.surface.id}.png`),
-      onError: (message) => {
-        this.session.error = message;
-        this.scheduleDraw();
-      },
-    });
   }
 
   /**
@@ -236,6 +193,11 @@ class RollDownhill {
     for (const name of ["surface", "formula", "domain", "start", "steps"]) url.searchParams.delete(name);
     change(url);
     window.location.assign(url);
+  }
+
+  /** A typed formula opens the page anew on it (the server reads it again, from its cache). */
+  openFormula(formula) {
+    this.openLandscape((url) => writeFormula(url.searchParams, formula.typed, isDefaultDomain));
   }
 
   buildTraining() {
@@ -285,37 +247,6 @@ class RollDownhill {
     }
   }
 
-  /** The model chooser's landscape (read by the server; refused, its reason shows there). */
-  async useModel(request) {
-    try {
-      const entry = await this.reader.read(request);
-      if (entry) await this.setLandscape(entry);
-    } catch (error) {
-      this.modelForm.showError(refusalText(error));
-    }
-  }
-
-  /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
-  async usePoints(points) {
-    try {
-      const entry = await this.reader.read(withPoints(this.surface, points));
-      if (entry) await this.setLandscape(entry, { reshape: true });
-    } catch (error) {
-      this.dataPanel.showError(refusalText(error));
-    }
-  }
-
-  /** "Use it": the server reads the formula; refused, its reason shows by the input. */
-  async useFormula(typed) {
-    try {
-      await readFormula(typed); // the page opening on it reads it again, from the cache
-    } catch (error) {
-      this.form.showError(error);
-      return;
-    }
-    this.openLandscape((url) => writeFormula(url.searchParams, typed, isDefaultDomain));
-  }
-
   /** (Re)build the loss chart while its panel is open: its axes, legend and sharpness axis. */
   showChart() {
     // one rebuild after another: the panel's toggle event and a sharpness link's first
@@ -332,27 +263,22 @@ class RollDownhill {
   /** A new rate from the slider or the keyboard (clamped to the slider's range). */
   setLearningRate(value) {
     const lr = $("lr");
-    const clamped = Math.min(Number(lr.max), Math.max(Number(lr.min), value));
-    lr.value = String(clamped);
+    lr.value = String(Math.min(Number(lr.max), Math.max(Number(lr.min), value)));
     this.track.hyperparameters.lr = Number(Number(lr.value).toFixed(2));
     this.showLearningRate();
     this.session.changed();
   }
 
   buildHyperparameters() {
-    buildHyperparameterControls(
-      $("hyperparameters"),
-      this.choice.optimizer.hyperparameters,
-      this.track.hyperparameters,
-      {
-        skip: ["lr"],
-        onInput: (name) => {
-          if (name === "weight_decay" || name === this.choice.optimizer.decoupled_by) this.showL2();
-          this.session.changed();
-        },
+    const { hyperparameters, formula, symbols, decoupled_by: decoupledBy } = this.choice.optimizer;
+    buildHyperparameterControls($("hyperparameters"), hyperparameters, this.track.hyperparameters, {
+      skip: ["lr"],
+      onInput: (name) => {
+        if (name === "weight_decay" || name === decoupledBy) this.showL2();
+        this.session.changed();
       },
-    );
-    showFormula($("optimizer-rule"), this.choice.optimizer.formula, this.choice.optimizer.symbols);
+    });
+    showFormula($("optimizer-rule"), formula, symbols);
     applyControlParams(this.root, this.params);
   }
 
@@ -383,16 +309,8 @@ class RollDownhill {
     $("lr-value").textContent = formatFixed(this.track.hyperparameters.lr, 2);
   }
 
-  showSpeed() {
-    $("speed-value").textContent = `${this.speed()} steps/s`;
-  }
-
   showStart() {
     $("start-value").textContent = formatFixed(this.track.start[0], 2);
-  }
-
-  speed() {
-    return SPEEDS[Number($("speed").value)];
   }
 
   setStart(x) {
@@ -407,76 +325,22 @@ class RollDownhill {
   draw() {
     const { trace } = this.track;
     const xs = trace.positions.map((p) => p[0]);
-    if (xs.length) {
-      this.plot.update({ xs, losses: trace.losses, start: xs[0], startLoss: trace.losses[0] });
-    }
+    if (xs.length) this.plot.update({ xs, losses: trace.losses, start: xs[0], startLoss: trace.losses[0] });
     showReadouts(this.root, this.track);
     this.chart.update([this.track]);
+    const last = this.track.last();
     if (this.surface.modelled) {
-      const last = this.track.last();
       const weights = last ? last.position : this.track.start;
       this.dataPanel.update([{ weights, colour: BALL_COLOR }], last && last.batchPoints);
     }
-    const { error, notice, playing } = this.session;
-    const idle = !this.track.length || (this.track.last().step === 0 && !playing);
-    $("status").textContent = error
-      ? `Error: ${error}`
-      : notice ||
-        (idle
-          ? "Press Play to let the ball roll, or click the curve to choose where it starts."
-          : describe(this.track, { playing }));
-    $("status").classList.toggle("error", Boolean(error));
-    this.announcer.say($("status").textContent, { rolling: playing && !error });
-    $("play").textContent = playing ? "Pause" : "Play";
+    const { playing } = this.session;
+    const idle = !this.track.length || (last.step === 0 && !playing);
+    const status = idle
+      ? "Press Play to let the ball roll, or click the curve to choose where it starts."
+      : describe(this.track, { playing });
     this.root.dataset.state = playing ? "playing" : this.track.status || "idle";
-    this.address.update(this.stateParams());
-    if (this.lesson) this.lesson.update();
-    this.rule.update();
+    this.finishDraw(status, { rolling: playing });
   }
 }
 
-async function main() {
-  const root = $("sim");
-  const params = currentParams();
-  startEmbedMode(params);
-  if (params.get("projector") === "1") setProjector(true);
-  const surfaceId = root.dataset.surface;
-  // a link's formula: refused, the page opens on its landscape and says why by the input
-  const typed = readFormulaParam(params, 1, defaultDomain(1));
-  const modelled = typed ? null : readModelParam(params, 1);
-  try {
-    const [surfaces, optimizers, catalog, models, datasets, own] = await Promise.all([
-      getJSON("/api/surfaces"),
-      getJSON("/api/optimizers"),
-      getJSON("/api/options"),
-      getJSON("/api/models"),
-      getJSON("/api/datasets"),
-      typed ? readFormula(typed).catch((error) => error) : modelled ? readModel(modelled).catch((error) => error) : null,
-    ]);
-    const refusal = own instanceof Error ? own : null;
-    const surface = own && !refusal ? own : surfaces.find((s) => s.id === surfaceId);
-    const grid = ownKey(surface) ? surface.grid : await getJSON(`/api/surfaces/${surfaceId}/grid`);
-    const sim = new RollDownhill(root, surface, grid, optimizers, catalog, surfaces, params, { models, datasets });
-    if (typed) sim.form.fill(typed);
-    if (refusal && typed) sim.form.showError(refusal);
-    if (refusal && modelled) sim.modelForm.showError(refusalText(refusal));
-    if (surface.modelled) await sim.showData(surface);
-    applyControlParams(root, params);
-    await sim.showChart();
-    const steps = stepsToReplay(params);
-    if (steps) await sim.session.replay(steps);
-    else await sim.session.reset();
-    sim.lesson = await startLesson(root, params, {
-      anchor: root.querySelector(".intro"),
-      firstTrack: () => sim.track,
-      buttons: [$("play"), $("step")],
-    });
-    sim.scheduleDraw();
-    root.dataset.ready = "true";
-  } catch (error) {
-    $("status").textContent = `Error: ${error.message}`;
-    $("status").classList.add("error");
-  }
-}
-
-main();
+startPage(document.getElementById("sim"), RollDownhill, 1);
