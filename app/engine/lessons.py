@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ..facts import MAX_RACERS, PLAY_STEPS
 from .optimizers import OPTIMIZERS, Optimizer
 from .run.options import RunOptions, validate_options
 from .run.outcome import OUTCOMES
@@ -36,8 +37,6 @@ from .surfaces import SURFACES, Surface
 from .surfaces.models import ModelSpec, model_surface
 
 Page = Literal["roll", "explore"]
-PLAY_STEPS = 1000  # steps per press of Play on both pages (static/js/session.js)
-MAX_RACERS = 6  # the explorer's racers
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 

@@ -1,6 +1,7 @@
 // The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it. The
 // shell (shell.js) does what every page does; this is what only this page does.
 
+import { FACTS } from "../facts.js";
 import { formatNumber } from "../format.js";
 import { l2Strength, regularized2d } from "../l2.js";
 import { dataSize } from "../landscape.js";
@@ -19,7 +20,7 @@ import { decodePoint, encodePoint, readSchedule, readValues, writeTraining, writ
 import { describe } from "../verdict.js";
 import { PageShell, startPage } from "./shell.js";
 
-const DEFAULT_SURFACE = "rosenbrock";
+const DEFAULT_SURFACE = FACTS.pageSurfaces.explore;
 const FIRST_RACERS = ["gd", "momentum", "adam"];
 const NEXT_RACERS = ["rmsprop", "nesterov", "adagrad", "gd", "momentum", "adam"];
 const GRID_DELAY_MS = 150; // a surface-parameter drag refetches the grid at most this often

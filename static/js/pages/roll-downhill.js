@@ -1,6 +1,7 @@
 // The Roll Downhill page: one ball, one optimizer, a learning-rate slider. The shell
 // (shell.js) does what every page does; this is what only this page does.
 
+import { FACTS } from "../facts.js";
 import { formatFixed, formatNumber } from "../format.js";
 import { l2Strength, lowestPoint, regularized1d } from "../l2.js";
 import { dataSize } from "../landscape.js";
@@ -19,7 +20,6 @@ import { decodePoint, encodePoint, readSchedule, readValues, writeFormula, write
 import { describe } from "../verdict.js";
 import { PageShell, startPage } from "./shell.js";
 
-const DEFAULT_SURFACE = "roll_downhill";
 const DEFAULT_CHOICE = "gd";
 const DEFAULT_LR = 0.1; // the slider's first position
 const LR_NUDGE = 0.01; // ↑/↓: one slider notch
@@ -56,7 +56,7 @@ class RollDownhill extends PageShell {
   }
 
   constructor(root, { params, catalogs, surface, grid }) {
-    super(root, { params, catalogs, page: "roll", dim: 1, controls: CONTROLS, defaultSurface: DEFAULT_SURFACE });
+    super(root, { params, catalogs, page: "roll", dim: 1, controls: CONTROLS, defaultSurface: FACTS.pageSurfaces.roll });
     this.surface = surface;
     this.track = this.trackFrom(params);
     this.session.tracks = [this.track];

@@ -10,6 +10,7 @@
 // prediction ŷ(x) at a ball's weights (predict) and words what the server sent.
 
 import { postJSON } from "../net/api.js";
+import { FACTS } from "../facts.js";
 import { formatNumber } from "../format.js";
 import { predict } from "../landscape.js";
 
@@ -18,7 +19,7 @@ const GRAB_PX = 14; // a press this close to a point grabs it
 const CLICK_PX = 4; // a press that moves less than this is a click
 const X_RANGE = [-3, 3]; // the panel's axes, widened to hold every point
 const Y_RANGE = { regression: [-4, 4], classes: [-0.2, 1.2] };
-const LIMIT = 100; // |x|, |y| the server takes
+const LIMIT = FACTS.data.maxValue; // |x|, |y| the server takes
 const CLASS_COLOURS = ["#1f77b4", "#d62728"];
 // classes: where the predicted chance is ½, across the panel
 const HALF = { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#999", width: 1, dash: "dot" } };
