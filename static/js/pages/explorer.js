@@ -121,11 +121,6 @@ class Explorer extends PageShell {
     return this.racers.list.map((r) => ({ id: r.id, label: this.racers.label(r), track: r.track }));
   }
 
-  runs() {
-    const steps = this.steps();
-    return this.tracks().map((t) => t.replayRequest(steps));
-  }
-
   png() {
     const shown = this.root.dataset.view === "3d" ? this.plot.scene : this.plot.map;
     return downloadPNG(shown, [...$("landscape").querySelectorAll("svg.overlay")], `descent-lab-${this.surface.id}.png`);
@@ -137,10 +132,6 @@ class Explorer extends PageShell {
 
   nudgeRate(direction) {
     this.racers.nudge(direction);
-  }
-
-  projectorChanged(on) {
-    if (this.plot) this.plot.setProjector(on);
   }
 
   /** The racer whose settings the maps use (chosen in the section; the first by default). */

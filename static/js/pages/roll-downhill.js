@@ -2,8 +2,7 @@
 // (shell.js) does what every page does; this is what only this page does.
 
 import { FACTS } from "../facts.js";
-import { formatFixed, formatNumber } from "../format.js";
-import { l2Strength, lowestPoint, regularized1d } from "../l2.js";
+import { formatFixed } from "../format.js";
 import { dataSize } from "../landscape.js";
 import { getJSON } from "../net/api.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "../panels/controls.js";
@@ -11,6 +10,7 @@ import { downloadPNG } from "../panels/download.js";
 import { applyControlParams, isLocked, usable } from "../panels/embed.js";
 import { isDefaultDomain, markPicker, ownKey } from "../panels/formula.js";
 import { isProjector } from "../panels/keyboard.js";
+import { showL2Curve } from "../panels/l2curve.js";
 import { buildTrainingControls, defaultOptions } from "../panels/options.js";
 import { showReadouts } from "../panels/readouts.js";
 import { wireWholeLandscape } from "../maps/wholelandscape.js";
@@ -121,10 +121,6 @@ class RollDownhill extends PageShell {
     return [{ id: 1, label: "", track: this.track }];
   }
 
-  runs() {
-    return [this.track.replayRequest(this.steps())];
-  }
-
   png() {
     return downloadPNG($("plot"), [], `descent-lab-${this.surface.id}.png`);
   }
@@ -135,10 +131,6 @@ class RollDownhill extends PageShell {
 
   nudgeRate(direction) {
     if (usable($("lr"))) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
-  }
-
-  projectorChanged(on) {
-    this.plot.setProjector(on);
   }
 
   /** A link's model landscape shows its data; the loss chart is drawn if its panel is open. */
@@ -282,27 +274,9 @@ class RollDownhill extends PageShell {
     applyControlParams(this.root, this.params);
   }
 
-  /** With coupled weight decay λ the ball descends f + (λ/2)·x²: draw it on request. */
   showL2() {
-    const lambda = l2Strength(this.choice.optimizer, this.track.hyperparameters);
-    const box = $("l2");
-    box.disabled = lambda === 0 || Boolean(box.dataset.locked);
-    if (lambda === 0 || !box.checked) {
-      this.plot.showL2(null, null);
-      $("l2-note").textContent =
-        lambda === 0
-          ? "Set a weight decay in the optimizer settings. Most optimizers add λ·x to the gradient, which is descending this landscape; AdamW and Lion decouple it and have none."
-          : "";
-      return;
-    }
-    const { x, f } = this.grid;
-    const curve = { x, y: regularized1d(x, f, lambda) };
-    const lowest = lowestPoint(curve.x, curve.y);
-    const before = this.surface.minima.find((m) => m.kind === "global").position[0];
-    this.plot.showL2(curve, lowest);
-    $("l2-note").textContent =
-      `With λ = ${formatNumber(lambda)} the lowest point moves from x = ${formatNumber(before)} ` +
-      `to x = ${formatNumber(lowest.x)}: the penalty pulls it toward 0.`;
+    const { grid, surface, track } = this;
+    showL2Curve(this.plot, { grid, surface, optimizer: this.choice.optimizer, hyperparameters: track.hyperparameters });
   }
 
   showLearningRate() {

@@ -9,8 +9,8 @@
 // Hooks a page defines: setLandscape(entry, {reshape}) (a formula or model landscape in
 // place), openFormula(typed) (the page's way to open a typed formula), open(own) (build the
 // plot), draw(), scenarioParams(params) (what the address says beyond the table), tracks(),
-// balls() (for the Update rule panel), runs() and png() (downloads), nudgeRate(±1),
-// projectorChanged(on), shareTitle() and firstTrack() (the lesson's prediction).
+// balls() (for the Update rule panel), png() (the plot's download), nudgeRate(±1) and
+// shareTitle(); a page's `plot` follows projector mode.
 
 import { Announcer } from "../announce.js";
 import { oncePerFrame } from "../frame.js";
@@ -114,6 +114,16 @@ export class PageShell {
   showError(message) {
     this.session.error = message;
     this.scheduleDraw();
+  }
+
+  /** Every ball's run as the address would replay it (the downloads). */
+  runs() {
+    const steps = this.steps();
+    return this.tracks().map((t) => t.replayRequest(steps));
+  }
+
+  projectorChanged(on) {
+    if (this.plot) this.plot.setProjector(on);
   }
 
   /** The most steps any ball has taken. */
