@@ -2,6 +2,7 @@
 
 One entry per outcome id:
 
+* ``gloss`` — what it means, for the API's reference (``app.api.schemas``);
 * ``group`` — where a map puts a ball that ended so away from a minimum: ``not_settled``,
   ``stopped`` or ``away`` (:data:`MAP_GROUPS`); ``settles`` — a ball that ended so *at* a
   minimum of the surface's list is shown in that minimum's colour instead;
@@ -32,6 +33,7 @@ _PLAY_ON = "Press Play to go on."
 
 OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     "global_minimum": {
+        "gloss": "at `surface.minima[minimum]`, the lowest one",
         "group": "stopped",
         "settles": True,
         "guess": "It reaches the lowest valley (the global minimum).",
@@ -39,6 +41,8 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "reach the global minimum at {at}"},
     },
     "local_minimum": {
+        "gloss": "at `surface.minima[minimum]`, not the lowest; with a null `minimum`, a "
+        "valley floor off the plotted domain",
         "group": "stopped",
         "settles": True,
         "guess": "It settles in a valley that is not the lowest (a local minimum).",
@@ -55,6 +59,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
     },
     "saddle": {
+        "gloss": "the gradient vanishes at a saddle point",
         "group": "stopped",
         "settles": False,
         "guess": "It stops on a saddle point.",
@@ -65,6 +70,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "stop at a saddle point: the gradient vanishes, but it is no minimum"},
     },
     "maximum": {
+        "gloss": "came to rest on a hilltop",
         "group": "stopped",
         "settles": False,
         "guess": "It comes to rest on a hilltop.",
@@ -77,6 +83,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"maximize": "climb to a hilltop", "default": "come to rest on a hilltop"},
     },
     "plateau": {
+        "gloss": "the gradient is too small to move, far from any minimum",
         "group": "stopped",
         "settles": False,
         "guess": "It gets stranded on a flat plateau.",
@@ -87,6 +94,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "are stranded on a plateau: the gradient is too small to move them"},
     },
     "ran_away": {
+        "gloss": "unbounded: left the box going the way it was headed",
         "group": "away",
         "settles": False,
         "guess": "It runs away for ever (the surface has no bottom there).",
@@ -101,6 +109,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
     },
     "diverged": {
+        "gloss": "too large a step",
         "group": "away",
         "settles": False,
         "guess": "It flies off: the steps blow up (diverges).",
@@ -113,6 +122,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "diverge: the step throws the ball off"},
     },
     "float16_stuck": {
+        "gloss": "float16 rounds the gradient to zero",
         "group": "stopped",
         "settles": False,
         "guess": "It is stuck: float16 rounds the gradient to zero.",
@@ -124,6 +134,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "are stuck: float16 rounds their gradient to zero"},
     },
     "stalled": {
+        "gloss": "steps shrank to nothing away from a minimum",
         "group": "stopped",
         "settles": False,
         "guess": "It stops short: the steps shrink to nothing.",
@@ -139,6 +150,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "stop short of a minimum: their steps shrink to nothing"},
     },
     "bouncing": {
+        "gloss": "the learning rate is too large to settle",
         "group": "not_settled",
         "settles": False,
         "guess": "It keeps bouncing and never settles.",
@@ -151,6 +163,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
     },
     "crawling": {
+        "gloss": "still making slow progress",
         "group": "not_settled",
         "settles": False,
         "guess": "It crawls: still on its way when the steps run out.",
@@ -161,6 +174,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {"default": "are still crawling after {steps}: the steps are small there"},
     },
     "jittering": {
+        "gloss": "kept moving around a minimum by gradient noise or SGLD's temperature",
         "group": "not_settled",
         "settles": True,
         "guess": "It jitters around a valley, never quite still.",

@@ -11,6 +11,7 @@ from ..engine.run.outcome import OUTCOMES
 from ..engine.run.trace import Trace
 from ..engine.surfaces.formula import MAX_CONSTANT, MAX_LENGTH
 from ..engine.surfaces.models import DATASETS, LOSSES, MAX_POINTS, MAX_VALUE, MODELS
+from ..outcome_words import OUTCOME_WORDS
 
 Status = Literal["converged", "diverged", "max_steps"]
 OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
@@ -239,15 +240,10 @@ class Ended(BaseModel):
         "non-finite value, or thrown out of the runaway box) or `max_steps`."
     )
     outcome: OutcomeKind = Field(
-        description="What happened, for a student: `global_minimum` / `local_minimum` (at "
-        "`surface.minima[minimum]`), `saddle`, `maximum` (came to rest on a hilltop), "
-        "`plateau` (the gradient is too small to move, far from any minimum), `ran_away` "
-        "(unbounded: left the box going the way it was headed), `diverged` (too large a "
-        "step), `float16_stuck` (float16 rounds the gradient to zero), `stalled` (steps "
-        "shrank to nothing away from a minimum), `bouncing` (the learning rate is too large "
-        "to settle), `crawling` (still making slow progress), `jittering` (kept moving "
-        "around a minimum by gradient noise or SGLD's temperature). Judged on this run's "
-        "own steps (the last 64): a run resumed for only a few steps has little to go on."
+        description="What happened, for a student: "
+        + ", ".join(f"`{o}` ({w['gloss']})" for o, w in OUTCOME_WORDS.items())
+        + ". Judged on this run's own steps (the last 64): a run resumed for only a few steps "
+        "has little to go on."
     )
     minimum: int | None = Field(
         description="Index into the surface's `minima` of the minimum the ball is at (or "

@@ -28,7 +28,7 @@ def test_every_outcome_has_its_words_in_the_engines_order():
 @pytest.mark.parametrize("outcome", OUTCOMES)
 def test_each_outcomes_words_are_complete(outcome):
     words = OUTCOME_WORDS[outcome]
-    assert words["group"] in MAP_GROUPS
+    assert words["gloss"] and words["group"] in MAP_GROUPS
     assert isinstance(words["settles"], bool)
     assert words["guess"].startswith("It ") and words["guess"].endswith(".")
     for kind in ("sentence", "share"):
