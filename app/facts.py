@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .engine.run.trace import FIELDS
-from .engine.surfaces.models import MAX_POINTS, MAX_VALUE
+from .engine.surfaces.models import MAX_VALUE
 from .outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
 
 PLAY_STEPS = 1000  # steps per press of Play on both pages, and per ball of a map
@@ -62,6 +62,6 @@ def page_facts() -> dict[str, Any]:
         "outcomes": OUTCOME_WORDS,
         "goals": GOALS,
         "stepFields": list(FIELDS),
-        "data": {"maxPoints": MAX_POINTS, "maxValue": MAX_VALUE},
+        "data": {"maxValue": MAX_VALUE},  # |x|, |y| of a data point (the data panel's drag)
         "pageSurfaces": PAGE_SURFACES,
     }
