@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import gzip
 import hashlib
+import json
 import os
 from functools import cache
 from importlib import metadata, resources
@@ -35,6 +36,7 @@ from .api import (
     stream,
 )
 from .conditional import ConditionalGet
+from .facts import page_facts
 from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
@@ -162,6 +164,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "bundle": f"/vendor/plotly-{plotly_version}/plotly.js",
         "core": f"/vendor/plotly-{plotly_version}/{core}",
     }
+    # What the pages share with the server (app/facts.py), as base.html's JSON block; "<" is
+    # escaped so no value can close the <script> element it sits in.
+    templates.env.globals["facts_json"] = json.dumps(page_facts()).replace("<", "\\u003c")
     app.state.templates = templates
 
     # Inside the gzip layer: the tag is of the plain body, and a 304 has none to compress.

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from ..engine.run.options import PLAIN
 from ..engine.run.trace import FIELDS, NULLABLE, Trace
 from ..engine.surfaces import Surface
+from ..facts import LOG_FLOOR, MINIMUM_COLOURS, RACER_STYLES
 from ..settings import Settings, app_settings
 from .catalog import GRID_POINTS, colour_scale, sample
 from .errors import InputError
@@ -37,10 +38,8 @@ MEDIA_TYPES: dict[str, str] = {
     "html": "text/html; charset=utf-8",
 }
 AXES = ("x", "y")
-# The explorer's racer colours (static/js/plot2d.js RACER_STYLES; a test holds them equal).
-RACER_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#000000")
+RACER_COLORS = tuple(style["color"] for style in RACER_STYLES)  # the explorer's, in order
 REPLAY_TEMPLATE = "export_replay.html"
-LOG_FLOOR = 1e-6  # log colours show f − min f down to this fraction of its range (plot2d.js)
 
 # CSV column names: one row is one step, so the step record's plural field names are read in
 # the singular; a vector field becomes one column per coordinate (`grad_x`, `grad_y`; the
@@ -295,6 +294,7 @@ def to_html(
         "surface": {**surface_json(surface), "dim": surface.dim},
         "grid": sampled_grid(surface),
         "colors": [r["color"] for r in racers],
+        "minimumColours": MINIMUM_COLOURS,
         "runs": list(results),
     }
     # "<" escaped, so nothing in the data can close the <script> element it sits in.

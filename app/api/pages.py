@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..engine.surfaces import SURFACES
+from ..facts import PAGE_SURFACES
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +19,7 @@ def _other_page(request: Request, path: str) -> RedirectResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def roll_downhill(request: Request, surface: str = "roll_downhill") -> Response:
+def roll_downhill(request: Request, surface: str = PAGE_SURFACES["roll"]) -> Response:
     """The 1D simulator; `?surface=<id>` picks another 1D landscape (a 2D one opens the
     explorer)."""
     if surface in SURFACES and SURFACES[surface].dim == 2:
@@ -28,7 +29,7 @@ def roll_downhill(request: Request, surface: str = "roll_downhill") -> Response:
         raise HTTPException(404, f"unknown 1D surface {surface!r}; known: {one_d}")
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "roll_downhill.html", {"surface": surface, "page": "roll"}
+        request, "roll_downhill.html", {"landscape": SURFACES[surface], "page": "roll"}
     )
 
 
@@ -40,5 +41,5 @@ def explorer(request: Request, surface: str | None = None) -> Response:
         return _other_page(request, "/")
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "explorer.html", {"surface": "rosenbrock", "page": "explore"}
+        request, "explorer.html", {"surface": PAGE_SURFACES["explore"], "page": "explore"}
     )

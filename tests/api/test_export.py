@@ -6,17 +6,14 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from app.api.export import RACER_COLORS, csv_columns
+from app.api.export import csv_columns
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Run, start_state
 from app.engine.run.trace import FIELDS, NULLABLE
 from app.engine.surfaces import SURFACES
-
-STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 
 ONE_D = {
     "surface": "roll_downhill",
@@ -175,10 +172,17 @@ def test_the_replay_page_holds_everything_it_needs(client):
     assert len(data["grid"]["f"]) == len(data["grid"]["y"])  # rows follow y
 
 
-def test_the_replay_colours_are_the_explorers():
-    source = (STATIC_JS / "plot2d.js").read_text()
-    match = re.search(r"export const RACER_STYLES = \[(.*?)\];", source, re.S)
-    assert tuple(re.findall(r'color: "([^"]+)"', match.group(1))) == RACER_COLORS
+def test_the_replay_colours_are_the_explorers(client):
+    # the explorer draws its racers and minima in the styles the page is handed (app/facts.py;
+    # tests/browser/test_facts.py checks the page uses them)
+    page = export(client, "html", *TWO_D).text
+    match = re.search(r'<script type="application/json" id="replay-data">(.*?)</script>', page)
+    data = json.loads(match.group(1))
+    served = client.get("/explore").text
+    block = re.search(r'<script type="application/json" id="facts">(.*?)</script>', served, re.S)
+    facts = json.loads(block.group(1))
+    assert data["colors"] == [s["color"] for s in facts["racerStyles"][: len(TWO_D)]]
+    assert data["minimumColours"] == facts["minimumColours"]
 
 
 def test_a_replay_draws_one_surface(client):

@@ -108,8 +108,8 @@ def test_static_assets_have_versioned_urls_and_long_cache_lifetimes(client):
     assert response.status_code == 200
     assert "max-age=31536000" in response.headers["cache-control"]
     # modules imported relatively from the page's script share the versioned prefix
-    (js,) = re.findall(r'src="(/static/[0-9a-f]{12}/js/roll-downhill\.js)"', html)
-    api_js = js.rsplit("/", 1)[0] + "/api.js"
+    (js,) = re.findall(r'src="(/static/[0-9a-f]{12}/js/pages/roll-downhill\.js)"', html)
+    api_js = js.rsplit("/", 2)[0] + "/net/api.js"
     assert client.get(api_js).status_code == 200
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -16,26 +15,21 @@ from app.api.schemas.stream import EndEvent, StepEvent
 from app.engine.run.outcome import OUTCOMES
 from app.engine.run.trace import FIELDS, NULLABLE
 
-STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
+
+def facts_of(html: str) -> dict:
+    """The base template's facts block (app/facts.py), as the page reads it."""
+    match = re.search(r'<script type="application/json" id="facts">(.*?)</script>', html, re.S)
+    assert match
+    return json.loads(match.group(1))
 
 
-def js_string_list(source: str, name: str) -> list[str]:
-    """The strings of ``export const NAME = [...]`` in a JS module."""
-    match = re.search(rf"export const {name} = \[(.*?)\];", source, re.S)
-    assert match, name
-    return re.findall(r'"([^"]+)"', match.group(1))
+def test_the_page_is_handed_the_engines_field_list(client):
+    # the page's Track reads this block (tests/browser/test_facts.py checks it does)
+    assert facts_of(client.get("/").text)["stepFields"] == list(FIELDS)
 
 
-def test_the_page_reads_the_engines_field_list():
-    track = (STATIC_JS / "track.js").read_text()
-    assert js_string_list(track, "STEP_FIELDS") == list(FIELDS)
-
-
-def test_the_page_words_exactly_the_engines_outcomes():
-    verdict = (STATIC_JS / "verdict.js").read_text()
-    table = verdict[verdict.index("const SENTENCES = {") :]
-    table = table[: table.index("\n};")]
-    assert re.findall(r"^  (\w+): \(c\) =>", table, re.M) == list(OUTCOMES)
+def test_the_page_words_exactly_the_engines_outcomes(client):
+    assert list(facts_of(client.get("/explore").text)["outcomes"]) == list(OUTCOMES)
 
 
 def test_openapi_documents_results_and_stream_events_from_the_record(client):

@@ -90,10 +90,10 @@ SCENARIOS = {
 # way the page does after a run (Track.append, Track.ended, describe).
 WORD_EACH = """
 async (scenarios) => {
-  const base = document.querySelector("script[src*='/static/']").src.replace(/[^/]+$/, "");
-  const { Track } = await import(base + "track.js");
+  const base = new URL("../", document.querySelector("script[src*='/static/']").src).href;
+  const { Track } = await import(base + "state/track.js");
   const { describe } = await import(base + "verdict.js");
-  const { getJSON, postRuns } = await import(base + "api.js");
+  const { getJSON, postRuns } = await import(base + "net/api.js");
   const surfaces = await getJSON("/api/surfaces");
   const optimizers = await getJSON("/api/optimizers");
   const out = {};

@@ -1,5 +1,5 @@
 """Batched events never show as bunched motion: the page plays streamed steps at the pace it
-asked for (static/js/player.js), however many steps each event carries."""
+asked for (static/js/state/player.js), however many steps each event carries."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Discriminator, Field, JsonValue, Tag, create_model
 
 from ...engine.run.trace import Trace
+from ...outcome_words import OUTCOME_WORDS
 from .common import Input, OutcomeKind
 from .formulas import FormulaRequest
 from .models import ModelRequest
@@ -156,15 +157,10 @@ class Ended(BaseModel):
         "non-finite value, or thrown out of the runaway box) or `max_steps`."
     )
     outcome: OutcomeKind = Field(
-        description="What happened, for a student: `global_minimum` / `local_minimum` (at "
-        "`surface.minima[minimum]`), `saddle`, `maximum` (came to rest on a hilltop), "
-        "`plateau` (the gradient is too small to move, far from any minimum), `ran_away` "
-        "(unbounded: left the box going the way it was headed), `diverged` (too large a "
-        "step), `float16_stuck` (float16 rounds the gradient to zero), `stalled` (steps "
-        "shrank to nothing away from a minimum), `bouncing` (the learning rate is too large "
-        "to settle), `crawling` (still making slow progress), `jittering` (kept moving "
-        "around a minimum by gradient noise or SGLD's temperature). Judged on this run's "
-        "own steps (the last 64): a run resumed for only a few steps has little to go on."
+        description="What happened, for a student: "
+        + ", ".join(f"`{o}` ({w['gloss']})" for o, w in OUTCOME_WORDS.items())
+        + ". Judged on this run's own steps (the last 64): a run resumed for only a few steps "
+        "has little to go on."
     )
     minimum: int | None = Field(
         description="Index into the surface's `minima` of the minimum the ball is at (or "

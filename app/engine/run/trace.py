@@ -5,7 +5,7 @@ to ``steps[i]``.  Each field's metadata says what it means on the wire (``wire``
 type, ``description``) and, for a field that can carry nothing for a run, when it is sent
 once as ``null`` instead of a list of copies (``null_when``).  The API's response and event
 models are built from these fields (``app/api/schemas/runs.py``); the page reads the same names
-(``static/js/track.js``).
+(``static/js/state/track.js``).
 """
 
 from __future__ import annotations

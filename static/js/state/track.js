@@ -1,17 +1,15 @@
 // One ball: its settings, the steps seen so far, and where its run stands on the server.
 
-import { surfaceValue } from "./formula.js";
+import { FACTS } from "../facts.js";
+import { surfaceValue } from "../landscape.js";
 
 /**
  * The step record's fields, as the engine defines them (app/engine/run/trace.py) and the
- * API sends them; a test checks the two lists agree. A field the server sends as null
- * carries nothing for that run (no schedule, no training options, float64, one evaluation
- * per step): it is kept as null for each of its steps.
+ * API sends them (app/facts.py hands the page the engine's list). A field the server sends
+ * as null carries nothing for that run (no schedule, no training options, float64, one
+ * evaluation per step): it is kept as null for each of its steps.
  */
-export const STEP_FIELDS = [
-  "steps", "positions", "losses", "gradients", "lrs", "applied_gradients", "underflows", "sharpness",
-  "epochs", "batches", "batch_points", "evaluations",
-];
+export const STEP_FIELDS = FACTS.stepFields;
 
 /** Step `i` of a step record, as a record of its own (the state only with its last step). */
 export function stepOf(record, i) {

@@ -1,6 +1,6 @@
 // Controls built from GET /api/optimizers: the optimizer picker and each hyperparameter.
 
-import { formatNumber } from "./format.js";
+import { formatNumber } from "../format.js";
 
 const LOG_STEPS = 1000; // positions on a log-scale slider
 

@@ -4,12 +4,13 @@
 // simulators, so every ball of a page rides on the same EventSource. Its events come a few
 // times a second with several steps each; a Player shows them at the pace asked for.
 
-import { postRuns } from "./api.js";
+import { FACTS } from "../facts.js";
+import { postRuns } from "../net/api.js";
 import { Player } from "./player.js";
-import { openStream } from "./stream.js";
+import { openStream } from "../net/stream.js";
 import { stepOf } from "./track.js";
 
-const PLAY_STEPS = 1000; // steps per press of Play
+const PLAY_STEPS = FACTS.playSteps; // steps per press of Play
 const BUSY_MAX_WAIT_S = 30; // a busy server: wait Retry-After, doubling each time, up to this
 const RESTART_DELAY_MS = 120; // a slider drag restarts the stream at most this often
 

@@ -5,35 +5,28 @@
 // so a frame costs a few attribute changes instead of a Plotly redraw.  3D view: the paths
 // must live in the same WebGL scene as the surface, so Plotly restyles them there.
 
-import { coordinateNames } from "./model.js";
-import { formatNumber } from "./format.js";
+import { FACTS } from "../facts.js";
+import { formatNumber } from "../format.js";
+import { coordinateNames } from "../landscape.js";
 import { Overlay } from "./overlay.js";
-import { plotly3d } from "./plots/plotly3d.js";
+import { plotly3d } from "./plotly3d.js";
 
 const DRAG_PX = 5; // a pointer that moves further than this between down and up is dragging
 // Racers: the Okabe–Ito colours (told apart with any colour vision), each with its own dash
 // pattern too, so even a grey-scale printout or a washed-out projector keeps them apart.
-export const RACER_STYLES = [
-  { color: "#D55E00", dash: "none", plotlyDash: "solid" },
-  { color: "#0072B2", dash: "10 4", plotlyDash: "dash" },
-  { color: "#009E73", dash: "2 4", plotlyDash: "dot" },
-  { color: "#CC79A7", dash: "12 4 2 4", plotlyDash: "dashdot" },
-  { color: "#E69F00", dash: "18 6", plotlyDash: "longdash" },
-  { color: "#000000", dash: "16 4 2 4 2 4", plotlyDash: "longdashdot" },
-];
-export const MAX_RACERS = RACER_STYLES.length;
+export const RACER_STYLES = FACTS.racerStyles;
+export const MAX_RACERS = FACTS.maxRacers;
 const CONTOUR_SCALE = [
   [0, "#ffffff"],
   [0.35, "#dbe8f5"],
   [0.7, "#a9c4e0"],
   [1, "#6f93ba"],
 ];
-const MINIMUM_COLORS = { global: "#1a9850", local: "#6b6b6b" };
+const MINIMUM_COLORS = FACTS.minimumColours;
 const BASIN_TRACE = 4; // after the map, the minima and the two L2 traces
 const MARGIN = { l: 56, r: 96, t: 12, b: 44, autoexpand: false };
 const ARROW_MAX = 0.15; // the longest arrow, as a fraction of the domain's smaller side
 const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-length arrow
-const LOG_FLOOR = 1e-6; // log colours show f − min f down to this fraction of its range
 
 function colourData(grid) {
   // A loop, not Math.min(...values): a 400 × 400 grid has more values than a call takes.
@@ -49,7 +42,7 @@ function colourData(grid) {
   if (grid.colour_scale !== "log") {
     return { z: grid.f, title: "f", tickvals: null, ticktext: null, fmin, fmax };
   }
-  const floor = LOG_FLOOR * (fmax - fmin);
+  const floor = FACTS.logFloor * (fmax - fmin); // f − min f down to this fraction of its range
   const z = grid.f.map((row) => row.map((v) => (v === null ? null : Math.log10(v - fmin + floor))));
   const tickvals = [];
   for (let k = Math.ceil(Math.log10(floor)); k <= Math.log10(fmax - fmin + floor); k += 1) tickvals.push(k);

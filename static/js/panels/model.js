@@ -5,19 +5,21 @@
 //
 // A model landscape is the server's answer, a catalog-like entry with `modelled` added: the
 // request as the server filled it in ({model, loss, data, dim}), what every run, stream and
-// map request then sends as its surface (formula.js: surfaceValue). Its minima, its
+// map request then sends as its surface (landscape.js: surfaceValue). Its minima, its
 // `no_minimum` and its suggested rates come from the engine; the page only draws the
 // prediction ŷ(x) at a ball's weights (predict) and words what the server sent.
 
-import { postJSON } from "./api.js";
-import { formatNumber } from "./format.js";
+import { postJSON } from "../net/api.js";
+import { FACTS } from "../facts.js";
+import { formatNumber } from "../format.js";
+import { predict } from "../landscape.js";
 
 const DRAG_DELAY_MS = 250; // a drag reshapes the landscape at most this often
 const GRAB_PX = 14; // a press this close to a point grabs it
 const CLICK_PX = 4; // a press that moves less than this is a click
 const X_RANGE = [-3, 3]; // the panel's axes, widened to hold every point
 const Y_RANGE = { regression: [-4, 4], classes: [-0.2, 1.2] };
-const LIMIT = 100; // |x|, |y| the server takes
+const LIMIT = FACTS.data.maxValue; // |x|, |y| the server takes
 const CLASS_COLOURS = ["#1f77b4", "#d62728"];
 // classes: where the predicted chance is ½, across the panel
 const HALF = { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#999", width: 1, dash: "dot" } };
@@ -53,28 +55,6 @@ export class LatestReader {
 /** The request for the same model on `points` ({x, y}) instead. */
 export function withPoints(entry, points) {
   return { ...entry.modelled, data: { x: [...points.x], y: [...points.y] } };
-}
-
-/** How many points a model landscape's loss is a mean over (0: not a model). */
-export function dataSize(surface) {
-  return surface && surface.modelled ? surface.data.x.length : 0;
-}
-
-/** The coordinates' names for the axes: a model's weights (w, b or w₁, w₂), else x and y. */
-export function coordinateNames(surface) {
-  return surface && surface.modelled ? surface.model.weights.slice(0, surface.dim) : ["x", "y"].slice(0, surface.dim);
-}
-
-function sigmoid(z) {
-  return 1 / (1 + Math.exp(-z));
-}
-
-/** ŷ at each of `xs` for the model at `weights` (one weight: the second held at `fixed`). */
-export function predict(model, weights, xs) {
-  const [a, c = model.fixed] = weights;
-  if (model.id === "tanh_net") return xs.map((x) => c * Math.tanh(a * x));
-  if (model.id === "logistic") return xs.map((x) => sigmoid(a * x + c));
-  return xs.map((x) => a * x + c);
 }
 
 function range(values, base) {

@@ -2,11 +2,11 @@
 // β₁ × β₂, …) from the current start, coloured by what happened (the server's outcome and
 // minimum), paler where it took more steps. Dragging a rectangle recomputes that range.
 
-import { formatNumber } from "./format.js";
+import { formatNumber } from "../format.js";
 import { categories, categoryIndex } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
-import { coordinateNames } from "./model.js";
-import { formatPoint, minimumName, shareWords } from "./verdict.js";
+import { coordinateNames } from "../landscape.js";
+import { formatPoint, minimumName, shareWords } from "../verdict.js";
 
 const SHADE = 0.85; // the slowest run is drawn this far from its colour towards white
 const PALE = 0.7; // how close to white "far" is

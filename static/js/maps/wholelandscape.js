@@ -2,7 +2,7 @@
 // sweep and the trainability map, each a tool of its own over one page adapter.
 
 import { BasinTool } from "./basins.js";
-import { formatNumber } from "./format.js";
+import { formatNumber } from "../format.js";
 import { detailOf } from "./maps.js";
 import { SweepTool } from "./sweep.js";
 import { TrainabilityTool } from "./trainability.js";

@@ -9,7 +9,7 @@
 // {type: "descent-lab:resize", height} and as Canvas's {subject: "lti.frameResize", height}.
 // No cookies, no server-side session: everything is in the address.
 
-import { listParam } from "./urlstate.js";
+import { listParam } from "../state/urlstate.js";
 
 const EMBED_HEIGHT = { roll: 760, explore: 1100 }; // px: a first guess; the page then says
 

@@ -2,23 +2,11 @@
 // the teacher, and — with ?predict=1 — "What will happen?" first: Play waits for a guess, and
 // once the run has ended the page says whether the guess was right (by the engine's outcome).
 
-import { getJSON } from "./api.js";
+import { FACTS } from "../facts.js";
+import { getJSON } from "../net/api.js";
 
-/** Each outcome as a student would guess it. */
-const GUESSES = {
-  global_minimum: "It reaches the lowest valley (the global minimum).",
-  local_minimum: "It settles in a valley that is not the lowest (a local minimum).",
-  saddle: "It stops on a saddle point.",
-  maximum: "It comes to rest on a hilltop.",
-  plateau: "It gets stranded on a flat plateau.",
-  ran_away: "It runs away for ever (the surface has no bottom there).",
-  diverged: "It flies off: the steps blow up (diverges).",
-  float16_stuck: "It is stuck: float16 rounds the gradient to zero.",
-  stalled: "It stops short: the steps shrink to nothing.",
-  bouncing: "It keeps bouncing and never settles.",
-  crawling: "It crawls: still on its way when the steps run out.",
-  jittering: "It jitters around a valley, never quite still.",
-};
+/** Each outcome as a student would guess it (app/outcome_words.py). */
+const GUESSES = Object.fromEntries(Object.entries(FACTS.outcomes).map(([id, words]) => [id, words.guess]));
 
 function element(tag, attributes = {}, text = "") {
   const el = document.createElement(tag);

@@ -6,7 +6,7 @@
 // request a pause's catch-up makes) — only while the panel is open, at most ~4 times a second
 // while playing and at once otherwise, cancelling an answer that a newer step overtook.
 
-import { describeError } from "./api.js";
+import { describeError } from "../net/api.js";
 
 const MIN_INTERVAL_MS = 250; // while playing: at most ~4 requests a second
 const STATUS_TEXT = {

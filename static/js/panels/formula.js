@@ -1,24 +1,15 @@
 // A typed formula as the page's landscape: the "Your own formula" form (templates/_formula.html),
-// the server's reading of it (POST /api/surfaces/formula), its MathML, and the one place a run
-// request's `surface` value is decided (surfaceValue).
+// the server's reading of it (POST /api/surfaces/formula) and its MathML (a run request's
+// `surface` value is decided in landscape.js: surfaceValue).
 //
 // A formula landscape is the server's answer, a catalog-like entry, with `typed` added:
 // {expression, domain}, what every run, stream and map request then sends as its surface.
 
-import { postJSON } from "./api.js";
+import { postJSON } from "../net/api.js";
 
 export const DEFAULT_DOMAIN = [-5, 5]; // the server's default on each axis
 export const FORMULA_KEY = "formula"; // the landscape picker's entry while a formula is active
 const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
-
-/**
- * A run request's `surface`: a built-in's id, a typed formula as {expression, domain}, or a
- * model on data as {model, loss, data, dim} (model.js).
- */
-export function surfaceValue(surface) {
-  if (surface.modelled) return surface.modelled;
-  return surface.typed ? { expression: surface.typed.expression, domain: surface.typed.domain } : surface.id;
-}
 
 /** The domain every axis defaults to, for a `dim`-dimensional page. */
 export function defaultDomain(dim) {

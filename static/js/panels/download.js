@@ -1,7 +1,7 @@
 // Downloads: every run's steps as CSV or JSON, a self-contained HTML replay (from
 // POST /api/runs/export), and a PNG of the plots as they are on screen.
 
-import { ApiError } from "./api.js";
+import { ApiError } from "../net/api.js";
 
 function save(blob, filename) {
   const url = URL.createObjectURL(blob);

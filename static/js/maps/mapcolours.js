@@ -4,16 +4,17 @@
 // minimum, and that diverged or ran away. What happened to each ball is the server's word
 // (its `outcome` and `minimum`); this module only picks the colour it is shown in.
 
-const GLOBAL = "#1a9850"; // the global minimum's marker colour (plot1d.js, plot2d.js)
-// the other minima, in their order in the surface's list (cycled on a surface with many)
-const LOCALS = ["#0072B2", "#CC79A7", "#56B4E9", "#9467bd", "#8c510a", "#17becf", "#c51b7d", "#6a51a3"];
-export const NOT_SETTLED = { key: "not_settled", color: "#F0E442", label: "not settled (crawling, bouncing, jittering)" };
-export const STOPPED = { key: "stopped", color: "#bdbdbd", label: "stopped away from a minimum" };
-export const AWAY = { key: "away", color: "#2b2b2b", label: "diverged or ran away" };
+import { FACTS } from "../facts.js";
 
-const SETTLED = new Set(["global_minimum", "local_minimum", "jittering"]);
-const MOVING = new Set(["bouncing", "crawling", "jittering"]);
-const GONE = new Set(["diverged", "ran_away"]);
+const GLOBAL = FACTS.minimumColours.global; // the global minimum's marker colour on the plots
+// the other minima, in their order in the surface's list (cycled on a surface with many)
+const LOCALS = FACTS.mapMinimumColours;
+const GROUPS = Object.fromEntries(
+  Object.entries(FACTS.mapGroups).map(([key, { color, label }]) => [key, { key, color, label }]),
+);
+export const NOT_SETTLED = GROUPS.not_settled;
+export const STOPPED = GROUPS.stopped;
+export const AWAY = GROUPS.away;
 
 /** The colour of minimum `i` of `minima`. */
 export function minimumColour(minima, i) {
@@ -32,12 +33,12 @@ export function categories(minima) {
   return [...list, NOT_SETTLED, STOPPED, AWAY];
 }
 
-/** The index into categories(minima) of a ball with this outcome and minimum. */
+/** The index into categories(minima) of a ball with this outcome and minimum (the outcome's
+ * `settles` and `group`: app/outcome_words.py). */
 export function categoryIndex(minima, outcome, minimum) {
-  if (minimum !== null && minimum !== undefined && SETTLED.has(outcome)) return minimum;
-  if (GONE.has(outcome)) return minima.length + 2;
-  if (MOVING.has(outcome)) return minima.length;
-  return minima.length + 1;
+  const { settles, group } = FACTS.outcomes[outcome];
+  if (minimum !== null && minimum !== undefined && settles) return minimum;
+  return minima.length + [NOT_SETTLED, STOPPED, AWAY].indexOf(GROUPS[group]);
 }
 
 /** A Plotly colour scale that shows category c at z = c (z from 0 to n − 1) in flat colours. */

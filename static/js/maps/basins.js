@@ -4,8 +4,8 @@
 
 import { categories, categoryIndex, discreteScale, minimumColour } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
-import { describeShare, formatPoint, shareWords } from "./verdict.js";
-import { coordinateNames } from "./model.js";
+import { describeShare, formatPoint, shareWords } from "../verdict.js";
+import { coordinateNames } from "../landscape.js";
 
 /**
  * `panel` is the tool's section (templates/_maps.html); `host` is the page:

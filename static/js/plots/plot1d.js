@@ -1,6 +1,7 @@
 // The 1D landscape: the curve, its minima, the start, the ball and its trail (Plotly).
 
-import { coordinateNames } from "./model.js";
+import { FACTS } from "../facts.js";
+import { coordinateNames } from "../landscape.js";
 
 const CURVE = 0;
 const TRAIL = 2;
@@ -18,7 +19,7 @@ const COLORS = {
   curve: "#1f4e79",
   trail: "rgba(230, 126, 34, 0.75)",
   ball: "#d62728", // BALL_COLOR
-  global: "#1a9850",
+  global: FACTS.minimumColours.global,
   local: "#7f7f7f",
   start: "#444",
   l2: "#8e44ad",

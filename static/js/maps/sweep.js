@@ -4,11 +4,11 @@
 // of the Hessian in 2D) as vertical lines, with the optimizer's own limit where it has one.
 // Every number on the chart is the server's; this module only draws and words them.
 
-import { formatNumber } from "./format.js";
+import { formatNumber } from "../format.js";
 import { categories, categoryIndex, minimumColour } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
-import { coordinateNames } from "./model.js";
-import { formatPoint, minimumName, shareWords } from "./verdict.js";
+import { coordinateNames } from "../landscape.js";
+import { formatPoint, minimumName, shareWords } from "../verdict.js";
 
 const KEEP = 32; // last positions kept per rate
 const GONE = new Set(["diverged", "ran_away"]);

@@ -1,7 +1,7 @@
 // The numbers under a ball: Step #, position, loss and gradient, as a student reads them.
 
-import { formatNumber } from "./format.js";
-import { coordinateNames } from "./model.js";
+import { formatNumber } from "../format.js";
+import { coordinateNames } from "../landscape.js";
 
 function gradientText(g) {
   return formatNumber(g.length === 1 ? g[0] : Math.hypot(...g));

@@ -1,0 +1,192 @@
+"""How the pages word each outcome the engine decides (``app.engine.run.outcome.OUTCOMES``).
+
+One entry per outcome id:
+
+* ``gloss`` — what it means, for the API's reference (``app.api.schemas``);
+* ``group`` — where a map puts a ball that ended so away from a minimum: ``not_settled``,
+  ``stopped`` or ``away`` (:data:`MAP_GROUPS`); ``settles`` — a ball that ended so *at* a
+  minimum of the surface's list is shown in that minimum's colour instead;
+* ``guess`` — the choice a predict-first lesson offers;
+* ``sentence`` — the status line for one ball; ``share`` — a map legend's verb phrase for
+  many balls ("62% of the starts (248) …").
+
+A sentence or share is a set of variants: the page takes the first whose condition holds
+(``maximize``: gradient ascent; ``without_minimum``: the ball is at no minimum of the list;
+``float16``, ``l2`` (coupled weight decay), ``lbfgs``, ``no_minimum``: the surface has none
+at all), else ``default``, and fills in the ``{names}`` (``static/js/verdict.js``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The noun for what a run heads for, in the sentences' {goal}.
+GOALS = {"descent": "minimum", "ascent": "hilltop"}
+
+MAP_GROUPS: dict[str, dict[str, str]] = {
+    "not_settled": {"color": "#F0E442", "label": "not settled (crawling, bouncing, jittering)"},
+    "stopped": {"color": "#bdbdbd", "label": "stopped away from a minimum"},
+    "away": {"color": "#2b2b2b", "label": "diverged or ran away"},
+}
+
+_PLAY_ON = "Press Play to go on."
+
+OUTCOME_WORDS: dict[str, dict[str, Any]] = {
+    "global_minimum": {
+        "gloss": "at `surface.minima[minimum]`, the lowest one",
+        "group": "stopped",
+        "settles": True,
+        "guess": "It reaches the lowest valley (the global minimum).",
+        "sentence": {"default": "Reached the global minimum at {at} after {steps}."},
+        "share": {"default": "reach the global minimum at {at}"},
+    },
+    "local_minimum": {
+        "gloss": "at `surface.minima[minimum]`, not the lowest; with a null `minimum`, a "
+        "valley floor off the plotted domain",
+        "group": "stopped",
+        "settles": True,
+        "guess": "It settles in a valley that is not the lowest (a local minimum).",
+        "sentence": {
+            "without_minimum": "Settled in a valley at {at} after {steps}: the lowest point "
+            "nearby lies outside the drawn landscape.",
+            "default": "Settled in a local minimum at {at} after {steps} — the global minimum "
+            "is at {global}.",
+        },
+        "share": {
+            "without_minimum": "settle in a valley whose lowest point lies outside the drawn "
+            "landscape",
+            "default": "settle in {name} at {at}",
+        },
+    },
+    "saddle": {
+        "gloss": "the gradient vanishes at a saddle point",
+        "group": "stopped",
+        "settles": False,
+        "guess": "It stops on a saddle point.",
+        "sentence": {
+            "default": "Stuck at {at} after {steps}: the gradient vanishes here, but it is no "
+            "minimum — a saddle point."
+        },
+        "share": {"default": "stop at a saddle point: the gradient vanishes, but it is no minimum"},
+    },
+    "maximum": {
+        "gloss": "came to rest on a hilltop",
+        "group": "stopped",
+        "settles": False,
+        "guess": "It comes to rest on a hilltop.",
+        "sentence": {
+            "maximize": "Reached a hilltop at {at} after {steps}: gradient ascent climbs to a "
+            "maximum.",
+            "default": "Came to rest on a hilltop at {at} after {steps}: the gradient vanishes "
+            "at a maximum too, and this method heads for any flat point.",
+        },
+        "share": {"maximize": "climb to a hilltop", "default": "come to rest on a hilltop"},
+    },
+    "plateau": {
+        "gloss": "the gradient is too small to move, far from any minimum",
+        "group": "stopped",
+        "settles": False,
+        "guess": "It gets stranded on a flat plateau.",
+        "sentence": {
+            "default": "Stranded on a plateau at {at} after {steps}: the gradient here is too "
+            "small to move the ball, and no {goal} is near."
+        },
+        "share": {"default": "are stranded on a plateau: the gradient is too small to move them"},
+    },
+    "ran_away": {
+        "gloss": "unbounded: left the box going the way it was headed",
+        "group": "away",
+        "settles": False,
+        "guess": "It runs away for ever (the surface has no bottom there).",
+        "sentence": {
+            "maximize": "Ran away uphill {when}: in this direction the surface climbs forever.",
+            "no_minimum": "Ran away downhill {when}. {no_minimum}",
+            "default": "Ran away downhill {when}: in this direction the surface has no bottom.",
+        },
+        "share": {
+            "maximize": "run away uphill: the surface climbs forever",
+            "default": "run away downhill: the surface has no bottom",
+        },
+    },
+    "diverged": {
+        "gloss": "too large a step",
+        "group": "away",
+        "settles": False,
+        "guess": "It flies off: the steps blow up (diverges).",
+        "sentence": {
+            "float16": "Diverged {when}: a float16 gradient may have overflowed (above 65504) "
+            "— try a smaller loss scale or learning rate.",
+            "default": "Diverged {when}: the step threw the ball off. The learning rate is "
+            "too large.",
+        },
+        "share": {"default": "diverge: the step throws the ball off"},
+    },
+    "float16_stuck": {
+        "gloss": "float16 rounds the gradient to zero",
+        "group": "stopped",
+        "settles": False,
+        "guess": "It is stuck: float16 rounds the gradient to zero.",
+        "sentence": {
+            "default": "Stuck at {at}: float16 rounds every gradient component to zero here, "
+            "so the optimizer sees flat ground. A loss scale (try 1024×) lifts the gradient "
+            "back into float16's range."
+        },
+        "share": {"default": "are stuck: float16 rounds their gradient to zero"},
+    },
+    "stalled": {
+        "gloss": "steps shrank to nothing away from a minimum",
+        "group": "stopped",
+        "settles": False,
+        "guess": "It stops short: the steps shrink to nothing.",
+        "sentence": {
+            "l2": "Came to rest at {at} after {steps}, where weight decay's pull toward 0 "
+            "balances the slope: the lowest point of f + (λ/2)·‖x‖², not a minimum of f "
+            "itself.",
+            "lbfgs": "Stopped at {at} after {steps}, short of a {goal}: the steps have shrunk "
+            "to nothing (L-BFGS: its tolerance_change test ends each step).",
+            "default": "Stopped at {at} after {steps}, short of a {goal}: the steps have "
+            "shrunk to nothing.",
+        },
+        "share": {"default": "stop short of a minimum: their steps shrink to nothing"},
+    },
+    "bouncing": {
+        "gloss": "the learning rate is too large to settle",
+        "group": "not_settled",
+        "settles": False,
+        "guess": "It keeps bouncing and never settles.",
+        "sentence": {
+            "default": "Still bouncing after {steps}, now at {at}: the learning rate is too "
+            "large to settle. " + _PLAY_ON
+        },
+        "share": {
+            "default": "are still bouncing after {steps}: the learning rate is too large to settle"
+        },
+    },
+    "crawling": {
+        "gloss": "still making slow progress",
+        "group": "not_settled",
+        "settles": False,
+        "guess": "It crawls: still on its way when the steps run out.",
+        "sentence": {
+            "default": "Still crawling after {steps}, now at {at}: the steps are small here. "
+            + _PLAY_ON
+        },
+        "share": {"default": "are still crawling after {steps}: the steps are small there"},
+    },
+    "jittering": {
+        "gloss": "kept moving around a minimum by gradient noise or SGLD's temperature",
+        "group": "not_settled",
+        "settles": True,
+        "guess": "It jitters around a valley, never quite still.",
+        "sentence": {
+            "without_minimum": "Jittering at {at} after {steps}: the noise keeps the ball "
+            "moving. " + _PLAY_ON,
+            "default": "Jittering around the {kind} minimum at {minimum_at} after {steps}: "
+            "the noise keeps the ball moving, so it never settles exactly.",
+        },
+        "share": {
+            "without_minimum": "keep jittering: the noise keeps them moving",
+            "default": "jitter around {name} at {at}: the noise keeps them moving",
+        },
+    },
+}

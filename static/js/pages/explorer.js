@@ -1,0 +1,299 @@
+// The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it. The
+// shell (shell.js) does what every page does; the racers are a panel (panels/racers.js);
+// this is what only this page does.
+
+import { FACTS } from "../facts.js";
+import { dataSize } from "../landscape.js";
+import { wireWholeLandscape } from "../maps/wholelandscape.js";
+import { getJSON } from "../net/api.js";
+import { buildHyperparameterControls, fillPicker } from "../panels/controls.js";
+import { downloadPNG } from "../panels/download.js";
+import { isLocked } from "../panels/embed.js";
+import { markPicker, ownKey } from "../panels/formula.js";
+import { isProjector } from "../panels/keyboard.js";
+import { defaultOptions } from "../panels/options.js";
+import { Racers } from "../panels/racers.js";
+import { showReadouts } from "../panels/readouts.js";
+import { LandscapePlot } from "../plots/plot2d.js";
+import { decodePoint, encodePoint, readValues, writeValues } from "../state/urlstate.js";
+import { describe } from "../verdict.js";
+import { PageShell, startPage } from "./shell.js";
+
+const GRID_DELAY_MS = 150; // a surface-parameter drag refetches the grid at most this often
+
+const $ = (id) => document.getElementById(id);
+
+function gridURL(surface, parameters) {
+  const q = new URLSearchParams(parameters).toString();
+  return `/api/surfaces/${surface.id}/grid${q ? `?${q}` : ""}`;
+}
+
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+// This page's view controls (shell.js adds the speed slider): see controltable.js.
+const CONTROLS = [
+  {
+    param: "view",
+    id: "view",
+    radios: true,
+    default: "contour",
+    apply: (page, view) => page.setView(view),
+    opened: (page, view) => view !== "contour" && page.setView(view),
+    control: "view",
+  },
+  {
+    param: "arrows",
+    id: "arrows",
+    default: true,
+    apply: (page, on) => {
+      page.plot.setArrows(on);
+      page.scheduleDraw();
+    },
+    opened: (page, on) => page.plot.setArrows(on),
+    control: "view", // beside the view's radios, hidden and locked with them
+  },
+  {
+    param: "sharpness",
+    id: "sharpness",
+    default: false,
+    apply: (page, on) => {
+      // every racer's steps again, now with (or without) their sharpness
+      for (const track of page.tracks()) track.sharpness = on;
+      page.racersChanged();
+    },
+    control: "sharpness",
+  },
+];
+
+class Explorer extends PageShell {
+  static async create(root, { params, catalogs, own }) {
+    return new Explorer(root, { params, catalogs, own });
+  }
+
+  constructor(root, { params, catalogs, own }) {
+    super(root, { params, catalogs, page: "explore", dim: 2, controls: CONTROLS });
+    this.own = own; // a linked formula or model landscape, opened by open()
+    this.racers = new Racers(this);
+    this.plot = null;
+    this.maps = null; // the whole-landscape tools, once the plot exists (open)
+    this.gridTimer = null;
+    this.wirePicker(FACTS.pageSurfaces.explore, (id) => this.setSurface(id).catch((e) => this.showError(e.message)));
+    for (const field of [$("start-x"), $("start-y")]) {
+      field.addEventListener("change", () => {
+        // valueAsNumber is NaN for an empty or unreadable field: then the old start stays
+        const point = [$("start-x").valueAsNumber, $("start-y").valueAsNumber];
+        if (point.every(Number.isFinite)) this.setStart(point);
+        else this.setStartFields(this.start);
+      });
+    }
+    this.wireShell();
+  }
+
+  /** The address's landscape, its racers and start; then the maps beside it. */
+  async open() {
+    await this.setSurface(this.params.get("surface") || this.root.dataset.surface, this.params, this.own);
+    this.maps = wireWholeLandscape(this.root, {
+      dim: 2,
+      surface: () => this.surface,
+      run: () => this.mapRacer().track.replayRequest(0),
+      start: () => this.start,
+      optimizer: () => this.mapRacer().choice.optimizer,
+      label: () => this.racers.label(this.mapRacer()),
+      plot: this.plot,
+    });
+    $("maps-racer").addEventListener("change", () => this.maps.settingsChanged());
+    if (isProjector()) this.plot.setProjector(true);
+  }
+
+  async setView(view) {
+    this.root.dataset.view = view;
+    await this.plot.setView(view);
+    this.scheduleDraw();
+  }
+
+  tracks() {
+    return this.racers.list.map((r) => r.track);
+  }
+
+  balls() {
+    return this.racers.list.map((r) => ({ id: r.id, label: this.racers.label(r), track: r.track }));
+  }
+
+  png() {
+    const shown = this.root.dataset.view === "3d" ? this.plot.scene : this.plot.map;
+    return downloadPNG(shown, [...$("landscape").querySelectorAll("svg.overlay")], `descent-lab-${this.surface.id}.png`);
+  }
+
+  shareTitle() {
+    return "Descent Lab: landscape explorer";
+  }
+
+  nudgeRate(direction) {
+    this.racers.nudge(direction);
+  }
+
+  /** The racer whose settings the maps use (chosen in the section; the first by default). */
+  mapRacer() {
+    return this.racers.list.find((r) => r.id === $("maps-racer").value) || this.racers.list[0];
+  }
+
+  /**
+   * Switch landscape: the catalog's `id`, or `own`, a typed formula's or a model's entry
+   * (readFormula, readModel); `params` (the address, on first load) gives its settings and
+   * racers. `reshape`: the same model on other points, so the start and the racers' rates
+   * stay as they are.
+   */
+  async setSurface(id, params = null, own = null, { reshape = false } = {}) {
+    this.session.stop();
+    const before = dataSize(this.surface);
+    const surface = own || this.surfaces.find((s) => s.id === id) || this.surfaces[0];
+    this.surface = surface;
+    markPicker($("surface"), ownKey(surface));
+    if (!ownKey(surface)) $("surface").value = surface.id;
+    this.modelForm.show(surface.modelled || null);
+    if (reshape) this.dataPanel.accepted(surface);
+    else await this.dataPanel.show(surface.modelled ? surface : null);
+    this.form.showLandscape(surface, $("surface-formula"));
+    $("surface-description").textContent = surface.description;
+    this.surfaceParameters = Object.fromEntries(surface.parameters.map((p) => [p.name, p.default]));
+    if (params) readValues(params, "", surface.parameters, this.surfaceParameters);
+    $("surface-parameters").hidden = !surface.parameters.length;
+    buildHyperparameterControls($("surface-parameters"), surface.parameters, this.surfaceParameters, {
+      idPrefix: "surface",
+      onInput: () => this.surfaceParametersChanged(),
+    });
+    const grid = ownKey(surface) ? surface.grid : await getJSON(gridURL(surface, this.surfaceParameters));
+    if (this.plot) this.plot.setSurface(surface, grid);
+    else {
+      this.plot = new LandscapePlot($("landscape"), surface, grid, { onRedrawNeeded: this.scheduleDraw });
+      this.plot.onPick((point) => this.setStart(point));
+    }
+    if (this.maps) this.maps.surfaceChanged();
+    const asked = (params && decodePoint(params.get("start"), 2)) || (reshape ? this.start : surface.start);
+    this.setStartFields(asked.map((v, i) => Math.min(surface.domain[i][1], Math.max(surface.domain[i][0], v))));
+    if (params || !this.racers.list.length) this.racers.read(params);
+    else {
+      const size = dataSize(surface);
+      for (const racer of this.racers.list) {
+        racer.track.surface = surface;
+        racer.track.surfaceParameters = this.surfaceParameters;
+        // a whole-data batch stays whole as points come and go (and is 1 off a model)
+        const options = racer.track.options;
+        if (!before || options.batch_size >= before) options.batch_size = size || 1;
+        this.racers.rebuild(racer, { suggested: !reshape });
+      }
+    }
+    await this.racersChanged();
+  }
+
+  /** A formula or model landscape in place; `reshape`: the same model on other points. */
+  setLandscape(entry, { reshape = false } = {}) {
+    return this.setSurface(null, null, entry, { reshape });
+  }
+
+  openFormula(formula) {
+    return this.setSurface(null, null, formula);
+  }
+
+  /** Every option at its default for this landscape (a model's batch: all its points). */
+  optionDefaults() {
+    return defaultOptions(this.catalog, dataSize(this.surface));
+  }
+
+  scenarioParams(params) {
+    const surfaceDefaults = Object.fromEntries(this.surface.parameters.map((p) => [p.name, p.default]));
+    writeValues(params, "", this.surface.parameters, this.surfaceParameters, surfaceDefaults);
+    if (this.start.some((v, i) => v !== this.surface.start[i])) params.set("start", encodePoint(this.start));
+    this.racers.write(params);
+  }
+
+  surfaceParametersChanged() {
+    for (const track of this.tracks()) track.surfaceParameters = this.surfaceParameters;
+    this.session.changed();
+    if (this.gridTimer) return;
+    this.gridTimer = setTimeout(async () => {
+      this.gridTimer = null;
+      try {
+        await this.plot.setSurface(this.surface, await getJSON(gridURL(this.surface, this.surfaceParameters)));
+        this.racers.showL2();
+      } catch (error) {
+        this.showError(error.message);
+      }
+      this.scheduleDraw();
+    }, GRID_DELAY_MS);
+  }
+
+  setStartFields(point) {
+    this.surface.domain.forEach(([lo, hi], i) => {
+      const field = $(i ? "start-y" : "start-x");
+      field.min = String(lo);
+      field.max = String(hi);
+    });
+    this.start = point.map((v) => Number(v.toFixed(3)));
+    $("start-x").value = String(this.start[0]);
+    $("start-y").value = String(this.start[1]);
+    for (const track of this.tracks()) track.start = this.start;
+  }
+
+  setStart(point) {
+    if (isLocked(this.params, "start")) return; // a click on the map must not move it
+    this.setStartFields(point.map((v, i) => Math.min(this.surface.domain[i][1], Math.max(this.surface.domain[i][0], v))));
+    this.session.reset({ keepPlaying: true });
+  }
+
+  /** Racers added, removed or switched: rebuild the legends and start every ball over. */
+  async racersChanged() {
+    this.session.tracks = this.tracks();
+    const legend = this.racers.legend();
+    this.racers.showButtons();
+    const chosen = this.mapRacer(); // the maps' racer picker keeps its choice
+    fillPicker($("maps-racer"), this.racers.list.map((r) => ({ key: r.id, label: this.racers.label(r) })), chosen && chosen.id);
+    if (this.maps) this.maps.settingsChanged();
+    const sharpness = this.controls.value("sharpness");
+    await Promise.all([this.plot.setRacers(legend), this.chart.reset(this.surface, legend, { sharpness })]);
+    this.racers.showL2();
+    await this.session.reset({ keepPlaying: true });
+  }
+
+  draw() {
+    const tracks = this.tracks();
+    const racers = this.racers.list;
+    this.plot.update(tracks, this.start);
+    this.chart.update(tracks);
+    if (this.surface.modelled) {
+      const balls = racers.map((r) => {
+        const last = r.track.last();
+        return { weights: last ? last.position : r.track.start, colour: r.style.color, dash: r.style.plotlyDash };
+      });
+      const batched = tracks.map((t) => t.last()).find((last) => last && last.batchPoints);
+      this.dataPanel.update(balls, batched ? batched.batchPoints : null);
+    }
+    const { playing } = this.session;
+    for (const racer of racers) {
+      showReadouts(racer.card, racer.track);
+      racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
+    }
+    const done = tracks.length && tracks.every((t) => t.settled);
+    this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
+    // one line for a screen reader: the race, then each racer that has finished
+    const finished = racers
+      .filter((r) => r.track.outcome)
+      .map((r) => `${this.racers.label(r)}: ${r.card.querySelector(".racer-status").textContent}`);
+    this.finishDraw(this.summary(), { rolling: playing, also: finished });
+  }
+
+  summary() {
+    const racing = plural(this.racers.list.length, "optimizer");
+    const steps = this.steps();
+    if (this.session.playing) return `Racing ${racing} on ${this.surface.name}… step ${steps}`;
+    if (steps === 0) return `${racing} ready on ${this.surface.name}. Press Play, or click the map to choose the start.`;
+    if (this.tracks().every((t) => t.settled)) {
+      return `Race over after ${plural(steps, "step")}: every racer has stopped. Press Play to race again.`;
+    }
+    return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
+  }
+}
+
+startPage(document.getElementById("explorer"), Explorer, 2);

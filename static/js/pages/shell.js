@@ -1,0 +1,245 @@
+// The page shell: everything both simulator pages share, written once. A page (roll-downhill.js,
+// explorer.js) extends PageShell, declares its view controls in one table (controltable.js) and
+// fills in the hooks below; startPage() opens it:
+//
+//   address → embed, projector → catalogs (and a linked formula or model, read by the server)
+//   → the page → its controls from the address → page.open() → hide/lock → replay `steps=`
+//   → the lesson → first draw → data-ready
+//
+// Hooks a page defines: setLandscape(entry, {reshape}) (a formula or model landscape in
+// place), openFormula(typed) (the page's way to open a typed formula), open(own) (build the
+// plot), draw(), scenarioParams(params) (what the address says beyond the table), tracks(),
+// balls() (for the Update rule panel), png() (the plot's download), nudgeRate(±1) and
+// shareTitle(); a page's `plot` follows projector mode.
+
+import { Announcer } from "../announce.js";
+import { oncePerFrame } from "../frame.js";
+import { getJSON } from "../net/api.js";
+import { fillPicker, optimizerChoices } from "../panels/controls.js";
+import { wireDownloads } from "../panels/download.js";
+import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
+import {
+  FORMULA_KEY,
+  FormulaForm,
+  MODEL_KEY,
+  defaultDomain,
+  isDefaultDomain,
+  readFormula,
+  refusalText,
+} from "../panels/formula.js";
+import { setProjector, wireKeyboard } from "../panels/keyboard.js";
+import { startLesson } from "../panels/lesson.js";
+import { DataPanel, LatestReader, ModelForm, readModel, withPoints } from "../panels/model.js";
+import { UpdateRulePanel } from "../panels/updaterule.js";
+import { LossChart } from "../plots/losschart.js";
+import { SPEEDS, Session } from "../state/session.js";
+import {
+  AddressBar,
+  currentParams,
+  readFormulaParam,
+  readModelParam,
+  stepsToReplay,
+  writeFormula,
+  writeModel,
+} from "../state/urlstate.js";
+import { ControlTable, SPEED } from "./controltable.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class PageShell {
+  /**
+   * `page`: "roll" or "explore" (embed size); `dim`: 1 or 2; `controls`: the page's rows of
+   * the control table (speed is every page's and comes first); `defaultSurface`: the
+   * catalog landscape the address may leave out (null: always written).
+   */
+  constructor(root, { params, catalogs, page, dim, controls, defaultSurface = null }) {
+    this.root = root;
+    this.params = params; // the address the page opened with: hide/lock apply to rebuilt controls too
+    this.page = page;
+    this.dim = dim;
+    this.defaultSurface = defaultSurface;
+    this.catalog = catalogs.options;
+    this.choices = optimizerChoices(catalogs.optimizers);
+    this.surfaces = catalogs.surfaces.filter((s) => s.dim === dim);
+    this.address = new AddressBar();
+    this.controls = new ControlTable(root, [SPEED, ...controls]);
+    this.controls.read(params);
+    this.scheduleDraw = oncePerFrame(() => this.draw());
+    this.announcer = new Announcer($("announce"));
+    this.session = new Session({ speed: () => SPEEDS[this.controls.value("speed")], onChange: this.scheduleDraw });
+    this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
+    const { models, datasets } = catalogs;
+    this.form = new FormulaForm(root, { dim, onUse: (typed) => this.useFormula(typed) });
+    this.modelForm = new ModelForm(root, { dim, models, datasets, onUse: (request) => this.useModel(request) });
+    this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
+    this.reader = new LatestReader(); // model requests: an older answer is not shown
+    this.rule = new UpdateRulePanel($("update-rule"), { balls: () => this.balls(), playing: () => this.session.playing });
+  }
+
+  /** Play, Step, Reset, the table's controls, keyboard, Share and downloads. */
+  wireShell() {
+    $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
+    $("step").addEventListener("click", () => this.session.stepOnce());
+    $("reset").addEventListener("click", () => this.session.reset());
+    this.controls.wire(this);
+    wireKeyboard({
+      playPause: () => usable($("play")) && $("play").click(),
+      step: () => usable($("step")) && $("step").click(),
+      reset: () => usable($("reset")) && $("reset").click(),
+      nudgeRate: (direction) => this.nudgeRate(direction),
+      projectorChanged: (on) => this.projectorChanged(on),
+    });
+    wireSharePanel(this.root, { href: () => this.address.href(), page: this.page, title: this.shareTitle() });
+    wireDownloads(this.root, {
+      runs: () => this.runs(),
+      png: () => this.png(),
+      onError: (message) => this.showError(message),
+    });
+  }
+
+  /**
+   * The landscape picker: the catalog's landscapes for this page (`selected` chosen), then a
+   * formula of one's own and a model on data; `open(id)` opens a catalog landscape.
+   */
+  wirePicker(selected, open) {
+    const picker = $("surface");
+    fillPicker(picker, this.surfaces.map((s) => ({ key: s.id, label: s.name })), selected);
+    picker.addEventListener("change", () => {
+      if (picker.value === MODEL_KEY) this.useModel(this.modelForm.request());
+      if (picker.value !== FORMULA_KEY && picker.value !== MODEL_KEY) open(picker.value);
+    });
+  }
+
+  /** An error to say in the status line (the next draw shows it). */
+  showError(message) {
+    this.session.error = message;
+    this.scheduleDraw();
+  }
+
+  /** Every ball's run as the address would replay it (the downloads). */
+  runs() {
+    const steps = this.steps();
+    return this.tracks().map((t) => t.replayRequest(steps));
+  }
+
+  projectorChanged(on) {
+    if (this.plot) this.plot.setProjector(on);
+  }
+
+  /** The most steps any ball has taken. */
+  steps() {
+    return Math.max(0, ...this.tracks().map((t) => (t.last() ? t.last().step : 0)));
+  }
+
+  /** Everything that makes this scenario, as address parameters (only what differs). */
+  stateParams() {
+    const params = new URLSearchParams();
+    const surface = this.surface;
+    if (surface.typed) writeFormula(params, surface.typed, isDefaultDomain);
+    else if (surface.modelled) writeModel(params, surface.modelled);
+    else if (surface.id !== this.defaultSurface) params.set("surface", surface.id);
+    this.scenarioParams(params);
+    this.controls.write(params);
+    const steps = this.steps();
+    if (steps > 0) params.set("steps", String(steps));
+    return params;
+  }
+
+  /** The status line, the announcement, Play's label, the address and the panels that follow. */
+  finishDraw(status, { rolling, also = [] }) {
+    const { error, notice } = this.session;
+    $("status").textContent = error ? `Error: ${error}` : notice || status;
+    $("status").classList.toggle("error", Boolean(error));
+    this.announcer.say([$("status").textContent, ...also].join(" "), { rolling: rolling && !error });
+    $("play").textContent = this.session.playing ? "Pause" : "Play";
+    this.address.update(this.stateParams());
+    if (this.lesson) this.lesson.update();
+    this.rule.update();
+  }
+
+  /** "Use it": the server reads the formula; refused, its reason shows by the input. */
+  async useFormula(typed) {
+    let formula;
+    try {
+      formula = await readFormula(typed);
+    } catch (error) {
+      this.form.showError(error);
+      return;
+    }
+    try {
+      await this.openFormula(formula);
+    } catch (error) {
+      this.showError(error.message);
+    }
+  }
+
+  /** "Use it" on the model chooser: the server reads the model and data; refused, its reason
+   * shows there. */
+  async useModel(request) {
+    try {
+      const entry = await this.reader.read(request);
+      if (entry) await this.setLandscape(entry);
+    } catch (error) {
+      this.modelForm.showError(refusalText(error));
+    }
+  }
+
+  /** Points added, dragged or typed on the data panel: the landscape they make, in place. */
+  async usePoints(points) {
+    try {
+      const entry = await this.reader.read(withPoints(this.surface, points));
+      if (entry) await this.setLandscape(entry, { reshape: true });
+    } catch (error) {
+      this.dataPanel.showError(refusalText(error));
+    }
+  }
+}
+
+/** The catalogs every page builds from, and the landscape a link's formula or model names
+ * (an Error when the server refused it). */
+async function loadCatalogs(typed, modelled) {
+  const [surfaces, optimizers, options, models, datasets, own] = await Promise.all([
+    getJSON("/api/surfaces"),
+    getJSON("/api/optimizers"),
+    getJSON("/api/options"),
+    getJSON("/api/models"),
+    getJSON("/api/datasets"),
+    typed ? readFormula(typed).catch((error) => error) : modelled ? readModel(modelled).catch((error) => error) : null,
+  ]);
+  return { catalogs: { surfaces, optimizers, options, models, datasets }, own };
+}
+
+/** Open the page `Page` (a PageShell) in `root` for a `dim`-dimensional landscape. */
+export async function startPage(root, Page, dim) {
+  const params = currentParams();
+  startEmbedMode(params);
+  if (params.get("projector") === "1") setProjector(true);
+  // a link's formula or model: refused, the page opens on the linked (or default) landscape
+  // and says why by the form
+  const typed = readFormulaParam(params, dim, defaultDomain(dim));
+  const modelled = typed ? null : readModelParam(params, dim);
+  try {
+    const { catalogs, own } = await loadCatalogs(typed, modelled);
+    const refusal = own instanceof Error ? own : null;
+    const page = await Page.create(root, { params, catalogs, own: refusal ? null : own });
+    if (typed) page.form.fill(typed);
+    if (refusal && typed) page.form.showError(refusal);
+    if (refusal && modelled) page.modelForm.showError(refusalText(refusal));
+    await page.open();
+    await page.controls.opened(page);
+    applyControlParams(root, params);
+    const steps = stepsToReplay(params);
+    if (steps) await page.session.replay(steps);
+    else if (page.tracks().some((t) => !t.length)) await page.session.reset(); // not yet placed
+    page.lesson = await startLesson(root, params, {
+      anchor: root.querySelector(".intro"),
+      firstTrack: () => page.tracks()[0],
+      buttons: [$("play"), $("step")],
+    });
+    page.scheduleDraw();
+    root.dataset.ready = "true";
+  } catch (error) {
+    $("status").textContent = `Error: ${error.message}`;
+    $("status").classList.add("error");
+  }
+}
