@@ -1,4 +1,4 @@
-"""The pages' addresses, written by the server: the Python twin of ``static/js/urlstate.js``.
+"""The pages' addresses, written by the server: the Python twin of ``static/js/state/urlstate.js``.
 
 A lesson's link must read, value for value, as the page itself writes its address, so
 that the page opening the link rewrites it to the same settings

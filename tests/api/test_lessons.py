@@ -73,7 +73,7 @@ def test_a_racer_names_the_optimizer_a_run_sends(lessons: list[dict[str, Any]]) 
 def parse(hyperparameter: Hyperparameter, raw: str) -> Any:
     """A query value back to what validation takes, by the setting's kind."""
     if hyperparameter.scale == "bool":
-        assert raw in ("1", "0")  # as the pages write it (static/js/urlstate.js)
+        assert raw in ("1", "0")  # as the pages write it (static/js/state/urlstate.js)
         return raw == "1"
     if hyperparameter.scale == "choice":
         return raw

@@ -1,7 +1,7 @@
 """Every lesson opens as its link says, and a predict-first lesson checks the guess.
 
 A lesson's link is written by the server (app/api/urlstate.py) and read by the page
-(static/js/urlstate.js), which then rewrites its address from what it read.  Opening every
+(static/js/state/urlstate.js), which then rewrites its address from what it read.  Opening every
 link and comparing the two addresses is the round trip that fails when the codecs disagree
 (``maximize=true`` against the pages' ``1``, a number the page reads otherwise).
 """
