@@ -82,7 +82,9 @@ def test_explorer_loads_offline_and_links_both_ways(watched):
     expect(page.get_by_role("heading", name="Landscape explorer")).to_be_visible()
     expect(page.get_by_label("Landscape", exact=True)).to_have_value("rosenbrock")
     options = page.get_by_label("Landscape", exact=True).locator("option").all_inner_texts()
-    assert len(options) == 15 and options[-1] == "A model on data"  # 14 surfaces, then models
+    # every 2D surface of the catalog, in its order, then models on data
+    names = [s.name for s in SURFACES.values() if s.dim == 2]
+    assert options == [*names, "A model on data"]
     back = page.evaluate("document.querySelector('.landscape-map').data.map(t => t.type)")
     # map, minima, L2 (empty), the basin map (empty: drawn over the map, so a contour too)
     assert back == ["contour", "scatter", "contour", "scatter", "contour"]
