@@ -54,6 +54,8 @@ def lesson_out(lesson: Lesson) -> LessonOut:
         start=list(lesson.start),
         steps=lesson.steps,
         predict=lesson.predict,
+        question=lesson.question,
+        reveal=list(lesson.reveal),
         choices=list(lesson.choices),
         expected=[list(e) for e in lesson.expected],
         racers=[_racer_out(r) for r in lesson.racers],

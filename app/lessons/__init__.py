@@ -20,7 +20,7 @@ it (tests/engine/test_lessons.py).
 """
 
 from .catalog import LESSONS, LESSONS_FILE, load, parse
-from .lesson import Lesson, LessonSchedule, Racer, resolve
+from .lesson import REVEAL, Lesson, LessonSchedule, Racer, resolve
 from .prepare import LessonError, PreparedRacer, check, prepare
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "LessonError",
     "LessonSchedule",
     "PreparedRacer",
+    "REVEAL",
     "Racer",
     "check",
     "load",

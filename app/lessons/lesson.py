@@ -65,6 +65,12 @@ Text = Annotated[str, AfterValidator(_filled)]
 # A setting's value as TOML gives it; the engine's validation checks it by name.
 Value = bool | int | float | str | tuple[float, ...]
 
+# A predict-first lesson's texts that give the answer away: a page shows them only once the
+# run has ended, and asks its neutral ``question`` before.  The title and what to look for
+# name the outcome; the "try this" and the teacher's note explain it ("stops on the saddle
+# too", "the gradient rounds to zero"), so they wait as well.
+REVEAL = ("title", "look_for", "try_this", "teacher_note")
+
 
 def resolve(choice: str) -> tuple[Optimizer, Mapping[str, Any]]:
     """The optimizer a choice runs and the hyperparameters its preset sets (none for an
@@ -128,6 +134,9 @@ class Lesson(_Record):
     racers: tuple[Racer, ...] = Field(min_length=1)
     steps: int = Field(default=PLAY_STEPS, gt=0)  # how long the outcomes take: one Play
     predict: bool = False  # opens asking "What will happen?"
+    # predict: asked before the guess, naming each ball by optimizer and setting, and
+    # saying nothing of how it ends (the REVEAL texts do, after the run).
+    question: str = ""
     choices: tuple[Outcome, ...] = ()  # predict: the outcomes offered, the right one(s) in
     contrast: tuple[Racer, ...] = ()
 
@@ -135,6 +144,12 @@ class Lesson(_Record):
     def dim(self) -> int:
         """The page's dimension: 1 on Roll Downhill, 2 on the explorer."""
         return 1 if self.page == "roll" else 2
+
+    @property
+    def reveal(self) -> tuple[str, ...]:
+        """The texts a page holds back until the run has ended: REVEAL's for a
+        predict-first lesson, none otherwise."""
+        return REVEAL if self.predict else ()
 
     @property
     def expected(self) -> tuple[tuple[str, ...], ...]:

@@ -111,8 +111,12 @@ def check(lesson: Lesson) -> None:
         outcomes = {o for r in lesson.racers for o in r.expected}
         if len(set(lesson.choices)) < 2 or not outcomes <= set(lesson.choices):
             refuse("choices", "must hold every expected outcome, and at least one more")
+        if not lesson.question.strip():
+            refuse("question", "a predict-first lesson asks its question before the guess")
     elif lesson.choices:
         refuse("choices", "are for predict-first lessons (predict = true)")
+    elif lesson.question:
+        refuse("question", "is for predict-first lessons (predict = true)")
 
 
 def _landscape(lesson: Lesson, refuse: Callable[[str, str], NoReturn]) -> Surface:

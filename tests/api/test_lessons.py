@@ -53,8 +53,12 @@ def test_at_least_fifteen_lessons_with_unique_ids_and_every_field_filled(
             offered = set(lesson["choices"])
             assert len(offered) >= 2 and set(lesson["expected"][0]) <= offered
             assert "predict=1" in lesson["url"]
+            # Asked before the guess; the texts that answer it wait for the run's end.
+            assert lesson["question"] == LESSONS[lesson["id"]].question.strip() != ""
+            assert lesson["reveal"] == list(TEXTS)
         else:
             assert lesson["choices"] == [] and "predict" not in lesson["url"]
+            assert lesson["question"] == "" and lesson["reveal"] == []
 
 
 def test_a_racer_names_the_optimizer_a_run_sends(lessons: list[dict[str, Any]]) -> None:

@@ -48,6 +48,14 @@ class LessonOut(BaseModel):
     start: list[float]
     steps: int = Field(description="Steps the expected outcomes take: one press of Play.")
     predict: bool = Field(description="Opens asking “What will happen?” first.")
+    question: str = Field(
+        description="Predict-first lessons: the neutral question asked before the guess, naming "
+        "each ball by optimizer and setting, and not how it ends (empty otherwise)."
+    )
+    reveal: list[Literal["title", "look_for", "try_this", "teacher_note"]] = Field(
+        description="Predict-first lessons: the texts that give the answer away, to show only "
+        "once the run has ended (empty otherwise)."
+    )
     choices: list[OutcomeKind] = Field(  # type: ignore[valid-type]
         description="Predict-first lessons: the outcomes offered, the right one(s) included."
     )

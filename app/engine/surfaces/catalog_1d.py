@@ -105,7 +105,7 @@ SURFACES_1D: tuple[Surface, ...] = (
         id="plateau_wall",
         name="Plateau and wall",
         formula="f(x) = tanh²(x) + e^(−4(x + 1.5))",
-        description="A long flat plateau where gradients nearly vanish (about 1e-8 at "
+        description="A long flat plateau where gradients nearly vanish (about 1.6e-8 at "
         "x = 10, where float16 rounds them to zero), and a steep wall.",
         domain=((-2.0, 12.0),),
         start=(3.5,),

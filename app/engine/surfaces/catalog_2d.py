@@ -571,8 +571,9 @@ SURFACES_2D: tuple[Surface, ...] = (
         id="plateau",
         name="Plateau",
         formula="f(x, y) = 1 − exp(−(x² + y²)/2)",
-        description="A wide, almost flat tableland around a single well: far out the "
-        "gradient is a few thousandths, so small steps barely move.",
+        description="A wide, almost flat tableland around a single well: the gradient is "
+        "about 0.002 at the start (3, 2.5) and only 1e-8 at (4.5, 4.5), so small steps barely "
+        "move.",
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         start=(3.0, 2.5),
         value=_plateau_f,
