@@ -34,7 +34,7 @@ def test_a_track_keeps_the_engines_step_fields(watched):
     page = watched.open("/")
     fields = page.evaluate(
         """async () => {
-          const base = new URL("../", document.querySelector("script[type=module]").src).href;
+          const base = new URL("../", document.querySelector("script[src*='/static/']").src).href;
           return (await import(base + "state/track.js")).STEP_FIELDS;
         }"""
     )
