@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from app.api.lessons import lesson_url
 from app.engine.lessons import LESSONS
-
-pytestmark = pytest.mark.browser
 
 
 def test_every_lesson_opens_without_console_errors(watched):
