@@ -11,11 +11,11 @@ LOCK_FOR := --python-version 3.11 --python-platform x86_64-manylinux_2_28
 # `make lock` moves every pin to the newest version pyproject.toml allows;
 # `make lock UPGRADE=` keeps the pins that still fit (after adding or narrowing a dependency).
 UPGRADE ?= --upgrade
-# The tests that need no server of their own to themselves: in process or one local server
-# each, so xdist runs them on every core. The live streams (tests/stream) and the browser
-# (tests/browser) time pacing and hold server-wide limits: they run one at a time after.
-PARALLEL := not browser and not stream
-FAST := not browser and not stream and not fuzz
+# The tiers (tests/conftest.py marks each test by its folder). Engine, API and fuzz tests run
+# in process or against one local server per xdist worker: on every core. The live streams
+# and the browser time their pacing and hold server-wide limits: one at a time, after.
+SERIAL := browser or stream
+FAST := not ($(SERIAL) or fuzz)
 
 .PHONY: run test test-fast lint lock bench chromium
 
@@ -48,8 +48,8 @@ lint: $(VENV)/.installed
 	$(BIN)/python -m mypy app/engine
 
 test: lint chromium
-	$(BIN)/python -m pytest -m "$(PARALLEL)" -n auto --durations=25
-	$(BIN)/python -m pytest -m "not ($(PARALLEL))" --durations=25
+	$(BIN)/python -m pytest -m "not ($(SERIAL))" -n auto --durations=25
+	$(BIN)/python -m pytest -m "$(SERIAL)" --durations=25
 
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "$(FAST)" -n auto --durations=10
