@@ -47,9 +47,10 @@ lint: $(VENV)/.installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy app/engine
 
+# The serial tiers run even when the parallel ones failed: one run shows every failure.
 test: lint chromium
-	$(BIN)/python -m pytest -m "not ($(SERIAL))" -n auto --durations=25
-	$(BIN)/python -m pytest -m "$(SERIAL)" --durations=25
+	$(BIN)/python -m pytest -m "not ($(SERIAL))" -n auto --durations=25; parallel=$$?; \
+	$(BIN)/python -m pytest -m "$(SERIAL)" --durations=25 && exit $$parallel
 
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "$(FAST)" -n auto --durations=10
