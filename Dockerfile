@@ -1,17 +1,16 @@
 # Descent Lab: docker build -t descent-lab:latest . && docker run -p 8000:8000 descent-lab:latest
+# The Python the lock is made for (Makefile: LOCK_FOR).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /srv/descent-lab
 
-# The dependencies, read from pyproject.toml alone: this layer is rebuilt only when
-# pyproject.toml changes, never for a change to the code.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-      > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt \
- && rm /tmp/requirements.txt \
+# The dependencies, pinned and hash-checked from the lock (`make lock` writes it from
+# pyproject.toml): this layer is rebuilt only when the lock changes, never for the code.
+COPY requirements.txt ./
+RUN pip install --require-hashes -r requirements.txt \
+ && rm requirements.txt \
  && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin lab
 
 # The app. It is not pip-installed: `python -m uvicorn` imports it from the working directory,

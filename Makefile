@@ -1,16 +1,32 @@
-# Descent Lab: `make run` serves the app, `make test` runs every test (browser tests included).
+# Descent Lab: `make run` serves the app, `make test` runs every test (browser tests included),
+# `make test-fast` the engine and API tests in about a minute. Each sets up .venv from the lock
+# (requirements-test.txt); `make lock` refreshes the lock from pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The lock tool (only `make lock` runs it) and the platform the locks are for: CI's, the
+# developers' and the Docker image's (python:3.11-slim).
+UV_VERSION := 0.13.9
+LOCK_FOR := --python-version 3.11 --python-platform x86_64-manylinux_2_28
+# `make lock` moves every pin to the newest version pyproject.toml allows;
+# `make lock UPGRADE=` keeps the pins that still fit (after adding or narrowing a dependency).
+UPGRADE ?= --upgrade
+# The tiers (tests/conftest.py marks each test by its folder). Engine, API and fuzz tests run
+# in process or against one local server per xdist worker: on every core. The live streams
+# and the browser time their pacing and hold server-wide limits: one at a time, after.
+SERIAL := browser or stream
+FAST := not ($(SERIAL) or fuzz)
 
-.PHONY: run test lint bench chromium vendor-plotly
+.PHONY: run test test-fast lint lock bench chromium vendor-plotly
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Hash-checked: pip refuses a file whose hash is not in the lock, and a dependency that is not
+# pinned in it. The app itself goes in editable, with the lock's setuptools.
+$(VENV)/.installed: requirements-test.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 run: $(VENV)/.installed
@@ -27,10 +43,26 @@ chromium:
 	  exit 1; \
 	fi
 
-test: $(VENV)/.installed chromium
+lint: $(VENV)/.installed
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m mypy app/engine
-	$(BIN)/python -m pytest
+	$(BIN)/python -m mypy
+
+# The serial tiers run even when the parallel ones failed: one run shows every failure.
+test: lint chromium
+	$(BIN)/python -m pytest -m "not ($(SERIAL))" -n auto --durations=25; parallel=$$?; \
+	$(BIN)/python -m pytest -m "$(SERIAL)" --durations=25 && exit $$parallel
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "$(FAST)" -n auto --durations=10
+
+# The build backend is locked too: the editable install above builds without fetching it.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\n')" \
+	  | $(BIN)/uv pip compile --quiet pyproject.toml - --extra test $(UPGRADE) --generate-hashes $(LOCK_FOR) \
+	      --custom-compile-command 'make lock' -o requirements-test.txt
+	$(BIN)/uv pip compile --quiet pyproject.toml -c requirements-test.txt --generate-hashes $(LOCK_FOR) \
+	  --custom-compile-command 'make lock' -o requirements.txt
 
 bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/api_and_engine.py
@@ -38,6 +70,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/lecture_hall.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/models.py
+	$(BIN)/python bench/outcome.py
 	$(BIN)/python bench/transfer.py
 
 # The partial plotly.js in static/vendor/plotly/ (committed: serving and testing need no node).

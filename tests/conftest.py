@@ -1,4 +1,5 @@
-"""Shared fixtures: an in-process client, and a real uvicorn server on a free port."""
+"""Shared fixtures: an in-process client, and a real uvicorn server on a free port; and the
+tiers: every test is marked by the folder it lives in."""
 
 from __future__ import annotations
 
@@ -19,6 +20,31 @@ from app.main import create_app
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The tier of each test folder (pyproject.toml registers the markers): a test is marked by where
+# it lives, so a new module joins its tier without a `pytestmark` line. The fuzzer is an API
+# test too, but takes long enough to stay out of `make test-fast`.
+# The first folder that holds a test gives its tier.
+TIERS = {
+    ROOT / "tests" / "engine": "engine",
+    ROOT / "app" / "engine": "engine",  # the doctests
+    ROOT / "app": "api",  # the other doctests: the web layer, the lessons, the shared facts
+    ROOT / "tests" / "api": "api",
+    ROOT / "tests" / "stream": "stream",
+    ROOT / "tests" / "browser": "browser",
+}
+FUZZ = ROOT / "tests" / "api" / "test_fuzz.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path.resolve()
+        for folder, tier in TIERS.items():
+            if path.is_relative_to(folder):
+                item.add_marker(tier)
+                break
+        if path == FUZZ:
+            item.add_marker("fuzz")
 
 
 @pytest.fixture

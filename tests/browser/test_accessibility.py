@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-pytestmark = pytest.mark.browser
-
 PAGES = [
     ("/", "#sim"),
     ("/?embed=1", "#sim"),

@@ -18,8 +18,6 @@ from playwright.sync_api import expect
 from tests.browser.test_roll_downhill import step_number, trail_x
 from tests.conftest import start_server, stop_server
 
-pytestmark = pytest.mark.browser
-
 TRAIL = "document.getElementById('plot').data.find((t) => t.name === 'path').x"
 
 

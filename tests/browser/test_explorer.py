@@ -13,8 +13,6 @@ from playwright.sync_api import Page, expect
 from app.engine.backend import NUMPY, SCALAR
 from app.engine.surfaces import SURFACES
 
-pytestmark = pytest.mark.browser
-
 MAP_MARKS = ".landscape svg.overlay"  # the moving marks over the contour map
 
 

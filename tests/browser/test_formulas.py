@@ -9,8 +9,6 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
-
 WAVY = "0.12*x^2 + sin(2.4*x) + 0.3*cos(5*x)"  # the built-in roll_downhill, retyped
 ROSENBROCK = "(1-x)^2 + 100*(y-x^2)^2"
 MAP_TIMEOUT = 60_000  # ms: a map is thousands of balls

@@ -11,15 +11,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from app.api.urlstate import encode_point, js_number, lesson_url
 from app.engine.suggest import suggested_lrs
 from app.engine.surfaces import SURFACES, Surface
 from app.lessons import LESSONS, Lesson
-
-pytestmark = pytest.mark.browser
 
 
 def query(search: str) -> dict[str, str]:

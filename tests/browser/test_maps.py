@@ -9,8 +9,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
-
 MAP_TIMEOUT = 60_000  # ms: a map is thousands of balls
 
 

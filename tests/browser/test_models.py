@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
-
 MAP = "document.querySelector('#landscape .landscape-map')"
 DATA = "document.getElementById('data-plot')"
 OUTLIER = "/explore?model=linear&loss=mse&data=outlier"

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from app.engine.run.outcome import OUTCOMES
-
-pytestmark = pytest.mark.browser
 
 
 def run(surface, optimizer, start, steps=1000, options=None, **hp):

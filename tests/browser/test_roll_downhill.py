@@ -7,8 +7,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
-
 
 def plot_trace(name: str) -> str:
     """JavaScript for the curve plot's trace called ``name`` (found by name, not place)."""

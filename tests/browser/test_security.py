@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.csp]  # the policy is enforced
+pytestmark = pytest.mark.csp  # the policy is enforced
 
 # Every CSP violation the page reports, recorded before the page's own scripts run.
 RECORD_VIOLATIONS = """

@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-pytestmark = pytest.mark.browser
-
 
 def slide(control: Locator, position: int) -> None:
     """Drag a range input to `position` (as a pointer drag ends: an input event)."""

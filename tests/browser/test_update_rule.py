@@ -9,8 +9,6 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
-
 PANEL = "#update-rule"
 
 

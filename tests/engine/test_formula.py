@@ -7,6 +7,7 @@ import builtins
 import dataclasses
 import math
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -146,21 +147,28 @@ HOSTILE: list[tuple[str, str]] = [
 def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Fail the test if anything reaches eval, exec, input, breakpoint, a fresh import, a
     compile to bytecode (ast.parse compiles to a syntax tree only, which is allowed) or
-    opens the file a payload names.  (getattr and print are left alone: pytest uses them.)"""
+    opens the file a payload names.  (getattr and print are left alone: pytest uses them.)
+    Imports and compiles are watched in this test's thread, where the formula is read: the
+    builtins are process-wide, and another thread (a map an earlier test started, finishing)
+    may import."""
     prepare("x^2 + sin(x)")  # warm up: regexes, lazy imports
     PWNED.unlink(missing_ok=True)
     calls: list[str] = []
     real_import, real_compile, real_open = builtins.__import__, builtins.compile, builtins.open
     import ast
 
+    test_thread = threading.get_ident()
+
     def guarded_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() != test_thread:
+            return real_import(name, *args, **kwargs)
         if name not in sys.modules or name in ("os", "subprocess", "shutil", "socket"):
             calls.append(f"import {name}")
             raise AssertionError(f"import {name}")
         return real_import(name, *args, **kwargs)
 
     def guarded_compile(source: Any, filename: Any, mode: Any, flags: int = 0, *a: Any, **k: Any):
-        if not flags & ast.PyCF_ONLY_AST:
+        if threading.get_ident() == test_thread and not flags & ast.PyCF_ONLY_AST:
             calls.append("compile")
             raise AssertionError("compile to bytecode")
         return real_compile(source, filename, mode, flags, *a, **k)
