@@ -210,8 +210,8 @@ def plotly_js() -> str:
 
 @cache
 def replay_import_map() -> str:
-    """The replay's import map: its modules as data: URLs, read once (they change only with
-    a new release)."""
+    """The replay's import map: its modules as data: URLs, read once per process (as the
+    asset version in app/main.py hashes the static files once)."""
     return json.dumps(import_map(REPLAY_MODULES))
 
 
@@ -289,8 +289,9 @@ def to_html(
                 "ending": _ending_text(result, surface),
             }
         )
-    # what the pages' plots take: the surface as the catalog gives it, its grid as GET
-    # /api/surfaces/{id}/grid samples it, and the runs as POST /api/runs returns them
+    # what the pages' plots take: the surface (its domain and minima), its grid as GET
+    # /api/surfaces/{id}/grid samples it, and the runs as POST /api/runs returns them (a
+    # track fills in a null rate from its run's hyperparameters, as on the page)
     data = {
         "surface": {**surface_json(surface), "dim": surface.dim},
         "grid": grid_json(surface),
