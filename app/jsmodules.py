@@ -68,7 +68,11 @@ def bare_name(module: PurePosixPath) -> str:
 
 
 def with_bare_imports(module: PurePosixPath, source: str) -> str:
-    """``source`` with each relative import rewritten to its module's bare name."""
+    """``source`` with each relative import rewritten to its module's bare name.
+
+    >>> with_bare_imports(PurePosixPath("plots/plot2d.js"), 'import { F } from "../facts.js";')
+    'import { F } from "descent-lab/facts.js";'
+    """
     out = []
     at = 0
     for start, end in specifier_spans(source):
