@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from functools import cache
 from importlib import metadata, resources
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..engine.run.options import PLAIN
 from ..engine.run.trace import FIELDS, NULLABLE, Trace
 from ..engine.surfaces import Surface
-from ..facts import LOG_FLOOR, MINIMUM_COLOURS, RACER_STYLES
+from ..facts import RACER_STYLES
+from ..jsmodules import STATIC_JS, import_map
 from ..settings import Settings, app_settings
-from .catalog import GRID_POINTS, colour_scale, sample
+from .catalog import grid_json
 from .errors import InputError
 from .schemas.common import ErrorOut
 from .schemas.export import RunsExport
@@ -40,6 +41,10 @@ MEDIA_TYPES: dict[str, str] = {
 AXES = ("x", "y")
 RACER_COLORS = tuple(style["color"] for style in RACER_STYLES)  # the explorer's, in order
 REPLAY_TEMPLATE = "export_replay.html"
+# The replay's module: it draws with the pages' plots, which app/jsmodules.py carries in with
+# everything else it imports.
+REPLAY_MODULES = ("pages/replay.js",)
+SITE_CSS = STATIC_JS.parent / "css" / "app.css"
 
 # CSV column names: one row is one step, so the step record's plural field names are read in
 # the singular; a vector field becomes one column per coordinate (`grad_x`, `grad_y`; the
@@ -203,22 +208,16 @@ def plotly_js() -> str:
     return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text("utf-8")
 
 
-def sampled_grid(surface: Surface) -> dict[str, Any]:
-    """The surface on the pages' default grid (as GET /api/surfaces/{id}/grid samples it),
-    with the colours to draw a 2D surface by: f, or log10(f − min f) where most of it lies
-    far below its peaks, as the explorer draws it."""
-    axes, f = sample(surface, GRID_POINTS[surface.dim])
-    grid: dict[str, Any] = {"x": axes[0].tolist(), "f": f.tolist()}
-    if surface.dim == 2:
-        grid["y"] = axes[1].tolist()
-        finite = f[np.isfinite(f)]
-        grid["z_title"] = "f"
-        if colour_scale(f) == "log":  # colour by log10(f − min f); hover still shows f
-            low = finite.min()
-            with np.errstate(all="ignore"):
-                z = np.log10(f - low + LOG_FLOOR * (finite.max() - low))
-            grid["z"], grid["z_title"] = z.tolist(), "log₁₀(f − min f)"
-    return grid
+@cache
+def replay_import_map() -> str:
+    """The replay's import map: its modules as data: URLs, read once per process (as the
+    asset version in app/main.py hashes the static files once)."""
+    return json.dumps(import_map(REPLAY_MODULES))
+
+
+@cache
+def site_css() -> str:
+    return SITE_CSS.read_text("utf-8")
 
 
 def _number(v: Any) -> str:
@@ -290,11 +289,14 @@ def to_html(
                 "ending": _ending_text(result, surface),
             }
         )
+    # what the pages' plots take: the surface (its domain and minima), its grid as GET
+    # /api/surfaces/{id}/grid samples it, and the runs as POST /api/runs returns them (a
+    # track fills in a null rate from its run's hyperparameters, as on the page)
     data = {
         "surface": {**surface_json(surface), "dim": surface.dim},
-        "grid": sampled_grid(surface),
-        "colors": [r["color"] for r in racers],
-        "minimumColours": MINIMUM_COLOURS,
+        "grid": grid_json(surface),
+        "optimizers": [r["optimizer"] for r in racers],
+        "hyperparameters": [p.hyperparameters for p in prepared],
         "runs": list(results),
     }
     # "<" escaped, so nothing in the data can close the <script> element it sits in.
@@ -304,6 +306,8 @@ def to_html(
         surface=surface,
         racers=racers,
         data_json=data_json,
+        import_map_json=replay_import_map(),
+        site_css=site_css(),
         plotly_js=plotly_js(),
         plotly_version=metadata.version("plotly"),
         app_version=request.app.version,
@@ -327,8 +331,10 @@ DESCRIPTION = f"""The runs of POST /api/runs (same body, same 422 errors) as a f
   to replay it: the `request`, the `app` version, and per run its `context` (the surface
   with its formula, parameters and minima; every hyperparameter's value).
 - `format=html` (text/html): one self-contained page that replays the runs with no server
-  and no network: plotly.js inlined (about 4.8 MB), the surface drawn, the steps embedded,
-  Play/Pause/Reset and a step slider. Every run must be on the same surface.
+  and no network: plotly.js inlined (about 4.8 MB), the steps embedded, drawn by the pages'
+  own plotting modules (carried in the file: a 1D run's curve as Roll Downhill draws it, 2D
+  runs as the explorer's racers), Play/Pause/Reset and a step slider. Every run must be on
+  the same surface.
 """
 
 

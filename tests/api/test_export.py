@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import re
+from pathlib import PurePosixPath
 
 import pytest
 
-from app.api.export import csv_columns
+from app.api.export import REPLAY_MODULES, csv_columns
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Run, start_state
 from app.engine.run.trace import FIELDS, NULLABLE
 from app.engine.surfaces import SURFACES
+from app.jsmodules import BARE_PREFIX, STATIC_JS, imports, resolve, specifier_spans
 
 ONE_D = {
     "surface": "roll_downhill",
@@ -173,16 +176,48 @@ def test_the_replay_page_holds_everything_it_needs(client):
 
 
 def test_the_replay_colours_are_the_explorers(client):
-    # the explorer draws its racers and minima in the styles the page is handed (app/facts.py;
-    # tests/browser/test_facts.py checks the page uses them)
+    # the replay's plots are the explorer's modules, reading the racers' and minima's styles
+    # from the same facts block (app/facts.py; tests/browser/test_facts.py checks the page
+    # uses them); its list's swatches are the racers' colours in order
     page = export(client, "html", *TWO_D).text
-    match = re.search(r'<script type="application/json" id="replay-data">(.*?)</script>', page)
-    data = json.loads(match.group(1))
     served = client.get("/explore").text
-    block = re.search(r'<script type="application/json" id="facts">(.*?)</script>', served, re.S)
-    facts = json.loads(block.group(1))
-    assert data["colors"] == [s["color"] for s in facts["racerStyles"][: len(TWO_D)]]
-    assert data["minimumColours"] == facts["minimumColours"]
+    facts = r'<script type="application/json" id="facts">(.*?)</script>'
+    replay_facts = json.loads(re.search(facts, page, re.S).group(1))
+    assert replay_facts == json.loads(re.search(facts, served, re.S).group(1))
+    swatches = re.findall(r'class="swatch" style="background: ([^"]+)"', page)
+    assert swatches == [s["color"] for s in replay_facts["racerStyles"][: len(TWO_D)]]
+
+
+def replay_modules(page: str) -> dict[str, str]:
+    """The modules the replay carries: bare name → source, decoded from its import map."""
+    block = re.search(r'<script type="importmap">(.*?)</script>', page, re.S).group(1)
+    prefix = "data:text/javascript;base64,"
+    modules = {}
+    for name, url in json.loads(block)["imports"].items():
+        assert url.startswith(prefix)
+        modules[name] = base64.b64decode(url[len(prefix) :]).decode()
+    return modules
+
+
+def between_imports(source: str) -> list[str]:
+    """A module's text around its import specifiers."""
+    edges = [0, *(i for span in specifier_spans(source) for i in span), len(source)]
+    return [source[a:b] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def test_the_replay_carries_the_pages_plotting_modules(client):
+    modules = replay_modules(export(client, "html", ONE_D).text)
+    assert {BARE_PREFIX + m for m in REPLAY_MODULES} <= set(modules)
+    for name, source in modules.items():
+        path = PurePosixPath(name.removeprefix(BARE_PREFIX))
+        original = (STATIC_JS / path).read_text()
+        # each is the page's module but for its imports, which name modules the map holds
+        expected = [BARE_PREFIX + resolve(path, spec).as_posix() for spec in imports(original)]
+        assert imports(source) == expected
+        assert set(expected) <= set(modules)
+        assert between_imports(source) == between_imports(original)  # and nothing else changed
+    drawn_by = {"plots/plot1d.js", "plots/plot2d.js", "plots/overlay.js", "state/track.js"}
+    assert {BARE_PREFIX + m for m in drawn_by} <= set(modules)  # the pages' plots
 
 
 def test_a_replay_draws_one_surface(client):

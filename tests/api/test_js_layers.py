@@ -3,32 +3,19 @@
 static/js/ is in folders by role (docs/contributing.md). Each folder has a layer; a module may
 import from its own folder or from a lower layer, never upward or sideways (a plot importing a
 panel to borrow a function, state importing a form). This reads the import statements of every
-module — the dependency graph — and nothing else of the source.
+module — the dependency graph, as app/jsmodules.py reads it — and nothing else of the source.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 
-STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
+from app.jsmodules import STATIC_JS, imports, resolve
 
 # Higher imports lower. "" is the root: leaf helpers that import only each other.
 LAYERS = {"pages": 5, "panels": 4, "plots": 3, "maps": 3, "state": 2, "net": 1, "": 0}
-
-# `import … from "x"` and `export … from "x"` (over several lines), `import "x"`, `import("x")`
-IMPORT = re.compile(
-    r"""^\s*(?:import|export)\b[^;"']*?\bfrom\s*["']([^"']+)["']"""
-    r"""|^\s*import\s*["']([^"']+)["']"""
-    r"""|\bimport\(\s*["']([^"']+)["']\s*\)""",
-    re.M | re.S,
-)
-
-
-def imports(source: str) -> list[str]:
-    return [next(g for g in m.groups() if g) for m in IMPORT.finditer(source)]
 
 
 def folder(module: PurePosixPath) -> str:
@@ -43,7 +30,7 @@ def wrong_way(graph: dict[PurePosixPath, list[str]]) -> list[str]:
             if not spec.startswith("."):
                 problems.append(f"{module} imports {spec!r}: only relative module paths")
                 continue
-            target = PurePosixPath(*_normalise(PurePosixPath(module.parent, spec).parts))
+            target = resolve(module, spec)
             if target not in graph:
                 problems.append(f"{module} imports {spec!r}: no such module")
                 continue
@@ -54,16 +41,6 @@ def wrong_way(graph: dict[PurePosixPath, list[str]]) -> list[str]:
                 below, above = there or "leaf", home or "leaf"
                 problems.append(f"{module} imports {target}: {below} is not below {above}")
     return problems
-
-
-def _normalise(parts: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for part in parts:
-        if part == "..":
-            out.pop()
-        elif part != ".":
-            out.append(part)
-    return out
 
 
 def module_graph() -> dict[PurePosixPath, list[str]]:

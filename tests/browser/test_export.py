@@ -1,5 +1,7 @@
 """The exported replay page (POST /api/runs/export?format=html) works from a file on disk:
-no server for it, and every network request blocked."""
+no server for it, and every network request blocked. It draws with the pages' own plots
+(static/js/plots, carried inside the file): a 1D run's ball on its curve as Roll Downhill draws
+it, 2D runs' balls on the map's overlay as the explorer draws them."""
 
 from __future__ import annotations
 
@@ -75,10 +77,24 @@ def shown(page: Page, racer: int) -> list[float]:
 
 
 def balls(page: Page) -> list[list[float]]:
-    """Where Plotly draws each racer's ball: the last trace of each (path, ball) pair."""
+    """Where the plots draw each run's ball: on its 1D curve, the ball trace's point; on the
+    2D map, the overlay circle's point, checked to sit at that point's pixels on the map's axes."""
     return page.evaluate(
-        """() => document.getElementById("plot").data
-            .filter((t) => t.name === "ball").map((t) => [t.x[0], t.y[0]])"""
+        """() => {
+            const curves = [...document.querySelectorAll("[id^=plot-]")];
+            if (curves.length) {
+                return curves.map((c) => c.data.find((t) => t.name === "ball"))
+                    .map((t) => [t.x[0], t.y[0]]);
+            }
+            const { xaxis, yaxis } = document.querySelector(".landscape-map")._fullLayout;
+            return [...document.querySelectorAll("svg.overlay g.racer-marks .ball")].map((c) => {
+                const at = [Number(c.dataset.x), Number(c.dataset.y)];
+                const px = [xaxis._offset + xaxis.c2p(at[0]), yaxis._offset + yaxis.c2p(at[1])];
+                const drawn = [Number(c.getAttribute("cx")), Number(c.getAttribute("cy"))];
+                const placed = px.every((p, i) => Math.abs(p - drawn[i]) < 0.051);
+                return placed && c.getAttribute("visibility") === "visible" ? at : null;
+            });
+        }"""
     )
 
 
@@ -126,3 +142,79 @@ def test_the_slider_shows_any_step(client, tmp_path, offline):
     assert shown(page, 0) == results[0]["positions"][min(45, len(results[0]["steps"]) - 1)]
     assert shown(page, 1) == results[1]["positions"][45]
     assert offline.errors == [] and offline.blocked == []
+
+
+# Each racer's marks on the explorer's map, in the map's data coordinates (the overlay draws
+# in pixels, and the page's map and the replay's differ in size): the ball, the path's points,
+# the arrows' ends (null where hidden) and the label of a ball off the map.
+MAP_MARKS = """() => {
+    const { xaxis, yaxis } = document.querySelector("#landscape .landscape-map")._fullLayout;
+    const at = (px, py) => [xaxis.p2c(px - xaxis._offset), yaxis.p2c(py - yaxis._offset)];
+    const arrow = (line) => line.getAttribute("visibility") !== "visible" ? null : [
+        ...at(Number(line.getAttribute("x1")), Number(line.getAttribute("y1"))),
+        ...at(Number(line.getAttribute("x2")), Number(line.getAttribute("y2"))),
+    ];
+    return [...document.querySelectorAll("svg.overlay g.racer-marks")].map((g) => ({
+        ball: ["x", "y"].map((a) => Number(g.querySelector(".ball").dataset[a])),
+        path: g.querySelector(".path").getAttribute("points").trim().split(" ")
+            .map((p) => at(...p.split(",").map(Number))),
+        gradient: arrow(g.querySelector(".gradient")),
+        velocity: arrow(g.querySelector(".velocity")),
+        away: g.querySelector(".away").textContent,
+    }));
+}"""
+
+# The 1D curve's moving traces: the path, the start, the ball and a ball off the plot.
+CURVE_MARKS = """(id) => document.getElementById(id).data
+    .filter((t) => ["path", "start", "ball", "ball off the plot"].includes(t.name))
+    .map((t) => ({ name: t.name, x: [...t.x], y: [...t.y], text: t.text ? [...t.text] : null }))"""
+
+
+def downloaded_replay(page: Page, tmp_path: Path) -> Path:
+    """The page's own "Replay as HTML" download, saved to disk."""
+    page.locator(".share summary").click()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Replay as HTML").click()
+    path = tmp_path / got.value.suggested_filename
+    got.value.save_as(path)
+    return path
+
+
+def at_the_end(page: Page, path: Path) -> Page:
+    """The replay opened from disk, scrubbed to its last step."""
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    last = page.get_attribute("#step", "max")
+    page.fill("#step", last)
+    page.wait_for_function(f"document.body.dataset.frame === '{last}'")
+    page.wait_for_timeout(200)  # the last frame's draw
+    return page
+
+
+def test_the_replay_draws_what_roll_downhill_drew(watched, offline, tmp_path):
+    page = watched.open("/?optimizer=momentum&lr=0.3&start=-2&steps=40")
+    drawn = page.evaluate(CURVE_MARKS, "plot")
+    replay = at_the_end(offline.page, downloaded_replay(page, tmp_path))
+    assert replay.evaluate(CURVE_MARKS, "plot-0") == drawn
+    assert len(drawn[0]["x"]) == 41  # the start and 40 steps
+    assert offline.blocked == [] and offline.errors == [] and watched.errors == []
+
+
+def test_the_replay_draws_what_the_explorer_drew(watched, offline, tmp_path):
+    scenario = "surface=himmelblau&start=-1,3.5&r1=gd&r1.lr=0.01&r2=momentum&r3=adam&steps=30"
+    page = watched.open(f"/explore?{scenario}", ready="#explorer")
+    drawn = page.evaluate(MAP_MARKS)
+    replay = at_the_end(offline.page, downloaded_replay(page, tmp_path)).evaluate(MAP_MARKS)
+    assert len(replay) == len(drawn) == 3
+    for shown, expected in zip(replay, drawn, strict=True):
+        assert shown["ball"] == expected["ball"]
+        assert shown["away"] == expected["away"]
+        assert len(shown["path"]) == len(expected["path"]) > 1
+        for a, b in zip(shown["path"], expected["path"], strict=True):
+            assert a == pytest.approx(b, abs=0.005)  # a tenth of a pixel, on either map
+        for arrow in ("gradient", "velocity"):
+            assert (shown[arrow] is None) == (expected[arrow] is None), arrow
+            if expected[arrow] is not None:
+                assert shown[arrow] == pytest.approx(expected[arrow], abs=0.005), arrow
+    assert any(r["velocity"] for r in drawn)  # momentum's velocity arrow is compared too
+    assert offline.blocked == [] and offline.errors == [] and watched.errors == []

@@ -1,36 +1,24 @@
 // The 2D explorer: a landscape, a shared start, and up to six optimizers racing on it. The
-// shell (shell.js) does what every page does; the racers are a panel (panels/racers.js);
-// this is what only this page does.
+// shell (shell.js) does what every page does; the racers, the start and the landscape's
+// parameters are panels (panels/racers.js, startpoint.js, surfaceparameters.js); this is what
+// only this page does.
 
 import { FACTS } from "../facts.js";
 import { dataSize } from "../landscape.js";
 import { wireWholeLandscape } from "../maps/wholelandscape.js";
-import { getJSON } from "../net/api.js";
-import { buildHyperparameterControls, fillPicker } from "../panels/controls.js";
+import { fillPicker } from "../panels/controls.js";
 import { downloadPNG } from "../panels/download.js";
-import { isLocked } from "../panels/embed.js";
 import { markPicker, ownKey } from "../panels/formula.js";
 import { isProjector } from "../panels/keyboard.js";
 import { defaultOptions } from "../panels/options.js";
 import { Racers } from "../panels/racers.js";
-import { showReadouts } from "../panels/readouts.js";
+import { StartPoint } from "../panels/startpoint.js";
+import { SurfaceParameters } from "../panels/surfaceparameters.js";
 import { LandscapePlot } from "../plots/plot2d.js";
-import { decodePoint, encodePoint, readValues, writeValues } from "../state/urlstate.js";
-import { describe } from "../verdict.js";
+import { decodePoint } from "../state/urlstate.js";
 import { PageShell, startPage } from "./shell.js";
 
-const GRID_DELAY_MS = 150; // a surface-parameter drag refetches the grid at most this often
-
 const $ = (id) => document.getElementById(id);
-
-function gridURL(surface, parameters) {
-  const q = new URLSearchParams(parameters).toString();
-  return `/api/surfaces/${surface.id}/grid${q ? `?${q}` : ""}`;
-}
-
-function plural(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
 
 // This page's view controls (shell.js adds the speed slider): see controltable.js.
 const CONTROLS = [
@@ -78,16 +66,25 @@ class Explorer extends PageShell {
     this.racers = new Racers(this);
     this.plot = null;
     this.maps = null; // the whole-landscape tools, once the plot exists (open)
-    this.gridTimer = null;
+    this.parameters = new SurfaceParameters($("surface-parameters"), {
+      onInput: () => {
+        for (const track of this.tracks()) track.surfaceParameters = this.parameters.values;
+        this.session.changed();
+      },
+      onGrid: async (grid) => {
+        await this.plot.setSurface(this.surface, grid);
+        this.racers.showL2();
+        this.scheduleDraw();
+      },
+      onError: (message) => this.showError(message),
+    });
+    this.startPoint = new StartPoint(params, {
+      onMove: (point) => {
+        this.placeStart(point);
+        this.session.reset({ keepPlaying: true });
+      },
+    });
     this.wirePicker(FACTS.pageSurfaces.explore, (id) => this.setSurface(id).catch((e) => this.showError(e.message)));
-    for (const field of [$("start-x"), $("start-y")]) {
-      field.addEventListener("change", () => {
-        // valueAsNumber is NaN for an empty or unreadable field: then the old start stays
-        const point = [$("start-x").valueAsNumber, $("start-y").valueAsNumber];
-        if (point.every(Number.isFinite)) this.setStart(point);
-        else this.setStartFields(this.start);
-      });
-    }
     this.wireShell();
   }
 
@@ -157,28 +154,22 @@ class Explorer extends PageShell {
     else await this.dataPanel.show(surface.modelled ? surface : null);
     this.form.showLandscape(surface, $("surface-formula"));
     $("surface-description").textContent = surface.description;
-    this.surfaceParameters = Object.fromEntries(surface.parameters.map((p) => [p.name, p.default]));
-    if (params) readValues(params, "", surface.parameters, this.surfaceParameters);
-    $("surface-parameters").hidden = !surface.parameters.length;
-    buildHyperparameterControls($("surface-parameters"), surface.parameters, this.surfaceParameters, {
-      idPrefix: "surface",
-      onInput: () => this.surfaceParametersChanged(),
-    });
-    const grid = ownKey(surface) ? surface.grid : await getJSON(gridURL(surface, this.surfaceParameters));
+    this.parameters.show(surface, params);
+    const grid = await this.parameters.grid();
     if (this.plot) this.plot.setSurface(surface, grid);
     else {
       this.plot = new LandscapePlot($("landscape"), surface, grid, { onRedrawNeeded: this.scheduleDraw });
-      this.plot.onPick((point) => this.setStart(point));
+      this.plot.onPick((point) => this.startPoint.move(point));
     }
     if (this.maps) this.maps.surfaceChanged();
     const asked = (params && decodePoint(params.get("start"), 2)) || (reshape ? this.start : surface.start);
-    this.setStartFields(asked.map((v, i) => Math.min(surface.domain[i][1], Math.max(surface.domain[i][0], v))));
+    this.placeStart(asked);
     if (params || !this.racers.list.length) this.racers.read(params);
     else {
       const size = dataSize(surface);
       for (const racer of this.racers.list) {
         racer.track.surface = surface;
-        racer.track.surfaceParameters = this.surfaceParameters;
+        racer.track.surfaceParameters = this.parameters.values;
         // a whole-data batch stays whole as points come and go (and is 1 off a model)
         const options = racer.track.options;
         if (!before || options.batch_size >= before) options.batch_size = size || 1;
@@ -203,44 +194,15 @@ class Explorer extends PageShell {
   }
 
   scenarioParams(params) {
-    const surfaceDefaults = Object.fromEntries(this.surface.parameters.map((p) => [p.name, p.default]));
-    writeValues(params, "", this.surface.parameters, this.surfaceParameters, surfaceDefaults);
-    if (this.start.some((v, i) => v !== this.surface.start[i])) params.set("start", encodePoint(this.start));
+    this.parameters.write(params);
+    this.startPoint.write(params);
     this.racers.write(params);
   }
 
-  surfaceParametersChanged() {
-    for (const track of this.tracks()) track.surfaceParameters = this.surfaceParameters;
-    this.session.changed();
-    if (this.gridTimer) return;
-    this.gridTimer = setTimeout(async () => {
-      this.gridTimer = null;
-      try {
-        await this.plot.setSurface(this.surface, await getJSON(gridURL(this.surface, this.surfaceParameters)));
-        this.racers.showL2();
-      } catch (error) {
-        this.showError(error.message);
-      }
-      this.scheduleDraw();
-    }, GRID_DELAY_MS);
-  }
-
-  setStartFields(point) {
-    this.surface.domain.forEach(([lo, hi], i) => {
-      const field = $(i ? "start-y" : "start-x");
-      field.min = String(lo);
-      field.max = String(hi);
-    });
-    this.start = point.map((v) => Number(v.toFixed(3)));
-    $("start-x").value = String(this.start[0]);
-    $("start-y").value = String(this.start[1]);
+  /** The shared start (kept inside the landscape), in its fields and every racer's. */
+  placeStart(point) {
+    this.start = this.startPoint.show(this.surface, point);
     for (const track of this.tracks()) track.start = this.start;
-  }
-
-  setStart(point) {
-    if (isLocked(this.params, "start")) return; // a click on the map must not move it
-    this.setStartFields(point.map((v, i) => Math.min(this.surface.domain[i][1], Math.max(this.surface.domain[i][0], v))));
-    this.session.reset({ keepPlaying: true });
   }
 
   /** Racers added, removed or switched: rebuild the legends and start every ball over. */
@@ -271,28 +233,11 @@ class Explorer extends PageShell {
       this.dataPanel.update(balls, batched ? batched.batchPoints : null);
     }
     const { playing } = this.session;
-    for (const racer of racers) {
-      showReadouts(racer.card, racer.track);
-      racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
-    }
+    // one line for a screen reader: the race, then each racer that has finished
+    const finished = this.racers.showCards(playing);
     const done = tracks.length && tracks.every((t) => t.settled);
     this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
-    // one line for a screen reader: the race, then each racer that has finished
-    const finished = racers
-      .filter((r) => r.track.outcome)
-      .map((r) => `${this.racers.label(r)}: ${r.card.querySelector(".racer-status").textContent}`);
-    this.finishDraw(this.summary(), { rolling: playing, also: finished });
-  }
-
-  summary() {
-    const racing = plural(this.racers.list.length, "optimizer");
-    const steps = this.steps();
-    if (this.session.playing) return `Racing ${racing} on ${this.surface.name}… step ${steps}`;
-    if (steps === 0) return `${racing} ready on ${this.surface.name}. Press Play, or click the map to choose the start.`;
-    if (this.tracks().every((t) => t.settled)) {
-      return `Race over after ${plural(steps, "step")}: every racer has stopped. Press Play to race again.`;
-    }
-    return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
+    this.finishDraw(this.racers.summary(this.steps(), playing), { rolling: playing, also: finished });
   }
 }
 

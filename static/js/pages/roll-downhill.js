@@ -1,28 +1,20 @@
 // The Roll Downhill page: one ball, one optimizer, a learning-rate slider. The shell
-// (shell.js) does what every page does; this is what only this page does.
+// (shell.js) does what every page does; the ball's settings are a panel (panels/ball.js);
+// this is what only this page does.
 
 import { FACTS } from "../facts.js";
-import { formatFixed } from "../format.js";
-import { dataSize } from "../landscape.js";
 import { getJSON } from "../net/api.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "../panels/controls.js";
+import { Ball } from "../panels/ball.js";
 import { downloadPNG } from "../panels/download.js";
-import { applyControlParams, isLocked, usable } from "../panels/embed.js";
 import { isDefaultDomain, markPicker, ownKey } from "../panels/formula.js";
 import { isProjector } from "../panels/keyboard.js";
 import { showL2Curve } from "../panels/l2curve.js";
-import { buildTrainingControls, defaultOptions } from "../panels/options.js";
 import { showReadouts } from "../panels/readouts.js";
 import { wireWholeLandscape } from "../maps/wholelandscape.js";
 import { BALL_COLOR, CurvePlot } from "../plots/plot1d.js";
-import { Track } from "../state/track.js";
-import { decodePoint, encodePoint, readSchedule, readValues, writeFormula, writeTraining, writeValues } from "../state/urlstate.js";
+import { writeFormula } from "../state/urlstate.js";
 import { describe } from "../verdict.js";
 import { PageShell, startPage } from "./shell.js";
-
-const DEFAULT_CHOICE = "gd";
-const DEFAULT_LR = 0.1; // the slider's first position
-const LR_NUDGE = 0.01; // ↑/↓: one slider notch
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,7 +27,7 @@ const CONTROLS = [
     default: false,
     apply: (page, on) => {
       // the steps again from the start, now with (or without) f″ at each
-      page.track.sharpness = on;
+      page.ball.track.sharpness = on;
       page.showChart();
       page.session.reset({ keepPlaying: true });
     },
@@ -58,67 +50,41 @@ class RollDownhill extends PageShell {
   constructor(root, { params, catalogs, surface, grid }) {
     super(root, { params, catalogs, page: "roll", dim: 1, controls: CONTROLS, defaultSurface: FACTS.pageSurfaces.roll });
     this.surface = surface;
-    this.track = this.trackFrom(params);
-    this.session.tracks = [this.track];
+    this.ball = new Ball(this, surface);
+    this.session.tracks = [this.ball.track];
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
-    this.wireControls();
+    this.wirePicker(surface.id, (id) => this.openLandscape((url) => url.searchParams.set("surface", id)));
+    this.showLandscape();
+    this.ball.wire();
+    $("chart-panel").addEventListener("toggle", () => this.showChart());
+    this.plot.ready.then(() => this.showL2());
     this.wireShell();
     this.maps = wireWholeLandscape(root, {
       dim: 1,
       surface: () => this.surface,
-      run: () => this.track.replayRequest(0),
-      start: () => this.track.start,
-      optimizer: () => this.choice.optimizer,
-      label: () => this.choice.label,
+      run: () => this.ball.track.replayRequest(0),
+      start: () => this.ball.track.start,
+      optimizer: () => this.ball.choice.optimizer,
+      label: () => this.ball.choice.label,
       plot: this.plot,
     });
     this.plot.ready.then(() => {
-      this.plot.onPick((x) => this.setStart(x));
+      this.plot.onPick((x) => this.ball.setStart(x));
       if (isProjector()) this.plot.setProjector(true);
     });
   }
 
-  /** The ball the address describes (defaults for what it leaves out). */
-  trackFrom(params) {
-    this.choice =
-      this.choices.find((c) => c.key === params.get("optimizer")) ||
-      this.choices.find((c) => c.key === DEFAULT_CHOICE) ||
-      this.choices[0];
-    const hyperparameters = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
-    readValues(params, "", this.choice.optimizer.hyperparameters, hyperparameters);
-    const options = defaultOptions(this.catalog, dataSize(this.surface));
-    readValues(params, "", this.catalog.options, options);
-    const start = decodePoint(params.get("start"), 1) || [this.surface.start[0]];
-    const [lo, hi] = this.surface.domain[0];
-    // the slider's range (0.01–1.20): a rate outside it is brought inside
-    hyperparameters.lr = Math.min(Number($("lr").max), Math.max(Number($("lr").min), hyperparameters.lr));
-    $("lr").value = String(hyperparameters.lr);
-    return new Track({
-      surface: this.surface,
-      optimizer: this.choice.optimizer,
-      hyperparameters,
-      start: [Math.min(hi, Math.max(lo, start[0]))],
-      options,
-      schedule: readSchedule(params, "", this.catalog),
-      sharpness: $("sharpness").checked,
-    });
-  }
-
   scenarioParams(params) {
-    if (this.choice.key !== DEFAULT_CHOICE) params.set("optimizer", this.choice.key);
-    const base = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
-    writeValues(params, "", this.choice.optimizer.hyperparameters, this.track.hyperparameters, base);
-    if (this.track.start[0] !== this.surface.start[0]) params.set("start", encodePoint(this.track.start));
-    writeTraining(params, "", this.catalog, this.track, defaultOptions(this.catalog, dataSize(this.surface)));
+    this.ball.write(params);
   }
 
   tracks() {
-    return [this.track];
+    return [this.ball.track];
   }
 
   balls() {
-    return [{ id: 1, label: "", track: this.track }];
+    return [{ id: 1, label: "", track: this.ball.track }];
   }
 
   png() {
@@ -130,7 +96,7 @@ class RollDownhill extends PageShell {
   }
 
   nudgeRate(direction) {
-    if (usable($("lr"))) this.setLearningRate(Number($("lr").value) + direction * LR_NUDGE);
+    this.ball.nudge(direction);
   }
 
   /** A link's model landscape shows its data; the loss chart is drawn if its panel is open. */
@@ -141,39 +107,19 @@ class RollDownhill extends PageShell {
 
   /** The landscape's own fields: the start slider's range, its formula and description. */
   showLandscape() {
-    const [lo, hi] = this.surface.domain[0];
-    const start = $("start");
-    start.min = String(lo);
-    start.max = String(hi);
-    start.value = String(this.track.start[0]);
+    this.ball.showStart();
     this.form.showLandscape(this.surface, $("formula"));
     $("surface-description").textContent = this.surface.description;
     markPicker($("surface"), ownKey(this.surface));
     this.modelForm.show(this.surface.modelled || null);
   }
 
-  wireControls() {
-    this.wirePicker(this.surface.id, (id) => this.openLandscape((url) => url.searchParams.set("surface", id)));
-    this.showLandscape();
-    $("lr").addEventListener("input", () => this.setLearningRate(Number($("lr").value)));
-    $("start").addEventListener("input", () => this.setStart(Number($("start").value)));
-    fillPicker($("optimizer"), this.choices, this.choice.key);
-    $("optimizer").addEventListener("change", () => {
-      this.choice = this.choices.find((c) => c.key === $("optimizer").value);
-      this.track.optimizer = this.choice.optimizer;
-      this.track.hyperparameters = { ...choiceDefaults(this.choice), lr: this.track.hyperparameters.lr };
-      this.buildHyperparameters();
-      this.showL2();
-      this.maps.settingsChanged();
-      this.showChart(); // the legend names the optimizer
-      this.session.reset({ keepPlaying: true });
-    });
-    this.buildTraining();
-    $("chart-panel").addEventListener("toggle", () => this.showChart());
-    this.plot.ready.then(() => this.showL2());
-    this.buildHyperparameters();
-    this.showLearningRate();
-    this.showStart();
+  /** Another optimizer: its L2 curve, the maps' settings and the chart's legend follow. */
+  optimizerChanged() {
+    this.showL2();
+    this.maps.settingsChanged();
+    this.showChart(); // the legend names the optimizer
+    this.session.reset({ keepPlaying: true });
   }
 
   /**
@@ -192,36 +138,18 @@ class RollDownhill extends PageShell {
     this.openLandscape((url) => writeFormula(url.searchParams, formula.typed, isDefaultDomain));
   }
 
-  buildTraining() {
-    buildTrainingControls($("training"), this.catalog, this.track, {
-      idPrefix: "training",
-      onInput: () => this.session.changed(),
-    });
-    applyControlParams(this.root, this.params);
-  }
-
   /**
    * A model landscape in place of this one (`entry` from readModel): the ball keeps its
    * settings; `reshape` (the same model on other points) keeps its start too.
    */
   async setLandscape(entry, { reshape = false } = {}) {
     this.session.stop();
-    const before = dataSize(this.surface);
     this.surface = entry;
     this.grid = entry.grid;
-    this.track.surface = entry;
-    const [lo, hi] = entry.domain[0];
-    const x = reshape ? this.track.start[0] : entry.start[0];
-    this.track.start = [Math.min(hi, Math.max(lo, x))];
-    const options = this.track.options;
-    if (!before || options.batch_size >= before) {
-      options.batch_size = dataSize(entry); // a whole-data batch stays whole
-      this.buildTraining();
-    }
+    this.ball.moveTo(entry, { reshape });
     if (reshape) this.dataPanel.accepted(entry);
     else await this.showData(entry);
     this.showLandscape();
-    this.showStart();
     await this.plot.setSurface(entry, entry.grid);
     this.showL2();
     this.maps.surfaceChanged();
@@ -245,74 +173,37 @@ class RollDownhill extends PageShell {
     // rebuild may come together
     this.chartReady = (this.chartReady || Promise.resolve()).then(async () => {
       if (!$("chart-panel").open) return;
-      const racer = { label: this.choice.label, color: BALL_COLOR, dash: "none", plotlyDash: "solid" };
+      const racer = { label: this.ball.choice.label, color: BALL_COLOR, dash: "none", plotlyDash: "solid" };
       await this.chart.reset(this.surface, [racer], { sharpness: $("sharpness").checked });
       this.scheduleDraw();
     });
     return this.chartReady;
   }
 
-  /** A new rate from the slider or the keyboard (clamped to the slider's range). */
-  setLearningRate(value) {
-    const lr = $("lr");
-    lr.value = String(Math.min(Number(lr.max), Math.max(Number(lr.min), value)));
-    this.track.hyperparameters.lr = Number(Number(lr.value).toFixed(2));
-    this.showLearningRate();
-    this.session.changed();
-  }
-
-  buildHyperparameters() {
-    const { hyperparameters, formula, symbols, decoupled_by: decoupledBy } = this.choice.optimizer;
-    buildHyperparameterControls($("hyperparameters"), hyperparameters, this.track.hyperparameters, {
-      skip: ["lr"],
-      onInput: (name) => {
-        if (name === "weight_decay" || name === decoupledBy) this.showL2();
-        this.session.changed();
-      },
-    });
-    showFormula($("optimizer-rule"), formula, symbols);
-    applyControlParams(this.root, this.params);
-  }
-
   showL2() {
-    const { grid, surface, track } = this;
-    showL2Curve(this.plot, { grid, surface, optimizer: this.choice.optimizer, hyperparameters: track.hyperparameters });
-  }
-
-  showLearningRate() {
-    $("lr-value").textContent = formatFixed(this.track.hyperparameters.lr, 2);
-  }
-
-  showStart() {
-    $("start-value").textContent = formatFixed(this.track.start[0], 2);
-  }
-
-  setStart(x) {
-    if (isLocked(this.params, "start")) return; // a click on the curve must not move it
-    const [lo, hi] = this.surface.domain[0];
-    this.track.start = [Math.min(hi, Math.max(lo, Number(x.toFixed(2))))];
-    $("start").value = String(this.track.start[0]);
-    this.showStart();
-    this.session.reset({ keepPlaying: true });
+    const { grid, surface } = this;
+    const { choice, track } = this.ball;
+    showL2Curve(this.plot, { grid, surface, optimizer: choice.optimizer, hyperparameters: track.hyperparameters });
   }
 
   draw() {
-    const { trace } = this.track;
+    const { track } = this.ball;
+    const { trace } = track;
     const xs = trace.positions.map((p) => p[0]);
     if (xs.length) this.plot.update({ xs, losses: trace.losses, start: xs[0], startLoss: trace.losses[0] });
-    showReadouts(this.root, this.track);
-    this.chart.update([this.track]);
-    const last = this.track.last();
+    showReadouts(this.root, track);
+    this.chart.update([track]);
+    const last = track.last();
     if (this.surface.modelled) {
-      const weights = last ? last.position : this.track.start;
+      const weights = last ? last.position : track.start;
       this.dataPanel.update([{ weights, colour: BALL_COLOR }], last && last.batchPoints);
     }
     const { playing } = this.session;
-    const idle = !this.track.length || (last.step === 0 && !playing);
+    const idle = !track.length || (last.step === 0 && !playing);
     const status = idle
       ? "Press Play to let the ball roll, or click the curve to choose where it starts."
-      : describe(this.track, { playing });
-    this.root.dataset.state = playing ? "playing" : this.track.status || "idle";
+      : describe(track, { playing });
+    this.root.dataset.state = playing ? "playing" : track.status || "idle";
     this.finishDraw(status, { rolling: playing });
   }
 }

@@ -6,9 +6,11 @@ import { FACTS } from "../facts.js";
 import { regularized2d } from "../l2.js";
 import { Track } from "../state/track.js";
 import { readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
+import { describe } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
 import { applySuggestedRate, buildCard, buildSettings, showL2Box, showL2Note } from "./racercard.js";
+import { showReadouts } from "./readouts.js";
 
 const FIRST_RACERS = ["gd", "momentum", "adam"];
 const NEXT_RACERS = ["rmsprop", "nesterov", "adagrad", "gd", "momentum", "adam"];
@@ -16,9 +18,13 @@ const RATE_NUDGE = 10 ** 0.1; // ↑/↓: every racer's lr times or over 1.26 (t
 
 const $ = (id) => document.getElementById(id);
 
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export class Racers {
   /**
-   * `page`: the explorer — surface, surfaceParameters, start, choices, catalog, params,
+   * `page`: the explorer — surface, parameters (surfaceparameters.js), start, choices, catalog, params,
    * session, plot, optionDefaults(), racersChanged() (rebuild legends, start over).
    */
   constructor(page) {
@@ -97,7 +103,7 @@ export class Racers {
       choice,
       track: new Track({
         surface: page.surface,
-        surfaceParameters: page.surfaceParameters,
+        surfaceParameters: page.parameters.values,
         optimizer: choice.optimizer,
         hyperparameters: choiceDefaults(choice),
         start: page.start,
@@ -166,6 +172,29 @@ export class Racers {
   rebuild(racer, { suggested }) {
     if (suggested) this.applySuggestedRate(racer);
     else buildSettings(racer, this);
+  }
+
+  /** Each card's readouts and status; returns a sentence for each racer that has finished. */
+  showCards(playing) {
+    for (const racer of this.list) {
+      showReadouts(racer.card, racer.track);
+      racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
+    }
+    return this.list
+      .filter((r) => r.track.outcome)
+      .map((r) => `${this.label(r)}: ${r.card.querySelector(".racer-status").textContent}`);
+  }
+
+  /** The race in one sentence for the status line, `steps` (the most any racer took) in. */
+  summary(steps, playing) {
+    const racing = plural(this.list.length, "optimizer");
+    const { name } = this.page.surface;
+    if (playing) return `Racing ${racing} on ${name}… step ${steps}`;
+    if (steps === 0) return `${racing} ready on ${name}. Press Play, or click the map to choose the start.`;
+    if (this.list.every((r) => r.track.settled)) {
+      return `Race over after ${plural(steps, "step")}: every racer has stopped. Press Play to race again.`;
+    }
+    return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
   }
 
   /** ↑/↓: every racer's learning rate up or down (not a locked one). */
