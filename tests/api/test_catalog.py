@@ -6,6 +6,7 @@ import pytest
 
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run.schedules import SCHEDULES
+from app.engine.surfaces import SURFACES
 from tests.engine.optimizer_cases import CASES
 
 
@@ -17,19 +18,11 @@ def engine_defaults(optimizer):
     }
 
 
-SURFACES_2D = {
-    "rosenbrock", "himmelblau", "beale", "booth", "rastrigin", "ackley", "goldstein_price",
-    "six_hump_camel", "styblinski_tang", "mccormick", "saddle", "ravine", "plateau",
-    "rippled_bowl",
-}  # fmt: skip
-
-
 def test_surfaces_list_the_1d_and_2d_landscapes(client):
     surfaces = {s["id"]: s for s in client.get("/api/surfaces").json()}
-    assert {k for k, s in surfaces.items() if s["dim"] == 1} == {
-        "roll_downhill", "parabola", "double_well", "plateau_wall"
-    }  # fmt: skip
-    assert {k for k, s in surfaces.items() if s["dim"] == 2} == SURFACES_2D
+    # every landscape of the catalog, in its order, with its dimension
+    assert [(k, s["dim"]) for k, s in surfaces.items()] == [(k, s.dim) for k, s in SURFACES.items()]
+    assert {1, 2} == {s["dim"] for s in surfaces.values()}
     demo = surfaces["roll_downhill"]
     assert demo["formula"] == "f(x) = 0.12·x² + sin(2.4x) + 0.3·cos(5x)"
     assert demo["dim"] == 1 and len(demo["domain"]) == 1
