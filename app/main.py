@@ -27,6 +27,7 @@ from .api import (
     explain,
     export,
     formulas,
+    l2,
     lessons,
     maps,
     models,
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(export.router)
     app.include_router(maps.router)
     app.include_router(explain.router)
+    app.include_router(l2.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")

@@ -16,6 +16,7 @@ from ..engine.surfaces.formula import FormulaError, formula_surface
 from ..engine.surfaces.models import MODELS, ModelError, ModelSpec, model_surface
 from .errors import InputError
 from .schemas.formulas import FormulaRequest
+from .schemas.l2 import L2Request
 from .schemas.models import ModelRequest
 from .schemas.runs import RunSetting
 
@@ -23,7 +24,7 @@ FORMULA_ID = "formula-"  # + 12 hex digits of sha256: a typed formula's surface 
 FORMULAS_KEPT = 128  # typed surfaces cached per worker (each keeps its minima once found)
 
 
-def request_surface(req: RunSetting, errors: list[tuple[str, str]]) -> Surface | None:
+def request_surface(req: RunSetting | L2Request, errors: list[tuple[str, str]]) -> Surface | None:
     """The built-in surface bound to its parameters, the typed formula's surface, or the
     model landscape's."""
     if isinstance(req.surface, FormulaRequest | ModelRequest):

@@ -1,0 +1,40 @@
+"""POST /api/surfaces/l2: the lowest point of a surface's L2 landscape f + (λ/2)·‖x‖².
+
+The surface is the one a run on the same ``surface`` and ``surface_parameters`` uses
+(``surface_requests.request_surface``); the engine finds the point
+(app/engine/surfaces/regularized.py), and the pages word it.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..engine.surfaces.regularized import l2_lowest
+from .errors import InputError
+from .schemas.common import ErrorOut
+from .schemas.l2 import L2Out, L2Request
+from .surface_requests import request_surface
+
+router = APIRouter(prefix="/api", tags=["catalog"])
+
+
+@router.post(
+    "/surfaces/l2",
+    response_model=L2Out,
+    responses={422: {"model": ErrorOut, "description": "The surface or weight_decay is refused"}},
+)
+def l2_lowest_point(body: L2Request) -> L2Out:
+    """Where an optimizer with coupled weight decay λ (added to the gradient, as SGD, RMSprop
+    or Adam take `weight_decay`) would come to rest: the global minimum of
+    f + (λ/2)·‖x‖², found by the engine's minima search."""
+    errors: list[tuple[str, str]] = []
+    surface = request_surface(body, errors)
+    if errors or surface is None:
+        raise InputError(errors)
+    lowest = l2_lowest(surface, body.weight_decay)
+    return L2Out(
+        weight_decay=body.weight_decay,
+        lowest=None
+        if lowest is None
+        else {"position": list(lowest.position), "value": lowest.value, "kind": lowest.kind},
+    )
