@@ -7,6 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.engine.surfaces import SURFACES
+from app.engine.surfaces.regularized import l2_lowest
+
 
 def plot_trace(name: str) -> str:
     """JavaScript for the curve plot's trace called ``name`` (found by name, not place)."""
@@ -201,8 +204,10 @@ def test_l2_landscape_shows_where_weight_decay_moves_the_minimum(watched):
     lowest_with_l2 = plot_trace("lowest with L2")
     page.wait_for_function(f"{lowest_with_l2}.x.length === 1")
     lowest = page.evaluate(f"{lowest_with_l2}.x[0]")
-    # f + 5x² is lowest where f'(x) + 10x = 0, near the origin
+    # f + 5x² is lowest where f'(x) + 10x = 0, near the origin: the engine's point
     assert -0.5 < lowest < -0.1
+    engine = l2_lowest(SURFACES["roll_downhill"], 10.0)
+    assert engine is not None and lowest == engine.position[0]
     expect(page.locator("#l2-note")).to_contain_text("moves from x = -0.6283")
     l2.uncheck()
     page.wait_for_function(f"{lowest_with_l2}.x.length === 0")

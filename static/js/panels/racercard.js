@@ -81,10 +81,14 @@ export function showL2Box(racer, ticked) {
   return lambda;
 }
 
-/** Where the L2 landscape's lowest point lies (`lowest`: {x, y}), against f's own `global`. */
+/**
+ * Where the L2 landscape's lowest point lies (`lowest`: the server's {position}, or null where
+ * it verifies none on the map), against f's own `global`.
+ */
 export function showL2Note(racer, lambda, lowest, global) {
-  const from = global ? ` from (${global.position.map((v) => formatNumber(v, 3)).join(", ")})` : "";
-  racer.card.querySelector(".racer-l2-note").textContent =
-    `With λ = ${formatNumber(lambda)} the lowest point moves${from} to about ` +
-    `(${formatNumber(lowest.x, 3)}, ${formatNumber(lowest.y, 3)}).`;
+  const point = (position) => `(${position.map((v) => formatNumber(v, 3)).join(", ")})`;
+  const from = global ? ` from ${point(global.position)}` : "";
+  racer.card.querySelector(".racer-l2-note").textContent = lowest
+    ? `With λ = ${formatNumber(lambda)} the lowest point moves${from} to about ${point(lowest.position)}.`
+    : `With λ = ${formatNumber(lambda)} this landscape has no lowest point on the map.`;
 }

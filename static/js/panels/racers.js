@@ -4,6 +4,7 @@
 
 import { FACTS } from "../facts.js";
 import { regularized2d } from "../l2.js";
+import { L2Lowest } from "../net/l2.js";
 import { Track } from "../state/track.js";
 import { readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
 import { describe } from "../verdict.js";
@@ -32,6 +33,7 @@ export class Racers {
     this.list = [];
     this.nextId = 1;
     this.l2Racer = null; // the racer whose L2 landscape the map shows
+    this.l2Lowest = new L2Lowest(); // its lowest point, from the server: an older answer is not shown
     $("add-racer").addEventListener("click", () => this.add());
   }
 
@@ -212,18 +214,27 @@ export class Racers {
    * The L2 landscape of the racer whose box is ticked (one at a time): with coupled weight
    * decay λ it descends f + (λ/2)·‖x‖², drawn as contour lines in its colour.
    */
-  showL2() {
-    const { plot, surface } = this.page;
+  async showL2() {
+    const { plot, surface, parameters } = this.page;
     const lambdas = new Map(this.list.map((r) => [r, showL2Box(r, r === this.l2Racer)]));
     const racer = this.l2Racer;
     const lambda = lambdas.get(racer) || 0;
     if (!racer || lambda === 0) {
       this.l2Racer = null;
+      this.l2Lowest.forget();
       plot.showL2(null);
       return;
     }
-    const landscape = regularized2d(plot.grid, lambda);
-    plot.showL2(landscape, racer.style.color);
-    showL2Note(racer, lambda, landscape.lowest, surface.minima.find((m) => m.kind === "global"));
+    let lowest;
+    try {
+      lowest = await this.l2Lowest.read(surface, parameters.values, lambda);
+    } catch (error) {
+      racer.card.querySelector(".racer-l2-note").textContent = error.message;
+      return;
+    }
+    if (lowest === undefined) return; // a later request, or the box unticked, meanwhile
+    const z = regularized2d(plot.grid, lambda);
+    plot.showL2({ z, lowest: lowest && { x: lowest.position[0], y: lowest.position[1] } }, racer.style.color);
+    showL2Note(racer, lambda, lowest, surface.minima.find((m) => m.kind === "global"));
   }
 }

@@ -223,8 +223,8 @@ export class LandscapePlot {
   }
 
   /**
-   * Contour lines of an L2 landscape ({z, lowest} from l2.js) in `color` over the map, or
-   * none with null.
+   * Contour lines of an L2 landscape ({z} from l2.js, `lowest` {x, y} from the server or null)
+   * in `color` over the map, or none with null.
    */
   showL2(landscape, color) {
     const grid = this.grid;
@@ -241,8 +241,8 @@ export class LandscapePlot {
       await window.Plotly.restyle(
         this.map,
         {
-          x: [on ? [landscape.lowest.x] : []],
-          y: [on ? [landscape.lowest.y] : []],
+          x: [on && landscape.lowest ? [landscape.lowest.x] : []],
+          y: [on && landscape.lowest ? [landscape.lowest.y] : []],
           "marker.color": c,
           "textfont.color": c,
         },
