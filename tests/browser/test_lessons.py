@@ -50,8 +50,11 @@ def test_every_lesson_opens_as_its_link_says_and_its_page_writes_the_link_back(w
         link = lesson_url(lesson)
         ready = "#sim" if lesson.page == "roll" else "#explorer"
         page = watched.open(link, ready=ready)
-        expect(page.locator(".lesson h2")).to_have_text(lesson.title)
-        expect(page.locator("#lesson-look-for")).to_have_text(lesson.look_for)
+        if lesson.predict:  # asks first: what tells the answer is held back (below)
+            expect(page.locator("#lesson-question")).to_have_text(lesson.question)
+        else:
+            expect(page.locator(".lesson h2")).to_have_text(lesson.title)
+            expect(page.locator("#lesson-look-for")).to_have_text(lesson.look_for)
         if lesson.page == "explore":
             expect(page.locator(".racer")).to_have_count(len(lesson.racers))
         assert watched.errors == [], (lesson.id, watched.errors)
@@ -84,6 +87,23 @@ def test_the_server_writes_numbers_and_points_as_the_pages_javascript_does(watch
     assert [encode_point((v,)) for v in POINTS] == points
 
 
+PREDICT_FIRST = [lesson for lesson in LESSONS.values() if lesson.predict]
+
+
+def test_no_predict_first_lesson_shows_its_answer_before_the_run(watched):
+    for lesson in PREDICT_FIRST:
+        page = watched.open(
+            lesson_url(lesson), ready="#sim" if lesson.page == "roll" else "#explorer"
+        )
+        expect(page.locator(".lesson h2")).to_have_text("What will happen?")
+        expect(page.locator("#lesson-question")).to_be_visible()
+        shown = page.locator("main").inner_text()
+        for field in lesson.reveal:  # the texts the server says tell the answer
+            assert getattr(lesson, field) not in shown, (lesson.id, field)
+        expect(page.get_by_role("button", name="Play")).to_be_disabled()
+    assert watched.errors == [] and watched.blocked == []
+
+
 def test_a_predict_first_lesson_waits_for_a_guess_and_says_if_it_was_right(watched):
     page = watched.open(
         "/?surface=roll_downhill&start=3.5&optimizer=gd&lr=1&lesson=lr_too_large&predict=1"
@@ -100,3 +120,8 @@ def test_a_predict_first_lesson_waits_for_a_guess_and_says_if_it_was_right(watch
         re.compile(r"^You predicted it: It keeps bouncing"), timeout=15_000
     )
     expect(page.locator("#status")).to_have_text(re.compile(r"^Still bouncing after 1000 steps"))
+    # the run has ended: the lesson's title and what to look for are shown now
+    lesson = LESSONS["lr_too_large"]
+    expect(page.locator(".lesson h2")).to_have_text(lesson.title)
+    expect(page.locator("#lesson-look-for")).to_have_text(lesson.look_for)
+    expect(page.locator("#lesson-question")).to_be_hidden()
