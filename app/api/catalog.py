@@ -31,7 +31,7 @@ from .schemas.catalog import (
     SurfaceOut,
     SymbolOut,
 )
-from .schemas.common import ErrorOut
+from .schemas.common import ErrorOut, minimum_json
 from .service import json_bytes
 
 router = APIRouter(prefix="/api", tags=["catalog"])
@@ -82,7 +82,7 @@ def surface_out(s: Surface) -> SurfaceOut:
         description=s.description,
         domain=[list(d) for d in s.domain],
         start=list(s.start),
-        minima=[{"position": list(m.position), "value": m.value, "kind": m.kind} for m in s.minima],
+        minima=[minimum_json(m) for m in s.minima],
         parameters=[_hyperparameter_out(h) for h in s.parameters],
         suggested_lr=suggested_lrs(s),
         no_minimum=s.no_minimum,

@@ -25,7 +25,7 @@ from ..jsmodules import STATIC_JS, import_map
 from ..settings import Settings, app_settings
 from .catalog import grid_json
 from .errors import InputError
-from .schemas.common import ErrorOut
+from .schemas.common import ErrorOut, minimum_json
 from .schemas.export import RunsExport
 from .schemas.runs import RunsRequest
 from .service import PreparedRun, execute, json_bytes, prepare_runs
@@ -172,9 +172,7 @@ def surface_json(surface: Surface) -> dict[str, Any]:
         "formula": surface.formula,
         "domain": [list(d) for d in surface.domain],
         "parameters": dict(surface.parameter_values),
-        "minima": [
-            {"position": list(m.position), "value": m.value, "kind": m.kind} for m in surface.minima
-        ],
+        "minima": [minimum_json(m) for m in surface.minima],
     }
 
 

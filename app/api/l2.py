@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from ..engine.surfaces.regularized import l2_lowest
 from .errors import InputError
-from .schemas.common import ErrorOut
+from .schemas.common import ErrorOut, minimum_json
 from .schemas.l2 import L2Out, L2Request
 from .surface_requests import request_surface
 
@@ -34,7 +34,5 @@ def l2_lowest_point(body: L2Request) -> L2Out:
     lowest = l2_lowest(surface, body.weight_decay)
     return L2Out(
         weight_decay=body.weight_decay,
-        lowest=None
-        if lowest is None
-        else {"position": list(lowest.position), "value": lowest.value, "kind": lowest.kind},
+        lowest=None if lowest is None else minimum_json(lowest),
     )

@@ -12,12 +12,11 @@ from ..engine.maps import Axis, BasinMap, Ends, SweepMap, TrainabilityMap
 from ..engine.run import CONVERGED
 from ..engine.run.outcome import NO_MINIMUM, OUTCOMES
 from ..engine.surfaces import Surface
+from .schemas.common import minimum_json
 
 
 def _minima_json(surface: Surface) -> list[dict[str, Any]]:
-    return [
-        {"position": list(m.position), "value": m.value, "kind": m.kind} for m in surface.minima
-    ]
+    return [minimum_json(m) for m in surface.minima]
 
 
 def _words(ends: Ends) -> tuple[list[Any], list[Any]]:

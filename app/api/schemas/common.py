@@ -3,11 +3,12 @@ one error shape of every 4xx."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from ...engine.run.outcome import OUTCOMES
+from ...engine.surfaces import Minimum
 
 OutcomeKind = Literal[OUTCOMES]  # type: ignore[valid-type]
 
@@ -22,6 +23,11 @@ class MinimumOut(BaseModel):
     position: list[float]
     value: float
     kind: Literal["global", "local"]
+
+
+def minimum_json(m: Minimum) -> dict[str, Any]:
+    """A minimum as MinimumOut's fields, for every answer that lists one."""
+    return {"position": list(m.position), "value": m.value, "kind": m.kind}
 
 
 class ErrorDetail(BaseModel):
