@@ -135,19 +135,31 @@ class AdamState(CoordinateState):
     nonnegative = frozenset({"exp_avg_sq", "max_exp_avg_sq"})
 
 
-def _moments(n: StepNumbers, said: Said, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Adam's two running averages m and v, before and after the step."""
-    b1, b2 = n.hp["betas"]
+def _first_moment(n: StepNumbers, said: Said, g: np.ndarray) -> np.ndarray:
+    """The running average m of g (Adam's and Adamax's), after the step; its line is said
+    before the second moment's, its quantity first."""
+    b1 = n.hp["betas"][0]
     m0, m1 = buffer(n, "exp_avg"), buffer(n, "exp_avg", after=True)
-    v0, v1 = buffer(n, "exp_avg_sq"), buffer(n, "exp_avg_sq", after=True)
     said.line(
         f"m ← β₁·m + (1 − β₁)·g = {term(b1)}·{vec(m0)} + {term(1 - b1)}·{vec(g)} = {vec(m1, True)}"
     )
+    return m1
+
+
+def _say_first_moment(said: Said, m1: np.ndarray) -> None:
+    said.q("m", "first moment", m1, "the momentum: a running average of g (torch's exp_avg)")
+
+
+def _moments(n: StepNumbers, said: Said, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's two running averages m and v, before and after the step."""
+    b2 = n.hp["betas"][1]
+    m1 = _first_moment(n, said, g)
+    v0, v1 = buffer(n, "exp_avg_sq"), buffer(n, "exp_avg_sq", after=True)
     said.line(
         f"v ← β₂·v + (1 − β₂)·g² = {term(b2)}·{vec(v0)} + {term(1 - b2)}·{vec(g)}² "
         f"= {vec(v1, True)}"
     )
-    said.q("m", "first moment", m1, "the momentum: a running average of g (torch's exp_avg)")
+    _say_first_moment(said, m1)
     said.q("v", "second moment", v1, "a running average of g² (torch's exp_avg_sq)")
     return m1, v1
 
@@ -295,16 +307,13 @@ def _explain_adamax(n: StepNumbers) -> Said:
     said, p, g = prelude(n, "l2")
     lr, eps = n.hp["lr"], n.hp["eps"]
     b1, b2 = n.hp["betas"]
-    m0, m1 = buffer(n, "exp_avg"), buffer(n, "exp_avg", after=True)
+    m1 = _first_moment(n, said, g)
     u0, u1 = buffer(n, "exp_inf"), buffer(n, "exp_inf", after=True)
-    said.line(
-        f"m ← β₁·m + (1 − β₁)·g = {term(b1)}·{vec(m0)} + {term(1 - b1)}·{vec(g)} = {vec(m1, True)}"
-    )
     said.line(
         f"u ← max(β₂·u, |g| + ε) = max({term(b2)}·{vec(u0)}, {vec(np.abs(g), True)} + "
         f"{num(eps)}) = {vec(u1, True)}"
     )
-    said.q("m", "first moment", m1, "the momentum: a running average of g (torch's exp_avg)")
+    _say_first_moment(said, m1)
     said.q("u", "largest recent |g|", u1, "the biggest |g| seen, fading by β₂ (torch's exp_inf)")
     bc1 = _correction(said, "₁", b1, n.t)
     mhat = m1 / bc1
