@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .catalog import SymbolOut
+
 Buffers = dict[str, int | float | list[float | None] | list[list[float | None]] | None]
 
 
@@ -38,7 +40,12 @@ class ExplainOut(BaseModel):
     )
     step: int = Field(description="t, the step explained: one past the step the run reached.")
     optimizer: str
-    formula: str = Field(description="The optimizer's update rule, as GET /api/optimizers.")
+    formula: str = Field(
+        description="The part of the optimizer's update rule this step uses: plain gradient "
+        "descent (SGD without momentum) is `x ← x − lr·g`; the whole rule is in GET "
+        "/api/optimizers."
+    )
+    symbols: list[SymbolOut] = Field(description="Every symbol in `formula`, with its meaning.")
     lr: float = Field(description="The learning rate this step uses, after any schedule.")
     loss_before: float | None = Field(description="f where the step starts.")
     position_before: list[float | None] = Field(description="x before the step.")

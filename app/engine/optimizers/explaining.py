@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .interface import Problem
+from .interface import Problem, Symbols
 from .shared import signed_and_decayed
 
 # --- numbers as the page shows them ----------------------------------------------------------
@@ -119,13 +119,22 @@ def quantity(symbol: str, name: str, values: Any, meaning: str, dim: int) -> Qua
 
 
 class Said:
-    """The named quantities and substituted lines an ``explain`` hook builds up."""
+    """The named quantities and substituted lines an ``explain`` hook builds up, and — where
+    the step uses only part of its optimizer's formula (plain gradient descent is SGD with
+    no momentum) — the rule in effect and its symbols (:meth:`rule`); None: the whole
+    formula."""
 
     def __init__(self, n: StepNumbers) -> None:
         self.n = n
         self.dim = len(n.x0)
         self.quantities: list[Quantity] = []
         self.lines: list[str] = []
+        self.formula: str | None = None
+        self.symbols: Symbols | None = None
+
+    def rule(self, formula: str, symbols: Symbols) -> None:
+        """The part of the formula this step uses, with only its symbols."""
+        self.formula, self.symbols = formula, symbols
 
     def q(self, symbol: str, name: str, values: Any, meaning: str) -> None:
         self.quantities.append(quantity(symbol, name, values, meaning, self.dim))

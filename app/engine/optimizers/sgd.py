@@ -24,9 +24,10 @@ from typing import Any
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
 from .explaining import Said, StepNumbers, buffer, prelude, step_line, term, vec
-from .interface import CoordinateState, Optimizer, Preset, Update, coordinatewise
+from .interface import CoordinateState, Optimizer, Preset, Symbols, Update, coordinatewise
 from .shared import (
     BECOMES,
+    GRADIENT,
     GRADIENT_L2,
     MAXIMIZE,
     POSITION,
@@ -92,9 +93,50 @@ class SGDState(CoordinateState):
     keys = ("momentum_buffer",)
 
 
+# Every symbol of the formula, by symbol; the rule in effect lists only those it uses.
+_SYMBOLS = {
+    "x": POSITION,
+    "g": GRADIENT_L2,
+    "lr": ("lr", "the learning rate: how far each step moves per unit of slope (the `lr` setting)"),
+    "b": ("b", "the velocity: a running sum of past gradients (torch's momentum_buffer)"),
+    "b₁": ("b₁", "the velocity after the first step: torch starts it at g itself, undampened"),
+    "μ": (
+        "μ",
+        "momentum: the fraction of the old velocity kept each step (the `momentum` "
+        "setting; 0 is plain gradient descent)",
+    ),
+    "τ": (
+        "τ",
+        "dampening: the share of each new gradient left out of the velocity (the "
+        "`dampening` setting)",
+    ),
+    "←": BECOMES,
+}
+
+
+def _rule_in_effect(hp: Mapping[str, Any]) -> tuple[str, Symbols]:
+    """The part of SGD's formula these settings use, and only its symbols: plain gradient
+    descent has no velocity, and a dampening of 0 leaves τ out.
+
+        >>> _rule_in_effect(SGD.validate({"lr": 0.1}))[0]
+        'x ← x − lr·g'
+        >>> _rule_in_effect(SGD.validate({"momentum": 0.9, "nesterov": True}))[0]
+        'b ← μ·b + g  (b₁ = g);  x ← x − lr·(g + μ·b)'
+    """
+    g = _SYMBOLS["g"] if hp["weight_decay"] else GRADIENT
+    if hp["momentum"] == 0:
+        return "x ← x − lr·g", (POSITION, g, _SYMBOLS["lr"], BECOMES)
+    damped = hp["dampening"] != 0
+    velocity = f"b ← μ·b + {'(1 − τ)·' if damped else ''}g  (b₁ = g)"
+    step = "x ← x − lr·(g + μ·b)" if hp["nesterov"] else "x ← x − lr·b"
+    names = ("lr", "b", "b₁", "μ", *(("τ",) if damped else ()), "←")
+    return f"{velocity};  {step}", (POSITION, g, *(_SYMBOLS[name] for name in names))
+
+
 def _explain(n: StepNumbers) -> Said:
     """One SGD step for the Update rule panel: the velocity b, then the step."""
     said, p, g = prelude(n, "l2")
+    said.rule(*_rule_in_effect(n.hp))
     lr, mu, tau = n.hp["lr"], n.hp["momentum"], n.hp["dampening"]
     if mu == 0:
         step_line(said, "x ← x − lr·g", f"{vec(p, True)} − {term(lr)}·{vec(g)}")
@@ -103,10 +145,8 @@ def _explain(n: StepNumbers) -> Said:
     if b0 is None:
         said.line(f"b₁ = g = {vec(b1, True)}   (the first step: undampened)")
     else:
-        said.line(
-            f"b ← μ·b + (1 − τ)·g = {term(mu)}·{vec(b0)} + {term(1 - tau)}·{vec(g)} "
-            f"= {vec(b1, True)}"
-        )
+        damped = f"(1 − τ)·g = {term(mu)}·{vec(b0)} + {term(1 - tau)}·" if tau else ""
+        said.line(f"b ← μ·b + {damped or f'g = {term(mu)}·{vec(b0)} + '}{vec(g)} = {vec(b1, True)}")
     said.q("b", "velocity", b1, "the running sum of past gradients (torch's momentum_buffer)")
     if n.hp["nesterov"]:
         step_line(
@@ -164,24 +204,7 @@ SGD = Optimizer(
     lr_scales="gradient",
     stability_limit=_stability_limit,
     formula="b ← μ·b + (1 − τ)·g  (b₁ = g);  x ← x − lr·b   (Nesterov: x ← x − lr·(g + μ·b))",
-    symbols=(
-        POSITION,
-        GRADIENT_L2,
-        ("lr", "the learning rate: how far each step moves per unit of slope (the `lr` setting)"),
-        ("b", "the velocity: a running sum of past gradients (torch's momentum_buffer)"),
-        ("b₁", "the velocity after the first step: torch starts it at g itself, undampened"),
-        (
-            "μ",
-            "momentum: the fraction of the old velocity kept each step (the `momentum` "
-            "setting; 0 is plain gradient descent)",
-        ),
-        (
-            "τ",
-            "dampening: the share of each new gradient left out of the velocity (the "
-            "`dampening` setting)",
-        ),
-        BECOMES,
-    ),
+    symbols=tuple(_SYMBOLS.values()),
     presets=(
         Preset("gd", "Gradient descent", {"momentum": 0.0, "nesterov": False}),
         Preset("momentum", "Momentum", {"momentum": 0.9, "nesterov": False}),

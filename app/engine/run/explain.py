@@ -48,7 +48,8 @@ class Explanation:
     status: str  # where the step starts: running, converged or diverged (the run stopped)
     step: int  # t, the step explained: one past the step the run has reached
     optimizer: str
-    formula: str
+    formula: str  # the part of the optimizer's formula this step uses
+    symbols: tuple[tuple[str, str], ...]  # ... and what each of its symbols means
     lr: float  # the learning rate the step uses, after any schedule
     loss_before: float | None
     position_before: tuple[float | None, ...]
@@ -66,6 +67,7 @@ class Explanation:
     def to_json(self) -> dict[str, Any]:
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["quantities"] = [q.to_json() for q in self.quantities]
+        out["symbols"] = [{"symbol": s, "meaning": m} for s, m in self.symbols]
         for name in (
             "position_before",
             "position_after",
@@ -108,6 +110,7 @@ def explain(run: Run) -> Explanation:
     state0 = run.buffers
     exact = np.array(run.gradient, dtype=np.float64)
     failed, batch = False, None
+    formula, symbols = optimizer.formula, optimizer.symbols
     try:
         # The runner's own step: the same rule, schedule, noise, float16 and clipping.
         x1_raw, state1, lr, given, _underflow, evaluations, batch = run._step(t)
@@ -157,6 +160,8 @@ def explain(run: Run) -> Explanation:
         with np.errstate(all="ignore"):
             said = optimizer.explain(numbers)
         quantities.extend(said.quantities)
+        if said.formula is not None and said.symbols is not None:
+            formula, symbols = said.formula, said.symbols
         lines.extend(said.lines)
         lines.append(f"Δx = {vec(x1, lead=True)} − {vec(x0)} = {vec(delta, lead=True)}")
     quantities += [
@@ -176,7 +181,8 @@ def explain(run: Run) -> Explanation:
         status="running" if run.status_of() == "max_steps" else run.status_of(),
         step=t,
         optimizer=optimizer.id,
-        formula=optimizer.formula,
+        formula=formula,
+        symbols=symbols,
         lr=float(lr),
         loss_before=float(run.loss) if math.isfinite(run.loss) else None,
         position_before=_finite(x0),
