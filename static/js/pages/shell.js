@@ -73,7 +73,11 @@ export class PageShell {
     this.modelForm = new ModelForm(root, { dim, models, datasets, onUse: (request) => this.useModel(request) });
     this.dataPanel = new DataPanel(root, { onPoints: (points) => this.usePoints(points) });
     this.reader = new LatestReader(); // model requests: an older answer is not shown
-    this.rule = new UpdateRulePanel($("update-rule"), { balls: () => this.balls(), playing: () => this.session.playing });
+    this.rule = new UpdateRulePanel($("update-rule"), {
+      balls: () => this.balls(),
+      playing: () => this.session.playing,
+      caption: $("optimizer-rule"), // Roll Downhill's rule under the picker; the explorer has none
+    });
   }
 
   /** Play, Step, Reset, the table's controls, keyboard, Share and downloads. */
@@ -232,7 +236,7 @@ export async function startPage(root, Page, dim) {
     if (steps) await page.session.replay(steps);
     else if (page.tracks().some((t) => !t.length)) await page.session.reset(); // not yet placed
     page.lesson = await startLesson(root, params, {
-      anchor: root.querySelector(".intro"),
+      anchor: $("lesson-slot"), // beside the plot, above Play and the verdict (app.css)
       firstTrack: () => page.tracks()[0],
       buttons: [$("play"), $("step")],
     });

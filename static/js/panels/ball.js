@@ -6,7 +6,7 @@ import { formatFixed } from "../format.js";
 import { dataSize } from "../landscape.js";
 import { Track } from "../state/track.js";
 import { decodePoint, encodePoint, readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
-import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "./controls.js";
+import { buildHyperparameterControls, choiceDefaults, fillPicker } from "./controls.js";
 import { applyControlParams, isLocked, usable } from "./embed.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 
@@ -111,7 +111,7 @@ export class Ball {
   }
 
   buildHyperparameters() {
-    const { hyperparameters, formula, symbols, decoupled_by: decoupledBy } = this.choice.optimizer;
+    const { hyperparameters, decoupled_by: decoupledBy } = this.choice.optimizer;
     buildHyperparameterControls($("hyperparameters"), hyperparameters, this.track.hyperparameters, {
       skip: ["lr"],
       onInput: (name) => {
@@ -119,7 +119,7 @@ export class Ball {
         this.page.session.changed();
       },
     });
-    showFormula($("optimizer-rule"), formula, symbols);
+    // #optimizer-rule: the rule these settings use, from the server (updaterule.js)
     applyControlParams(this.page.root, this.page.params);
   }
 

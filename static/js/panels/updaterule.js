@@ -5,8 +5,13 @@
 // the ball shown — the resume state of the last stream event plus the steps since (the same
 // request a pause's catch-up makes) — only while the panel is open, at most ~4 times a second
 // while playing and at once otherwise, cancelling an answer that a newer step overtook.
+//
+// The rule under Roll Downhill's optimizer picker (`caption`) is the server's too: the part of
+// the optimizer's formula its settings use (plain gradient descent: x ← x − lr·g) and only
+// those symbols, asked once per optimizer and settings whether the panel is open or not.
 
 import { describeError } from "../net/api.js";
+import { showFormula } from "./controls.js";
 
 const MIN_INTERVAL_MS = 250; // while playing: at most ~4 requests a second
 const STATUS_TEXT = {
@@ -18,12 +23,14 @@ export class UpdateRulePanel {
   /**
    * `root` is the panel's <details>; `balls()` gives the balls it can explain as
    * [{id, label, track}] (one on Roll Downhill: no picker); `playing()` says whether the
-   * page is playing.
+   * page is playing; `caption` (or null): where the first ball's rule in effect is written.
    */
-  constructor(root, { balls, playing }) {
+  constructor(root, { balls, playing, caption = null }) {
     this.root = root;
     this.balls = balls;
     this.playing = playing;
+    this.caption = caption;
+    this.captionKey = null; // the optimizer and settings the caption shows or is asked for
     this.picker = root.querySelector("[data-rule=racer]");
     this.key = null; // what is shown or on its way
     this.controller = null;
@@ -37,6 +44,7 @@ export class UpdateRulePanel {
   update() {
     const balls = this.balls();
     this.fillPicker(balls);
+    if (balls.length) this.updateCaption(balls[0].track);
     if (!this.root.open) {
       this.cancel();
       this.key = null;
@@ -56,6 +64,27 @@ export class UpdateRulePanel {
       return;
     }
     this.ask(key, request, ball.label);
+  }
+
+  /** The caption's rule, asked again only when the optimizer or its settings change. */
+  async updateCaption(track) {
+    if (!this.caption) return;
+    const key = JSON.stringify({ optimizer: track.optimizer.id, hyperparameters: track.hyperparameters });
+    if (key === this.captionKey) return;
+    this.captionKey = key;
+    try {
+      const response = await fetch("/api/runs/explain", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(track.replayRequest(0)),
+      });
+      const body = await response.json();
+      if (key !== this.captionKey) return; // the settings changed meanwhile
+      if (!response.ok) throw new Error(describeError(body));
+      showFormula(this.caption, body.formula, body.symbols);
+    } catch {
+      this.captionKey = null; // unexplained settings: asked again at the next change
+    }
   }
 
   fillPicker(balls) {
