@@ -25,6 +25,10 @@ const CONTOUR_SCALE = [
 const MINIMUM_COLORS = FACTS.minimumColours;
 const BASIN_TRACE = 4; // after the map, the minima and the two L2 traces
 const MARGIN = { l: 56, r: 96, t: 12, b: 44, autoexpand: false };
+// A phone: the colour bar under the map, so the map keeps (nearly) the screen's width.
+const NARROW = 500; // px: the map's container below this is a phone's
+const NARROW_MARGIN = { l: 40, r: 8, t: 8, b: 112, autoexpand: false };
+const NARROW_COLORBAR = { orientation: "h", x: 0.6, xanchor: "center", y: -0.2, yanchor: "top", thickness: 10, len: 0.75 };
 const ARROW_MAX = 0.15; // the longest arrow, as a fraction of the domain's smaller side
 const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-length arrow
 
@@ -123,7 +127,7 @@ export class LandscapePlot {
     const [xr, yr] = this.surface.domain;
     const names = coordinateNames(this.surface);
     return {
-      margin: MARGIN,
+      margin: this.narrow() ? NARROW_MARGIN : MARGIN,
       showlegend: false,
       dragmode: false,
       hovermode: "closest",
@@ -133,6 +137,10 @@ export class LandscapePlot {
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
     };
+  }
+
+  narrow() {
+    return this.map.parentElement.clientWidth < NARROW;
   }
 
   /** A new surface (or new surface parameters): the only time the landscape is computed. */
@@ -162,6 +170,7 @@ export class LandscapePlot {
         thickness: 14,
         x: 1.02,
         xpad: 0,
+        ...(this.narrow() ? { ...NARROW_COLORBAR, title: { text: this.colours.title, side: "right" } } : {}),
         ...(this.colours.tickvals ? { tickvals: this.colours.tickvals, ticktext: this.colours.ticktext } : {}),
       },
       hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{customdata:.4g}<extra>click to start here</extra>",
