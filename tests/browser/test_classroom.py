@@ -223,7 +223,7 @@ def test_the_steps_and_the_plot_download_from_the_page(watched):
 
 
 def test_every_symbol_of_the_formula_is_named_on_the_page(watched):
-    page = watched.open()
+    page = watched.open("/?optimizer=momentum&dampening=0.5")  # τ is in effect only then
     page.locator("#optimizer-rule summary").click()
     symbols = page.locator("#optimizer-rule dt").all_inner_texts()
     assert "τ" in symbols and "μ" in symbols

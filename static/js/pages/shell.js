@@ -213,6 +213,36 @@ async function loadCatalogs(typed, modelled) {
   return { catalogs: { surfaces, optimizers, options, models, datasets }, own };
 }
 
+/**
+ * The plot as tall as the screen leaves under it: app.css sizes #plot and #landscape by
+ * `--plot-top`, where the plot starts on the page, so the title, the picker, a landscape's
+ * parameters or a model's long formula above it never push it (or the column of buttons and
+ * verdict beside it) off the first screen. Measured again when what is above it changes.
+ */
+function fitPlotToScreen(root) {
+  const plot = $("plot") || $("landscape");
+  let top = null;
+  const measure = () => {
+    const now = Math.round(plot.getBoundingClientRect().top + window.scrollY);
+    if (now === top) return;
+    top = now;
+    root.style.setProperty("--plot-top", `${now}px`);
+    window.dispatchEvent(new Event("resize")); // Plotly's plots follow their new height
+  };
+  const above = new ResizeObserver(measure);
+  for (const el of root.querySelectorAll(".intro, .surface-bar, .view-bar")) above.observe(el);
+  window.addEventListener("resize", measure);
+  measure();
+}
+
+/** A lesson opened: the landscape's own panels (a model's chooser) fold, unless one has
+ * something to say (a refusal), so the lesson's box, the plot and Play share the screen. */
+function foldSettings(root) {
+  for (const panel of root.querySelectorAll(".intro details[open], .surface-bar details[open]")) {
+    if (!panel.querySelector(".formula-error:not([hidden])")) panel.open = false;
+  }
+}
+
 /** Open the page `Page` (a PageShell) in `root` for a `dim`-dimensional landscape. */
 export async function startPage(root, Page, dim) {
   const params = currentParams();
@@ -240,6 +270,8 @@ export async function startPage(root, Page, dim) {
       firstTrack: () => page.tracks()[0],
       buttons: [$("play"), $("step")],
     });
+    if (params.get("lesson")) foldSettings(root);
+    fitPlotToScreen(root);
     page.scheduleDraw();
     root.dataset.ready = "true";
   } catch (error) {

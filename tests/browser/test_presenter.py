@@ -1,0 +1,123 @@
+"""The presenter layout: a lesson runs on one screen, at a projector and on a laptop.
+
+For every lesson of the catalog, opened by its gallery link at 1920×1080 and 1280×800 (and at
+1920×1080 in projector mode), the plot, Play, the verdict (#status), the lesson's title and —
+predict-first — its question and the guesses all lie inside the viewport without scrolling
+(issue 21). One page per screen size serves every lesson, so the run stays short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from app.api.urlstate import lesson_url
+from app.lessons import LESSONS, Lesson
+
+SCREENS = {
+    "1920x1080": (1920, 1080, False),
+    "1280x800": (1280, 800, False),
+    "1920x1080-projector": (1920, 1080, True),
+}
+
+BOX = "(el) => { const b = el.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; }"
+
+
+def ready_selector(lesson_or_path: Lesson | str) -> str:
+    page = lesson_or_path.page if isinstance(lesson_or_path, Lesson) else lesson_or_path
+    return "#sim" if page == "roll" else "#explorer"
+
+
+@pytest.fixture(scope="module")
+def screens(browser: Browser, server) -> Iterator[dict[str, Page]]:
+    """One page per screen size (its own context: projector mode stays with its screen)."""
+    pages: dict[str, Page] = {}
+    for name, (width, height, _) in SCREENS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url.startswith(server.url) else route.abort()
+            ),
+        )
+        pages[name] = context.new_page()
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
+def outside(page: Page, selector: str) -> str | None:
+    """Why the element is not wholly on the first screen (None: it is)."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
+    x, y, w, h = page.locator(selector).first.evaluate(BOX)
+    if w <= 0 or h <= 0:
+        return f"{selector} is not shown"
+    if x < 0 or y < 0 or x + w > width + 0.5 or y + h > height + 0.5:
+        return f"{selector} at x {x:.0f}–{x + w:.0f}, y {y:.0f}–{y + h:.0f} in {width}×{height}"
+    return None
+
+
+def open_lesson(page: Page, base_url: str, lesson: Lesson, projector: bool) -> None:
+    link = lesson_url(lesson) + ("&projector=1" if projector else "")
+    page.goto(base_url + link)
+    page.wait_for_selector(f"{ready_selector(lesson)}[data-ready=true]", timeout=20_000)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
+def test_a_lesson_is_played_on_one_screen(screens, server, screen, lesson_id):
+    lesson = LESSONS[lesson_id]
+    page = screens[screen]
+    open_lesson(page, server.url, lesson, SCREENS[screen][2])
+    assert page.evaluate("window.scrollY") == 0
+    plot = "#plot" if lesson.page == "roll" else "#landscape"
+    wanted = [plot, "#play", "#step", "#reset", "#status", "#lesson-title"]
+    if lesson.predict:
+        wanted += ["#lesson-question", "#predict"]
+    faults = [why for why in (outside(page, s) for s in wanted) if why]
+    assert not faults, f"{lesson_id} at {screen}: {faults}"
+
+
+def test_the_first_screen_of_a_laptop_has_the_verdict_and_a_model_s_play(screens, server):
+    page = screens["1280x800"]
+    page.goto(server.url + "/")
+    page.wait_for_selector("#sim[data-ready=true]")
+    assert outside(page, "#status") is None
+    page.goto(server.url + "/explore")
+    page.wait_for_selector("#explorer[data-ready=true]")
+    page.get_by_label("Landscape", exact=True).select_option(label="A model on data")
+    page.wait_for_selector("#data-panel:not([hidden])")
+    faults = [outside(page, s) for s in ["#landscape", "#play", "#status"]]
+    assert faults == [None, None, None]
+
+
+def test_a_phone_shows_a_wide_map_with_play_and_the_status(browser: Browser, server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    for path in ["/explore", "/explore?projector=1", lesson_url(LESSONS["saddle_point"])]:
+        page.goto(server.url + path)
+        page.wait_for_selector("#explorer[data-ready=true]")
+        drawn = page.locator("#landscape .nsewdrag").first.evaluate(BOX)
+        assert drawn[2] >= 300, f"{path}: the map is {drawn[2]:.0f} px wide"
+        if "projector" in path:
+            continue  # projector type on a phone: it need only not scroll sideways (below)
+        page.locator("#landscape").evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        faults = [outside(page, s) for s in ["#play", "#status"]]
+        assert faults == [None, None], path
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 740), (1280, 800), (1920, 1080)])
+def test_projector_mode_never_scrolls_sideways(browser: Browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    lessons = [lesson_url(LESSONS["lr_too_large"]), lesson_url(LESSONS["saddle_point"])]
+    for path in ["/", "/explore", *lessons]:
+        page.goto(server.url + path + ("&" if "?" in path else "?") + "projector=1")
+        page.wait_for_selector("[data-ready=true]", timeout=20_000)
+        page.evaluate("document.querySelectorAll('details').forEach((d) => (d.open = true))")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{path} at {width} px: {scroll} px wide"
+    context.close()
