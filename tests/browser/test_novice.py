@@ -63,7 +63,7 @@ def test_no_greyed_out_l2_box_only_its_short_reason(laptop):
 def test_the_rule_shows_only_the_terms_in_effect(laptop):
     rule = laptop.locator("#optimizer-rule")
     expect(rule.locator(".formula-text")).to_have_text("x ← x − lr·g")
-    assert rule.locator("dt").all_inner_texts() == ["x", "g", "lr", "←"]
+    assert rule.locator("dt").all_text_contents() == ["x", "g", "lr", "←"]
     assert "momentum_buffer" not in rule.inner_text()
     laptop.get_by_label("Optimizer", exact=True).select_option(label="Momentum")
     expect(rule.locator(".formula-text")).to_have_text("b ← μ·b + g  (b₁ = g);  x ← x − lr·b")
