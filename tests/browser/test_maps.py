@@ -12,6 +12,22 @@ from playwright.sync_api import Page, expect
 MAP_TIMEOUT = 60_000  # ms: a map is thousands of balls
 
 
+@pytest.fixture(autouse=True)
+def maps_unfolded(watched, monkeypatch):
+    """Roll Downhill keeps the maps in a closed section: each page opens with it unfolded,
+    as a student clicks its summary (the explorer shows them as they are)."""
+    opened = watched.open
+
+    def open_and_unfold(*args, **kwargs):
+        page = opened(*args, **kwargs)
+        summary = page.locator("#maps-panel > summary")
+        if summary.count():
+            summary.click()
+        return page
+
+    monkeypatch.setattr(watched, "open", open_and_unfold)
+
+
 def compute(page: Page, tool: str) -> None:
     """Press the tool's Compute button and wait until its map is drawn."""
     panel = page.locator(f"#{tool}-tool")

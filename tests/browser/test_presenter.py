@@ -127,10 +127,16 @@ def test_projector_mode_never_scrolls_sideways(browser: Browser, server, width, 
 def test_the_verdict_after_a_guess_shares_the_screen_with_play(screens, server, lesson_id):
     # after the run the box reveals the lesson's texts; the verdicts and Play stay in view
     page = screens["1280x800"]
-    page.goto(server.url + lesson_url(LESSONS[lesson_id]) + "&speed=9")
+    page.goto(server.url + lesson_url(LESSONS[lesson_id]) + "&speed=500")
     page.wait_for_selector("[data-ready=true]", timeout=20_000)
     page.locator("#predict input[type=radio]").first.check()
     page.locator("#play").click()
     page.wait_for_selector("#prediction-result.right, #prediction-result.wrong", timeout=60_000)
     faults = [outside(page, s) for s in ["#play", "#status", "#prediction-result"]]
     assert faults == [None, None, None]
+    # not hidden inside the box either: what is seen at the verdict's middle is the verdict
+    seen = page.locator("#prediction-result").evaluate(
+        "(el) => { const b = el.getBoundingClientRect();"
+        " return el.contains(document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)); }"
+    )
+    assert seen
