@@ -270,6 +270,8 @@ export async function startPage(root, Page, dim) {
       firstTrack: () => page.tracks()[0],
       buttons: [$("play"), $("step")],
     });
+    page.rule.update();
+    await page.rule.captionAnswer; // the rule under the picker is there when the page is ready
     if (params.get("lesson")) foldSettings(root);
     fitPlotToScreen(root);
     page.scheduleDraw();

@@ -31,6 +31,7 @@ export class UpdateRulePanel {
     this.playing = playing;
     this.caption = caption;
     this.captionKey = null; // the optimizer and settings the caption shows or is asked for
+    this.captionAnswer = Promise.resolve(); // settles once the caption's rule is shown
     this.picker = root.querySelector("[data-rule=racer]");
     this.key = null; // what is shown or on its way
     this.controller = null;
@@ -44,7 +45,7 @@ export class UpdateRulePanel {
   update() {
     const balls = this.balls();
     this.fillPicker(balls);
-    if (balls.length) this.updateCaption(balls[0].track);
+    if (balls.length) this.captionAnswer = this.updateCaption(balls[0].track);
     if (!this.root.open) {
       this.cancel();
       this.key = null;
