@@ -22,15 +22,20 @@ MAX_RACERS = 6  # the explorer's racers
 LOG_FLOOR = 1e-6
 
 # The explorer's racers, in the order they are handed out: Okabe–Ito colours, told apart by
-# dash too (SVG dash arrays over the map; Plotly's dash names in the loss chart).
+# dash too (SVG dash arrays over the map; Plotly's dash names in the loss chart), and the
+# colour's name in words ("the orange ball": a predict-first lesson's questions).
 RACER_STYLES: tuple[dict[str, str], ...] = (
-    {"color": "#D55E00", "dash": "none", "plotlyDash": "solid"},
-    {"color": "#0072B2", "dash": "10 4", "plotlyDash": "dash"},
-    {"color": "#009E73", "dash": "2 4", "plotlyDash": "dot"},
-    {"color": "#CC79A7", "dash": "12 4 2 4", "plotlyDash": "dashdot"},
-    {"color": "#E69F00", "dash": "18 6", "plotlyDash": "longdash"},
-    {"color": "#000000", "dash": "16 4 2 4 2 4", "plotlyDash": "longdashdot"},
+    {"color": "#D55E00", "dash": "none", "plotlyDash": "solid", "name": "orange"},
+    {"color": "#0072B2", "dash": "10 4", "plotlyDash": "dash", "name": "blue"},
+    {"color": "#009E73", "dash": "2 4", "plotlyDash": "dot", "name": "green"},
+    {"color": "#CC79A7", "dash": "12 4 2 4", "plotlyDash": "dashdot", "name": "pink"},
+    {"color": "#E69F00", "dash": "18 6", "plotlyDash": "longdash", "name": "gold"},
+    {"color": "#000000", "dash": "16 4 2 4 2 4", "plotlyDash": "longdashdot", "name": "black"},
 )
+# The explorer's racers when the address names none (optimizer ids or SGD's presets), each
+# at the engine's suggested rate: on each landscape they show what its lessons teach
+# (tests/engine/test_explorer_defaults.py).
+EXPLORER_RACERS = ("gd", "momentum", "adam")
 
 # Minima markers on the plots (the global one's green is also its basin's colour on the maps).
 MINIMUM_COLOURS = {"global": "#1a9850", "local": "#6b6b6b"}
@@ -57,6 +62,7 @@ def page_facts() -> dict[str, Any]:
         "maxRacers": MAX_RACERS,
         "logFloor": LOG_FLOOR,
         "racerStyles": list(RACER_STYLES),
+        "explorerRacers": list(EXPLORER_RACERS),
         "minimumColours": MINIMUM_COLOURS,
         "mapMinimumColours": list(MAP_MINIMUM_COLOURS),
         "mapGroups": MAP_GROUPS,

@@ -194,9 +194,13 @@ def test_values_are_written_short_and_readable_as_the_pages_write_them() -> None
     assert encode_value((0.9, 0.999)) == "0.9,0.999"
     assert encode_value((-2.5, 1.0)) == "-2.5,1" and encode_value("float16") == "float16"
     assert "maximize=1" in lesson_url(LESSONS["gradient_ascent"]).split("&")
-    url = lesson_url(LESSONS["momentum_ravine"])
-    assert url == (
-        "/explore?surface=ravine&kappa=100&start=-2.5,1&r1=gd&r1.lr=0.019"
+    # a surface parameter is written where it differs from the landscape's default
+    assert lesson_url(LESSONS["ravine_divergence"]) == (
+        "/explore?surface=ravine&kappa=20&start=-2.5,1&r1=gd&r1.lr=0.09"
+        "&r2=gd&r2.lr=0.11&lesson=ravine_divergence"
+    )
+    assert lesson_url(LESSONS["momentum_ravine"]) == (
+        "/explore?surface=ravine&start=-2.5,1&r1=gd&r1.lr=0.019"
         "&r2=momentum&r2.lr=0.005&lesson=momentum_ravine"
     )
 

@@ -13,7 +13,7 @@ import { usable } from "./embed.js";
 import { applySuggestedRate, buildCard, buildSettings, showL2Box, showL2Note } from "./racercard.js";
 import { showReadouts } from "./readouts.js";
 
-const FIRST_RACERS = ["gd", "momentum", "adam"];
+const FIRST_RACERS = FACTS.explorerRacers; // app/facts.py EXPLORER_RACERS
 const NEXT_RACERS = ["rmsprop", "nesterov", "adagrad", "gd", "momentum", "adam"];
 const RATE_NUDGE = 10 ** 0.1; // ↑/↓: every racer's lr times or over 1.26 (ten presses: ×10)
 
