@@ -552,7 +552,7 @@ SURFACES_2D: tuple[Surface, ...] = (
         name="Saddle",
         formula="f(x, y) = x² − y²",
         description="Downhill along y, uphill along x: no minimum at all, and a flat spot at "
-        "the centre where gradient descent dawdles before sliding off.",
+        "the centre, where the slope is zero in every direction.",
         domain=((-2.0, 2.0), (-2.0, 2.0)),
         start=(1.8, 0.01),
         value=_saddle_f,
