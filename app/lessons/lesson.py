@@ -152,6 +152,13 @@ class Lesson(_Record):
         return REVEAL if self.predict else ()
 
     @property
+    def asks(self) -> tuple[int, ...]:
+        """The racers (by place, from 0) a predict-first lesson asks about, each with its own
+        guess among the ``choices`` and judged by its own outcome: every racer; none when
+        the lesson does not ask.  The page names each by its colour and optimizer."""
+        return tuple(range(len(self.racers))) if self.predict else ()
+
+    @property
     def expected(self) -> tuple[tuple[str, ...], ...]:
         """Each racer's outcome(s), in racer order."""
         return tuple(r.expected for r in self.racers)

@@ -56,8 +56,11 @@ def test_at_least_fifteen_lessons_with_unique_ids_and_every_field_filled(
             # Asked before the guess; the texts that answer it wait for the run's end.
             assert lesson["question"] == LESSONS[lesson["id"]].question.strip() != ""
             assert lesson["reveal"] == list(TEXTS)
+            # every ball is asked about (the saddle's two), each guessed and judged alone
+            assert lesson["asks"] == list(range(len(lesson["racers"])))
         else:
-            assert lesson["choices"] == [] and "predict" not in lesson["url"]
+            assert lesson["choices"] == [] and lesson["asks"] == []
+            assert "predict" not in lesson["url"]
             assert lesson["question"] == "" and lesson["reveal"] == []
 
 
@@ -213,6 +216,8 @@ class Cards(HTMLParser):
 
     FIELDS = {
         "lesson-title": "title",
+        "lesson-answer-title": "answer_title",
+        "lesson-question": "question",
         "lesson-look-for": "look_for",
         "lesson-try-this": "try_this",
         "lesson-teacher-note": "teacher_note",
@@ -240,6 +245,8 @@ class Cards(HTMLParser):
             if cls in classes:
                 self.field = name
                 self.cards[-1][name] = ""
+                if self.in_details:
+                    self.cards[-1].setdefault("folded", set()).add(name)
                 if name == "teacher_note":
                     assert self.in_details, "the teacher note is folded in a <details>"
         if tag == "a" and "lesson-open" in classes:
@@ -274,9 +281,19 @@ def test_the_gallery_shows_every_lesson_as_the_json_twin_has_it(
     parser.feed(response.text)
     assert [card["id"] for card in parser.cards] == [lesson["id"] for lesson in lessons]
     for card, lesson in zip(parser.cards, lessons, strict=True):
-        for name in (*TEXTS, "url", "topic"):
+        for name in ("url", "topic", "look_for", "try_this", "teacher_note"):
             assert card[name].strip() == lesson[name], (lesson["id"], name)
         assert card["open"].startswith("Open")
+        if lesson["predict"]:
+            # A predict-first card asks, neutrally; its answer is folded for the teacher.
+            assert card["title"] == "What will happen?"
+            assert card["question"].strip() == lesson["question"]
+            assert card["answer_title"].strip() == lesson["title"]
+            assert card["folded"] == {"answer_title", *lesson["reveal"]} - {"title"}
+            assert lesson["title"] not in card["open"]
+        else:
+            assert card["title"].strip() == lesson["title"] and "question" not in card
+            assert card["folded"] == {"teacher_note"}
     # Grouped by topic: each topic's cards together, topics in teaching order.
     topics = [lesson["topic"] for lesson in lessons]
     assert [t.strip() for t in parser.topics] == list(dict.fromkeys(topics))

@@ -9,8 +9,8 @@
 // Hooks a page defines: setLandscape(entry, {reshape}) (a formula or model landscape in
 // place), openFormula(typed) (the page's way to open a typed formula), open(own) (build the
 // plot), draw(), scenarioParams(params) (what the address says beyond the table), tracks(),
-// balls() (for the Update rule panel), png() (the plot's download), nudgeRate(±1) and
-// shareTitle(); a page's `plot` follows projector mode.
+// balls() (for the Update rule panel and a lesson's guesses), png() (the plot's download),
+// nudgeRate(±1) and shareTitle(); a page's `plot` follows projector mode.
 
 import { Announcer } from "../announce.js";
 import { oncePerFrame } from "../frame.js";
@@ -147,6 +147,7 @@ export class PageShell {
 
   /** The status line, the announcement, Play's label, the address and the panels that follow. */
   finishDraw(status, { rolling, also = [] }) {
+    if (this.lesson) status = this.lesson.status(status); // a lesson waiting for a guess says so
     const { error, notice } = this.session;
     $("status").textContent = error ? `Error: ${error}` : notice || status;
     $("status").classList.toggle("error", Boolean(error));
@@ -233,8 +234,9 @@ export async function startPage(root, Page, dim) {
     else if (page.tracks().some((t) => !t.length)) await page.session.reset(); // not yet placed
     page.lesson = await startLesson(root, params, {
       anchor: root.querySelector(".intro"),
-      firstTrack: () => page.tracks()[0],
+      balls: () => page.balls(),
       buttons: [$("play"), $("step")],
+      redraw: page.scheduleDraw,
     });
     page.scheduleDraw();
     root.dataset.ready = "true";
