@@ -179,7 +179,7 @@ def test_lbfgs_on_the_saddle_runs_away_downhill(watched):
 
 
 def test_a_finished_race_says_it_is_over(watched):
-    # On the ravine every default racer reaches the minimum within a few hundred steps
+    # On the ravine every default racer reaches the minimum within one press of Play
     # (at the engine's suggested rates): the page must not say "Paused … go on".
     page = watched.open("/explore?surface=ravine", ready="#explorer")
     play_to_the_end(page)
