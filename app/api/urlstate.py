@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from ..facts import DEFAULT_SPEED
 from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
 from ..lessons import Lesson, Racer, prepare
@@ -145,6 +146,8 @@ def lesson_url(lesson: Lesson) -> str:
         for i, racer in enumerate(lesson.racers, 1):
             pairs.append((f"r{i}", racer.choice))
             pairs += _racer_pairs(lesson, racer, f"r{i}.")
+    if lesson.speed != DEFAULT_SPEED:
+        pairs.append(("speed", str(lesson.speed)))
     pairs.append(("lesson", lesson.id))
     if lesson.predict:
         pairs.append(("predict", "1"))

@@ -128,6 +128,20 @@ out (settling, not bouncing).  A swing shrinking by ρ per step gives ρ^(WINDOW
 as settling, while GD at lr 0.99 on the parabola (ρ = 0.98, 0.52) still bounces.
 Chaotic bouncing (momentum 0.9, lr 1 on roll_downhill) measured ≥ 0.29 in every window."""
 
+EARLY_CHECK = 16
+"""A run that ends early (``Run(end_early=True)``, the pages' runs) looks at its verdict
+every EARLY_CHECK steps once its window is full: often enough that a runaway or a sustained
+bounce ends within a fraction of a second at any speed, rare enough that deciding costs the
+hot path little (a decision costs about as much as a few steps)."""
+
+SUSTAINED = 0.9
+"""Bouncing for good: over two full windows both going back and forth (ratio < PROGRESS,
+swings not dying within each), the later window's path at least SUSTAINED of the earlier's.
+A swing shrinking by ρ per step passes when ρ^WINDOW ≥ 0.9 (ρ ≥ 0.9984): after the rest of
+a press of Play (1000 steps) it is still at least 0.9^(1000/64) ≈ 0.19 of its size, so
+still bouncing — while GD at lr 0.99 on the parabola (ρ = 0.98), which is bouncing in any
+one window but settles within 1000 steps, is not ended early."""
+
 JITTER = 0.1
 """A noisy ball hovers around a minimum when its recent positions are on average within
 a tenth of the diagonal of it: on the plot, a cloud around the minimum.  SGLD at its
@@ -217,6 +231,28 @@ def decide(surface: Surface, ending: Ending) -> Outcome:
     if ratio is not None and not steady and not _dying(steps):
         return Outcome("bouncing", None)
     return Outcome("crawling", None)
+
+
+STILL_OUTCOMES = frozenset(
+    ("global_minimum", "local_minimum", "saddle", "maximum", "plateau", "float16_stuck", "stalled")
+)
+"""What a still ball can be: a run that has stopped moving ends early with one of these."""
+
+
+def sustained_bouncing(path: np.ndarray) -> bool:
+    """Two full windows of positions (2·WINDOW + 1 of them, oldest first): the earlier
+    window too goes back and forth with swings not dying (rule 6's tests), and the later
+    window's path is at least :data:`SUSTAINED` of the earlier's.  With :func:`decide`
+    saying ``bouncing`` on the later window, the ball is bouncing for good."""
+    if len(path) < 2 * WINDOW + 1:
+        return False
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    earlier, later = path[: WINDOW + 1], steps[WINDOW:]
+    earlier_steps = steps[:WINDOW]
+    ratio = _progress(earlier, earlier_steps)
+    if ratio is None or ratio >= PROGRESS or _dying(earlier_steps):
+        return False
+    return float(later.sum()) >= SUSTAINED * float(earlier_steps.sum())
 
 
 def _at_minimum(minima: tuple, index: int) -> Outcome:
