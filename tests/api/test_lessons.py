@@ -200,7 +200,7 @@ def test_values_are_written_short_and_readable_as_the_pages_write_them() -> None
     url = lesson_url(LESSONS["momentum_ravine"])
     assert url == (
         "/explore?surface=ravine&kappa=100&start=-2.5,1&r1=gd&r1.lr=0.019"
-        "&r2=momentum&r2.lr=0.005&lesson=momentum_ravine"
+        "&r2=momentum&r2.lr=0.005&speed=60&lesson=momentum_ravine"
     )
 
 
