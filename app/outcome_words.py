@@ -62,7 +62,8 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "default": "settle in {name} at {at}",
         },
         "so_far": {
-            "without_minimum": "settling in a valley whose lowest point lies outside the drawn landscape",
+            "without_minimum": "settling in a valley whose lowest point lies outside the "
+            "drawn landscape",
             "default": "settling into a local minimum, not the lowest",
         },
     },

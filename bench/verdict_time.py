@@ -21,7 +21,8 @@ ASKED = ("lr_too_large", "true_divergence", "separable_runs_away", "lbfgs_vs_ada
 
 
 def main(ids: list[str]) -> None:
-    print(f"{'lesson':24} {'racer':28} {'speed':>6} {'ended':>7} {'status':>9} {'settled':>7} {'s':>6}")
+    head = ("lesson", "racer", "speed", "ended", "status", "settled", "s")
+    print("{:24} {:28} {:>6} {:>7} {:>9} {:>7} {:>6}".format(*head))
     slowest: dict[str, float] = {}
     for lesson_id in ids or list(LESSONS):
         lesson = LESSONS[lesson_id]

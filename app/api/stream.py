@@ -134,8 +134,8 @@ async def stream_runs(
     The first `step` event (StepEvent) holds every run's starting point; each later one the
     next steps of every run still going — the step record of a RunResult, with `run`,
     `state`, the state after the event's last step, ready to resume from, and `verdict`, the
-    outcome the engine decides on the steps so far (null while too early to tell). Each run ends with
-    an `end` event (EndEvent: `run`, `status`, `outcome`, `minimum`, `state`). The numbers
+    outcome the engine decides on the steps so far (null while too early to tell). Each run
+    ends with an `end` event (EndEvent: `run`, `status`, `outcome`, `minimum`, `state`). The numbers
     equal POST /api/runs for the same runs. If the server shuts down mid-stream, a `closing`
     event (ClosingEvent) is the last: resume from the states after `retry_after` seconds.
     """

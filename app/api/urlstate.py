@@ -31,9 +31,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from ..facts import DEFAULT_SPEED
 from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
+from ..facts import DEFAULT_SPEED
 from ..lessons import Lesson, Racer, prepare
 
 PATHS = {"roll": "/", "explore": "/explore"}
