@@ -191,6 +191,7 @@ export class Racers {
   summary(steps, playing) {
     const racing = plural(this.list.length, "optimizer");
     const { name } = this.page.surface;
+    if (this.page.session.scrubbed) return `Step ${steps} of ${this.page.session.timeline().last}: scrubbed back. Play goes on from here.`;
     if (playing) return `Racing ${racing} on ${name}… step ${steps}`;
     if (steps === 0) return `${racing} ready on ${name}. Press Play, or click the map to choose the start.`;
     if (this.list.every((r) => r.track.settled)) {
