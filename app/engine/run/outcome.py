@@ -63,6 +63,17 @@ The rules, first match wins:
    * ``crawling`` — otherwise: steady progress, or swings dying out on the way in.
      A run that took no step at all is also still on its way: crawling.
 
+While a run goes, and ending early.  The same :func:`decide` on a run still going (its
+window so far) is the run's *running verdict* (``Run.verdict``, streamed with every event
+the pages play).  A run asked to end early (``Run(end_early=True)``: one ball, as the pages
+run it; never the maps, whose crowds run to the end and keep their answers) ends at the step
+where the verdict can no longer change: still for :data:`STILL_STEPS` steps with a still
+outcome (:data:`STILL_OUTCOMES`), ``ran_away`` (rule 6: steady, off the map, below every
+minimum), or ``bouncing`` over two full windows with the later window's path at least
+:data:`SUSTAINED` of the earlier's (:func:`sustained_bouncing`).  It only shortens the run:
+its steps are the unbroken run's, and ``tests/engine/test_outcome_early.py`` holds, for every
+real-run case below, that its outcome is the unbroken run's too.
+
 Why two deciders.  :func:`decide_crowd` applies the same rules, in the same order, to a
 whole crowd at once (the maps' 65,536 balls); :func:`decide` applies them to one ball with
 plain floats.  One decider over arrays would serve both, but for one ball numpy's cost per
