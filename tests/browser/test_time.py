@@ -102,3 +102,16 @@ def test_a_predict_first_lesson_reveals_its_verdict_within_seconds(watched):
         timeout=15_000,
     )
     assert not watched.errors
+
+
+def test_the_race_status_words_each_racers_running_verdict(watched):
+    page = watched.open(
+        "/explore?surface=saddle&start=1.8,0.01&r1=gd&r1.lr=0.01&r2=newton&speed=60",
+        ready="#explorer",
+    )
+    page.get_by_role("button", name="Play").click()
+    # Newton stops on the saddle at once; gradient descent dawdles off it, judged after 64 steps
+    expect(page.locator("#status")).to_contain_text(
+        "Gradient descent: still crawling", timeout=8000
+    )
+    assert not watched.errors
