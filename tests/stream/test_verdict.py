@@ -28,8 +28,8 @@ def test_a_run_that_ends_early_ends_where_the_engine_decides_it(server):
     assert merged(events)["positions"] == bulk["positions"]
     assert (bulk["status"], bulk["outcome"]) == ("decided", "bouncing")
     # the unbroken run takes the same first steps
-    (full,) = httpx.post(
-        f"{server.url}/api/runs", json={"runs": [{**RUN, "steps": 1000}]}
-    ).json()["runs"]
+    (full,) = httpx.post(f"{server.url}/api/runs", json={"runs": [{**RUN, "steps": 1000}]}).json()[
+        "runs"
+    ]
     assert full["positions"][:129] == bulk["positions"]
     assert full["outcome"] == "bouncing"
