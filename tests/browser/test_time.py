@@ -115,3 +115,16 @@ def test_the_race_status_words_each_racers_running_verdict(watched):
         "Gradient descent: still crawling", timeout=8000
     )
     assert not watched.errors
+
+
+def test_a_predict_first_lesson_holds_jump_to_the_end_until_a_guess(watched):
+    page = watched.open(lesson_url(LESSONS["lr_too_large"]))
+    jump = page.get_by_role("button", name="Jump to the end")
+    expect(jump).to_be_disabled()  # it would show the answer before the guess
+    page.locator("#predict input[type=radio]").first.check()
+    expect(jump).to_be_enabled()
+    jump.click()
+    page.wait_for_function(
+        "/predicted|Not quite/.test(document.getElementById('prediction-result').textContent)",
+        timeout=8000,
+    )

@@ -237,7 +237,7 @@ export async function startPage(root, Page, dim) {
     page.lesson = await startLesson(root, params, {
       anchor: root.querySelector(".intro"),
       firstTrack: () => page.tracks()[0],
-      buttons: [$("play"), $("step")],
+      buttons: [$("play"), $("step"), $("jump-end")],
     });
     page.scheduleDraw();
     root.dataset.ready = "true";

@@ -21,7 +21,7 @@ export class TimeControls {
     if (document.activeElement !== this.range || !this.session.scrubbed) this.range.value = String(at);
     this.range.disabled = last <= first;
     this.output.textContent = `step ${at} of ${last}`;
-    const resting = this.session.tracks.every((t) => t.settled || t.lastStep < 0);
-    this.jump.disabled = resting && !this.session.scrubbed;
+    // (the jump stays enabled: at the end it does nothing, and a predict-first lesson holds it
+    // with Play until a guess is made)
   }
 }
