@@ -16,6 +16,9 @@ from .outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
 
 PLAY_STEPS = 1000  # steps per press of Play on both pages, and per ball of a map
 MAX_RACERS = 6  # the explorer's racers
+# The speed slider's positions, in steps per second (a lesson's `speed` is one of them).
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 250, 500)
+DEFAULT_SPEED = 10  # the slider's position when the address names no speed
 
 # log colours show f − min f down to this fraction of its range (the explorer's map and the
 # exported replay)
@@ -60,6 +63,8 @@ def page_facts() -> dict[str, Any]:
     return {
         "playSteps": PLAY_STEPS,
         "maxRacers": MAX_RACERS,
+        "speeds": list(SPEEDS),
+        "defaultSpeed": DEFAULT_SPEED,
         "logFloor": LOG_FLOOR,
         "racerStyles": list(RACER_STYLES),
         "explorerRacers": list(EXPLORER_RACERS),

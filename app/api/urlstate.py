@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 
 from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
+from ..facts import DEFAULT_SPEED
 from ..lessons import Lesson, Racer, prepare
 
 PATHS = {"roll": "/", "explore": "/explore"}
@@ -145,6 +146,8 @@ def lesson_url(lesson: Lesson) -> str:
         for i, racer in enumerate(lesson.racers, 1):
             pairs.append((f"r{i}", racer.choice))
             pairs += _racer_pairs(lesson, racer, f"r{i}.")
+    if lesson.speed != DEFAULT_SPEED:
+        pairs.append(("speed", str(lesson.speed)))
     pairs.append(("lesson", lesson.id))
     if lesson.predict:
         pairs.append(("predict", "1"))

@@ -18,6 +18,7 @@ CONDITIONS = {"default", "maximize", "without_minimum", "float16", "l2", "lbfgs"
 NAMES = {
     "sentence": {"at", "steps", "when", "global", "kind", "minimum_at", "goal", "no_minimum"},
     "share": {"at", "steps", "name"},
+    "so_far": {"goal", "name"},
 }
 
 
@@ -31,7 +32,7 @@ def test_each_outcomes_words_are_complete(outcome):
     assert words["gloss"] and words["group"] in MAP_GROUPS
     assert isinstance(words["settles"], bool)
     assert words["guess"].startswith("It ") and words["guess"].endswith(".")
-    for kind in ("sentence", "share"):
+    for kind in ("sentence", "share", "so_far"):
         variants = words[kind]
         assert "default" in variants and set(variants) <= CONDITIONS, (kind, set(variants))
         for text in variants.values():

@@ -23,7 +23,9 @@ TEXTS = ("title", "look_for", "try_this", "teacher_note")
 
 
 # Query keys every page reads, beside a racer's settings.
-COMMON = frozenset({"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data"})
+COMMON = frozenset(
+    {"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data", "speed"}
+)
 
 
 @pytest.fixture
@@ -148,6 +150,7 @@ def test_each_url_round_trips_to_the_lesson(lesson: Lesson) -> None:
     query = {k: v[0] for k, v in raw.items()}
     assert "steps" not in query  # lessons open ready at their start
     assert query["lesson"] == lesson.id
+    assert int(query.get("speed", 10)) == lesson.speed  # the slider's default: 10 steps/s
     start = [float(c) for c in query["start"].split(",")]
     assert start == list(lesson.start)
     if lesson.spec is not None:  # the page's dimension gives the weights
@@ -204,7 +207,7 @@ def test_values_are_written_short_and_readable_as_the_pages_write_them() -> None
     )
     assert lesson_url(LESSONS["momentum_ravine"]) == (
         "/explore?surface=ravine&start=-2.5,1&r1=gd&r1.lr=0.019"
-        "&r2=momentum&r2.lr=0.005&lesson=momentum_ravine"
+        "&r2=momentum&r2.lr=0.005&speed=60&lesson=momentum_ravine"
     )
 
 

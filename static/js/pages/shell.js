@@ -29,6 +29,7 @@ import {
 } from "../panels/formula.js";
 import { setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { startLesson } from "../panels/lesson.js";
+import { TimeControls } from "../panels/timecontrols.js";
 import { DataPanel, LatestReader, ModelForm, readModel, withPoints } from "../panels/model.js";
 import { UpdateRulePanel } from "../panels/updaterule.js";
 import { LossChart } from "../plots/losschart.js";
@@ -81,6 +82,7 @@ export class PageShell {
     $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
     $("step").addEventListener("click", () => this.session.stepOnce());
     $("reset").addEventListener("click", () => this.session.reset());
+    this.time = new TimeControls(this.session);
     this.controls.wire(this);
     wireKeyboard({
       playPause: () => usable($("play")) && $("play").click(),
@@ -156,6 +158,7 @@ export class PageShell {
     this.address.update(this.stateParams());
     if (this.lesson) this.lesson.update();
     this.rule.update();
+    if (this.time) this.time.update();
   }
 
   /** "Use it": the server reads the formula; refused, its reason shows by the input. */
@@ -235,7 +238,7 @@ export async function startPage(root, Page, dim) {
     page.lesson = await startLesson(root, params, {
       anchor: root.querySelector(".intro"),
       balls: () => page.balls(),
-      buttons: [$("play"), $("step")],
+      buttons: [$("play"), $("step"), $("jump-end")],
       redraw: page.scheduleDraw,
     });
     page.scheduleDraw();

@@ -7,7 +7,7 @@ import { regularized2d } from "../l2.js";
 import { L2Lowest } from "../net/l2.js";
 import { Track } from "../state/track.js";
 import { readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
-import { describe } from "../verdict.js";
+import { describe, soFar } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
 import { applySuggestedRate, buildCard, buildSettings, showL2Box, showL2Note } from "./racercard.js";
@@ -191,12 +191,19 @@ export class Racers {
   summary(steps, playing) {
     const racing = plural(this.list.length, "optimizer");
     const { name } = this.page.surface;
-    if (playing) return `Racing ${racing} on ${name}… step ${steps}`;
+    if (this.page.session.scrubbed) return `Step ${steps} of ${this.page.session.timeline().last}: scrubbed back. Play goes on from here.`;
+    if (playing) return `Racing ${racing} on ${name}… step ${steps}${this.soFar()}`;
     if (steps === 0) return `${racing} ready on ${name}. Press Play, or click the map to choose the start.`;
     if (this.list.every((r) => r.track.settled)) {
       return `Race over after ${plural(steps, "step")}: every racer has stopped. Press Play to race again.`;
     }
     return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
+  }
+
+  /** While racing: each racer's running verdict, as the engine judges it so far. */
+  soFar() {
+    const said = this.list.filter((r) => !r.track.outcome && soFar(r.track)).map((r) => `${this.label(r)}: ${soFar(r.track)}`);
+    return said.length ? ` — ${said.join("; ")}` : "";
   }
 
   /** ↑/↓: every racer's learning rate up or down (not a locked one). */
