@@ -122,6 +122,7 @@ export class CurvePlot {
     this.widths = WIDTHS.normal;
     this.styles = [{ ball: COLORS.ball, trail: COLORS.trail }]; // one per ball drawn
     this.arrows = []; // each ball's step arrow (a layout annotation), or null
+    this.arrowsDrawn = "[]"; // the arrows on the plot, as JSON
     const minima = surface.minima;
     this.yRange = yRange(grid);
     const traces = [
@@ -289,7 +290,9 @@ export class CurvePlot {
     window.Plotly.restyle(this.element, { "line.width": w.hops }, marks(HOPS));
     window.Plotly.restyle(this.element, { "line.width": w.tangent }, marks(TANGENT));
     window.Plotly.restyle(this.element, { "marker.size": w.ball }, marks(BALL));
-    window.Plotly.relayout(this.element, { "font.size": w.font, annotations: this.annotations() });
+    const annotations = this.annotations();
+    this.arrowsDrawn = JSON.stringify(annotations);
+    window.Plotly.relayout(this.element, { "font.size": w.font, annotations });
   }
 
   /** The first ball (and the start): see draw(). */
@@ -298,7 +301,7 @@ export class CurvePlot {
   }
 
   /**
-   * Redraw only the moving traces, in one call: the start, and for each ball
+   * Redraw only the moving traces, in one restyle: the start, and for each ball
    * ({xs, losses, start, startLoss, tangent, step}; the first's start is the one drawn) its
    * path, its last hops, the ball or where it went off the plot, and, when given, the tangent
    * at the ball (`tangent`: its slope) and the step arrow (`step`: {from, to} in x).
@@ -354,7 +357,12 @@ export class CurvePlot {
       const head = Math.min(hi, Math.max(lo, ball.step.to));
       return { x: head, y, ax: ball.step.from, ay: y, color: this.styles[b].ball, kind: ball.step.kind };
     });
-    window.Plotly.update(this.element, data, { annotations: this.annotations() }, indices);
+    window.Plotly.restyle(this.element, data, indices);
+    // the arrows only when there are some to draw or take away
+    const annotations = this.annotations();
+    const text = JSON.stringify(annotations);
+    if (text !== this.arrowsDrawn) window.Plotly.relayout(this.element, { annotations });
+    this.arrowsDrawn = text;
   }
 
   /** The step arrows as Plotly annotations: from the ball along x, in the ball's colour. */
