@@ -19,7 +19,7 @@ const BASIN_BAND = 0.07; // the basin map's band: this fraction of the plot's he
 // the curve, and only the last hops as lines between them, fading with age.
 const RECENT_HOPS = 12;
 const TANGENT_HALF_WIDTH = 0.12; // the tangent's reach either side of the ball: this part of the x range
-const OFF_PLOT_INSET = 0.015; // a ball off the plot is marked this part of the x range inside its edge
+const OFF_PLOT_SIZE = 18; // the marker of a ball off the plot, drawn whole inside the edge
 // Projector mode: the same plot drawn to be read from the back of a room.
 const WIDTHS = {
   normal: { curve: 3, path: 5, hops: 2, tangent: 2, ball: 20, arrow: 2.5, font: 16 },
@@ -107,8 +107,7 @@ function ballTraces({ ball, trail }, suffix, widths) {
       // Where the ball went when it left the drawn range: an arrow inside the edge, named.
       x: [], y: [], mode: "markers+text", name: named("ball off the plot"),
       text: [], textposition: [], textfont: { size: 15, color: ball },
-      marker: { size: 18, symbol: [], color: ball },
-      cliponaxis: false,
+      marker: { size: OFF_PLOT_SIZE, symbol: [], color: ball },
       hoverinfo: "skip",
     },
   ];
@@ -311,6 +310,10 @@ export class CurvePlot {
     const clamp = (y) => Math.min(Math.max(y, this.yRange[0]), this.yRange[1]);
     const [lo, hi] = this.surface.domain[0];
     const width = hi - lo;
+    // a ball off the plot is marked this far inside the edge: its marker whole, and its label
+    // beside it towards the middle
+    const pixels = this.element._fullLayout ? this.element._fullLayout.xaxis._length : 0;
+    const inset = pixels > 0 ? ((OFF_PLOT_SIZE / 2 + 2) / pixels) * width : 0;
     const data = { x: [], y: [], text: [], textposition: [], "marker.symbol": [], "marker.opacity": [] };
     const indices = [];
     const set = (index, values) => {
@@ -346,7 +349,7 @@ export class CurvePlot {
       const label = off ? `ball at x = ${Number(x.toPrecision(4))}` : "";
       set(this.trace(b, OFF_PLOT), {
         // inside the edge, the label towards the middle: all of it within the plot
-        x: off ? [left ? lo + OFF_PLOT_INSET * width : hi - OFF_PLOT_INSET * width] : [],
+        x: off ? [left ? lo + inset : hi - inset] : [],
         y: off ? [this.yRange[1] - (0.12 + 0.1 * b) * (this.yRange[1] - this.yRange[0])] : [],
         text: off ? [left ? `◀ ${label}` : `${label} ▶`] : [],
         textposition: [left ? "middle right" : "middle left"],
