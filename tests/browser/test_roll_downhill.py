@@ -347,7 +347,8 @@ EDGE_LABEL = """() => {
     const text = [...document.querySelectorAll('#plot .scatterlayer .textpoint text')]
         .find((t) => t.textContent.includes('ball at x'));
     const marker = text.closest('.trace').querySelector('.points path');
-    return { text: text.textContent, inside: [text, marker].map((e) => inside(e.getBoundingClientRect(), area)) };
+    const boxes = [text, marker].map((e) => e.getBoundingClientRect());
+    return { text: text.textContent, inside: boxes.map((box) => inside(box, area)) };
 }"""
 
 

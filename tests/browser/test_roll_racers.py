@@ -44,7 +44,8 @@ def test_a_second_ball_at_ten_times_the_rate_races_the_first_with_its_own_verdic
     expect(page.locator("#first-ball")).to_contain_text("The red ball")
 
     page.get_by_role("button", name="Play").click()
-    expect(page.locator("#status")).to_have_text(re.compile(r"^The red ball: Settled"), timeout=15_000)
+    first_verdict = re.compile(r"^The red ball: Settled")
+    expect(page.locator("#status")).to_have_text(first_verdict, timeout=15_000)
     expect(card.locator(".ball-status")).to_have_text(VERDICT, timeout=15_000)
     first = trace(page, "ball")
     second = trace(page, "ball 2")
@@ -80,7 +81,9 @@ def test_the_tangent_touches_the_ball_with_the_readouts_slope_and_the_arrow_is_t
     page = watched.open("/?steps=5")
     assert trace(page, "tangent")["x"] == [] and arrows(page) == []
     page.get_by_label("Show tangent and step").check()
-    page.wait_for_function("document.getElementById('plot').data.find((t) => t.name === 'tangent').x.length === 2")
+    page.wait_for_function(
+        "document.getElementById('plot').data.find((t) => t.name === 'tangent').x.length === 2"
+    )
     (x0, x1), (y0, y1) = trace(page, "tangent")["x"], trace(page, "tangent")["y"]
     ball = trace(page, "ball")
     x, gradient = readout(page, "x"), readout(page, "grad")
@@ -104,7 +107,8 @@ def test_for_another_optimizer_the_arrow_is_the_step_just_taken(watched):
         "document.getElementById('plot').data.find((t) => t.name === 'path').x.slice(-2)"
     )
     (arrow,) = arrows(page)
-    assert (arrow["ax"], arrow["x"]) == pytest.approx(tuple(before))  # from where it was to the ball
+    # from where the ball was to where it is
+    assert (arrow["ax"], arrow["x"]) == pytest.approx(tuple(before))
     expect(page.locator("#step-note")).to_contain_text("Last step: Δx =")
 
 
@@ -124,7 +128,8 @@ def test_a_two_ball_page_round_trips_through_its_address(watched):
     query = page.evaluate("location.search")
     params = dict(p.split("=", 1) for p in query[1:].split("&"))
     assert params["r2"] == "momentum" and params["r2.lr"] == "0.05"
-    assert params["r3"] == "rmsprop" and params["r3.lr"] == "0.02"  # ten times 0.2 is off the slider: a tenth
+    # ten times 0.2 is off the slider: a tenth
+    assert params["r3"] == "rmsprop" and params["r3.lr"] == "0.02"
     assert params["tangent"] == "1" and params["lr"] == "0.2"
     drawn = {name: trace(page, name)["x"] for name in ["path", "path 2", "path 3"]}
     page.goto("about:blank")
