@@ -9,11 +9,14 @@ const MINIMA = 1;
 const L2_CURVE = 2;
 const L2_MINIMUM = 3;
 const BASINS = 4;
-const START = 5;
-const FIRST_BALL = 6; // each ball's traces from here, BALL_TRACES of them, in MARKS' order
+// each ball's traces, in MARKS' order: the first ball's from FIRST_BALL, then the start, then
+// the other balls' from MORE_BALLS
 const MARKS = ["path", "recent hops", "tangent", "ball", "ball off the plot"];
 const [PATH, HOPS, TANGENT, BALL, OFF_PLOT] = MARKS.map((_, i) => i);
 const BALL_TRACES = MARKS.length;
+const FIRST_BALL = 5;
+const START = FIRST_BALL + BALL_TRACES;
+const MORE_BALLS = START + 1;
 const BASIN_BAND = 0.07; // the basin map's band: this fraction of the plot's height, at its foot
 // A trail at a high rate crosses the curve hundreds of times: the whole path is drawn as dots on
 // the curve, and only the last hops as lines between them, fading with age.
@@ -154,12 +157,12 @@ export class CurvePlot {
         type: "heatmap", x: [], y: [], z: [], name: "basins", showscale: false, text: [],
         hovertemplate: "%{text}<extra>click to start here</extra>",
       },
+      ...ballTraces(this.styles[0], "", this.widths),
       {
         x: [], y: [], mode: "markers", name: "start",
         marker: { size: 14, symbol: "circle-open", color: COLORS.start, line: { width: 2 } },
         hoverinfo: "skip",
       },
-      ...ballTraces(this.styles[0], "", this.widths),
     ];
     const layout = {
       margin: { l: 56, r: 16, t: 12, b: 48 },
@@ -180,7 +183,7 @@ export class CurvePlot {
 
   /** The index of ball `b`'s trace `mark` (PATH, HOPS, …). */
   trace(b, mark) {
-    return FIRST_BALL + b * BALL_TRACES + mark;
+    return (b === 0 ? FIRST_BALL : MORE_BALLS + (b - 1) * BALL_TRACES) + mark;
   }
 
   /**
