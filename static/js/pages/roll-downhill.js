@@ -280,9 +280,10 @@ class RollDownhill extends PageShell {
     note.hidden = !step;
     if (!step) return;
     const delta = formatNumber(step.to - step.from);
+    const factor = (v) => (v < 0 ? `(${formatNumber(v)})` : formatNumber(v));
     note.textContent =
       step.kind === "next"
-        ? `Next step: −lr·f′(x) = −${formatNumber(step.lr)} × ${formatNumber(step.gradient)} = ${delta}`
+        ? `Next step: −lr·f′(x) = −${formatNumber(step.lr)} × ${factor(step.gradient)} = ${delta}`
         : `Last step: Δx = ${delta}, from x = ${formatNumber(step.from)} to ${formatNumber(step.to)}`;
   }
 }

@@ -25,7 +25,7 @@ const TANGENT_HALF_WIDTH = 0.12; // the tangent's reach either side of the ball:
 const OFF_PLOT_SIZE = 18; // the marker of a ball off the plot, drawn whole inside the edge
 // Projector mode: the same plot drawn to be read from the back of a room.
 const WIDTHS = {
-  normal: { curve: 3, path: 5, hops: 2, tangent: 2, ball: 20, arrow: 2.5, font: 16 },
+  normal: { curve: 3, path: 4, hops: 2, tangent: 2, ball: 20, arrow: 2.5, font: 16 },
   projector: { curve: 6, path: 8, hops: 4, tangent: 4, ball: 30, arrow: 4, font: 26 },
 };
 
