@@ -69,7 +69,8 @@ export class MoreBalls {
     const first = page.ball;
     const choice = page.choices.find((c) => c.key === key) || first.choice;
     const lr = first.track.hyperparameters.lr;
-    const hyperparameters = { ...choiceDefaults(choice), lr: onSlider(lr * RATE_APART > Number($("lr").max) ? lr / RATE_APART : lr * RATE_APART) };
+    const apart = lr * RATE_APART <= Number($("lr").max) ? lr * RATE_APART : lr / RATE_APART;
+    const hyperparameters = { ...choiceDefaults(choice), lr: onSlider(apart) };
     const options = defaultOptions(page.catalog, dataSize(page.surface));
     let schedule = null;
     if (params) {
