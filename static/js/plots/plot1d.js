@@ -22,6 +22,7 @@ const BASIN_BAND = 0.07; // the basin map's band: this fraction of the plot's he
 // the curve, and only the last hops as lines between them, fading with age.
 const RECENT_HOPS = 12;
 const TANGENT_HALF_WIDTH = 0.12; // the tangent's reach either side of the ball: this part of the x range
+const MORE_BALL_SIZE = 0.6; // a later ball is smaller than the first: where they meet, both show
 const OFF_PLOT_SIZE = 18; // the marker of a ball off the plot, drawn whole inside the edge
 // Projector mode: the same plot drawn to be read from the back of a room.
 const WIDTHS = {
@@ -82,6 +83,7 @@ function minimaMarks(minima) {
 
 /** One ball's traces: `suffix` tells a later ball's names from the first's ("path 2"). */
 function ballTraces({ ball, trail }, suffix, widths) {
+  const size = suffix ? MORE_BALL_SIZE * widths.ball : widths.ball;
   const named = (name) => `${name}${suffix}`;
   return [
     {
@@ -103,7 +105,7 @@ function ballTraces({ ball, trail }, suffix, widths) {
     },
     {
       x: [], y: [], mode: "markers", name: named("ball"),
-      marker: { size: widths.ball, color: ball, line: { color: "white", width: 2 } },
+      marker: { size, color: ball, line: { color: "white", width: 2 } },
       hoverinfo: "skip",
     },
     {
@@ -291,7 +293,8 @@ export class CurvePlot {
     window.Plotly.restyle(this.element, { "marker.size": w.path }, marks(PATH));
     window.Plotly.restyle(this.element, { "line.width": w.hops }, marks(HOPS));
     window.Plotly.restyle(this.element, { "line.width": w.tangent }, marks(TANGENT));
-    window.Plotly.restyle(this.element, { "marker.size": w.ball }, marks(BALL));
+    const sizes = balls.map((b) => (b === 0 ? w.ball : MORE_BALL_SIZE * w.ball));
+    window.Plotly.restyle(this.element, { "marker.size": sizes }, marks(BALL));
     const annotations = this.annotations();
     this.arrowsDrawn = JSON.stringify(annotations);
     window.Plotly.relayout(this.element, { "font.size": w.font, annotations });
