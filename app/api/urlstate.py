@@ -11,7 +11,9 @@ that the page opening the link rewrites it to the same settings
   predict-first lessons (no ``steps``: a lesson opens ready at its start);
 * Roll Downhill ``/``: ``optimizer=<choice>`` (optimizer id or SGD preset id), its
   hyperparameters by torch name (``lr=0.1``), training options by name (``noise=4``),
-  ``schedule=<id>`` and ``schedule.<parameter>=<value>``;
+  ``schedule=<id>`` and ``schedule.<parameter>=<value>``; more balls racing the first as the
+  explorer's racers from ``r2`` on (``r2=<choice>&r2.lr=1``), which a lesson never has (a Roll
+  Downhill lesson rolls one ball);
 * explorer ``/explore``: the same per racer behind ``r1``…``r6``: ``r1=<choice>``,
   ``r1.lr=0.06``, ``r1.noise=0.5``, ``r1.schedule=cosine``, ``r1.schedule.T_max=100``.
 

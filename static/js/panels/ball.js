@@ -16,6 +16,26 @@ const LR_NUDGE = 0.01; // ↑/↓: one slider notch
 
 const $ = (id) => document.getElementById(id);
 
+/**
+ * The step to draw from a ball at its last step, from its step record: for plain gradient
+ * descent the next step, −lr·f′(x), with the gradient the server sent; for any other rule the
+ * step just taken, as the record shows it (its rule is the engine's, not redone here).
+ * {from, to, kind: "next" | "last", lr, gradient} in x, or null when the record has none.
+ */
+export function stepShown(track, choice) {
+  const { positions, gradients } = track.trace;
+  const i = positions.length - 1;
+  if (i < 0) return null;
+  const x = positions[i][0];
+  const { lr, momentum, weight_decay: decay, maximize } = track.hyperparameters;
+  const constantRate = !track.schedule || track.schedule.name === "constant";
+  if (choice.key === DEFAULT_CHOICE && !momentum && !decay && !maximize && constantRate) {
+    const gradient = gradients[i][0];
+    return { from: x, to: x - lr * gradient, kind: "next", lr, gradient };
+  }
+  return i > 0 ? { from: positions[i - 1][0], to: x, kind: "last" } : null;
+}
+
 /** `x` brought inside the landscape's domain. */
 function inside(surface, x) {
   const [lo, hi] = surface.domain[0];
@@ -146,7 +166,7 @@ export class Ball {
     if (isLocked(this.page.params, "start")) return; // a click on the curve must not move it
     this.track.start = [inside(this.track.surface, Number(x.toFixed(2)))];
     this.showStart();
-    this.page.session.reset({ keepPlaying: true });
+    this.page.startChanged();
   }
 
   /** The start slider: the landscape's range, the ball's start. */

@@ -2,6 +2,7 @@
 // reproduces the scenario. Readable names, and only what differs from the defaults:
 //   surface=ravine&kappa=50&start=-2.5,1&speed=60&steps=120
 //   optimizer=momentum&lr=0.3&noise=0.5&schedule=cosine&schedule.T_max=200     (Roll Downhill)
+//   r2=gd&r2.lr=1&r3=adam&r3.lr=0.3&tangent=1       (Roll Downhill's balls after the first)
 //   r1=gd&r1.lr=0.08&r2=adam&r2.lr=0.06&view=3d&arrows=0                      (explorer racers)
 //   formula=(1-x)^2+100*(y-x^2)^2&domain=-2,2,-1,3           (a typed formula, not `surface`)
 //   model=linear&loss=mae&data=outlier, or points=-1,0.5;2,1.3 for points of one's own
