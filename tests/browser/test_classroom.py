@@ -363,6 +363,37 @@ def test_an_embedded_explorer_settles_on_a_height(watched, course_site):
     assert page.evaluate("Math.max(...heights)") < 4000
 
 
+def test_an_embedded_lesson_below_the_fold_posts_each_new_height(watched, course_site):
+    # A course page with the lesson further down: the browser stops rendering a cross-origin
+    # frame out of view, and with it every ResizeObserver in it. The lesson grows after load
+    # (a racer added, a section opened) and the course page must hear the new height.
+    folder, origin = course_site
+    src = f"{watched.base_url}/explore?embed=1&lesson=plateau&surface=plateau&r1=gd"
+    (folder / "below.html").write_text(
+        "<!doctype html><title>Course</title><script>window.heights = [];"
+        "addEventListener('message', (e) => { if (e.data.type === 'descent-lab:resize')"
+        " heights.push(e.data.height); });</script>"
+        "<h1>Week 3</h1><div style='height: 3000px'>Reading before the simulator.</div>"
+        f'<iframe src="{src}" width="1280" height="600" title="Descent Lab"></iframe>'
+    )
+    page = watched.page
+    page.goto(f"{origin}/below.html")
+    page.frame_locator("iframe").locator("#explorer[data-ready=true]").wait_for(
+        state="attached", timeout=20_000
+    )
+    frame = page.frame(url=lambda url: "/explore" in url)
+    page.wait_for_timeout(1000)
+    loaded = frame.evaluate("document.documentElement.scrollHeight")
+    page.wait_for_function(f"heights.at(-1) >= {loaded}")
+
+    frame.evaluate("document.getElementById('add-racer').click()")
+    frame.evaluate("document.querySelectorAll('details').forEach((d) => (d.open = true))")
+    grown = frame.evaluate("document.documentElement.scrollHeight")
+    assert grown > loaded + 300
+    page.wait_for_function(f"heights.at(-1) >= {grown}", timeout=5_000)
+    assert page.evaluate("scrollY") == 0  # never scrolled to the frame
+
+
 def test_locks_hold_when_controls_are_rebuilt(watched):
     page = watched.open("/?lock=settings,start&hide=lr")
     page.get_by_label("Optimizer", exact=True).select_option(label="Adam")

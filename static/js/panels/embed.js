@@ -48,21 +48,39 @@ export function lockControl(el) {
   }
 }
 
-/** Embed mode: the class that drops the site chrome, and the height messages. */
+const RESIZE_CHECK_MS = 150; // at most one height check (a forced layout) this often
+
+/**
+ * Embed mode: the class that drops the site chrome, and the height messages. A change of
+ * size is seen two ways: a ResizeObserver on the body, and a MutationObserver on everything
+ * in it (a racer added, a section opened, a text grown). The second is needed because a
+ * browser stops rendering a cross-origin frame that is out of view (Chromium throttles it),
+ * and a ResizeObserver only reports while the frame renders: a course page whose frame sits
+ * below the fold would keep the first height however the lesson grows. Either one asks for a
+ * check at most every RESIZE_CHECK_MS; a message goes out only when the height changed.
+ */
 export function startEmbedMode(params) {
   if (params.get("embed") !== "1") return;
   document.documentElement.classList.add("embed");
   if (window.parent === window) return;
   let last = 0;
+  let timer = null;
   const post = () => {
+    timer = null;
     const height = Math.ceil(document.documentElement.scrollHeight);
     if (height === last) return;
     last = height;
     window.parent.postMessage({ type: "descent-lab:resize", height }, "*");
     window.parent.postMessage({ subject: "lti.frameResize", height }, "*");
   };
-  new ResizeObserver(post).observe(document.body);
-  window.addEventListener("load", post);
+  const check = () => {
+    if (timer === null) timer = setTimeout(post, RESIZE_CHECK_MS);
+  };
+  new ResizeObserver(check).observe(document.body);
+  new MutationObserver(check).observe(document.body, {
+    subtree: true, childList: true, attributes: true, characterData: true,
+  });
+  window.addEventListener("load", check);
   post();
 }
 
