@@ -58,6 +58,19 @@ def test_a_copied_link_reproduces_the_run_in_a_fresh_page(watched):
     fresh.context.close()
 
 
+def test_the_share_fields_follow_every_change(watched):
+    page = watched.open()
+    page.locator(".share summary").click()
+    expect(page.locator(".share-link")).not_to_have_value(re.compile(r"lr="))
+    page.get_by_label("Learning rate", exact=True).fill("0.3")
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"[?&]lr=0\.3(&|$)"))
+    expect(page.locator(".share-embed")).to_have_value(re.compile(r"lr=0\.3&amp;embed=1"))
+    page.get_by_label("Optimizer", exact=True).select_option(label="Adam")
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"optimizer=adam"))
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"steps=1"))
+
+
 def test_the_explorer_keeps_its_race_in_the_address(watched):
     page = watched.open(
         "/explore?surface=ravine&kappa=50&start=-2,0.5&r1=gd&r1.lr=0.03&r2=adam&r2.noise=0.5"

@@ -89,7 +89,7 @@ export class PageShell {
       nudgeRate: (direction) => this.nudgeRate(direction),
       projectorChanged: (on) => this.projectorChanged(on),
     });
-    wireSharePanel(this.root, { href: () => this.address.href(), page: this.page, title: this.shareTitle() });
+    wireSharePanel(this.root, { address: this.address, page: this.page, title: this.shareTitle() });
     wireDownloads(this.root, {
       runs: () => this.runs(),
       png: () => this.png(),

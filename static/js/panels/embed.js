@@ -110,10 +110,11 @@ async function copy(text, field, button) {
 }
 
 /**
- * Wire the Share panel: `href()` gives the page's address with its current state.
- * `page` is "roll" or "explore", `title` the iframe's accessible title.
+ * Wire the Share panel to `address` (state/urlstate.js: AddressBar): the Link and Embed code
+ * fields follow every change of the page's state while the panel is open, as the Copy
+ * buttons do. `page` is "roll" or "explore", `title` the iframe's accessible title.
  */
-export function wireSharePanel(root, { href, page, title }) {
+export function wireSharePanel(root, { address, page, title }) {
   const panel = root.querySelector(".share");
   if (!panel) return;
   const link = panel.querySelector(".share-link");
@@ -121,10 +122,13 @@ export function wireSharePanel(root, { href, page, title }) {
   const copyLink = panel.querySelector(".copy-link");
   const copyEmbed = panel.querySelector(".copy-embed");
   for (const b of [copyLink, copyEmbed]) b.dataset.label = b.textContent;
-  panel.addEventListener("toggle", () => {
-    link.value = href();
-    code.value = embedCode(href(), page, title);
-  });
-  copyLink.addEventListener("click", () => copy(href(), link, copyLink));
-  copyEmbed.addEventListener("click", () => copy(embedCode(href(), page, title), code, copyEmbed));
+  const show = (href) => {
+    if (!panel.open) return;
+    link.value = href;
+    code.value = embedCode(href, page, title);
+  };
+  address.listen(show);
+  panel.addEventListener("toggle", () => show(address.href()));
+  copyLink.addEventListener("click", () => copy(address.href(), link, copyLink));
+  copyEmbed.addEventListener("click", () => copy(embedCode(address.href(), page, title), code, copyEmbed));
 }

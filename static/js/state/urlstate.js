@@ -151,15 +151,22 @@ export function listParam(params, name) {
 
 /**
  * Keeps the address bar in step with the page: `update(params)` replaces the query with
- * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS.
+ * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS, and tells each
+ * `listen`er the address at once (the Share panel's fields), written out or not.
  */
 export class AddressBar {
   constructor() {
     this.timer = null;
     this.pending = null;
+    this.listeners = [];
     this.carried = new URLSearchParams();
     const now = currentParams();
     for (const name of CARRIED) if (now.has(name)) this.carried.set(name, now.get(name));
+  }
+
+  /** `listener(href)` after every update, with the page's full address as it now is. */
+  listen(listener) {
+    this.listeners.push(listener);
   }
 
   update(params) {
@@ -167,6 +174,8 @@ export class AddressBar {
     // a "predict first" link must not arrive with the run already played
     if (predictsFirst(this.carried)) params.delete("steps");
     this.pending = params.toString();
+    const query = this.pending ? `?${this.pending}` : "";
+    for (const listener of this.listeners) listener(`${window.location.origin}${window.location.pathname}${query}`);
     if (this.timer) return;
     this.flush();
     this.timer = setTimeout(() => {
