@@ -71,6 +71,23 @@ def test_the_share_fields_follow_every_change(watched):
     expect(page.locator(".share-link")).to_have_value(re.compile(r"steps=1"))
 
 
+def test_a_link_with_an_unknown_optimizer_says_so(watched):
+    page = watched.open("/?optimizer=foo&lr=0.3")
+    expect(page.get_by_role("status").filter(has_text="Unknown optimizer")).to_have_text(
+        "Unknown optimizer 'foo' in the link: using Gradient descent."
+    )
+    expect(page.get_by_label("Optimizer", exact=True)).to_have_value("gd")
+    expect(page.locator("#lr-value")).to_have_text("0.30")  # the rest of the link holds
+
+    page = watched.open("/explore?r1=adam&r2=sgdx", ready="#explorer")
+    cards = page.locator(".racer")
+    expect(cards.nth(1).locator(".link-note")).to_have_text(
+        re.compile(r"^Unknown optimizer 'sgdx' in the link: using \w")
+    )
+    expect(cards.nth(0).locator(".link-note")).to_have_count(0)
+    assert watched.errors == []
+
+
 def test_the_explorer_keeps_its_race_in_the_address(watched):
     page = watched.open(
         "/explore?surface=ravine&kappa=50&start=-2,0.5&r1=gd&r1.lr=0.03&r2=adam&r2.noise=0.5"

@@ -5,9 +5,19 @@
 import { formatFixed } from "../format.js";
 import { dataSize } from "../landscape.js";
 import { Track } from "../state/track.js";
-import { decodePoint, encodePoint, readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
+import {
+  decodePoint,
+  encodePoint,
+  readChoice,
+  readSchedule,
+  readValues,
+  unknownChoiceNote,
+  writeTraining,
+  writeValues,
+} from "../state/urlstate.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "./controls.js";
 import { applyControlParams, isLocked, usable } from "./embed.js";
+import { showLinkNote } from "./linknote.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 
 const DEFAULT_CHOICE = "gd";
@@ -36,10 +46,9 @@ export class Ball {
   /** The ball the address describes (defaults for what it leaves out); sets `choice`. */
   read(params, surface) {
     const { choices, catalog } = this.page;
-    this.choice =
-      choices.find((c) => c.key === params.get("optimizer")) ||
-      choices.find((c) => c.key === DEFAULT_CHOICE) ||
-      choices[0];
+    const linked = readChoice(params, "optimizer", choices);
+    this.choice = linked.choice || choices.find((c) => c.key === DEFAULT_CHOICE) || choices[0];
+    if (linked.unknown) showLinkNote($("optimizer"), unknownChoiceNote(linked.unknown, this.choice));
     const hyperparameters = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
     readValues(params, "", this.choice.optimizer.hyperparameters, hyperparameters);
     const options = defaultOptions(catalog, dataSize(surface));

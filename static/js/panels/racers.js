@@ -6,10 +6,11 @@ import { FACTS } from "../facts.js";
 import { regularized2d } from "../l2.js";
 import { L2Lowest } from "../net/l2.js";
 import { Track } from "../state/track.js";
-import { readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
+import { readSchedule, readValues, unknownChoiceNote, writeTraining, writeValues } from "../state/urlstate.js";
 import { describe } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
+import { showLinkNote } from "./linknote.js";
 import { applySuggestedRate, buildCard, buildSettings, showL2Box, showL2Note } from "./racercard.js";
 import { showReadouts } from "./readouts.js";
 
@@ -120,6 +121,9 @@ export class Racers {
       racer.track.schedule = readSchedule(params, prefix, this.catalog);
     }
     racer.card = buildCard(racer, this);
+    if (params && !this.choices.some((c) => c.key === key)) {
+      showLinkNote(racer.card.querySelector("header"), unknownChoiceNote(key, choice));
+    }
     this.list.push(racer);
     $("racers").append(racer.card);
     if (!quiet) page.racersChanged();

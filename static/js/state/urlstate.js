@@ -70,6 +70,23 @@ export function readSchedule(params, prefix, catalog) {
   return { name: entry.id, parameters };
 }
 
+/**
+ * The optimizer choice a link names under `name` (`optimizer`, `r1`…): {choice, unknown},
+ * the choice found in `choices` (null when the link names none or one that does not exist)
+ * and, for a name that matches no choice, that name, so the page can say it used another.
+ */
+export function readChoice(params, name, choices) {
+  const key = params.get(name);
+  if (key === null) return { choice: null, unknown: null };
+  const choice = choices.find((c) => c.key === key) || null;
+  return { choice, unknown: choice ? null : key };
+}
+
+/** What the page says when a link's optimizer is unknown and `used` took its place. */
+export function unknownChoiceNote(key, used) {
+  return `Unknown optimizer '${key}' in the link: using ${used.label}.`;
+}
+
 /** A point as `x` or `x,y`, and back (null when missing or unreadable). */
 export function encodePoint(point) {
   return point.map((v) => String(Number(v.toPrecision(6)))).join(",");
