@@ -37,6 +37,21 @@ def open_training(watched, path: str = "/") -> Page:
     return page
 
 
+def test_a_run_whose_float16_gradient_overflowed_carries_on(watched):
+    # loss scale 65536 overflows float16 to +inf; Lion steps by its sign and keeps +inf in
+    # its momentum: the next Step and Play resume from that state (they got a 422 before)
+    page = watched.open("/?optimizer=lion&lr=0.01&precision=float16&loss_scale=65536&steps=15")
+    expect(page.locator("#readout-step")).to_have_text("15")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator("#readout-step")).to_have_text("16")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 20")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#status")).not_to_contain_text("Error")
+    expect(page.locator("#status")).not_to_have_class("status error")
+    assert watched.errors == []
+
+
 def test_1d_schedule_sets_the_learning_rate_in_effect(watched):
     page = open_training(watched)
     sim = page.locator("#sim")
