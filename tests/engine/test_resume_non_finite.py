@@ -57,7 +57,9 @@ def test_non_finite_numbers_round_trip_as_text() -> None:
 def test_the_position_must_still_be_finite_and_other_text_is_refused() -> None:
     data = json.loads(json.dumps(lion(fresh(), 15)[1].state().to_json(), allow_nan=False))
     with pytest.raises(StateError) as info:
-        RunState.from_json({**data, "position": ["Infinity"]}, SURFACES["roll_downhill"], OPTIMIZERS["lion"])
+        RunState.from_json(
+            {**data, "position": ["Infinity"]}, SURFACES["roll_downhill"], OPTIMIZERS["lion"]
+        )
     assert info.value.field == "position"
     data["buffers"]["exp_avg"] = ["lots"]
     with pytest.raises(StateError) as info:

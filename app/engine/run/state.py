@@ -25,7 +25,6 @@ from ..optimizers import Optimizer
 from ..optimizers.interface import finite_array
 from ..surfaces import Surface
 
-
 # A non-finite number in a state's JSON, by its text.
 NON_FINITE: dict[str, float] = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
 
