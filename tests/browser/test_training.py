@@ -209,3 +209,41 @@ def test_2d_second_order_and_langevin_racers(watched):
     second = page.locator(".racer").nth(1)
     second.get_by_label("Optimizer").select_option("sgld")
     expect(second.locator(".racer-rule")).to_contain_text("√(2·lr·T)")
+
+
+# --- the batch size on a model landscape ------------------------------------------------------
+
+NOISY_LINE = "?model=linear&loss=mse&data=noisy_line&start=-3,3&r1=gd"
+
+
+def test_the_batch_size_is_sized_to_the_data_and_can_be_typed(watched):
+    page, card = open_racer(watched, NOISY_LINE)
+    slider = card.get_by_label("Batch size", exact=True)
+    box = card.get_by_label("Batch size (number)")
+    expect(slider).to_have_attribute("max", "20")  # the data set's 20 points, not 1–4096
+    expect(box).to_have_value("20")
+    box.fill("1")
+    box.press("Tab")
+    expect(slider).to_have_value("1")
+    page.wait_for_function("location.search.includes('r1.batch_size=1')")
+    slide(slider, 5)
+    expect(box).to_have_value("5")
+    box.fill("300")  # beyond the data: the whole set
+    box.press("Tab")
+    expect(box).to_have_value("20")
+    expect(slider).to_have_value("20")
+    assert watched.errors == []
+
+
+def test_a_run_that_diverges_at_batch_size_1_says_why(watched):
+    # gradient descent at the engine's suggested rate (0.7) on 20 points: the whole data set
+    # settles, a batch of one point throws the ball off
+    page = watched.open(f"/explore{NOISY_LINE}&r1.lr=0.7&r1.batch_size=1&steps=40", "#explorer")
+    status = page.locator(".racer-status").first
+    expect(status).to_contain_text("Diverged")
+    expect(status).to_contain_text(
+        "batch size 1 makes each step's gradient noisy: try a smaller learning rate or a "
+        "larger batch"
+    )
+    page = watched.open(f"/explore{NOISY_LINE}&r1.lr=0.7&steps=40", "#explorer")
+    expect(page.locator(".racer-status").first).not_to_contain_text("batch size")

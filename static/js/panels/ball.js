@@ -105,10 +105,9 @@ export class Ball {
     this.track.surface = entry;
     this.track.start = [inside(entry, reshape ? this.track.start[0] : entry.start[0])];
     const options = this.track.options;
-    if (!before || options.batch_size >= before) {
-      options.batch_size = dataSize(entry); // a whole-data batch stays whole
-      this.buildTraining();
-    }
+    // a whole-data batch stays whole; the batch size's range follows the data's size
+    if (!before || options.batch_size >= before) options.batch_size = dataSize(entry);
+    this.buildTraining();
   }
 
   buildTraining() {

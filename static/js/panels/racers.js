@@ -11,7 +11,7 @@ import { describe } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
 import { showLinkNote } from "./linknote.js";
-import { applySuggestedRate, buildCard, buildSettings, showL2Box, showL2Note } from "./racercard.js";
+import { applySuggestedRate, buildCard, buildSettings, buildTraining, showL2Box, showL2Note } from "./racercard.js";
 import { showReadouts } from "./readouts.js";
 
 const FIRST_RACERS = ["gd", "momentum", "adam"];
@@ -178,6 +178,7 @@ export class Racers {
   rebuild(racer, { suggested }) {
     if (suggested) this.applySuggestedRate(racer);
     else buildSettings(racer, this);
+    buildTraining(racer, this);
   }
 
   /** Each card's readouts and status; returns a sentence for each racer that has finished. */
