@@ -247,3 +247,18 @@ def test_a_run_that_diverges_at_batch_size_1_says_why(watched):
     )
     page = watched.open(f"/explore{NOISY_LINE}&r1.lr=0.7&steps=40", "#explorer")
     expect(page.locator(".racer-status").first).not_to_contain_text("batch size")
+
+
+def test_the_minibatch_lessons_legend_says_which_racer_uses_batch_size_1(watched):
+    lessons = watched.page.request.get(f"{watched.base_url}/api/lessons").json()
+    (lesson,) = [lesson for lesson in lessons if lesson["id"] == "real_minibatches"]
+    page = watched.open(lesson["url"], "#explorer")
+    legend = page.locator(".chart-legend li")
+    expect(legend).to_have_text(["Gradient descent, full batch", "Gradient descent, batch size 1"])
+    # two racers that differ in their rate are named by it; identical ones are numbered
+    page = watched.open("/explore?surface=ravine&r1=gd&r1.lr=0.09&r2=gd&r2.lr=0.11", "#explorer")
+    expect(page.locator(".chart-legend li")).to_have_text(
+        ["Gradient descent, lr 0.09", "Gradient descent, lr 0.11"]
+    )
+    page = watched.open("/explore?surface=ravine&r1=adam&r2=adam", "#explorer")
+    expect(page.locator(".chart-legend li")).to_have_text(["Adam 1", "Adam 2"])

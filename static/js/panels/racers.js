@@ -11,6 +11,7 @@ import { describe } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
 import { showLinkNote } from "./linknote.js";
+import { racerName } from "./racernames.js";
 import { applySuggestedRate, buildCard, buildSettings, buildTraining, showL2Box, showL2Note } from "./racercard.js";
 import { showReadouts } from "./readouts.js";
 
@@ -146,10 +147,9 @@ export class Racers {
     }
   }
 
-  /** The legend name: the optimizer, numbered when two racers share it. */
+  /** The legend name: the optimizer, and what tells it apart from racers that share it. */
   label(racer) {
-    const same = this.list.filter((r) => r.choice.key === racer.choice.key);
-    return same.length > 1 ? `${racer.choice.label} ${same.indexOf(racer) + 1}` : racer.choice.label;
+    return racerName(racer, this.list, this.catalog);
   }
 
   legend() {
