@@ -87,6 +87,10 @@ class RollDownhill extends PageShell {
     return [{ id: 1, label: "", track: this.ball.track }];
   }
 
+  names() {
+    return [this.ball.choice.label]; // balls() leaves the one ball unnamed (no picker)
+  }
+
   png() {
     return downloadPNG($("plot"), [], `descent-lab-${this.surface.id}.png`);
   }
