@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from ..engine.run.options import PLAIN
+from ..engine.run.options import validate_options
 from ..engine.run.trace import FIELDS, NULLABLE, Trace
 from ..engine.surfaces import Surface
 from ..facts import RACER_STYLES
@@ -238,7 +238,8 @@ def _run_settings(p: PreparedRun) -> dict[str, str]:
     if p.schedule is not None and not p.schedule.is_constant:
         values = ", ".join(f"{k}={_settings_text(v)}" for k, v in p.schedule.values.items())
         settings["schedule"] = f"{p.schedule.id}({values})"
-    plain = asdict(PLAIN)
+    # what the page starts from: on a model landscape, a batch of the whole data set
+    plain = asdict(validate_options({}, p.surface.data_size))
     settings.update((k, _settings_text(v)) for k, v in asdict(p.options).items() if v != plain[k])
     return settings
 

@@ -199,6 +199,23 @@ def test_the_replay_names_each_run_as_the_page_does(client):
     assert wrong.json()["errors"] == [{"field": "names", "reason": "one per run: 2, got 1"}]
 
 
+def test_the_replay_lists_a_batch_size_only_where_it_is_not_the_whole_data_set(client):
+    model = {"model": "linear", "loss": "mse", "data": "noisy_line", "dim": 2}
+    runs = [
+        {"surface": model, "optimizer": "sgd", "hyperparameters": {"lr": 0.1}, "steps": 5},
+        {
+            "surface": model,
+            "optimizer": "sgd",
+            "hyperparameters": {"lr": 0.1},
+            "options": {"batch_size": 1},
+            "steps": 5,
+        },
+    ]
+    page = export(client, "html", *runs).text
+    settings = re.findall(r'<div class="settings">([^<]*)</div>', page)
+    assert "batch_size" not in settings[0] and settings[1].endswith("batch_size = 1")
+
+
 def test_the_replay_colours_are_the_explorers(client):
     # the replay's plots are the explorer's modules, reading the racers' and minima's styles
     # from the same facts block (app/facts.py; tests/browser/test_facts.py checks the page
