@@ -255,6 +255,11 @@ def test_the_minibatch_lessons_legend_says_which_racer_uses_batch_size_1(watched
     page = watched.open(lesson["url"], "#explorer")
     legend = page.locator(".chart-legend li")
     expect(legend).to_have_text(["Gradient descent, full batch", "Gradient descent, batch size 1"])
+    second = page.locator(".racer").nth(1)
+    second.locator("details.racer-settings").nth(1).locator("> summary").click()
+    second.get_by_label("Batch size (number)").fill("5")
+    second.get_by_label("Batch size (number)").press("Tab")
+    expect(legend).to_have_text(["Gradient descent, full batch", "Gradient descent, batch size 5"])
     # two racers that differ in their rate are named by it; identical ones are numbered
     page = watched.open("/explore?surface=ravine&r1=gd&r1.lr=0.09&r2=gd&r2.lr=0.11", "#explorer")
     expect(page.locator(".chart-legend li")).to_have_text(

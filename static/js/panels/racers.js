@@ -54,6 +54,13 @@ export class Racers {
 
   changed() {
     this.page.session.changed();
+    this.relabel();
+  }
+
+  /** A racer's name follows the settings that tell it apart (racernames.js): the chart's
+   * legend is rewritten when a setting changes one, without starting the race over. */
+  relabel() {
+    this.page.chart.legend(this.legend());
   }
 
   switched() {
@@ -212,7 +219,7 @@ export class Racers {
       racer.track.hyperparameters.lr = Number(lr.toPrecision(3));
       buildSettings(racer, this);
     }
-    this.page.session.changed();
+    this.changed();
   }
 
   /**
