@@ -15,8 +15,9 @@ One entry per outcome id:
 
 A sentence or share is a set of variants: the page takes the first whose condition holds
 (``maximize``: gradient ascent; ``without_minimum``: the ball is at no minimum of the list;
-``float16``, ``l2`` (coupled weight decay), ``lbfgs``, ``no_minimum``: the surface has none
-at all), else ``default``, and fills in the ``{names}`` (``static/js/verdict.js``).
+``float16``, ``minibatch`` (a model landscape's batch smaller than its data set), ``l2``
+(coupled weight decay), ``lbfgs``, ``no_minimum``: the surface has none at all), else
+``default``, and fills in the ``{names}`` (``static/js/verdict.js``).
 """
 
 from __future__ import annotations
@@ -129,6 +130,8 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "sentence": {
             "float16": "Diverged {when}: a float16 gradient may have overflowed (above 65504) "
             "— try a smaller loss scale or learning rate.",
+            "minibatch": "Diverged {when}: batch size {batch_size} makes each step's gradient "
+            "noisy: try a smaller learning rate or a larger batch.",
             "default": "Diverged {when}: the step threw the ball off. The learning rate is "
             "too large.",
         },

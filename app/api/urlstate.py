@@ -17,6 +17,10 @@ that the page opening the link rewrites it to the same settings
 * explorer ``/explore``: the same per racer behind ``r1``…``r6``: ``r1=<choice>``,
   ``r1.lr=0.06``, ``r1.noise=0.5``, ``r1.schedule=cosine``, ``r1.schedule.T_max=100``.
 
+A choice the page does not know (``optimizer=foo``) is read as its default, and the page
+says so beside the picker (``readChoice`` and ``unknownChoiceNote``); the links written here
+name only choices a checked lesson has.
+
 Values as ``encodeValue`` writes them: booleans ``1``/``0``, numbers as JavaScript's
 ``String(number)``, tuples comma-separated; a point as ``encodePoint`` (six significant
 digits).  Only values that differ from the defaults are written — the choice's own

@@ -5,7 +5,7 @@
 import { FACTS } from "./facts.js";
 import { formatNumber } from "./format.js";
 import { l2Strength } from "./l2.js";
-import { coordinateNames } from "./landscape.js";
+import { coordinateNames, dataSize } from "./landscape.js";
 
 /** "x = 1.5" or "(x, y) = (1, 2)"; a model's weights by their names: "(w, b) = (1, 2)". */
 export function formatPoint(position, names = ["x", "y"]) {
@@ -26,6 +26,7 @@ function worded(variants, c) {
     maximize: c.maximize,
     without_minimum: !c.minimum,
     float16: c.float16,
+    minibatch: c.minibatch,
     l2: c.l2,
     lbfgs: c.lbfgs,
     no_minimum: Boolean(c.no_minimum),
@@ -96,6 +97,9 @@ export function describe(track, { playing }) {
     l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
     lbfgs: track.optimizer.id === "lbfgs",
     float16: Boolean(track.options && track.options.precision === "float16"),
+    // the run's own options: a batch smaller than the model's data set (mini-batches)
+    minibatch: Boolean(track.options && track.options.batch_size < dataSize(track.surface)),
+    batch_size: track.options ? track.options.batch_size : "",
     no_minimum: track.surface.no_minimum || "", // the engine's reason there is none at all
   });
 }

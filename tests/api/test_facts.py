@@ -14,9 +14,15 @@ from app.facts import MAX_RACERS, RACER_STYLES, page_facts
 from app.outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
 
 # The conditions static/js/verdict.js can test for a variant, and the names it fills in.
-CONDITIONS = {"default", "maximize", "without_minimum", "float16", "l2", "lbfgs", "no_minimum"}
+CONDITIONS = {
+    *("default", "maximize", "without_minimum", "float16", "minibatch", "l2", "lbfgs"),
+    "no_minimum",
+}
 NAMES = {
-    "sentence": {"at", "steps", "when", "global", "kind", "minimum_at", "goal", "no_minimum"},
+    "sentence": {
+        *("at", "steps", "when", "global", "kind", "minimum_at", "goal", "no_minimum"),
+        "batch_size",
+    },
     "share": {"at", "steps", "name"},
     "so_far": {"goal", "name"},
 }

@@ -16,6 +16,12 @@ from .models import ModelRequest
 Status = Literal["converged", "diverged", "max_steps", "decided"]
 
 
+# JSON has no ±inf or nan: a buffer's non-finite component travels as its JavaScript text
+# (app/engine/run/state.py: NON_FINITE).
+NonFinite = Literal["Infinity", "-Infinity", "NaN"]
+Component = int | float | NonFinite
+
+
 class RunStateModel(Input):
     """Where a run stopped and its optimizer's memory; send it back as `resume` to continue."""
 
@@ -23,22 +29,18 @@ class RunStateModel(Input):
     optimizer: str
     step: int = Field(ge=0)
     position: list[float]
-    buffers: dict[str, int | float | list[float] | list[list[float]] | None] = Field(
+    buffers: dict[str, Component | list[Component] | list[list[Component]] | None] = Field(
         description="The optimizer's state by torch's names (null: not created yet): "
-        "a vector per buffer, or for L-BFGS its counters, step size and history."
+        "a vector per buffer, or for L-BFGS its counters, step size and history; a "
+        'non-finite component as the string "Infinity", "-Infinity" or "NaN".'
     )
 
 
 class RunStateOut(RunStateModel):
     """A run's `state` as the server sends it.  A buffer can hold a non-finite value (float16
-    overflows to ±inf, and a sign-based rule such as Lion keeps going); like every
-    non-finite number on the wire it is sent as null, and such a state cannot be resumed."""
-
-    buffers: dict[str, int | float | list[float | None] | list[list[float | None]] | None] = Field(
-        description="The optimizer's state by torch's names (null: not created yet): "
-        "a vector per buffer, or for L-BFGS its counters, step size and history; a "
-        "non-finite component is null."
-    )
+    overflows to ±inf, and a sign-based rule such as Lion keeps going): JSON has no such
+    number, so it is sent as the string "Infinity", "-Infinity" or "NaN", and a state sent
+    back as `resume` restores it exactly."""
 
 
 class ScheduleRequest(Input):

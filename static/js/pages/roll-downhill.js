@@ -8,7 +8,7 @@ import { formatNumber } from "../format.js";
 import { getJSON } from "../net/api.js";
 import { Ball, stepShown } from "../panels/ball.js";
 import { downloadPNG } from "../panels/download.js";
-import { isDefaultDomain, markPicker, ownKey } from "../panels/formula.js";
+import { isDefaultDomain, markPicker, ownKey, suggestedRate } from "../panels/formula.js";
 import { isProjector } from "../panels/keyboard.js";
 import { showL2Curve } from "../panels/l2curve.js";
 import { showReadouts } from "../panels/readouts.js";
@@ -125,6 +125,10 @@ class RollDownhill extends PageShell {
     return [{ id: 1, label: "", track: this.ball.track }];
   }
 
+  names() {
+    return [this.ball.choice.label]; // balls() leaves the one ball unnamed (no picker)
+  }
+
   png() {
     return downloadPNG($("plot"), [], `descent-lab-${this.surface.id}.png`);
   }
@@ -171,9 +175,14 @@ class RollDownhill extends PageShell {
     window.location.assign(url);
   }
 
-  /** A typed formula opens the page anew on it (the server reads it again, from its cache). */
+  /** A typed formula opens the page anew on it (the server reads it again, from its cache),
+   * at the engine's suggested rate for the ball's optimizer on it. */
   openFormula(formula) {
-    this.openLandscape((url) => writeFormula(url.searchParams, formula.typed, isDefaultDomain));
+    const rate = suggestedRate(formula, this.ball.choice);
+    this.openLandscape((url) => {
+      writeFormula(url.searchParams, formula.typed, isDefaultDomain);
+      if (rate !== undefined) url.searchParams.set("lr", String(rate));
+    });
   }
 
   /**

@@ -9,8 +9,9 @@
 // Hooks a page defines: setLandscape(entry, {reshape}) (a formula or model landscape in
 // place), openFormula(typed) (the page's way to open a typed formula), open(own) (build the
 // plot), draw(), scenarioParams(params) (what the address says beyond the table), tracks(),
-// balls() (for the Update rule panel and a lesson's guesses), png() (the plot's download),
-// nudgeRate(±1) and shareTitle(); a page's `plot` follows projector mode.
+// balls() (for the Update rule panel and a lesson's guesses; their labels name the downloads'
+// runs unless the page defines names()), png() (the plot's download), nudgeRate(±1) and
+// shareTitle(); a page's `plot` follows projector mode.
 
 import { Announcer } from "../announce.js";
 import { oncePerFrame } from "../frame.js";
@@ -91,9 +92,10 @@ export class PageShell {
       nudgeRate: (direction) => this.nudgeRate(direction),
       projectorChanged: (on) => this.projectorChanged(on),
     });
-    wireSharePanel(this.root, { href: () => this.address.href(), page: this.page, title: this.shareTitle() });
+    wireSharePanel(this.root, { address: this.address, page: this.page, title: this.shareTitle() });
     wireDownloads(this.root, {
       runs: () => this.runs(),
+      names: () => this.names(),
       png: () => this.png(),
       onError: (message) => this.showError(message),
     });
@@ -118,10 +120,17 @@ export class PageShell {
     this.scheduleDraw();
   }
 
-  /** Every ball's run as the address would replay it (the downloads). */
+  /** Every ball's run as the address would replay it (the downloads). A ball at rest
+   * stopped where the engine ended its run (a diverging step refused, a minimum reached):
+   * asked for a step more, its download ends there the same way, with the same verdict. */
   runs() {
     const steps = this.steps();
-    return this.tracks().map((t) => t.replayRequest(steps));
+    return this.tracks().map((t) => t.replayRequest(t.settled ? Math.max(steps, t.lastStep + 1) : steps));
+  }
+
+  /** What the page calls each ball, in the order of runs() (the replay's captions). */
+  names() {
+    return this.balls().map((b) => b.label);
   }
 
   projectorChanged(on) {

@@ -5,9 +5,19 @@
 import { formatFixed } from "../format.js";
 import { dataSize } from "../landscape.js";
 import { Track } from "../state/track.js";
-import { decodePoint, encodePoint, readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
+import {
+  decodePoint,
+  encodePoint,
+  readChoice,
+  readSchedule,
+  readValues,
+  unknownChoiceNote,
+  writeTraining,
+  writeValues,
+} from "../state/urlstate.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, showFormula } from "./controls.js";
 import { applyControlParams, isLocked, usable } from "./embed.js";
+import { showLinkNote } from "./linknote.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 
 const DEFAULT_CHOICE = "gd";
@@ -56,10 +66,9 @@ export class Ball {
   /** The ball the address describes (defaults for what it leaves out); sets `choice`. */
   read(params, surface) {
     const { choices, catalog } = this.page;
-    this.choice =
-      choices.find((c) => c.key === params.get("optimizer")) ||
-      choices.find((c) => c.key === DEFAULT_CHOICE) ||
-      choices[0];
+    const linked = readChoice(params, "optimizer", choices);
+    this.choice = linked.choice || choices.find((c) => c.key === DEFAULT_CHOICE) || choices[0];
+    if (linked.unknown) showLinkNote($("optimizer"), unknownChoiceNote(linked.unknown, this.choice));
     const hyperparameters = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
     readValues(params, "", this.choice.optimizer.hyperparameters, hyperparameters);
     const options = defaultOptions(catalog, dataSize(surface));
@@ -116,10 +125,9 @@ export class Ball {
     this.track.surface = entry;
     this.track.start = [inside(entry, reshape ? this.track.start[0] : entry.start[0])];
     const options = this.track.options;
-    if (!before || options.batch_size >= before) {
-      options.batch_size = dataSize(entry); // a whole-data batch stays whole
-      this.buildTraining();
-    }
+    // a whole-data batch stays whole; the batch size's range follows the data's size
+    if (!before || options.batch_size >= before) options.batch_size = dataSize(entry);
+    this.buildTraining();
   }
 
   buildTraining() {

@@ -71,6 +71,23 @@ export function readSchedule(params, prefix, catalog) {
   return { name: entry.id, parameters };
 }
 
+/**
+ * The optimizer choice a link names under `name` (`optimizer`, `r1`…): {choice, unknown},
+ * the choice found in `choices` (null when the link names none or one that does not exist)
+ * and, for a name that matches no choice, that name, so the page can say it used another.
+ */
+export function readChoice(params, name, choices) {
+  const key = params.get(name);
+  if (key === null) return { choice: null, unknown: null };
+  const choice = choices.find((c) => c.key === key) || null;
+  return { choice, unknown: choice ? null : key };
+}
+
+/** What the page says when a link's optimizer is unknown and `used` took its place. */
+export function unknownChoiceNote(key, used) {
+  return `Unknown optimizer '${key}' in the link: using ${used.label}.`;
+}
+
 /** A point as `x` or `x,y`, and back (null when missing or unreadable). */
 export function encodePoint(point) {
   return point.map((v) => String(Number(v.toPrecision(6)))).join(",");
@@ -152,15 +169,22 @@ export function listParam(params, name) {
 
 /**
  * Keeps the address bar in step with the page: `update(params)` replaces the query with
- * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS.
+ * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS, and tells each
+ * `listen`er the address at once (the Share panel's fields), written out or not.
  */
 export class AddressBar {
   constructor() {
     this.timer = null;
     this.pending = null;
+    this.listeners = [];
     this.carried = new URLSearchParams();
     const now = currentParams();
     for (const name of CARRIED) if (now.has(name)) this.carried.set(name, now.get(name));
+  }
+
+  /** `listener(href)` after every update, with the page's full address as it now is. */
+  listen(listener) {
+    this.listeners.push(listener);
   }
 
   update(params) {
@@ -168,6 +192,8 @@ export class AddressBar {
     // a "predict first" link must not arrive with the run already played
     if (predictsFirst(this.carried)) params.delete("steps");
     this.pending = params.toString();
+    const query = this.pending ? `?${this.pending}` : "";
+    for (const listener of this.listeners) listener(`${window.location.origin}${window.location.pathname}${query}`);
     if (this.timer) return;
     this.flush();
     this.timer = setTimeout(() => {
