@@ -16,21 +16,29 @@ from .outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
 
 PLAY_STEPS = 1000  # steps per press of Play on both pages, and per ball of a map
 MAX_RACERS = 6  # the explorer's racers
+# The speed slider's positions, in steps per second (a lesson's `speed` is one of them).
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 250, 500)
+DEFAULT_SPEED = 10  # the slider's position when the address names no speed
 
 # log colours show f − min f down to this fraction of its range (the explorer's map and the
 # exported replay)
 LOG_FLOOR = 1e-6
 
 # The explorer's racers, in the order they are handed out: Okabe–Ito colours, told apart by
-# dash too (SVG dash arrays over the map; Plotly's dash names in the loss chart).
+# dash too (SVG dash arrays over the map; Plotly's dash names in the loss chart), and the
+# colour's name in words ("the orange ball": a predict-first lesson's questions).
 RACER_STYLES: tuple[dict[str, str], ...] = (
-    {"color": "#D55E00", "dash": "none", "plotlyDash": "solid"},
-    {"color": "#0072B2", "dash": "10 4", "plotlyDash": "dash"},
-    {"color": "#009E73", "dash": "2 4", "plotlyDash": "dot"},
-    {"color": "#CC79A7", "dash": "12 4 2 4", "plotlyDash": "dashdot"},
-    {"color": "#E69F00", "dash": "18 6", "plotlyDash": "longdash"},
-    {"color": "#000000", "dash": "16 4 2 4 2 4", "plotlyDash": "longdashdot"},
+    {"color": "#D55E00", "dash": "none", "plotlyDash": "solid", "name": "orange"},
+    {"color": "#0072B2", "dash": "10 4", "plotlyDash": "dash", "name": "blue"},
+    {"color": "#009E73", "dash": "2 4", "plotlyDash": "dot", "name": "green"},
+    {"color": "#CC79A7", "dash": "12 4 2 4", "plotlyDash": "dashdot", "name": "pink"},
+    {"color": "#E69F00", "dash": "18 6", "plotlyDash": "longdash", "name": "gold"},
+    {"color": "#000000", "dash": "16 4 2 4 2 4", "plotlyDash": "longdashdot", "name": "black"},
 )
+# The explorer's racers when the address names none (optimizer ids or SGD's presets), each
+# at the engine's suggested rate: on each landscape they show what its lessons teach
+# (tests/engine/test_explorer_defaults.py).
+EXPLORER_RACERS = ("gd", "momentum", "adam")
 
 # Minima markers on the plots (the global one's green is also its basin's colour on the maps).
 MINIMUM_COLOURS = {"global": "#1a9850", "local": "#6b6b6b"}
@@ -55,8 +63,11 @@ def page_facts() -> dict[str, Any]:
     return {
         "playSteps": PLAY_STEPS,
         "maxRacers": MAX_RACERS,
+        "speeds": list(SPEEDS),
+        "defaultSpeed": DEFAULT_SPEED,
         "logFloor": LOG_FLOOR,
         "racerStyles": list(RACER_STYLES),
+        "explorerRacers": list(EXPLORER_RACERS),
         "minimumColours": MINIMUM_COLOURS,
         "mapMinimumColours": list(MAP_MINIMUM_COLOURS),
         "mapGroups": MAP_GROUPS,

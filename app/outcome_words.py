@@ -8,12 +8,16 @@ One entry per outcome id:
   minimum of the surface's list is shown in that minimum's colour instead;
 * ``guess`` — the choice a predict-first lesson offers;
 * ``sentence`` — the status line for one ball; ``share`` — a map legend's verb phrase for
-  many balls ("62% of the starts (248) …").
+  many balls ("62% of the starts (248) …");
+* ``so_far`` — the running verdict while a ball rolls: how its run stands on the steps so
+  far (the stream's ``verdict``), a phrase the status line starts with ("Bouncing so far —
+  step 120 at x = 1.5").
 
 A sentence or share is a set of variants: the page takes the first whose condition holds
 (``maximize``: gradient ascent; ``without_minimum``: the ball is at no minimum of the list;
-``float16``, ``l2`` (coupled weight decay), ``lbfgs``, ``no_minimum``: the surface has none
-at all), else ``default``, and fills in the ``{names}`` (``static/js/verdict.js``).
+``float16``, ``minibatch`` (a model landscape's batch smaller than its data set), ``l2``
+(coupled weight decay), ``lbfgs``, ``no_minimum``: the surface has none at all), else
+``default``, and fills in the ``{names}`` (``static/js/verdict.js``).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "guess": "It reaches the lowest valley (the global minimum).",
         "sentence": {"default": "Reached the global minimum at {at} after {steps}."},
         "share": {"default": "reach the global minimum at {at}"},
+        "so_far": {"default": "settling into the global minimum"},
     },
     "local_minimum": {
         "gloss": "at `surface.minima[minimum]`, not the lowest; with a null `minimum`, a "
@@ -57,6 +62,11 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "landscape",
             "default": "settle in {name} at {at}",
         },
+        "so_far": {
+            "without_minimum": "settling in a valley whose lowest point lies outside the "
+            "drawn landscape",
+            "default": "settling into a local minimum, not the lowest",
+        },
     },
     "saddle": {
         "gloss": "the gradient vanishes at a saddle point",
@@ -68,6 +78,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "minimum — a saddle point."
         },
         "share": {"default": "stop at a saddle point: the gradient vanishes, but it is no minimum"},
+        "so_far": {"default": "stuck at a saddle point"},
     },
     "maximum": {
         "gloss": "came to rest on a hilltop",
@@ -81,6 +92,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "at a maximum too, and this method heads for any flat point.",
         },
         "share": {"maximize": "climb to a hilltop", "default": "come to rest on a hilltop"},
+        "so_far": {"maximize": "climbing onto a hilltop", "default": "coming to rest on a hilltop"},
     },
     "plateau": {
         "gloss": "the gradient is too small to move, far from any minimum",
@@ -92,6 +104,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "small to move the ball, and no {goal} is near."
         },
         "share": {"default": "are stranded on a plateau: the gradient is too small to move them"},
+        "so_far": {"default": "stranded on a plateau"},
     },
     "ran_away": {
         "gloss": "unbounded: left the box going the way it was headed",
@@ -107,6 +120,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "maximize": "run away uphill: the surface climbs forever",
             "default": "run away downhill: the surface has no bottom",
         },
+        "so_far": {"maximize": "running away uphill", "default": "running away downhill"},
     },
     "diverged": {
         "gloss": "too large a step",
@@ -116,10 +130,13 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "sentence": {
             "float16": "Diverged {when}: a float16 gradient may have overflowed (above 65504) "
             "— try a smaller loss scale or learning rate.",
+            "minibatch": "Diverged {when}: batch size {batch_size} makes each step's gradient "
+            "noisy: try a smaller learning rate or a larger batch.",
             "default": "Diverged {when}: the step threw the ball off. The learning rate is "
             "too large.",
         },
         "share": {"default": "diverge: the step throws the ball off"},
+        "so_far": {"default": "diverging"},
     },
     "float16_stuck": {
         "gloss": "float16 rounds the gradient to zero",
@@ -132,6 +149,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "back into float16's range."
         },
         "share": {"default": "are stuck: float16 rounds their gradient to zero"},
+        "so_far": {"default": "stuck: float16 rounds the gradient to zero"},
     },
     "stalled": {
         "gloss": "steps shrank to nothing away from a minimum",
@@ -148,6 +166,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "shrunk to nothing.",
         },
         "share": {"default": "stop short of a minimum: their steps shrink to nothing"},
+        "so_far": {"default": "stopping short of a {goal}"},
     },
     "bouncing": {
         "gloss": "the learning rate is too large to settle",
@@ -161,6 +180,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {
             "default": "are still bouncing after {steps}: the learning rate is too large to settle"
         },
+        "so_far": {"default": "bouncing so far"},
     },
     "crawling": {
         "gloss": "still making slow progress",
@@ -172,6 +192,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             + _PLAY_ON
         },
         "share": {"default": "are still crawling after {steps}: the steps are small there"},
+        "so_far": {"default": "still crawling"},
     },
     "jittering": {
         "gloss": "kept moving around a minimum by gradient noise or SGLD's temperature",
@@ -187,6 +208,10 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "share": {
             "without_minimum": "keep jittering: the noise keeps them moving",
             "default": "jitter around {name} at {at}: the noise keeps them moving",
+        },
+        "so_far": {
+            "without_minimum": "jittering, kept moving by the noise",
+            "default": "jittering around {name}",
         },
     },
 }

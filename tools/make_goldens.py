@@ -357,7 +357,14 @@ CONFIGS: tuple[Config, ...] = (
     Config("adam-lr0.5-plateau_wall", "plateau_wall", "adam", {"lr": 0.5}),
     # 2D: the coordinate-wise rules applied to two coordinates at once.
     Config("adam-lr0.05-rosenbrock", "rosenbrock", "adam", {"lr": 0.05}, steps=500),
-    Config("sgd-momentum-ravine", "ravine", "sgd", {"lr": 0.05, "momentum": 0.9}, steps=500),
+    Config(
+        "sgd-momentum-ravine",
+        "ravine",
+        "sgd",
+        {"lr": 0.05, "momentum": 0.9},
+        steps=500,
+        surface_parameters={"kappa": 20.0},
+    ),
     Config(
         "sgd-nesterov-ravine_kappa100",
         "ravine",

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from ..engine.run.options import PLAIN
+from ..engine.run.options import validate_options
 from ..engine.run.trace import FIELDS, NULLABLE, Trace
 from ..engine.surfaces import Surface
 from ..facts import RACER_STYLES
@@ -26,8 +26,7 @@ from ..settings import Settings, app_settings
 from .catalog import grid_json
 from .errors import InputError
 from .schemas.common import ErrorOut, minimum_json
-from .schemas.export import RunsExport
-from .schemas.runs import RunsRequest
+from .schemas.export import RunsExport, RunsExportRequest
 from .service import PreparedRun, execute, json_bytes, prepare_runs
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -178,20 +177,22 @@ def surface_json(surface: Surface) -> dict[str, Any]:
 
 def to_json(
     request: Request,
-    body: RunsRequest,
+    body: RunsExportRequest,
+    names: Sequence[str],
     results: Sequence[dict[str, Any]],
     prepared: Sequence[PreparedRun],
 ) -> dict[str, Any]:
     return {
         "app": {"name": request.app.title, "version": request.app.version},
-        "request": body.model_dump(mode="json"),
+        "request": body.model_dump(mode="json", exclude={"names"}),  # POST /api/runs' body
         "context": [
             {
+                "name": name,
                 "surface": surface_json(p.surface),
                 "optimizer": p.optimizer.name,
                 "hyperparameters": p.hyperparameters,
             }
-            for p in prepared
+            for name, p in zip(names, prepared, strict=True)
         ],
         "runs": list(results),
     }
@@ -237,20 +238,35 @@ def _run_settings(p: PreparedRun) -> dict[str, str]:
     if p.schedule is not None and not p.schedule.is_constant:
         values = ", ".join(f"{k}={_settings_text(v)}" for k, v in p.schedule.values.items())
         settings["schedule"] = f"{p.schedule.id}({values})"
-    plain = asdict(PLAIN)
+    # what the page starts from: on a model landscape, a batch of the whole data set
+    plain = asdict(validate_options({}, p.surface.data_size))
     settings.update((k, _settings_text(v)) for k, v in asdict(p.options).items() if v != plain[k])
     return settings
 
 
-def _ending_text(result: dict[str, Any], surface: Surface) -> str:
-    """The engine's outcome, plainly: "ended: local_minimum (minimum at (…)) after 57 steps,
-    status converged"."""
-    text = f"ended: {result['outcome']}"
-    if result["minimum"] is not None:
-        where = surface.minima[result["minimum"]].position
-        text += f" (minimum at {_settings_text(where)})"
-    steps = result["steps"][-1] - result["steps"][0]
-    return f"{text} after {steps} step{'' if steps == 1 else 's'}, status {result['status']}"
+def default_names(prepared: Sequence[PreparedRun]) -> list[str]:
+    """Names for runs the request leaves unnamed: the optimizer's, or SGD's preset whose
+    settings the run has ("Gradient descent", "Momentum"), numbered where two share one."""
+
+    def name(p: PreparedRun) -> str:
+        for preset in p.optimizer.presets:
+            if all(p.hyperparameters.get(k) == v for k, v in preset.hyperparameters.items()):
+                return preset.name
+        return p.optimizer.name
+
+    names = [name(p) for p in prepared]
+    return [
+        f"{n} {names[: i + 1].count(n)}" if names.count(n) > 1 else n for i, n in enumerate(names)
+    ]
+
+
+def _names(body: RunsExportRequest, prepared: Sequence[PreparedRun]) -> list[str]:
+    """The runs' names: the page's (one per run), else :func:`default_names`."""
+    if body.names is None:
+        return default_names(prepared)
+    if len(body.names) != len(prepared):
+        raise InputError([("names", f"one per run: {len(prepared)}, got {len(body.names)}")])
+    return list(body.names)
 
 
 def _one_surface(prepared: Sequence[PreparedRun]) -> None:
@@ -274,27 +290,39 @@ def _one_surface(prepared: Sequence[PreparedRun]) -> None:
 
 
 def to_html(
-    request: Request, results: Sequence[dict[str, Any]], prepared: Sequence[PreparedRun]
+    request: Request,
+    names: Sequence[str],
+    results: Sequence[dict[str, Any]],
+    prepared: Sequence[PreparedRun],
 ) -> str:
     surface = prepared[0].surface
-    racers = []
-    for i, (result, p) in enumerate(zip(results, prepared, strict=True)):
-        racers.append(
-            {
-                "optimizer": p.optimizer.name,
-                "color": RACER_COLORS[i % len(RACER_COLORS)],
-                "settings": _run_settings(p),
-                "ending": _ending_text(result, surface),
-            }
-        )
-    # what the pages' plots take: the surface (its domain and minima), its grid as GET
-    # /api/surfaces/{id}/grid samples it, and the runs as POST /api/runs returns them (a
-    # track fills in a null rate from its run's hyperparameters, as on the page)
+    racers = [
+        {
+            "name": name,
+            "color": RACER_COLORS[i % len(RACER_COLORS)],
+            "settings": _run_settings(p),
+        }
+        for i, (name, p) in enumerate(zip(names, prepared, strict=True))
+    ]
+    # what the pages' plots and words take: the surface (its domain, minima and why it has
+    # none), its grid as GET /api/surfaces/{id}/grid samples it, the runs as POST /api/runs
+    # returns them (a track fills in a null rate from its run's hyperparameters, as on the
+    # page), and what static/js/verdict.js reads of a run to word its outcome as the page does
     data = {
-        "surface": {**surface_json(surface), "dim": surface.dim},
+        "surface": {**surface_json(surface), "dim": surface.dim, "no_minimum": surface.no_minimum},
         "grid": grid_json(surface),
-        "optimizers": [r["optimizer"] for r in racers],
+        "names": list(names),
+        "optimizers": [
+            {
+                "id": p.optimizer.id,
+                "name": p.optimizer.name,
+                "weight_decay": p.optimizer.weight_decay,
+                "decoupled_by": p.optimizer.decoupled_by,
+            }
+            for p in prepared
+        ],
         "hyperparameters": [p.hyperparameters for p in prepared],
+        "options": [asdict(p.options) for p in prepared],
         "runs": list(results),
     }
     # "<" escaped, so nothing in the data can close the <script> element it sits in.
@@ -326,13 +354,15 @@ DESCRIPTION = f"""The runs of POST /api/runs (same body, same 422 errors) as a f
 
 - `format=csv` (text/csv): {CSV_DESCRIPTION}
 - `format=json` (application/json): the POST /api/runs response (`runs`) plus what it takes
-  to replay it: the `request`, the `app` version, and per run its `context` (the surface
-  with its formula, parameters and minima; every hyperparameter's value).
+  to replay it: the `request` (POST /api/runs' body), the `app` version, and per run its
+  `context` (its name, the surface with its formula, parameters and minima; every
+  hyperparameter's value).
 - `format=html` (text/html): one self-contained page that replays the runs with no server
   and no network: plotly.js inlined (about 4.8 MB), the steps embedded, drawn by the pages'
   own plotting modules (carried in the file: a 1D run's curve as Roll Downhill draws it, 2D
-  runs as the explorer's racers), Play/Pause/Reset and a step slider. Every run must be on
-  the same surface.
+  runs as the explorer's racers), Play/Pause/Reset and a step slider; each run captioned
+  with its name (`names`, as the page shows them) and how it ended in the page's own words.
+  Every run must be on the same surface.
 """
 
 
@@ -353,21 +383,22 @@ DESCRIPTION = f"""The runs of POST /api/runs (same body, same 422 errors) as a f
     },
 )
 def export_runs(
-    body: RunsRequest,
+    body: RunsExportRequest,
     request: Request,
     settings: Annotated[Settings, Depends(app_settings)],
     fmt: Annotated[Format, Query(alias="format", description="`csv`, `json` or `html`.")],
 ) -> Response:
     prepared = prepare_runs(body.runs, settings)
+    names = _names(body, prepared)
     if fmt == "html":
         _one_surface(prepared)
     results = [execute(p) for p in prepared]
     if fmt == "csv":
         content: str | bytes = to_csv(results, prepared)
     elif fmt == "json":
-        content = json_bytes(to_json(request, body, results, prepared))
+        content = json_bytes(to_json(request, body, names, results, prepared))
     else:
-        content = to_html(request, results, prepared)
+        content = to_html(request, names, results, prepared)
     return Response(
         content,
         media_type=MEDIA_TYPES[fmt],

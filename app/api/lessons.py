@@ -57,6 +57,7 @@ def lesson_out(lesson: Lesson) -> LessonOut:
         question=lesson.question,
         reveal=list(lesson.reveal),
         choices=list(lesson.choices),
+        asks=list(lesson.asks),
         expected=[list(e) for e in lesson.expected],
         racers=[_racer_out(r) for r in lesson.racers],
         contrast=[_racer_out(r) for r in lesson.contrast],

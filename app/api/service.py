@@ -32,6 +32,7 @@ class PreparedRun:
     options: RunOptions = PLAIN
     schedule: BoundSchedule | None = None
     sharpness: bool = False
+    end_early: bool = False
 
     def start(self) -> Run:
         return Run(
@@ -42,6 +43,7 @@ class PreparedRun:
             options=self.options,
             schedule=self.schedule,
             sharpness=self.sharpness,
+            end_early=self.end_early,
         )
 
 
@@ -164,6 +166,7 @@ def _prepare(req: RunRequest, settings: Settings) -> PreparedRun:
         setting.options,
         setting.schedule,
         req.sharpness,
+        req.end_early,
     )
 
 

@@ -132,9 +132,10 @@ async def stream_runs(
     """Stream runs as Server-Sent Events.
 
     The first `step` event (StepEvent) holds every run's starting point; each later one the
-    next steps of every run still going — the step record of a RunResult, with `run` and
-    `state`, the state after the event's last step, ready to resume from. Each run ends with
-    an `end` event (EndEvent: `run`, `status`, `outcome`, `minimum`, `state`). The numbers
+    next steps of every run still going — the step record of a RunResult, with `run`,
+    `state`, the state after the event's last step, ready to resume from, and `verdict`, the
+    outcome the engine decides on the steps so far (null while too early to tell). Each run
+    ends with an `end` event (EndEvent: `run`, `status`, `outcome`, `minimum`, `state`). The numbers
     equal POST /api/runs for the same runs. If the server shuts down mid-stream, a `closing`
     event (ClosingEvent) is the last: resume from the states after `retry_after` seconds.
     """
@@ -201,10 +202,20 @@ async def _sleep_until(deadline: float, closing: anyio.Event) -> None:
 
 def _step_event(moved: list[tuple[int, Run, Trace]]) -> bytes:
     records = [
-        {"run": i, **trace.to_json(run.nulls()), "state": run.state().to_json()}
+        {
+            "run": i,
+            **trace.to_json(run.nulls()),
+            "state": run.state().to_json(),
+            "verdict": _verdict(run),
+        }
         for i, run, trace in moved
     ]
     return _event("step", {"runs": records})
+
+
+def _verdict(run: Run) -> dict[str, Any] | None:
+    verdict = run.verdict()
+    return None if verdict is None else {"kind": verdict.kind, "minimum": verdict.minimum}
 
 
 def _event(kind: str, data: dict[str, Any]) -> bytes:

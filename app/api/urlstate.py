@@ -11,9 +11,15 @@ that the page opening the link rewrites it to the same settings
   predict-first lessons (no ``steps``: a lesson opens ready at its start);
 * Roll Downhill ``/``: ``optimizer=<choice>`` (optimizer id or SGD preset id), its
   hyperparameters by torch name (``lr=0.1``), training options by name (``noise=4``),
-  ``schedule=<id>`` and ``schedule.<parameter>=<value>``;
+  ``schedule=<id>`` and ``schedule.<parameter>=<value>``; more balls racing the first as the
+  explorer's racers from ``r2`` on (``r2=<choice>&r2.lr=1``), which a lesson never has (a Roll
+  Downhill lesson rolls one ball);
 * explorer ``/explore``: the same per racer behind ``r1``…``r6``: ``r1=<choice>``,
   ``r1.lr=0.06``, ``r1.noise=0.5``, ``r1.schedule=cosine``, ``r1.schedule.T_max=100``.
+
+A choice the page does not know (``optimizer=foo``) is read as its default, and the page
+says so beside the picker (``readChoice`` and ``unknownChoiceNote``); the links written here
+name only choices a checked lesson has.
 
 Values as ``encodeValue`` writes them: booleans ``1``/``0``, numbers as JavaScript's
 ``String(number)``, tuples comma-separated; a point as ``encodePoint`` (six significant
@@ -33,6 +39,7 @@ from urllib.parse import urlencode
 
 from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
+from ..facts import DEFAULT_SPEED
 from ..lessons import Lesson, Racer, prepare
 
 PATHS = {"roll": "/", "explore": "/explore"}
@@ -145,6 +152,8 @@ def lesson_url(lesson: Lesson) -> str:
         for i, racer in enumerate(lesson.racers, 1):
             pairs.append((f"r{i}", racer.choice))
             pairs += _racer_pairs(lesson, racer, f"r{i}.")
+    if lesson.speed != DEFAULT_SPEED:
+        pairs.append(("speed", str(lesson.speed)))
     pairs.append(("lesson", lesson.id))
     if lesson.predict:
         pairs.append(("predict", "1"))

@@ -98,7 +98,7 @@ def suggested_lr(surface: Surface, optimizer_id: str) -> float:
 
         >>> from app.engine.surfaces import SURFACES
         >>> ravine = SURFACES["ravine"]
-        >>> suggested_lr(ravine, "sgd"), suggested_lr(ravine.with_parameters({"kappa": 100}), "sgd")
+        >>> suggested_lr(ravine.with_parameters({"kappa": 20}), "sgd"), suggested_lr(ravine, "sgd")
         (0.08, 0.016)
         >>> suggested_lr(ravine, "adam"), suggested_lr(ravine, "lbfgs")
         (0.06, 1.0)

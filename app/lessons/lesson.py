@@ -21,7 +21,7 @@ from ..engine.run.outcome import OUTCOMES
 from ..engine.run.schedules import SCHEDULES
 from ..engine.surfaces import SURFACES, Surface
 from ..engine.surfaces.models import DATASETS, MODELS, ModelSpec, model_surface
-from ..facts import PLAY_STEPS
+from ..facts import DEFAULT_SPEED, PLAY_STEPS, SPEEDS
 
 # What a page's optimizer picker offers: every optimizer id, and each preset's id (SGD's
 # gd / momentum / nesterov) with the hyperparameters it sets.
@@ -42,6 +42,19 @@ def _one_of(known: Iterable[str], noun: str) -> AfterValidator:
                 "unknown_id",
                 "unknown {noun} {value}; it must be one of {names}",
                 {"noun": noun, "value": repr(value), "names": ", ".join(names)},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _one_of_speeds() -> AfterValidator:
+    def check(value: int) -> int:
+        if value not in SPEEDS:
+            raise PydanticCustomError(
+                "unknown_speed",
+                "{value} is no speed of the slider; it must be one of {names}",
+                {"value": value, "names": ", ".join(map(str, SPEEDS))},
             )
         return value
 
@@ -133,6 +146,9 @@ class Lesson(_Record):
     start: tuple[float, ...]
     racers: tuple[Racer, ...] = Field(min_length=1)
     steps: int = Field(default=PLAY_STEPS, gt=0)  # how long the outcomes take: one Play
+    # steps per second the page opens at (a position of the speed slider): fast enough that
+    # each racer's outcome is decided within 10 s (tests/engine/test_lesson_timing.py)
+    speed: Annotated[int, _one_of_speeds()] = DEFAULT_SPEED
     predict: bool = False  # opens asking "What will happen?"
     # predict: asked before the guess, naming each ball by optimizer and setting, and
     # saying nothing of how it ends (the REVEAL texts do, after the run).
@@ -150,6 +166,13 @@ class Lesson(_Record):
         """The texts a page holds back until the run has ended: REVEAL's for a
         predict-first lesson, none otherwise."""
         return REVEAL if self.predict else ()
+
+    @property
+    def asks(self) -> tuple[int, ...]:
+        """The racers (by place, from 0) a predict-first lesson asks about, each with its own
+        guess among the ``choices`` and judged by its own outcome: every racer; none when
+        the lesson does not ask.  The page names each by its colour and optimizer."""
+        return tuple(range(len(self.racers))) if self.predict else ()
 
     @property
     def expected(self) -> tuple[tuple[str, ...], ...]:

@@ -5,7 +5,7 @@
 import { FACTS } from "./facts.js";
 import { formatNumber } from "./format.js";
 import { l2Strength } from "./l2.js";
-import { coordinateNames } from "./landscape.js";
+import { coordinateNames, dataSize } from "./landscape.js";
 
 /** "x = 1.5" or "(x, y) = (1, 2)"; a model's weights by their names: "(w, b) = (1, 2)". */
 export function formatPoint(position, names = ["x", "y"]) {
@@ -26,12 +26,36 @@ function worded(variants, c) {
     maximize: c.maximize,
     without_minimum: !c.minimum,
     float16: c.float16,
+    minibatch: c.minibatch,
     l2: c.l2,
     lbfgs: c.lbfgs,
     no_minimum: Boolean(c.no_minimum),
   };
   const key = Object.keys(variants).find((k) => k !== "default" && holds[k]) || "default";
   return variants[key].replace(/\{(\w+)\}/g, (_, name) => c[name]);
+}
+
+/**
+ * The engine's running verdict on a track at the step shown ("bouncing so far", "still
+ * crawling"), worded by the server (app/outcome_words.py `so_far`); "" while too early.
+ */
+export function soFar(track) {
+  const last = track.last();
+  const verdict = last && track.verdictAt(last.step);
+  if (!verdict) return "";
+  const { minima } = track.surface;
+  const minimum = verdict.minimum === null ? null : minima[verdict.minimum];
+  const maximize = Boolean(track.hyperparameters.maximize);
+  return worded(FACTS.outcomes[verdict.kind].so_far, {
+    minimum,
+    name: minimum ? minimumName(minima, verdict.minimum) : "",
+    goal: FACTS.goals[maximize ? "ascent" : "descent"],
+    maximize,
+  });
+}
+
+function capital(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** One sentence on a track (see track.js) for a student; `playing` while its stream runs. */
@@ -41,9 +65,20 @@ export function describe(track, { playing }) {
   const step = last.step;
   const names = coordinateNames(track.surface);
   const at = formatPoint(last.position, names);
-  // still rolling: no outcome yet (a racer that stopped mid-race has its own)
-  if (playing && !track.outcome) return `Rolling… step ${step} at ${at}`;
-  if (!track.outcome) return step === 0 ? "Ready at the start." : `Paused at step ${step}, ${at}.`;
+  const verdict = soFar(track);
+  // scrubbed back: the step shown, and how the run stood then
+  if (track.scrubbed) {
+    const then = verdict ? ` — ${verdict}` : "";
+    return `Step ${step} of ${track.lastStep}, ${at}${then}. Play goes on from here.`;
+  }
+  // still rolling: the running verdict (a racer that stopped mid-race has its outcome)
+  if (playing && !track.outcome) {
+    return verdict ? `${capital(verdict)} — step ${step} at ${at}` : `Rolling… step ${step} at ${at}`;
+  }
+  if (!track.outcome) {
+    if (step === 0) return "Ready at the start.";
+    return `Paused at step ${step}, ${at}${verdict ? ` — ${verdict}` : ""}.`;
+  }
   const { minima } = track.surface;
   const global = minima.find((m) => m.kind === "global");
   const minimum = track.outcome.minimum === null ? null : minima[track.outcome.minimum];
@@ -62,6 +97,9 @@ export function describe(track, { playing }) {
     l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
     lbfgs: track.optimizer.id === "lbfgs",
     float16: Boolean(track.options && track.options.precision === "float16"),
+    // the run's own options: a batch smaller than the model's data set (mini-batches)
+    minibatch: Boolean(track.options && track.options.batch_size < dataSize(track.surface)),
+    batch_size: track.options ? track.options.batch_size : "",
     no_minimum: track.surface.no_minimum || "", // the engine's reason there is none at all
   });
 }

@@ -171,8 +171,49 @@ def test_the_replay_page_holds_everything_it_needs(client):
     data = json.loads(match.group(1))
     assert data["runs"] == computed(client, *TWO_D)
     assert data["surface"]["formula"] in page and "Himmelblau" in page
-    assert "ended: " + data["runs"][0]["outcome"] in page
+    assert "ended: " not in page and "status max_steps" not in page  # no engine ids
+    assert data["names"] == ["L-BFGS", "Adam"]  # unnamed runs: their optimizers' names
     assert len(data["grid"]["f"]) == len(data["grid"]["y"])  # rows follow y
+
+
+def test_the_replay_names_each_run_as_the_page_does(client):
+    runs = [
+        {"surface": "parabola", "optimizer": "sgd", "hyperparameters": {"lr": 0.1}},
+        {"surface": "parabola", "optimizer": "sgd", "hyperparameters": {"lr": 0.3}},
+    ]
+    names = ["Gradient descent, lr 0.1", "Gradient descent, lr 0.3"]
+    body = {"runs": runs, "names": names}
+    page = client.post("/api/runs/export?format=html", json=body).text
+    assert re.findall(r"<strong>([^<]*)</strong>", page) == names
+    assert client.post("/api/runs/export?format=json", json=body).json()["context"][1]["name"] == (
+        "Gradient descent, lr 0.3"
+    )
+    # unnamed, SGD's runs take the preset their settings are, numbered when they share it
+    page = export(client, "html", *runs).text
+    assert re.findall(r"<strong>([^<]*)</strong>", page) == [
+        "Gradient descent 1",
+        "Gradient descent 2",
+    ]
+    wrong = client.post("/api/runs/export?format=html", json={"runs": runs, "names": ["one"]})
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"] == [{"field": "names", "reason": "one per run: 2, got 1"}]
+
+
+def test_the_replay_lists_a_batch_size_only_where_it_is_not_the_whole_data_set(client):
+    model = {"model": "linear", "loss": "mse", "data": "noisy_line", "dim": 2}
+    runs = [
+        {"surface": model, "optimizer": "sgd", "hyperparameters": {"lr": 0.1}, "steps": 5},
+        {
+            "surface": model,
+            "optimizer": "sgd",
+            "hyperparameters": {"lr": 0.1},
+            "options": {"batch_size": 1},
+            "steps": 5,
+        },
+    ]
+    page = export(client, "html", *runs).text
+    settings = re.findall(r'<div class="settings">([^<]*)</div>', page)
+    assert "batch_size" not in settings[0] and settings[1].endswith("batch_size = 1")
 
 
 def test_the_replay_colours_are_the_explorers(client):

@@ -14,10 +14,17 @@ from app.facts import MAX_RACERS, RACER_STYLES, page_facts
 from app.outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
 
 # The conditions static/js/verdict.js can test for a variant, and the names it fills in.
-CONDITIONS = {"default", "maximize", "without_minimum", "float16", "l2", "lbfgs", "no_minimum"}
+CONDITIONS = {
+    *("default", "maximize", "without_minimum", "float16", "minibatch", "l2", "lbfgs"),
+    "no_minimum",
+}
 NAMES = {
-    "sentence": {"at", "steps", "when", "global", "kind", "minimum_at", "goal", "no_minimum"},
+    "sentence": {
+        *("at", "steps", "when", "global", "kind", "minimum_at", "goal", "no_minimum"),
+        "batch_size",
+    },
     "share": {"at", "steps", "name"},
+    "so_far": {"goal", "name"},
 }
 
 
@@ -31,7 +38,7 @@ def test_each_outcomes_words_are_complete(outcome):
     assert words["gloss"] and words["group"] in MAP_GROUPS
     assert isinstance(words["settles"], bool)
     assert words["guess"].startswith("It ") and words["guess"].endswith(".")
-    for kind in ("sentence", "share"):
+    for kind in ("sentence", "share", "so_far"):
         variants = words[kind]
         assert "default" in variants and set(variants) <= CONDITIONS, (kind, set(variants))
         for text in variants.values():

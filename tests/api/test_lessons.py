@@ -23,7 +23,9 @@ TEXTS = ("title", "look_for", "try_this", "teacher_note")
 
 
 # Query keys every page reads, beside a racer's settings.
-COMMON = frozenset({"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data"})
+COMMON = frozenset(
+    {"surface", "start", "lesson", "predict", "optimizer", "model", "loss", "data", "speed"}
+)
 
 
 @pytest.fixture
@@ -56,8 +58,11 @@ def test_at_least_fifteen_lessons_with_unique_ids_and_every_field_filled(
             # Asked before the guess; the texts that answer it wait for the run's end.
             assert lesson["question"] == LESSONS[lesson["id"]].question.strip() != ""
             assert lesson["reveal"] == list(TEXTS)
+            # every ball is asked about (the saddle's two), each guessed and judged alone
+            assert lesson["asks"] == list(range(len(lesson["racers"])))
         else:
-            assert lesson["choices"] == [] and "predict" not in lesson["url"]
+            assert lesson["choices"] == [] and lesson["asks"] == []
+            assert "predict" not in lesson["url"]
             assert lesson["question"] == "" and lesson["reveal"] == []
 
 
@@ -145,6 +150,7 @@ def test_each_url_round_trips_to_the_lesson(lesson: Lesson) -> None:
     query = {k: v[0] for k, v in raw.items()}
     assert "steps" not in query  # lessons open ready at their start
     assert query["lesson"] == lesson.id
+    assert int(query.get("speed", 10)) == lesson.speed  # the slider's default: 10 steps/s
     start = [float(c) for c in query["start"].split(",")]
     assert start == list(lesson.start)
     if lesson.spec is not None:  # the page's dimension gives the weights
@@ -194,10 +200,14 @@ def test_values_are_written_short_and_readable_as_the_pages_write_them() -> None
     assert encode_value((0.9, 0.999)) == "0.9,0.999"
     assert encode_value((-2.5, 1.0)) == "-2.5,1" and encode_value("float16") == "float16"
     assert "maximize=1" in lesson_url(LESSONS["gradient_ascent"]).split("&")
-    url = lesson_url(LESSONS["momentum_ravine"])
-    assert url == (
-        "/explore?surface=ravine&kappa=100&start=-2.5,1&r1=gd&r1.lr=0.019"
-        "&r2=momentum&r2.lr=0.005&lesson=momentum_ravine"
+    # a surface parameter is written where it differs from the landscape's default
+    assert lesson_url(LESSONS["ravine_divergence"]) == (
+        "/explore?surface=ravine&kappa=20&start=-2.5,1&r1=gd&r1.lr=0.09"
+        "&r2=gd&r2.lr=0.11&lesson=ravine_divergence"
+    )
+    assert lesson_url(LESSONS["momentum_ravine"]) == (
+        "/explore?surface=ravine&start=-2.5,1&r1=gd&r1.lr=0.019"
+        "&r2=momentum&r2.lr=0.005&speed=60&lesson=momentum_ravine"
     )
 
 
@@ -209,6 +219,8 @@ class Cards(HTMLParser):
 
     FIELDS = {
         "lesson-title": "title",
+        "lesson-answer-title": "answer_title",
+        "lesson-question": "question",
         "lesson-look-for": "look_for",
         "lesson-try-this": "try_this",
         "lesson-teacher-note": "teacher_note",
@@ -236,6 +248,8 @@ class Cards(HTMLParser):
             if cls in classes:
                 self.field = name
                 self.cards[-1][name] = ""
+                if self.in_details:
+                    self.cards[-1].setdefault("folded", set()).add(name)
                 if name == "teacher_note":
                     assert self.in_details, "the teacher note is folded in a <details>"
         if tag == "a" and "lesson-open" in classes:
@@ -270,9 +284,19 @@ def test_the_gallery_shows_every_lesson_as_the_json_twin_has_it(
     parser.feed(response.text)
     assert [card["id"] for card in parser.cards] == [lesson["id"] for lesson in lessons]
     for card, lesson in zip(parser.cards, lessons, strict=True):
-        for name in (*TEXTS, "url", "topic"):
+        for name in ("url", "topic", "look_for", "try_this", "teacher_note"):
             assert card[name].strip() == lesson[name], (lesson["id"], name)
         assert card["open"].startswith("Open")
+        if lesson["predict"]:
+            # A predict-first card asks, neutrally; its answer is folded for the teacher.
+            assert card["title"] == "What will happen?"
+            assert card["question"].strip() == lesson["question"]
+            assert card["answer_title"].strip() == lesson["title"]
+            assert card["folded"] == {"answer_title", *lesson["reveal"]} - {"title"}
+            assert lesson["title"] not in card["open"]
+        else:
+            assert card["title"].strip() == lesson["title"] and "question" not in card
+            assert card["folded"] == {"teacher_note"}
     # Grouped by topic: each topic's cards together, topics in teaching order.
     topics = [lesson["topic"] for lesson in lessons]
     assert [t.strip() for t in parser.topics] == list(dict.fromkeys(topics))

@@ -69,6 +69,34 @@ def test_resuming_a_state_continues_exactly(client):
     assert rest["state"] == whole["state"]
 
 
+def test_a_state_with_an_overflowed_buffer_resumes_exactly(client):
+    # float16 overflows the gradient to +inf; Lion steps by its sign and keeps +inf in its
+    # momentum: the state sends it as "Infinity" and takes it back.
+    run = {
+        "surface": "roll_downhill",
+        "optimizer": "lion",
+        "hyperparameters": {"lr": 0.0001},
+        "options": {"precision": "float16", "loss_scale": 65536},
+    }
+    (whole,) = strict_json(post(client, {**run, "steps": 40}).text)["runs"]
+    (first,) = strict_json(post(client, {**run, "steps": 15}).text)["runs"]
+    assert first["state"]["buffers"]["exp_avg"] == ["Infinity"]
+    response = post(client, {**run, "steps": 25, "resume": first["state"]})
+    assert response.status_code == 200, response.text
+    (rest,) = strict_json(response.text)["runs"]
+    assert first["positions"] + rest["positions"][1:] == whole["positions"]
+    assert rest["state"] == whole["state"]
+
+
+def test_the_wire_names_the_engines_non_finite_texts():
+    from typing import get_args
+
+    from app.api.schemas.runs import NonFinite
+    from app.engine.run.state import NON_FINITE
+
+    assert set(get_args(NonFinite)) == set(NON_FINITE)
+
+
 def test_momentum_keeps_its_velocity_when_the_learning_rate_changes(client):
     run = {"surface": "roll_downhill", "optimizer": "sgd", "start": [3.5]}
     (first,) = post(

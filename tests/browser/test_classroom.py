@@ -58,6 +58,36 @@ def test_a_copied_link_reproduces_the_run_in_a_fresh_page(watched):
     fresh.context.close()
 
 
+def test_the_share_fields_follow_every_change(watched):
+    page = watched.open()
+    page.locator(".share summary").click()
+    expect(page.locator(".share-link")).not_to_have_value(re.compile(r"lr="))
+    page.get_by_label("Learning rate", exact=True).fill("0.3")
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"[?&]lr=0\.3(&|$)"))
+    expect(page.locator(".share-embed")).to_have_value(re.compile(r"lr=0\.3&amp;embed=1"))
+    page.get_by_label("Optimizer", exact=True).select_option(label="Adam")
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"optimizer=adam"))
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator(".share-link")).to_have_value(re.compile(r"steps=1"))
+
+
+def test_a_link_with_an_unknown_optimizer_says_so(watched):
+    page = watched.open("/?optimizer=foo&lr=0.3")
+    expect(page.get_by_role("status").filter(has_text="Unknown optimizer")).to_have_text(
+        "Unknown optimizer 'foo' in the link: using Gradient descent."
+    )
+    expect(page.get_by_label("Optimizer", exact=True)).to_have_value("gd")
+    expect(page.locator("#lr-value")).to_have_text("0.30")  # the rest of the link holds
+
+    page = watched.open("/explore?r1=adam&r2=sgdx", ready="#explorer")
+    cards = page.locator(".racer")
+    expect(cards.nth(1).locator(".link-note")).to_have_text(
+        re.compile(r"^Unknown optimizer 'sgdx' in the link: using \w")
+    )
+    expect(cards.nth(0).locator(".link-note")).to_have_count(0)
+    assert watched.errors == []
+
+
 def test_the_explorer_keeps_its_race_in_the_address(watched):
     page = watched.open(
         "/explore?surface=ravine&kappa=50&start=-2,0.5&r1=gd&r1.lr=0.03&r2=adam&r2.noise=0.5"
@@ -361,6 +391,37 @@ def test_an_embedded_explorer_settles_on_a_height(watched, course_site):
     page.wait_for_timeout(2000)
     assert page.evaluate("heights.length") == first  # settled: no more messages
     assert page.evaluate("Math.max(...heights)") < 4000
+
+
+def test_an_embedded_lesson_below_the_fold_posts_each_new_height(watched, course_site):
+    # A course page with the lesson further down: the browser stops rendering a cross-origin
+    # frame out of view, and with it every ResizeObserver in it. The lesson grows after load
+    # (a racer added, a section opened) and the course page must hear the new height.
+    folder, origin = course_site
+    src = f"{watched.base_url}/explore?embed=1&lesson=plateau&surface=plateau&r1=gd"
+    (folder / "below.html").write_text(
+        "<!doctype html><title>Course</title><script>window.heights = [];"
+        "addEventListener('message', (e) => { if (e.data.type === 'descent-lab:resize')"
+        " heights.push(e.data.height); });</script>"
+        "<h1>Week 3</h1><div style='height: 3000px'>Reading before the simulator.</div>"
+        f'<iframe src="{src}" width="1280" height="600" title="Descent Lab"></iframe>'
+    )
+    page = watched.page
+    page.goto(f"{origin}/below.html")
+    page.frame_locator("iframe").locator("#explorer[data-ready=true]").wait_for(
+        state="attached", timeout=20_000
+    )
+    frame = page.frame(url=lambda url: "/explore" in url)
+    page.wait_for_timeout(1000)
+    loaded = frame.evaluate("document.documentElement.scrollHeight")
+    page.wait_for_function(f"heights.at(-1) >= {loaded}")
+
+    frame.evaluate("document.getElementById('add-racer').click()")
+    frame.evaluate("document.querySelectorAll('details').forEach((d) => (d.open = true))")
+    grown = frame.evaluate("document.documentElement.scrollHeight")
+    assert grown > loaded + 300
+    page.wait_for_function(f"heights.at(-1) >= {grown}", timeout=5_000)
+    assert page.evaluate("scrollY") == 0  # never scrolled to the frame
 
 
 def test_locks_hold_when_controls_are_rebuilt(watched):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 ONE_D = {
     "surface": "roll_downhill",
@@ -217,4 +217,35 @@ def test_the_replay_draws_what_the_explorer_drew(watched, offline, tmp_path):
             if expected[arrow] is not None:
                 assert shown[arrow] == pytest.approx(expected[arrow], abs=0.005), arrow
     assert any(r["velocity"] for r in drawn)  # momentum's velocity arrow is compared too
+    assert offline.blocked == [] and offline.errors == [] and watched.errors == []
+
+
+def test_the_replay_names_and_words_each_run_as_the_page_does(watched, offline, tmp_path):
+    # both diverge within the 30 steps: the page has its verdict for each (a ball a link
+    # leaves mid-run is only "paused" on the page; the export words how it stands)
+    scenario = "surface=himmelblau&start=-1,3.5&r1=gd&r1.lr=0.05&r2=gd&r2.lr=0.1&steps=30"
+    page = watched.open(f"/explore?{scenario}", ready="#explorer")
+    names = page.locator(".chart-legend li").all_inner_texts()
+    assert names == ["Gradient descent, lr 0.05", "Gradient descent, lr 0.1"]
+    said = page.locator(".racer-status").all_inner_texts()
+    replay = offline.page
+    replay.goto(downloaded_replay(page, tmp_path).as_uri())
+    replay.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert replay.locator("ol.runs strong").all_inner_texts() == names
+    endings = replay.locator(".ending").all_inner_texts()
+    assert endings == said and all(e.startswith("Diverged on step ") for e in endings)
+    assert "SGD" not in replay.locator("ol.runs").inner_text()  # no engine names or ids
+    assert "max_steps" not in replay.content()
+
+    # a ball the link left mid-run: the page says where it is paused, the export how its
+    # run stands there, in the page's sentence for the engine's outcome
+    page = watched.open("/?optimizer=momentum&lr=0.3&start=-2&steps=40")
+    expect(page.locator("#status")).to_have_text("Paused at step 40, x = -2.939.")
+    replay.goto(downloaded_replay(page, tmp_path).as_uri())
+    replay.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert replay.locator("ol.runs strong").all_inner_texts() == ["Momentum"]
+    assert replay.locator(".ending").all_inner_texts() == [
+        "Still bouncing after 40 steps, now at x = -2.939: the learning rate is too large to "
+        "settle. Press Play to go on."
+    ]
     assert offline.blocked == [] and offline.errors == [] and watched.errors == []

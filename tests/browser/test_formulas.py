@@ -79,6 +79,21 @@ def test_a_retyped_wavy_bowl_rolls_exactly_as_the_built_in(watched):
     assert page.locator("#surface option[value=formula]").count() == 0
 
 
+def test_a_typed_formula_on_roll_downhill_gets_the_engines_suggested_rate(watched, client):
+    page = watched.open("/?optimizer=nesterov")
+    expect(page.locator("#lr-value")).to_have_text("0.10")
+    use_formula(page, "2*x^2")
+    page.wait_for_url(re.compile(r"formula="))
+    page.wait_for_selector("#sim[data-ready=true]")
+    typed = client.post(
+        "/api/surfaces/formula", json={"expression": "2*x^2", "domain": [[-5, 5]]}
+    ).json()
+    rate = typed["suggested_lr"]["nesterov"]  # the engine's, for the ball's own choice
+    assert rate != 0.1
+    expect(page.locator("#lr-value")).to_have_text(f"{rate:.2f}")
+    assert f"lr={rate}" in page.url  # what the ball runs with, and a link keeps
+
+
 def test_rosenbrock_typed_on_the_explorer_shows_its_minimum_and_its_mathml(watched):
     page = watched.open("/explore", ready="#explorer")
     use_formula(page, ROSENBROCK, enter=True)

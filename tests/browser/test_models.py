@@ -345,7 +345,8 @@ def test_the_batch_size_defaults_to_the_whole_data_set_and_stays_out_of_the_url(
     page.locator("#training-panel > summary").click()
     slider = page.locator("#training-option-batch_size")
     expect(slider).to_be_visible()
-    expect(page.locator("output[for=training-option-batch_size]")).to_have_text("16")
+    expect(slider).to_have_attribute("max", "16")  # the data's points
+    expect(page.get_by_label("Batch size (number)")).to_have_value("16")
     assert "batch_size" not in page.url
     # a step with the default batch keeps it out of the address too
     page.get_by_role("button", name="Step").click()

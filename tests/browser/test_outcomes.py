@@ -139,8 +139,9 @@ def test_heavy_momentum_off_the_plot_is_bouncing_not_crawling(watched):
     page.get_by_label("Learning rate", exact=True).fill("1")
     expect(page.locator("#lr-value")).to_have_text("1.00")
     play_to_the_end(page)
+    # the engine ends the run once it has bounced for two full windows
     expect(page.locator("#status")).to_have_text(
-        re.compile(r"^Still bouncing after 1000 steps, now at x = 24\.79"), timeout=15_000
+        re.compile(r"^Still bouncing after 144 steps, now at x = -17\.62"), timeout=15_000
     )
 
 
@@ -179,7 +180,7 @@ def test_lbfgs_on_the_saddle_runs_away_downhill(watched):
 
 
 def test_a_finished_race_says_it_is_over(watched):
-    # On the ravine every default racer reaches the minimum within a few hundred steps
+    # On the ravine every default racer reaches the minimum within one press of Play
     # (at the engine's suggested rates): the page must not say "Paused … go on".
     page = watched.open("/explore?surface=ravine", ready="#explorer")
     play_to_the_end(page)

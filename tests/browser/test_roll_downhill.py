@@ -170,19 +170,18 @@ def test_status_line_tells_what_happened(watched):
     page.get_by_label("Learning rate", exact=True).focus()
     page.keyboard.press("End")
     page.get_by_role("button", name="Play").click()
-    # The verdict once the 1000 steps are used up, not the line shown while it rolls.
+    # The verdict once the engine ends the run (bouncing for two full windows), not the line
+    # shown while it rolls.
     expect(page.locator("#status")).to_have_text(
-        re.compile(r"^Still bouncing after 1000 steps, now at x = .*: the learning rate is too"),
+        re.compile(r"^Still bouncing after 128 steps, now at x = .*: the learning rate is too"),
         timeout=10_000,
     )
 
 
 def test_drawing_happens_at_most_once_per_animation_frame(watched):
-    page = watched.open()
+    page = watched.open("/?surface=plateau_wall&start=2.5&lr=0.01")  # crawls all 1000 steps
     page.get_by_label("Speed", exact=True).focus()
     page.keyboard.press("End")  # 500 steps/s: several events per frame at times
-    page.get_by_label("Learning rate", exact=True).focus()
-    page.keyboard.press("End")  # bounce for the whole 1000 steps
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 600")
     draws = page.evaluate("window.__draws")
@@ -323,3 +322,39 @@ def test_the_chart_and_its_sharpness_box_can_be_hidden_or_locked(watched):
     expect(page.get_by_label("Sharpness")).to_be_disabled()
     expect(page.get_by_label("Sharpness")).to_be_checked()
     assert watched.errors == []
+
+
+def test_a_trail_at_a_high_rate_stays_readable(watched):
+    page = watched.open("/?lr=1.2&steps=1000")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Still bouncing after 1000 steps"))
+    drawn = page.evaluate(
+        """() => document.getElementById('plot').data
+            .filter((t) => ['path', 'recent hops'].includes(t.name))
+            .map((t) => ({ name: t.name, mode: t.mode, points: t.x.length }))"""
+    )
+    # Every point is kept (as dots on the curve), but lines between them, which cross the
+    # whole plot at this rate, only for the last few hops: not a solid mass of 1000 chords.
+    assert {"name": "path", "mode": "markers", "points": 1001} in drawn
+    chords = sum(t["points"] - 1 for t in drawn if "lines" in t["mode"])
+    assert 0 < chords <= 12
+
+
+EDGE_LABEL = """() => {
+    const inside = (box, area) => box.left >= area.left - 0.5 && box.right <= area.right + 0.5
+        && box.top >= area.top - 0.5 && box.bottom <= area.bottom + 0.5;
+    const area = document.querySelector('#plot .bglayer .bg').getBoundingClientRect();
+    const text = [...document.querySelectorAll('#plot .scatterlayer .textpoint text')]
+        .find((t) => t.textContent.includes('ball at x'));
+    const marker = text.closest('.trace').querySelector('.points path');
+    const boxes = [text, marker].map((e) => e.getBoundingClientRect());
+    return { text: text.textContent, inside: boxes.map((box) => inside(box, area)) };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_ball_off_the_plot_is_labelled_inside_the_plot(watched, width):
+    watched.page.set_viewport_size({"width": width, "height": 900})
+    page = watched.open("/?optimizer=momentum&lr=1.2&steps=4")  # at x = -10.87, far left
+    label = page.evaluate(EDGE_LABEL)
+    assert label["text"].startswith("◀ ball at x = -10.87")
+    assert label["inside"] == [True, True]  # the label and its arrow, not cut at the edge

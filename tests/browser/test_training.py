@@ -37,6 +37,21 @@ def open_training(watched, path: str = "/") -> Page:
     return page
 
 
+def test_a_run_whose_float16_gradient_overflowed_carries_on(watched):
+    # loss scale 65536 overflows float16 to +inf; Lion steps by its sign and keeps +inf in
+    # its momentum: the next Step and Play resume from that state (they got a 422 before)
+    page = watched.open("/?optimizer=lion&lr=0.01&precision=float16&loss_scale=65536&steps=15")
+    expect(page.locator("#readout-step")).to_have_text("15")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator("#readout-step")).to_have_text("16")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 20")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#status")).not_to_contain_text("Error")
+    expect(page.locator("#status")).not_to_have_class("status error")
+    assert watched.errors == []
+
+
 def test_1d_schedule_sets_the_learning_rate_in_effect(watched):
     page = open_training(watched)
     sim = page.locator("#sim")
@@ -194,3 +209,61 @@ def test_2d_second_order_and_langevin_racers(watched):
     second = page.locator(".racer").nth(1)
     second.get_by_label("Optimizer").select_option("sgld")
     expect(second.locator(".racer-rule")).to_contain_text("√(2·lr·T)")
+
+
+# --- the batch size on a model landscape ------------------------------------------------------
+
+NOISY_LINE = "?model=linear&loss=mse&data=noisy_line&start=-3,3&r1=gd"
+
+
+def test_the_batch_size_is_sized_to_the_data_and_can_be_typed(watched):
+    page, card = open_racer(watched, NOISY_LINE)
+    slider = card.get_by_label("Batch size", exact=True)
+    box = card.get_by_label("Batch size (number)")
+    expect(slider).to_have_attribute("max", "20")  # the data set's 20 points, not 1–4096
+    expect(box).to_have_value("20")
+    box.fill("1")
+    box.press("Tab")
+    expect(slider).to_have_value("1")
+    page.wait_for_function("location.search.includes('r1.batch_size=1')")
+    slide(slider, 5)
+    expect(box).to_have_value("5")
+    box.fill("300")  # beyond the data: the whole set
+    box.press("Tab")
+    expect(box).to_have_value("20")
+    expect(slider).to_have_value("20")
+    assert watched.errors == []
+
+
+def test_a_run_that_diverges_at_batch_size_1_says_why(watched):
+    # gradient descent at the engine's suggested rate (0.7) on 20 points: the whole data set
+    # settles, a batch of one point throws the ball off
+    page = watched.open(f"/explore{NOISY_LINE}&r1.lr=0.7&r1.batch_size=1&steps=40", "#explorer")
+    status = page.locator(".racer-status").first
+    expect(status).to_contain_text("Diverged")
+    expect(status).to_contain_text(
+        "batch size 1 makes each step's gradient noisy: try a smaller learning rate or a "
+        "larger batch"
+    )
+    page = watched.open(f"/explore{NOISY_LINE}&r1.lr=0.7&steps=40", "#explorer")
+    expect(page.locator(".racer-status").first).not_to_contain_text("batch size")
+
+
+def test_the_minibatch_lessons_legend_says_which_racer_uses_batch_size_1(watched):
+    lessons = watched.page.request.get(f"{watched.base_url}/api/lessons").json()
+    (lesson,) = [lesson for lesson in lessons if lesson["id"] == "real_minibatches"]
+    page = watched.open(lesson["url"], "#explorer")
+    legend = page.locator(".chart-legend li")
+    expect(legend).to_have_text(["Gradient descent, full batch", "Gradient descent, batch size 1"])
+    second = page.locator(".racer").nth(1)
+    second.locator("details.racer-settings").nth(1).locator("> summary").click()
+    second.get_by_label("Batch size (number)").fill("5")
+    second.get_by_label("Batch size (number)").press("Tab")
+    expect(legend).to_have_text(["Gradient descent, full batch", "Gradient descent, batch size 5"])
+    # two racers that differ in their rate are named by it; identical ones are numbered
+    page = watched.open("/explore?surface=ravine&r1=gd&r1.lr=0.09&r2=gd&r2.lr=0.11", "#explorer")
+    expect(page.locator(".chart-legend li")).to_have_text(
+        ["Gradient descent, lr 0.09", "Gradient descent, lr 0.11"]
+    )
+    page = watched.open("/explore?surface=ravine&r1=adam&r2=adam", "#explorer")
+    expect(page.locator(".chart-legend li")).to_have_text(["Adam 1", "Adam 2"])

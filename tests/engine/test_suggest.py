@@ -268,8 +268,8 @@ def ravine_at(kappa: float) -> None:
 
 def ravine_lesson(s: Surface) -> None:
     """κ times steeper across than along: gradient descent zigzags across the valley while
-    it creeps along it (κ = 20, the default, and κ = 100)."""
-    assert s.parameter_values["kappa"] == 20.0
+    it creeps along it (κ = 100, the default, and κ = 20)."""
+    assert s.parameter_values["kappa"] == 100.0
     ravine_at(20.0)
     ravine_at(100.0)
 

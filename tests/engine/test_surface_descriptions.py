@@ -5,12 +5,15 @@ shows (the plateau's once said "a few thousandths" where the lesson's start read
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 from app.engine.backend import SCALAR
+from app.engine.optimizers import OPTIMIZERS
 from app.engine.surfaces import SURFACES
 from app.lessons import LESSONS
+from app.outcome_words import OUTCOME_WORDS
 
 # (surface, where, the gradient's size as the description quotes it)
 QUOTED = [
@@ -36,3 +39,39 @@ def test_the_quoted_places_are_where_the_balls_start() -> None:
     assert SURFACES["plateau"].start == (3.0, 2.5)
     assert LESSONS["plateau"].start == (4.5, 4.5)
     assert LESSONS["float16_loss_scaling"].start == (10.0,)
+
+
+# --- a predict-first lesson's landscape describes the ground, not the answer --------------
+
+PREDICT_FIRST = [lesson for lesson in LESSONS.values() if lesson.predict]
+# How a ball moves is the lesson's to reveal, after the run: the description of a landscape a
+# predict-first lesson opens names no method, setting or step (the saddle's once said
+# gradient descent "dawdles before sliding off"; the parabola's that it "diverges once
+# lr > 1"; the plateau-and-wall's that float16 rounds its gradient to zero).
+METHODS = sorted(
+    {o.name.lower() for o in OPTIMIZERS.values()}
+    | {p.name.lower() for o in OPTIMIZERS.values() for p in o.presets}
+    | {"descent", "ascent", "lr", "learning rate", "step", "float16", "settle", "slide", "run"}
+)
+
+
+@pytest.mark.parametrize("lesson", PREDICT_FIRST, ids=lambda lesson: lesson.id)
+def test_a_predict_first_landscape_is_described_without_its_answer(lesson) -> None:
+    text = lesson.bound_surface().description.lower()
+    for word in METHODS:
+        assert not re.search(rf"\b{re.escape(word)}", text), (lesson.id, word)
+    for racer in lesson.racers:
+        for outcome in racer.expected:
+            words = OUTCOME_WORDS[outcome]
+            shown = [words["gloss"], words["guess"], *words["sentence"].values()]
+            assert not any(s.lower() in text for s in shown), (lesson.id, outcome)
+
+
+def test_the_descriptions_say_what_the_engine_finds() -> None:
+    parabola, double_well = SURFACES["parabola"], SURFACES["double_well"]
+    assert "f″ = 2" in parabola.description and "at x = 0" in parabola.description
+    assert {parabola.hess(SCALAR, x)[0][0] for x in (-3.0, 0.0, 1.7)} == {2.0}
+    assert [m.position for m in parabola.minima] == [(0.0,)]
+    (left,) = [m for m in double_well.minima if m.position[0] < 0]
+    assert "the left one is deeper" in double_well.description and left.kind == "global"
+    assert SURFACES["saddle"].grad(SCALAR, 0.0, 0.0) == (0.0, 0.0)

@@ -359,10 +359,10 @@ def test_the_ravine_has_a_condition_number() -> None:
     (kappa,) = RAVINE.parameters
     assert kappa.name == "kappa"
     assert kappa.label == "Condition number κ"
-    assert (kappa.default, kappa.scale, kappa.min, kappa.max) == (20.0, "log", 1.0, 1000.0)
+    assert (kappa.default, kappa.scale, kappa.min, kappa.max) == (100.0, "log", 1.0, 1000.0)
     assert kappa.help
     assert kappa.invalid == "Invalid condition number"
-    assert dict(RAVINE.parameter_values) == {"kappa": 20.0}
+    assert dict(RAVINE.parameter_values) == {"kappa": 100.0}
 
 
 @pytest.mark.parametrize("sid", sorted(SURFACES))
@@ -393,7 +393,7 @@ def test_the_condition_number_reshapes_the_surface() -> None:
     steep = RAVINE.with_parameters({"kappa": 500})
     x, y = sample_points(RAVINE).T
     np.testing.assert_allclose(
-        steep.value(NUMPY, x, y) - RAVINE.value(NUMPY, x, y), 0.5 * (500 - 20) * y * y
+        steep.value(NUMPY, x, y) - RAVINE.value(NUMPY, x, y), 0.5 * (500 - 100) * y * y
     )
     assert steep.id == RAVINE.id and steep.domain == RAVINE.domain
     assert steep.start == RAVINE.start and steep.runaway_box() == RAVINE.runaway_box()
@@ -403,8 +403,8 @@ def test_with_parameters_leaves_the_catalog_alone() -> None:
     before = RAVINE.grad(SCALAR, 1.0, 1.0)
     RAVINE.with_parameters({"kappa": 999.0})
     assert SURFACES["ravine"] is RAVINE
-    assert dict(RAVINE.parameter_values) == {"kappa": 20.0}
-    assert RAVINE.grad(SCALAR, 1.0, 1.0) == before == (1.0, 20.0)
+    assert dict(RAVINE.parameter_values) == {"kappa": 100.0}
+    assert RAVINE.grad(SCALAR, 1.0, 1.0) == before == (1.0, 100.0)
 
 
 def test_integers_are_accepted_as_numbers() -> None:

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, JsonValue
+from typing import Annotated
+
+from pydantic import BaseModel, Field, JsonValue, StringConstraints
 
 from .common import MinimumOut
 from .runs import RunResult, RunsRequest
+
+
+class RunsExportRequest(RunsRequest):
+    """POST /api/runs' body, and what the page calls each run."""
+
+    names: list[Annotated[str, StringConstraints(min_length=1, max_length=120)]] | None = Field(
+        None,
+        description="One name per run, as the page shows it (e.g. `Gradient descent, batch "
+        "size 1`), for the HTML replay's captions and legend; left out, a run is named by "
+        "its optimizer (SGD's preset when its settings are the preset's).",
+    )
 
 
 class ExportSurface(BaseModel):
@@ -23,6 +36,7 @@ class ExportContext(BaseModel):
     """What a run was, beyond its request: the surface it used and every hyperparameter's
     value (torch's defaults filled in)."""
 
+    name: str = Field(description="The run's name: the request's `names`, or its optimizer's.")
     surface: ExportSurface
     optimizer: str = Field(description="The optimizer's name, e.g. `Adam`.")
     hyperparameters: dict[str, JsonValue]

@@ -59,6 +59,10 @@ class LessonOut(BaseModel):
     choices: list[OutcomeKind] = Field(  # type: ignore[valid-type]
         description="Predict-first lessons: the outcomes offered, the right one(s) included."
     )
+    asks: list[int] = Field(
+        description="Predict-first lessons: the racers (by place in `racers`, from 0) the "
+        "question is about, each guessed and judged by its own outcome (empty otherwise)."
+    )
     expected: list[list[OutcomeKind]] = Field(  # type: ignore[valid-type]
         description="Per racer, in order: the outcome(s) its run ends in."
     )

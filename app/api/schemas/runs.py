@@ -13,7 +13,13 @@ from .common import Input, OutcomeKind
 from .formulas import FormulaRequest
 from .models import ModelRequest
 
-Status = Literal["converged", "diverged", "max_steps"]
+Status = Literal["converged", "diverged", "max_steps", "decided"]
+
+
+# JSON has no ±inf or nan: a buffer's non-finite component travels as its JavaScript text
+# (app/engine/run/state.py: NON_FINITE).
+NonFinite = Literal["Infinity", "-Infinity", "NaN"]
+Component = int | float | NonFinite
 
 
 class RunStateModel(Input):
@@ -23,22 +29,18 @@ class RunStateModel(Input):
     optimizer: str
     step: int = Field(ge=0)
     position: list[float]
-    buffers: dict[str, int | float | list[float] | list[list[float]] | None] = Field(
+    buffers: dict[str, Component | list[Component] | list[list[Component]] | None] = Field(
         description="The optimizer's state by torch's names (null: not created yet): "
-        "a vector per buffer, or for L-BFGS its counters, step size and history."
+        "a vector per buffer, or for L-BFGS its counters, step size and history; a "
+        'non-finite component as the string "Infinity", "-Infinity" or "NaN".'
     )
 
 
 class RunStateOut(RunStateModel):
     """A run's `state` as the server sends it.  A buffer can hold a non-finite value (float16
-    overflows to ±inf, and a sign-based rule such as Lion keeps going); like every
-    non-finite number on the wire it is sent as null, and such a state cannot be resumed."""
-
-    buffers: dict[str, int | float | list[float | None] | list[list[float | None]] | None] = Field(
-        description="The optimizer's state by torch's names (null: not created yet): "
-        "a vector per buffer, or for L-BFGS its counters, step size and history; a "
-        "non-finite component is null."
-    )
+    overflows to ±inf, and a sign-based rule such as Lion keeps going): JSON has no such
+    number, so it is sent as the string "Infinity", "-Infinity" or "NaN", and a state sent
+    back as `resume` restores it exactly."""
 
 
 class ScheduleRequest(Input):
@@ -115,6 +117,14 @@ class RunRequest(RunSetting):
         examples=[[3.5]],
     )
     steps: int = Field(100, ge=0, description="How many steps to take (up to the server's limit).")
+    end_early: bool = Field(
+        False,
+        description="End the run at the step where the engine can already decide its outcome "
+        "(status `decided`): the ball has stopped moving (stuck on float16, on a plateau, at "
+        "a saddle, stalled …), it is running away, or it has bounced for two full windows "
+        "(128 steps) without its swings dying. The steps taken are those of the unbroken run, "
+        "and so is the outcome.",
+    )
     sharpness: bool = Field(
         False,
         description="Record each step's sharpness (the top eigenvalue of the exact Hessian) "
@@ -154,7 +164,8 @@ class Ended(BaseModel):
 
     status: Status = Field(
         description="`converged` (gradient and step below tolerance), `diverged` (a "
-        "non-finite value, or thrown out of the runaway box) or `max_steps`."
+        "non-finite value, or thrown out of the runaway box), `decided` (with `end_early`: "
+        "the engine could already tell the outcome) or `max_steps`."
     )
     outcome: OutcomeKind = Field(
         description="What happened, for a student: "
@@ -173,12 +184,24 @@ class RunResult(StepRecord, Ended):  # type: ignore[misc, valid-type]
     """A whole run: every step, and how it ended."""
 
 
+class Verdict(BaseModel):
+    """The outcome decided on the steps so far (see `Ended.outcome`)."""
+
+    kind: OutcomeKind
+    minimum: int | None = Field(description="As `Ended.minimum`.")
+
+
 class RunSteps(StepRecord):  # type: ignore[misc, valid-type]
     """One or more consecutive steps of run `run`, and the state after the last of them,
     ready to resume from."""
 
     run: int = Field(description="Index of the run in the request.")
     state: RunStateOut
+    verdict: Verdict | None = Field(
+        description="The running verdict: the engine's outcome decided on this run's steps so "
+        "far, after the event's last step (the rules of `Ended.outcome` applied as if the run "
+        "stopped there); null while too few steps have been taken to judge (under 64)."
+    )
 
 
 class RunsResponse(BaseModel):

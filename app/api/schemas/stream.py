@@ -9,7 +9,9 @@ from .runs import Ended, RunSteps
 
 class StepEvent(BaseModel):
     """An SSE `step` event: the next steps of every run still going, in one event (a race's
-    racers move together). The page plays them at the pace it asked for."""
+    racers move together), each with its running verdict (the outcome decided on the steps so
+    far, null while too early to tell). The page plays them at the pace it asked for, and
+    words the verdict ("bouncing so far") while the run goes."""
 
     runs: list[RunSteps]
 

@@ -151,7 +151,7 @@ class CoordinateState(tuple[tuple[Any, ...], ...]):
             if value is None:
                 columns.append(None)
                 continue
-            arr = finite_array(value, name, dim)
+            arr = number_array(value, name, dim)
             if arr.shape != shape:
                 raise StateError(name, f"must have the shape of position, {list(shape)}")
             if name in cls.nonnegative and (arr < 0).any():
@@ -257,14 +257,22 @@ class BallState:
         return type(self)(np.asarray(self.memory, dtype=object).reshape(-1)[cells])
 
 
-def finite_array(raw: Any, field: str, dim: int) -> np.ndarray:
-    """``raw`` as a float array of points (..., dim) of finite numbers, or StateError."""
+def number_array(raw: Any, field: str, dim: int) -> np.ndarray:
+    """``raw`` as a float array of points (..., dim), or StateError.  A buffer may hold ±inf
+    or nan (a float16 gradient overflows, and a sign-based rule such as Lion keeps going):
+    resuming restores it as it was."""
     try:
         arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise StateError(field, "must be a list of numbers") from None
     if arr.ndim == 0 or arr.shape[-1] != dim:
         raise StateError(field, f"must have {dim} coordinate(s) per point")
+    return arr
+
+
+def finite_array(raw: Any, field: str, dim: int) -> np.ndarray:
+    """``raw`` as a float array of points (..., dim) of finite numbers, or StateError."""
+    arr = number_array(raw, field, dim)
     if not np.isfinite(arr).all():
         raise StateError(field, "must hold finite numbers")
     return arr

@@ -3,12 +3,13 @@ clipping), learning-rate schedules (:mod:`.schedules`), what a step sees (:mod:`
 the resume state (:mod:`.state`), the step record (:mod:`.trace`), the runner
 (:mod:`.runner`) and what happened in a run (:mod:`.outcome`)."""
 
-from .runner import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, Run, run, status_names
+from .runner import CONVERGED, DECIDED, DIVERGED, MAX_STEPS, RUNNING, Run, run, status_names
 from .state import RunState, start_state
 from .trace import Trace
 
 __all__ = [
     "CONVERGED",
+    "DECIDED",
     "DIVERGED",
     "MAX_STEPS",
     "RUNNING",

@@ -63,6 +63,17 @@ The rules, first match wins:
    * ``crawling`` — otherwise: steady progress, or swings dying out on the way in.
      A run that took no step at all is also still on its way: crawling.
 
+While a run goes, and ending early.  The same :func:`decide` on a run still going (its
+window so far) is the run's *running verdict* (``Run.verdict``, streamed with every event
+the pages play).  A run asked to end early (``Run(end_early=True)``: one ball, as the pages
+run it; never the maps, whose crowds run to the end and keep their answers) ends at the step
+where the verdict can no longer change: still for :data:`STILL_STEPS` steps with a still
+outcome (:data:`STILL_OUTCOMES`), ``ran_away`` (rule 6: steady, off the map, below every
+minimum), or ``bouncing`` over two full windows with the later window's path at least
+:data:`SUSTAINED` of the earlier's (:func:`sustained_bouncing`).  It only shortens the run:
+its steps are the unbroken run's, and ``tests/engine/test_outcome_early.py`` holds, for every
+real-run case below, that its outcome is the unbroken run's too.
+
 Why two deciders.  :func:`decide_crowd` applies the same rules, in the same order, to a
 whole crowd at once (the maps' 65,536 balls); :func:`decide` applies them to one ball with
 plain floats.  One decider over arrays would serve both, but for one ball numpy's cost per
@@ -127,6 +138,20 @@ out (settling, not bouncing).  A swing shrinking by ρ per step gives ρ^(WINDOW
 0.25 ↔ ρ ≈ 0.957, so heavy-ball momentum β ≤ 0.9 (ρ = √β ≈ 0.949) near a minimum counts
 as settling, while GD at lr 0.99 on the parabola (ρ = 0.98, 0.52) still bounces.
 Chaotic bouncing (momentum 0.9, lr 1 on roll_downhill) measured ≥ 0.29 in every window."""
+
+EARLY_CHECK = 16
+"""A run that ends early (``Run(end_early=True)``, the pages' runs) looks at its verdict
+every EARLY_CHECK steps once its window is full: often enough that a runaway or a sustained
+bounce ends within a fraction of a second at any speed, rare enough that deciding costs the
+hot path little (a decision costs about as much as a few steps)."""
+
+SUSTAINED = 0.9
+"""Bouncing for good: over two full windows both going back and forth (ratio < PROGRESS,
+swings not dying within each), the later window's path at least SUSTAINED of the earlier's.
+A swing shrinking by ρ per step passes when ρ^WINDOW ≥ 0.9 (ρ ≥ 0.9984): after the rest of
+a press of Play (1000 steps) it is still at least 0.9^(1000/64) ≈ 0.19 of its size, so
+still bouncing — while GD at lr 0.99 on the parabola (ρ = 0.98), which is bouncing in any
+one window but settles within 1000 steps, is not ended early."""
 
 JITTER = 0.1
 """A noisy ball hovers around a minimum when its recent positions are on average within
@@ -217,6 +242,28 @@ def decide(surface: Surface, ending: Ending) -> Outcome:
     if ratio is not None and not steady and not _dying(steps):
         return Outcome("bouncing", None)
     return Outcome("crawling", None)
+
+
+STILL_OUTCOMES = frozenset(
+    ("global_minimum", "local_minimum", "saddle", "maximum", "plateau", "float16_stuck", "stalled")
+)
+"""What a still ball can be: a run that has stopped moving ends early with one of these."""
+
+
+def sustained_bouncing(path: np.ndarray) -> bool:
+    """Two full windows of positions (2·WINDOW + 1 of them, oldest first): the earlier
+    window too goes back and forth with swings not dying (rule 6's tests), and the later
+    window's path is at least :data:`SUSTAINED` of the earlier's.  With :func:`decide`
+    saying ``bouncing`` on the later window, the ball is bouncing for good."""
+    if len(path) < 2 * WINDOW + 1:
+        return False
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    earlier, later = path[: WINDOW + 1], steps[WINDOW:]
+    earlier_steps = steps[:WINDOW]
+    ratio = _progress(earlier, earlier_steps)
+    if ratio is None or ratio >= PROGRESS or _dying(earlier_steps):
+        return False
+    return float(later.sum()) >= SUSTAINED * float(earlier_steps.sum())
 
 
 def _at_minimum(minima: tuple, index: int) -> Outcome:

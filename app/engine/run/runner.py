@@ -7,7 +7,16 @@ own:
 * ``converged`` — gradient norm <= ``grad_tol`` and the last step's length <= ``step_tol``;
 * ``diverged`` — a non-finite value, or a position outside :meth:`Surface.runaway_box`
   (such a step is not recorded: the ball stays at its last sound position);
-* ``max_steps`` — still moving when the requested steps are used up.
+* ``max_steps`` — still moving when the requested steps are used up;
+* ``decided`` — with ``end_early`` (one ball, as the pages run it): the engine can already
+  tell how the run ends, so it ends there (:meth:`Run.decided`): the ball has stopped moving
+  (a still outcome: stuck on float16, a plateau, a saddle, stalled …), it is running away,
+  or it has been bouncing for two full windows without its swings dying
+  (:func:`.outcome.sustained_bouncing`).  Its outcome is the one decided then.
+
+While a run goes, :meth:`Run.verdict` is the outcome decided on the steps so far (None
+until a full window of steps has been taken): what the stream sends as each run's
+running verdict.
 
 Finished balls keep their place while the others go on.  What that *means* — which
 minimum, a saddle, ran away, bouncing … — is decided once a run stops, by
@@ -39,28 +48,33 @@ from ..surfaces import Formulas, Surface
 from .batches import Batch, mini_batches
 from .options import PLAIN, RunOptions, apply_options, step_noise
 from .outcome import (
+    EARLY_CHECK,
     GRAD_TOL,
     NO_MINIMUM,
     OUTCOMES,
     STEP_TOL,
+    STILL_OUTCOMES,
+    STILL_STEPS,
     WINDOW,
     Crowd,
     Ending,
     Outcome,
     decide,
     decide_crowd,
+    sustained_bouncing,
 )
 from .problem import StepProblem
 from .schedules import BoundSchedule, hyperparameters_at
 from .state import RunState
 from .trace import Trace
 
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS, DECIDED = 0, 1, 2, 3, 4
 STATUS_NAMES = {
     RUNNING: "running",
     CONVERGED: "converged",
     DIVERGED: "diverged",
     MAX_STEPS: "max_steps",
+    DECIDED: "decided",
 }
 
 
@@ -84,7 +98,10 @@ class Run:
         options: RunOptions = PLAIN,
         schedule: BoundSchedule | None = None,
         sharpness: bool = False,
+        end_early: bool = False,
     ) -> None:
+        if end_early and state.batch_shape != ():
+            raise ValueError("end_early is for one ball (a crowd's maps run to the end)")
         self.surface = surface
         self.record_sharpness = sharpness  # record each step's sharpness (Surface.sharpness)
         self.optimizer = optimizer
@@ -118,6 +135,12 @@ class Run:
         self.escape_loss: Any = nan
         # A crowd counts each ball's steps (balls stop on their own; one ball: self.step).
         self.steps_taken: Any = None if self.xp is SCALAR else np.zeros(self.batch_shape, np.int64)
+        # Early ending: this run's first step number, the positions of two windows (for a
+        # sustained bounce) and how many steps in a row have not moved.
+        self.end_early = end_early
+        self.first_step = state.step
+        self.longer: deque[Vector] = deque([self.position], maxlen=2 * WINDOW + 1)
+        self.quiet = 0
 
     def state(self) -> RunState:
         return RunState(
@@ -248,6 +271,32 @@ class Run:
             float16=self.options.precision == "float16",
             maximize=bool(hp("maximize", False)),
         )
+
+    def verdict(self) -> Outcome | None:
+        """The outcome decided on the steps so far: a run that has ended, its outcome;
+        one still going, :func:`.outcome.decide` on its window once the window is full
+        (before, too early to tell: None).  One ball only."""
+        if self.status == RUNNING and self.step - self.first_step < WINDOW:
+            return None
+        return decide(self.surface, self.ending())
+
+    def decided(self) -> Outcome | None:
+        """Early ending's test after a step (see the module docstring): the outcome when
+        the engine can already tell how the run ends, else None."""
+        taken = self.step - self.first_step
+        if self.quiet >= STILL_STEPS:
+            outcome = decide(self.surface, self.ending())
+            return outcome if outcome.kind in STILL_OUTCOMES else None
+        if taken < WINDOW or taken % EARLY_CHECK:
+            return None
+        outcome = decide(self.surface, self.ending())
+        if outcome.kind == "ran_away":
+            return outcome
+        if outcome.kind == "bouncing":
+            path = np.asarray(self.longer, dtype=np.float64).reshape(len(self.longer), -1)
+            if sustained_bouncing(path):
+                return outcome
+        return None
 
     def status_of(self, index: tuple[int, ...] = ()) -> str:
         return STATUS_NAMES[int(self.status if index == () else self.status[index])]
@@ -387,6 +436,11 @@ class Run:
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
+            elif self.end_early:
+                self.longer.append(new_pos)
+                self.quiet = self.quiet + 1 if moved2 <= self.step_tol2 else 0
+                if self.decided() is not None:
+                    self.status = DECIDED
 
     def _sharpness(self, position: Vector) -> Any:
         """Surface.sharpness at ``position`` if the run records it (None otherwise); NaN
@@ -500,6 +554,7 @@ def run(
     options: RunOptions = PLAIN,
     schedule: BoundSchedule | None = None,
     sharpness: bool = False,
+    end_early: bool = False,
 ) -> tuple[Trace, Run]:
     """Run up to ``steps`` steps from ``state``; the trace starts with the starting point."""
     r = Run(
@@ -512,6 +567,7 @@ def run(
         options=options,
         schedule=schedule,
         sharpness=sharpness,
+        end_early=end_early,
     )
     trace = r.current()
     trace.extend(r.advance(steps))

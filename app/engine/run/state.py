@@ -3,10 +3,16 @@
 Resuming from it gives exactly the numbers of an unbroken run, since nothing else carries
 over between steps: the schedule and the random draws depend only on the step number and
 the seed.
+
+An optimizer's buffer may hold ±inf or nan while its ball still moves: a float16 gradient
+overflows to ±inf, and a sign-based rule (Lion, Rprop) keeps stepping. JSON has no such
+numbers, so the state writes each as the string JavaScript's ``String()`` gives
+(:data:`NON_FINITE`: "Infinity", "-Infinity", "NaN") and reads it back as the same float.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +24,36 @@ from ..errors import StateError
 from ..optimizers import Optimizer
 from ..optimizers.interface import finite_array
 from ..surfaces import Surface
+
+# A non-finite number in a state's JSON, by its text.
+NON_FINITE: dict[str, float] = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
+
+
+def encode_non_finite(value: Any) -> Any:
+    """``value`` (JSON data) with each non-finite float written as its :data:`NON_FINITE` text.
+
+    >>> encode_non_finite({"exp_avg": [float("inf"), 1.5], "n": None})
+    {'exp_avg': ['Infinity', 1.5], 'n': None}
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, list):
+        return [encode_non_finite(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: encode_non_finite(v) for k, v in value.items()}
+    return value
+
+
+def decode_non_finite(value: Any) -> Any:
+    """What :func:`encode_non_finite` wrote, with the floats back (other text is left as it
+    is, for the buffers' own checks to refuse)."""
+    if isinstance(value, str):
+        return NON_FINITE.get(value, value)
+    if isinstance(value, list):
+        return [decode_non_finite(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: decode_non_finite(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -39,7 +75,7 @@ class RunState:
             "optimizer": self.optimizer,
             "step": self.step,
             "position": join(self.position, self.batch_shape).tolist(),
-            "buffers": self.buffers.to_json(self.batch_shape),
+            "buffers": encode_non_finite(self.buffers.to_json(self.batch_shape)),
         }
 
     @classmethod
@@ -69,6 +105,7 @@ class RunState:
         raw = data.get("buffers")
         if not isinstance(raw, Mapping):
             raise StateError("buffers", "must be an object")
+        raw = decode_non_finite(raw)
         unknown = sorted(set(raw) - set(optimizer.keys))
         if unknown:
             known = ", ".join(optimizer.keys) or "none"

@@ -16,11 +16,12 @@
 // The address names of the catalog's settings (hyperparameters, options, schedules, a
 // landscape's parameters) come from the catalog endpoints instead (state/urlstate.js).
 
+import { FACTS } from "../facts.js";
 import { SPEEDS } from "../state/session.js";
 
 const $ = (id) => document.getElementById(id);
 
-const SPEED_POSITION = 3; // the speed slider's first position: 10 steps/s
+const SPEED_POSITION = SPEEDS.indexOf(FACTS.defaultSpeed); // the speed slider's first position
 
 /** Every page's speed slider: positions 0–9 of SPEEDS, in the address as steps per second. */
 export const SPEED = {

@@ -115,7 +115,7 @@ class Explorer extends PageShell {
   }
 
   balls() {
-    return this.racers.list.map((r) => ({ id: r.id, label: this.racers.label(r), track: r.track }));
+    return this.racers.list.map((r) => ({ id: r.id, label: this.racers.label(r), style: r.style, track: r.track }));
   }
 
   png() {

@@ -8,6 +8,7 @@ import { FACTS } from "../facts.js";
 import { CurvePlot } from "../plots/plot1d.js";
 import { LandscapePlot } from "../plots/plot2d.js";
 import { STEP_FIELDS, Track } from "../state/track.js";
+import { describe } from "../verdict.js";
 
 const data = JSON.parse(document.getElementById("replay-data").textContent);
 const { surface, grid, runs } = data;
@@ -19,11 +20,15 @@ const last = Math.max(...runs.map((r) => r.steps.length - 1));
 const STEPS_PER_SECOND = Math.max(20, last / 10);
 const NAMES = surface.dim === 1 ? "x" : "(x, y)";
 
-// Each run kept as the page keeps a ball, so the page's plots draw it as they draw a ball (a
-// track asks for nothing: its optimizer is only for requests).
-const tracks = runs.map(
-  (run, r) => new Track({ surface, optimizer: null, hyperparameters: data.hyperparameters[r], start: run.positions[0] }),
-);
+// Each run kept as the page keeps a ball, so the page's plots draw it and its words say how it
+// ended as they do for a ball (a track asks for nothing here: no requests).
+function trackOf(r) {
+  const { hyperparameters, optimizers, options } = data;
+  return new Track({
+    surface, optimizer: optimizers[r], hyperparameters: hyperparameters[r], options: options[r], start: runs[r].positions[0],
+  });
+}
+const tracks = runs.map((_, r) => trackOf(r));
 
 /** `track` at entry `k` of its `run` (a finished run stays at its end), as a stream leaves it. */
 function seek(track, run, k) {
@@ -70,6 +75,15 @@ function show(k) {
   }
 }
 
+/** Each run's ending in the page's words (static/js/verdict.js), from its whole track. */
+function showEndings() {
+  runs.forEach((run, r) => {
+    const whole = trackOf(r);
+    seek(whole, run, run.steps.length - 1);
+    $(`ending-${r}`).textContent = describe(whole, { playing: false });
+  });
+}
+
 async function openPlots() {
   if (surface.dim === 1) {
     const curves = runs.map((_, r) => new CurvePlot($(`plot-${r}`), surface, grid));
@@ -85,7 +99,7 @@ async function openPlots() {
   // as the explorer draws its racers, from the first run's start
   const landscape = new LandscapePlot($("landscape"), surface, grid, { onRedrawNeeded: () => show(frame) });
   const styles = FACTS.racerStyles;
-  const legend = data.optimizers.map((label, r) => ({ label, ...styles[r % styles.length] }));
+  const legend = data.names.map((label, r) => ({ label, ...styles[r % styles.length] }));
   drawPlots = () => landscape.update(tracks, runs[0].positions[0]);
   await landscape.setRacers(legend);
 }
@@ -120,6 +134,7 @@ slider.addEventListener("input", () => {
   show(Number(slider.value));
 });
 
+showEndings();
 await openPlots();
 draw();
 document.body.dataset.ready = "true";

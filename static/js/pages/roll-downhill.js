@@ -1,17 +1,20 @@
-// The Roll Downhill page: one ball, one optimizer, a learning-rate slider. The shell
-// (shell.js) does what every page does; the ball's settings are a panel (panels/ball.js);
+// The Roll Downhill page: a ball, its optimizer, a learning-rate slider, and on request more
+// balls racing it and the tangent and step at each. The shell (shell.js) does what every page
+// does; the first ball's settings and the others are panels (panels/ball.js, rollballs.js);
 // this is what only this page does.
 
 import { FACTS } from "../facts.js";
+import { formatNumber } from "../format.js";
 import { getJSON } from "../net/api.js";
-import { Ball } from "../panels/ball.js";
+import { Ball, stepShown } from "../panels/ball.js";
 import { downloadPNG } from "../panels/download.js";
-import { isDefaultDomain, markPicker, ownKey } from "../panels/formula.js";
+import { isDefaultDomain, markPicker, ownKey, suggestedRate } from "../panels/formula.js";
 import { isProjector } from "../panels/keyboard.js";
 import { showL2Curve } from "../panels/l2curve.js";
 import { showReadouts } from "../panels/readouts.js";
+import { MoreBalls } from "../panels/rollballs.js";
 import { wireWholeLandscape } from "../maps/wholelandscape.js";
-import { BALL_COLOR, CurvePlot } from "../plots/plot1d.js";
+import { BALL_COLOR, BALL_COLOR_NAME, CurvePlot, MORE_BALL_STYLES } from "../plots/plot1d.js";
 import { writeFormula } from "../state/urlstate.js";
 import { describe } from "../verdict.js";
 import { PageShell, startPage } from "./shell.js";
@@ -27,7 +30,7 @@ const CONTROLS = [
     default: false,
     apply: (page, on) => {
       // the steps again from the start, now with (or without) f″ at each
-      page.ball.track.sharpness = on;
+      for (const track of page.tracks()) track.sharpness = on;
       page.showChart();
       page.session.reset({ keepPlaying: true });
     },
@@ -36,6 +39,13 @@ const CONTROLS = [
       return page.showChart();
     },
     control: "sharpness",
+  },
+  {
+    param: "tangent",
+    id: "tangent",
+    default: false,
+    apply: (page) => page.scheduleDraw(),
+    control: "tangent",
   },
 ];
 
@@ -51,7 +61,9 @@ class RollDownhill extends PageShell {
     super(root, { params, catalogs, page: "roll", dim: 1, controls: CONTROLS, defaultSurface: FACTS.pageSurfaces.roll });
     this.surface = surface;
     this.ball = new Ball(this, surface);
-    this.session.tracks = [this.ball.track];
+    this.more = new MoreBalls(this, MORE_BALL_STYLES);
+    this.more.read(params);
+    this.session.tracks = this.tracks();
     this.grid = grid;
     this.plot = new CurvePlot($("plot"), surface, grid);
     this.wirePicker(surface.id, (id) => this.openLandscape((url) => url.searchParams.set("surface", id)));
@@ -69,22 +81,52 @@ class RollDownhill extends PageShell {
       label: () => this.ball.choice.label,
       plot: this.plot,
     });
-    this.plot.ready.then(() => {
+    this.plot.ready.then(async () => {
       this.plot.onPick((x) => this.ball.setStart(x));
+      await this.showBalls();
       if (isProjector()) this.plot.setProjector(true);
     });
   }
 
   scenarioParams(params) {
     this.ball.write(params);
+    this.more.write(params);
   }
 
   tracks() {
-    return [this.ball.track];
+    return [this.ball.track, ...this.more.list.map((b) => b.track)];
+  }
+
+  /** The first ball's start moved: every ball starts there, from the start. */
+  startChanged() {
+    this.more.startAt(this.ball.track.start);
+    this.session.reset({ keepPlaying: true });
+  }
+
+  /** A ball added or taken away, or its optimizer switched: the plot, the chart and the run follow. */
+  ballsChanged() {
+    this.session.tracks = this.tracks();
+    this.showBalls();
+    this.showChart();
+    this.session.reset({ keepPlaying: true });
+  }
+
+  /** Each ball's marks on the plot; with more than one, the first named by its colour. */
+  async showBalls() {
+    const more = this.more.list.length > 0;
+    $("first-ball").hidden = !more;
+    $("first-ball-name").textContent = `The ${BALL_COLOR_NAME} ball`;
+    $("first-ball").style.setProperty("--ball", BALL_COLOR);
+    await this.plot.setMoreBalls(this.more.list.map((b) => b.style));
+    this.scheduleDraw();
   }
 
   balls() {
     return [{ id: 1, label: "", track: this.ball.track }];
+  }
+
+  names() {
+    return [this.ball.choice.label]; // balls() leaves the one ball unnamed (no picker)
   }
 
   png() {
@@ -133,9 +175,14 @@ class RollDownhill extends PageShell {
     window.location.assign(url);
   }
 
-  /** A typed formula opens the page anew on it (the server reads it again, from its cache). */
+  /** A typed formula opens the page anew on it (the server reads it again, from its cache),
+   * at the engine's suggested rate for the ball's optimizer on it. */
   openFormula(formula) {
-    this.openLandscape((url) => writeFormula(url.searchParams, formula.typed, isDefaultDomain));
+    const rate = suggestedRate(formula, this.ball.choice);
+    this.openLandscape((url) => {
+      writeFormula(url.searchParams, formula.typed, isDefaultDomain);
+      if (rate !== undefined) url.searchParams.set("lr", String(rate));
+    });
   }
 
   /**
@@ -147,6 +194,7 @@ class RollDownhill extends PageShell {
     this.surface = entry;
     this.grid = entry.grid;
     this.ball.moveTo(entry, { reshape });
+    this.more.moveTo(entry, this.ball.track.start);
     if (reshape) this.dataPanel.accepted(entry);
     else await this.showData(entry);
     this.showLandscape();
@@ -173,8 +221,14 @@ class RollDownhill extends PageShell {
     // rebuild may come together
     this.chartReady = (this.chartReady || Promise.resolve()).then(async () => {
       if (!$("chart-panel").open) return;
-      const racer = { label: this.ball.choice.label, color: BALL_COLOR, dash: "none", plotlyDash: "solid" };
-      await this.chart.reset(this.surface, [racer], { sharpness: $("sharpness").checked });
+      const { label } = this.ball.choice;
+      const more = this.more.list;
+      const first = { label: more.length ? `${BALL_COLOR_NAME} ball: ${label}` : label, color: BALL_COLOR };
+      const racers = [
+        { ...first, dash: "none", plotlyDash: "solid" },
+        ...more.map((b) => ({ ...b.style, label: `${b.style.name} ball: ${b.choice.label}` })),
+      ];
+      await this.chart.reset(this.surface, racers, { sharpness: $("sharpness").checked });
       this.scheduleDraw();
     });
     return this.chartReady;
@@ -188,23 +242,58 @@ class RollDownhill extends PageShell {
 
   draw() {
     const { track } = this.ball;
-    const { trace } = track;
-    const xs = trace.positions.map((p) => p[0]);
-    if (xs.length) this.plot.update({ xs, losses: trace.losses, start: xs[0], startLoss: trace.losses[0] });
+    const balls = [{ track, choice: this.ball.choice, style: { color: BALL_COLOR } }, ...this.more.list];
+    const mechanics = $("tangent").checked;
+    const drawn = balls.map((b) => this.ballMarks(b.track, b.choice, mechanics));
+    if (drawn[0].xs.length) this.plot.draw(drawn);
+    this.showStepNote(mechanics && drawn[0].step);
     showReadouts(this.root, track);
-    this.chart.update([track]);
+    this.chart.update(this.tracks());
     const last = track.last();
     if (this.surface.modelled) {
-      const weights = last ? last.position : track.start;
-      this.dataPanel.update([{ weights, colour: BALL_COLOR }], last && last.batchPoints);
+      const weight = (t) => (t.last() ? t.last().position : t.start);
+      const shown = balls.map((b) => ({ weights: weight(b.track), colour: b.style.color }));
+      this.dataPanel.update(shown, last && last.batchPoints);
     }
     const { playing } = this.session;
     const idle = !track.length || (last.step === 0 && !playing);
+    const verdict = describe(track, { playing });
+    const more = this.more.list.length > 0;
     const status = idle
       ? "Press Play to let the ball roll, or click the curve to choose where it starts."
-      : describe(track, { playing });
+      : more ? `The ${BALL_COLOR_NAME} ball: ${verdict}` : verdict;
+    const also = this.more.showVerdicts(playing);
     this.root.dataset.state = playing ? "playing" : track.status || "idle";
-    this.finishDraw(status, { rolling: playing });
+    this.finishDraw(status, { rolling: playing, also });
+  }
+
+  /** A ball's marks for the plot: its path, and with `mechanics` its tangent's slope (the
+   * gradient the server sent) and its step (see stepShown). */
+  ballMarks(track, choice, mechanics) {
+    const { positions, losses } = track.trace;
+    const xs = positions.map((p) => p[0]);
+    const last = track.last();
+    return {
+      xs,
+      losses,
+      start: xs[0],
+      startLoss: losses[0],
+      tangent: mechanics && last ? last.gradient[0] : null,
+      step: mechanics ? stepShown(track, choice) : null,
+    };
+  }
+
+  /** The first ball's step in numbers, beside the arrow (hidden without it). */
+  showStepNote(step) {
+    const note = $("step-note");
+    note.hidden = !step;
+    if (!step) return;
+    const delta = formatNumber(step.to - step.from);
+    const factor = (v) => (v < 0 ? `(${formatNumber(v)})` : formatNumber(v));
+    note.textContent =
+      step.kind === "next"
+        ? `Next step: −lr·f′(x) = −${formatNumber(step.lr)} × ${factor(step.gradient)} = ${delta}`
+        : `Last step: Δx = ${delta}, from x = ${formatNumber(step.from)} to ${formatNumber(step.to)}`;
   }
 }
 

@@ -9,7 +9,8 @@
 // Hooks a page defines: setLandscape(entry, {reshape}) (a formula or model landscape in
 // place), openFormula(typed) (the page's way to open a typed formula), open(own) (build the
 // plot), draw(), scenarioParams(params) (what the address says beyond the table), tracks(),
-// balls() (for the Update rule panel), png() (the plot's download), nudgeRate(±1) and
+// balls() (for the Update rule panel and a lesson's guesses; their labels name the downloads'
+// runs unless the page defines names()), png() (the plot's download), nudgeRate(±1) and
 // shareTitle(); a page's `plot` follows projector mode.
 
 import { Announcer } from "../announce.js";
@@ -29,6 +30,7 @@ import {
 } from "../panels/formula.js";
 import { setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { startLesson } from "../panels/lesson.js";
+import { TimeControls } from "../panels/timecontrols.js";
 import { DataPanel, LatestReader, ModelForm, readModel, withPoints } from "../panels/model.js";
 import { UpdateRulePanel } from "../panels/updaterule.js";
 import { LossChart } from "../plots/losschart.js";
@@ -85,6 +87,7 @@ export class PageShell {
     $("play").addEventListener("click", () => (this.session.playing ? this.session.pause() : this.session.play()));
     $("step").addEventListener("click", () => this.session.stepOnce());
     $("reset").addEventListener("click", () => this.session.reset());
+    this.time = new TimeControls(this.session);
     this.controls.wire(this);
     wireKeyboard({
       playPause: () => usable($("play")) && $("play").click(),
@@ -93,9 +96,10 @@ export class PageShell {
       nudgeRate: (direction) => this.nudgeRate(direction),
       projectorChanged: (on) => this.projectorChanged(on),
     });
-    wireSharePanel(this.root, { href: () => this.address.href(), page: this.page, title: this.shareTitle() });
+    wireSharePanel(this.root, { address: this.address, page: this.page, title: this.shareTitle() });
     wireDownloads(this.root, {
       runs: () => this.runs(),
+      names: () => this.names(),
       png: () => this.png(),
       onError: (message) => this.showError(message),
     });
@@ -120,10 +124,17 @@ export class PageShell {
     this.scheduleDraw();
   }
 
-  /** Every ball's run as the address would replay it (the downloads). */
+  /** Every ball's run as the address would replay it (the downloads). A ball at rest
+   * stopped where the engine ended its run (a diverging step refused, a minimum reached):
+   * asked for a step more, its download ends there the same way, with the same verdict. */
   runs() {
     const steps = this.steps();
-    return this.tracks().map((t) => t.replayRequest(steps));
+    return this.tracks().map((t) => t.replayRequest(t.settled ? Math.max(steps, t.lastStep + 1) : steps));
+  }
+
+  /** What the page calls each ball, in the order of runs() (the replay's captions). */
+  names() {
+    return this.balls().map((b) => b.label);
   }
 
   projectorChanged(on) {
@@ -151,6 +162,7 @@ export class PageShell {
 
   /** The status line, the announcement, Play's label, the address and the panels that follow. */
   finishDraw(status, { rolling, also = [] }) {
+    if (this.lesson) status = this.lesson.status(status); // a lesson waiting for a guess says so
     const { error, notice } = this.session;
     $("status").textContent = error ? `Error: ${error}` : notice || status;
     $("status").classList.toggle("error", Boolean(error));
@@ -159,6 +171,7 @@ export class PageShell {
     this.address.update(this.stateParams());
     if (this.lesson) this.lesson.update();
     this.rule.update();
+    if (this.time) this.time.update();
   }
 
   /** "Use it": the server reads the formula; refused, its reason shows by the input. */
@@ -267,8 +280,9 @@ export async function startPage(root, Page, dim) {
     else if (page.tracks().some((t) => !t.length)) await page.session.reset(); // not yet placed
     page.lesson = await startLesson(root, params, {
       anchor: $("lesson-slot"), // beside the plot, above Play and the verdict (app.css)
-      firstTrack: () => page.tracks()[0],
-      buttons: [$("play"), $("step")],
+      balls: () => page.balls(),
+      buttons: [$("play"), $("step"), $("jump-end")],
+      redraw: page.scheduleDraw,
     });
     page.rule.update();
     await page.rule.captionAnswer; // the rule under the picker is there when the page is ready

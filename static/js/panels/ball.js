@@ -5,9 +5,19 @@
 import { formatFixed } from "../format.js";
 import { dataSize } from "../landscape.js";
 import { Track } from "../state/track.js";
-import { decodePoint, encodePoint, readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
+import {
+  decodePoint,
+  encodePoint,
+  readChoice,
+  readSchedule,
+  readValues,
+  unknownChoiceNote,
+  writeTraining,
+  writeValues,
+} from "../state/urlstate.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker } from "./controls.js";
 import { applyControlParams, isLocked, usable } from "./embed.js";
+import { showLinkNote } from "./linknote.js";
 import { buildTrainingControls, defaultOptions } from "./options.js";
 
 const DEFAULT_CHOICE = "gd";
@@ -15,6 +25,26 @@ const DEFAULT_LR = 0.1; // the slider's first position
 const LR_NUDGE = 0.01; // ↑/↓: one slider notch
 
 const $ = (id) => document.getElementById(id);
+
+/**
+ * The step to draw from a ball at its last step, from its step record: for plain gradient
+ * descent the next step, −lr·f′(x), with the gradient the server sent; for any other rule the
+ * step just taken, as the record shows it (its rule is the engine's, not redone here).
+ * {from, to, kind: "next" | "last", lr, gradient} in x, or null when the record has none.
+ */
+export function stepShown(track, choice) {
+  const { positions, gradients } = track.trace;
+  const i = positions.length - 1;
+  if (i < 0) return null;
+  const x = positions[i][0];
+  const { lr, momentum, weight_decay: decay, maximize } = track.hyperparameters;
+  const constantRate = !track.schedule || track.schedule.name === "constant";
+  if (choice.key === DEFAULT_CHOICE && !momentum && !decay && !maximize && constantRate) {
+    const gradient = gradients[i][0];
+    return { from: x, to: x - lr * gradient, kind: "next", lr, gradient };
+  }
+  return i > 0 ? { from: positions[i - 1][0], to: x, kind: "last" } : null;
+}
 
 /** `x` brought inside the landscape's domain. */
 function inside(surface, x) {
@@ -36,10 +66,9 @@ export class Ball {
   /** The ball the address describes (defaults for what it leaves out); sets `choice`. */
   read(params, surface) {
     const { choices, catalog } = this.page;
-    this.choice =
-      choices.find((c) => c.key === params.get("optimizer")) ||
-      choices.find((c) => c.key === DEFAULT_CHOICE) ||
-      choices[0];
+    const linked = readChoice(params, "optimizer", choices);
+    this.choice = linked.choice || choices.find((c) => c.key === DEFAULT_CHOICE) || choices[0];
+    if (linked.unknown) showLinkNote($("optimizer"), unknownChoiceNote(linked.unknown, this.choice));
     const hyperparameters = { ...choiceDefaults(this.choice), lr: DEFAULT_LR };
     readValues(params, "", this.choice.optimizer.hyperparameters, hyperparameters);
     const options = defaultOptions(catalog, dataSize(surface));
@@ -96,10 +125,9 @@ export class Ball {
     this.track.surface = entry;
     this.track.start = [inside(entry, reshape ? this.track.start[0] : entry.start[0])];
     const options = this.track.options;
-    if (!before || options.batch_size >= before) {
-      options.batch_size = dataSize(entry); // a whole-data batch stays whole
-      this.buildTraining();
-    }
+    // a whole-data batch stays whole; the batch size's range follows the data's size
+    if (!before || options.batch_size >= before) options.batch_size = dataSize(entry);
+    this.buildTraining();
   }
 
   buildTraining() {
@@ -146,7 +174,7 @@ export class Ball {
     if (isLocked(this.page.params, "start")) return; // a click on the curve must not move it
     this.track.start = [inside(this.track.surface, Number(x.toFixed(2)))];
     this.showStart();
-    this.page.session.reset({ keepPlaying: true });
+    this.page.startChanged();
   }
 
   /** The start slider: the landscape's range, the ball's start. */

@@ -77,16 +77,45 @@ function fromSlider(h, position) {
 }
 
 /**
+ * A number box for a slider's value (the slider's output, typed into): a value typed in is
+ * brought inside [min, max] (whole for an integer setting) and moves the slider too.
+ */
+function numberBox(h, id, label, current, typed) {
+  const box = document.createElement("input");
+  box.type = "number";
+  box.id = `${id}-number`;
+  box.className = "number-box";
+  box.min = String(h.min);
+  box.max = String(h.max);
+  box.step = h.integer ? "1" : "any";
+  box.inputMode = h.integer ? "numeric" : "decimal";
+  box.value = String(current());
+  box.setAttribute("aria-label", `${label} (number)`);
+  box.addEventListener("change", () => {
+    const value = Number(box.value);
+    if (box.value.trim() === "" || !Number.isFinite(value)) {
+      box.value = String(current());
+      return;
+    }
+    const inside = Math.min(h.max, Math.max(h.min, h.integer ? Math.round(value) : value));
+    box.value = String(inside);
+    typed(inside);
+  });
+  return box;
+}
+
+/**
  * One labelled control per hyperparameter in `hyperparameters` (a list from the API: an
  * optimizer's or a surface's), except those in `skip` or outside `only`, written into
  * `values` as the user moves them; `onInput(name)` is called after each change.  Element
- * ids start with `idPrefix`, so several sets can live on one page.
+ * ids start with `idPrefix`, so several sets can live on one page.  The settings named in
+ * `numberBoxes` get a number box beside their slider instead of a printed value.
  */
 export function buildHyperparameterControls(
   container,
   hyperparameters,
   values,
-  { skip = [], only = null, idPrefix = "hp", onInput },
+  { skip = [], only = null, idPrefix = "hp", onInput, numberBoxes = [] },
 ) {
   const rows = [];
   for (const h of hyperparameters) {
@@ -143,16 +172,29 @@ export function buildHyperparameterControls(
           input.step = h.integer ? "1" : String((h.max - h.min) / 1000);
         }
         input.value = String(toSlider(h, current()));
-        const output = document.createElement("output");
-        output.htmlFor = id;
-        output.textContent = formatNumber(current());
+        let shown;
+        if (numberBoxes.includes(h.name)) {
+          shown = numberBox(h, id, label, current, (value) => {
+            set(value);
+            input.value = String(toSlider(h, value));
+            onInput(h.name);
+          });
+        } else {
+          shown = document.createElement("output");
+          shown.htmlFor = id;
+        }
+        const show = () => {
+          if (shown.type === "number") shown.value = String(current());
+          else shown.textContent = formatNumber(current());
+        };
+        show();
         input.addEventListener("input", () => {
           const value = fromSlider(h, input.value);
           set(h.integer ? Math.round(value) : value);
-          output.textContent = formatNumber(current());
+          show();
           onInput(h.name);
         });
-        row.append(labelEl, input, output);
+        row.append(labelEl, input, shown);
       }
       // the help is on the page, not only in a tooltip
       const help = document.createElement("p");

@@ -19,12 +19,13 @@ function filenameOf(response, fallback) {
   return match ? match[1] : fallback;
 }
 
-/** The runs (as the address would replay them) exported as csv, json or html. */
-export async function downloadExport(runs, format) {
+/** The runs (as the address would replay them) exported as csv, json or html; `names`: what
+ * the page calls each (the replay's captions and legend). */
+export async function downloadExport(runs, names, format) {
   const response = await fetch(`/api/runs/export?format=${format}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ runs }),
+    body: JSON.stringify({ runs, names }),
   });
   if (!response.ok) throw new ApiError(await response.json());
   save(await response.blob(), filenameOf(response, `descent-lab.${format}`));
@@ -64,12 +65,13 @@ export async function downloadPNG(plot, overlays, filename) {
   canvas.toBlob((blob) => save(blob, filename), "image/png");
 }
 
-/** Wire the Download buttons: `runs()` gives the export request's runs, `png()` draws one. */
-export function wireDownloads(root, { runs, png, onError }) {
+/** Wire the Download buttons: `runs()` gives the export request's runs, `names()` the page's
+ * name for each, `png()` draws one. */
+export function wireDownloads(root, { runs, names, png, onError }) {
   for (const button of root.querySelectorAll("[data-export]")) {
     button.addEventListener("click", async () => {
       try {
-        await downloadExport(runs(), button.dataset.export);
+        await downloadExport(runs(), names(), button.dataset.export);
       } catch (error) {
         onError(error.message);
       }

@@ -48,21 +48,39 @@ export function lockControl(el) {
   }
 }
 
-/** Embed mode: the class that drops the site chrome, and the height messages. */
+const RESIZE_CHECK_MS = 150; // at most one height check (a forced layout) this often
+
+/**
+ * Embed mode: the class that drops the site chrome, and the height messages. A change of
+ * size is seen two ways: a ResizeObserver on the body, and a MutationObserver on everything
+ * in it (a racer added, a section opened, a text grown). The second is needed because a
+ * browser stops rendering a cross-origin frame that is out of view (Chromium throttles it),
+ * and a ResizeObserver only reports while the frame renders: a course page whose frame sits
+ * below the fold would keep the first height however the lesson grows. Either one asks for a
+ * check at most every RESIZE_CHECK_MS; a message goes out only when the height changed.
+ */
 export function startEmbedMode(params) {
   if (params.get("embed") !== "1") return;
   document.documentElement.classList.add("embed");
   if (window.parent === window) return;
   let last = 0;
+  let timer = null;
   const post = () => {
+    timer = null;
     const height = Math.ceil(document.documentElement.scrollHeight);
     if (height === last) return;
     last = height;
     window.parent.postMessage({ type: "descent-lab:resize", height }, "*");
     window.parent.postMessage({ subject: "lti.frameResize", height }, "*");
   };
-  new ResizeObserver(post).observe(document.body);
-  window.addEventListener("load", post);
+  const check = () => {
+    if (timer === null) timer = setTimeout(post, RESIZE_CHECK_MS);
+  };
+  new ResizeObserver(check).observe(document.body);
+  new MutationObserver(check).observe(document.body, {
+    subtree: true, childList: true, attributes: true, characterData: true,
+  });
+  window.addEventListener("load", check);
   post();
 }
 
@@ -92,10 +110,11 @@ async function copy(text, field, button) {
 }
 
 /**
- * Wire the Share panel: `href()` gives the page's address with its current state.
- * `page` is "roll" or "explore", `title` the iframe's accessible title.
+ * Wire the Share panel to `address` (state/urlstate.js: AddressBar): the Link and Embed code
+ * fields follow every change of the page's state while the panel is open, as the Copy
+ * buttons do. `page` is "roll" or "explore", `title` the iframe's accessible title.
  */
-export function wireSharePanel(root, { href, page, title }) {
+export function wireSharePanel(root, { address, page, title }) {
   const panel = root.querySelector(".share");
   if (!panel) return;
   const link = panel.querySelector(".share-link");
@@ -103,10 +122,13 @@ export function wireSharePanel(root, { href, page, title }) {
   const copyLink = panel.querySelector(".copy-link");
   const copyEmbed = panel.querySelector(".copy-embed");
   for (const b of [copyLink, copyEmbed]) b.dataset.label = b.textContent;
-  panel.addEventListener("toggle", () => {
-    link.value = href();
-    code.value = embedCode(href(), page, title);
-  });
-  copyLink.addEventListener("click", () => copy(href(), link, copyLink));
-  copyEmbed.addEventListener("click", () => copy(embedCode(href(), page, title), code, copyEmbed));
+  const show = (href) => {
+    if (!panel.open) return;
+    link.value = href;
+    code.value = embedCode(href, page, title);
+  };
+  address.listen(show);
+  panel.addEventListener("toggle", () => show(address.href()));
+  copyLink.addEventListener("click", () => copy(address.href(), link, copyLink));
+  copyEmbed.addEventListener("click", () => copy(embedCode(address.href(), page, title), code, copyEmbed));
 }

@@ -29,6 +29,15 @@ export async function readFormula(typed) {
 }
 
 /**
+ * The engine's starting rate for `choice` (an optimizer picker entry) on a landscape entry
+ * (the server's `suggested_lr`: a preset such as Nesterov may have its own), or undefined.
+ */
+export function suggestedRate(surface, choice) {
+  const rates = surface.suggested_lr || {};
+  return rates[choice.key] ?? rates[choice.optimizer.id];
+}
+
+/**
  * Put the server's presentation MathML in `element`: parsed as XML and imported, never as
  * HTML; anything but one <math> element shows `text` instead.
  */

@@ -12,6 +12,17 @@ const HELP = [
   ["?", "This help"],
 ];
 
+// Play and Step held (a predict-first lesson before its guesses): {reason, onBlocked} or null.
+let held = null;
+
+/**
+ * Hold Play and Step's shortcuts (Space, →): pressed, they do not run but call
+ * `onBlocked(reason)`, which says why. `holdPlay(null)` lets them go.
+ */
+export function holdPlay(reason, onBlocked = () => {}) {
+  held = reason ? { reason, onBlocked } : null;
+}
+
 function typingIn(target) {
   return Boolean(target.closest && target.closest("input, select, textarea, [contenteditable]"));
 }
@@ -94,6 +105,7 @@ export function wireKeyboard(actions) {
     // Space on a focused button or summary keeps its own meaning (press that button)
     if (key === " " && event.target.closest && event.target.closest("button, summary, a")) return;
     event.preventDefault();
-    run();
+    if (held && (key === " " || key === "ArrowRight")) held.onBlocked(held.reason);
+    else run();
   });
 }

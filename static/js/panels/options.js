@@ -1,6 +1,7 @@
 // Training options built from GET /api/options: the learning-rate schedule with its
 // parameters, and the options every optimizer takes (noise, clipping, precision).
 
+import { dataSize } from "../landscape.js";
 import { buildHyperparameterControls, showFormula } from "./controls.js";
 
 function defaults(parameters) {
@@ -61,8 +62,18 @@ export function buildTrainingControls(container, catalog, track, { idPrefix, onI
 
   const options = document.createElement("div");
   options.className = "run-options";
-  buildHyperparameterControls(options, catalog.options, track.options, {
-    idPrefix: `${idPrefix}-option`, onInput,
+  buildHyperparameterControls(options, sizedToTheData(catalog.options, dataSize(track.surface)), track.options, {
+    idPrefix: `${idPrefix}-option`, onInput, numberBoxes: ["batch_size"],
   });
   container.replaceChildren(row, options);
+}
+
+/**
+ * The options as a landscape of `size` data points offers them (0: not a model): a batch of
+ * 1 to `size` points, one notch each, rather than the catalog's 1–4096 (which sizes the
+ * noise σ/√B off a model).
+ */
+function sizedToTheData(options, size) {
+  if (!size) return options;
+  return options.map((h) => (h.name === "batch_size" ? { ...h, scale: "linear", max: size } : h));
 }

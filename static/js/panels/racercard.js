@@ -34,12 +34,17 @@ export function buildCard(racer, host) {
   l2.addEventListener("change", () => host.l2Ticked(racer, l2.checked));
   racer.card = card;
   buildSettings(racer, host);
-  buildTrainingControls(card.querySelector(".racer-training"), host.catalog, racer.track, {
+  buildTraining(racer, host);
+  return card;
+}
+
+/** The racer's training options, (re)built: the batch size's range follows its data. */
+export function buildTraining(racer, host) {
+  buildTrainingControls(racer.card.querySelector(".racer-training"), host.catalog, racer.track, {
     idPrefix: `${racer.id}-training`,
     onInput: () => host.changed(),
   });
-  applyControlParams(card, host.params);
-  return card;
+  applyControlParams(racer.card, host.params);
 }
 
 /** The engine's starting rate for this racer's method on this landscape (a preset such as

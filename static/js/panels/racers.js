@@ -6,14 +6,16 @@ import { FACTS } from "../facts.js";
 import { regularized2d } from "../l2.js";
 import { L2Lowest } from "../net/l2.js";
 import { Track } from "../state/track.js";
-import { readSchedule, readValues, writeTraining, writeValues } from "../state/urlstate.js";
-import { describe } from "../verdict.js";
+import { readSchedule, readValues, unknownChoiceNote, writeTraining, writeValues } from "../state/urlstate.js";
+import { describe, soFar } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
-import { applySuggestedRate, buildCard, buildSettings, showL2Box, showL2Note } from "./racercard.js";
+import { showLinkNote } from "./linknote.js";
+import { racerName } from "./racernames.js";
+import { applySuggestedRate, buildCard, buildSettings, buildTraining, showL2Box, showL2Note } from "./racercard.js";
 import { showReadouts } from "./readouts.js";
 
-const FIRST_RACERS = ["gd", "momentum", "adam"];
+const FIRST_RACERS = FACTS.explorerRacers; // app/facts.py EXPLORER_RACERS
 const NEXT_RACERS = ["rmsprop", "nesterov", "adagrad", "gd", "momentum", "adam"];
 const RATE_NUDGE = 10 ** 0.1; // ↑/↓: every racer's lr times or over 1.26 (ten presses: ×10)
 
@@ -52,6 +54,13 @@ export class Racers {
 
   changed() {
     this.page.session.changed();
+    this.relabel();
+  }
+
+  /** A racer's name follows the settings that tell it apart (racernames.js): the chart's
+   * legend is rewritten when a setting changes one, without starting the race over. */
+  relabel() {
+    this.page.chart.legend(this.legend());
   }
 
   switched() {
@@ -120,6 +129,9 @@ export class Racers {
       racer.track.schedule = readSchedule(params, prefix, this.catalog);
     }
     racer.card = buildCard(racer, this);
+    if (params && !this.choices.some((c) => c.key === key)) {
+      showLinkNote(racer.card.querySelector("header"), unknownChoiceNote(key, choice));
+    }
     this.list.push(racer);
     $("racers").append(racer.card);
     if (!quiet) page.racersChanged();
@@ -142,10 +154,9 @@ export class Racers {
     }
   }
 
-  /** The legend name: the optimizer, numbered when two racers share it. */
+  /** The legend name: the optimizer, and what tells it apart from racers that share it. */
   label(racer) {
-    const same = this.list.filter((r) => r.choice.key === racer.choice.key);
-    return same.length > 1 ? `${racer.choice.label} ${same.indexOf(racer) + 1}` : racer.choice.label;
+    return racerName(racer, this.list, this.catalog);
   }
 
   legend() {
@@ -174,6 +185,7 @@ export class Racers {
   rebuild(racer, { suggested }) {
     if (suggested) this.applySuggestedRate(racer);
     else buildSettings(racer, this);
+    buildTraining(racer, this);
   }
 
   /** Each card's readouts and status; returns a sentence for each racer that has finished. */
@@ -191,12 +203,19 @@ export class Racers {
   summary(steps, playing) {
     const racing = plural(this.list.length, "optimizer");
     const { name } = this.page.surface;
-    if (playing) return `Racing ${racing} on ${name}… step ${steps}`;
+    if (this.page.session.scrubbed) return `Step ${steps} of ${this.page.session.timeline().last}: scrubbed back. Play goes on from here.`;
+    if (playing) return `Racing ${racing} on ${name}… step ${steps}${this.soFar()}`;
     if (steps === 0) return `${racing} ready on ${name}. Press Play, or click the map to choose the start.`;
     if (this.list.every((r) => r.track.settled)) {
       return `Race over after ${plural(steps, "step")}: every racer has stopped. Press Play to race again.`;
     }
     return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
+  }
+
+  /** While racing: each racer's running verdict, as the engine judges it so far. */
+  soFar() {
+    const said = this.list.filter((r) => !r.track.outcome && soFar(r.track)).map((r) => `${this.label(r)}: ${soFar(r.track)}`);
+    return said.length ? ` — ${said.join("; ")}` : "";
   }
 
   /** ↑/↓: every racer's learning rate up or down (not a locked one). */
@@ -207,7 +226,7 @@ export class Racers {
       racer.track.hyperparameters.lr = Number(lr.toPrecision(3));
       buildSettings(racer, this);
     }
-    this.page.session.changed();
+    this.changed();
   }
 
   /**

@@ -3,6 +3,13 @@
 // Browsers allow six connections per site over HTTP/1.1 and course pages embed several
 // simulators, so every ball of a page rides on the same EventSource. Its events come a few
 // times a second with several steps each; a Player shows them at the pace asked for.
+//
+// Time under control: every step computed is kept (track.js), and the scrubber shows any of
+// them (`scrub`). Scrubbed back, Play plays the kept steps on from there at the chosen speed,
+// as a video would, and then carries on computing from the end (or stops there, if every ball
+// is at rest); Step moves one kept step on; a changed setting applies from the end of the
+// computed steps. "Jump to the end" (`jumpToEnd`) computes the rest of the press of Play at
+// once and shows how each run ends.
 
 import { FACTS } from "../facts.js";
 import { postRuns } from "../net/api.js";
@@ -14,7 +21,7 @@ const PLAY_STEPS = FACTS.playSteps; // steps per press of Play
 const BUSY_MAX_WAIT_S = 30; // a busy server: wait Retry-After, doubling each time, up to this
 const RESTART_DELAY_MS = 120; // a slider drag restarts the stream at most this often
 
-export const SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120, 250, 500]; // steps per second, by slider position
+export const SPEEDS = FACTS.speeds; // steps per second, by slider position (app/facts.py)
 
 export class Session {
   /** `speed()` gives steps per second; `onChange()` is called whenever there is news to draw. */
@@ -78,8 +85,15 @@ export class Session {
     this.onChange();
   }
 
-  /** Roll every ball not at rest; if all are at rest, start them all over first. */
+  /**
+   * Roll every ball not at rest; if all are at rest, start them all over first. Scrubbed
+   * back: play the kept steps from there first (see the top of this file).
+   */
   play() {
+    if (this.scrubbed) {
+      this.playKept();
+      return;
+    }
     if (this.tracks.length && this.tracks.every((t) => t.settled)) {
       this.reset().then(() => this.play());
       return;
@@ -116,11 +130,16 @@ export class Session {
 
   /** A setting changed: carry on from each ball's last state with the new values. */
   changed() {
+    this.unscrub();
     if (this.playing) this.restartSoon();
     this.onChange();
   }
 
   async stepOnce() {
+    if (this.scrubbed && !this.playing) {
+      this.scrub(this.timeline().at + 1);
+      return;
+    }
     this.stop();
     this.player.clear(); // one step past where the balls are shown
     const tracks = this.tracks.filter((t) => !t.settled);
@@ -157,6 +176,7 @@ export class Session {
   }
 
   startStream() {
+    this.unscrub();
     const tracks = this.tracks.filter((t) => !t.settled);
     if (!tracks.length) {
       this.playing = false;
@@ -243,6 +263,87 @@ export class Session {
       },
     );
     this.stream = stream;
+    this.onChange();
+  }
+
+  // --- time under control: the scrubber and the jump to the end ---------------------------
+
+  /** The steps kept, for the scrubber: {first, last, at} (the step shown). */
+  timeline() {
+    const kept = this.tracks.filter((t) => t.kept.steps.length);
+    if (!kept.length) return { first: 0, last: 0, at: 0 };
+    const first = Math.min(...kept.map((t) => t.kept.steps[0]));
+    const last = Math.max(...kept.map((t) => t.lastStep));
+    const at = Math.max(...kept.map((t) => (t.last() ? t.last().step : first)));
+    return { first, last, at };
+  }
+
+  get scrubbed() {
+    return this.tracks.some((t) => t.scrubbed);
+  }
+
+  /** Show every ball at step `step` (a ball that ended before it, at its end); pauses. */
+  scrub(step) {
+    if (this.playing) this.pause();
+    for (const track of this.tracks) track.scrubTo(step);
+    this.onChange();
+  }
+
+  unscrub() {
+    for (const track of this.tracks) track.scrubTo(Infinity);
+  }
+
+  /** Scrubbed back, Play: the kept steps from there, one frame a step at the chosen speed;
+   * then on from the end, unless every ball is at rest. */
+  playKept() {
+    this.stop();
+    this.player.clear();
+    this.playing = true;
+    const { at, last } = this.timeline();
+    for (let step = at + 1; step <= last; step += 1) {
+      this.player.push(() => {
+        for (const track of this.tracks) track.scrubTo(step);
+      });
+    }
+    this.player.afterDrain(() => {
+      if (!this.playing) return;
+      this.unscrub();
+      if (this.tracks.every((t) => t.settled)) {
+        this.playing = false;
+        this.onChange();
+      } else {
+        this.openStream();
+      }
+    });
+    this.onChange();
+  }
+
+  /**
+   * The rest of the press of Play at once: every ball not at rest runs on from its state (as
+   * Step does, by POST /api/runs) to the press's last step, or until the engine ends it, and
+   * shows how it ended.
+   */
+  async jumpToEnd() {
+    this.stop();
+    this.player.clear();
+    this.unscrub();
+    const tracks = this.tracks.filter((t) => !t.settled && t.lastStep >= 0);
+    this.onChange();
+    if (!tracks.length) return;
+    const generation = this.generation;
+    const done = Math.max(...tracks.map((t) => t.lastStep)) % PLAY_STEPS;
+    const left = PLAY_STEPS - done;
+    try {
+      const runs = await postRuns(tracks.map((t) => t.request(left)));
+      if (generation !== this.generation) return;
+      runs.forEach((run, i) => {
+        tracks[i].append(run);
+        tracks[i].ended(run);
+      });
+      this.error = null;
+    } catch (error) {
+      this.error = error.message;
+    }
     this.onChange();
   }
 

@@ -11,12 +11,22 @@ import { surfaceValue } from "../landscape.js";
  */
 export const STEP_FIELDS = FACTS.stepFields;
 
-/** Step `i` of a step record, as a record of its own (the state only with its last step). */
+/**
+ * Step `i` of a step record, as a record of its own (the state and the running verdict only
+ * with its last step).
+ */
 export function stepOf(record, i) {
   const one = {};
   for (const name of STEP_FIELDS) one[name] = record[name] === null ? null : [record[name][i]];
-  if (i === record.steps.length - 1) one.state = record.state;
+  if (i === record.steps.length - 1) {
+    one.state = record.state;
+    one.verdict = record.verdict;
+  }
   return one;
+}
+
+function sliced(trace, n) {
+  return Object.fromEntries(Object.entries(trace).map(([name, values]) => [name, values.slice(0, n)]));
 }
 
 export class Track {
@@ -39,7 +49,11 @@ export class Track {
   }
 
   clear() {
-    this.trace = Object.fromEntries(STEP_FIELDS.map((name) => [name, []]));
+    // Every step computed since the start, kept: the scrubber shows any of them.
+    this.kept = Object.fromEntries(STEP_FIELDS.map((name) => [name, []]));
+    this.cursor = null; // scrubbed back: the index of the step shown (null: the latest)
+    this.view = null; // the steps up to the cursor, as `trace` gives them
+    this.verdicts = []; // the engine's running verdicts: {step, verdict} as the stream sent them
     // Whether the server sent a field as data (not as one null): it means something here.
     this.carries = Object.fromEntries(STEP_FIELDS.map((name) => [name, false]));
     this.evaluationsTotal = 0;
@@ -48,9 +62,50 @@ export class Track {
     this.outcome = null; // what happened, as the server decided it: {kind, minimum}
   }
 
-  /** At rest for good: Play starts such a ball over instead of continuing it. */
+  /**
+   * At rest for good: Play starts such a ball over instead of continuing it. A run the engine
+   * ended early (`decided`) is, unless it was still moving (bouncing for good: Play goes on).
+   */
   get settled() {
+    if (this.status === "decided") return FACTS.outcomes[this.outcome.kind].group !== "not_settled";
     return this.status === "converged" || this.status === "diverged";
+  }
+
+  /**
+   * The steps shown, as the plots and readouts read them: every step kept, or — scrubbed back
+   * — those up to the step scrubbed to.
+   */
+  get trace() {
+    if (this.cursor === null) return this.kept;
+    if (!this.view) this.view = sliced(this.kept, this.cursor + 1);
+    return this.view;
+  }
+
+  get scrubbed() {
+    return this.cursor !== null;
+  }
+
+  /** Show step `step` (or the nearest kept one); the last one kept: back to the latest. */
+  scrubTo(step) {
+    const steps = this.kept.steps;
+    if (!steps.length) return;
+    const index = Math.max(0, Math.min(steps.length - 1, step - steps[0])); // steps run on by one
+    const cursor = index >= steps.length - 1 ? null : index;
+    if (cursor !== this.cursor) this.view = null;
+    this.cursor = cursor;
+  }
+
+  /**
+   * The engine's running verdict at step `step` ({kind, minimum}, null while too early), as
+   * the stream sent it at the end of the event that held that step or an earlier one.
+   */
+  verdictAt(step) {
+    let found = null;
+    for (const entry of this.verdicts) {
+      if (entry.step > step) break;
+      found = entry.verdict;
+    }
+    return found;
   }
 
   get length() {
@@ -58,7 +113,7 @@ export class Track {
   }
 
   /**
-   * The latest step as {step, position, loss, gradient, lr, applied, underflow, epoch, batch,
+   * The step shown (the latest, or the one scrubbed to) as {step, position, loss, gradient, lr, applied, underflow, epoch, batch,
    * batchPoints}, or null before the first: `lr` is the learning rate the step used,
    * `applied` the gradient the optimizer was given (after mini-batch, noise, float16 and
    * clipping), `underflow` how many of its components float16 rounded to zero (null and 0
@@ -86,9 +141,9 @@ export class Track {
     };
   }
 
-  /** The number of the last step seen (-1 before the first). */
+  /** The number of the last step computed (-1 before the first), wherever the scrubber is. */
   get lastStep() {
-    const steps = this.trace.steps;
+    const steps = this.kept.steps;
     return steps.length ? steps[steps.length - 1] : -1;
   }
 
@@ -107,6 +162,7 @@ export class Track {
       surface_parameters: this.surfaceParameters,
       options: this.options,
       steps: steps + behind,
+      end_early: true, // the engine ends a run whose outcome it can already tell
     };
     if (this.schedule) run.schedule = this.schedule;
     if (this.sharpness) run.sharpness = true;
@@ -125,7 +181,7 @@ export class Track {
 
   /** Add steps not seen yet (a resumed run repeats its first point) and remember the state. */
   append(data) {
-    const t = this.trace;
+    const t = this.kept;
     const last = this.lastStep;
     for (const name of STEP_FIELDS) this.carries[name] = data[name] !== null;
     data.steps.forEach((step, i) => {
@@ -136,6 +192,12 @@ export class Track {
       this.evaluationsTotal += data.evaluations === null ? Math.min(step, 1) : data.evaluations[i];
     });
     if (data.state) this.runState = data.state;
+    if (data.verdict !== undefined && data.steps.length) {
+      const step = data.steps[data.steps.length - 1];
+      this.verdicts = this.verdicts.filter((entry) => entry.step < step);
+      this.verdicts.push({ step, verdict: data.verdict });
+    }
+    this.view = null;
   }
 
   /** How the run ended, from a run result or an `end` event. */
@@ -143,5 +205,8 @@ export class Track {
     this.runState = data.state;
     this.status = data.status;
     this.outcome = { kind: data.outcome, minimum: data.minimum };
+    // scrubbed back to the end, the ball shows the outcome it ended with
+    this.verdicts = this.verdicts.filter((entry) => entry.step < this.lastStep);
+    this.verdicts.push({ step: this.lastStep, verdict: this.outcome });
   }
 }

@@ -2,6 +2,7 @@
 // reproduces the scenario. Readable names, and only what differs from the defaults:
 //   surface=ravine&kappa=50&start=-2.5,1&speed=60&steps=120
 //   optimizer=momentum&lr=0.3&noise=0.5&schedule=cosine&schedule.T_max=200     (Roll Downhill)
+//   r2=gd&r2.lr=1&r3=adam&r3.lr=0.3&tangent=1       (Roll Downhill's balls after the first)
 //   r1=gd&r1.lr=0.08&r2=adam&r2.lr=0.06&view=3d&arrows=0                      (explorer racers)
 //   formula=(1-x)^2+100*(y-x^2)^2&domain=-2,2,-1,3           (a typed formula, not `surface`)
 //   model=linear&loss=mae&data=outlier, or points=-1,0.5;2,1.3 for points of one's own
@@ -68,6 +69,23 @@ export function readSchedule(params, prefix, catalog) {
   const parameters = Object.fromEntries(entry.parameters.map((p) => [p.name, structuredClone(p.default)]));
   readValues(params, `${prefix}schedule.`, entry.parameters, parameters);
   return { name: entry.id, parameters };
+}
+
+/**
+ * The optimizer choice a link names under `name` (`optimizer`, `r1`…): {choice, unknown},
+ * the choice found in `choices` (null when the link names none or one that does not exist)
+ * and, for a name that matches no choice, that name, so the page can say it used another.
+ */
+export function readChoice(params, name, choices) {
+  const key = params.get(name);
+  if (key === null) return { choice: null, unknown: null };
+  const choice = choices.find((c) => c.key === key) || null;
+  return { choice, unknown: choice ? null : key };
+}
+
+/** What the page says when a link's optimizer is unknown and `used` took its place. */
+export function unknownChoiceNote(key, used) {
+  return `Unknown optimizer '${key}' in the link: using ${used.label}.`;
 }
 
 /** A point as `x` or `x,y`, and back (null when missing or unreadable). */
@@ -151,15 +169,22 @@ export function listParam(params, name) {
 
 /**
  * Keeps the address bar in step with the page: `update(params)` replaces the query with
- * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS.
+ * `params` (plus the carried view parameters) at most every MIN_INTERVAL_MS, and tells each
+ * `listen`er the address at once (the Share panel's fields), written out or not.
  */
 export class AddressBar {
   constructor() {
     this.timer = null;
     this.pending = null;
+    this.listeners = [];
     this.carried = new URLSearchParams();
     const now = currentParams();
     for (const name of CARRIED) if (now.has(name)) this.carried.set(name, now.get(name));
+  }
+
+  /** `listener(href)` after every update, with the page's full address as it now is. */
+  listen(listener) {
+    this.listeners.push(listener);
   }
 
   update(params) {
@@ -167,6 +192,8 @@ export class AddressBar {
     // a "predict first" link must not arrive with the run already played
     if (predictsFirst(this.carried)) params.delete("steps");
     this.pending = params.toString();
+    const query = this.pending ? `?${this.pending}` : "";
+    for (const listener of this.listeners) listener(`${window.location.origin}${window.location.pathname}${query}`);
     if (this.timer) return;
     this.flush();
     this.timer = setTimeout(() => {
