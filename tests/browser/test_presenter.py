@@ -78,6 +78,13 @@ def test_a_lesson_is_played_on_one_screen(screens, server, screen, lesson_id):
         wanted += ["#lesson-question", "#predict"]
     faults = [why for why in (outside(page, s) for s in wanted) if why]
     assert not faults, f"{lesson_id} at {screen}: {faults}"
+    if lesson.predict:  # every guess in view, none scrolled away inside the lesson's box
+        hidden = page.locator("#predict input[type=radio]").evaluate_all(
+            "(els) => els.filter((el) => { const b = el.getBoundingClientRect();"
+            " return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) !== el; })"
+            ".length"
+        )
+        assert hidden == 0, f"{lesson_id} at {screen}: {hidden} guesses out of sight"
 
 
 def test_the_first_screen_of_a_laptop_has_the_verdict_and_a_model_s_play(screens, server):
