@@ -345,3 +345,23 @@ def test_a_racers_l2_landscape_is_drawn_on_the_map(watched):
     expect(card.locator(".racer-l2-note")).to_contain_text(f"to about ({x:.3g}, {y:.3g})")
     box.uncheck()
     page.wait_for_function(f"{lowest}.x.length === 0")
+
+
+def test_the_loss_charts_log_axis_keeps_to_eight_readable_labels(watched):
+    # L-BFGS on a quadratic falls from f − f* ≈ 10² to 10⁻¹¹ and below in a few steps: the
+    # chart spans 15 decades and more, and a label at each was drawn over its neighbours.
+    page = open_explorer(watched, "?surface=ravine&r1=lbfgs")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "(([lo, hi]) => hi - lo >= 15)(document.getElementById('loss-chart').layout.yaxis.range)",
+        timeout=20_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_timeout(200)  # the last relayout
+    labels = page.locator("#loss-chart .ytick text")
+    assert 3 <= labels.count() <= 8
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    boxes.sort(key=lambda b: b["y"])
+    for above, below in zip(boxes, boxes[1:], strict=False):
+        assert above["y"] + above["height"] <= below["y"]  # none drawn over another
+    assert watched.errors == []
