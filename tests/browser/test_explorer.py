@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.engine.backend import SCALAR
+from app.facts import RACER_STYLES
 from app.engine.surfaces import SURFACES
 from app.engine.surfaces.regularized import l2_lowest
 
@@ -364,4 +365,34 @@ def test_the_loss_charts_log_axis_keeps_to_eight_readable_labels(watched):
     boxes.sort(key=lambda b: b["y"])
     for above, below in zip(boxes, boxes[1:], strict=False):
         assert above["y"] + above["height"] <= below["y"]  # none drawn over another
+    assert watched.errors == []
+
+
+def test_the_gradient_arrow_is_drawn_unlike_every_racers_trail(watched):
+    # Adam's trail (the third racer's) is dotted: a dotted −∇f arrow looked like a trail.
+    page = open_explorer(watched, "?surface=himmelblau&start=-1,3.5")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator(mark(2, "gradient"))).to_have_attribute("visibility", "visible")
+    trails = {style["dash"] for style in RACER_STYLES}
+    for r in range(3):
+        dash = page.locator(mark(r, "path")).get_attribute("stroke-dasharray")
+        assert dash == RACER_STYLES[r]["dash"]
+        arrow = page.locator(mark(r, "gradient"))
+        arrow_dash = arrow.get_attribute("stroke-dasharray") or "none"
+        core = page.locator(mark(r, "gradient-core"))
+        outlined = (
+            core.count() == 1
+            and core.get_attribute("visibility") == "visible"
+            and core.get_attribute("stroke") == "white"
+            and [core.get_attribute(a) for a in ("x1", "y1", "x2", "y2")]
+            == [arrow.get_attribute(a) for a in ("x1", "y1", "x2", "y2")]
+        )
+        # a trail is one stroke in a racer's dash: the arrow is either in a dash no trail
+        # uses, or an outline (a white core along a coloured casing), which no trail is
+        assert arrow_dash not in trails or outlined, (r, arrow_dash)
+        # and its head is hollow, unlike the velocity arrow's filled one
+        head = arrow.get_attribute("marker-end")
+        assert head != page.locator(mark(r, "velocity")).get_attribute("marker-end")
+        fill = page.locator(f"{MAP_MARKS} {head[4:-1]} path").get_attribute("fill")
+        assert fill == "white"
     assert watched.errors == []

@@ -72,19 +72,26 @@ export class Overlay {
     this.layer.replaceChildren();
   }
 
-  /** An arrowhead marker in `color` (one per colour, shared). */
-  arrowhead(color) {
-    if (!this.markers.has(color)) {
+  /**
+   * An arrowhead marker in `color` (one per colour and kind, shared): filled, or with
+   * `open` a white head outlined in the colour (for an arrow drawn as an outline).
+   */
+  arrowhead(color, { open = false } = {}) {
+    const key = `${color}${open ? " open" : ""}`;
+    if (!this.markers.has(key)) {
       const id = `${this.id}-head-${this.markers.size}`;
       const marker = svgElement("marker", {
-        id, viewBox: "0 0 10 10", refX: "8", refY: "5", markerWidth: "5", markerHeight: "5",
+        id, viewBox: "-1 -1 12 12", refX: "8", refY: "5", markerWidth: "5", markerHeight: "5",
         orient: "auto-start-reverse", markerUnits: "strokeWidth",
       });
-      marker.append(svgElement("path", { d: "M0,0 L10,5 L0,10 z", fill: color }));
+      const head = open
+        ? { d: "M0,0 L10,5 L0,10 z", fill: "white", stroke: color, "stroke-width": "1.6", "stroke-linejoin": "round" }
+        : { d: "M0,0 L10,5 L0,10 z", fill: color };
+      marker.append(svgElement("path", head));
       this.defs.append(marker);
-      this.markers.set(color, id);
+      this.markers.set(key, id);
     }
-    return `url(#${this.markers.get(color)})`;
+    return `url(#${this.markers.get(key)})`;
   }
 
   polyline(parent, attributes) {

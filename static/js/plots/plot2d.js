@@ -353,7 +353,10 @@ export class LandscapePlot {
         path: o.polyline(g, {
           class: "path", "stroke-width": "2.5", "stroke-linejoin": "round", opacity: "0.9", "stroke-dasharray": racer.dash,
         }),
-        gradient: o.line(g, { class: "gradient", "stroke-width": "2.5", "stroke-dasharray": "2 4", "marker-end": head }),
+        // −∇f: an outlined arrow (a white core in a coloured casing, a hollow head), a look
+        // no trail has; a dotted one was taken for the dotted trail of the third racer
+        gradient: o.line(g, { class: "gradient", "stroke-width": "4", "marker-end": o.arrowhead(racer.color, { open: true }) }),
+        gradientCore: o.line(g, { class: "gradient-core", stroke: "white", "stroke-width": "1.6" }),
         velocity: o.line(g, { class: "velocity", "stroke-width": "4", "marker-end": head }),
         ball: o.circle(g, { class: "ball", r: "8", fill: racer.color, stroke: "white", "stroke-width": "2" }),
         // where a ball went when it left the map: the ball waits at the edge, named
@@ -497,6 +500,7 @@ export class LandscapePlot {
         }
       }
       o.segment(marks.gradient, gradientTip && at, gradientTip);
+      o.segment(marks.gradientCore, gradientTip && at, gradientTip);
       o.segment(marks.velocity, velocityTip && at, velocityTip);
     });
   }
