@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.engine.backend import SCALAR
-from app.facts import RACER_STYLES
 from app.engine.surfaces import SURFACES
 from app.engine.surfaces.regularized import l2_lowest
+from app.facts import RACER_STYLES
 
 MAP_MARKS = ".landscape svg.overlay"  # the moving marks over the contour map
 
