@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -395,4 +396,36 @@ def test_the_gradient_arrow_is_drawn_unlike_every_racers_trail(watched):
         assert head != page.locator(mark(r, "velocity")).get_attribute("marker-end")
         fill = page.locator(f"{MAP_MARKS} {head[4:-1]} path").get_attribute("fill")
         assert fill == "white"
+    assert watched.errors == []
+
+
+def test_a_ball_off_the_map_at_a_corner_is_labelled_inside_the_plot(watched):
+    # From (4, 4) at lr 0.05 gradient descent leaves Himmelblau's map past its lower-left
+    # corner: the ball waits at the corner, and its label was cut off by the plot's edge.
+    page = open_explorer(watched, "?surface=himmelblau&start=4,4&r1=gd&r1.lr=0.05")
+    step = page.get_by_role("button", name="Step")
+    label = page.locator(mark(0, "away"))
+    for _ in range(5):
+        step.click()
+        page.wait_for_timeout(100)
+        if label.get_attribute("visibility") == "visible":
+            break
+    expect(label).to_have_text(re.compile(r"^off the map at \(-4\.\d+, -7\.\d+\)$"))
+    area = page.evaluate(
+        """(() => { const gd = document.querySelector('.landscape-map');
+          const r = gd.getBoundingClientRect();
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          return {left: r.left + xa._offset, top: r.top + ya._offset,
+                  right: r.left + xa._offset + xa._length,
+                  bottom: r.top + ya._offset + ya._length}; })()"""
+    )
+    box = label.evaluate(
+        "(t) => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }"
+    )
+    left, top, right, bottom = box
+    assert area["left"] <= left and right <= area["right"], (box, area)
+    assert area["top"] <= top and bottom <= area["bottom"], (box, area)
+    # beside its ball, not over it
+    ball = page.locator(mark(0, "ball")).bounding_box()
+    assert ball["x"] + ball["width"] <= left
     assert watched.errors == []

@@ -49,14 +49,9 @@ export class Overlay {
     this.svg.setAttribute("height", String(layout.height));
     this.svg.style.left = `${this.plot.offsetLeft}px`;
     this.svg.style.top = `${this.plot.offsetTop}px`;
-    for (const [k, v] of Object.entries({
-      x: xaxis._offset,
-      y: yaxis._offset,
-      width: xaxis._length,
-      height: yaxis._length,
-    })) {
-      this.clip.setAttribute(k, String(v));
-    }
+    // the plot area in the overlay's pixels: what is drawn outside it is clipped
+    this.area = { x: xaxis._offset, y: yaxis._offset, width: xaxis._length, height: yaxis._length };
+    for (const [k, v] of Object.entries(this.area)) this.clip.setAttribute(k, String(v));
     this.mapped = true;
     this.onResize();
   }
@@ -118,16 +113,30 @@ export class Overlay {
     return el;
   }
 
-  /** A label at (x, y) in data coordinates, or hidden when `content` is empty. */
-  label(text, x, y, content) {
+  /**
+   * A label at (x, y) in data coordinates, `dx`, `dy` pixels from there, or hidden when
+   * `content` is empty. With `inside`, moved as little as needed to lie wholly in the plot
+   * area (a label by a ball at the map's edge would otherwise be cut off by the clip).
+   */
+  label(text, x, y, content, { dx = 0, dy = 0, inside = false } = {}) {
     if (!content) {
       text.setAttribute("visibility", "hidden");
       return;
     }
     text.setAttribute("visibility", "visible");
-    text.setAttribute("x", this.px(x).toFixed(1));
-    text.setAttribute("y", this.py(y).toFixed(1));
     text.textContent = content;
+    let [px, py] = [this.px(x) + dx, this.py(y) + dy];
+    text.setAttribute("x", px.toFixed(1));
+    text.setAttribute("y", py.toFixed(1));
+    if (!inside) return;
+    const box = text.getBBox();
+    const pad = 3;
+    const into = (start, size, lo, span) =>
+      Math.max(lo + pad - start, Math.min(0, lo + span - pad - (start + size)));
+    px += into(box.x, box.width, this.area.x, this.area.width);
+    py += into(box.y, box.height, this.area.y, this.area.height);
+    text.setAttribute("x", px.toFixed(1));
+    text.setAttribute("y", py.toFixed(1));
   }
 
   /** "x,y x,y …" in pixels for a polyline (`py`: the y-axis, this.py unless another). */

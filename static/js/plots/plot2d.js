@@ -27,6 +27,7 @@ const BASIN_TRACE = 4; // after the map, the minima and the two L2 traces
 const MARGIN = { l: 56, r: 96, t: 12, b: 44, autoexpand: false };
 const ARROW_MAX = 0.15; // the longest arrow, as a fraction of the domain's smaller side
 const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-length arrow
+const AWAY_PX = 14; // an off-the-map label starts this far beside its ball (radius 8)
 
 function colourData(grid) {
   // A loop, not Math.min(...values): a 400 × 400 grid has more values than a call takes.
@@ -360,7 +361,10 @@ export class LandscapePlot {
         velocity: o.line(g, { class: "velocity", "stroke-width": "4", "marker-end": head }),
         ball: o.circle(g, { class: "ball", r: "8", fill: racer.color, stroke: "white", "stroke-width": "2" }),
         // where a ball went when it left the map: the ball waits at the edge, named
-        away: o.text(g, { class: "away", "font-size": "14", "font-weight": "600", fill: "#1b1f24", visibility: "hidden" }),
+        away: o.text(g, {
+          class: "away", "font-size": "14", "font-weight": "600", fill: "#1b1f24", visibility: "hidden",
+          stroke: "white", "stroke-width": "3", "paint-order": "stroke", // readable over the lines
+        }),
       };
     });
   }
@@ -486,8 +490,11 @@ export class LandscapePlot {
       marks.ball.classList.toggle("off-map", Boolean(off));
       marks.ball.dataset.x = at ? String(at[0]) : "";
       marks.ball.dataset.y = at ? String(at[1]) : "";
-      marks.away.setAttribute("text-anchor", off && shown[0] > (x0 + x1) / 2 ? "end" : "start");
-      o.label(marks.away, shown && shown[0], shown && shown[1], off ? `off the map at (${formatNumber(at[0], 3)}, ${formatNumber(at[1], 3)})` : "");
+      // beside the ball, towards the middle of the map, and kept inside the plot at a corner
+      const leftwards = off && shown[0] > (x0 + x1) / 2;
+      marks.away.setAttribute("text-anchor", leftwards ? "end" : "start");
+      const words = off ? `off the map at (${formatNumber(at[0], 3)}, ${formatNumber(at[1], 3)})` : "";
+      o.label(marks.away, shown && shown[0], shown && shown[1], words, { dx: leftwards ? -AWAY_PX : AWAY_PX, dy: 5, inside: true });
       let gradientTip = null;
       let velocityTip = null;
       if (this.arrows && at && track.status !== "diverged") {
