@@ -429,3 +429,94 @@ def test_a_ball_off_the_map_at_a_corner_is_labelled_inside_the_plot(watched):
     ball = page.locator(mark(0, "ball")).bounding_box()
     assert ball["x"] + ball["width"] <= left
     assert watched.errors == []
+
+
+SCENE = ".landscape-3d"
+EYE = (
+    f"(() => {{ const e = document.querySelector({SCENE!r}).layout.scene.camera.eye;"
+    " return [e.x, e.y, e.z]; })()"
+)
+# Each Plotly.restyle of the 3D scene, as [start, end] in ms.
+COUNT_SCENE_DRAWS = """(selector) => {
+  const scene = document.querySelector(selector);
+  const seen = { draws: [] };
+  const restyle = window.Plotly.restyle;
+  window.Plotly.restyle = function (gd, ...rest) {
+    const start = performance.now();
+    const done = restyle.call(this, gd, ...rest);
+    if (gd === scene) seen.draws.push([start, performance.now()]);
+    return done;
+  };
+  window.__scene = seen;
+}"""
+
+
+def open_3d(watched, query: str) -> Page:
+    page = open_explorer(watched, query)
+    page.get_by_label("3D surface").check()
+    page.wait_for_function(
+        f"document.querySelector({SCENE!r}).data?.some((t) => t.type === 'surface')"
+    )
+    page.locator(SCENE).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    return page
+
+
+def turn(page: Page) -> float:
+    """Drag across the 3D scene for about a second: how far (degrees) the view turned."""
+    before = page.evaluate(EYE)
+    box = page.locator(SCENE).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(x + 5 * i, y)
+        page.wait_for_timeout(50)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    after = page.evaluate(EYE)
+    turned = math.degrees(math.atan2(after[1], after[0]) - math.atan2(before[1], before[0]))
+    return (turned + 180) % 360 - 180
+
+
+def test_3d_keeps_the_users_turn_and_camera_while_playing(watched):
+    page = open_3d(watched, "?surface=himmelblau")
+    still = turn(page)  # paused: the reference
+    assert abs(still) > 20
+    # a camera set through Plotly stays while the race plays
+    camera = {"eye": {"x": 0.4, "y": -1.9, "z": 1.1}}
+    page.evaluate(
+        "(c) => Plotly.relayout(document.querySelector('.landscape-3d'), {'scene.camera': c})",
+        camera,
+    )
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('.racer [data-readout=step]').textContent) >= 5"
+    )
+    assert page.evaluate(EYE) == pytest.approx([0.4, -1.9, 1.1])
+    # and the same drag while it plays turns the view as far (each redraw put it back)
+    playing = turn(page)
+    assert page.locator("#explorer").get_attribute("data-state") == "playing"
+    assert abs(playing) >= 0.6 * abs(still), (playing, still)
+    page.wait_for_timeout(500)  # more frames: the turn stays
+    assert page.evaluate(EYE) != pytest.approx([0.4, -1.9, 1.1])
+    assert watched.errors == []
+
+
+def test_3d_playing_leaves_the_page_free_between_scene_redraws(watched):
+    # Plotly redraws a WebGL scene whole, its surface too, on every restyle: at 10 steps a
+    # second each step was such a redraw (43 frames in 6 s, a drag could not keep up).
+    page = open_3d(watched, "?surface=rosenbrock&r1=gd")
+    page.evaluate(COUNT_SCENE_DRAWS, SCENE)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('.racer [data-readout=step]').textContent) >= 30",
+        timeout=30_000,
+    )
+    draws = page.evaluate("window.__scene.draws")
+    page.get_by_role("button", name="Pause").click()
+    assert len(draws) >= 2  # the balls do move in 3D
+    # after each redraw the page is free for 100 ms, or twice as long as the redraw took
+    for (start, end), (later, _) in zip(draws, draws[1:], strict=False):
+        assert later - end >= max(100, 2 * (end - start)) - 1, draws
+    assert watched.errors == []
