@@ -520,3 +520,59 @@ def test_3d_playing_leaves_the_page_free_between_scene_redraws(watched):
     for (start, end), (later, _) in zip(draws, draws[1:], strict=False):
         assert later - end >= max(100, 2 * (end - start)) - 1, draws
     assert watched.errors == []
+
+
+# The page's own LandscapePlot module, on a 3D scene of its own, asked to draw a ball that
+# takes a step every animation frame (as a race at hundreds of steps a second does).
+DRIVE_3D = """async () => {
+  const entry = document.querySelector('script[src*="/js/pages/explorer.js"]').src;
+  const { LandscapePlot } = await import(new URL("../plots/plot2d.js", entry));
+  const shown = document.querySelector(".landscape-map").data[0];
+  const surfaces = await (await fetch("/api/surfaces")).json();
+  const surface = surfaces.find((s) => s.id === "himmelblau");
+  const grid = { x: shown.x, y: shown.y, f: shown.customdata, colour_scale: "linear" };
+  const box = document.createElement("div");
+  box.style.cssText = "position: relative; width: 600px; height: 500px";
+  document.body.append(box);
+  const plot = new LandscapePlot(box, surface, grid);
+  await plot.setRacers([{ label: "a", color: "#D55E00", dash: "none", plotlyDash: "solid" }]);
+  await plot.setView("3d");
+  await plot.ready;
+  let draws = 0;
+  const restyle = window.Plotly.restyle;
+  window.Plotly.restyle = function (gd, ...rest) {
+    if (gd === plot.scene) draws += 1;
+    return restyle.call(this, gd, ...rest);
+  };
+  // a ball that takes a step every frame, drawn every frame (as a fast race is)
+  const positions = [[-1, 3.5]];
+  const losses = [1];
+  const track = {
+    get length() { return positions.length; }, status: "running", trace: { positions, losses },
+  };
+  let frames = 0;
+  await new Promise((done) => {
+    const frame = () => {
+      const [x, y] = positions[positions.length - 1];
+      positions.push([x + 0.01, y - 0.01]);
+      losses.push(1);
+      plot.update([track], [-1, 3.5]);
+      frames += 1;
+      if (frames < 40) requestAnimationFrame(frame);
+      else done();
+    };
+    requestAnimationFrame(frame);
+  });
+  window.Plotly.restyle = restyle;
+  return { draws, frames };
+}"""
+
+
+def test_3d_is_not_redrawn_on_every_frame_of_a_fast_race(watched):
+    # Each redraw of a WebGL scene is the whole scene, the surface included: one per frame
+    # left no time to turn it (43 frames in 6 s).
+    page = open_explorer(watched, "?surface=himmelblau")
+    seen = page.evaluate(DRIVE_3D)
+    assert seen["frames"] == 40
+    assert 2 <= seen["draws"] <= seen["frames"] / 2, seen
+    assert watched.errors == []
