@@ -328,10 +328,10 @@ def test_the_trainability_range_follows_the_landscape_and_holds_the_racers_rate(
     expect(page.locator("#train-x-max")).not_to_have_value(str(rosenbrock[1]))
     ravine = x_range(page)
     lr = racer_rate(page)
-    assert lr == 0.08  # the engine's suggested rate for gradient descent on the ravine
+    assert lr == 0.016  # the engine's suggested rate for gradient descent on the ravine
     assert ravine[0] < lr < ravine[1]
-    # up to past where gradient descent stops settling on the ravine (2/λmax = 0.1)
-    assert ravine[1] > 0.1
+    # up to past where gradient descent stops settling on the ravine (κ = 100: 2/λmax = 0.02)
+    assert ravine[1] > 0.02
     # and another racer (Adam) gets ranges of its own
     page.locator("#maps-racer").select_option(index=2)
     expect(page.locator("#train-y-name")).to_have_value("betas.0")
