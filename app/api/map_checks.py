@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from typing import Any
 
 from ..engine.errors import HyperparameterError
 from ..engine.maps import Axis, Setting, basins, sweep, trainability
@@ -25,11 +26,19 @@ from ..engine.maps.sizes import (
     trainability_seconds,
 )
 from ..engine.maps.sweep import log_rates
+from ..engine.maps.trainability import default_range
 from ..settings import Settings
 from .errors import InputError
 from .map_answers import basins_json, sweep_json, trainability_json
 from .map_jobs import MapJob
-from .schemas.maps import AxisRequest, BasinsRequest, MapRequest, SweepRequest, TrainabilityRequest
+from .schemas.maps import (
+    AxisRequest,
+    BasinsRequest,
+    MapRequest,
+    SweepRequest,
+    TrainabilityAxesRequest,
+    TrainabilityRequest,
+)
 from .service import check_start, prepare_setting
 
 
@@ -157,27 +166,34 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
     )
 
 
-def _axis(
-    req: AxisRequest, where: str, count: int, setting: Setting, errors: list[tuple[str, str]]
-) -> Axis | None:
-    """A trainability axis, checked: a numeric hyperparameter, both ends in its range."""
+def _check_name(name: str, where: str, setting: Setting, errors: list[tuple[str, str]]) -> bool:
+    """Whether ``name`` is a numeric hyperparameter of the optimizer (said in ``errors``)."""
     optimizer = setting.optimizer
-    key, _, entry = req.name.partition(".")
-    h = next((h for h in optimizer.hyperparameters if h.name == key), None)
     numeric = [
         f"{p.name}.{i}" if isinstance(p.default, tuple) else p.name
         for p in optimizer.hyperparameters
         if p.scale in ("log", "linear") and not p.integer
         for i in range(len(p.default) if isinstance(p.default, tuple) else 1)
     ]
-    if req.name not in numeric or h is None:
-        errors.append(
-            (
-                f"{where}.name",
-                f"{optimizer.name} has no numeric hyperparameter {req.name!r} to map; "
-                f"it has {', '.join(numeric)}",
-            )
+    if name in numeric:
+        return True
+    errors.append(
+        (
+            where,
+            f"{optimizer.name} has no numeric hyperparameter {name!r} to map; "
+            f"it has {', '.join(numeric)}",
         )
+    )
+    return False
+
+
+def _axis(
+    req: AxisRequest, where: str, count: int, setting: Setting, errors: list[tuple[str, str]]
+) -> Axis | None:
+    """A trainability axis, checked: a numeric hyperparameter, both ends in its range."""
+    key, _, entry = req.name.partition(".")
+    h = next((h for h in setting.optimizer.hyperparameters if h.name == key), None)
+    if not _check_name(req.name, f"{where}.name", setting, errors) or h is None:
         return None
     ok = True
     for end in ("min", "max"):
@@ -234,6 +250,22 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
         total=nx * ny * setting.steps,
         answer=lambda m: trainability_json(m, setting.surface, x_axis, y_axis),
     )
+
+
+def trainability_axes(req: TrainabilityAxesRequest, settings: Settings) -> dict[str, Any]:
+    """The engine's default range of each axis for this landscape and run."""
+    errors: list[tuple[str, str]] = []
+    setting = _setting(req, settings, errors)
+    named = [
+        _check_name(getattr(req, field), field, setting, errors) for field in ("x_name", "y_name")
+    ]
+    if errors or not all(named):
+        raise InputError(errors)
+    out = {}
+    for field, name in (("x_axis", req.x_name), ("y_axis", req.y_name)):
+        lo, hi, scale = default_range(setting, name)
+        out[field] = {"name": name, "min": lo, "max": hi, "scale": scale}
+    return out
 
 
 def _check_corners(

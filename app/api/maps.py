@@ -16,7 +16,7 @@ from sse_starlette import EventSourceResponse
 
 from ..settings import Settings, app_settings
 from .errors import InputError, error_body, retry_later
-from .map_checks import prepare_basins, prepare_sweep, prepare_trainability
+from .map_checks import prepare_basins, prepare_sweep, prepare_trainability, trainability_axes
 from .map_jobs import MapJob, admit, follow
 from .openapi import document_sse
 from .schemas.common import ErrorOut
@@ -26,6 +26,8 @@ from .schemas.maps import (
     MapProgressEvent,
     SweepOut,
     SweepRequest,
+    TrainabilityAxesOut,
+    TrainabilityAxesRequest,
     TrainabilityOut,
     TrainabilityRequest,
 )
@@ -147,6 +149,18 @@ async def trainability_map(
     """Run one ball per cell of a grid over two hyperparameters: how each run ended and how
     many steps it took to converge."""
     return await _answer(request, prepare_trainability(body, settings), settings)
+
+
+@router.post(
+    "/trainability/axes",
+    response_model=TrainabilityAxesOut,
+    responses={422: ERRORS[422]},
+)
+async def trainability_axes_for(body: TrainabilityAxesRequest, settings: SettingsDep) -> Any:
+    """Each axis's default range for this landscape and run (nothing is rolled): for a
+    gradient-scaled learning rate, up to a little above the largest rate that settles at a
+    minimum; otherwise around the suggested rate or the run's own value."""
+    return trainability_axes(body, settings)
 
 
 @router.post("/trainability/stream", response_class=EventSourceResponse, responses=STREAM_RESPONSES)

@@ -101,6 +101,36 @@ def test_betas_entries_are_axes(client):
     assert m["y_name"] == "betas.1" and m["y"][0] == 0.9 and m["y"][-1] == 0.9999
 
 
+def test_the_trainability_axes_follow_the_landscape_and_hold_the_runs_rate(client):
+    def axes(surface: str, optimizer: str, hp: dict, y_name: str = "momentum") -> dict:
+        body = {"surface": surface, "optimizer": optimizer, "hyperparameters": hp}
+        r = client.post("/api/maps/trainability/axes", json={**body, "y_name": y_name})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    ravine = axes("ravine", "sgd", {"lr": 0.08})
+    rosenbrock = axes("rosenbrock", "sgd", {"lr": 0.0008})
+    assert ravine["y_axis"] == {"name": "momentum", "min": 0, "max": 1, "scale": "linear"}
+    for answer, lr, limit in ((ravine, 0.08, 2 / 20), (rosenbrock, 0.0008, 2 / 1001.6)):
+        x = answer["x_axis"]
+        assert x["name"] == "lr" and x["scale"] == "log"
+        # the run's rate inside, and the rate past which descent cannot settle (2/λmax)
+        assert x["min"] < lr < x["max"] and x["min"] < limit < x["max"]
+    assert rosenbrock["x_axis"]["max"] < 0.08  # Rosenbrock's range is not the ravine's
+    # a rate typed far outside is still inside the map
+    assert axes("ravine", "sgd", {"lr": 5.0})["x_axis"]["max"] > 5
+    # a step-sized optimizer's axis brackets its suggested rate (Adam: 1% of the domain)
+    adam = axes("ravine", "adam", {"lr": 0.06}, "betas.1")
+    assert adam["x_axis"]["min"] < 0.06 < adam["x_axis"]["max"]
+    assert adam["y_axis"]["name"] == "betas.1" and adam["y_axis"]["max"] < 1
+
+
+def test_trainability_axes_are_refused_for_a_setting_the_optimizer_lacks(client):
+    body = {"surface": "ravine", "optimizer": "adam", "x_name": "lr", "y_name": "momentum"}
+    reason = errors_of(client.post("/api/maps/trainability/axes", json=body))["y_name"]
+    assert "Adam has no numeric hyperparameter 'momentum'" in reason
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field", "words"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from app.engine.backend import SCALAR
 from app.engine.surfaces import SURFACES
 from app.engine.surfaces.regularized import l2_lowest
+from app.facts import RACER_STYLES
 
 MAP_MARKS = ".landscape svg.overlay"  # the moving marks over the contour map
 
@@ -345,3 +347,232 @@ def test_a_racers_l2_landscape_is_drawn_on_the_map(watched):
     expect(card.locator(".racer-l2-note")).to_contain_text(f"to about ({x:.3g}, {y:.3g})")
     box.uncheck()
     page.wait_for_function(f"{lowest}.x.length === 0")
+
+
+def test_the_loss_charts_log_axis_keeps_to_eight_readable_labels(watched):
+    # L-BFGS on a quadratic falls from f − f* ≈ 10² to 10⁻¹¹ and below in a few steps: the
+    # chart spans 15 decades and more, and a label at each was drawn over its neighbours.
+    page = open_explorer(watched, "?surface=ravine&r1=lbfgs")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "(([lo, hi]) => hi - lo >= 15)(document.getElementById('loss-chart').layout.yaxis.range)",
+        timeout=20_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_timeout(200)  # the last relayout
+    labels = page.locator("#loss-chart .ytick text")
+    assert 3 <= labels.count() <= 8
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    boxes.sort(key=lambda b: b["y"])
+    for above, below in zip(boxes, boxes[1:], strict=False):
+        assert above["y"] + above["height"] <= below["y"]  # none drawn over another
+    assert watched.errors == []
+
+
+def test_the_gradient_arrow_is_drawn_unlike_every_racers_trail(watched):
+    # Adam's trail (the third racer's) is dotted: a dotted −∇f arrow looked like a trail.
+    page = open_explorer(watched, "?surface=himmelblau&start=-1,3.5")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator(mark(2, "gradient"))).to_have_attribute("visibility", "visible")
+    trails = {style["dash"] for style in RACER_STYLES}
+    for r in range(3):
+        dash = page.locator(mark(r, "path")).get_attribute("stroke-dasharray")
+        assert dash == RACER_STYLES[r]["dash"]
+        arrow = page.locator(mark(r, "gradient"))
+        arrow_dash = arrow.get_attribute("stroke-dasharray") or "none"
+        core = page.locator(mark(r, "gradient-core"))
+        outlined = (
+            core.count() == 1
+            and core.get_attribute("visibility") == "visible"
+            and core.get_attribute("stroke") == "white"
+            and [core.get_attribute(a) for a in ("x1", "y1", "x2", "y2")]
+            == [arrow.get_attribute(a) for a in ("x1", "y1", "x2", "y2")]
+        )
+        # a trail is one stroke in a racer's dash: the arrow is either in a dash no trail
+        # uses, or an outline (a white core along a coloured casing), which no trail is
+        assert arrow_dash not in trails or outlined, (r, arrow_dash)
+        # and its head is hollow, unlike the velocity arrow's filled one
+        head = arrow.get_attribute("marker-end")
+        assert head != page.locator(mark(r, "velocity")).get_attribute("marker-end")
+        fill = page.locator(f"{MAP_MARKS} {head[4:-1]} path").get_attribute("fill")
+        assert fill == "white"
+    assert watched.errors == []
+
+
+def test_a_ball_off_the_map_at_a_corner_is_labelled_inside_the_plot(watched):
+    # From (4, 4) at lr 0.05 gradient descent leaves Himmelblau's map past its lower-left
+    # corner: the ball waits at the corner, and its label was cut off by the plot's edge.
+    page = open_explorer(watched, "?surface=himmelblau&start=4,4&r1=gd&r1.lr=0.05")
+    step = page.get_by_role("button", name="Step")
+    label = page.locator(mark(0, "away"))
+    for _ in range(5):
+        step.click()
+        page.wait_for_timeout(100)
+        if label.get_attribute("visibility") == "visible":
+            break
+    expect(label).to_have_text(re.compile(r"^off the map at \(-4\.\d+, -7\.\d+\)$"))
+    area = page.evaluate(
+        """(() => { const gd = document.querySelector('.landscape-map');
+          const r = gd.getBoundingClientRect();
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          return {left: r.left + xa._offset, top: r.top + ya._offset,
+                  right: r.left + xa._offset + xa._length,
+                  bottom: r.top + ya._offset + ya._length}; })()"""
+    )
+    box = label.evaluate(
+        "(t) => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }"
+    )
+    left, top, right, bottom = box
+    assert area["left"] <= left and right <= area["right"], (box, area)
+    assert area["top"] <= top and bottom <= area["bottom"], (box, area)
+    # beside its ball, not over it
+    ball = page.locator(mark(0, "ball")).bounding_box()
+    assert ball["x"] + ball["width"] <= left
+    assert watched.errors == []
+
+
+SCENE = ".landscape-3d"
+EYE = (
+    f"(() => {{ const e = document.querySelector({SCENE!r}).layout.scene.camera.eye;"
+    " return [e.x, e.y, e.z]; })()"
+)
+# Each Plotly.restyle of the 3D scene, as [start, end] in ms.
+COUNT_SCENE_DRAWS = """(selector) => {
+  const scene = document.querySelector(selector);
+  const seen = { draws: [] };
+  const restyle = window.Plotly.restyle;
+  window.Plotly.restyle = function (gd, ...rest) {
+    const start = performance.now();
+    const done = restyle.call(this, gd, ...rest);
+    if (gd === scene) seen.draws.push([start, performance.now()]);
+    return done;
+  };
+  window.__scene = seen;
+}"""
+
+
+def open_3d(watched, query: str) -> Page:
+    page = open_explorer(watched, query)
+    page.get_by_label("3D surface").check()
+    page.wait_for_function(
+        f"document.querySelector({SCENE!r}).data?.some((t) => t.type === 'surface')"
+    )
+    page.locator(SCENE).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    return page
+
+
+def turn(page: Page) -> float:
+    """Drag across the 3D scene for about a second: how far (degrees) the view turned."""
+    before = page.evaluate(EYE)
+    box = page.locator(SCENE).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(x + 5 * i, y)
+        page.wait_for_timeout(50)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    after = page.evaluate(EYE)
+    turned = math.degrees(math.atan2(after[1], after[0]) - math.atan2(before[1], before[0]))
+    return (turned + 180) % 360 - 180
+
+
+def test_3d_keeps_the_users_turn_and_camera_while_playing(watched):
+    page = open_3d(watched, "?surface=himmelblau")
+    still = turn(page)  # paused: the reference
+    assert abs(still) > 20
+    # a camera set through Plotly stays while the race plays
+    camera = {"eye": {"x": 0.4, "y": -1.9, "z": 1.1}}
+    page.evaluate(
+        "(c) => Plotly.relayout(document.querySelector('.landscape-3d'), {'scene.camera': c})",
+        camera,
+    )
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('.racer [data-readout=step]').textContent) >= 5"
+    )
+    assert page.evaluate(EYE) == pytest.approx([0.4, -1.9, 1.1])
+    # and the same drag while it plays turns the view as far (each redraw put it back)
+    playing = turn(page)
+    assert page.locator("#explorer").get_attribute("data-state") == "playing"
+    assert abs(playing) >= 0.6 * abs(still), (playing, still)
+    page.wait_for_timeout(500)  # more frames: the turn stays
+    assert page.evaluate(EYE) != pytest.approx([0.4, -1.9, 1.1])
+    assert watched.errors == []
+
+
+def test_3d_playing_leaves_the_page_free_between_scene_redraws(watched):
+    # Plotly redraws a WebGL scene whole, its surface too, on every restyle: at 10 steps a
+    # second each step was such a redraw (43 frames in 6 s, a drag could not keep up).
+    page = open_3d(watched, "?surface=rosenbrock&r1=gd")
+    page.evaluate(COUNT_SCENE_DRAWS, SCENE)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('.racer [data-readout=step]').textContent) >= 30",
+        timeout=30_000,
+    )
+    draws = page.evaluate("window.__scene.draws")
+    page.get_by_role("button", name="Pause").click()
+    assert len(draws) >= 2  # the balls do move in 3D
+    # after each redraw the page is free for 100 ms, or twice as long as the redraw took
+    for (start, end), (later, _) in zip(draws, draws[1:], strict=False):
+        assert later - end >= max(100, 2 * (end - start)) - 1, draws
+    assert watched.errors == []
+
+
+# The page's own LandscapePlot module, on a 3D scene of its own, asked to draw a ball that
+# takes a step every animation frame (as a race at hundreds of steps a second does).
+DRIVE_3D = """async () => {
+  const entry = document.querySelector('script[src*="/js/pages/explorer.js"]').src;
+  const { LandscapePlot } = await import(new URL("../plots/plot2d.js", entry));
+  const shown = document.querySelector(".landscape-map").data[0];
+  const surfaces = await (await fetch("/api/surfaces")).json();
+  const surface = surfaces.find((s) => s.id === "himmelblau");
+  const grid = { x: shown.x, y: shown.y, f: shown.customdata, colour_scale: "linear" };
+  const box = document.createElement("div");
+  box.style.cssText = "position: relative; width: 600px; height: 500px";
+  document.body.append(box);
+  const plot = new LandscapePlot(box, surface, grid);
+  await plot.setRacers([{ label: "a", color: "#D55E00", dash: "none", plotlyDash: "solid" }]);
+  await plot.setView("3d");
+  await plot.ready;
+  let draws = 0;
+  const restyle = window.Plotly.restyle;
+  window.Plotly.restyle = function (gd, ...rest) {
+    if (gd === plot.scene) draws += 1;
+    return restyle.call(this, gd, ...rest);
+  };
+  // a ball that takes a step every frame, drawn every frame (as a fast race is)
+  const positions = [[-1, 3.5]];
+  const losses = [1];
+  const track = {
+    get length() { return positions.length; }, status: "running", trace: { positions, losses },
+  };
+  let frames = 0;
+  await new Promise((done) => {
+    const frame = () => {
+      const [x, y] = positions[positions.length - 1];
+      positions.push([x + 0.01, y - 0.01]);
+      losses.push(1);
+      plot.update([track], [-1, 3.5]);
+      frames += 1;
+      if (frames < 40) requestAnimationFrame(frame);
+      else done();
+    };
+    requestAnimationFrame(frame);
+  });
+  window.Plotly.restyle = restyle;
+  return { draws, frames };
+}"""
+
+
+def test_3d_is_not_redrawn_on_every_frame_of_a_fast_race(watched):
+    # Each redraw of a WebGL scene is the whole scene, the surface included: one per frame
+    # left no time to turn it (43 frames in 6 s).
+    page = open_explorer(watched, "?surface=himmelblau")
+    seen = page.evaluate(DRIVE_3D)
+    assert seen["frames"] == 40
+    assert 2 <= seen["draws"] <= seen["frames"] / 2, seen
+    assert watched.errors == []

@@ -320,3 +320,80 @@ def test_the_explorers_basin_layer_shows_over_the_landscape_in_four_colours(watc
 
 def b64(png: bytes) -> str:
     return base64.b64encode(png).decode()
+
+
+def racer_rate(page: Page) -> float:
+    """The maps' racer's learning rate as its card shows it."""
+    racer = page.locator("#maps-racer").input_value()
+    return float(page.locator(f"output[for='{racer}-lr']").inner_text())
+
+
+def x_range(page: Page) -> tuple[float, float]:
+    page.wait_for_selector("#trainability-tool[data-ranges=ready]")
+    return float(page.locator("#train-x-min").input_value()), float(
+        page.locator("#train-x-max").input_value()
+    )
+
+
+def test_the_trainability_range_follows_the_landscape_and_holds_the_racers_rate(watched):
+    page = watched.open("/explore?surface=rosenbrock", ready="#explorer")
+    rosenbrock = x_range(page)
+    lr = racer_rate(page)
+    assert rosenbrock[0] < lr < rosenbrock[1]
+    page.get_by_label("Landscape", exact=True).select_option("ravine")
+    expect(page.locator("#train-x-max")).not_to_have_value(str(rosenbrock[1]))
+    ravine = x_range(page)
+    lr = racer_rate(page)
+    assert lr == 0.016  # the engine's suggested rate for gradient descent on the ravine
+    assert ravine[0] < lr < ravine[1]
+    # up to past where gradient descent stops settling on the ravine (κ = 100: 2/λmax = 0.02)
+    assert ravine[1] > 0.02
+    # and another racer (Adam) gets ranges of its own
+    page.locator("#maps-racer").select_option(index=2)
+    expect(page.locator("#train-y-name")).to_have_value("betas.0")
+    adam = x_range(page)
+    assert adam[0] < racer_rate(page) < adam[1]
+    assert watched.errors == []
+
+
+def test_a_run_that_never_settled_is_hatched_never_drawn_as_fast(watched):
+    # On this model, momentum 0.2 at lr 0.003 comes near the minimum but has not converged
+    # after a press of Play (the server's steps: null); at lr 0.02 it converges in ~300.
+    page = watched.open(
+        "/explore?model=linear&loss=mse&data=outlier&r1=momentum&r1.lr=0.003&r1.momentum=0.2",
+        ready="#explorer",
+    )
+    x_range(page)
+    for field, value in (("x-min", "0.003"), ("x-max", "0.02"), ("y-min", "0.2"), ("y-max", "0.3")):
+        page.locator(f"#train-{field}").fill(value)
+    page.get_by_label("Detail").select_option("coarse")
+    compute(page, "trainability")
+    drawn = page.evaluate(
+        """(() => { const gd = document.getElementById('train-chart');
+          return {x: gd.data[0].x, y: gd.data[0].y, z: gd.data[0].z, text: gd.data[0].text,
+                  hx: gd.data[1].x, hy: gd.data[1].y}; })()"""
+    )
+    hatched = set(zip(drawn["hx"], drawn["hy"], strict=True))
+    never = {
+        (x, y)
+        for j, y in enumerate(drawn["y"])
+        for i, x in enumerate(drawn["x"])
+        if "did not settle" in drawn["text"][j][i]
+    }
+    assert (0.003, 0.2) in never  # the slowest corner
+    assert hatched == never
+    converged = [
+        z
+        for j, row in enumerate(drawn["z"])
+        for i, z in enumerate(row)
+        if (drawn["x"][i], drawn["y"][j]) not in never
+    ]
+    assert converged  # the faster rates do converge, each in its own shade
+    slowest = max(converged)
+    for j, row in enumerate(drawn["z"]):
+        for i, z in enumerate(row):
+            if (drawn["x"][i], drawn["y"][j]) in never:
+                assert z > slowest  # paler than any that got there: never a "fast" shade
+    legend = page.locator("#trainability-tool .map-legend li").all_inner_texts()
+    assert any("did not settle within 1000 steps" in t for t in legend), legend
+    assert watched.errors == []

@@ -71,6 +71,8 @@ def test_play_from_a_scrubbed_back_step_plays_the_kept_steps_on(watched):
 def test_the_explorer_scrubs_every_racer_and_jumps_to_each_outcome(watched):
     lesson = LESSONS["saddle_point"]
     page = watched.open(lesson_url(lesson), ready="#explorer")
+    for ball in page.locator(".predict-ball").all():  # a guess for each ball asked about
+        ball.locator("input[type=radio]").first.check()
     page.get_by_role("button", name="Jump to the end").click()
     statuses = page.locator(".racer-status")
     expect(statuses.nth(0)).to_contain_text("Ran away", timeout=8000)

@@ -84,6 +84,30 @@ class TrainabilityRequest(MapRequest):
     )
 
 
+class TrainabilityAxesRequest(MapRequest):
+    x_name: str = Field(
+        "lr", description="The x axis's hyperparameter (as `x_axis.name`).", examples=["lr"]
+    )
+    y_name: str = Field(
+        "momentum", description="The y axis's (as `y_axis.name`).", examples=["momentum"]
+    )
+
+
+class AxisOut(BaseModel):
+    name: str
+    min: float
+    max: float
+    scale: Literal["log", "linear"]
+
+
+class TrainabilityAxesOut(BaseModel):
+    """Each axis's default range for this landscape and run: send them as `x_axis` and
+    `y_axis` to POST /api/maps/trainability."""
+
+    x_axis: AxisOut
+    y_axis: AxisOut
+
+
 _OUTCOME_GRID = "Per cell, as the grid endpoint nests it: a list in 1D, `[j][i]` in 2D"
 Cells = list[Any]  # a flat list (1D) or a list of rows (2D)
 

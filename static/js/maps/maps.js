@@ -88,12 +88,13 @@ export async function streamMap(kind, body, { onProgress = () => {}, signal } = 
   throw new Error("The connection to the server was lost before the map was finished.");
 }
 
-/** A run's settings as a map request's base: the run without its start, state or sharpness. */
+/** A run's settings as a map request's base: the run without its start, state, sharpness or early end. */
 export function mapBody(run) {
   const body = { ...run, steps: MAP_STEPS };
   delete body.start;
   delete body.resume;
   delete body.sharpness;
+  delete body.end_early; // a crowd runs every ball its whole course
   return body;
 }
 

@@ -1,16 +1,24 @@
 // The trainability map: one ball for every pair of two settings (learning rate × momentum,
 // β₁ × β₂, …) from the current start, coloured by what happened (the server's outcome and
-// minimum), paler where it took more steps. Dragging a rectangle recomputes that range.
+// minimum), paler where it took more steps. A ball that reached a minimum's neighbourhood
+// but never converged there (the server's `steps` is null) is drawn at the palest shade and
+// hatched, with a legend entry of its own: it is the slowest, never a "fast" dark cell.
+// Each axis's range comes from the server (POST /api/maps/trainability/axes) for the
+// landscape and racer, asked again whenever either changes. Dragging a rectangle recomputes
+// that range.
 
 import { formatNumber } from "../format.js";
+import { postJSON } from "../net/api.js";
 import { categories, categoryIndex } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
 import { coordinateNames } from "../landscape.js";
 import { formatPoint, minimumName, shareWords } from "../verdict.js";
 
-const SHADE = 0.85; // the slowest run is drawn this far from its colour towards white
+const SHADE = 0.7; // the slowest run that converged is drawn this far from its colour to white
+const NEVER = 0.85; // and one that never did, further still (and hatched)
 const PALE = 0.7; // how close to white "far" is
-const LOG_SPAN = 30; // a log-scale setting's default range: its value ÷ and × this
+const HATCH = "rgba(27, 31, 36, 0.6)"; // the strokes over a cell that never settled
+const MARGIN = { l: 64, r: 16, t: 12, b: 52 };
 const PREFERRED_Y = ["momentum", "betas.0", "alpha", "rho"];
 const BETA_LABELS = ["β₁", "β₂"];
 
@@ -20,7 +28,8 @@ function paler(hex) {
   return `rgb(${mix(n >> 16)}, ${mix((n >> 8) & 255)}, ${mix(n & 255)})`;
 }
 
-/** Each category from its colour (fast) to a pale shade (slow), z = category + SHADE · slowness. */
+/** Each category from its colour (fast) to a pale shade (slow), z = category + SHADE · slowness
+ * (category + NEVER for a ball that never converged). */
 function shadedScale(colours) {
   const n = colours.length;
   const scale = [];
@@ -42,13 +51,9 @@ export function axisChoices(optimizer) {
   return out;
 }
 
-/** A setting's default range around its `value`. */
-function defaultRange(choice, value) {
-  const { h } = choice;
-  if (h.scale === "linear") return [h.min, h.max];
-  const lo = value > 0 ? value / LOG_SPAN : 1e-4;
-  const hi = value > 0 ? value * LOG_SPAN : 1;
-  return [Math.max(lo, h.min > 0 ? h.min : 0), Math.min(hi, h.max)];
+/** Whether a cell's ball reached a minimum (its category is one) but never converged. */
+export function unfinished(category, minima, steps) {
+  return category < minima.length && steps === null;
 }
 
 /**
@@ -70,18 +75,24 @@ export class TrainabilityTool {
     }));
     this.home = null; // the ranges asked for before any zoom
     this.wired = false;
-    panel.querySelector(".map-compute").addEventListener("click", () => {
+    this.ranges = Promise.resolve(); // the server's ranges being filled in
+    this.asked = 0; // the last ranges asked for: an older answer is dropped
+    panel.querySelector(".map-compute").addEventListener("click", async () => {
+      await this.ranges;
       this.home = null;
       this.compute();
     });
     this.resetButton.addEventListener("click", () => this.resetZoom());
     for (const [i, axis] of this.axes.entries()) {
-      axis.name.addEventListener("change", () => this.fillRange(i));
+      axis.name.addEventListener("change", () => this.fillRanges([i]));
     }
     this.refresh();
   }
 
-  /** The optimizer (or its settings) changed: offer its settings, keeping the chosen ones. */
+  /**
+   * The landscape, the racer or its optimizer changed: offer the optimizer's settings,
+   * keeping the chosen ones, and ask the server for each axis's range afresh.
+   */
   refresh() {
     const optimizer = this.host.optimizer();
     this.choices = axisChoices(optimizer);
@@ -92,21 +103,35 @@ export class TrainabilityTool {
     [x, y].forEach((chosen, i) => {
       const select = this.axes[i].name;
       select.replaceChildren(...this.choices.map((c) => new Option(c.label, c.name, false, c.name === chosen)));
-      if (keep[i] !== chosen) this.fillRange(i);
     });
     const usable = this.choices.length >= 2;
     this.panel.querySelector(".map-compute").disabled = !usable;
     this.job.say(usable ? "" : `${optimizer.name} has fewer than two numeric settings to map.`);
+    this.home = null;
+    if (usable) this.fillRanges([0, 1]);
   }
 
-  fillRange(i) {
-    const choice = this.choices.find((c) => c.name === this.axes[i].name.value);
-    if (!choice) return;
-    const hp = this.host.run().hyperparameters[choice.h.name];
-    const value = choice.k === null ? hp : hp[choice.k];
-    const [lo, hi] = defaultRange(choice, value);
-    this.axes[i].min.value = String(Number(lo.toPrecision(3)));
-    this.axes[i].max.value = String(Number(hi.toPrecision(3)));
+  /** Fill axes `which` (0: x, 1: y) with the server's ranges for the current run. */
+  fillRanges(which) {
+    const asked = (this.asked += 1);
+    const body = { ...mapBody(this.host.run()), x_name: this.axes[0].name.value, y_name: this.axes[1].name.value };
+    this.panel.dataset.ranges = "asking";
+    this.ranges = postJSON("/api/maps/trainability/axes", body)
+      .then((answer) => {
+        if (asked !== this.asked) return;
+        for (const i of which) {
+          const axis = answer[i === 0 ? "x_axis" : "y_axis"];
+          this.axes[i].min.value = String(Number(axis.min.toPrecision(3)));
+          this.axes[i].max.value = String(Number(axis.max.toPrecision(3)));
+        }
+        this.panel.dataset.ranges = "ready";
+      })
+      .catch((error) => {
+        if (asked !== this.asked) return;
+        this.panel.dataset.ranges = "error";
+        this.job.say(error.message, { error: true });
+      });
+    return this.ranges;
   }
 
   axisRequest(i) {
@@ -136,17 +161,25 @@ export class TrainabilityTool {
   }
 
   async show(result, { xAxis, yAxis, about, start, maximize }) {
+    this.chart.hidden = false; // (shown first: the hatch is sized to its cells)
     const minima = this.host.surface().minima;
     const names = coordinateNames(this.host.surface());
     const cats = categories(minima);
     const colours = cats.map((c) => c.color);
     const [xl, yl] = [this.label(result.x_name), this.label(result.y_name)];
     const seen = new Set();
+    const hatched = { x: [], y: [] };
     const z = result.outcome.map((row, j) =>
       row.map((o, i) => {
         const c = categoryIndex(minima, o, result.minimum[j][i]);
         seen.add(c);
         const steps = result.steps[j][i];
+        if (unfinished(c, minima, steps)) {
+          hatched.x.push(result.x[i]);
+          hatched.y.push(result.y[j]);
+          return c + NEVER; // slower than any that converged
+        }
+        // (a ball that never settles anywhere — bouncing, diverged — has one flat colour)
         const slow = steps === null ? 0 : Math.log1p(steps) / Math.log1p(MAP_STEPS);
         return c + SHADE * Math.min(1, slow);
       }),
@@ -155,7 +188,10 @@ export class TrainabilityTool {
       row.map((o, i) => {
         const steps = result.steps[j][i];
         const words = shareWords(o, result.minimum[j][i], minima, { steps: MAP_STEPS, maximize, names });
-        const took = steps === null ? "" : ` in ${steps} step${steps === 1 ? "" : "s"}`;
+        const c = categoryIndex(minima, o, result.minimum[j][i]);
+        const took = unfinished(c, minima, steps)
+          ? `, but did not settle within ${MAP_STEPS} steps`
+          : steps === null ? "" : ` in ${steps} step${steps === 1 ? "" : "s"}`;
         return `Runs with ${xl} = ${formatNumber(result.x[i])}, ${yl} = ${formatNumber(result.y[j])}<br>${words}${took}`;
       }),
     );
@@ -168,16 +204,21 @@ export class TrainabilityTool {
         colorscale: shadedScale(colours), zmin: 0, zmax: colours.length,
         hovertemplate: "%{text}<extra></extra>",
       },
+      {
+        // a diagonal stroke across each cell that never settled (Plotly has no hatched fill)
+        type: "scatter", mode: "markers", name: "not settled in time", x: hatched.x, y: hatched.y,
+        marker: { symbol: "line-ne", size: this.cellSize(result), line: { color: HATCH, width: 1.5 } },
+        hoverinfo: "skip",
+      },
     ];
     const layout = {
-      margin: { l: 64, r: 16, t: 12, b: 52 },
+      margin: MARGIN,
       font: { size: 14 },
       dragmode: "zoom",
       xaxis: axis(xAxis, `${xl}${xAxis.scale === "log" ? " (log)" : ""}`),
       yaxis: axis(yAxis, `${yl}${yAxis.scale === "log" ? " (log)" : ""}`),
       plot_bgcolor: "#fbfbfd",
     };
-    this.chart.hidden = false;
     this.drawing = true;
     await window.Plotly.react(this.chart, traces, layout, { displayModeBar: false, responsive: true, doubleClick: false });
     this.drawing = false;
@@ -203,6 +244,7 @@ export class TrainabilityTool {
         return item;
       }),
       this.paleNote(),
+      ...(hatched.x.length ? [this.unfinishedNote()] : []),
     );
     this.panel.dataset.shown = "true";
   }
@@ -212,6 +254,20 @@ export class TrainabilityTool {
     item.className = "map-note";
     item.textContent = "A paler shade: more steps to get there.";
     return item;
+  }
+
+  unfinishedNote() {
+    const item = document.createElement("li");
+    item.className = "map-unfinished";
+    item.textContent = `Hatched: reached a minimum's neighbourhood but did not settle within ${MAP_STEPS} steps.`;
+    return item;
+  }
+
+  /** A cell's side in pixels on the chart as it is now (the hatch strokes' length). */
+  cellSize(result) {
+    const width = (this.chart.clientWidth || 600) - MARGIN.l - MARGIN.r;
+    const height = (this.chart.clientHeight || 420) - MARGIN.t - MARGIN.b;
+    return Math.max(3, Math.min(width / result.x.length, height / result.y.length));
   }
 
   zoomedIn(xAxis, yAxis) {

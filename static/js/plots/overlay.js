@@ -49,14 +49,9 @@ export class Overlay {
     this.svg.setAttribute("height", String(layout.height));
     this.svg.style.left = `${this.plot.offsetLeft}px`;
     this.svg.style.top = `${this.plot.offsetTop}px`;
-    for (const [k, v] of Object.entries({
-      x: xaxis._offset,
-      y: yaxis._offset,
-      width: xaxis._length,
-      height: yaxis._length,
-    })) {
-      this.clip.setAttribute(k, String(v));
-    }
+    // the plot area in the overlay's pixels: what is drawn outside it is clipped
+    this.area = { x: xaxis._offset, y: yaxis._offset, width: xaxis._length, height: yaxis._length };
+    for (const [k, v] of Object.entries(this.area)) this.clip.setAttribute(k, String(v));
     this.mapped = true;
     this.onResize();
   }
@@ -72,19 +67,26 @@ export class Overlay {
     this.layer.replaceChildren();
   }
 
-  /** An arrowhead marker in `color` (one per colour, shared). */
-  arrowhead(color) {
-    if (!this.markers.has(color)) {
+  /**
+   * An arrowhead marker in `color` (one per colour and kind, shared): filled, or with
+   * `open` a white head outlined in the colour (for an arrow drawn as an outline).
+   */
+  arrowhead(color, { open = false } = {}) {
+    const key = `${color}${open ? " open" : ""}`;
+    if (!this.markers.has(key)) {
       const id = `${this.id}-head-${this.markers.size}`;
       const marker = svgElement("marker", {
-        id, viewBox: "0 0 10 10", refX: "8", refY: "5", markerWidth: "5", markerHeight: "5",
+        id, viewBox: "-1 -1 12 12", refX: "8", refY: "5", markerWidth: "5", markerHeight: "5",
         orient: "auto-start-reverse", markerUnits: "strokeWidth",
       });
-      marker.append(svgElement("path", { d: "M0,0 L10,5 L0,10 z", fill: color }));
+      const head = open
+        ? { d: "M0,0 L10,5 L0,10 z", fill: "white", stroke: color, "stroke-width": "1.6", "stroke-linejoin": "round" }
+        : { d: "M0,0 L10,5 L0,10 z", fill: color };
+      marker.append(svgElement("path", head));
       this.defs.append(marker);
-      this.markers.set(color, id);
+      this.markers.set(key, id);
     }
-    return `url(#${this.markers.get(color)})`;
+    return `url(#${this.markers.get(key)})`;
   }
 
   polyline(parent, attributes) {
@@ -111,16 +113,30 @@ export class Overlay {
     return el;
   }
 
-  /** A label at (x, y) in data coordinates, or hidden when `content` is empty. */
-  label(text, x, y, content) {
+  /**
+   * A label at (x, y) in data coordinates, `dx`, `dy` pixels from there, or hidden when
+   * `content` is empty. With `inside`, moved as little as needed to lie wholly in the plot
+   * area (a label by a ball at the map's edge would otherwise be cut off by the clip).
+   */
+  label(text, x, y, content, { dx = 0, dy = 0, inside = false } = {}) {
     if (!content) {
       text.setAttribute("visibility", "hidden");
       return;
     }
     text.setAttribute("visibility", "visible");
-    text.setAttribute("x", this.px(x).toFixed(1));
-    text.setAttribute("y", this.py(y).toFixed(1));
     text.textContent = content;
+    let [px, py] = [this.px(x) + dx, this.py(y) + dy];
+    text.setAttribute("x", px.toFixed(1));
+    text.setAttribute("y", py.toFixed(1));
+    if (!inside) return;
+    const box = text.getBBox();
+    const pad = 3;
+    const into = (start, size, lo, span) =>
+      Math.max(lo + pad - start, Math.min(0, lo + span - pad - (start + size)));
+    px += into(box.x, box.width, this.area.x, this.area.width);
+    py += into(box.y, box.height, this.area.y, this.area.height);
+    text.setAttribute("x", px.toFixed(1));
+    text.setAttribute("y", py.toFixed(1));
   }
 
   /** "x,y x,y …" in pixels for a polyline (`py`: the y-axis, this.py unless another). */

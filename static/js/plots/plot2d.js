@@ -31,6 +31,8 @@ const NARROW_MARGIN = { l: 40, r: 8, t: 8, b: 112, autoexpand: false };
 const NARROW_COLORBAR = { orientation: "h", x: 0.6, xanchor: "center", y: -0.2, yanchor: "top", thickness: 10, len: 0.75 };
 const ARROW_MAX = 0.15; // the longest arrow, as a fraction of the domain's smaller side
 const STEP_REF = 0.01; // a step of this fraction of the domain draws a half-length arrow
+const MIN_3D_MS = 100; // the 3D scene is redrawn at most this often while a race plays
+const AWAY_PX = 14; // an off-the-map label starts this far beside its ball (radius 8)
 
 function colourData(grid) {
   // A loop, not Math.min(...values): a 400 × 400 grid has more values than a call takes.
@@ -113,6 +115,9 @@ export class LandscapePlot {
     this.ready = Promise.resolve();
     this.overlay = null;
     this.l2Shown = false; // whether the map shows an L2 landscape
+    this.turning = false; // a pointer is down on the 3D scene (see update3d)
+    this.next3d = 0; // when the 3D scene may be redrawn next (see update3d)
+    this.later3d = null; // the timer that draws then
     this.setSurface(surface, grid);
   }
 
@@ -320,7 +325,15 @@ export class LandscapePlot {
       down = [e.clientX, e.clientY];
       moved = false;
       pending = null;
+      this.turning = true;
     }, true);
+    const released = () => {
+      if (!this.turning) return;
+      this.turning = false;
+      this.onRedrawNeeded(); // (after Plotly has saved the camera, on this same event)
+    };
+    window.addEventListener("pointerup", released, true);
+    window.addEventListener("pointercancel", released, true);
     scene.addEventListener("pointermove", (e) => {
       if (down && Math.hypot(e.clientX - down[0], e.clientY - down[1]) > DRAG_PX) moved = true;
     }, true);
@@ -362,11 +375,17 @@ export class LandscapePlot {
         path: o.polyline(g, {
           class: "path", "stroke-width": "2.5", "stroke-linejoin": "round", opacity: "0.9", "stroke-dasharray": racer.dash,
         }),
-        gradient: o.line(g, { class: "gradient", "stroke-width": "2.5", "stroke-dasharray": "2 4", "marker-end": head }),
+        // −∇f: an outlined arrow (a white core in a coloured casing, a hollow head), a look
+        // no trail has; a dotted one was taken for the dotted trail of the third racer
+        gradient: o.line(g, { class: "gradient", "stroke-width": "4", "marker-end": o.arrowhead(racer.color, { open: true }) }),
+        gradientCore: o.line(g, { class: "gradient-core", stroke: "white", "stroke-width": "1.6" }),
         velocity: o.line(g, { class: "velocity", "stroke-width": "4", "marker-end": head }),
         ball: o.circle(g, { class: "ball", r: "8", fill: racer.color, stroke: "white", "stroke-width": "2" }),
         // where a ball went when it left the map: the ball waits at the edge, named
-        away: o.text(g, { class: "away", "font-size": "14", "font-weight": "600", fill: "#1b1f24", visibility: "hidden" }),
+        away: o.text(g, {
+          class: "away", "font-size": "14", "font-weight": "600", fill: "#1b1f24", visibility: "hidden",
+          stroke: "white", "stroke-width": "3", "paint-order": "stroke", // readable over the lines
+        }),
       };
     });
   }
@@ -447,7 +466,8 @@ export class LandscapePlot {
         zaxis: { title: { text: "f" } },
         aspectmode: "manual",
         aspectratio: { x: 1, y: (yr[1] - yr[0]) / (xr[1] - xr[0]), z: 0.6 },
-        camera: { eye: { x: 1.25, y: -1.25, z: 0.95 } },
+        // the way the user last turned it (a new surface or new racers keep the view)
+        camera: this.camera3d(),
       },
     };
     return window.Plotly.react(this.scene, traces, layout, { displayModeBar: false, responsive: true }).then(() => {
@@ -456,6 +476,12 @@ export class LandscapePlot {
         this.wirePick3d();
       }
     });
+  }
+
+  /** The 3D camera: as the user or a relayout left it, else the first view. */
+  camera3d() {
+    const scene = this.scene.layout && this.scene.layout.scene;
+    return (scene && scene.camera) || { eye: { x: 1.25, y: -1.25, z: 0.95 } };
   }
 
   /**
@@ -492,8 +518,11 @@ export class LandscapePlot {
       marks.ball.classList.toggle("off-map", Boolean(off));
       marks.ball.dataset.x = at ? String(at[0]) : "";
       marks.ball.dataset.y = at ? String(at[1]) : "";
-      marks.away.setAttribute("text-anchor", off && shown[0] > (x0 + x1) / 2 ? "end" : "start");
-      o.label(marks.away, shown && shown[0], shown && shown[1], off ? `off the map at (${formatNumber(at[0], 3)}, ${formatNumber(at[1], 3)})` : "");
+      // beside the ball, towards the middle of the map, and kept inside the plot at a corner
+      const leftwards = off && shown[0] > (x0 + x1) / 2;
+      marks.away.setAttribute("text-anchor", leftwards ? "end" : "start");
+      const words = off ? `off the map at (${formatNumber(at[0], 3)}, ${formatNumber(at[1], 3)})` : "";
+      o.label(marks.away, shown && shown[0], shown && shown[1], words, { dx: leftwards ? -AWAY_PX : AWAY_PX, dy: 5, inside: true });
       let gradientTip = null;
       let velocityTip = null;
       if (this.arrows && at && track.status !== "diverged") {
@@ -506,11 +535,30 @@ export class LandscapePlot {
         }
       }
       o.segment(marks.gradient, gradientTip && at, gradientTip);
+      o.segment(marks.gradientCore, gradientTip && at, gradientTip);
       o.segment(marks.velocity, velocityTip && at, velocityTip);
     });
   }
 
+  /**
+   * The 3D scene's paths and balls. Plotly redraws a WebGL scene whole (the surface too) on
+   * any change, so while a race plays it is redrawn at most every MIN_3D_MS, or twice as
+   * long as the last redraw took, whichever is longer: between redraws the page stays free
+   * to turn the scene at full speed. A skipped frame asks for a draw when the wait is over.
+   */
   update3d(tracks, start) {
+    // While a drag turns the scene, Plotly keeps the camera to itself until the pointer
+    // comes up, and a redraw put it back where the layout had it: a playing race undid
+    // every turn. The paths wait for the drag to end (wirePick3d asks for a draw then).
+    if (this.turning) return;
+    const now = performance.now();
+    if (now < this.next3d) {
+      this.later3d ??= setTimeout(() => {
+        this.later3d = null;
+        this.onRedrawNeeded();
+      }, this.next3d - now);
+      return;
+    }
     const data = { x: [], y: [], z: [] };
     const indices = [];
     const startKey = start.join(",");
@@ -534,6 +582,9 @@ export class LandscapePlot {
       data.z.push(lifted, n ? [lifted[n - 1]] : []);
       indices.push(3 + 2 * r, 4 + 2 * r);
     });
-    if (indices.length) window.Plotly.restyle(this.scene, data, indices);
+    if (!indices.length) return;
+    window.Plotly.restyle(this.scene, data, indices);
+    const took = performance.now() - now;
+    this.next3d = performance.now() + Math.max(MIN_3D_MS, 2 * took);
   }
 }
