@@ -103,3 +103,11 @@ def test_documented(client):
         "$ref": "#/components/schemas/RunRequest"
     }
     assert set(operation["responses"]) == {"200", "413", "422"}
+
+
+def test_a_run_ended_early_says_decided(client):
+    """A page's run asks to end at its outcome (end_early): explained past that step, the
+    answer says the run was decided there (it was refused by the schema before)."""
+    bouncing = {"surface": "roll_downhill", "optimizer": "sgd", "start": [3.5], "end_early": True}
+    e = explain(client, {**bouncing, "hyperparameters": {"lr": 1.2}, "steps": 1000})
+    assert e.status == "decided" and e.step < 1000

@@ -32,9 +32,11 @@ class ExplainOut(BaseModel):
     engine's own step (app/engine/run/explain.py). Vectors have one entry per coordinate;
     a component that is not a finite number is null."""
 
-    status: Literal["running", "converged", "diverged"] = Field(
+    status: Literal["running", "converged", "diverged", "decided"] = Field(
         description="Where the run stands before this step. `running`: it goes on. "
         "`converged`: it stopped at rest, and this is the (tiny) step it would take next. "
+        "`decided`: it asked to end early (`end_early`) and stopped once the engine knew "
+        "its outcome; this is the step it would take next. "
         "`diverged`: it stopped because this very step throws the ball out (non-finite, or "
         "out of the surface's box), so the runner did not keep it."
     )

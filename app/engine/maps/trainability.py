@@ -28,7 +28,7 @@ settling and diverging on every landscape; elsewhere it brackets the suggested r
     ...     s = Setting(surface, sgd, sgd.validate({"lr": suggested_lr(surface, "sgd")}))
     ...     return tuple(float(f"{v:.2g}") for v in default_range(s, "lr")[:2])
     >>> lr_range(ravine), lr_range(rosenbrock)
-    ((0.0003, 0.3), (6e-06, 0.006))
+    ((6e-05, 0.06), (6e-06, 0.006))
 """
 
 from __future__ import annotations

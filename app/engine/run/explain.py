@@ -45,7 +45,7 @@ class Explanation:
     """The next step of one ball, explained (vectors have the surface's dim; a component
     that is not a finite number is None)."""
 
-    status: str  # where the step starts: running, converged or diverged (the run stopped)
+    status: str  # where the step starts: running, or converged, diverged or decided (it stopped)
     step: int  # t, the step explained: one past the step the run has reached
     optimizer: str
     formula: str  # the part of the optimizer's formula this step uses
