@@ -551,6 +551,7 @@ DRIVE_3D = """async () => {
     get length() { return positions.length; }, status: "running", trace: { positions, losses },
   };
   let frames = 0;
+  const began = performance.now();
   await new Promise((done) => {
     const frame = () => {
       const [x, y] = positions[positions.length - 1];
@@ -564,7 +565,7 @@ DRIVE_3D = """async () => {
     requestAnimationFrame(frame);
   });
   window.Plotly.restyle = restyle;
-  return { draws, frames };
+  return { draws, frames, ms: performance.now() - began };
 }"""
 
 
@@ -574,5 +575,7 @@ def test_3d_is_not_redrawn_on_every_frame_of_a_fast_race(watched):
     page = open_explorer(watched, "?surface=himmelblau")
     seen = page.evaluate(DRIVE_3D)
     assert seen["frames"] == 40
-    assert 2 <= seen["draws"] <= seen["frames"] / 2, seen
+    # at most one redraw per 100 ms (MIN_3D_MS), whatever the frame rate: one per frame
+    # drew 40 in the ~0.7 s forty frames take on a quiet machine
+    assert 2 <= seen["draws"] <= seen["ms"] / 100 + 1, seen
     assert watched.errors == []
