@@ -207,7 +207,7 @@ def test_values_are_written_short_and_readable_as_the_pages_write_them() -> None
     )
     assert lesson_url(LESSONS["momentum_ravine"]) == (
         "/explore?surface=ravine&start=-2.5,1&r1=gd&r1.lr=0.019"
-        "&r2=momentum&r2.lr=0.005&speed=60&lesson=momentum_ravine"
+        "&r2=momentum&r2.lr=0.005&speed=120&lesson=momentum_ravine"
     )
 
 
