@@ -13,12 +13,11 @@ is added to :data:`CLAIMS`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from app.engine.run import Run, Trace, run, start_state
+from app.engine.run import run, start_state
 from app.engine.run.options import validate_options
 from app.engine.suggest import PRESETS, suggested_lr
 from app.engine.surfaces import SURFACES, Surface
@@ -26,23 +25,7 @@ from app.facts import EXPLORER_RACERS, PLAY_STEPS
 from app.lessons import LESSONS, Lesson
 from app.lessons.lesson import resolve
 
-
-@dataclass
-class Raced:
-    trace: Trace
-    run: Run
-
-    @property
-    def path(self) -> np.ndarray:
-        return np.array(self.trace.positions, dtype=np.float64)
-
-    @property
-    def kind(self) -> str:
-        return self.run.outcome().kind
-
-    @property
-    def status(self) -> str:
-        return self.run.status_of()
+from .test_lessons import Result
 
 
 def landscape(lesson: Lesson) -> Surface:
@@ -56,7 +39,7 @@ def key(lesson: Lesson) -> str:
     return lesson.surface if spec is None else f"{spec.model}/{spec.loss}/{spec.data}"
 
 
-def default_race(surface: Surface) -> dict[str, Raced]:
+def default_race(surface: Surface) -> dict[str, Result]:
     """Each default racer's run of one press of Play, as the explorer opens it."""
     raced = {}
     for choice in EXPLORER_RACERS:
@@ -65,24 +48,24 @@ def default_race(surface: Surface) -> dict[str, Raced]:
         state = start_state(surface, optimizer, np.asarray(surface.start, dtype=np.float64))
         options = validate_options({}, surface.data_size)
         trace, r = run(surface, optimizer, hyperparameters, state, PLAY_STEPS, options=options)
-        raced[choice] = Raced(trace, r)
+        raced[choice] = Result(r.outcome(), trace, r)
     return raced
 
 
-def reversals(raced: Raced, axis: int, steps: int = 40) -> int:
+def reversals(raced: Result, axis: int, steps: int = 40) -> int:
     """How often the ball turns back along ``axis`` in its first ``steps`` steps."""
     d = np.diff(raced.path[: steps + 1, axis])
     return int((d[1:] * d[:-1] < 0).sum())
 
 
-Claim = Callable[[Surface, dict[str, Raced]], None]
+Claim = Callable[[Surface, dict[str, Result]], None]
 
 
-def ravine(surface: Surface, race: dict[str, Raced]) -> None:
+def ravine(surface: Surface, race: dict[str, Result]) -> None:
     gd, heavy = race["gd"], race["momentum"]
     # momentum_ravine: gradient descent zigzags at every step and creeps along the floor;
     # momentum swings less and reaches the bottom first (here in about a third of the steps).
-    assert gd.status == heavy.status == "converged"
+    assert gd.run.status_of() == heavy.run.status_of() == "converged"
     assert heavy.run.step < 0.5 * gd.run.step
     assert reversals(gd, 1) >= 35 and reversals(heavy, 1) < reversals(gd, 1) / 2
     # ravine_divergence: below 2/κ gradient descent zigzags across the valley, yet settles.
@@ -91,49 +74,50 @@ def ravine(surface: Surface, race: dict[str, Raced]) -> None:
     assert gd.run.hyperparameters["lr"] < 2 / surface.parameter_values["kappa"]
 
 
-def booth(surface: Surface, race: dict[str, Raced]) -> None:
+def booth(surface: Surface, race: dict[str, Result]) -> None:
     # adagrad_halts: Adam keeps going and reaches the minimum.
-    assert race["adam"].kind == "global_minimum" and race["adam"].status == "converged"
+    adam = race["adam"]
+    assert adam.outcome.kind == "global_minimum" and adam.run.status_of() == "converged"
 
 
-def saddle(surface: Surface, race: dict[str, Raced]) -> None:
+def saddle(surface: Surface, race: dict[str, Result]) -> None:
     # saddle_point: gradient descent heads for the flat centre, is slowest there, then
     # slides off along y and runs away.
     gd = race["gd"]
-    assert gd.kind == "ran_away"
+    assert gd.outcome.kind == "ran_away"
     lengths = np.linalg.norm(np.diff(gd.path, axis=0), axis=1)
     assert np.linalg.norm(gd.path[int(lengths.argmin())]) < 0.2
     assert abs(gd.path[-1, 1]) > 2 and abs(gd.path[-1, 0]) < 1e-3
 
 
-def plateau(surface: Surface, race: dict[str, Raced]) -> None:
+def plateau(surface: Surface, race: dict[str, Result]) -> None:
     # plateau: from the landscape's start, where there is a slope, gradient descent gets to
     # the well (the lesson's "try this"), and Adam walks there too.
-    assert race["gd"].kind == race["adam"].kind == "global_minimum"
+    assert race["gd"].outcome.kind == race["adam"].outcome.kind == "global_minimum"
 
 
-def rosenbrock(surface: Surface, race: dict[str, Raced]) -> None:
+def rosenbrock(surface: Surface, race: dict[str, Result]) -> None:
     # lbfgs_vs_adam: Adam on exact gradients is still short of (1, 1) after one press.
     adam = race["adam"]
-    assert adam.kind == "crawling" and np.linalg.norm(adam.path[-1] - (1.0, 1.0)) > 0.05
+    assert adam.outcome.kind == "crawling" and np.linalg.norm(adam.path[-1] - (1.0, 1.0)) > 0.05
 
 
-def settles_at_least_squares(surface: Surface, race: dict[str, Raced]) -> None:
+def settles_at_least_squares(surface: Surface, race: dict[str, Result]) -> None:
     # outlier_pulls_mse, real_minibatches: full-batch gradient descent walks to the lowest
     # point of the squared error and stops there.
     gd = race["gd"]
     (minimum,) = surface.minima
-    assert gd.kind == "global_minimum" and gd.status == "converged"
+    assert gd.outcome.kind == "global_minimum" and gd.run.status_of() == "converged"
     np.testing.assert_allclose(gd.path[-1], minimum.position, atol=1e-4)
 
 
-def mirror_minima(surface: Surface, race: dict[str, Raced]) -> None:
+def mirror_minima(surface: Surface, race: dict[str, Result]) -> None:
     # network_mirror_minima's contrast: away from the saddle gradient descent (and Adam) are
     # still crawling along the valley after one press, on their way into one of the twin
     # minima.  (Momentum at the shared sgd rate is first flung far off the map here.)
     centres = np.array([m.position for m in surface.minima])
     for raced in (race["gd"], race["adam"]):
-        assert raced.kind == "crawling"
+        assert raced.outcome.kind == "crawling"
         distance = np.linalg.norm(raced.path[:, None, :] - centres[None], axis=-1).min(axis=1)
         assert distance[-1] < 0.5 * distance[0]
 
