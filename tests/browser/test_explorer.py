@@ -110,14 +110,25 @@ def test_clicking_the_map_moves_the_start(watched):
         "",
         "",
     )
-    # Where (2.5, 2.5) is drawn on the map, from the plot's own axes.
+    # Where (2.5, 2.5) is drawn on the map, from the plot's own axes, once the map has stopped
+    # moving (a status line that wraps as the page settles moves it by a few pixels).
     px, py = page.evaluate(
-        """() => {
+        """async () => {
           const gd = document.querySelector('.landscape-map');
-          const {xaxis, yaxis} = gd._fullLayout;
-          const box = gd.getBoundingClientRect();
-          return [box.left + xaxis._offset + xaxis.d2p(2.5),
-                  box.top + yaxis._offset + yaxis.d2p(2.5)];
+          const at = () => {
+            const {xaxis, yaxis} = gd._fullLayout;
+            const box = gd.getBoundingClientRect();
+            return [box.left + xaxis._offset + xaxis.d2p(2.5),
+                    box.top + yaxis._offset + yaxis.d2p(2.5)];
+          };
+          let last = at();
+          for (let still = 0, frames = 0; still < 10 && frames < 600; frames++) {
+            await new Promise((done) => requestAnimationFrame(done));
+            const now = at();
+            still = now[0] === last[0] && now[1] === last[1] ? still + 1 : 0;
+            last = now;
+          }
+          return last;
         }"""
     )
     page.mouse.move(px, py)
