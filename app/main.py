@@ -41,6 +41,7 @@ from .facts import page_facts
 from .limits import BodyLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
+from .store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_scripts={"/docs": script_hashes(docs_page.body)},
     )
     app.state.settings = settings
+    app.state.store = open_store(settings.redis_url)  # classes, tallies, the result cache
     app.state.metrics = {
         "streams_active": 0,
         "steps_streamed": 0,

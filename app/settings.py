@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="Maps that may wait for a turn; past it a map is refused with 503 and "
         "Retry-After.",
     )
+    redis_url: str = Field(
+        "",
+        description="Redis to keep classes, their tallies and the result cache in, shared by "
+        "every worker and replica (e.g. redis://localhost:6379/0); unset, each worker keeps "
+        "them in its own memory, which is right for one worker.",
+    )
     frame_ancestors: str = Field(
         "*",
         description="Who may embed the pages in a frame: the Content-Security-Policy "
