@@ -7,6 +7,8 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -125,6 +127,15 @@ def swagger_ui_page(swagger_prefix: str, favicon_url: str) -> HTMLResponse:
     )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Ask the store once: a Redis that does not answer stops the worker here, naming its
+    # address, rather than the first class that needs it.
+    await app.state.store.get("startup")
+    yield
+    await app.state.store.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app, with `settings` (default: from the environment) for its routes."""
     if settings is None:
@@ -143,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=OPENAPI_URL,
         docs_url=None,  # our own /docs, below: Swagger UI from this server, not a CDN
         redoc_url=None,
+        lifespan=lifespan,
         frame_ancestors=settings.frame_ancestors,
         max_body_bytes=settings.max_body_bytes,
         # get_swagger_ui_html starts Swagger UI with an inline <script>. The page is built

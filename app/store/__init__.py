@@ -24,6 +24,10 @@ class Overrun(Exception):
     """A subscriber read too slowly and missed messages: read the state again, resubscribe."""
 
 
+class StoreUnavailable(Exception):
+    """The shared store (Redis) did not answer: the message names its address."""
+
+
 class Store(Protocol):
     async def get(self, key: str) -> bytes | None:
         """The value at ``key``, or None when absent or expired."""
