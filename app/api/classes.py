@@ -87,7 +87,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "Too many live streams: try again after Retry-After",
     }
     out: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    for status in sorted({*statuses, 422}):  # 422: every route checks its input
         out[status] = {"model": ErrorOut, "description": words[status]}
         if status in (429, 503):
             out[status]["headers"] = {
