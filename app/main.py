@@ -39,6 +39,7 @@ from .api import (
     simulate,
     stream,
 )
+from .api.once import Once
 from .conditional import ConditionalGet
 from .facts import page_facts
 from .limits import BodyLimit
@@ -165,7 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_scripts={"/docs": script_hashes(docs_page.body)},
     )
     app.state.settings = settings
-    app.state.store = open_store(settings.redis_url)  # classes, tallies, the result cache
+    # classes, tallies, the result cache
+    app.state.store = open_store(settings.redis_url, settings.cache_mb * 2**20)
     app.state.metrics = {
         "streams_active": 0,
         "steps_streamed": 0,
@@ -173,6 +175,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "maps_waiting": 0,
         "map_ball_steps": 0,
     }
+    # each thing computed once (app/api/once.py), its counters added to the metrics
+    app.state.once = Once(
+        app.state.store, app.state.metrics, settings.cache_seconds, keep=settings.cache_mb > 0
+    )
 
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.globals["static"] = lambda path: f"{static_prefix}/{path}"
