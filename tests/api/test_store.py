@@ -16,6 +16,7 @@ from app.settings import Settings
 from app.store import Overrun, Store, StoreUnavailable
 from app.store.memory import QUEUE, MemoryStore
 from app.store.redis import RedisStore, redacted
+from tests.conftest import start_redis
 
 pytestmark = pytest.mark.anyio
 
@@ -246,3 +247,24 @@ def test_the_address_in_messages_keeps_no_password():
     assert redacted("redis://user:pw@host:6379/0") == "redis://user:***@host:6379/0"
     assert redacted("rediss://:pw@host/1") == "rediss://:***@host/1"
     assert redacted("redis://host:6379/0") == "redis://host:6379/0"
+
+
+def test_a_request_while_redis_is_down_gets_a_503_and_the_log_names_redis(
+    tmp_path, caplog: pytest.LogCaptureFixture
+):
+    redis = start_redis(tmp_path)
+    app = create_app(Settings(redis_url=redis.url))
+    with TestClient(app) as client:
+        assert client.post("/api/classes").status_code == 201
+        redis.process.kill()
+        redis.process.wait(5)
+        refused = client.post("/api/classes")
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == "5"
+        assert refused.json() == {
+            "ok": False,
+            "status": 503,
+            "error": "The shared store did not answer: try again in a moment",
+            "errors": [],
+        }
+        assert f"POST /api/classes: Redis at {redis.url}" in caplog.text
