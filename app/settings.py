@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         description="Answers and experiment runs one student may send per minute; past it "
         "429 with Retry-After.",
     )
+    class_run_steps: int = Field(
+        2_000,
+        ge=1,
+        description="Most steps of a class experiment's base run (each student's run takes "
+        "as many); a longer one is refused with 422.",
+    )
     cache_mb: int = Field(
         64,
         ge=0,

@@ -12,6 +12,7 @@ import asyncio
 import io
 from collections.abc import Coroutine
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import anyio
 import segno
@@ -65,6 +66,7 @@ MINUTE, HOUR = 60.0, 3600.0
 STUDENT_EVENTS = "/api/classes/{code}/events"
 TEACHER_EVENTS = "/api/classes/{code}/teacher-events"
 _RUNS = TypeAdapter(list[RunRequest])
+PRIVATE_PARAMS = {"key", "class", "role"}  # a page address's class parameters
 
 Code = Annotated[
     str, Path(pattern=codes.PATTERN, description="The join code (any case).", examples=["K7QX3M"])
@@ -260,7 +262,10 @@ async def experiment_run(
         raise HTTPException(409, f"experiment {body.experiment} is not the open experiment")
     base = RunRequest.model_validate_json(to_json(experiment["run"]))
     prepared = engine.prepare_varied(base, experiment["kind"], body.value, settings)
-    result = await run_in_threadpool(engine.result, prepared)
+    result = await room.known_result(experiment["id"], body.value)
+    if result is None:  # the first student with this value: computed once, kept for the next
+        result = await run_in_threadpool(engine.result, prepared)
+        await room.keep_result(experiment["id"], body.value, result)
     run = {"by": codes.student_tag(body.student), "value": body.value, **result}
     await room.add_run(experiment["id"], run)
     return run
@@ -275,6 +280,10 @@ async def set_scene(
 ) -> dict[str, Any]:
     """Open a scene for the class (teacher only): every student's page shows it."""
     room = await find_as_teacher(_store(request), code, key)
+    names = {name for name, _ in parse_qsl(body.params)} & PRIVATE_PARAMS
+    if names:  # a scene goes to every student: it must never carry the teacher's key
+        reason = f"leave out {', '.join(sorted(names))}: the class adds its own"
+        raise InputError([("params", reason)])
     return await room.set_scene(body.page, body.params, body.mode)
 
 
@@ -340,6 +349,11 @@ async def open_experiment(
     """Open a class experiment (teacher only): each student varies the base run's learning
     rate, start or optimizer and runs it."""
     room = await find_as_teacher(_store(request), code, key)
+    if body.run.steps > settings.class_run_steps:
+        reason = (
+            f"at most {settings.class_run_steps} steps for a class experiment, got {body.run.steps}"
+        )
+        raise InputError([("run.steps", reason)])
     engine.prepare_named(body.run, settings, "run")
     run = body.run.model_dump(mode="json", exclude_unset=True)
     return await room.open_experiment(body.kind, run)

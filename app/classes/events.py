@@ -11,6 +11,7 @@ relays what is published: so nothing published after the state was read is misse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -21,7 +22,10 @@ from pydantic_core import to_json
 from ..store import Overrun, Store
 
 RETRY_AFTER_S = 2  # what a stream closed by a shutdown tells the page to wait
-CLOSED = b"event: closed\n"
+INBOX = 64  # messages a stream holds beyond its subscription's own queue
+WAKE = b""  # wakes a waiting stream to send its last event
+# the events after which a stream ends
+END = (b"event: closed\n", b"event: closing\n")
 
 
 def frame(event: str, data: Any) -> bytes:
@@ -35,6 +39,21 @@ def everyone(code: str) -> str:
 
 def teacher(code: str) -> str:
     return f"class:{code}:teacher"
+
+
+class _Inbox:
+    """What a stream sends next: the channel's messages (a bounded queue, so a slow reader's
+    backlog stays in the store's subscription, which drops it: Overrun), and its last event
+    (shutdown, time up), which goes before anything still queued."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(INBOX)
+        self.last: bytes | None = None
+
+    def end(self, event: bytes) -> None:
+        self.last = event
+        with contextlib.suppress(asyncio.QueueFull):  # full: the stream is not waiting
+            self.queue.put_nowait(WAKE)
 
 
 async def relay(
@@ -55,40 +74,46 @@ async def relay(
                 yield frame("closed", {"reason": "the class has ended"})
                 return
             yield first
+            inbox = _Inbox()
+            # Two helpers feed one inbox, so the stream waits on one thing per event: a race
+            # of waits per event (asyncio.wait) cost ten times as much across 300 streams.
+            helpers = [
+                asyncio.create_task(_pump(messages, inbox)),
+                asyncio.create_task(_watch(until, closing, inbox)),
+            ]
             try:
-                async for message in _until(messages, until, closing):
+                while inbox.last is None:
+                    message = await inbox.queue.get()
+                    if message is None:  # fell behind: subscribe again, from the state
+                        break
+                    if message is WAKE:
+                        continue
                     yield message
-                    if message.startswith(CLOSED):
+                    if message.startswith(END):
                         return
-                return
-            except Overrun:
-                continue
+                else:
+                    yield inbox.last
+                    return
+            finally:
+                for task in helpers:
+                    task.cancel()
 
 
-async def _until(
-    messages: AsyncIterator[bytes], until: float, closing: anyio.Event
-) -> AsyncIterator[bytes]:
-    """``messages``, ended by the class's end or the server's shutdown (each with its last
-    event). The next message is awaited as a task of its own: a timeout must not cancel the
-    subscription's iterator mid-wait."""
-    following = asyncio.ensure_future(anext(messages))
-    shutdown = asyncio.ensure_future(closing.wait())
+async def _pump(messages: AsyncIterator[bytes], inbox: _Inbox) -> None:
+    """The channel's messages into the stream's inbox; None when it fell behind."""
     try:
-        while True:
-            left = until - time.time()
-            done, _ = await asyncio.wait(
-                {following, shutdown}, timeout=max(left, 0), return_when=asyncio.FIRST_COMPLETED
-            )
-            if shutdown in done:
-                reason = "the server is shutting down"
-                yield frame("closing", {"reason": reason, "retry_after": RETRY_AFTER_S})
-                return
-            if following in done:
-                yield following.result()
-                following = asyncio.ensure_future(anext(messages))
-            else:  # the class's time is up
-                yield frame("closed", {"reason": "the class's time is up"})
-                return
-    finally:
-        following.cancel()
-        shutdown.cancel()
+        async for message in messages:
+            await inbox.queue.put(message)
+    except Overrun:
+        await inbox.queue.put(None)
+
+
+async def _watch(until: float, closing: anyio.Event, inbox: _Inbox) -> None:
+    """The stream's last event: on the server's shutdown, or when the class's time is up."""
+    try:
+        async with asyncio.timeout(max(until - time.time(), 0)):
+            await closing.wait()
+        reason = "the server is shutting down"
+        inbox.end(frame("closing", {"reason": reason, "retry_after": RETRY_AFTER_S}))
+    except TimeoutError:
+        inbox.end(frame("closed", {"reason": "the class's time is up"}))
