@@ -1,8 +1,9 @@
 """The store in Redis, shared by every worker and replica (see __init__.py), with redis.asyncio.
 
 One connection pool per store (one store per process: ``create_app``), connected on first
-use; a Redis that does not answer raises ``StoreUnavailable`` naming its address (the
-worker's startup asks once, so a wrong ``DESCENT_LAB_REDIS_URL`` stops it there).
+use and bounded (``MAX_CONNECTIONS``: more operations at once wait their turn); a Redis that
+does not answer raises ``StoreUnavailable`` naming its address (the worker's startup asks
+once, so a wrong ``DESCENT_LAB_REDIS_URL`` stops it there).
 
 Keys are Redis keys with Redis' own expiry (``PX``, in milliseconds). The two operations that
 are two commands run as one transaction (``MULTI``/``EXEC``): a counter is created with its
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
@@ -38,6 +39,10 @@ from . import Overrun, StoreUnavailable
 from .memory import QUEUE
 
 CONNECT_TIMEOUT = 5.0  # seconds to open a connection (a redis URL's own setting wins)
+# Connections per worker. More operations at once (300 students opening their streams) wait
+# for one to be free, up to POOL_WAIT seconds: Redis answers each in well under a millisecond.
+MAX_CONNECTIONS = 32
+POOL_WAIT = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +189,13 @@ class RedisStore:
 
     def __init__(self, url: str) -> None:
         self.address = redacted(url)
-        self._redis = Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT)
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=POOL_WAIT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+        )
+        self._redis = Redis.from_pool(pool)  # closes the pool when it is closed
         self._listener: _Listener | None = None
         self._listening = asyncio.Lock()
 

@@ -15,7 +15,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.store import Overrun, Store, StoreUnavailable
 from app.store.memory import QUEUE, MemoryStore
-from app.store.redis import RedisStore, redacted
+from app.store.redis import MAX_CONNECTIONS, RedisStore, redacted
 from tests.conftest import start_redis
 
 pytestmark = pytest.mark.anyio
@@ -268,3 +268,15 @@ def test_a_request_while_redis_is_down_gets_a_503_and_the_log_names_redis(
             "errors": [],
         }
         assert f"POST /api/classes: Redis at {redis.url}" in caplog.text
+
+
+async def test_more_operations_at_once_than_connections_wait_their_turn(redis_url):
+    store = RedisStore(redis_url)  # 300 students opening their streams at once, say
+    try:
+        many = 10 * MAX_CONNECTIONS
+        async with anyio.create_task_group() as tasks:
+            for i in range(many):
+                tasks.start_soon(store.hset, "students", f"s{i}", b"1", 60)
+        assert await store.hlen("students") == many
+    finally:
+        await store.close()
