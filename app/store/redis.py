@@ -6,9 +6,10 @@ does not answer raises ``StoreUnavailable`` naming its address (the worker's sta
 once, so a wrong ``DESCENT_LAB_REDIS_URL`` stops it there).
 
 Keys are Redis keys with Redis' own expiry (``PX``, in milliseconds). The two operations that
-are two commands run as one transaction (``MULTI``/``EXEC``): a counter is created with its
-window (``SET NX PX``) and incremented, so it never lives without one; a hash's field is
-set, its expiry renewed and its size read at once.
+take several commands run as one Lua script each, which Redis runs atomically: a counter is
+incremented and, when new, given its window, so it never lives without one; a hash's field is
+set, its expiry renewed and its size read at once. (A ``MULTI`` pipeline does the same in five
+commands: twice the client's CPU per call, measured.)
 
 Channels: one connection per process is subscribed to every channel this worker's
 subscribers read, and one task reads it and hands each message to their queues (300 students
@@ -45,6 +46,17 @@ MAX_CONNECTIONS = 32
 POOL_WAIT = 10.0
 
 log = logging.getLogger(__name__)
+
+INCR = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+HSET = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('HLEN', KEYS[1])
+"""
 
 
 def milliseconds(ttl: float) -> int:
@@ -196,6 +208,8 @@ class RedisStore:
             socket_connect_timeout=CONNECT_TIMEOUT,
         )
         self._redis = Redis.from_pool(pool)  # closes the pool when it is closed
+        self._incr = self._redis.register_script(INCR)  # run by its SHA1 (EVALSHA)
+        self._hset = self._redis.register_script(HSET)
         self._listener: _Listener | None = None
         self._listening = asyncio.Lock()
 
@@ -231,22 +245,13 @@ class RedisStore:
 
     async def incr(self, key: str, ttl: float) -> int:
         with self._reaching():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(key, 0, px=milliseconds(ttl), nx=True)  # a new counter's window
-                pipe.incr(key)  # keeps the window
-                _, count = await pipe.execute()
-        return int(count)
+            return int(await self._incr(keys=[key], args=[milliseconds(ttl)]))
 
     # --- hashes ----------------------------------------------------------------------------
 
     async def hset(self, key: str, field: str, value: bytes, ttl: float) -> int:
         with self._reaching():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hset(key, field, value)
-                pipe.pexpire(key, milliseconds(ttl))
-                pipe.hlen(key)
-                *_, size = await pipe.execute()
-        return int(size)
+            return int(await self._hset(keys=[key], args=[field, value, milliseconds(ttl)]))
 
     async def hget(self, key: str, field: str) -> bytes | None:
         with self._reaching():
