@@ -86,9 +86,13 @@ async def _post(port: int, path: str, body: bytes) -> tuple[int, dict[str, str],
 
 
 def _has_map(form: str, headers: dict[str, str], content: bytes) -> bool:
-    if form == "stream":  # chunked SSE: the result event is there, whole (the last chunk)
-        return b"event: result" in content and content.endswith(b"0\r\n\r\n")
-    return len(content) == int(headers.get("content-length", -1))
+    """The whole answer is here (and, streamed, its result event): a body of its declared
+    length, or a chunked one to its last chunk (a map computed while the stream was open)."""
+    if "content-length" in headers:
+        whole = len(content) == int(headers["content-length"])
+    else:
+        whole = content.endswith(b"0\r\n\r\n")
+    return whole and (form == "json" or b"event: result" in content)
 
 
 async def _student(port: int, form: str, student: Student, delay: float, give_up: float) -> None:

@@ -84,10 +84,6 @@ def _last(done: Answer) -> bytes:
     return _event("result" if done.status == 200 else "error", done.body)
 
 
-async def _replay(done: Answer) -> AsyncIterator[bytes]:
-    yield _last(done)
-
-
 async def _events(once: Once, flight: Flight, total: int) -> AsyncIterator[bytes]:
     try:
         while True:
@@ -109,8 +105,8 @@ async def _stream(request: Request, kind: str, job: MapJob, settings: Settings) 
     metrics: dict[str, int] = request.app.state.metrics
     once: Once = request.app.state.once
     key = once.key(kind, job.canonical)
-    if (cached := await once.cached(key)) is not None:
-        return EventSourceResponse(_replay(cached), sep="\n")
+    if (cached := await once.cached(key)) is not None:  # the whole stream at once
+        return Response(_last(cached), media_type="text/event-stream")
     flight = once.join(key, _produce(job, metrics, settings), _admit(metrics, settings))
     return EventSourceResponse(_events(once, flight, job.total), sep="\n")
 

@@ -3,7 +3,7 @@ answered from the result cache.
 
 Every answer here is deterministic: the same request gives the same bytes. So a request is
 named by its **key**, a hash of what it asks for — its kind (``basins``, ``runs`` …), the
-checked request with every default filled in (``{"lr": 0.1}`` and ``{"lr": 0.1,
+checked request with every default filled in (service.canonical) (``{"lr": 0.1}`` and ``{"lr": 0.1,
 "momentum": 0}`` ask SGD for the same run) and the version of the code, so a deploy starts
 afresh — and then:
 
@@ -38,6 +38,7 @@ from typing import Any
 
 import anyio
 from fastapi import Request, Response
+from pydantic_core import to_json
 
 from ..conditional import matches
 from ..store import CACHE, Store
@@ -95,18 +96,26 @@ class Flight:
         self.answer: Answer | None = None
         self.error: Exception | None = None  # anything but a refusal: raised to each follower
         self.followers = 0
-        self.finished = anyio.Event()
+        self._finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task[None] | None = None
 
     def report(self, **progress: Any) -> None:
         """The computation's progress, for the followers (and other workers') to read."""
         self.progress = progress
 
+    @property
+    def finished(self) -> bool:
+        return self._finished.done()
+
+    def finish(self) -> None:
+        if not self._finished.done():
+            self._finished.set_result(None)
+
     async def wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the answer; whether it is there."""
-        with anyio.move_on_after(seconds):
-            await self.finished.wait()
-        return self.finished.is_set()
+        if not self._finished.done():
+            await asyncio.wait((self._finished,), timeout=seconds)
+        return self._finished.done()
 
     def result(self) -> Answer:
         if self.error is not None:
@@ -131,10 +140,14 @@ class Once:
             metrics[name] = 0
 
     def key(self, kind: str, canonical: Any) -> str:
-        """The key of a request: its kind and its canonical JSON (keys sorted), under this
-        code's version."""
-        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(f"{self.version}\0{kind}\0{text}".encode()).hexdigest()
+        """The key of a request: its kind and its canonical form as JSON, under this code's
+        version. The canonical form lists its fields in their definitions' order (the
+        request model's, the optimizer's hyperparameters …), so the same request reads the
+        same whatever order its sender wrote (a free-form dict, such as a resume state's
+        buffers, in another order only misses a share)."""
+        digest = hashlib.sha256(f"{self.version}\0{kind}\0".encode())
+        digest.update(to_json(canonical))
+        return digest.hexdigest()
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -190,7 +203,7 @@ class Once:
     def leave(self, flight: Flight) -> None:
         """One follower is gone; the last one takes the work with it."""
         flight.followers -= 1
-        if flight.followers == 0 and not flight.finished.is_set():
+        if flight.followers == 0 and not flight.finished:
             self._forget(flight)  # a newcomer starts afresh
             assert flight.task is not None
             flight.task.cancel()
@@ -206,7 +219,7 @@ class Once:
             flight.error = exc
         finally:
             self._forget(flight)
-            flight.finished.set()
+            flight.finish()
 
     async def _settle(self, flight: Flight) -> Answer:
         answer_key, lock = CACHE + flight.key, "once:" + flight.key
@@ -221,28 +234,33 @@ class Once:
     async def _lead(self, flight: Flight, answer_key: str, lock: str) -> Answer:
         """Compute, holding the lock, and keep the answer."""
         self.metrics["answers_computed"] += 1
+        # The lock is refreshed from TICK_S on: a quick answer costs no task for it.
+        holding: list[asyncio.Task[None]] = []
+        timer = asyncio.get_running_loop().call_later(
+            TICK_S, lambda: holding.append(asyncio.create_task(self._hold(flight, lock)))
+        )
         try:
-            async with anyio.create_task_group() as holding:
-                holding.start_soon(self._hold, flight, lock)
-                try:
-                    answer = Answer(200, await flight.produce(flight))
-                except InputError as exc:
-                    body = error_body(exc.status, "Invalid input", exc.errors)
-                    answer = Answer(exc.status, json_bytes(body))
-                holding.cancel_scope.cancel()
+            try:
+                answer = Answer(200, await flight.produce(flight))
+            except InputError as exc:
+                body = error_body(exc.status, "Invalid input", exc.errors)
+                answer = Answer(exc.status, json_bytes(body))
             if self.keep:
                 ttl = self.ttl if answer.status == 200 else ERROR_TTL
                 await self.store.set(answer_key, answer.encode(), ttl)
             return answer
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self.store.delete(lock)
+        finally:  # (a flight is cancelled once: these awaits are not cut short)
+            timer.cancel()
+            for task in holding:  # stopped before the lock goes, so it cannot come back
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            await self.store.delete(lock)
 
     async def _hold(self, flight: Flight, lock: str) -> None:
         """Keep the lock, with the progress in it, while the computation runs."""
         while True:
-            await anyio.sleep(TICK_S)
             await self.store.set(lock, json.dumps(flight.progress).encode(), LOCK_TTL)
+            await anyio.sleep(TICK_S)
 
     async def _watch(self, flight: Flight, answer_key: str, lock: str) -> Answer | None:
         """Follow another worker's computation: its answer, or None once its lock is gone

@@ -240,7 +240,8 @@ def canonical(req: BaseModel, setting: Configured) -> dict[str, Any]:
     two requests for the same work read the same (the result cache's key, once.py)."""
     out = req.model_dump(mode="json")
     out["hyperparameters"] = dict(setting.hyperparameters)
-    out["options"] = dataclasses.asdict(setting.options)
+    options = setting.options
+    out["options"] = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
     if setting.schedule is not None:
         out["schedule"] = {"name": setting.schedule.id, "parameters": dict(setting.schedule.values)}
     if isinstance(out.get("surface"), str):

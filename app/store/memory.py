@@ -50,7 +50,7 @@ class MemoryStore:
         self._values: dict[str, tuple[bytes, float]] = {}
         self._cache: OrderedDict[str, tuple[bytes, float]] = OrderedDict()  # oldest use first
         self._cache_bytes = cache_bytes
-        self._cached = 0  # bytes held under cache: (keys and values)
+        self._cached = 0  # bytes held under cache:, keys and values
         self._hashes: dict[str, tuple[dict[str, bytes], float]] = {}
         self._channels: dict[str, set[_Subscriber]] = {}
         self._writes = 0

@@ -7,6 +7,7 @@ took (`map_ball_steps`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -301,3 +302,29 @@ def test_when_one_workers_students_all_hang_up_the_other_worker_computes_it() ->
     assert len(answer.json()["x"]) == 96
     assert apps[1].state.metrics["answers_computed"] == 1  # it took the map over
     assert apps[0].state.metrics["maps_running"] == 0
+
+
+def test_a_stream_on_the_other_worker_shows_the_computing_workers_progress() -> None:
+    apps, _ = workers_sharing_a_store()
+    answers: dict[int, httpx.Response] = {}
+
+    async def ask(i: int, path: str) -> None:
+        answers[i] = await post(apps[i], path, LONG_MAP)
+
+    async def scenario() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask, 0, "/api/maps/basins")
+            await started(apps[0])
+            tg.start_soon(ask, 1, "/api/maps/basins/stream")
+
+    anyio.run(scenario)
+    events = answers[1].text.replace("\r\n", "\n").split("\n\n")
+    done = [
+        json.loads(e.split("data: ", 1)[1])["done"]
+        for e in events
+        if e.startswith("event: progress")
+    ]
+    assert max(done) > 0  # the first worker's ball-steps, read from the store
+    assert done == sorted(done)
+    assert events[-2] == f"event: result\ndata: {answers[0].text}"
+    assert apps[1].state.metrics["map_ball_steps"] == 0

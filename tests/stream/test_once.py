@@ -76,7 +76,9 @@ def test_a_class_asking_for_one_map_at_once_shares_one_computation(once_server: 
     # rolled once
     assert after["map_ball_steps"] - before["map_ball_steps"] == SHARED_STEPS
     assert after["answers_computed"] - before["answers_computed"] == 1
-    assert after["answers_shared"] - before["answers_shared"] == 15
+    joined = after["answers_shared"] - before["answers_shared"]
+    late = after["answers_cached"] - before["answers_cached"]  # (a fast machine's last few)
+    assert joined >= 7 and joined + late == 15
 
 
 def test_one_student_hanging_up_does_not_stop_the_map_for_the_others(
