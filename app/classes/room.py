@@ -63,6 +63,13 @@ class Room:
     def ttl(self) -> float:
         return max(self.ends - time.time(), 0.001)
 
+    def check_teacher(self, key: str | None) -> None:
+        """403 unless ``key`` is the teacher's."""
+        if not codes.keys_match(key, self.meta["key"]):
+            raise HTTPException(
+                403, f"only the teacher of class {self.code} may do this (X-Class-Key)"
+            )
+
     def key(self, part: str) -> str:
         return f"class:{self.code}:{part}"
 
@@ -306,11 +313,3 @@ async def find(store: Store, code: str) -> Room:
     if raw is None:
         raise HTTPException(404, f"no open class with code {code}")
     return Room(store, code, json.loads(raw))
-
-
-async def find_as_teacher(store: Store, code: str, key: str | None) -> Room:
-    """The class, when ``key`` is its teacher's (403 otherwise)."""
-    room = await find(store, code)
-    if not codes.keys_match(key, room.meta["key"]):
-        raise HTTPException(403, f"only the teacher of class {room.code} may do this (X-Class-Key)")
-    return room
