@@ -233,8 +233,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
         """Liveness, with the worker's process id, its stream counters (active streams,
-        steps streamed so far) and map counters (maps computing and waiting, ball-steps
-        computed so far): each worker process counts its own."""
+        steps streamed so far), map counters (maps computing and waiting, ball-steps
+        computed so far) and answer counters (computed, shared with a computation in
+        flight, from the result cache): each worker process counts its own."""
         return {"status": "ok", "pid": os.getpid(), **app.state.metrics}
 
     return app

@@ -3,9 +3,9 @@ answered from the result cache.
 
 Every answer here is deterministic: the same request gives the same bytes. So a request is
 named by its **key**, a hash of what it asks for — its kind (``basins``, ``runs`` …), the
-checked request with every default filled in (service.canonical) (``{"lr": 0.1}`` and ``{"lr": 0.1,
-"momentum": 0}`` ask SGD for the same run) and the version of the code, so a deploy starts
-afresh — and then:
+checked request with every default filled in (``service.canonical``: ``{"lr": 0.1}`` and
+``{"lr": 0.1, "momentum": 0}`` ask SGD for the same run) and the version of the code, so a
+deploy starts afresh — and then:
 
 1. An ``If-None-Match`` holding the key's ETag is answered 304 at once: nothing to compute.
 2. An answer in the cache (the Store's ``cache:`` keys, kept ``cache_seconds``, bounded) is
@@ -14,6 +14,8 @@ afresh — and then:
    there is none. A flight computes once for everyone who joined it; each follower waits for
    it on its own connection, and one that hangs up only leaves. When the last one leaves,
    the flight is cancelled: work nobody waits for any more stops (a map at its next chunk).
+   A request that joins a flight takes no place in the map queue: only new work is admitted
+   (``admit``) or refused.
 4. Across workers the Store's ``add`` is the lock: the flight that takes
    ``once:<key>`` computes, refreshing the lock with its progress every ``TICK_S`` and
    putting the answer in the cache before letting go. A flight that finds the lock taken
@@ -46,7 +48,7 @@ from .errors import InputError, error_body
 from .service import json_bytes
 
 LOCK_TTL = 10.0  # a worker that stops refreshing its lock (it died) is taken over after this
-TICK_S = 0.2  # how often a computing flight refreshes its lock; how often a follower looks up
+TICK_S = 0.2  # how often a computing flight refreshes its lock; a follower, for a hang-up
 POLL_S = 0.05  # how often a flight following another worker's computation looks for it
 ERROR_TTL = 10.0  # how long a refusal found while computing is kept, for other workers
 CACHE_CONTROL = "no-cache"  # any cache may keep it, and asks again with the ETag (a deploy)
