@@ -37,6 +37,7 @@ from .api import (
     simulate,
     stream,
 )
+from .api.once import Once
 from .conditional import ConditionalGet
 from .facts import page_facts
 from .limits import BodyLimit
@@ -153,7 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_scripts={"/docs": script_hashes(docs_page.body)},
     )
     app.state.settings = settings
-    app.state.store = open_store(settings.redis_url)  # classes, tallies, the result cache
+    # classes, tallies, the result cache
+    app.state.store = open_store(settings.redis_url, settings.cache_mb * 2**20)
     app.state.metrics = {
         "streams_active": 0,
         "steps_streamed": 0,
@@ -161,6 +163,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "maps_waiting": 0,
         "map_ball_steps": 0,
     }
+    # each thing computed once (app/api/once.py), its counters added to the metrics
+    app.state.once = Once(
+        app.state.store, app.state.metrics, settings.cache_seconds, keep=settings.cache_mb > 0
+    )
 
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.globals["static"] = lambda path: f"{static_prefix}/{path}"
@@ -215,8 +221,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
         """Liveness, with the worker's process id, its stream counters (active streams,
-        steps streamed so far) and map counters (maps computing and waiting, ball-steps
-        computed so far): each worker process counts its own."""
+        steps streamed so far), map counters (maps computing and waiting, ball-steps
+        computed so far) and answer counters (computed, shared with a computation in
+        flight, from the result cache): each worker process counts its own."""
         return {"status": "ok", "pid": os.getpid(), **app.state.metrics}
 
     return app

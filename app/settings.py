@@ -116,6 +116,20 @@ class Settings(BaseSettings):
         description="Most steps of a class experiment's base run (each student's run takes "
         "as many); a longer one is refused with 422.",
     )
+    cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory, in MB, each worker's result cache may hold: the answers of maps, "
+        "runs, explanations and landscapes, computed once for identical requests and kept; "
+        "past it the least recently used go first, and 0 keeps none (identical requests in "
+        "flight still share one computation). With Redis, Redis's own memory limit bounds it.",
+    )
+    cache_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="How long the result cache keeps an answer, in seconds (a deploy starts "
+        "afresh whatever is left: each answer's key carries the code's version).",
+    )
     redis_url: str = Field(
         "",
         description="Redis to keep classes, their tallies and the result cache in, shared by "
