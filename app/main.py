@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from .api import (
     catalog,
     class_pages,
+    classes,
     errors,
     explain,
     export,
@@ -112,6 +113,7 @@ class DescentLab(FastAPI):
             document = super().openapi()
             stream.document_events(document)  # SSE events: described by hand
             maps.document_events(document)
+            classes.document_events(document)
         return super().openapi()
 
 
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(explain.router)
     app.include_router(l2.router)
+    app.include_router(classes.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")

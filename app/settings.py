@@ -83,6 +83,34 @@ class Settings(BaseSettings):
         description="Maps that may wait for a turn; past it a map is refused with 503 and "
         "Retry-After.",
     )
+    class_hours: float = Field(
+        3.0,
+        gt=0,
+        description="How long a live class lives from its creation, in hours; then its "
+        "code, its answers and its runs are gone.",
+    )
+    class_max_students: int = Field(
+        400, ge=1, description="Most students one class admits; past it a join gets 409."
+    )
+    class_join_failures_per_minute: int = Field(
+        20,
+        ge=1,
+        description="Joins with a wrong code one client address may try per minute; past it "
+        "every join from that address gets 429 with Retry-After until the minute is over "
+        "(codes cannot be guessed).",
+    )
+    class_creates_per_hour: int = Field(
+        20,
+        ge=1,
+        description="Classes one client address may start per hour; past it 429 with "
+        "Retry-After.",
+    )
+    class_answers_per_minute: int = Field(
+        60,
+        ge=1,
+        description="Answers and experiment runs one student may send per minute; past it "
+        "429 with Retry-After.",
+    )
     redis_url: str = Field(
         "",
         description="Redis to keep classes, their tallies and the result cache in, shared by "
