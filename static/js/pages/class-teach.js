@@ -5,6 +5,7 @@
 // shows.
 
 import { TeacherClient, kept, keepKeyFromFragment } from "../net/classroom.js";
+import { setProjector } from "../panels/keyboard.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("class-teach");
@@ -12,6 +13,7 @@ const code = root.dataset.code;
 const RECONNECT_MS = 2000;
 
 keepKeyFromFragment(code);
+if (new URLSearchParams(window.location.search).get("projector") === "1") setProjector(true);
 if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
 const key = kept.key(code);
 const client = key ? new TeacherClient(code, key) : null;

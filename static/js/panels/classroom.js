@@ -174,12 +174,12 @@ class TeacherBar {
   }
 
   sceneChanged() {
+    this.checkRevealDue();
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.publish();
     }, PUBLISH_MS);
-    this.checkRevealDue();
   }
 
   /** The scene to the class if it changed (`again`: even if not, as Bring everyone back does). */
@@ -277,11 +277,9 @@ class TeacherBar {
         const n = counts[c] || 0;
         const right = revealed && revealed.right[a] === choice;
         const row = element("div", { class: `class-tally-row${right ? " right" : ""}` });
-        const bar = element("span", { class: "class-tally-bar", "aria-hidden": "true" });
-        bar.style.setProperty("--share", String(tally.answered ? n / tally.answered : 0));
+        row.style.setProperty("--share", String(tally.answered ? n / tally.answered : 0)); // its bar
         row.append(
-          element("span", { class: "class-tally-choice" }, `${right ? "✓ " : ""}${GUESSES[choice] || choice}`),
-          bar,
+          element("span", { class: "class-tally-choice" }, `${right ? "✓ Right: " : ""}${GUESSES[choice] || choice}`),
           element("span", { class: "class-tally-count" }, String(n)),
         );
         group.append(row);
@@ -423,7 +421,7 @@ class TeacherBar {
       const item = element("li");
       const swatch = element("span", { class: "class-swatch", "aria-hidden": "true" });
       swatch.style.backgroundColor = g.colour;
-      item.append(swatch, `${g.runs.length} ${g.runs.length === 1 ? "run" : "runs"} ${g.name}`);
+      item.append(swatch, `${g.runs.length} of the ${n} ${n === 1 ? "run" : "runs"} ${g.name}.`);
       legend.append(item);
     }
   }
@@ -587,22 +585,21 @@ class StudentBar {
     }
   }
 
+  /** The engine's answer, and whether this student's answer had it (one line per asked ball). */
   onReveal({ question, right }) {
     if (!this.question || question !== this.question.id) return;
     this.revealedFor = question;
     const guesses = this.sent ? this.sent.split(",") : null;
-    const lines = this.question.asks.map((ask, a) => {
-      const answer = GUESSES[right[a]] || right[a];
-      const who = this.question.asks.length > 1 ? `${ask.label}: ` : "";
-      if (!guesses) return `${who}${answer}`;
-      return guesses[a] === right[a] ? `${who}you were right: ${answer}` : `${who}not quite — ${answer}`;
-    });
-    const allRight = guesses && guesses.every((g, a) => g === right[a]);
-    const head = !guesses ? "The answer:" : allRight ? "You were right!" : "Not quite.";
+    const many = this.question.asks.length > 1;
     const el = $("class-right");
-    el.className = `class-right ${!guesses ? "" : allRight ? "right" : "wrong"}`;
-    el.textContent = `${head} ${lines.join(" ")}`;
-    $("class-answer").textContent = "";
+    el.replaceChildren();
+    this.question.asks.forEach((ask, a) => {
+      const answer = `“${GUESSES[right[a]] || right[a]}”`;
+      const ok = guesses && guesses[a] === right[a];
+      const said = !guesses ? `The answer: ${answer}` : ok ? `You were right: ${answer}` : `Not quite: the answer was ${answer}`;
+      el.append(element("p", { class: `class-right-line ${!guesses ? "" : ok ? "right" : "wrong"}` }, many ? `${ask.label}: ${said}` : said));
+    });
+    $("class-answer").textContent = guesses ? "" : "You did not answer this one.";
   }
 
   // --- class experiments
