@@ -1,0 +1,20 @@
+// What the live class's bar (panels/classroom.js) shares between its teacher's and its
+// students' parts.
+
+import { FACTS } from "../facts.js";
+
+export const $ = (id) => document.getElementById(id);
+
+// Address parameters that are no part of a scene: the run's progress (the controls carry it),
+// the class itself, and each screen's own view (a phone is no projector).
+export const NOT_SCENE = ["steps", "class", "role", "key", "projector", "embed", "hide", "lock"];
+
+/** Each outcome as a student guesses it (app/outcome_words.py), as the lesson box offers it. */
+export const GUESSES = Object.fromEntries(Object.entries(FACTS.outcomes).map(([id, words]) => [id, words.guess]));
+
+export function element(tag, attributes = {}, text = "") {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  if (text) el.textContent = text;
+  return el;
+}
