@@ -102,8 +102,7 @@ class Settings(BaseSettings):
     class_creates_per_hour: int = Field(
         20,
         ge=1,
-        description="Classes one client address may start per hour; past it 429 with "
-        "Retry-After.",
+        description="Classes one client address may start per hour; past it 429 with Retry-After.",
     )
     class_answers_per_minute: int = Field(
         60,

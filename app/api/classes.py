@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import anyio
 import segno
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -87,7 +87,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "Too many live streams: try again after Retry-After",
     }
     out: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    for status in sorted({*statuses, 422}):  # 422: every route checks its input
         out[status] = {"model": ErrorOut, "description": words[status]}
         if status in (429, 503):
             out[status]["headers"] = {
@@ -340,7 +340,7 @@ async def open_experiment(
     """Open a class experiment (teacher only): each student varies the base run's learning
     rate, start or optimizer and runs it."""
     room = await find_as_teacher(_store(request), code, key)
-    engine.prepare([body.run], settings, "run")
+    engine.prepare_named(body.run, settings, "run")
     run = body.run.model_dump(mode="json", exclude_unset=True)
     return await room.open_experiment(body.kind, run)
 
@@ -355,7 +355,7 @@ async def close_experiment(code: Code, request: Request, key: Key = None) -> dic
 
 # --- event streams ---------------------------------------------------------------------------
 
-STUDENT_EVENT_MODELS = {
+STUDENT_EVENT_MODELS: dict[str, type[BaseModel]] = {
     "state": StudentState,
     "scene": Scene,
     "control": Control,
@@ -365,7 +365,7 @@ STUDENT_EVENT_MODELS = {
     "closed": ClosedEvent,
     "closing": ClosingEvent,
 }
-TEACHER_EVENT_MODELS = {
+TEACHER_EVENT_MODELS: dict[str, type[BaseModel]] = {
     **STUDENT_EVENT_MODELS,
     "state": ClassState,
     "joined": JoinedEvent,

@@ -19,12 +19,20 @@ def prepare(runs: Sequence[RunRequest], settings: Settings, where: str) -> list[
     prepared, errors = [], []
     for i, run in enumerate(runs):
         try:
-            prepared.append(prepare_run(run, settings))
+            prepared.append(prepare_named(run, settings, f"{where}.{i}"))
         except InputError as exc:
-            errors += [(f"{where}.{i}.{field}", reason) for field, reason in exc.errors]
+            errors += exc.errors
     if errors:
         raise InputError(errors)
     return prepared
+
+
+def prepare_named(run: RunRequest, settings: Settings, where: str) -> PreparedRun:
+    """Check one run as POST /api/runs does; every problem named ``{where}.{field}``."""
+    try:
+        return prepare_run(run, settings)
+    except InputError as exc:
+        raise InputError([(f"{where}.{field}", reason) for field, reason in exc.errors]) from None
 
 
 def outcomes(prepared: Sequence[PreparedRun]) -> list[str]:

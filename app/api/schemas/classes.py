@@ -91,7 +91,11 @@ class AnswerRequest(Input):
 class ExperimentRunRequest(Input):
     student: StudentToken
     experiment: str = Field(min_length=1, max_length=TOKEN, description="The experiment's id.")
-    value: float | Annotated[list[float], Field(min_length=1, max_length=3)] | str = Field(
+    value: (
+        float
+        | Annotated[list[float], Field(min_length=1, max_length=3)]
+        | Annotated[str, Field(min_length=1, max_length=32)]
+    ) = Field(
         description="A positive learning rate (`lr`), a start `[x]` or `[x, y]` (`start`), "
         "or an optimizer id (`optimizer`).",
         examples=[0.1],
