@@ -53,8 +53,14 @@ export class StudentBar {
     $("class-bar-line").textContent = text;
   }
 
-  onState({ scene, question, experiment }) {
+  /** The class as it stands: on connecting (a page just opened, a late joiner), or again. */
+  onState({ scene, control, question, experiment }) {
     this.onScene(scene);
+    // a class mid-run: this page catches up to the teacher's step (and plays on if they are)
+    if (control && ["play", "pause"].includes(control.action) && !this.caughtUp) {
+      this.caughtUp = true;
+      this.queue = this.queue.then(() => this.onControl(control));
+    }
     if (question) this.onQuestion(question);
     if (question && question.revealed) this.onReveal({ question: question.id, right: question.right });
     this.onExperiment(experiment);
@@ -130,6 +136,7 @@ export class StudentBar {
   }
 
   onQuestion(question) {
+    if (this.question && this.question.id === question.id) return; // the same one, said again
     this.question = question;
     this.revealedFor = null;
     this.sealed = false;

@@ -129,6 +129,11 @@ export class TeacherBar {
     this.published = params;
     try {
       await this.client.scene(this.page.page, params, this.mode);
+      // where the run stands, so a page that opens the scene knows (its first `state` says
+      // the last control: one from the scene before must not play this one)
+      const { playing } = this.page.session;
+      const step = this.page.steps();
+      await this.client.control(playing ? "play" : step > 0 ? "pause" : "reset", step);
     } catch (refusal) {
       this.published = null; // said again with the next change
       this.say(`The class did not get this page: ${refusal.message}.`);
@@ -162,7 +167,8 @@ export class TeacherBar {
   }
 
   onEvent(event, data) {
-    if (event === "state" || event === "joined") {
+    if (event === "state") this.resync(data);
+    else if (event === "joined") {
       this.joined = data.joined;
       this.showMode();
       if (this.tally) this.showTally({ ...this.tally, joined: data.joined });
@@ -174,6 +180,16 @@ export class TeacherBar {
       this.ended = true;
       this.say("The class has ended.");
     }
+  }
+
+  /** The class as it stands (the stream's first event, or again after it fell behind). */
+  resync(state) {
+    this.joined = state.joined;
+    this.showMode();
+    const question = this.question && state.question && state.question.id === this.question.id;
+    if (question && state.tally) this.showTally(state.tally);
+    const experiment = this.experiment && state.experiment && state.experiment.id === this.experiment.id;
+    if (experiment) for (const run of state.runs) this.addRun(run);
   }
 
   // --- predict together
