@@ -147,6 +147,22 @@ def test_a_class_experiment_draws_each_students_run(device, server):
     for student in students:
         student.wait_for_selector("#sim[data-ready=true]", timeout=20_000)
 
+    # Step, step, step: every student's ball steps with the teacher's; a late joiner catches up
+    for _ in range(3):
+        teacher.get_by_role("button", name="Step").click()
+        expect(teacher.locator("#readout-step")).not_to_have_text("0")
+    expect(teacher.locator("#readout-step")).to_have_text("3")
+    late = device(360, 740)
+    late.goto(f"{server.url}/join?code={code}")
+    late.get_by_role("button", name="Join").click()
+    late.wait_for_selector("#sim[data-ready=true]", timeout=20_000)
+    for student in (*students, late):
+        expect(student.locator("#readout-step")).to_have_text("3")
+        expect(student.locator("#readout-x")).to_have_text(
+            teacher.locator("#readout-x").inner_text()
+        )
+    students.append(late)
+
     # Let them explore: the students' buttons are theirs; Bring everyone back: following again
     teacher.get_by_role("button", name="Let them explore").click()
     for student in students:
@@ -163,7 +179,7 @@ def test_a_class_experiment_draws_each_students_run(device, server):
     teacher.get_by_label("Each student chooses").select_option("lr")
     teacher.get_by_role("button", name="Start the experiment").click()
     expect(teacher.locator("#class-experiment-count")).to_contain_text("0 runs so far")
-    for student, lr in zip(students, ("0.1", "0.6"), strict=True):
+    for student, lr in zip(students, ("0.1", "0.6", "0.6"), strict=True):
         expect(student.locator("#class-try-ask")).to_contain_text("pick a learning rate")
         student.locator("#class-try").get_by_label("Learning rate").fill(lr)
         student.get_by_role("button", name="Play my value").click()
@@ -172,9 +188,9 @@ def test_a_class_experiment_draws_each_students_run(device, server):
         )
         # their own ball plays the value they sent
         expect(student.locator("#readout-step")).not_to_have_text("0", timeout=10_000)
-    expect(teacher.locator("#class-experiment-count")).to_contain_text("2 runs so far")
+    expect(teacher.locator("#class-experiment-count")).to_contain_text("3 runs so far")
     expect(teacher.locator("#class-experiment-legend li")).to_have_count(2)
-    assert teacher.evaluate(POINTS) == 2
+    assert teacher.evaluate(POINTS) == 3
     legend = teacher.locator("#class-experiment-legend").inner_text()
     assert "settle in local minimum 2" in legend and "still bouncing" in legend, legend
     assert students[0].evaluate(WIDTH) <= 360

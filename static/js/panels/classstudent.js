@@ -57,7 +57,7 @@ export class StudentBar {
   onState({ scene, control, question, experiment }) {
     this.onScene(scene);
     // a class mid-run: this page catches up to the teacher's step (and plays on if they are)
-    if (control && ["play", "pause"].includes(control.action) && !this.caughtUp) {
+    if (control && !this.caughtUp) {
       this.caughtUp = true;
       this.queue = this.queue.then(() => this.onControl(control));
     }
