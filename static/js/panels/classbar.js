@@ -18,3 +18,17 @@ export function element(tag, attributes = {}, text = "") {
   if (text) el.textContent = text;
   return el;
 }
+
+/** The optimizers a page offers (its choices, presets folded into the optimizer they preset):
+ * what an optimizer experiment varies. */
+export function optimizersOf(page) {
+  const seen = new Map();
+  for (const choice of page.choices) if (!seen.has(choice.optimizer.id)) seen.set(choice.optimizer.id, choice.optimizer);
+  return [...seen.values()];
+}
+
+/** An optimizer's name by its id (the id itself if the page has none such). */
+export function optimizerName(page, id) {
+  const optimizer = optimizersOf(page).find((o) => o.id === id);
+  return optimizer ? optimizer.name : id;
+}

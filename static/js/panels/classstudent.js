@@ -6,7 +6,7 @@
 import { formatNumber } from "../format.js";
 import { kept, openScene } from "../net/classroom.js";
 import { formatPoint, shareWords } from "../verdict.js";
-import { $, GUESSES, element } from "./classbar.js";
+import { $, GUESSES, element, optimizerName, optimizersOf } from "./classbar.js";
 
 const RUN_BUTTONS = ["play", "step", "reset", "jump-end", "scrub"];
 
@@ -216,7 +216,8 @@ export class StudentBar {
     } else {
       $("class-try-ask").textContent = "Class experiment: pick an optimizer, then press Play.";
       const select = field("class-try-optimizer", "Optimizer", element("select"));
-      for (const choice of this.page.choices) select.append(element("option", { value: choice.key }, choice.label));
+      for (const optimizer of optimizersOf(this.page)) select.append(element("option", { value: optimizer.id }, optimizer.name));
+      select.value = track.optimizer.id;
     }
   }
 
@@ -253,21 +254,23 @@ export class StudentBar {
     const { kind } = this.experiment;
     if (kind === "lr") return `learning rate ${formatNumber(value)}`;
     if (kind === "start") return `the start ${formatPoint(value)}`;
-    const choice = this.page.choices.find((c) => c.key === value);
-    return choice ? choice.label : value;
+    return optimizerName(this.page, value);
   }
 
-  /** The student's own first ball plays the value they sent, from its start. */
+  /** The student's own first ball plays the run the server ran: the experiment's base run
+   * with the value (another optimizer keeps the base's settings it has, as the server's does). */
   async play(value) {
     const { page } = this;
-    const { kind } = this.experiment;
+    const { kind, run: base } = this.experiment;
     const track = page.tracks()[0];
     if (kind === "lr") track.hyperparameters = { ...track.hyperparameters, lr: value };
     else if (kind === "start") for (const t of page.tracks()) t.start = value;
     else {
       const picker = $("optimizer") || $(`${page.balls()[0].id}-optimizer`);
-      picker.value = value;
-      picker.dispatchEvent(new Event("change"));
+      picker.value = page.choices.find((c) => c.optimizer.id === value).key; // it, or a preset of it
+      picker.dispatchEvent(new Event("change")); // the page's own switch: its rule and names
+      const names = new Set(track.optimizer.hyperparameters.map((h) => h.name));
+      track.hyperparameters = Object.fromEntries(Object.entries(base.hyperparameters).filter(([name]) => names.has(name)));
     }
     page.session.pause();
     await page.session.reset();

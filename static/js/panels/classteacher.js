@@ -8,7 +8,7 @@
 import { FACTS } from "../facts.js";
 import { categories, categoryIndex, minimumColour } from "../maps/mapcolours.js";
 import { shareWords } from "../verdict.js";
-import { $, GUESSES, NOT_SCENE, element } from "./classbar.js";
+import { $, GUESSES, NOT_SCENE, element, optimizerName } from "./classbar.js";
 import { isProjector } from "./keyboard.js";
 
 const PUBLISH_MS = 300; // the scene goes out at most this often while the teacher changes it
@@ -349,7 +349,7 @@ export class TeacherBar {
       }
       groups.get(key).runs.push(run);
     }
-    const { traces, layout } = picture(kind, [...groups.values()], surface, { big: isProjector(), name: (key) => this.choiceName(key) });
+    const { traces, layout } = picture(kind, [...groups.values()], surface, { big: isProjector(), name: (id) => optimizerName(this.page, id) });
     window.Plotly.react($("class-experiment-plot"), traces, layout, { displayModeBar: false, responsive: true });
     const legend = $("class-experiment-legend");
     legend.replaceChildren();
@@ -360,11 +360,6 @@ export class TeacherBar {
       item.append(swatch, `Runs that ${g.name}: ${g.runs.length} of ${n}.`);
       legend.append(item);
     }
-  }
-
-  choiceName(key) {
-    const choice = this.page.choices.find((c) => c.key === key);
-    return choice ? choice.label : key;
   }
 }
 
