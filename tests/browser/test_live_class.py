@@ -195,6 +195,18 @@ def test_a_class_experiment_draws_each_students_run(device, server):
     assert "settle in local minimum 2" in legend and "still bouncing" in legend, legend
     assert students[0].evaluate(WIDTH) <= 360
 
+    # the class ends from its home: every student's page is theirs again
+    teacher.get_by_role("link", name="Class home").click()
+    teacher.wait_for_selector("#class-teach[data-ready=true]")
+    teacher.get_by_role("button", name="End the class").click()
+    teacher.get_by_role("button", name="End it").click()
+    expect(teacher.locator("#class-state")).to_have_text("The class has ended.")
+    for student in students:
+        expect(student.locator("#class-bar-line")).to_have_text(
+            "The class has ended: this page is yours again."
+        )
+        expect(student.locator("#play")).to_be_enabled()  # Play, or Pause while it rolls
+
 
 def test_the_join_page_says_why_a_code_is_refused(device, server):
     phone = device(360, 740)
