@@ -32,3 +32,13 @@ export function optimizerName(page, id) {
   const optimizer = optimizersOf(page).find((o) => o.id === id);
   return optimizer ? optimizer.name : id;
 }
+
+/**
+ * Whether `question` is this page's lesson's: a question outlives the scene it was asked in
+ * (until the next one is asked), so a page on another lesson, or on none, leaves it be.
+ */
+export function asksThisLesson(question, lesson) {
+  if (!question || !lesson || !lesson.predict) return false;
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return question.asks.length === lesson.asks.length && same(question.choices, lesson.choices);
+}

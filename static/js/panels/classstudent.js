@@ -6,7 +6,7 @@
 import { formatNumber } from "../format.js";
 import { kept, openScene } from "../net/classroom.js";
 import { formatPoint, shareWords } from "../verdict.js";
-import { $, GUESSES, element, optimizerName, optimizersOf } from "./classbar.js";
+import { $, GUESSES, asksThisLesson, element, optimizerName, optimizersOf } from "./classbar.js";
 
 const RUN_BUTTONS = ["play", "step", "reset", "jump-end", "scrub"];
 
@@ -136,6 +136,7 @@ export class StudentBar {
   }
 
   onQuestion(question) {
+    if (!asksThisLesson(question, this.lesson)) return;
     if (this.question && this.question.id === question.id) return; // the same one, said again
     this.question = question;
     this.revealedFor = null;

@@ -8,7 +8,7 @@
 import { FACTS } from "../facts.js";
 import { categories, categoryIndex, minimumColour } from "../maps/mapcolours.js";
 import { shareWords } from "../verdict.js";
-import { $, GUESSES, NOT_SCENE, element, optimizerName } from "./classbar.js";
+import { $, GUESSES, NOT_SCENE, asksThisLesson, element, optimizerName } from "./classbar.js";
 import { isProjector } from "./keyboard.js";
 
 const PUBLISH_MS = 300; // the scene goes out at most this often while the teacher changes it
@@ -64,7 +64,7 @@ export class TeacherBar {
     }
     this.showMode();
     if (this.lesson && this.lesson.predict && this.lesson.choices.length) $("class-ask").hidden = false;
-    if (state.question) this.showQuestion(state.question, state.tally);
+    if (asksThisLesson(state.question, this.lesson)) this.showQuestion(state.question, state.tally);
     if (state.experiment) this.showExperiment(state.experiment, state.runs || []);
     this.wire();
     page.address.listen(() => this.sceneChanged());
