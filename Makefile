@@ -68,6 +68,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/api_and_engine.py
 	$(BIN)/python bench/render_2d.py
 	$(BIN)/python bench/lecture_hall.py
+	$(BIN)/python bench/live_class.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/models.py
 	$(BIN)/python bench/outcome.py

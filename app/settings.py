@@ -92,12 +92,12 @@ class Settings(BaseSettings):
     class_max_students: int = Field(
         400, ge=1, description="Most students one class admits; past it a join gets 409."
     )
-    class_join_failures_per_minute: int = Field(
+    class_code_failures_per_minute: int = Field(
         20,
         ge=1,
-        description="Joins with a wrong code one client address may try per minute; past it "
-        "every join from that address gets 429 with Retry-After until the minute is over "
-        "(codes cannot be guessed).",
+        description="Requests naming a class that does not exist (a wrong join code, or a "
+        "guess) one client address may make per minute; past it every request naming a "
+        "class from that address gets 429 with Retry-After until the minute is over.",
     )
     class_creates_per_hour: int = Field(
         20,
@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Answers and experiment runs one student may send per minute; past it "
         "429 with Retry-After.",
+    )
+    class_run_steps: int = Field(
+        2_000,
+        ge=1,
+        description="Most steps of a class experiment's base run (each student's run takes "
+        "as many); a longer one is refused with 422.",
     )
     redis_url: str = Field(
         "",

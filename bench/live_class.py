@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import httpx
+from lecture_hall import _cpu_seconds
 from server import running_server
 
 MAX_STUDENTS = 2000  # bounded whatever it is asked
@@ -107,7 +108,7 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def _class(url: str, port: int, students: int, rounds: int) -> None:
+async def _class(url: str, port: int, pid: int, students: int, rounds: int) -> None:
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
         created = (await http.post("/api/classes")).json()
@@ -156,13 +157,14 @@ async def _class(url: str, port: int, students: int, rounds: int) -> None:
         )
 
         # tally: every student answers at once → the teacher's stream counts them all
-        after_last, after_first, counts = [], [], []
+        after_last, after_first, counts, cpu = [], [], [], []
         for _ in range(min(rounds, 5)):
             question = (
                 await http.post(f"/api/classes/{code}/question", json=QUESTION, headers=key)
             ).json()
             teacher.tallies.clear()
             first = time.monotonic()
+            busy = _cpu_seconds(pid)
             replied: list[float] = []
 
             async def answer(
@@ -176,6 +178,7 @@ async def _class(url: str, port: int, students: int, rounds: int) -> None:
 
             await asyncio.gather(*(answer(t, i) for i, t in enumerate(tokens)))
             last = max(replied)
+            cpu.append((_cpu_seconds(pid) - busy) / students * 1e3)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 done = [t for t, d in teacher.tallies if d["answered"] == students]
@@ -193,7 +196,8 @@ async def _class(url: str, port: int, students: int, rounds: int) -> None:
                 f"{statistics.median(after_last):6.1f} ms  max {max(after_last):6.1f} ms "
                 f"(target ≤ 500 ms) | after the first answer sent: median "
                 f"{statistics.median(after_first):6.0f} ms | tallies sent per question "
-                f"{min(counts)}–{max(counts)}"
+                f"{min(counts)}–{max(counts)} | server CPU per answer "
+                f"{statistics.median(cpu):4.2f} ms"
             )
         for task in tasks:
             task.cancel()
@@ -222,7 +226,7 @@ def main() -> None:
     store = f"Redis at {args.redis}" if args.redis else "the worker's memory"
     print(f"live class: {students} students, {args.workers} worker(s), class in {store}")
     with running_server(args.workers) as served:
-        asyncio.run(_class(served.url, served.port, students, max(1, args.rounds)))
+        asyncio.run(_class(served.url, served.port, served.pid, students, max(1, args.rounds)))
 
 
 if __name__ == "__main__":

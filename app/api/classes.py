@@ -12,6 +12,7 @@ import asyncio
 import io
 from collections.abc import Coroutine
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import anyio
 import segno
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from ..classes import codes, engine, limits
 from ..classes.events import everyone, frame, relay, teacher
-from ..classes.room import Room, create, find, find_as_teacher, to_json
+from ..classes.room import Room, create, find, to_json
 from ..settings import Settings, app_settings
 from ..store import Store
 from .errors import InputError
@@ -65,6 +66,7 @@ MINUTE, HOUR = 60.0, 3600.0
 STUDENT_EVENTS = "/api/classes/{code}/events"
 TEACHER_EVENTS = "/api/classes/{code}/teacher-events"
 _RUNS = TypeAdapter(list[RunRequest])
+PRIVATE_PARAMS = {"key", "class", "role"}  # a page address's class parameters
 
 Code = Annotated[
     str, Path(pattern=codes.PATTERN, description="The join code (any case).", examples=["K7QX3M"])
@@ -83,11 +85,13 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "No open class with this code (never was, ended, or expired)",
         409: "Conflict: the class is full, or the question/experiment is not the open one",
         422: "Invalid input",
-        429: "Too many requests from this client or student: try again after Retry-After",
+        429: "Too many requests (wrong class codes or classes started from this address, "
+        "answers from this student): try again after Retry-After",
         503: "Too many live streams: try again after Retry-After",
     }
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, 422}):  # 422: every route checks its input
+    # 422: every route checks its input; 429: every route naming a class counts wrong codes
+    for status in sorted({*statuses, 422, 429}):
         out[status] = {"model": ErrorOut, "description": words[status]}
         if status in (429, 503):
             out[status]["headers"] = {
@@ -114,6 +118,31 @@ def _spawn(request: Request, work: Coroutine[Any, Any, None]) -> None:
     task = asyncio.create_task(work)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
+
+
+async def _find(request: Request, code: str) -> Room:
+    """The class with ``code``. Every request that names a class may be a guess (a 404 here
+    and a 403 there would tell a guesser which codes are open), so each wrong code counts
+    against the client's address, and past DESCENT_LAB_CLASS_CODE_FAILURES_PER_MINUTE every
+    request naming a class from that address gets 429."""
+    settings: Settings = request.app.state.settings
+    store = _store(request)
+    failures = f"rate:code-fail:{_client(request)}"
+    limit = settings.class_code_failures_per_minute
+    what = "too many requests with a wrong class code from this address"
+    await limits.check(store, failures, limit, MINUTE, what)
+    try:
+        return await find(store, code)
+    except HTTPException:
+        await store.incr(failures, MINUTE)
+        raise
+
+
+async def _teacher(request: Request, code: str, key: str | None) -> Room:
+    """The class, when ``key`` is its teacher's (403 otherwise)."""
+    room = await _find(request, code)
+    room.check_teacher(key)
+    return room
 
 
 # --- the class -------------------------------------------------------------------------------
@@ -156,7 +185,7 @@ async def create_class(request: Request, settings: AppSettings) -> dict[str, Any
 )
 async def class_qr(code: Code, request: Request) -> Response:
     """The QR code students scan to join (public: the code is on the projector anyway)."""
-    room = await find(_store(request), code)
+    room = await _find(request, code)
     url = f"{str(request.base_url).rstrip('/')}/join?code={room.code}"
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False)
@@ -166,7 +195,7 @@ async def class_qr(code: Code, request: Request) -> Response:
 @router.get("/{code}", response_model=ClassState, responses=_errors(403, 404))
 async def class_state(code: Code, request: Request, key: Key = None) -> dict[str, Any]:
     """The class as the teacher's page shows it (teacher only)."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     return await room.teacher_state()
 
 
@@ -175,7 +204,7 @@ async def open_or_close(
     code: Code, body: OpenRequest, request: Request, key: Key = None
 ) -> dict[str, Any]:
     """Open or close joining (teacher only); students already in stay."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     await room.set_open(body.open)
     return await room.teacher_state()
 
@@ -183,7 +212,7 @@ async def open_or_close(
 @router.delete("/{code}", response_model=Ok, responses=_errors(403, 404))
 async def end_class(code: Code, request: Request, key: Key = None) -> dict[str, Any]:
     """End the class now (teacher only): every page gets `closed`, and all of it is gone."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     await room.end()
     return {"ok": True}
 
@@ -201,25 +230,15 @@ async def join_class(
     code: Code, body: JoinRequest, request: Request, settings: AppSettings
 ) -> dict[str, Any]:
     """Join a class anonymously: a token for the student's requests, and the scene to show
-    (null before the teacher opens one). Wrong codes from one address are limited per minute
-    (DESCENT_LAB_CLASS_JOIN_FAILURES_PER_MINUTE): past it, 429 for every join from there."""
-    store = _store(request)
-    failures = f"rate:join-fail:{_client(request)}"
-    limit = settings.class_join_failures_per_minute
-    what = "too many joins with a wrong code from this address"
-    await limits.check(store, failures, limit, MINUTE, what)
-    try:
-        room = await find(store, code)
-    except HTTPException:
-        await store.incr(failures, MINUTE)
-        raise
+    (null before the teacher opens one)."""
+    room = await _find(request, code)
     student = await room.join(settings)
     return {"student": student, "scene": await room.get("scene")}
 
 
 async def _student_room(request: Request, code: str, student: str, settings: Settings) -> Room:
     """The class, for one of its students, counting the request against the student's rate."""
-    room = await find(_store(request), code)
+    room = await _find(request, code)
     await room.check_student(student)
     await limits.count(
         room.store,
@@ -260,7 +279,10 @@ async def experiment_run(
         raise HTTPException(409, f"experiment {body.experiment} is not the open experiment")
     base = RunRequest.model_validate_json(to_json(experiment["run"]))
     prepared = engine.prepare_varied(base, experiment["kind"], body.value, settings)
-    result = await run_in_threadpool(engine.result, prepared)
+    result = await room.known_result(experiment["id"], body.value)
+    if result is None:  # the first student with this value: computed once, kept for the next
+        result = await run_in_threadpool(engine.result, prepared)
+        await room.keep_result(experiment["id"], body.value, result)
     run = {"by": codes.student_tag(body.student), "value": body.value, **result}
     await room.add_run(experiment["id"], run)
     return run
@@ -274,7 +296,11 @@ async def set_scene(
     code: Code, body: SceneRequest, request: Request, key: Key = None
 ) -> dict[str, Any]:
     """Open a scene for the class (teacher only): every student's page shows it."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
+    names = {name for name, _ in parse_qsl(body.params)} & PRIVATE_PARAMS
+    if names:  # a scene goes to every student: it must never carry the teacher's key
+        reason = f"leave out {', '.join(sorted(names))}: the class adds its own"
+        raise InputError([("params", reason)])
     return await room.set_scene(body.page, body.params, body.mode)
 
 
@@ -285,7 +311,7 @@ async def control(
     code: Code, body: ControlRequest, request: Request, key: Key = None
 ) -> dict[str, Any]:
     """Play, pause, step, reset or jump every following student's page (teacher only)."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     return await room.control(body.action, body.step)
 
 
@@ -300,7 +326,7 @@ async def ask(
 ) -> dict[str, Any]:
     """Ask the class what will happen to each asked ball (teacher only); the runs are checked
     as POST /api/runs checks them. A new question closes the one before."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     if len(body.runs) != len(body.asks):
         reason = f"give one run per ask ({len(body.asks)}), got {len(body.runs)}"
         raise InputError([("runs", reason)])
@@ -317,7 +343,7 @@ async def reveal(
     """Reveal the open question (teacher only): the engine runs each asked run and decides its
     outcome; the answer has the tally and the share who were right per ask, and every student
     gets a `reveal` event with the right answers."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     question = await room.get("question")
     if question is None:
         raise HTTPException(409, "no question has been asked")
@@ -339,7 +365,12 @@ async def open_experiment(
 ) -> dict[str, Any]:
     """Open a class experiment (teacher only): each student varies the base run's learning
     rate, start or optimizer and runs it."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
+    if body.run.steps > settings.class_run_steps:
+        reason = (
+            f"at most {settings.class_run_steps} steps for a class experiment, got {body.run.steps}"
+        )
+        raise InputError([("run.steps", reason)])
     engine.prepare_named(body.run, settings, "run")
     run = body.run.model_dump(mode="json", exclude_unset=True)
     return await room.open_experiment(body.kind, run)
@@ -348,7 +379,7 @@ async def open_experiment(
 @router.delete("/{code}/experiment", response_model=Ok, responses=_errors(403, 404))
 async def close_experiment(code: Code, request: Request, key: Key = None) -> dict[str, Any]:
     """Close the experiment (teacher only); its runs stay until the class ends."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     await room.close_experiment()
     return {"ok": True}
 
@@ -402,7 +433,7 @@ async def student_events(
     """A student's events (EventSource): first `state` (StudentState), then `scene`,
     `control`, `question`, `reveal`, `experiment` and, when the class ends, `closed`; on a
     server shutdown, `closing` (reconnect after `retry_after` seconds)."""
-    room = await find(_store(request), code)
+    room = await _find(request, code)
     await room.check_student(student)
     return _stream(room, everyone(room.code), room.student_state, settings)
 
@@ -420,7 +451,7 @@ async def teacher_events(
     """The teacher's events (read with fetch: it needs the X-Class-Key header): first `state`
     (ClassState), then `joined`, `tally` (at most five a second), `run` and every event the
     students get."""
-    room = await find_as_teacher(_store(request), code, key)
+    room = await _teacher(request, code, key)
     return _stream(room, teacher(room.code), room.teacher_state, settings)
 
 

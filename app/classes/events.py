@@ -11,6 +11,7 @@ relays what is published: so nothing published after the state was read is misse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -21,6 +22,8 @@ from pydantic_core import to_json
 from ..store import Overrun, Store
 
 RETRY_AFTER_S = 2  # what a stream closed by a shutdown tells the page to wait
+INBOX = 64  # messages a stream holds beyond its subscription's own queue
+WAKE = b""  # wakes a waiting stream to send its last event
 # the events after which a stream ends
 END = (b"event: closed\n", b"event: closing\n")
 
@@ -36,6 +39,21 @@ def everyone(code: str) -> str:
 
 def teacher(code: str) -> str:
     return f"class:{code}:teacher"
+
+
+class _Inbox:
+    """What a stream sends next: the channel's messages (a bounded queue, so a slow reader's
+    backlog stays in the store's subscription, which drops it: Overrun), and its last event
+    (shutdown, time up), which goes before anything still queued."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(INBOX)
+        self.last: bytes | None = None
+
+    def end(self, event: bytes) -> None:
+        self.last = event
+        with contextlib.suppress(asyncio.QueueFull):  # full: the stream is not waiting
+            self.queue.put_nowait(WAKE)
 
 
 async def relay(
@@ -56,40 +74,46 @@ async def relay(
                 yield frame("closed", {"reason": "the class has ended"})
                 return
             yield first
-            inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
-            # Two helpers feed one queue, so the stream waits on one thing per event: a race
+            inbox = _Inbox()
+            # Two helpers feed one inbox, so the stream waits on one thing per event: a race
             # of waits per event (asyncio.wait) cost ten times as much across 300 streams.
             helpers = [
                 asyncio.create_task(_pump(messages, inbox)),
                 asyncio.create_task(_watch(until, closing, inbox)),
             ]
             try:
-                while (message := await inbox.get()) is not None:
+                while inbox.last is None:
+                    message = await inbox.queue.get()
+                    if message is None:  # fell behind: subscribe again, from the state
+                        break
+                    if message is WAKE:
+                        continue
                     yield message
                     if message.startswith(END):
                         return
+                else:
+                    yield inbox.last
+                    return
             finally:
                 for task in helpers:
                     task.cancel()
-            # None: the subscriber fell behind (Overrun): subscribe again, from the state
 
 
-async def _pump(messages: AsyncIterator[bytes], inbox: asyncio.Queue[bytes | None]) -> None:
+async def _pump(messages: AsyncIterator[bytes], inbox: _Inbox) -> None:
     """The channel's messages into the stream's inbox; None when it fell behind."""
     try:
         async for message in messages:
-            inbox.put_nowait(message)
+            await inbox.queue.put(message)
     except Overrun:
-        inbox.put_nowait(None)
+        await inbox.queue.put(None)
 
 
-async def _watch(until: float, closing: anyio.Event, inbox: asyncio.Queue[bytes | None]) -> None:
-    """The stream's last event into its inbox: on the server's shutdown, or when the class's
-    time is up."""
+async def _watch(until: float, closing: anyio.Event, inbox: _Inbox) -> None:
+    """The stream's last event: on the server's shutdown, or when the class's time is up."""
     try:
         async with asyncio.timeout(max(until - time.time(), 0)):
             await closing.wait()
         reason = "the server is shutting down"
-        inbox.put_nowait(frame("closing", {"reason": reason, "retry_after": RETRY_AFTER_S}))
+        inbox.end(frame("closing", {"reason": reason, "retry_after": RETRY_AFTER_S}))
     except TimeoutError:
-        inbox.put_nowait(frame("closed", {"reason": "the class's time is up"}))
+        inbox.end(frame("closed", {"reason": "the class's time is up"}))

@@ -5,8 +5,10 @@ end.
 Keys (``class:{code}:…``): ``meta`` (the key's digest and the end, written once), ``open``,
 ``scene``, ``control``, ``question``, ``experiment``, ``version`` (the scene counter),
 ``seats`` (joins counted, for the size limit), ``students`` (a hash: token → 1),
-``answers:{question}`` (token → guesses), ``runs:{experiment}`` (tag → run), ``tally-due``
-(the tally's coalescing lock). Nothing else about a student is kept.
+``answers:{question}`` (token → guesses), ``runs:{experiment}`` (tag → run),
+``results:{experiment}`` (value → the engine's result: each value run once), ``rate:{token}``
+(the student's rate), ``tally-due`` (the tally's coalescing lock). Nothing else about a
+student is kept.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ class Room:
 
     def ttl(self) -> float:
         return max(self.ends - time.time(), 0.001)
+
+    def check_teacher(self, key: str | None) -> None:
+        """403 unless ``key`` is the teacher's."""
+        if not codes.keys_match(key, self.meta["key"]):
+            raise HTTPException(
+                403, f"only the teacher of class {self.code} may do this (X-Class-Key)"
+            )
 
     def key(self, part: str) -> str:
         return f"class:{self.code}:{part}"
@@ -213,6 +222,17 @@ class Room:
         await self.store.delete(self.key("experiment"))
         await self.tell("experiment", {"experiment": None})
 
+    async def known_result(self, experiment_id: str, value: Any) -> dict[str, Any] | None:
+        """The result of a value some student of this experiment has already run."""
+        raw = await self.store.hget(self.key(f"results:{experiment_id}"), to_json(value).decode())
+        return None if raw is None else json.loads(raw)
+
+    async def keep_result(self, experiment_id: str, value: Any, result: dict[str, Any]) -> None:
+        field = to_json(value).decode()
+        await self.store.hset(
+            self.key(f"results:{experiment_id}"), field, to_json(result), self.ttl()
+        )
+
     async def add_run(self, experiment_id: str, run: dict[str, Any]) -> None:
         await self.store.hset(
             self.key(f"runs:{experiment_id}"), run["by"], to_json(run), self.ttl()
@@ -262,7 +282,7 @@ class Room:
         if question is not None:
             parts.append(f"answers:{question['id']}")
         if experiment is not None:
-            parts.append(f"runs:{experiment['id']}")
+            parts += [f"runs:{experiment['id']}", f"results:{experiment['id']}"]
         for part in parts:
             await self.store.delete(self.key(part))
 
@@ -293,11 +313,3 @@ async def find(store: Store, code: str) -> Room:
     if raw is None:
         raise HTTPException(404, f"no open class with code {code}")
     return Room(store, code, json.loads(raw))
-
-
-async def find_as_teacher(store: Store, code: str, key: str | None) -> Room:
-    """The class, when ``key`` is its teacher's (403 otherwise)."""
-    room = await find(store, code)
-    if not codes.keys_match(key, room.meta["key"]):
-        raise HTTPException(403, f"only the teacher of class {room.code} may do this (X-Class-Key)")
-    return room

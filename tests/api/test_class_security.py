@@ -151,18 +151,30 @@ def test_a_full_class_refuses_joins_with_409():
         assert client.get(f"/api/classes/{code}", headers=key).json()["joined"] == 3
 
 
-def test_guessing_codes_is_limited_per_address_and_failures_count():
-    with class_client(class_join_failures_per_minute=3) as client:
+PROBES = [  # every way to ask "is this code open?"
+    ("POST", "/students", {}),
+    ("GET", "/qr.svg", None),
+    ("GET", "", None),
+    ("GET", "/events?student=x", None),
+    ("PUT", "/answers", {"student": "s", "question": "q", "guesses": ["bouncing"]}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), PROBES)
+def test_guessing_codes_is_limited_per_address_and_failures_count(method, path, body):
+    with class_client(class_code_failures_per_minute=3) as client:
         code, _ = start(client)
         for _ in range(10):  # joining with the right code is never limited
             join(client, code)
         wrong = next(c for c in iter(new_code, None) if c != code)
         for _ in range(3):
-            assert client.post(f"/api/classes/{wrong}/students", json={}).status_code == 404
+            probe = client.request(method, f"/api/classes/{wrong}{path}", json=body)
+            assert probe.status_code == 404
         limited = client.post(f"/api/classes/{code}/students", json={})  # even the right one
         assert limited.status_code == 429
         assert limited.headers["Retry-After"] == "60"
-        assert "wrong code" in limited.json()["error"]
+        assert "wrong class code" in limited.json()["error"]
+        assert client.get(f"/api/classes/{wrong}/qr.svg").status_code == 429  # and probes
         # another address is not held back by this one's guesses
         with TestClient(client.app, client=("10.0.0.2", 50000)) as elsewhere:
             assert elsewhere.post(f"/api/classes/{code}/students", json={}).status_code == 201

@@ -3,6 +3,7 @@ questions whose right answers the engine decides, experiments whose runs it runs
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -316,3 +317,51 @@ def test_ending_a_class_removes_it(client):
     gone = client.get(f"/api/classes/{code}", headers=key)
     assert gone.status_code == 404 and gone.json()["error"] == f"no open class with code {code}"
     assert client.post(f"/api/classes/{code}/students", json={}).status_code == 404
+
+
+def test_each_value_of_an_experiment_is_run_once(client):
+    """Students who choose the same value share one engine run (kept in the store)."""
+    code, key = start(client)
+    experiment = client.post(
+        f"/api/classes/{code}/experiment", json={"kind": "lr", "run": RUN}, headers=key
+    ).json()
+    results = []
+    for lr in (0.3, 0.3, 0.3, 0.2):
+        results.append(
+            client.put(
+                f"/api/classes/{code}/experiment/runs",
+                json={"student": join(client, code), "experiment": experiment["id"], "value": lr},
+            ).json()
+        )
+    store = client.app.state.store
+    kept = asyncio.run(store.hgetall(f"class:{code}:results:{experiment['id']}"))
+    assert sorted(kept) == ["0.2", "0.3"]
+    same = [{k: v for k, v in r.items() if k != "by"} for r in results[:3]]
+    assert same[0] == same[1] == same[2]
+    assert len({r["by"] for r in results}) == 4  # one run per student all the same
+
+
+def test_an_experiment_is_short_enough_for_a_whole_class(client):
+    code, key = start(client)
+    refused = client.post(
+        f"/api/classes/{code}/experiment",
+        json={"kind": "lr", "run": {**RUN, "steps": 2001}},
+        headers=key,
+    )
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert error["field"] == "run.steps" and "at most 2000 steps" in error["reason"]
+
+
+@pytest.mark.parametrize("name", ["key", "class", "role"])
+def test_a_scene_never_carries_the_class_parameters(client, name):
+    """The scene goes to every student: a page address with the teacher's key in it (or the
+    class's own parameters) is refused, so the key cannot leak through it."""
+    code, key = start(client)
+    params = f"lesson=bowl_lr&{name}={key['X-Class-Key']}"
+    refused = client.put(
+        f"/api/classes/{code}/scene", json={"page": "roll", "params": params}, headers=key
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "params"
+    assert client.get(f"/api/classes/{code}", headers=key).json()["scene"] is None
