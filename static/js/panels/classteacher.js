@@ -1,6 +1,6 @@
 // The teacher's part of the live class's bar (panels/classroom.js): the page's scene (its
-// address without the run's steps) goes to the class on every change, at most every
-// PUBLISH_MS; Play, Pause, Step, Reset and Jump go with the step they were pressed at. The bar
+// address without the run's steps) goes to the class once it has stood still for PUBLISH_MS;
+// Play, Pause, Step, Reset and Jump go with the step they were pressed at. The bar
 // shows who has joined, asks a predict-first lesson's question, shows the live tally, reveals
 // the engine's answer with the share who had it right, lets the class explore and brings it
 // back, and runs a class experiment whose runs it draws in one picture.
@@ -11,7 +11,10 @@ import { shareWords } from "../verdict.js";
 import { $, GUESSES, NOT_SCENE, asksThisLesson, element, optimizerName } from "./classbar.js";
 import { isProjector } from "./keyboard.js";
 
-const PUBLISH_MS = 300; // the scene goes out at most this often while the teacher changes it
+// The scene goes out once the teacher has left it unchanged this long: each new scene opens the
+// page again on every student's device, so a slider dragged for three seconds is one new scene
+// for the class, not ten (300 pages opened ten times over would be the server's whole load).
+const PUBLISH_MS = 400;
 const RECONNECT_MS = 2000; // the teacher's stream, again after it dropped
 
 function percent(fraction) {
@@ -33,6 +36,7 @@ export class TeacherBar {
     this.lesson = lesson;
     this.mode = "follow";
     this.published = null; // the scene's params as last sent
+    this.changing = null; // the scene's params as last changed (sent once they stand still)
     this.timer = null;
     this.question = null; // {id, asks, choices}: the one asked, open or revealed
     this.revealed = null; // the reveal's answer {right, tally, share_right}
@@ -115,7 +119,10 @@ export class TeacherBar {
 
   sceneChanged() {
     this.checkRevealDue();
-    if (this.timer) return;
+    const params = this.sceneParams();
+    if (params === this.changing) return; // a redraw, not a change
+    this.changing = params;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.publish();
