@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 
 from .api import (
     catalog,
+    class_pages,
     classes,
     errors,
     explain,
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     errors.install(app)
     app.include_router(pages.router)
+    app.include_router(class_pages.router)  # the live class's pages
     app.include_router(catalog.router)
     app.include_router(formulas.router)
     app.include_router(models.router)
