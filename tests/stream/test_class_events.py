@@ -4,20 +4,16 @@ server shuts down), and that they count toward the worker's stream limit."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import queue
 import signal
 import threading
 import time
 
-import anyio
 import httpx
 import pytest
 
 from app.api.classes import STUDENT_EVENT_MODELS, TEACHER_EVENT_MODELS
-from app.classes.events import INBOX, frame, relay
-from app.store.memory import QUEUE, MemoryStore
 from tests.conftest import start_server, stop_server
 
 RUN = {"surface": "roll_downhill", "optimizer": "sgd", "hyperparameters": {"lr": 0.1}, "steps": 200}
@@ -320,32 +316,3 @@ def test_on_shutdown_class_streams_get_a_last_closing_event(tmp_path):
         assert "Traceback" not in srv.output()
     finally:
         stop_server(srv)
-
-
-def test_a_stream_that_falls_behind_starts_again_from_the_state():
-    """A reader too slow for the channel (its backlog full) is not fed a backlog: the next
-    event it gets is a fresh `state`, then it follows again."""
-
-    async def scenario():
-        store = MemoryStore()
-        states = iter(range(100))
-
-        async def state():
-            return frame("state", {"n": next(states)})
-
-        events = relay(store, "c", state, time.time() + 60, anyio.Event())
-        assert await anext(events) == frame("state", {"n": 0})
-        following = asyncio.ensure_future(anext(events))
-        await asyncio.sleep(0)
-        for step in range(QUEUE * 3):  # far more than a subscriber may fall behind
-            await store.publish("c", frame("control", {"step": step}))
-            await asyncio.sleep(0)  # the stream's own helpers run, its reader does not
-        seen = [await following]
-        while not seen[-1].startswith(b"event: state"):
-            seen.append(await anext(events))
-        assert len(seen) <= QUEUE + INBOX + 1 and seen[-1] == frame("state", {"n": 1})
-        await store.publish("c", frame("control", {"step": -1}))
-        assert await anext(events) == frame("control", {"step": -1})
-        await events.aclose()
-
-    asyncio.run(scenario())
