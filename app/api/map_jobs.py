@@ -40,6 +40,7 @@ class MapJob:
     total: int  # ball-steps at most
     answer: Callable[[Any], dict[str, Any]]
     size_field: str = "resolution"  # what to make smaller when it takes too long
+    estimate: float = 0.0  # its seconds of work, estimated before any ball moved
 
 
 class TooLong(Exception):
