@@ -462,7 +462,10 @@ class Run:
         value, slope, box = surface.value, surface.grad, self.box
         grad_tol2, step_tol2 = self.grad_tol2, self.step_tol2
         lr = self.hyperparameters["lr"]
-        record, remember = trace.append_plain, self.recent.append
+        remember = self.recent.append
+        steps, positions, losses = trace.steps.append, trace.positions.append, trace.losses.append
+        gradients, lrs, given = trace.gradients.append, trace.lrs.append, trace.applied_gradients
+        taken = 0
         position, gradient, step = self.position, self.gradient, self.step
         buffers = tuple(self.buffers)
         one = len(position) == 1
@@ -498,12 +501,19 @@ class Run:
             if not sound:
                 status = DIVERGED
                 break
-            record(t, new_pos, loss, grad, lr, gradient)
+            steps(t)
+            positions(new_pos)
+            losses(loss)
+            gradients(grad)
+            lrs(lr)
+            given.append(gradient)
+            taken += 1
             remember(new_pos)
             step, position, gradient, buffers = t, new_pos, grad, new_buffers
             self.loss = loss
             if grad2 <= grad_tol2 and moved2 <= step_tol2:
                 status = CONVERGED
+        trace.plain_steps(taken)
         self.step, self.position, self.gradient = step, position, gradient
         self.buffers = self.optimizer.bind.state(buffers)
         if status == DIVERGED:

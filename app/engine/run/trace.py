@@ -129,23 +129,14 @@ class Trace:
         self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
 
-    def append_plain(
-        self, step: int, position: Vector, loss: Any, gradient: Vector, lr: float, given: Vector
-    ) -> None:
-        """:meth:`append` for one ball's plain step: one evaluation, no underflow, no
+    def plain_steps(self, n: int) -> None:
+        """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
+        gradients and lr appended by the runner): one evaluation each, no underflow, no
         batch, no sharpness."""
-        self.steps.append(step)
-        self.positions.append(position)
-        self.losses.append(loss)
-        self.gradients.append(gradient)
-        self.lrs.append(lr)
-        self.applied_gradients.append(given)
-        self.underflows.append(0)
-        self.sharpness.append(None)
-        self.epochs.append(None)
-        self.batches.append(None)
-        self.batch_points.append(None)
-        self.evaluations.append(1)
+        self.underflows.extend([0] * n)
+        self.evaluations.extend([1] * n)
+        for values in (self.sharpness, self.epochs, self.batches, self.batch_points):
+            values.extend([None] * n)
 
     def extend(self, other: Trace) -> None:
         for name in FIELDS:
