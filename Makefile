@@ -69,6 +69,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/render_2d.py
 	$(BIN)/python bench/lecture_hall.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/map_sizing.py
 	$(BIN)/python bench/models.py
 	$(BIN)/python bench/outcome.py
 	$(BIN)/python bench/transfer.py

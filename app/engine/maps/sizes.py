@@ -40,7 +40,8 @@ DETAIL = {"coarse": 0.5, "normal": 1.0, "fine": 2.0}  # the default's sides, tim
 # Seconds, measured on the development machine (bench/map_sizing.py, one core):
 MAP = 0.01  # a map's fixed cost: checks, grid, answer
 CROWD = 1e-3  # a crowd's: its run set up, its outcomes decided
-CROWD_STEP = 70e-6  # a crowd's fixed cost per step, whatever its size
+CROWD_STEP = 70e-6  # a crowd's fixed cost per step, whatever its size (a numpy rule's …
+PER_BALL_CROWD_STEP = 50e-6  # … a per-ball rule's, whose own loop does much of the work)
 SCHEDULED_STEP = 40e-6  # more per crowd step when a schedule rebinds the rule
 NOISY_STEP = 40e-6  # more per crowd step that draws random numbers (noise, SGLD) …
 NOISY_BALL_STEP = 100e-9  # … and per ball-step
@@ -49,7 +50,7 @@ PER_BALL_STEP = 5e-6  # a rule stepping each ball in Python: per ball-step …
 PER_BALL_EVALUATION = 7e-6  # … per evaluation of the loss …
 # … and per pair of L-BFGS history each evaluation goes over (its loop is unrolled in 1D and
 # 2D; above, per dimension)
-HISTORY_PAIR = {1: 0.2e-6, 2: 1.1e-6}
+HISTORY_PAIR = {1: 0.2e-6, 2: 1.5e-6}
 HISTORY_PAIR_PER_DIM = 1.2e-6
 PER_BALL_MAP = 0.08  # a per-ball rule's map sets finished balls aside after every chunk
 BALL_END = 2e-6  # each ball's outcome, decided when it stops
@@ -59,7 +60,7 @@ BALL_END = 2e-6  # each ball's outcome, decided when it stops
 CROWD_POINT_STEP = 25e-9
 PER_BALL_POINT_STEP = 2e-6
 
-PILOT_STEPS = 64  # the most steps a pilot ball takes
+PILOT_STEPS = 128  # the most steps a pilot ball takes
 PILOT_BALLS = {False: 9, True: 4}  # a numpy crowd's, a per-ball rule's (2D: 3 × 3, 2 × 2)
 
 
@@ -118,7 +119,7 @@ def _history(run: Run) -> int:
 def seconds(setting: Setting, balls: int, crowds: int, p: Pilot) -> float:
     """The estimated work of ``balls`` balls run as ``crowds`` crowds, from a pilot."""
     per_ball = issubclass(setting.optimizer.bind.state, BallState)
-    crowd_step = CROWD_STEP
+    crowd_step = PER_BALL_CROWD_STEP if per_ball else CROWD_STEP
     if setting.schedule is not None and not setting.schedule.is_constant:
         crowd_step += SCHEDULED_STEP
     noisy = setting.options.noise or np.any(setting.hyperparameters.get("temperature", 0))
