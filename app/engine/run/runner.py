@@ -469,6 +469,7 @@ class Run:
         position, gradient, step = self.position, self.gradient, self.step
         buffers = tuple(self.buffers)
         one = len(position) == 1
+        (low, high) = box[0]
         status = self.status
         for _ in range(n):
             if status != RUNNING:
@@ -492,12 +493,18 @@ class Run:
             except (ArithmeticError, ValueError):  # where numpy would give inf or nan
                 status = DIVERGED
                 break
-            sound = isfinite(loss)
-            moved2 = grad2 = 0.0
-            for c, old, gc, (lo, hi) in zip(new_pos, position, grad, box, strict=True):
-                sound = sound and isfinite(gc) and lo <= c <= hi
-                moved2 += (c - old) * (c - old)
-                grad2 += gc * gc
+            if one:  # (0.0 + d·d is d·d: the sums below, bit for bit)
+                c, gc = new_pos[0], grad[0]
+                sound = isfinite(loss) and isfinite(gc) and low <= c <= high
+                d = c - position[0]
+                moved2, grad2 = d * d, gc * gc
+            else:
+                sound = isfinite(loss)
+                moved2 = grad2 = 0.0
+                for c, old, gc, (lo, hi) in zip(new_pos, position, grad, box, strict=True):
+                    sound = sound and isfinite(gc) and lo <= c <= hi
+                    moved2 += (c - old) * (c - old)
+                    grad2 += gc * gc
             if not sound:
                 status = DIVERGED
                 break
