@@ -12,7 +12,8 @@ in Python, per evaluation of the loss and, for L-BFGS, per pair of its history),
 balls' outcomes.  How many steps the balls take — a Newton ball settles in a few, an
 L-BFGS ball under OneCycle evaluates twice a step over a history of 100 pairs — is
 learnt from a :func:`pilot`: a few of the map's own balls run alone, up to
-``PILOT_STEPS`` steps each (a ball still rolling then is taken to roll to the end).  Balls
+``PILOT_STEPS`` steps or ``PILOT_BALL_SECONDS`` of estimated work each (a ball still
+rolling then is taken to roll to the end at the same cost per step).  Balls
 that share every hyperparameter value the optimizer cannot take per ball run as one crowd,
 so a sweep or a trainability grid can cost more than its balls.
 """
@@ -60,7 +61,8 @@ BALL_END = 2e-6  # each ball's outcome, decided when it stops
 CROWD_POINT_STEP = 25e-9
 PER_BALL_POINT_STEP = 2e-6
 
-PILOT_STEPS = 128  # the most steps a pilot ball takes
+PILOT_STEPS = 128  # the most steps a pilot ball takes …
+PILOT_BALL_SECONDS = 0.02  # … and the most estimated work (the pilot runs before the map)
 PILOT_BALLS = {False: 9, True: 4}  # a numpy crowd's, a per-ball rule's (2D: 3 × 3, 2 × 2)
 
 
@@ -101,8 +103,10 @@ def pilot(setting: Setting, starts: np.ndarray, values: Mapping[str, np.ndarray]
                 break
             evaluations = trace.evaluations[0]
             cost += evaluations * (PER_BALL_EVALUATION + pair * _history(run))
+            if cost > PILOT_BALL_SECONDS:
+                break
         taken = run.step
-        if run.status == RUNNING and taken == horizon < setting.steps:
+        if run.status == RUNNING and taken < setting.steps:
             cost *= setting.steps / taken
             taken = setting.steps
         steps.append(taken)
