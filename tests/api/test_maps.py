@@ -340,3 +340,16 @@ def test_the_fine_maps_budget_is_a_setting():
         client = TestClient(create_app(Settings(map_fine_seconds=seconds)))
         sides.append(len(client.post("/api/maps/basins", json=body).json()["x"]))
     assert sides[0] == 160 and 8 <= sides[1] < 160
+
+
+def test_rprops_trainability_map_at_its_default_axes(client):
+    """The default range of Rprop's η₋ is its slider's (0 to 10) cut to what Rprop takes
+    (0 < η₋ < 1), so the map the page asks for first is drawn, not refused."""
+    run = {"surface": "roll_downhill", "optimizer": "rprop", "steps": 50}
+    axes = client.post(
+        "/api/maps/trainability/axes", json={**run, "x_name": "lr", "y_name": "etas.0"}
+    ).json()
+    assert 0 < axes["y_axis"]["min"] <= 0.001 and 0.999 <= axes["y_axis"]["max"] < 1
+    r = client.post("/api/maps/trainability", json={**run, **axes, "resolution": [6, 5]})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["y"]) == 5
