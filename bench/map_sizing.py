@@ -119,8 +119,8 @@ def main() -> None:
         f"{'optimizer':9s} {'map':27s} {'detail':6s} {'balls':>6s} "
         f"{'estimate':>8s} {'cpu s':>8s} {'wall s':>7s} {'ratio':>5s}  target"
     )
-    worst_ratio: tuple[float, str] = (1.0, "")
-    best_ratio: tuple[float, str] = (1.0, "")
+    worst_ratio: tuple[float, str] = (0.0, "")
+    best_ratio: tuple[float, str] = (math.inf, "")
     misses = []
     for optimizer in chosen:
         for label, kind, body in cases(optimizer):
