@@ -17,7 +17,7 @@ UPGRADE ?= --upgrade
 SERIAL := browser or stream
 FAST := not ($(SERIAL) or fuzz)
 
-.PHONY: run test test-fast lint lock bench chromium vendor-plotly
+.PHONY: run test test-fast lint lock bench chromium redis-server vendor-plotly
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,16 +43,28 @@ chromium:
 	  exit 1; \
 	fi
 
+# The store tests and the two-worker class run against a real Redis (tests/conftest.py starts
+# one per test process): Debian's redis-server, installed the same way when missing.
+redis-server:
+	@if command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's redis-server for the store tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	else \
+	  echo "redis-server is missing: run 'sudo apt-get install redis-server'." >&2; \
+	  exit 1; \
+	fi
+
 lint: $(VENV)/.installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 
 # The serial tiers run even when the parallel ones failed: one run shows every failure.
-test: lint chromium
+test: lint chromium redis-server
 	$(BIN)/python -m pytest -m "not ($(SERIAL))" -n auto --durations=25; parallel=$$?; \
 	$(BIN)/python -m pytest -m "$(SERIAL)" --durations=25 && exit $$parallel
 
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.installed redis-server
 	$(BIN)/python -m pytest -m "$(FAST)" -n auto --durations=10
 
 # The build backend is locked too: the editable install above builds without fetching it.
@@ -68,6 +80,8 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/api_and_engine.py
 	$(BIN)/python bench/render_2d.py
 	$(BIN)/python bench/lecture_hall.py
+	$(BIN)/python bench/live_class.py
+	$(BIN)/python bench/same_map.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/map_sizing.py
 	$(BIN)/python bench/models.py

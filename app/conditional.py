@@ -7,8 +7,10 @@ the browser keeps it and asks again with If-None-Match: the answer is still comp
 unchanged one crosses the network as a bodiless 304. Never stale: a new deploy that changes an
 answer changes its tag.
 
-Only whole answers of a GET are buffered: JSON and HTML. Streams (text/event-stream) and
-files (static assets, which StaticFiles tags itself) pass through untouched.
+Only whole answers of a GET are buffered: JSON and HTML. Streams (text/event-stream), files
+(static assets, which StaticFiles tags itself) and answers that carry their own ETag (the
+result cache's, app/api/once.py, which answers 304 before computing anything) pass through
+untouched.
 """
 
 from __future__ import annotations
@@ -50,8 +52,10 @@ class ConditionalGet:
         async def tagging_send(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                content_type = Headers(raw=message["headers"]).get("content-type", "")
-                if message["status"] == 200 and content_type.startswith(TAGGED_TYPES):
+                headers = Headers(raw=message["headers"])
+                content_type = headers.get("content-type", "")
+                tagged = message["status"] == 200 and "etag" not in headers
+                if tagged and content_type.startswith(TAGGED_TYPES):
                     start = message  # held until the whole body is here
                     return
             elif start is not None and message["type"] == "http.response.body":

@@ -7,6 +7,8 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -23,6 +25,8 @@ from starlette.types import ASGIApp
 
 from .api import (
     catalog,
+    class_pages,
+    classes,
     errors,
     explain,
     export,
@@ -36,6 +40,7 @@ from .api import (
     simulate,
     stream,
 )
+from .api.once import Once
 from .conditional import ConditionalGet
 from .facts import page_facts
 from .limits import BodyLimit
@@ -111,6 +116,7 @@ class DescentLab(FastAPI):
             document = super().openapi()
             stream.document_events(document)  # SSE events: described by hand
             maps.document_events(document)
+            classes.document_events(document)
         return super().openapi()
 
 
@@ -123,6 +129,15 @@ def swagger_ui_page(swagger_prefix: str, favicon_url: str) -> HTMLResponse:
         swagger_css_url=f"{swagger_prefix}/swagger-ui.css",
         swagger_favicon_url=favicon_url,
     )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Ask the store once: a Redis that does not answer stops the worker here, naming its
+    # address, rather than the first class that needs it.
+    await app.state.store.get("startup")
+    yield
+    await app.state.store.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -143,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=OPENAPI_URL,
         docs_url=None,  # our own /docs, below: Swagger UI from this server, not a CDN
         redoc_url=None,
+        lifespan=lifespan,
         frame_ancestors=settings.frame_ancestors,
         max_body_bytes=settings.max_body_bytes,
         # get_swagger_ui_html starts Swagger UI with an inline <script>. The page is built
@@ -151,7 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_scripts={"/docs": script_hashes(docs_page.body)},
     )
     app.state.settings = settings
-    app.state.store = open_store(settings.redis_url)  # classes, tallies, the result cache
+    # classes, tallies, the result cache
+    app.state.store = open_store(settings.redis_url, settings.cache_mb * 2**20)
     app.state.metrics = {
         "streams_active": 0,
         "steps_streamed": 0,
@@ -159,6 +176,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "maps_waiting": 0,
         "map_ball_steps": 0,
     }
+    # each thing computed once (app/api/once.py), its counters added to the metrics
+    app.state.once = Once(
+        app.state.store, app.state.metrics, settings.cache_seconds, keep=settings.cache_mb > 0
+    )
 
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.globals["static"] = lambda path: f"{static_prefix}/{path}"
@@ -178,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     errors.install(app)
     app.include_router(pages.router)
+    app.include_router(class_pages.router)  # the live class's pages
     app.include_router(catalog.router)
     app.include_router(formulas.router)
     app.include_router(models.router)
@@ -188,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(explain.router)
     app.include_router(l2.router)
+    app.include_router(classes.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")
@@ -212,8 +235,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
         """Liveness, with the worker's process id, its stream counters (active streams,
-        steps streamed so far) and map counters (maps computing and waiting, ball-steps
-        computed so far): each worker process counts its own."""
+        steps streamed so far), map counters (maps computing and waiting, ball-steps
+        computed so far) and answer counters (computed, shared with a computation in
+        flight, from the result cache): each worker process counts its own."""
         return {"status": "ok", "pid": os.getpid(), **app.state.metrics}
 
     return app

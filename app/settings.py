@@ -89,6 +89,53 @@ class Settings(BaseSettings):
         description="Maps that may wait for a turn; past it a map is refused with 503 and "
         "Retry-After.",
     )
+    class_hours: float = Field(
+        3.0,
+        gt=0,
+        description="How long a live class lives from its creation, in hours; then its "
+        "code, its answers and its runs are gone.",
+    )
+    class_max_students: int = Field(
+        400, ge=1, description="Most students one class admits; past it a join gets 409."
+    )
+    class_code_failures_per_minute: int = Field(
+        20,
+        ge=1,
+        description="Requests naming a class that does not exist (a wrong join code, or a "
+        "guess) one client address may make per minute; past it every request naming a "
+        "class from that address gets 429 with Retry-After until the minute is over.",
+    )
+    class_creates_per_hour: int = Field(
+        20,
+        ge=1,
+        description="Classes one client address may start per hour; past it 429 with Retry-After.",
+    )
+    class_answers_per_minute: int = Field(
+        60,
+        ge=1,
+        description="Answers and experiment runs one student may send per minute; past it "
+        "429 with Retry-After.",
+    )
+    class_run_steps: int = Field(
+        2_000,
+        ge=1,
+        description="Most steps of a class experiment's base run (each student's run takes "
+        "as many); a longer one is refused with 422.",
+    )
+    cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory, in MB, each worker's result cache may hold: the answers of maps, "
+        "runs, explanations and landscapes, computed once for identical requests and kept; "
+        "past it the least recently used go first, and 0 keeps none (identical requests in "
+        "flight still share one computation). With Redis, Redis's own memory limit bounds it.",
+    )
+    cache_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="How long the result cache keeps an answer, in seconds (a deploy starts "
+        "afresh whatever is left: each answer's key carries the code's version).",
+    )
     redis_url: str = Field(
         "",
         description="Redis to keep classes, their tallies and the result cache in, shared by "

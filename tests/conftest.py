@@ -4,6 +4,7 @@ tiers: every test is marked by the folder it lives in."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,3 +158,67 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     yield srv
     stop_server(srv)
+
+
+# Debian's redis-server (`make redis-server` installs it where missing, as `make chromium` does
+# Chromium): each xdist worker starts its own on a free port, keeping nothing on disk.
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class RedisServer:
+    def __init__(self, port: int, process: subprocess.Popen, log: Path) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = process
+        self.log = log
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16) == b"+PONG\r\n"
+        except OSError:
+            return False
+
+    def flush(self) -> None:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(b"FLUSHALL\r\n")
+            assert s.recv(16) == b"+OK\r\n"
+
+
+def start_redis(folder: Path) -> RedisServer:
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is missing: run 'make redis-server' (or apt-get install it)")
+    port = _free_port()
+    log = folder / "redis.log"
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+    command += ["--save", "", "--appendonly", "no", "--logfile", str(log)]
+    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL)
+    srv = RedisServer(port, process, log)
+    deadline = time.monotonic() + 10
+    while not srv.ping():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            output = log.read_text(errors="replace") if log.exists() else ""
+            pytest.fail(f"redis-server did not start (exit {process.poll()}):\n{output}")
+        time.sleep(0.05)
+    return srv
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server for this test process (each xdist worker has its own)."""
+    srv = start_redis(tmp_path_factory.mktemp("redis"))
+    yield srv
+    srv.process.terminate()
+    try:
+        srv.process.wait(10)
+    except subprocess.TimeoutExpired:
+        srv.process.kill()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url

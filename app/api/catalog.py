@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from ..engine.backend import NUMPY
 from ..engine.errors import HyperparameterError
@@ -22,6 +23,7 @@ from ..engine.run.schedules import SCHEDULES
 from ..engine.suggest import suggested_lrs
 from ..engine.surfaces import SURFACES, Surface
 from .errors import InputError
+from .once import Flight, answer
 from .schemas.catalog import (
     GridOut,
     HyperparameterOut,
@@ -178,7 +180,7 @@ def colour_scale(f: np.ndarray) -> str:
     response_model=GridOut,
     responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
-def surface_grid(
+async def surface_grid(
     surface_id: str,
     request: Request,
     points: Annotated[
@@ -192,7 +194,8 @@ def surface_grid(
         ),
     ] = None,
 ) -> Response:
-    """The surface sampled on an even grid over its domain, for drawing it."""
+    """The surface sampled on an even grid over its domain, for drawing it (computed once,
+    then from the result cache)."""
     surface = SURFACES.get(surface_id)
     if surface is None:
         raise HTTPException(404, f"unknown surface {surface_id!r}")
@@ -202,9 +205,14 @@ def surface_grid(
             [("points", f"at most {GRID_MAX[surface.dim]} per axis for a {surface.dim}D surface")]
         )
     params = {k: v for k, v in request.query_params.items() if k != "points"}
-    surface = _with_query_parameters(surface, params)
-    # Non-finite samples (overflow far out) encode as null: a gap in the drawing.
-    return Response(json_bytes(grid_json(surface, n)), media_type="application/json")
+    bound = _with_query_parameters(surface, params)
+
+    async def produce(flight: Flight) -> bytes:
+        # Non-finite samples (overflow far out) encode as null: a gap in the drawing.
+        return await run_in_threadpool(lambda: json_bytes(grid_json(bound, n)))
+
+    grid = {"surface": bound.id, "points": n, "parameters": dict(bound.parameter_values)}
+    return await answer(request, "grid", grid, produce)
 
 
 def grid_json(surface: Surface, n: int | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,7 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..store import StoreUnavailable
 from .schemas.common import ErrorOut
+
+log = logging.getLogger(__name__)
 
 
 class InputError(Exception):
@@ -112,3 +116,10 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # Redis (DESCENT_LAB_REDIS_URL) went away: the log names it, the client may retry
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        error = "The shared store did not answer: try again in a moment"
+        return JSONResponse(error_body(503, error), 503, headers={"Retry-After": "5"})

@@ -11,15 +11,16 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..engine.run import RUNNING, Run
 from ..engine.run.explain import explain
 from ..settings import Settings, app_settings
+from .once import Flight, answer
 from .schemas.explain import ExplainOut
 from .schemas.runs import RunRequest
-from .service import json_bytes, prepare_run
+from .service import canonical, json_bytes, prepare_run
 from .simulate import ERRORS, INLINE_S
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -40,19 +41,24 @@ def _advance(run: Run, left: int, deadline: float | None = None) -> int:
 
 @router.post("/runs/explain", response_model=ExplainOut, responses=ERRORS)
 async def explain_step(
-    body: RunRequest, settings: Annotated[Settings, Depends(app_settings)]
+    body: RunRequest, request: Request, settings: Annotated[Settings, Depends(app_settings)]
 ) -> Response:
     """Take the run's `steps` steps (from `start` or `resume`), then explain the next one:
     the learning rate, the gradient given, every state buffer before and after, the step
     taken and what the optimizer's formula names on the way, with the formula's lines
     filled in."""
-    run = prepare_run(body, settings).start()
+    prepared = prepare_run(body, settings)
 
-    def finish(left: int) -> bytes:
-        _advance(run, left)
-        return json_bytes(explain(run).to_json())
+    async def produce(flight: Flight) -> bytes:
+        run = prepared.start()
 
-    left = _advance(run, body.steps, deadline=time.perf_counter() + INLINE_S)
-    if left == 0:
-        return Response(finish(0), media_type="application/json")
-    return Response(await run_in_threadpool(finish, left), media_type="application/json")
+        def finish(left: int) -> bytes:
+            _advance(run, left)
+            return json_bytes(explain(run).to_json())
+
+        left = _advance(run, body.steps, deadline=time.perf_counter() + INLINE_S)
+        if left == 0:
+            return finish(0)
+        return await run_in_threadpool(finish, left)
+
+    return await answer(request, "explain", canonical(body, prepared), produce)

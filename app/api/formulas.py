@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..engine.surfaces.formula import FormulaError, prepare
 from .catalog import grid_json, surface_out
 from .errors import InputError
+from .once import Flight, answer
 from .schemas.common import ErrorOut
 from .schemas.formulas import FormulaRequest, FormulaSurfaceOut
 from .service import json_bytes
@@ -27,11 +29,19 @@ router = APIRouter(prefix="/api", tags=["catalog"])
     response_model=FormulaSurfaceOut,
     responses={422: {"model": ErrorOut, "description": "The formula or its domain is refused"}},
 )
-def formula(body: FormulaRequest) -> Response:
+async def formula(body: FormulaRequest, request: Request) -> Response:
     """Read a typed formula: its surface (id, formula, domain, start, minima, suggested
     learning rates), f and ∂f/∂x, ∂f/∂y as MathML, and f sampled on the pages' grid.
     A refusal is a 422 naming `expression` (with the column, where there is one) or
     `domain`; every formula is prepared within the engine's time limit."""
+
+    async def produce(flight: Flight) -> bytes:
+        return await run_in_threadpool(_formula_surface, body)
+
+    return await answer(request, "formula", body.model_dump(mode="json"), produce)
+
+
+def _formula_surface(body: FormulaRequest) -> bytes:
     surface = typed_surface(body)
     try:
         math = _mathml(body.expression, ("x", "y")[: surface.dim])
@@ -42,7 +52,7 @@ def formula(body: FormulaRequest) -> Response:
         "mathml": math,
         "grid": grid_json(surface),
     }
-    return Response(json_bytes(out), media_type="application/json")
+    return json_bytes(out)
 
 
 @lru_cache(maxsize=FORMULAS_KEPT)

@@ -39,7 +39,7 @@ from .schemas.maps import (
     TrainabilityAxesRequest,
     TrainabilityRequest,
 )
-from .service import check_start, prepare_setting
+from .service import canonical, check_start, prepare_setting
 
 
 def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]]) -> Setting:
@@ -123,6 +123,7 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
     if errors:
         raise InputError(errors)
     return MapJob(
+        canonical={**canonical(req, setting), "resolution": list(resolution)},
         compute=lambda progress: basins(setting, resolution, progress),
         total=math.prod(resolution) * setting.steps,
         answer=lambda m: basins_json(m, surface),
@@ -166,6 +167,7 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
     if errors:
         raise InputError(errors)
     return MapJob(
+        canonical={**canonical(req, setting), "count": count},
         compute=lambda progress: sweep(setting, tuple(start), lrs, req.keep, progress),
         total=count * setting.steps,
         size_field="count",
@@ -253,6 +255,7 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
         raise InputError(errors)
     assert x_axis is not None and y_axis is not None
     return MapJob(
+        canonical={**canonical(req, setting), "resolution": [nx, ny]},
         compute=lambda progress: trainability(setting, tuple(start), x_axis, y_axis, progress),
         total=nx * ny * setting.steps,
         answer=lambda m: trainability_json(m, setting.surface, x_axis, y_axis),

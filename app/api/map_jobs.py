@@ -2,9 +2,11 @@
 cancel.
 
 A map is computed in chunks (the engine's progress callback); between chunks it looks for
-a cancel.  A client that hangs up (or the page's Cancel, which aborts the fetch) stops the
-work at the next chunk.  A worker computes ``map_concurrency`` maps at once; up to
-``map_queue`` more wait their turn, and past that a map is refused with 503.
+a cancel.  Identical maps share one computation (app/api/once.py): when the last client
+waiting for it hangs up (or presses the page's Cancel, which aborts the fetch), the work
+stops at the next chunk.  A worker computes ``map_concurrency`` maps at once; up to
+``map_queue`` more wait their turn, and past that a new map is refused with 503 (a request
+that joins a map already in flight takes no turn).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,6 @@ from fastapi import HTTPException
 from ..engine.maps import Cancelled
 from ..settings import Settings
 from .errors import InputError
-from .schemas.maps import MapProgressEvent
 
 COUNTERS = threading.Lock()  # the metrics a map's thread and the event loop both update
 RETRY_AFTER_S = 5  # what a map refused for a full queue is told to wait
@@ -39,6 +40,7 @@ class MapJob:
     compute: Callable[[Callable[[int], None]], Any]
     total: int  # ball-steps at most
     answer: Callable[[Any], dict[str, Any]]
+    canonical: dict[str, Any]  # what it computes, defaults filled: its result cache key
     size_field: str = "resolution"  # what to make smaller when it takes too long
     estimate: float = 0.0  # its seconds of work, estimated before any ball moved
 
@@ -60,7 +62,7 @@ class Work:
     finished: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
-    on_finish: Callable[[], None] = lambda: None  # wakes the request that follows it
+    on_finish: Callable[[], None] = lambda: None  # wakes the flight that waits for it
 
     def progress(self, n: int) -> None:
         if self.cancel.is_set():
@@ -107,18 +109,18 @@ def admit(metrics: dict[str, int], settings: Settings) -> None:
         )
 
 
-async def follow(
-    job: MapJob, metrics: dict[str, int], settings: Settings
-) -> AsyncGenerator[MapProgressEvent | dict[str, Any]]:
-    """Wait for a turn, run the map in a thread, and report: progress every TICK_S, then
-    the answer.  Closing the iterator early (a hang-up, Cancel) stops the work."""
+async def compute(
+    job: MapJob, metrics: dict[str, int], settings: Settings, report: Callable[[int, bool], None]
+) -> dict[str, Any]:
+    """Wait for a turn, run the map in a thread and return its answer; ``report(done,
+    waiting)`` every TICK_S on the way.  Cancelling it stops the work at its next chunk."""
     with COUNTERS:
         metrics["maps_waiting"] += 1
     waiting = True
     work = Work(job, metrics, OVERTIME * settings.map_max_seconds)
     try:
         while metrics["maps_running"] >= settings.map_concurrency:
-            yield MapProgressEvent(done=0, total=job.total, waiting=True)
+            report(0, True)
             await anyio.sleep(TICK_S)
         with COUNTERS:
             metrics["maps_waiting"] -= 1
@@ -129,12 +131,13 @@ async def follow(
         work.on_finish = lambda: anyio.from_thread.run_sync(finished.set, token=token)
         threading.Thread(target=work.run, name="map", daemon=True).start()
         while not work.finished.is_set():
-            yield MapProgressEvent(done=work.done, total=job.total, waiting=False)
+            report(work.done, False)
             with anyio.move_on_after(TICK_S):  # a small map answers as soon as it is done
                 await finished.wait()
         if work.error is not None:
             raise work.error
-        yield work.result
+        result: dict[str, Any] = work.result
+        return result
     finally:
         if waiting:
             with COUNTERS:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..engine.surfaces.models import DATASETS, LOSSES, MODELS, Dataset, Model
 from ..engine.surfaces.models.losses import FIXED
 from .catalog import grid_json, surface_out
+from .once import Flight, answer
 from .schemas.common import ErrorOut
 from .schemas.models import DatasetOut, LossOut, ModelOut, ModelRequest, ModelSurfaceOut
 from .service import json_bytes
@@ -79,11 +81,19 @@ def _datasets_json() -> bytes:
     response_model=ModelSurfaceOut,
     responses={422: {"model": ErrorOut, "description": "The model, loss or data is refused"}},
 )
-def model_landscape(body: ModelRequest) -> Response:
+async def model_landscape(body: ModelRequest, request: Request) -> Response:
     """A model's loss on a data set as a landscape: its surface (id, formula, domain, start,
     minima — least squares from the normal equations — suggested learning rates, and
     `no_minimum` where there is none), the model, the loss, the points and f sampled on
     the pages' grid.  A refusal is a 422 naming the field (`loss`, `data.x.3` …)."""
+
+    async def produce(flight: Flight) -> bytes:
+        return await run_in_threadpool(_landscape, body)
+
+    return await answer(request, "model", body.model_dump(mode="json"), produce)
+
+
+def _landscape(body: ModelRequest) -> bytes:
     surface = data_surface(body)
     spec = surface.model
     data = spec.dataset()
@@ -95,4 +105,4 @@ def model_landscape(body: ModelRequest) -> Response:
         "request": spec.to_json(),
         "grid": grid_json(surface),
     }
-    return Response(json_bytes(out), media_type="application/json")
+    return json_bytes(out)

@@ -3,11 +3,13 @@ maps, for what a map shares with a run) check a request and run it."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from pydantic import BaseModel
 from pydantic_core import to_json
 
 from ..engine.errors import HyperparameterError, StateError
@@ -217,6 +219,34 @@ def execute(prepared: PreparedRun) -> dict[str, Any]:
     execution = Execution([prepared])
     execution.advance()
     return execution.results()[0]
+
+
+class Configured(Protocol):
+    """A checked setting: PreparedRun, PreparedSetting, a map's Setting."""
+
+    @property
+    def surface(self) -> Surface: ...
+    @property
+    def hyperparameters(self) -> Mapping[str, Any]: ...
+    @property
+    def options(self) -> RunOptions: ...
+    @property
+    def schedule(self) -> BoundSchedule | None: ...
+
+
+def canonical(req: BaseModel, setting: Configured) -> dict[str, Any]:
+    """The request as JSON with its setting's defaults filled in — the optimizer's
+    hyperparameters, the surface's parameters, the options, the schedule's parameters — so
+    two requests for the same work read the same (the result cache's key, once.py)."""
+    out = req.model_dump(mode="json")
+    out["hyperparameters"] = dict(setting.hyperparameters)
+    options = setting.options
+    out["options"] = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    if setting.schedule is not None:
+        out["schedule"] = {"name": setting.schedule.id, "parameters": dict(setting.schedule.values)}
+    if isinstance(out.get("surface"), str):
+        out["surface_parameters"] = dict(setting.surface.parameter_values)
+    return out
 
 
 def json_bytes(data: Any) -> bytes:

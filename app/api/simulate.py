@@ -1,17 +1,19 @@
-"""POST /api/runs: whole runs at once (GET /api/stream, in stream.py, sends them step by step)."""
+"""POST /api/runs: whole runs at once (GET /api/stream, in stream.py, sends them step by step),
+each computed once for identical requests (once.py)."""
 
 from __future__ import annotations
 
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..settings import Settings, app_settings
+from .once import Flight, answer
 from .schemas.common import ErrorOut
 from .schemas.runs import RunsRequest, RunsResponse
-from .service import Execution, json_bytes, prepare_runs
+from .service import Execution, canonical, json_bytes, prepare_runs
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
@@ -26,18 +28,22 @@ INLINE_S = 0.005
 
 @router.post("/runs", response_model=RunsResponse, responses=ERRORS)
 async def create_runs(
-    body: RunsRequest, settings: Annotated[Settings, Depends(app_settings)]
+    body: RunsRequest, request: Request, settings: Annotated[Settings, Depends(app_settings)]
 ) -> Response:
     """Run each optimizer on its surface and return every step at once."""
-    execution = Execution(prepare_runs(body.runs, settings))
+    prepared = prepare_runs(body.runs, settings)
 
-    def finish() -> bytes:
-        execution.advance()
-        # Encoded directly: the steps are trusted engine output, not worth re-validating.
-        return json_bytes({"runs": execution.results()})
+    async def produce(flight: Flight) -> bytes:
+        execution = Execution(prepared)
 
-    if execution.advance(deadline=time.perf_counter() + INLINE_S):
-        content = finish()
-    else:
-        content = await run_in_threadpool(finish)
-    return Response(content, media_type="application/json")
+        def finish() -> bytes:
+            execution.advance()
+            # Encoded directly: the steps are trusted engine output, not worth re-validating.
+            return json_bytes({"runs": execution.results()})
+
+        if execution.advance(deadline=time.perf_counter() + INLINE_S):
+            return finish()
+        return await run_in_threadpool(finish)
+
+    runs = [canonical(r, p) for r, p in zip(body.runs, prepared, strict=True)]
+    return await answer(request, "runs", runs, produce)

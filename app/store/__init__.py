@@ -11,6 +11,11 @@ Values are bytes (the callers encode JSON once); every key lives for a ``ttl`` i
 is gone after it. Messages published on a channel reach every subscriber of that channel in
 every worker, in order; a subscriber that falls too far behind is dropped (its iterator ends
 with ``Overrun``) and starts again from the state it reads, never from a backlog.
+
+Keys that start with ``cache:`` (``CACHE``) hold answers that can be computed again (the
+result cache, app/api/once.py): a store may drop them before their ttl, least recently used
+first, to keep within its memory (MemoryStore: ``cache_bytes``). Every other key lives for
+its whole ttl.
 """
 
 from __future__ import annotations
@@ -19,9 +24,15 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+CACHE = "cache:"  # the prefix of keys a store may drop early (see above)
+
 
 class Overrun(Exception):
     """A subscriber read too slowly and missed messages: read the state again, resubscribe."""
+
+
+class StoreUnavailable(Exception):
+    """The shared store (Redis) did not answer: the message names its address."""
 
 
 class Store(Protocol):
@@ -68,12 +79,13 @@ class Store(Protocol):
         """Release connections (at shutdown)."""
 
 
-def open_store(redis_url: str | None) -> Store:
-    """The store the settings ask for: Redis at ``redis_url``, or this process's memory."""
+def open_store(redis_url: str | None, cache_bytes: int) -> Store:
+    """The store the settings ask for: Redis at ``redis_url``, or this process's memory (its
+    ``cache:`` keys held to ``cache_bytes``)."""
     if redis_url:
         from .redis import RedisStore
 
         return RedisStore(redis_url)
     from .memory import MemoryStore
 
-    return MemoryStore()
+    return MemoryStore(cache_bytes)

@@ -1,4 +1,5 @@
-"""Maps on a real server: Cancel (a hang-up) stops the work, and a full queue is refused."""
+"""Maps on a real server: Cancel (a hang-up) stops the work, and a full queue refuses new maps
+(not the ones already in flight)."""
 
 from __future__ import annotations
 
@@ -98,14 +99,22 @@ def test_a_full_queue_is_refused_with_retry_after_and_the_rest_still_answer(
     map_server: Server,
 ) -> None:
     running = open_map(map_server, "/api/maps/basins/stream", BIG)
-    waiting = open_map(map_server, "/api/maps/basins/stream", BIG)  # "waiting": true
+    other = {**BIG, "steps": 1999}  # another map: it waits for the running one's turn
+    waiting = open_map(map_server, "/api/maps/basins/stream", other)  # "waiting": true
+    joined = None
     try:
         h = wait_for(map_server, lambda h: h["maps_waiting"] == 1)
         assert (h["maps_running"], h["maps_waiting"]) == (1, 1)
-        refused = httpx.post(f"{map_server.url}/api/maps/basins", json=BIG, timeout=10)
+        refused = httpx.post(
+            f"{map_server.url}/api/maps/basins", json={**BIG, "steps": 1998}, timeout=10
+        )
         assert refused.status_code == 503
         assert refused.headers["retry-after"] == "5"
         assert "busy" in refused.json()["error"]
+        # The running map asked for again joins it: no turn taken, nothing refused.
+        joined = open_map(map_server, "/api/maps/basins/stream", BIG)
+        h = health(map_server)
+        assert (h["maps_running"], h["maps_waiting"]) == (1, 1)
         # Runs and pages are not held up by maps.
         run = {"surface": "roll_downhill", "optimizer": "sgd", "steps": 50}
         ok = httpx.post(f"{map_server.url}/api/runs", json={"runs": [run]}, timeout=5)
@@ -113,5 +122,7 @@ def test_a_full_queue_is_refused_with_retry_after_and_the_rest_still_answer(
     finally:
         running.close()
         waiting.close()
+        if joined is not None:
+            joined.close()
     h = wait_for(map_server, lambda h: h["maps_running"] == 0 and h["maps_waiting"] == 0, 5)
     assert (h["maps_running"], h["maps_waiting"]) == (0, 0)

@@ -8,6 +8,7 @@
 
 import { FACTS } from "../facts.js";
 import { ApiError } from "../net/api.js";
+import { readEvents } from "../net/events.js";
 
 export const MAP_STEPS = FACTS.playSteps; // steps each ball of a map may take: one press of Play
 
@@ -25,35 +26,6 @@ export class BusyError extends Error {
   constructor(seconds) {
     super(`The server is busy computing other maps: try again in ${seconds} s.`);
     this.seconds = seconds;
-  }
-}
-
-/** The events of an event-stream body, as {event, data} (data parsed from JSON). */
-async function* readEvents(body) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true }).replaceAll("\r\n", "\n");
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf("\n\n");
-        let event = "message";
-        const data = [];
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event:")) event = line.slice(6).trim();
-          else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-        }
-        if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
-      }
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
 

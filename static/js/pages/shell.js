@@ -18,6 +18,7 @@ import { oncePerFrame } from "../frame.js";
 import { getJSON } from "../net/api.js";
 import { fillPicker, optimizerChoices } from "../panels/controls.js";
 import { wireDownloads } from "../panels/download.js";
+import { startClassroom } from "../panels/classroom.js";
 import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
 import {
   FORMULA_KEY,
@@ -287,6 +288,7 @@ export async function startPage(root, Page, dim) {
     page.rule.update();
     await page.rule.captionAnswer; // the rule under the picker is there when the page is ready
     if (params.get("lesson")) foldSettings(root);
+    page.classroom = await startClassroom(root, page, params); // with class=CODE: the class's bar
     fitPlotToScreen(root);
     page.scheduleDraw();
     root.dataset.ready = "true";

@@ -109,6 +109,8 @@ export async function startLesson(root, params, { anchor, balls, buttons, redraw
   const panel = lessonPanel(lesson, asking);
   anchor.append(panel); // inside the intro: the page's layout stays as it is
   if (!asking) return none;
+  // a live class's teacher asks the class (panels/classroom.js), who reveals once it has answered
+  if (params.get("class") && params.get("role") === "teacher") return { ...none, reveal: () => reveal(panel, lesson) };
 
   const asked = () => lesson.asks.map((i) => balls()[i]).filter(Boolean);
   const guesses = new Map(); // place in `asks` -> the outcome guessed

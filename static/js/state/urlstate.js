@@ -8,9 +8,9 @@
 //   model=linear&loss=mae&data=outlier, or points=-1,0.5;2,1.3 for points of one's own
 //                                                           (a model on data, not `surface`)
 // View parameters that are no part of the scenario (embed, projector, hide, lock, lesson,
-// predict) are carried over as they are.
+// predict, and a live class's class and role) are carried over as they are.
 
-const CARRIED = ["embed", "projector", "hide", "lock", "lesson", "predict"];
+const CARRIED = ["embed", "projector", "hide", "lock", "lesson", "predict", "class", "role"];
 const MIN_INTERVAL_MS = 500; // browsers throttle replaceState (Safari: 100 calls in 30 s)
 
 /** A setting's value as URL text: booleans 1/0, pairs comma-separated, numbers as typed. */
