@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,7 @@ from .schemas.maps import (
     TrainabilityAxesRequest,
     TrainabilityRequest,
 )
-from .service import canonical, check_start, prepare_setting
+from .service import canonical, check_start, json_bytes, prepare_setting
 
 
 def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]]) -> Setting:
@@ -56,6 +57,29 @@ def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]])
         prepared.schedule,
         req.steps,
     )
+
+
+# A map's estimate comes from a pilot of some of its balls (a few ms; L-BFGS with a schedule,
+# a tenth of a second), and a class asks for the same map hundreds of times within a second:
+# each worker remembers the estimates of the last requests it sized, by the request with its
+# defaults filled in (the pilot is a pure function of it).
+PILOTS_KEPT = 256
+_pilots: OrderedDict[tuple[str, bytes], Callable[..., float]] = OrderedDict()
+
+
+def _piloted(
+    kind: str, req: MapRequest, setting: Setting, pilot: Callable[[], Callable[..., float]]
+) -> Callable[..., float]:
+    """``pilot()``'s estimate for this request, made once per worker while it is remembered."""
+    key = (kind, json_bytes(canonical(req, setting)))
+    estimate = _pilots.get(key)
+    if estimate is None:
+        estimate = _pilots[key] = pilot()
+        if len(_pilots) > PILOTS_KEPT:
+            _pilots.popitem(last=False)
+    else:
+        _pilots.move_to_end(key)
+    return estimate
 
 
 def _fit(
@@ -95,7 +119,7 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
     setting = _setting(req, settings, errors)
     surface = setting.surface
     resolution: tuple[int, ...] = ()
-    estimate = basins_seconds(setting)
+    estimate = _piloted("basins", req, setting, lambda: basins_seconds(setting))
     if req.resolution is None:
         default, top = (
             (BASINS_1D, settings.map_max_points)
@@ -147,7 +171,12 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
 
     count = req.count
     if not errors:
-        by_count = sweep_seconds(setting, tuple(start), req.lr_min, req.lr_max)
+        by_count = _piloted(
+            "sweep",
+            req,
+            setting,
+            lambda: sweep_seconds(setting, tuple(start), req.lr_min, req.lr_max),
+        )
 
         def seconds(size: tuple[int, ...]) -> float:
             return by_count(size[0])
@@ -244,7 +273,13 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
     if not errors and x_axis is not None and y_axis is not None:
         _check_corners(setting, x_axis, y_axis, errors)
     if not errors and x_axis is not None and y_axis is not None:
-        seconds = trainability_seconds(setting, tuple(start), x_axis, y_axis)
+        axes = (x_axis, y_axis)
+        seconds = _piloted(
+            "trainability",
+            req,
+            setting,
+            lambda: trainability_seconds(setting, tuple(start), *axes),
+        )
         if req.resolution is None:
             nx, ny = _fit(TRAINABILITY, seconds, settings, settings.map_max_side, req.detail)
         x_axis = dataclasses.replace(x_axis, count=nx)
