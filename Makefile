@@ -83,6 +83,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/live_class.py
 	$(BIN)/python bench/same_map.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/map_sizing.py
 	$(BIN)/python bench/models.py
 	$(BIN)/python bench/outcome.py
 	$(BIN)/python bench/transfer.py

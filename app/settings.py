@@ -68,11 +68,17 @@ class Settings(BaseSettings):
         "and answered so.",
     )
     map_auto_seconds: float = Field(
-        5.0,
+        1.5,
         gt=0,
         description="A map that leaves out its size (a basin or trainability map its "
         "resolution, a sweep its count) gets the default size, made smaller until its "
         "estimated work fits this many seconds.",
+    )
+    map_fine_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="The same for a map asked for at `detail` fine: its default size (twice "
+        "the default's sides) is made smaller until its estimated work fits this many seconds.",
     )
     map_concurrency: int = Field(
         1, ge=1, description="Maps one worker computes at once (each in a thread of its own)."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,7 @@ from .schemas.maps import (
     TrainabilityAxesRequest,
     TrainabilityRequest,
 )
-from .service import canonical, check_start, prepare_setting
+from .service import canonical, check_start, json_bytes, prepare_setting
 
 
 def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]]) -> Setting:
@@ -58,6 +59,29 @@ def _setting(req: MapRequest, settings: Settings, errors: list[tuple[str, str]])
     )
 
 
+# A map's estimate comes from a pilot of some of its balls (a few ms; L-BFGS with a schedule,
+# a tenth of a second), and a class asks for the same map hundreds of times within a second:
+# each worker remembers the estimates of the last requests it sized, by the request with its
+# defaults filled in (the pilot is a pure function of it).
+PILOTS_KEPT = 256
+_pilots: OrderedDict[tuple[str, bytes], Callable[..., float]] = OrderedDict()
+
+
+def _piloted(
+    kind: str, req: MapRequest, setting: Setting, pilot: Callable[[], Callable[..., float]]
+) -> Callable[..., float]:
+    """``pilot()``'s estimate for this request, made once per worker while it is remembered."""
+    key = (kind, json_bytes(canonical(req, setting)))
+    estimate = _pilots.get(key)
+    if estimate is None:
+        estimate = _pilots[key] = pilot()
+        if len(_pilots) > PILOTS_KEPT:
+            _pilots.popitem(last=False)
+    else:
+        _pilots.move_to_end(key)
+    return estimate
+
+
 def _fit(
     default: tuple[int, ...],
     seconds: Callable[[tuple[int, ...]], float],
@@ -67,8 +91,8 @@ def _fit(
     smallest: int = 8,
 ) -> tuple[int, ...]:
     """The engine's sizing rule, within this server's time budgets."""
-    auto, most = settings.map_auto_seconds, settings.map_max_seconds
-    return fit(default, seconds, largest, detail, auto, most, smallest)
+    auto, fine = settings.map_auto_seconds, settings.map_fine_seconds
+    return fit(default, seconds, largest, detail, auto, fine, smallest)
 
 
 def _check_seconds(
@@ -95,13 +119,14 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
     setting = _setting(req, settings, errors)
     surface = setting.surface
     resolution: tuple[int, ...] = ()
+    estimate = _piloted("basins", req, setting, lambda: basins_seconds(setting))
     if req.resolution is None:
         default, top = (
             (BASINS_1D, settings.map_max_points)
             if surface.dim == 1
             else (BASINS_2D, settings.map_max_side)
         )
-        resolution = _fit(default, lambda r: basins_seconds(setting, r), settings, top, req.detail)
+        resolution = _fit(default, estimate, settings, top, req.detail)
         given = list(resolution)
     else:
         given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
@@ -117,7 +142,7 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
         resolution = tuple(given)
     if not errors:
         balls = math.prod(resolution)
-        seconds = basins_seconds(setting, resolution)
+        seconds = estimate(resolution)
         _check_seconds(setting, balls, seconds, settings, errors, "resolution")
     if errors:
         raise InputError(errors)
@@ -126,6 +151,7 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
         compute=lambda progress: basins(setting, resolution, progress),
         total=math.prod(resolution) * setting.steps,
         answer=lambda m: basins_json(m, surface),
+        estimate=seconds,
     )
 
 
@@ -143,10 +169,18 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
     if not req.lr_min < req.lr_max:
         errors.append(("lr_max", f"must be above lr_min ({req.lr_min}), got {req.lr_max}"))
 
-    def seconds(count: tuple[int, ...]) -> float:
-        return sweep_seconds(setting, req.lr_min, req.lr_max, count[0])
-
     count = req.count
+    if not errors:
+        by_count = _piloted(
+            "sweep",
+            req,
+            setting,
+            lambda: sweep_seconds(setting, tuple(start), req.lr_min, req.lr_max),
+        )
+
+        def seconds(size: tuple[int, ...]) -> float:
+            return by_count(size[0])
+
     if count is None:
         top = settings.map_max_points
         count = SWEEP[0] if errors else _fit(SWEEP, seconds, settings, top, req.detail, 16)[0]
@@ -155,8 +189,10 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
     if req.keep > req.steps:
         errors.append(("keep", f"at most `steps` ({req.steps}), got {req.keep}"))
     lrs = log_rates(req.lr_min, req.lr_max, count)
+    estimate = 0.0
     if not errors:
-        _check_seconds(setting, count, seconds((count,)), settings, errors, "count")
+        estimate = seconds((count,))
+        _check_seconds(setting, count, estimate, settings, errors, "count")
     if errors:
         raise InputError(errors)
     return MapJob(
@@ -165,6 +201,7 @@ def prepare_sweep(req: SweepRequest, settings: Settings) -> MapJob:
         total=count * setting.steps,
         size_field="count",
         answer=lambda m: sweep_json(m, setting.surface),
+        estimate=estimate,
     )
 
 
@@ -232,18 +269,23 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
     if req.x_axis.name == req.y_axis.name:
         errors.append(("y_axis.name", f"must differ from x_axis.name ({req.x_axis.name!r})"))
     nx, ny = req.resolution or [min(n, settings.map_max_side) for n in TRAINABILITY]
+    estimate = 0.0
     if not errors and x_axis is not None and y_axis is not None:
         _check_corners(setting, x_axis, y_axis, errors)
-        xs, ys = x_axis, y_axis  # (narrowed, for the closure)
-
-        def seconds(resolution: tuple[int, ...]) -> float:
-            return trainability_seconds(setting, xs, ys, resolution)
-
+    if not errors and x_axis is not None and y_axis is not None:
+        axes = (x_axis, y_axis)
+        seconds = _piloted(
+            "trainability",
+            req,
+            setting,
+            lambda: trainability_seconds(setting, tuple(start), *axes),
+        )
         if req.resolution is None:
             nx, ny = _fit(TRAINABILITY, seconds, settings, settings.map_max_side, req.detail)
         x_axis = dataclasses.replace(x_axis, count=nx)
         y_axis = dataclasses.replace(y_axis, count=ny)
-        _check_seconds(setting, nx * ny, seconds((nx, ny)), settings, errors, "resolution")
+        estimate = seconds((nx, ny))
+        _check_seconds(setting, nx * ny, estimate, settings, errors, "resolution")
     if errors:
         raise InputError(errors)
     assert x_axis is not None and y_axis is not None
@@ -252,6 +294,7 @@ def prepare_trainability(req: TrainabilityRequest, settings: Settings) -> MapJob
         compute=lambda progress: trainability(setting, tuple(start), x_axis, y_axis, progress),
         total=nx * ny * setting.steps,
         answer=lambda m: trainability_json(m, setting.surface, x_axis, y_axis),
+        estimate=estimate,
     )
 
 

@@ -42,6 +42,7 @@ class MapJob:
     answer: Callable[[Any], dict[str, Any]]
     canonical: dict[str, Any]  # what it computes, defaults filled: its result cache key
     size_field: str = "resolution"  # what to make smaller when it takes too long
+    estimate: float = 0.0  # its seconds of work, estimated before any ball moved
 
 
 class TooLong(Exception):

@@ -313,3 +313,43 @@ def test_detail_scales_the_size_the_server_picks(client):
     assert side("coarse", "lbfgs") <= side("fine", "lbfgs") < 160
     sweep = {**SGD_WELL, "steps": 300, "detail": "fine"}
     assert len(client.post("/api/maps/sweep", json=sweep).json()["lr"]) == 512
+
+
+def test_a_map_is_sized_by_what_its_balls_really_do(client):
+    """The size a map gets comes from a pilot of its own balls: Newton's balls settle in a
+    few steps on Himmelblau, so its map keeps the default grid; SGLD's draw random numbers
+    every step and each rate of its sweep rolls as a crowd of its own, so a fine sweep
+    comes out with fewer rates than a plain one's 512."""
+    newton = {"surface": "himmelblau", "optimizer": "newton", "steps": 200}
+    m = client.post("/api/maps/basins", json=newton).json()
+    assert (len(m["x"]), len(m["y"])) == (80, 80)
+    sgld = {"surface": "roll_downhill", "optimizer": "sgld", "detail": "fine"}
+    rates = len(client.post("/api/maps/sweep", json=sgld).json()["lr"])
+    plain = len(client.post("/api/maps/sweep", json={**SGD_WELL, "detail": "fine"}).json()["lr"])
+    assert 16 <= rates < plain == 512
+
+
+def test_the_fine_maps_budget_is_a_setting():
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    body = {"surface": "himmelblau", "optimizer": "adam", "steps": 1000, "detail": "fine"}
+    sides = []
+    for seconds in (8.0, 0.2):
+        client = TestClient(create_app(Settings(map_fine_seconds=seconds)))
+        sides.append(len(client.post("/api/maps/basins", json=body).json()["x"]))
+    assert sides[0] == 160 and 8 <= sides[1] < 160
+
+
+def test_rprops_trainability_map_at_its_default_axes(client):
+    """The default range of Rprop's η₋ is its slider's (0 to 10) cut to what Rprop takes
+    (0 < η₋ < 1), so the map the page asks for first is drawn, not refused."""
+    run = {"surface": "roll_downhill", "optimizer": "rprop", "steps": 50}
+    axes = client.post(
+        "/api/maps/trainability/axes", json={**run, "x_name": "lr", "y_name": "etas.0"}
+    ).json()
+    assert 0 < axes["y_axis"]["min"] <= 0.001 and 0.999 <= axes["y_axis"]["max"] < 1
+    r = client.post("/api/maps/trainability", json={**run, **axes, "resolution": [6, 5]})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["y"]) == 5

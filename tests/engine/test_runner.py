@@ -453,3 +453,30 @@ def test_a_loss_scale_must_be_a_power_of_two(scale: float) -> None:
     with pytest.raises(HyperparameterError, match="must be a power of two"):
         validate_options({"precision": "float16", "loss_scale": scale})
     assert validate_options({"loss_scale": 1024}).loss_scale == 1024
+
+
+# --- one ball's plain steps (Run._advance_plain) --------------------------------------------
+
+
+@pytest.mark.parametrize("oid", sorted(RESUME_CONFIGS))
+@pytest.mark.parametrize(("sid", "start"), [("roll_downhill", [3.5]), ("himmelblau", [1.0, -2.0])])
+def test_one_balls_plain_steps_are_the_general_steps(oid: str, sid: str, start: list) -> None:
+    """The plain path (a coordinate-wise rule called directly) and the general one (taken
+    when the run records sharpness) give the same trace, state and status, bit for bit,
+    at the case's settings and at the largest learning rate (thrown out, mostly)."""
+    surface, opt = SURFACES[sid], OPTIMIZERS[oid]
+    top = next(h.max for h in opt.hyperparameters if h.name == "lr")
+    for given in (RESUME_CONFIGS[oid], {**RESUME_CONFIGS[oid], "lr": top}):
+        hp = opt.validate(given)
+        ran = []
+        for sharpness in (False, True):
+            state = start_state(surface, opt, np.asarray(start, dtype=np.float64))
+            ran.append(run(surface, opt, hp, state, 300, sharpness=sharpness))
+        (plain, plain_run), (general, general_run) = ran
+        for field in ("steps", "positions", "losses", "gradients", "lrs", "evaluations"):
+            assert getattr(plain, field) == getattr(general, field), field
+        assert plain.applied_gradients == general.applied_gradients
+        assert round_trip(plain_run.state(), oid) == round_trip(general_run.state(), oid)
+        assert plain_run.status == general_run.status
+        assert plain_run.escape == general_run.escape or np.isnan(plain_run.escape).all()
+        assert plain_run.outcome() == general_run.outcome()

@@ -29,18 +29,10 @@ from ..surfaces import Surface
 CHUNK = 400_000
 """Ball-steps between progress reports: some 30–60 ms of work for a numpy crowd."""
 
-# Seconds per step, measured on the development machine (bench/maps.py): a numpy crowd's
-# work per ball (Adam on Himmelblau, 65,536 balls: 45–140 ns), a rule that steps each ball
-# in Python (L-BFGS on Himmelblau 60 µs, Newton 75 µs with its decisions), and a crowd's
-# fixed cost per step whatever its size.  An upper bound: balls that settle stop early.
-CROWD_BALL_STEP = 100e-9
-PER_BALL_STEP = 80e-6
-CROWD_STEP = 100e-6
-# On a model landscape each ball-step evaluates the loss over every data point (bench/
-# models.py: the two-weight network on 24 points, 128 × 128 balls: 21 ns per point in a
-# crowd; L-BFGS on one ball, 1.3 µs per point).
-CROWD_POINT_STEP = 25e-9
-PER_BALL_POINT_STEP = 2e-6
+PER_BALL_CHUNK = 2_000
+"""The same for a rule that steps each ball in Python (L-BFGS, Newton: 20–500 µs a
+ball-step), whose crowd also sets its finished balls aside after every chunk: each of them
+would cost as much as a rolling one."""
 
 Progress = Callable[[int], None]
 """Told how many ball-steps were just done; raising :class:`Cancelled` stops the map."""
@@ -60,15 +52,6 @@ class Setting:
     options: RunOptions = PLAIN
     schedule: BoundSchedule | None = None
     steps: int = 100
-
-    def seconds(self, balls: int, crowds: int = 1) -> float:
-        """A rough, machine-independent estimate of the work of ``balls`` balls run as
-        ``crowds`` crowds: what the server's limit on a map's size is measured in."""
-        per_ball = issubclass(self.optimizer.bind.state, BallState)
-        ball_step = PER_BALL_STEP if per_ball else CROWD_BALL_STEP
-        point_step = PER_BALL_POINT_STEP if per_ball else CROWD_POINT_STEP
-        ball_step += self.surface.data_size * point_step
-        return self.steps * (balls * ball_step + crowds * CROWD_STEP)
 
 
 @dataclass(frozen=True)
@@ -97,10 +80,11 @@ def roll(
     ``setting.steps`` steps; ``hyperparameters`` replaces the setting's (arrays allowed
     for the optimizer's ``batched`` ones).
 
-    When fewer than half the balls are still rolling, the finished ones are set aside
-    (:meth:`Run.take`) and the rest go on as a smaller crowd, without masks: a basin map's
-    balls mostly settle early.  ``progress`` is told every ball-step done or, for a ball
-    that stopped, skipped, so its counts add up to balls × steps."""
+    When fewer than half the balls are still rolling (a rule stepping each ball in Python:
+    when any has stopped), the finished ones are set aside (:meth:`Run.take`) and the rest
+    go on as a smaller crowd, without masks: a basin map's balls mostly settle early.
+    ``progress`` is told every ball-step done or, for a ball that stopped, skipped, so its
+    counts add up to balls × steps."""
     surface, optimizer = setting.surface, setting.optimizer
     hp = setting.hyperparameters if hyperparameters is None else hyperparameters
     starts = np.asarray(starts, dtype=np.float64)
@@ -117,6 +101,8 @@ def roll(
     # Random draws per ball depend on the crowd's size: such runs are never split.
     random = bool(setting.options.noise) or bool(np.any(np.asarray(hp.get("temperature", 0))))
     splits = not keep and not random
+    per_ball = issubclass(optimizer.bind.state, BallState)
+    chunk, split = (PER_BALL_CHUNK, 1.0) if per_ball else (CHUNK, SPLIT)
     size = math.prod(shape)
     out = _Flat(size, dim)
     cells = np.arange(size)  # where the current crowd's balls are in the whole
@@ -132,13 +118,13 @@ def roll(
         running = (run.status == RUNNING).reshape(-1)
         if not running.any():
             break
-        if splits and running.sum() < SPLIT * len(cells):
+        if splits and running.sum() < split * len(cells):
             stopped = np.flatnonzero(~running)
             out.put(run.take(stopped), cells[stopped])
             report(left * len(stopped))
             moving = np.flatnonzero(running)
             run, cells = run.take(moving), cells[moving]
-        n = min(max(1, CHUNK // len(cells)), left - keep) if left > keep else 1
+        n = min(max(1, chunk // len(cells)), left - keep) if left > keep else 1
         run.advance(n, record=False)
         left -= n
         if left < keep:

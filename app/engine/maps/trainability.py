@@ -39,9 +39,10 @@ from typing import Literal
 
 import numpy as np
 
+from ..errors import HyperparameterError
 from ..run.outcome import OUTCOMES  # noqa: F401  (the doctest's words)
 from ..suggest import suggested_lr
-from .crowd import Ends, Progress, Setting, roll_cells
+from .crowd import Ends, Progress, Setting, roll_cells, with_value
 from .sweep import stability
 
 Scale = Literal["log", "linear"]
@@ -110,7 +111,12 @@ def default_range(setting: Setting, name: str) -> tuple[float, float, Scale]:
     (h,) = (p for p in setting.optimizer.hyperparameters if p.name == key)
     assert h.min is not None and h.max is not None
     if h.scale == "linear":
-        return h.min, h.max, "linear"
+        value = current_value(setting, name)
+        return (
+            _allowed(setting, name, value, h.min),
+            _allowed(setting, name, value, h.max),
+            "linear",
+        )
     value = current_value(setting, name)
     if key == "lr":
         lo, hi = _lr_range(setting)
@@ -120,6 +126,31 @@ def default_range(setting: Setting, name: str) -> tuple[float, float, Scale]:
         lo, hi = (value / LOG_SPAN, value * LOG_SPAN) if value > 0 else (1e-4, 1.0)
     floor = h.min if h.min > 0 else math.nextafter(0.0, 1.0)
     return max(lo, floor), min(hi, h.max), "log"
+
+
+def _allowed(setting: Setting, name: str, value: float, end: float) -> float:
+    """``end`` if the optimizer takes it for ``name`` beside the run's other values, else
+    the farthest value towards it that it takes (Rprop's η₋ must stay within (0, 1), inside
+    its slider's range of 0 to 10), found by halving from the run's own ``value``."""
+
+    def takes(v: float) -> bool:
+        hp = with_value(setting.hyperparameters, name, v)
+        plain = {k: list(x) if isinstance(x, tuple) else x for k, x in hp.items()}
+        try:
+            setting.optimizer.validate(plain)
+        except HyperparameterError:
+            return False
+        return True
+
+    if takes(end):
+        return end
+    good, bad = value, end
+    for _ in range(40):
+        middle = (good + bad) / 2
+        good, bad = (middle, bad) if takes(middle) else (good, middle)
+    # inward to four decimals, for the page's inputs: 0.0001 rather than 4.5e-13
+    rounded = (math.ceil if end < value else math.floor)(good * 1e4) / 1e4
+    return rounded if takes(rounded) else good
 
 
 def _lr_range(setting: Setting) -> tuple[float, float]:

@@ -64,11 +64,16 @@ def _adam_rule(hp: Mapping[str, Any], decoupled: bool = False) -> Update:
     lr, (beta1, beta2), eps = hp["lr"], hp["betas"], hp["eps"]
     wd, amsgrad, maximize = hp["weight_decay"], hp["amsgrad"], hp["maximize"]
     decay = 1 - lr * wd  # AdamW's factor, computed once as torch does (a Python float)
+    signed = maximize or wd != 0  # (else signed_and_decayed leaves p and g as they are)
+    w = 1 - beta1
+    near = abs(w) < 0.5  # lerp's form for this weight, chosen once
 
     def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]) -> tuple[Any, tuple]:
         exp_avg, exp_avg_sq, max_exp_avg_sq = bufs
-        p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
-        exp_avg = lerp(0.0 if exp_avg is None else exp_avg, g, 1 - beta1)
+        if signed:
+            p, g = signed_and_decayed(p, g, maximize, wd, decay if decoupled else None)
+        m = 0.0 if exp_avg is None else exp_avg
+        exp_avg = m + w * (g - m) if near else g - (g - m) * (1.0 - w)  # lerp(m, g, w)
         exp_avg_sq = (0.0 if exp_avg_sq is None else exp_avg_sq) * beta2 + (1 - beta2) * g * g
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step

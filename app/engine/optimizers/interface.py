@@ -293,16 +293,21 @@ def partial_keep(moves: np.ndarray) -> Callable[[Any, Any], Any]:
 Step = Callable[[Problem, int, Vector, Any], tuple[Vector, Any, Any]]
 
 
-class Rule(NamedTuple):
-    """An optimizer bound to its hyperparameters: ``init(dim)`` and ``step``."""
-
-    init: Callable[[int], Any]
-    step: Step
-
-
 # ``update(xp, t, p, g, buffers) -> (p, buffers)`` for one coordinate: p and g are floats or
 # arrays of the batch shape, buffers a tuple in the state's key order (None: not created).
 Update = Callable[..., tuple[Any, tuple[Any, ...]]]
+
+
+class Rule(NamedTuple):
+    """An optimizer bound to its hyperparameters: ``init(dim)`` and ``step``; a
+    coordinate-wise rule also gives its ``update`` for one coordinate, which the runner
+    calls directly on one ball's plain steps (see :func:`coordinatewise`)."""
+
+    init: Callable[[int], Any]
+    step: Step
+    update: Update | None = None
+
+
 # ``step(closure, t, x, memory) -> (x, memory, evaluations)`` for one ball at the vector x.
 BallStep = Callable[[Closure, int, np.ndarray, Any], tuple[np.ndarray, Any, int]]
 
@@ -345,7 +350,7 @@ def coordinatewise(
                 kept.append(bufs)
             return tuple(moved), state(kept), 1
 
-        return Rule(state.fresh, step)
+        return Rule(state.fresh, step, update)
 
     return Binder(bind, state)
 

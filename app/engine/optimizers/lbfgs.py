@@ -161,8 +161,10 @@ def _two_loop_any_dim(
 def _two_loop(
     g: Vec, old_dirs: list[Vec], old_stps: list[Vec], ro: list[float], H_diag: float
 ) -> Vec:
-    """:func:`_two_loop_any_dim`, with the same operations unrolled for two dimensions
-    (the hot loop: up to history_size pairs, every inner iteration)."""
+    """:func:`_two_loop_any_dim`, with the same operations unrolled for one and two
+    dimensions (the hot loop: up to history_size pairs, every inner iteration)."""
+    if len(g) == 1:
+        return _two_loop_1d(g[0], old_dirs, old_stps, ro, H_diag)
     if len(g) != 2:
         return _two_loop_any_dim(g, old_dirs, old_stps, ro, H_diag)
     al = [0.0] * len(old_dirs)
@@ -177,6 +179,22 @@ def _two_loop(
         c = al[i] - (y0 * r0 + y1 * r1) * ro[i]
         r0, r1 = r0 + c * s0, r1 + c * s1
     return (r0, r1)
+
+
+def _two_loop_1d(
+    g: float, old_dirs: list[Vec], old_stps: list[Vec], ro: list[float], H_diag: float
+) -> Vec:
+    """:func:`_two_loop_any_dim` for one dimension, on floats."""
+    al = [0.0] * len(old_dirs)
+    q = -g
+    for i in range(len(old_dirs) - 1, -1, -1):
+        a = al[i] = (old_stps[i][0] * q) * ro[i]
+        q = q + -a * old_dirs[i][0]
+    r = q * H_diag
+    for i in range(len(old_dirs)):
+        c = al[i] - (old_dirs[i][0] * r) * ro[i]
+        r = r + c * old_stps[i][0]
+    return (r,)
 
 
 # --- the line search (torch's _cubic_interpolate and _strong_wolfe) --------------------------

@@ -390,6 +390,16 @@ class Run:
 
     # One ball on floats: the hot path for the web API, kept free of masks and generators.
     def _advance_scalar(self, n: int, trace: Trace) -> None:
+        if (
+            self.schedule is None
+            and self.plain
+            and not self.record_sharpness
+            and not self.end_early
+        ):
+            rule, _ = self._rule_for(self.step + 1)
+            if rule.update is not None:
+                self._advance_plain(n, trace, rule.update)
+                return
         xp, surface, isfinite = SCALAR, self.surface, math.isfinite
         float16 = self.options.precision == "float16"  # only float16 underflows
         sharpness = self.record_sharpness
@@ -441,6 +451,82 @@ class Run:
                 self.quiet = self.quiet + 1 if moved2 <= self.step_tol2 else 0
                 if self.decided() is not None:
                     self.status = DECIDED
+
+    def _advance_plain(self, n: int, trace: Trace, update: Any) -> None:
+        """:meth:`_advance_scalar` for a coordinate-wise rule given the exact gradient at a
+        constant learning rate (what a page's run mostly is): the rule's ``update`` called
+        on each coordinate directly, the state kept as plain tuples until the end — the
+        same operations in the same order, so the same numbers, without the layers of
+        :meth:`_step` and the rule's ``step`` in between."""
+        xp, surface, isfinite = SCALAR, self.surface, math.isfinite
+        value, slope, box = surface.value, surface.grad, self.box
+        grad_tol2, step_tol2 = self.grad_tol2, self.step_tol2
+        lr = self.hyperparameters["lr"]
+        remember = self.recent.append
+        steps, positions, losses = trace.steps.append, trace.positions.append, trace.losses.append
+        gradients, lrs, given = trace.gradients.append, trace.lrs.append, trace.applied_gradients
+        taken = 0
+        position, gradient, step = self.position, self.gradient, self.step
+        buffers = tuple(self.buffers)
+        one = len(position) == 1
+        (low, high) = box[0]
+        status = self.status
+        for _ in range(n):
+            if status != RUNNING:
+                break
+            t = step + 1
+            new_pos: Vector = ()
+            loss = math.nan
+            try:
+                if one:
+                    p, kept = update(xp, t, position[0], gradient[0], buffers[0])
+                    new_pos, new_buffers = (p,), (kept,)
+                else:
+                    moved, held = [], []
+                    for p, g, bufs in zip(position, gradient, buffers, strict=True):
+                        p, bufs = update(xp, t, p, g, bufs)
+                        moved.append(p)
+                        held.append(bufs)
+                    new_pos, new_buffers = tuple(moved), tuple(held)
+                loss = value(xp, *new_pos)
+                grad = slope(xp, *new_pos)
+            except (ArithmeticError, ValueError):  # where numpy would give inf or nan
+                status = DIVERGED
+                break
+            if one:  # (0.0 + d·d is d·d: the sums below, bit for bit)
+                c, gc = new_pos[0], grad[0]
+                sound = isfinite(loss) and isfinite(gc) and low <= c <= high
+                d = c - position[0]
+                moved2, grad2 = d * d, gc * gc
+            else:
+                sound = isfinite(loss)
+                moved2 = grad2 = 0.0
+                for c, old, gc, (lo, hi) in zip(new_pos, position, grad, box, strict=True):
+                    sound = sound and isfinite(gc) and lo <= c <= hi
+                    moved2 += (c - old) * (c - old)
+                    grad2 += gc * gc
+            if not sound:
+                status = DIVERGED
+                break
+            steps(t)
+            positions(new_pos)
+            losses(loss)
+            gradients(grad)
+            lrs(lr)
+            given.append(gradient)
+            taken += 1
+            remember(new_pos)
+            step, position, gradient, buffers = t, new_pos, grad, new_buffers
+            self.loss = loss
+            if grad2 <= grad_tol2 and moved2 <= step_tol2:
+                status = CONVERGED
+        trace.plain_steps(taken)
+        self.step, self.position, self.gradient = step, position, gradient
+        self.buffers = self.optimizer.bind.state(buffers)
+        if status == DIVERGED:
+            self._diverge(new_pos, loss)
+        else:
+            self.status = status
 
     def _sharpness(self, position: Vector) -> Any:
         """Surface.sharpness at ``position`` if the run records it (None otherwise); NaN

@@ -129,6 +129,15 @@ class Trace:
         self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
 
+    def plain_steps(self, n: int) -> None:
+        """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
+        gradients and lr appended by the runner): one evaluation each, no underflow, no
+        batch, no sharpness."""
+        self.underflows.extend([0] * n)
+        self.evaluations.extend([1] * n)
+        for values in (self.sharpness, self.epochs, self.batches, self.batch_points):
+            values.extend([None] * n)
+
     def extend(self, other: Trace) -> None:
         for name in FIELDS:
             getattr(self, name).extend(getattr(other, name))
