@@ -119,14 +119,17 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
     setting = _setting(req, settings, errors)
     surface = setting.surface
     resolution: tuple[int, ...] = ()
-    estimate = _piloted("basins", req, setting, lambda: basins_seconds(setting))
+    # the pilot rolls the map's own balls: only with settings the engine has accepted
+    estimate = None if errors else _piloted("basins", req, setting, lambda: basins_seconds(setting))
     if req.resolution is None:
         default, top = (
             (BASINS_1D, settings.map_max_points)
             if surface.dim == 1
             else (BASINS_2D, settings.map_max_side)
         )
-        resolution = _fit(default, estimate, settings, top, req.detail)
+        resolution = (
+            default if estimate is None else _fit(default, estimate, settings, top, req.detail)
+        )
         given = list(resolution)
     else:
         given = [req.resolution] if isinstance(req.resolution, int) else req.resolution
@@ -140,7 +143,7 @@ def prepare_basins(req: BasinsRequest, settings: Settings) -> MapJob:
             if not 2 <= n <= top:
                 errors.append((where, f"must be between 2 and {top}, got {n}"))
         resolution = tuple(given)
-    if not errors:
+    if not errors and estimate is not None:
         balls = math.prod(resolution)
         seconds = estimate(resolution)
         _check_seconds(setting, balls, seconds, settings, errors, "resolution")

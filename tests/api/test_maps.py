@@ -138,6 +138,14 @@ def test_trainability_axes_are_refused_for_a_setting_the_optimizer_lacks(client)
         ("basins", {**SGD_WELL, "resolution": 5000}, "resolution", "4096"),
         ("basins", {**SGD_WELL, "resolution": 1}, "resolution", "between 2"),
         ("basins", {**SGD_WELL, "resolution": 100, "steps": 5000}, "steps", "2000"),
+        # a map left to the server to size, whose hyperparameter the engine refuses: named,
+        # not rolled (the sizing pilot would roll its balls)
+        (
+            "basins",
+            {"surface": "beale", "optimizer": "adam", "hyperparameters": {"betas": [-1.0, 0.0]}},
+            "hyperparameters.betas",
+            "beta",
+        ),
         (
             "basins",
             {"surface": "himmelblau", "optimizer": "sgd", "resolution": [300, 10]},
