@@ -236,9 +236,10 @@ def test_the_detail_picker_sets_how_many_balls_each_map_rolls(watched):
 
 
 def test_any_optimizer_gets_a_map_sized_by_the_server(watched):
-    # Newton steps each ball on its own, so Fine on Himmelblau is a coarser grid than a
-    # vectorized optimizer's Fine: the server picks what it can do, and it answers.
-    page = watched.open("/explore?surface=himmelblau&r1=newton", ready="#explorer")
+    # L-BFGS steps each ball on its own (its history and line search), so Fine on Himmelblau
+    # is a coarser grid than a vectorized optimizer's Fine: the server picks what it can do,
+    # and it answers.
+    page = watched.open("/explore?surface=himmelblau&r1=lbfgs", ready="#explorer")
     page.get_by_label("Detail").select_option("fine")
     compute(page, "basins")
     side = page.evaluate(
