@@ -160,6 +160,8 @@ def health(server):
 @pytest.mark.parametrize("speed", [0, 200])
 def test_server_stops_working_when_the_client_goes_away(server, speed):
     runs = [{**RUN, "steps": 10_000}] * 8
+    # the session's server: a stream another test left for the server to notice is not ours
+    already = health(server)["streams_active"]
     before = health(server)["steps_streamed"]
     # A tab closed mid-stream: the first event read, then the connection reset at once (a
     # client library that closes politely can take long enough, on a busy machine, for an
@@ -172,9 +174,9 @@ def test_server_stops_working_when_the_client_goes_away(server, speed):
             received += tab.recv(65536)
         tab.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     deadline = time.monotonic() + 5
-    while health(server)["streams_active"] and time.monotonic() < deadline:
+    while health(server)["streams_active"] > already and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert health(server)["streams_active"] == 0
+    assert health(server)["streams_active"] <= already, health(server)
     settled = health(server)["steps_streamed"]
     time.sleep(0.5)
     assert health(server)["steps_streamed"] == settled  # no more work after the hang-up
