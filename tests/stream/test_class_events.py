@@ -22,12 +22,13 @@ END = object()  # the stream has ended
 
 class Events:
     """One event stream, read in a thread: ``next()`` gives (event, data) in order, each
-    checked against the model OpenAPI documents for it."""
+    checked against the model OpenAPI documents for it. Over its own client, or over
+    ``client`` (a connection pinned to one worker), which ``close()`` closes too."""
 
-    def __init__(self, url: str, path: str, models, headers=None, params=None) -> None:
+    def __init__(self, url: str, path: str, models, headers=None, params=None, client=None) -> None:
         self.models = models
         self.queue: queue.Queue = queue.Queue()
-        self.client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=60))
+        self.client = client or httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=60))
         request = self.client.build_request("GET", path, headers=headers, params=params)
         self.response = self.client.send(request, stream=True)
         assert self.response.status_code == 200, self.response.read()

@@ -8,8 +8,6 @@ answer 404 to every one of these students."""
 
 from __future__ import annotations
 
-import json
-import queue
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -19,7 +17,7 @@ import pytest
 
 from app.api.classes import STUDENT_EVENT_MODELS, TEACHER_EVENT_MODELS
 from tests.conftest import start_server, stop_server
-from tests.stream.test_class_events import END, RUN
+from tests.stream.test_class_events import RUN, Events
 from tests.stream.test_workers import Connection, one_connection_per_worker
 
 if TYPE_CHECKING:
@@ -69,47 +67,14 @@ def connection_to(srv: Server, pid: int) -> Connection:
     pytest.fail(f"worker {pid} accepted none of 100 connections")
 
 
-class PinnedEvents:
+def pinned_events(conn: Connection, path: str, models, **kwargs) -> Events:
     """An event stream over its own connection to one worker, read in a thread."""
-
-    def __init__(self, conn: Connection, path: str, models, **kwargs) -> None:
-        self.conn = conn
-        self.models = models
-        self.queue: queue.Queue = queue.Queue()
-        self.response = conn.client.send(
-            conn.client.build_request("GET", path, **kwargs), stream=True
-        )
-        assert self.response.status_code == 200, self.response.read()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        kind = None
-        try:
-            for line in self.response.iter_lines():
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: "):
-                    self.models[kind].model_validate_json(line[6:])
-                    self.queue.put((kind, json.loads(line[6:])))
-        except httpx.HTTPError:
-            pass
-        self.queue.put(END)
-
-    def until(self, kind: str, timeout: float = 10):
-        while True:
-            event = self.queue.get(timeout=timeout)
-            assert event is not END, f"the stream ended before a {kind} event"
-            if event[0] == kind:
-                return event[1]
-
-    def close(self) -> None:
-        self.response.close()
-        self.conn.close()
+    return Events(conn.client.base_url, path, models, client=conn.client, **kwargs)
 
 
 @pytest.fixture
-def streams() -> Iterator[list[PinnedEvents]]:
-    opened: list[PinnedEvents] = []
+def streams() -> Iterator[list[Events]]:
+    opened: list[Events] = []
     yield opened
     for events in opened:
         events.close()
@@ -144,8 +109,8 @@ def test_students_streaming_from_one_worker_follow_a_teacher_on_the_other(
     path = f"/api/classes/{code}/events"
     for token in tokens:  # each stream on its own connection, every one to worker B
         conn = connection_to(redis_workers, students.pid)
-        streams.append(PinnedEvents(conn, path, STUDENT_EVENT_MODELS, params={"student": token}))
-    board = PinnedEvents(
+        streams.append(pinned_events(conn, path, STUDENT_EVENT_MODELS, params={"student": token}))
+    board = pinned_events(
         connection_to(redis_workers, teacher.pid),
         f"/api/classes/{code}/teacher-events",
         TEACHER_EVENT_MODELS,
