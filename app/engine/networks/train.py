@@ -46,7 +46,15 @@ from ..run.outcome import GRAD_TOL, STEP_TOL
 from ..run.schedules import BoundSchedule, hyperparameters_at
 from ..run.state import decode_non_finite, encode_non_finite
 from .data import NetData, NetworkError, feature_matrix, split
-from .model import NetworkSpec, accuracy, evaluate, hessian, init_weights, loss_and_grad
+from .model import (
+    NetworkSpec,
+    accuracy,
+    evaluate,
+    hessian,
+    init_weights,
+    loss_and_grad,
+    training_pass,
+)
 from .outcome import History, NetOutcome, decide
 
 __all__ = ["NetTrace", "NetworkRun", "Setup", "init_weights", "setup"]
@@ -196,6 +204,9 @@ class NetworkRun:
         else:
             self._restore(state)
         self._last_move = math.inf
+        # (θ, the full-batch gradient there): a full-batch run's record of step k computes
+        # the gradient step k + 1 starts from, in the same pass
+        self._full: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- one step --------------------------------------------------------------------------
 
@@ -231,7 +242,10 @@ class NetworkRun:
             new, buffers, _ = rule.step(problem, step, tuple(self.theta.tolist()), self.buffers)
             _, g = problem.evaluate(self.theta)  # the gradient the step started from
             return np.array(new, dtype=np.float64), buffers, lr, _norm(g), epoch, number
-        _, g = loss_and_grad(s.spec, self.theta, X, y)
+        if rows is None and self._full is not None and self._full[0] is self.theta:
+            g = self._full[1]  # the full-batch gradient the last record computed
+        else:
+            _, g = loss_and_grad(s.spec, self.theta, X, y)
         if not self.options.plain:
             g = apply_to_parameters(self.options, step, g).gradient[0]
         crowd = self._crowd
@@ -269,7 +283,10 @@ class NetworkRun:
 
     def _converged(self) -> bool:
         s = self.setup
-        _, g = loss_and_grad(s.spec, self.theta, s.x_train, s.y_train)
+        if self._full is not None and self._full[0] is self.theta:
+            g = self._full[1]
+        else:
+            _, g = loss_and_grad(s.spec, self.theta, s.x_train, s.y_train)
         return self.options.plain and _norm(g) <= GRAD_TOL
 
     def _record(
@@ -277,7 +294,11 @@ class NetworkRun:
     ) -> bool:
         s = self.setup
         with np.errstate(all="ignore"):
-            train = evaluate(s.spec, self.theta, s.x_train, s.y_train)
+            if self.per_epoch == 1 and not self.whole:
+                loss, _, g, acc = training_pass(s.spec, self.theta, s.x_train, s.y_train)
+                self._full, train = (self.theta, g), (loss, acc)
+            else:
+                train = evaluate(s.spec, self.theta, s.x_train, s.y_train)
             test = evaluate(s.spec, self.theta, s.x_test, s.y_test) if len(s.y_test) else None
         if not math.isfinite(train[0]) or (test is not None and not math.isfinite(test[0])):
             return False
