@@ -193,7 +193,7 @@ def _seed(seed: Any, field: str) -> int:
 
 def generate(dataset: str, points: int, noise: float, seed: int) -> NetData:
     """A built-in set of ``points`` points; ``noise`` 0 to 1 (see the table above)."""
-    if dataset not in DATASETS:
+    if not isinstance(dataset, str) or dataset not in DATASETS:
         raise NetworkError("data.dataset", f"unknown data set {dataset!r}: one of {list(DATASETS)}")
     info = DATASETS[dataset]
     least = max(info.classes, 2)
@@ -361,6 +361,9 @@ def parse_csv(text: str) -> NetData:
     return _finished(x, y, task, "data.csv")
 
 
+_SPLIT_KEY = 100  # split's seed key, apart from the data sets' 1 to 8
+
+
 def split(n: int, test_ratio: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted indices (train, test) of n points: round(n·test_ratio) test points drawn by
     the seed, at most n − 1 of them, so at least one point is left to train on."""
@@ -372,9 +375,6 @@ def split(n: int, test_ratio: float, seed: int) -> tuple[np.ndarray, np.ndarray]
     tests = min(math.floor(n * test_ratio + 0.5), n - 1)
     order = np.random.default_rng([_seed(seed, "data.split_seed"), _SPLIT_KEY]).permutation(n)
     return np.sort(order[tests:]), np.sort(order[:tests])
-
-
-_SPLIT_KEY = 100
 
 
 @dataclass(frozen=True)
