@@ -54,6 +54,9 @@ MODEL = {
 STEPS = 500
 UNIT_GRID = 16  # a hidden unit's thumbnail, a side (the line of a 1D set: 4×)
 PAD = 0.1  # the plane drawn reaches this share of the data's range beyond it
+# Newton's exact Hessian is P × P from P Hessian-vector products over every point: its
+# memory and time grow as P²·n, so a network for Newton stays small.
+NEWTON_MAX_WEIGHTS = 200
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,13 @@ def build(raw: Mapping[str, Any]) -> Scenario:
     racers = []
     for i, r in enumerate(raw.get("optimizers") or [{"optimizer": "sgd"}]):
         racers.append(_racer(r, f"optimizers.{i}"))
+        if racers[-1].optimizer.id == "newton" and s.spec.size > NEWTON_MAX_WEIGHTS:
+            raise NetworkError(
+                f"optimizers.{i}.optimizer",
+                f"Newton's method needs the Hessian of every pair of weights: at most "
+                f"{NEWTON_MAX_WEIGHTS} weights, and this network has {s.spec.size} "
+                "(L-BFGS builds its curvature from gradients alone)",
+            )
     return Scenario(s, theta0, options, tuple(racers), int(raw.get("steps", STEPS)))
 
 
