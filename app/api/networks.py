@@ -216,7 +216,7 @@ def _steps(
 
 
 def _frame(plan: NetworkPlan, runs: Sequence[NetworkRun]) -> dict[str, Any]:
-    spec = plan.setup.spec
+    spec = plan.scenario.setup.spec
     return {
         "racers": [
             {"step": run.step, **pictures(plan, run.theta), "weights": layers_of(spec, run.theta)}
