@@ -65,15 +65,17 @@ EVENTS = {
     "end": NetEndEvent,
     "closing": NetClosingEvent,
 }
+FRAME_SLACK_S = 1e-6  # a tick due with the next frame is on time, whatever the float sums say
 SLICE_S = 0.05  # a whole run computes in slices this long, each in a worker thread
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def csv_body_limit(settings: Settings) -> PathLimit:
     """The CSV upload's body limit (app/limits.py): the file, with room for its JSON escapes
-    (a line break is two characters there), refused unread past it; the file's own size is
-    checked once decoded."""
-    return PathLimit(2 * settings.network_csv_bytes + 1024, "data.csv", csv_too_large(settings))
+    (a line break is two characters there), refused unread past it — never past the limit
+    of every body; the file's own size is checked once decoded."""
+    limit = min(2 * settings.network_csv_bytes + 1024, settings.max_body_bytes)
+    return PathLimit(limit, "data.csv", csv_too_large(settings))
 
 
 @router.get("/catalog", response_model=NetCatalogOut)
@@ -170,8 +172,8 @@ async def _events(
     if any(trace.step for trace in first):
         yield _event("steps", _steps(plan, runs, first))
     left = [plan.steps if run.status == "running" else 0 for run in runs]
-    next_at = next_frame = time.monotonic()
-    next_frame += frame_gap  # `start` held the first picture
+    next_at = time.monotonic()
+    next_frame = next_at + frame_gap  # `start` held the first picture
     pending = False  # steps taken since the last frame
     while any(left):
         next_at += interval
@@ -183,9 +185,12 @@ async def _events(
         metrics["steps_streamed"] += sum(len(t.step) for t in traces)
         yield _event("steps", _steps(plan, runs, traces))
         pending = True
-        if time.monotonic() >= next_frame or not any(left):
+        # frames on the ticks' own schedule (the clock, unpaced), so a frame rate equal to
+        # the event rate sends one with every event
+        tick = next_at if interval else time.monotonic()
+        if tick >= next_frame - FRAME_SLACK_S or not any(left):
             yield _event("frame", await run_in_threadpool(_frame, plan, runs))
-            next_frame, pending = time.monotonic() + frame_gap, False
+            next_frame, pending = tick + frame_gap, False
     if pending:
         yield _event("frame", await run_in_threadpool(_frame, plan, runs))
     yield _event("end", {"racers": [end_json(plan, run) for run in runs]})
