@@ -9,6 +9,7 @@ export class NetLossChart {
   constructor(element, { projector = false } = {}) {
     this.element = element;
     this.widths = projector ? WIDTHS.projector : WIDTHS.normal;
+    this.revision = 0; // the lists grow in place: Plotly is told they changed
   }
 
   setProjector(on) {
@@ -56,7 +57,7 @@ export class NetLossChart {
       yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power" },
       shapes,
       annotations,
-      uirevision: "keep",
+      datarevision: (this.revision += 1),
     };
     this.element.dataset.earlyStop = shapes.length ? racers.map((r) => r.earlyStop ?? "").join(",") : "";
     return window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });
