@@ -24,9 +24,10 @@ def bare(watched, width: int = 1280) -> Page:
     page = watched.open(HOST, ready="#explorer")
     page.set_viewport_size({"width": width, "height": 900})
     page.evaluate(
-        """() => {
+        r"""() => {
           // the modules' versioned folder, as the page's own entry module names it
-          window.__js = document.querySelector("script[src*='/js/pages/']").src.replace(/pages\/[^/]*$/, "");
+          const entry = document.querySelector("script[src*='/js/pages/']").src;
+          window.__js = entry.replace(/pages\/[^/]*$/, "");
           const main = document.createElement("main");
           main.innerHTML = '<div id="part"></div><div id="out"></div>';
           document.body.replaceChildren(main);
@@ -79,7 +80,8 @@ def test_every_weight_is_a_line_coloured_by_its_sign_and_as_thick_as_its_size(wa
     # the inputs are labelled with the features; units: 3 hidden + 1 output, each ringed by its bias
     assert page.locator("#part .net-label.input").all_text_contents() == ["x₁", "x₂"]
     rings = page.evaluate(
-        """() => [...document.querySelectorAll("#part .net-unit")].map((c) => getComputedStyle(c).stroke)"""
+        """() => [...document.querySelectorAll("#part .net-unit")]
+                 .map((c) => getComputedStyle(c).stroke)"""
     )
     assert len(rings) == 4
     assert rings[0] != rings[1]  # +0.8 blue, −0.6 orange
@@ -92,8 +94,9 @@ def widths_at(page: Page, w: float) -> float:
     return page.evaluate(
         """async (w) => {
           const { drawNetwork } = await import(window.__js + "plots/networkdiagram.js");
-          drawNetwork(document.getElementById("out"), [{ weight: [[w]], bias: [0] }], { inputs: ["x"] });
-          return parseFloat(document.querySelector("#out .net-weight").getAttribute("stroke-width"));
+          const out = document.getElementById("out");
+          drawNetwork(out, [{ weight: [[w]], bias: [0] }], { inputs: ["x"] });
+          return parseFloat(out.querySelector(".net-weight").getAttribute("stroke-width"));
         }""",
         w,
     )
@@ -121,7 +124,8 @@ def test_new_weights_repaint_the_same_elements_and_a_new_shape_rebuilds(watched)
           });
           const watch = new MutationObserver(count);
           watch.observe(part, { childList: true, subtree: true });
-          const colours = () => [...part.querySelectorAll(".net-weight")].map((l) => l.getAttribute("stroke"));
+          const colours = () => [...part.querySelectorAll(".net-weight")]
+            .map((l) => l.getAttribute("stroke"));
           const first = colours();
           for (let i = 0; i < 20; i++) window.__draw(i % 2 ? window.__layers : flipped, null);
           const changed = colours();
@@ -179,7 +183,8 @@ def test_hovering_says_w_and_a_click_or_the_keyboard_picks_a_weight(watched):
     assert page.evaluate(
         """() => { const h = document.querySelector("#part line.net-halo.picked");
                    const l = document.querySelectorAll("#part .net-weight")[2];
-                   return ["x1", "y1", "x2", "y2"].every((a) => h.getAttribute(a) === l.getAttribute(a)); }"""
+                   return ["x1", "y1", "x2", "y2"]
+                     .every((a) => h.getAttribute(a) === l.getAttribute(a)); }"""
     )
     # the keyboard: the diagram is one tab stop; ↓ walks to the unit's next weight, then its
     # bias; → moves to the next layer; Enter picks. The page's own shortcuts never see them.
@@ -187,7 +192,9 @@ def test_hovering_says_w_and_a_click_or_the_keyboard_picks_a_weight(watched):
     page.evaluate(
         """() => {
           window.__seen = [];
-          document.addEventListener("keydown", (e) => { if (!e.defaultPrevented && e.key !== "Shift") window.__seen.push(e.key); });
+          document.addEventListener("keydown", (e) => {
+            if (!e.defaultPrevented && e.key !== "Shift") window.__seen.push(e.key);
+          });
           document.querySelector("#part svg").focus();
         }"""
     )
@@ -261,7 +268,9 @@ def test_each_hidden_unit_is_a_captioned_thumbnail_in_the_heat_maps_colours(watc
             top: pixel(canvases[2], 0.2, 0.1), bottom: pixel(canvases[2], 0.2, 0.9),
           };
           // redrawn with the signs swapped: the same canvases, repainted
-          const swapped = units.map((u) => ({ ...u, values: u.values.map((r) => r.map((v) => -v)) }));
+          const swapped = units.map((u) => ({
+            ...u, values: u.values.map((r) => r.map((v) => -v)),
+          }));
           thumbs.drawUnits(part, swapped, { extent, task: "binary" });
           const again = [...part.querySelectorAll("canvas")];
           return {
@@ -310,7 +319,8 @@ def test_a_regression_sets_units_are_little_curves(watched):
             const column = ctx.getImageData(x, 0, 1, canvas.height).data;
             let best = 0, dark = 999;
             for (let y = 0; y < canvas.height; y++) {
-              const v = column[4 * y] + column[4 * y + 1] + column[4 * y + 2] + (column[4 * y + 3] ? 0 : 999);
+              const [r, g, b, a] = column.slice(4 * y, 4 * y + 4);
+              const v = r + g + b + (a ? 0 : 999);
               if (v < dark) { dark = v; best = y; }
             }
             return best / canvas.height;
@@ -330,7 +340,7 @@ def test_a_regression_sets_units_are_little_curves(watched):
 
 
 EDITOR = """async ([limit]) => {
-  const { attachPointEditor, pointModeControl } = await import(window.__js + "panels/pointeditor.js");
+  const editor = await import(window.__js + "panels/pointeditor.js");
   const part = document.getElementById("part");
   part.style.cssText = "width: 500px; height: 400px";
   window.__points = { x: [[0, 0], [3, 3]], y: [0, 1] };
@@ -339,19 +349,23 @@ EDITOR = """async ([limit]) => {
     x: window.__points.x.map((p) => p[0]), y: window.__points.x.map((p) => p[1]),
     mode: "markers", type: "scatter",
   }], { xaxis: { range: [-6, 6] }, yaxis: { range: [-6, 6] }, dragmode: false,
-        margin: { l: 40, r: 10, t: 10, b: 40 }, width: 500, height: 400 }, { displayModeBar: false });
+        margin: { l: 40, r: 10, t: 10, b: 40 }, width: 500, height: 400 },
+    { displayModeBar: false });
   await draw();
-  const modes = pointModeControl();
+  const modes = editor.pointModeControl();
   document.getElementById("out").append(modes);
   window.__modes = modes;
-  window.__detach = attachPointEditor(part, {
+  window.__detach = editor.attachPointEditor(part, {
     getPoints: () => window.__points,
     setPoints: (p) => { window.__points = p; draw(); },
     getClass: () => 2, getMode: () => modes.value, extent: [[-6, 6], [-6, 6]], limit,
     onChange: () => { window.__changes++; },
   });
-  const ax = part._fullLayout.xaxis, ay = part._fullLayout.yaxis, box = part.getBoundingClientRect();
-  window.__at = (x, y) => ({ x: box.left + ax._offset + ax.d2p(x), y: box.top + ay._offset + ay.d2p(y) });
+  const { xaxis, yaxis } = part._fullLayout;
+  const box = part.getBoundingClientRect();
+  window.__at = (x, y) => ({
+    x: box.left + xaxis._offset + xaxis.d2p(x), y: box.top + yaxis._offset + yaxis.d2p(y),
+  });
 }"""
 
 
@@ -389,7 +403,7 @@ def test_a_click_adds_a_point_of_the_chosen_class_where_it_lands_a_drag_moves_on
     assert got["y"][1] == 1
     # the plotted point moved too (the page redraws from setPoints)
     plotted = page.evaluate(
-        "() => [document.getElementById('part').data[0].x[1], document.getElementById('part').data[0].y[1]]"
+        "() => { const t = document.getElementById('part').data[0]; return [t.x[1], t.y[1]]; }"
     )
     assert plotted == pytest.approx([-4, 1], abs=0.05)
     # Shift+click on a point removes it
@@ -422,7 +436,9 @@ def test_the_point_limit_is_said_and_the_keyboard_adds_and_removes(watched):
     page.evaluate(
         """() => {
           window.__seen = [];
-          document.addEventListener("keydown", (e) => { if (!e.defaultPrevented && e.key !== "Shift") window.__seen.push(e.key); });
+          document.addEventListener("keydown", (e) => {
+            if (!e.defaultPrevented && e.key !== "Shift") window.__seen.push(e.key);
+          });
           document.getElementById("part").focus();
         }"""
     )

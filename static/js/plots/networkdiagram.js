@@ -234,15 +234,26 @@ class Diagram {
       t.setAttribute("x", this.at.at(-1)[i].x + r + 0.25 * em);
       t.setAttribute("y", this.at.at(-1)[i].y);
     });
-    const short = step < 4.2 * em;
+    this.step = step;
     this.headers.forEach((t, c) => {
       t.setAttribute("x", this.at[c][0].x);
       t.setAttribute("y", 0.9 * em);
-      if (c === 0) setText(t, short ? "in" : "inputs");
-      else if (c === sizes.length - 1) setText(t, short ? "out" : "output");
-      else setText(t, short ? `L${c}` : `layer ${c}`);
     });
+    this.name();
     if (this.layers) this.paint();
+  }
+
+  /** The columns' headers, as long as the room between columns allows. */
+  name() {
+    const last = this.sizes.length - 1;
+    const room = this.step / this.em;
+    const activation = this.options.activation;
+    this.headers.forEach((t, c) => {
+      if (c === 0) setText(t, room < 4.2 ? "in" : "inputs");
+      else if (c === last) setText(t, room < 4.2 ? "out" : "output");
+      else if (room < 4.2) setText(t, `L${c}`);
+      else setText(t, activation && room >= 8 ? `layer ${c} · ${activation}` : `layer ${c}`);
+    });
   }
 
   update(layers, options) {
@@ -271,8 +282,10 @@ class Diagram {
     if (this.container.clientWidth !== this.width || !this.at || labels !== this.labels) {
       this.labels = labels;
       this.layout();
+    } else {
+      this.name();
+      this.paint();
     }
-    else this.paint();
   }
 
   /** Colour and thickness from the weights: the only attributes a training step changes. */
@@ -320,7 +333,7 @@ class Diagram {
       halo.line.setAttribute("y1", from.y);
       halo.line.setAttribute("x2", to.x);
       halo.line.setAttribute("y2", to.y);
-      halo.line.setAttribute("stroke-width", widthOf(this.valueOf(p), em) + 0.4 * em);
+      halo.line.setAttribute("stroke-width", widthOf(this.valueOf(p), em) + 0.6 * em);
     } else {
       const at = this.at[p.layer + 1][p.row];
       halo.ring.setAttribute("cx", at.x);
