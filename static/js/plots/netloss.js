@@ -54,7 +54,7 @@ export class NetLossChart {
       showlegend: false,
       dragmode: false,
       xaxis: { title: { text: "step" }, fixedrange: true, zeroline: false, rangemode: "tozero" },
-      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power" },
+      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: "D2" },
       shapes,
       annotations,
       datarevision: (this.revision += 1),
