@@ -39,7 +39,16 @@ def loss_shown(page: Page) -> float:
 
 
 def map_image(page: Page) -> str:
-    return page.evaluate("(document.getElementById('decision').layout.images[0] || {}).source || ''")
+    """The decision regions' picture (a data: URL) under the points."""
+    return page.evaluate(
+        "(document.getElementById('decision').layout.images[0] || {}).source || ''"
+    )
+
+
+def wait_for_step(page: Page, beyond: int) -> None:
+    page.wait_for_function(
+        f"Number(document.querySelector('{STEP}').textContent) > {beyond}", timeout=30_000
+    )
 
 
 def test_the_page_loads_offline_with_no_errors(watched):
@@ -69,7 +78,7 @@ def test_play_trains_the_network(watched):
     fastest(page)
     before = map_image(page)
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function(f"Number(document.querySelector('{STEP}').textContent) > 150", timeout=30_000)
+    wait_for_step(page, 150)
     first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
@@ -86,7 +95,7 @@ def test_an_added_racer_shows_on_the_loss_chart(watched):
     expect(page.locator(".net-racer")).to_have_count(2)
     expect(page.locator(".net-racer-card")).to_have_count(2)
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function(f"Number(document.querySelector('{STEP}').textContent) > 50", timeout=30_000)
+    wait_for_step(page, 50)
     names = page.evaluate("document.getElementById('net-loss').data.map((t) => t.name)")
     second = page.locator("#racer-1-optimizer option:checked").inner_text()
     assert f"{second}: training loss" in names and f"{second}: test loss" in names
@@ -100,7 +109,9 @@ def test_a_changed_control_is_in_the_address_and_a_reload_restores_it(watched):
     page.get_by_role("slider", name="Hidden layers").focus()
     page.keyboard.press("ArrowRight")
     page.get_by_role("checkbox", name="x₁²").check()
-    page.wait_for_function("location.search.includes('act=relu') && location.search.includes('layers=3')")
+    page.wait_for_function(
+        "location.search.includes('act=relu') && location.search.includes('layers=3')"
+    )
     assert "features=x1%2Cx2%2Cx1sq" in page.url or "features=x1,x2,x1sq" in page.url
     page.reload()
     page.wait_for_selector(f"{READY}[data-ready=true]")
@@ -129,7 +140,7 @@ def test_space_plays_and_pauses(watched):
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Space")
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
-    page.wait_for_function(f"Number(document.querySelector('{STEP}').textContent) > 0", timeout=30_000)
+    wait_for_step(page, 0)
     page.keyboard.press("Space")
     expect(page.get_by_role("button", name="Play")).to_be_visible()
 
