@@ -889,12 +889,13 @@ class NetworkPage {
     $("weight-rule-body").hidden = now === null || now === undefined;
     if (now === null || now === undefined) return;
     const racer = this.racers[this.shown];
-    const to = p.layer === layers.length - 1 ? "output" : `layer ${p.layer + 1}`;
-    const from = p.layer === 0 ? "input" : `layer ${p.layer}`;
+    // named as the diagram names them: "x₁ → layer 1 · unit 2", "output p(class 1)"
+    const outputs = this.outputLabels();
+    const unit = (layer, row) => (layer === layers.length - 1 ? `output ${outputs[row] ?? row + 1}` : `layer ${layer + 1} · unit ${row + 1}`);
+    const source = p.layer === 0 ? this.featureLabels()[p.col] : `layer ${p.layer} · unit ${p.col + 1}`;
+    const who = `${racer.style.name} racer, ${racer.label}`;
     $("weight-rule-head").textContent =
-      p.kind === "weight"
-        ? `Weight from ${from} unit ${p.col + 1} to ${to} unit ${p.row + 1} (${racer.style.name} racer, ${racer.label})`
-        : `Bias of ${to} unit ${p.row + 1} (${racer.style.name} racer, ${racer.label})`;
+      p.kind === "weight" ? `Weight ${source} → ${unit(p.layer, p.row)} (${who})` : `Bias of ${unit(p.layer, p.row)} (${who})`;
     const before = runs.before[this.shown];
     const was = before ? valueIn(before.weights) : null;
     const steps = runs.steps[this.shown];
