@@ -12,7 +12,7 @@ from typing import Any
 
 from .engine.run.trace import FIELDS
 from .engine.surfaces.models import MAX_VALUE
-from .outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
+from .outcome_words import GOALS, MAP_GROUPS, NET_OUTCOME_WORDS, OUTCOME_WORDS
 
 PLAY_STEPS = 1000  # steps per press of Play on both pages, and per ball of a map
 MAX_RACERS = 6  # the explorer's racers
@@ -72,6 +72,7 @@ def page_facts() -> dict[str, Any]:
         "mapMinimumColours": list(MAP_MINIMUM_COLOURS),
         "mapGroups": MAP_GROUPS,
         "outcomes": OUTCOME_WORDS,
+        "netOutcomes": NET_OUTCOME_WORDS,  # the network page's (/network)
         "goals": GOALS,
         "stepFields": list(FIELDS),
         "data": {"maxValue": MAX_VALUE},  # |x|, |y| of a data point (the data panel's drag)

@@ -215,3 +215,70 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+# How the network page (/network) words each outcome of a network's training
+# (``app.engine.networks.train.NET_OUTCOMES``): ``gloss`` for the API's reference,
+# ``sentence`` for the racer's status line when its run ends, ``so_far`` for the running
+# verdict while it trains (the stream's ``verdict``). A sentence's variants: ``classification``
+# (the data has classes: accuracies to tell), else ``default``; the page fills in {steps},
+# {step}, {early_stop_step}, {best_test_loss}, {dead_units}, {train_accuracy} and
+# {test_accuracy} from the outcome (``static/js/pages/network.js``).
+NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
+    "converged": {
+        "gloss": "the training loss stopped falling",
+        "sentence": {
+            "classification": "Converged after {steps}: the training loss has stopped falling. "
+            "Training accuracy {train_accuracy}, test accuracy {test_accuracy}.",
+            "default": "Converged after {steps}: the training loss has stopped falling.",
+        },
+        "so_far": {"default": "converging"},
+    },
+    "still_improving": {
+        "gloss": "the loss was still falling when the steps ran out",
+        "sentence": {
+            "classification": "Still improving after {steps}: the loss is still falling "
+            "(training accuracy {train_accuracy}, test accuracy {test_accuracy}). " + _PLAY_ON,
+            "default": "Still improving after {steps}: the loss is still falling. " + _PLAY_ON,
+        },
+        "so_far": {"default": "still improving"},
+    },
+    "diverged": {
+        "gloss": "the loss grew without bound or became not-a-number",
+        "sentence": {
+            "default": "Diverged at step {step}: the loss blew up. The learning rate is too "
+            "large for this network — try a smaller one."
+        },
+        "so_far": {"default": "diverging"},
+    },
+    "dead_relu": {
+        "gloss": "ReLU units output zero for every point, so no gradient reaches them",
+        "sentence": {
+            "default": "Dead ReLU units after {steps}: {dead_units} of them output 0 for "
+            "every point, so no gradient reaches their weights and they stop learning. Try a "
+            "smaller learning rate, He initialisation or another activation."
+        },
+        "so_far": {"default": "ReLU units are dying"},
+    },
+    "symmetric": {
+        "gloss": "the hidden units of a layer stayed identical (symmetry never broken)",
+        "sentence": {
+            "default": "After {steps} the hidden units of a layer are still identical: they "
+            "started with the same weights, so each gets the same gradient and they learn the "
+            "same thing. Random initialisation breaks this symmetry; zeros cannot."
+        },
+        "so_far": {"default": "the units are staying identical"},
+    },
+    "overfitting": {
+        "gloss": "the test loss rose again while the training loss kept falling",
+        "sentence": {
+            "classification": "Overfitting: the test loss was lowest at step {early_stop_step} "
+            "({best_test_loss}) and has risen since, while the training loss kept falling. "
+            "Early stopping would keep the weights of step {early_stop_step}. Training accuracy "
+            "{train_accuracy}, test accuracy {test_accuracy}.",
+            "default": "Overfitting: the test loss was lowest at step {early_stop_step} "
+            "({best_test_loss}) and has risen since, while the training loss kept falling. "
+            "Early stopping would keep the weights of step {early_stop_step}.",
+        },
+        "so_far": {"default": "overfitting"},
+    },
+}

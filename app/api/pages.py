@@ -43,3 +43,10 @@ def explorer(request: Request, surface: str | None = None) -> Response:
     return templates.TemplateResponse(
         request, "explorer.html", {"surface": PAGE_SURFACES["explore"], "page": "explore"}
     )
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network(request: Request) -> Response:
+    """A small neural network learning (the page reads every setting from the address)."""
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "network.html", {"page": "network"})

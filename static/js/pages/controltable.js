@@ -4,7 +4,9 @@
 //   {
 //     param: "arrows",              the name in the address (?arrows=0)
 //     id: "arrows",                 the element: a checkbox, a range or a select (or, with
-//     radios: true,                 the name of a radio group)
+//     radios: true,                 the name of a radio group, or with checks: true, the name
+//     checks: true,                 of a group of checkboxes whose value is the ticked ones'
+//                                   values, comma-separated: "x1,x2")
 //     default: true,                the value when the address leaves it out
 //     decode: (text) => value,      address text → value (default: checkbox "1"/"0", else text)
 //     encode: (value) => text,      value → address text (written only when not the default)
@@ -52,7 +54,7 @@ export class ControlTable {
   constructor(root, rows) {
     this.root = root;
     this.rows = rows.map((row) => {
-      const checkbox = !row.radios && $(row.id).type === "checkbox";
+      const checkbox = !row.radios && !row.checks && $(row.id).type === "checkbox";
       return { decode: (t) => t, encode: String, ...(checkbox ? BOOL : {}), ...row };
     });
     for (const row of this.rows) this.markControl(row);
@@ -60,18 +62,21 @@ export class ControlTable {
 
   /** The elements a row reads: its radio group, or its one element. */
   fields(row) {
-    return row.radios ? [...this.root.querySelectorAll(`input[name=${row.id}]`)] : [$(row.id)];
+    const group = row.radios || row.checks;
+    return group ? [...this.root.querySelectorAll(`input[name=${row.id}]`)] : [$(row.id)];
   }
 
   get(row) {
     const [el] = this.fields(row);
     if (row.radios) return this.fields(row).find((r) => r.checked).value;
+    if (row.checks) return this.fields(row).filter((c) => c.checked).map((c) => c.value).join(",");
     if (el.type === "checkbox") return el.checked;
     return el.type === "range" ? Number(el.value) : el.value;
   }
 
   set(row, value) {
     if (row.radios) for (const r of this.fields(row)) r.checked = r.value === value;
+    else if (row.checks) for (const c of this.fields(row)) c.checked = value.split(",").includes(c.value);
     else if ($(row.id).type === "checkbox") $(row.id).checked = value;
     else $(row.id).value = String(value);
   }

@@ -1,0 +1,65 @@
+// A network's loss by step (the /network page): per racer the training loss (solid) and the
+// test loss (dashed) in the racer's colour, on a log axis; where the server found the test loss
+// lowest before it rose again (an overfitting run's early-stopping step) a vertical line with
+// its label. One Plotly.react per drawn frame (the page draws at most once per animation frame).
+
+const WIDTHS = { normal: { line: 2, font: 13 }, projector: { line: 4.5, font: 20 } };
+
+export class NetLossChart {
+  constructor(element, { projector = false } = {}) {
+    this.element = element;
+    this.widths = projector ? WIDTHS.projector : WIDTHS.normal;
+    this.revision = 0; // the lists grow in place: Plotly is told they changed
+  }
+
+  setProjector(on) {
+    this.widths = on ? WIDTHS.projector : WIDTHS.normal;
+  }
+
+  /**
+   * Draw `racers`: [{label, color, steps: {step, train_loss, test_loss}, earlyStop: step|null}].
+   * `hasTest`: the data keeps points aside for testing (else no dashed lines).
+   */
+  draw(racers, { hasTest }) {
+    const w = this.widths;
+    const traces = [];
+    const shapes = [];
+    const annotations = [];
+    for (const r of racers) {
+      const { step, train_loss: train, test_loss: test } = r.steps;
+      traces.push({
+        type: "scatter", mode: "lines", name: `${r.label}: training loss`, x: step, y: train,
+        line: { color: r.color, width: w.line, dash: "solid" }, hovertemplate: "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
+      });
+      if (hasTest) {
+        traces.push({
+          type: "scatter", mode: "lines", name: `${r.label}: test loss`, x: step, y: test,
+          line: { color: r.color, width: w.line, dash: "dash" }, hovertemplate: "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
+        });
+      }
+      if (r.earlyStop !== null && r.earlyStop !== undefined) {
+        shapes.push({
+          type: "line", xref: "x", yref: "paper", x0: r.earlyStop, x1: r.earlyStop, y0: 0, y1: 1,
+          line: { color: r.color, width: w.line, dash: "dot" },
+        });
+        annotations.push({
+          xref: "x", yref: "paper", x: r.earlyStop, y: 1, yanchor: "top", xanchor: "left", showarrow: false,
+          text: `early stop: step ${r.earlyStop}`, font: { size: w.font, color: "#222" }, bgcolor: "rgba(255,255,255,0.85)",
+        });
+      }
+    }
+    const layout = {
+      margin: { l: 56, r: 8, t: 8, b: 40 },
+      font: { size: w.font },
+      showlegend: false,
+      dragmode: false,
+      xaxis: { title: { text: "step" }, fixedrange: true, zeroline: false, rangemode: "tozero" },
+      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: "D2" },
+      shapes,
+      annotations,
+      datarevision: (this.revision += 1),
+    };
+    this.element.dataset.earlyStop = shapes.length ? racers.map((r) => r.earlyStop ?? "").join(",") : "";
+    return window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });
+  }
+}
