@@ -93,7 +93,7 @@ class Diagram {
   build() {
     const { sizes } = this;
     this.root = document.createElement("div");
-    this.root.className = "net-diagram";
+    this.root.className = "net-drawing";
     this.svg = svgElement("svg", { class: "net-svg", tabindex: 0, role: "group" });
     this.readout = document.createElement("p");
     this.readout.className = "net-readout";
