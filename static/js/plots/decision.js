@@ -9,8 +9,6 @@
 // The painting is a canvas made into a data: URL and laid under the points as a Plotly layout
 // image, so a new frame costs one relayout, not a heatmap rebuild.
 
-import { divergingRgb } from "./netcolours.js";
-
 // Okabe–Ito colours for the classes (0, 1, 2 …), told apart by colour-blind readers too.
 export const CLASS_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"];
 const WHITE = [255, 255, 255];
@@ -26,7 +24,8 @@ function mix(a, b, t) {
 
 /** The colour of a binary prediction p(class 1): the diverging scale the thumbnails share. */
 export function probabilityColour(p) {
-  return divergingRgb(2 * p - 1);
+  const q = Math.min(1, Math.max(0, p));
+  return q < 0.5 ? mix(rgb(CLASS_COLOURS[0]), WHITE, q / 0.5) : mix(WHITE, rgb(CLASS_COLOURS[1]), (q - 0.5) / 0.5);
 }
 
 /** A multiclass cell: its class's colour, toward white as the confidence falls to 1/K. */

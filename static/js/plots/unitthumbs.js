@@ -10,7 +10,7 @@
 import { divergingRgb } from "./netcolours.js";
 
 // The page's heat map shares the palette: import it from here (or from netcolours.js).
-export { DIVERGING_SCALE, divergingColour, divergingRgb } from "./netcolours.js";
+export { CLASS_COLOURS, DIVERGING_SCALE, divergingColour, divergingRgb } from "./netcolours.js";
 
 const PLANE_PX = 128; // a 2D thumbnail's canvas, square (CSS sets its shown size)
 const CURVE_PX = [160, 96]; // a 1D thumbnail's canvas, width × height
