@@ -18,9 +18,13 @@ import { readEvents } from "../net/events.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "../panels/controls.js";
 import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
+import { attachCsvUpload } from "../panels/csvupload.js";
 import { scheduleRequest } from "../panels/options.js";
+import { attachPointEditor, pointModeControl } from "../panels/pointeditor.js";
 import { DecisionPlot, paintGrid } from "../plots/decision.js";
 import { NetLossChart } from "../plots/netloss.js";
+import { drawNetwork } from "../plots/networkdiagram.js";
+import { drawUnits } from "../plots/unitthumbs.js";
 import { SPEEDS } from "../state/session.js";
 import { AddressBar, currentParams, readChoice, readSchedule, readValues, stepsToReplay, writeValues } from "../state/urlstate.js";
 import { ControlTable, SPEED } from "./controltable.js";
@@ -39,6 +43,7 @@ const CLIPS = [0, 0.1, 0.5, 1, 2, 5, 10];
 const START_RATE = { classic: 0.1, adaptive: 0.01 };
 const SKIPPED = ["lr", "maximize"]; // a racer's "more settings": all but the rate (and ascent)
 const OWN = "own"; // the data set picker's entry for points of one's own
+const SETTLE_MS = 120; // a setting's run starts once its control has been still this long
 
 const percent = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
 
@@ -248,6 +253,8 @@ class Runs {
     this.units = Array(count).fill(null);
     this.weights = Array(count).fill(null);
     this.verdicts = Array(count).fill(null);
+    this.before = Array(count).fill(null); // the frame before the latest: {step, weights}
+    this.frameSteps = Array(count).fill(0); // the step of the latest frame
     this.outcomes = Array(count).fill(null);
     this.states = null; // the racers' resumable states (null: none yet) …
     this.stateStep = 0; // … at this step
@@ -283,7 +290,11 @@ class Runs {
     event.racers.forEach((r, i) => {
       if (r.grid) this.grids[i] = r.grid;
       if (r.units) this.units[i] = r.units;
-      if (r.weights) this.weights[i] = r.weights;
+      if (r.weights) {
+        if (this.weights[i]) this.before[i] = { step: this.frameSteps[i], weights: this.weights[i] };
+        this.weights[i] = r.weights;
+        this.frameSteps[i] = r.step ?? this.frameSteps[i];
+      }
     });
     this.version += 1;
   }
@@ -302,7 +313,8 @@ class Runs {
   whole(answer) {
     this.start({ data: answer.data, initial_weights: answer.initial_weights, racers: answer.racers });
     this.more({ racers: answer.racers.map((r) => ({ steps: r.steps, verdict: r.outcome ? r.outcome.code : null })) });
-    this.frame({ racers: answer.racers.map((r) => ({ grid: r.grid, units: r.units, weights: r.final_weights })) });
+    const step = (r) => (r.steps.step.length ? r.steps.step[r.steps.step.length - 1] : 0);
+    this.frame({ racers: answer.racers.map((r) => ({ step: step(r), grid: r.grid, units: r.units, weights: r.final_weights })) });
     this.end({ racers: answer.racers });
   }
 }
@@ -329,7 +341,8 @@ class NetworkPage {
     this.error = "";
     this.runs = new Runs(this.racers.length);
     this.drawn = {};
-    this.own = null; // {x, y, task} of one's own points
+    this.own = null; // {x, y, task, classes} of one's own points
+    this.readOwn(params);
     this.picked = null; // the weight the Update rule panel explains
   }
 
@@ -366,6 +379,7 @@ class NetworkPage {
       button.addEventListener("click", () => this.download(button.dataset.export));
     }
     this.root.querySelector(".download-png")?.addEventListener("click", () => this.downloadPNG());
+    this.wireOwnPoints();
     this.showRacers();
   }
 
@@ -375,7 +389,7 @@ class NetworkPage {
     const value = (param) => this.controls.value(param);
     const layers = value("layers");
     const hidden = Array.from({ length: layers }, (_, i) => value(`u${i + 1}`));
-    const own = value("data") === OWN && this.own ? this.own : null;
+    const own = value("data") === OWN && this.own ? { x: this.own.x, y: this.own.y, task: this.own.task } : null;
     return {
       data: {
         dataset: own ? this.catalog.datasets[0].id : value("data"),
@@ -428,7 +442,9 @@ class NetworkPage {
     this.error = "";
     this.playing = true;
     this.scheduleDraw();
+    await this.catching; // a Pause's catch-up: go on from the step shown
     const runs = this.runs;
+    runs.outcomes.fill(null); // decided again at this press's end
     const body = this.request();
     if (runs.states) body.resume = runs.states;
     const abort = new AbortController();
@@ -467,7 +483,8 @@ class NetworkPage {
    * and Step go on from there. */
   async pause() {
     this.stopStream();
-    await this.catchUp();
+    this.catching = this.catchUp();
+    await this.catching;
   }
 
   stopStream() {
@@ -513,8 +530,11 @@ class NetworkPage {
     if (keepPlaying && was) this.play();
   }
 
+  /** A setting changed: the run starts again with it (once a slider has come to rest for
+   * SETTLE_MS, not on every position it passes). */
   settingsChanged() {
-    this.reset({ keepPlaying: true });
+    clearTimeout(this.settling);
+    this.settling = setTimeout(() => this.reset({ keepPlaying: true }), SETTLE_MS);
   }
 
   speedChanged() {
@@ -534,11 +554,76 @@ class NetworkPage {
   datasetChanged() {
     const own = this.controls.value("data") === OWN;
     if (own && !this.own && this.runs.data) {
-      const { x, y, task } = this.runs.data;
-      this.own = { x: x.map((p) => [...p]), y: [...y], task };
+      const { x, y, task, classes } = this.runs.data;
+      this.own = { x: x.map((p) => [...p]), y: [...y], task, classes };
     }
     this.showDatasetNote();
     this.settingsChanged();
+  }
+
+  /** Points of one's own: edited on the map (net-parts' point editor) or loaded from a CSV file. */
+  wireOwnPoints() {
+    this.pointMode = pointModeControl();
+    $("own-tools").prepend(this.pointMode);
+    attachCsvUpload($("csv-file"), {
+      maxBytes: this.catalog.limits.csv_bytes,
+      onPoints: ({ x, y, task, classes }) => {
+        $("own-error").hidden = true;
+        this.own = { x, y, task, classes };
+        this.detachEditor?.();
+        this.detachEditor = null;
+        this.settingsChanged();
+      },
+      onError: (message) => {
+        $("own-error").textContent = message;
+        $("own-error").hidden = false;
+      },
+    });
+  }
+
+  /** The point editor on the map while the data are one's own (attached once the plot has them). */
+  editOwnPoints() {
+    const own = this.controls.value("data") === OWN && this.own;
+    if (!own) {
+      this.detachEditor?.();
+      this.detachEditor = null;
+      return;
+    }
+    const classes = this.own.task === "regression" ? 0 : Math.max(2, this.own.classes || 0, ...this.own.y.map((c) => c + 1));
+    const select = $("own-class");
+    if (select.options.length !== classes) option(select, Array.from({ length: classes }, (_, k) => k), (k) => `class ${k}`);
+    select.closest(".control").hidden = classes === 0;
+    if (this.detachEditor) return;
+    this.detachEditor = attachPointEditor($("decision"), {
+      getPoints: () => ({ x: this.own.x, y: this.own.y }),
+      setPoints: (points) => (this.own = { ...this.own, ...points }),
+      getClass: () => (this.own.task === "regression" ? null : Number(select.value)),
+      getMode: () => this.pointMode.value,
+      extent: this.runs.data.extent,
+      limit: this.catalog.limits.points,
+      onChange: (points) => {
+        this.own = { ...this.own, ...points };
+        this.settingsChanged();
+      },
+    });
+  }
+
+  /** One's own points in the address: `own=binary;x1,x2,class;…` (regression: `x,y`). */
+  writeOwn(params) {
+    if (this.controls.value("data") !== OWN || !this.own) return;
+    const round = (v) => String(Number(Number(v).toPrecision(4)));
+    const points = this.own.x.map((p, i) => [...p, this.own.y[i]].map(round).join(","));
+    params.set("own", [this.own.task, ...points].join(";"));
+  }
+
+  readOwn(params) {
+    const text = params.get("own");
+    if (!text) return;
+    const [task, ...rows] = text.split(";");
+    const points = rows.map((r) => r.split(",").map(Number)).filter((r) => r.length >= 2 && r.every(Number.isFinite));
+    const x = points.map((r) => r.slice(0, -1));
+    const y = points.map((r) => r[r.length - 1]);
+    this.own = { x, y, task, classes: task === "regression" ? 0 : Math.max(2, ...y.map((c) => c + 1)) };
   }
 
   showDatasetNote() {
@@ -553,7 +638,7 @@ class NetworkPage {
   dataShown() {
     this.drawn = {};
     const { task, classes } = this.runs.data;
-    this.plot.show(this.runs.data);
+    this.plot.show(this.runs.data).then(() => this.editOwnPoints());
     this.root.dataset.task = task;
     $("decision-legend").textContent =
       task === "regression"
@@ -657,6 +742,8 @@ class NetworkPage {
     $("status").classList.toggle("error", Boolean(this.error));
     this.announcer.say($("status").textContent, { rolling: this.playing && !this.error });
     $("play").textContent = this.playing ? "Pause" : "Play";
+    const outcome = runs.outcomes[this.shown];
+    this.root.dataset.outcome = outcome && !this.playing && runs.lastStep() > 0 ? outcome.code : "";
     this.root.dataset.state = this.playing ? "playing" : runs.outcomes.every(Boolean) ? "ended" : "idle";
     this.address.update(this.stateParams());
     this.showRule();
@@ -680,14 +767,39 @@ class NetworkPage {
       label: r.label,
       color: r.style.color,
       steps: runs.steps[i],
-      earlyStop: runs.outcomes[i] ? runs.outcomes[i].early_stop_step : null,
+      // the step early stopping would keep, where the server found the run overfitting
+      earlyStop: runs.outcomes[i] && runs.outcomes[i].code === "overfitting" ? runs.outcomes[i].early_stop_step : null,
     }));
     this.chart.draw(racers, { hasTest: runs.data.test.length > 0 });
   }
 
-  /** The diagram and the unit thumbnails (net-parts' modules) for the racer shown. */
+  /** The diagram and the hidden units' pictures for the racer shown. */
   drawInside() {
-    this.root.dataset.inside = this.runs.weights[this.shown] ? "weights" : "";
+    const runs = this.runs;
+    const weights = runs.weights[this.shown];
+    if (!weights || !runs.data) return;
+    drawNetwork($("network-diagram"), weights, {
+      inputs: this.featureLabels(),
+      outputs: this.outputLabels(),
+      activation: this.controls.value("act"),
+      onPick: (picked) => this.pickWeight(picked),
+      picked: this.picked,
+    });
+    const units = runs.units[this.shown];
+    $("unit-thumbs").closest(".net-units-panel").hidden = !units || !units.length;
+    if (units && units.length) drawUnits($("unit-thumbs"), units, { extent: runs.data.extent, task: runs.data.task });
+  }
+
+  featureLabels() {
+    const chosen = this.controls.value("features").split(",");
+    return this.catalog.features.filter((f) => chosen.includes(f.id)).map((f) => f.label);
+  }
+
+  outputLabels() {
+    const { task, classes } = this.runs.data;
+    if (task === "regression") return ["ŷ"];
+    if (task === "binary") return ["p(class 1)"];
+    return Array.from({ length: classes }, (_, k) => `class ${k}`);
   }
 
   showReadouts() {
@@ -734,24 +846,85 @@ class NetworkPage {
     const runs = this.runs;
     if (!runs.data) return "Loading the data…";
     const i = this.shown;
-    const who = this.racers.length > 1 ? `The ${this.racers[i].style.name} racer (${this.racers[i].label}): ` : "";
-    if (runs.outcomes[i] && !this.playing) return who + this.sentence(i);
+    const who = this.racers.length > 1 ? `The ${this.racers[i].style.name} racer (${this.racers[i].label}) ` : "The network ";
     const step = runs.lastStep();
-    if (step === 0) return "Press Play to train the network.";
-    const soFar = runs.verdicts[i] ? `${FACTS.netOutcomes[runs.verdicts[i]].so_far.default} — ` : "";
-    return `${who}${this.playing ? "Training" : "Paused"}: ${soFar}step ${step}.`;
+    if (step === 0 && !this.playing) return "Press Play to train the network.";
+    if (runs.outcomes[i] && !this.playing) {
+      return this.racers.length > 1 ? `The ${this.racers[i].style.name} racer (${this.racers[i].label}): ${this.sentence(i)}` : this.sentence(i);
+    }
+    const soFar = runs.verdicts[i] ? ` — ${FACTS.netOutcomes[runs.verdicts[i]].so_far.default}` : "";
+    return `${who}${this.playing ? "training" : "paused"} at step ${step}${soFar}.`;
   }
 
   stateParams() {
     const params = new URLSearchParams();
     this.controls.write(params);
     for (const racer of this.racers) racer.write(params);
+    this.writeOwn(params);
     const step = this.runs.lastStep();
     if (step > 0) params.set("steps", String(step));
     return params;
   }
 
-  showRule() {}
+  /** A weight or bias picked in the diagram: the Update rule panel explains it. */
+  pickWeight(picked) {
+    this.picked = picked;
+    $("weight-rule").open = true;
+    this.drawn = {};
+    this.scheduleDraw();
+  }
+
+  /** The picked parameter's value now, at the start and its last change, and the racer's rule. */
+  showRule() {
+    const p = this.picked;
+    const runs = this.runs;
+    const layers = runs.weights[this.shown];
+    const valueIn = (net) => {
+      const layer = net && net[p.layer];
+      if (!layer) return null;
+      return p.kind === "weight" ? (layer.weight[p.row] || [])[p.col] ?? null : layer.bias[p.row] ?? null;
+    };
+    const now = p && valueIn(layers);
+    $("weight-rule-empty").hidden = now !== null && now !== undefined;
+    $("weight-rule-body").hidden = now === null || now === undefined;
+    if (now === null || now === undefined) return;
+    const racer = this.racers[this.shown];
+    const to = p.layer === layers.length - 1 ? "output" : `layer ${p.layer + 1}`;
+    const from = p.layer === 0 ? "input" : `layer ${p.layer}`;
+    $("weight-rule-head").textContent =
+      p.kind === "weight"
+        ? `Weight from ${from} unit ${p.col + 1} to ${to} unit ${p.row + 1} (${racer.style.name} racer, ${racer.label})`
+        : `Bias of ${to} unit ${p.row + 1} (${racer.style.name} racer, ${racer.label})`;
+    const before = runs.before[this.shown];
+    const was = before ? valueIn(before.weights) : null;
+    const steps = runs.steps[this.shown];
+    const n = steps.step.length;
+    const rows = [
+      [`Value at step ${runs.frameSteps[this.shown]}`, formatNumber(now)],
+      ["Value at the start", formatNumber(valueIn(runs.initialWeights))],
+      [
+        before ? `Change since step ${before.step}` : "Change",
+        was === null ? "–" : formatNumber(now - was),
+      ],
+      ["Gradient norm (all weights), last step", formatNumber(n ? steps.grad_norm[n - 1] : null)],
+      ["Learning rate in effect", formatNumber(n ? steps.lr[n - 1] : null)],
+    ];
+    $("weight-rule-values").replaceChildren(
+      ...rows.flatMap(([term, value]) => {
+        const dt = document.createElement("dt");
+        dt.textContent = term;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        return [dt, dd];
+      }),
+    );
+    const { formula, symbols, id } = racer.choice.optimizer;
+    const box = $("weight-rule-formula");
+    if (box.dataset.optimizer !== id) {
+      showFormula(box, formula, symbols);
+      box.dataset.optimizer = id;
+    }
+  }
 
   // ---- downloads ----------------------------------------------------------------------
 

@@ -9,10 +9,12 @@
 // The painting is a canvas made into a data: URL and laid under the points as a Plotly layout
 // image, so a new frame costs one relayout, not a heatmap rebuild.
 
-// Okabe–Ito colours for the classes (0, 1, 2 …), told apart by colour-blind readers too.
-export const CLASS_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"];
+import { CLASS_COLOURS, divergingRgb } from "./netcolours.js";
+
 const WHITE = [255, 255, 255];
+const INK = "#1b1f24"; // a training point's outline: seen on either colour of the regions
 const CURVE_COLOUR = "#2b2b2b";
+const PALE = 0.3; // the regions are this much paler than the points, so the points stand out
 
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -22,17 +24,20 @@ function mix(a, b, t) {
   return a.map((v, i) => Math.round(v + (b[i] - v) * t));
 }
 
-/** The colour of a binary prediction p(class 1): the diverging scale the thumbnails share. */
+function classColour(k) {
+  return CLASS_COLOURS[k % CLASS_COLOURS.length];
+}
+
+/** A binary prediction p(class 1): the page's diverging palette from orange (0) to blue (1). */
 export function probabilityColour(p) {
-  const q = Math.min(1, Math.max(0, p));
-  return q < 0.5 ? mix(rgb(CLASS_COLOURS[0]), WHITE, q / 0.5) : mix(WHITE, rgb(CLASS_COLOURS[1]), (q - 0.5) / 0.5);
+  return mix(divergingRgb(2 * Math.min(1, Math.max(0, p)) - 1), WHITE, PALE);
 }
 
 /** A multiclass cell: its class's colour, toward white as the confidence falls to 1/K. */
-export function classColour(k, confidence, classes) {
+export function confidenceColour(k, confidence, classes) {
   const floor = 1 / Math.max(2, classes);
   const sure = Math.min(1, Math.max(0, (confidence - floor) / (1 - floor)));
-  return mix(WHITE, rgb(CLASS_COLOURS[k % CLASS_COLOURS.length]), 0.15 + 0.85 * sure);
+  return mix(WHITE, rgb(classColour(k)), (0.1 + 0.9 * sure) * (1 - PALE));
 }
 
 /**
@@ -48,7 +53,7 @@ export function paintGrid(canvas, grid, task, classes) {
   for (let i = 0; i < n; i += 1) {
     for (let j = 0; j < n; j += 1) {
       const v = grid.values[i][j];
-      const colour = task === "multiclass" ? classColour(v, grid.confidence[i][j], classes) : probabilityColour(v);
+      const colour = task === "multiclass" ? confidenceColour(v, grid.confidence[i][j], classes) : probabilityColour(v);
       const at = ((n - 1 - i) * n + j) * 4;
       image.data.set([...colour, 255], at);
     }
@@ -57,7 +62,7 @@ export function paintGrid(canvas, grid, task, classes) {
 }
 
 function pointColours(data) {
-  return data.y.map((c) => CLASS_COLOURS[c % CLASS_COLOURS.length]);
+  return data.y.map(classColour);
 }
 
 function pick(list, indices) {
@@ -89,9 +94,10 @@ export class DecisionPlot {
       x: pick(xs, indices),
       y: pick(ys, indices),
       hoverinfo: "skip",
+      // a test point hollow: white inside its class's ring; a training point filled, outlined
       marker: hollow
-        ? { size: w.marker, symbol: "circle-open", color: pick(colours, indices), line: { width: w.hollow } }
-        : { size: w.marker, color: pick(colours, indices), line: { color: "#ffffff", width: w.outline } },
+        ? { size: w.marker, color: "#ffffff", line: { color: pick(colours, indices), width: w.hollow } }
+        : { size: w.marker, color: pick(colours, indices), line: { color: INK, width: w.outline } },
     });
     const traces = [points(data.train, false), points(data.test, true)];
     if (regression) {

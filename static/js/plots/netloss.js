@@ -9,6 +9,7 @@ export class NetLossChart {
   constructor(element, { projector = false } = {}) {
     this.element = element;
     this.widths = projector ? WIDTHS.projector : WIDTHS.normal;
+    this.revision = 0; // the lists grow in place: Plotly is told they changed
   }
 
   setProjector(on) {
@@ -53,10 +54,10 @@ export class NetLossChart {
       showlegend: false,
       dragmode: false,
       xaxis: { title: { text: "step" }, fixedrange: true, zeroline: false, rangemode: "tozero" },
-      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power" },
+      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: "D2" },
       shapes,
       annotations,
-      uirevision: "keep",
+      datarevision: (this.revision += 1),
     };
     this.element.dataset.earlyStop = shapes.length ? racers.map((r) => r.earlyStop ?? "").join(",") : "";
     return window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });

@@ -1,0 +1,185 @@
+"""The network page (/network) in a real browser against the real server: a small network trained
+by the server's stream, its decision regions, loss chart, readouts and the server's verdict."""
+
+from __future__ import annotations
+
+import httpx
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from app.outcome_words import NET_OUTCOME_WORDS
+from tests.browser.test_accessibility import serious_violations
+
+READY = "#network"
+STEP = "#readout-step"
+# Too big a network for thirty noisy points, half of them kept aside, trained long: it learns
+# the training points' noise and its test loss rises again (the engine says "overfitting").
+OVERFIT = (
+    "?data=circle&points=40&noise=0.3&test=0.5&layers=3&u1=16&u2=16&u3=16&act=relu"
+    "&init=he&batch=20&r1=adam&r1.lr=0.03&run=1500"
+)
+
+
+def open_network(watched, query: str = "") -> Page:
+    return watched.open(f"/network{query}", ready=READY)
+
+
+def fastest(page: Page) -> None:
+    page.get_by_label("Speed").focus()
+    page.keyboard.press("End")
+    expect(page.locator("#speed-value")).to_have_text("500 steps/s")
+
+
+def step_shown(page: Page) -> int:
+    return int(page.locator(STEP).inner_text())
+
+
+def loss_shown(page: Page) -> float:
+    return float(page.locator("#readout-train-loss").inner_text())
+
+
+def map_image(page: Page) -> str:
+    """The decision regions' picture (a data: URL) under the points."""
+    return page.evaluate(
+        "(document.getElementById('decision').layout.images[0] || {}).source || ''"
+    )
+
+
+def wait_for_step(page: Page, beyond: int) -> None:
+    page.wait_for_function(
+        f"Number(document.querySelector('{STEP}').textContent) > {beyond}", timeout=30_000
+    )
+
+
+def test_the_page_loads_offline_with_no_errors(watched):
+    page = open_network(watched)
+    expect(page.get_by_role("heading", name="A network learns")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("Press Play to train the network.")
+    assert step_shown(page) == 0
+    # the data set menu is the server's catalog, then points of one's own
+    catalog = httpx.get(f"{watched.base_url}/api/networks/catalog", timeout=20).json()
+    options = page.locator("#dataset option").all_inner_texts()
+    assert options[:-1] == [d["name"] for d in catalog["datasets"]]
+    assert map_image(page).startswith("data:image/png")  # the untrained network's regions
+    assert watched.errors == [] and watched.blocked == []
+
+
+def test_the_other_pages_link_to_it(watched):
+    page = watched.open("/")
+    page.get_by_role("link", name="A network learns").click()
+    page.wait_for_selector(f"{READY}[data-ready=true]")
+    page.goto(watched.base_url + "/lessons")
+    page.get_by_role("link", name="watch a real network learn").click()
+    page.wait_for_selector(f"{READY}[data-ready=true]")
+
+
+def test_play_trains_the_network(watched):
+    page = open_network(watched)
+    fastest(page)
+    before = map_image(page)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 150)
+    first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    assert loss_shown(page) < first  # the training loss fell
+    assert map_image(page) != before  # the decision regions moved
+    assert float(page.locator("#decision").get_attribute("data-frames")) > 1
+    assert watched.errors == []
+
+
+def test_an_added_racer_shows_on_the_loss_chart(watched):
+    page = open_network(watched)
+    fastest(page)
+    page.get_by_role("button", name="Add racer").click()
+    expect(page.locator(".net-racer")).to_have_count(2)
+    expect(page.locator(".net-racer-card")).to_have_count(2)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 50)
+    names = page.evaluate("document.getElementById('net-loss').data.map((t) => t.name)")
+    second = page.locator("#racer-1-optimizer option:checked").inner_text()
+    assert f"{second}: training loss" in names and f"{second}: test loss" in names
+    assert len(names) == 4
+    assert "r2=" in page.url
+
+
+def test_a_changed_control_is_in_the_address_and_a_reload_restores_it(watched):
+    page = open_network(watched)
+    page.get_by_label("Activation").select_option("relu")
+    page.get_by_role("slider", name="Hidden layers").focus()
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("checkbox", name="x₁²").check()
+    page.wait_for_function(
+        "location.search.includes('act=relu') && location.search.includes('layers=3')"
+    )
+    assert "features=x1%2Cx2%2Cx1sq" in page.url or "features=x1,x2,x1sq" in page.url
+    page.reload()
+    page.wait_for_selector(f"{READY}[data-ready=true]")
+    expect(page.get_by_label("Activation")).to_have_value("relu")
+    expect(page.get_by_role("slider", name="Hidden layers")).to_have_value("3")
+    expect(page.get_by_role("checkbox", name="x₁²")).to_be_checked()
+    expect(page.get_by_label("Units in layer 3")).to_be_visible()
+
+
+def test_an_overfitting_run_marks_early_stopping_in_the_servers_words(watched):
+    page = open_network(watched, OVERFIT + "&steps=1500")
+    outcome = page.evaluate("document.getElementById('network').dataset.outcome")
+    assert outcome == "overfitting"
+    early = page.locator("#net-loss").get_attribute("data-early-stop")
+    assert early and int(early) > 0
+    shapes = page.evaluate("document.getElementById('net-loss').layout.shapes.map((s) => s.x0)")
+    assert shapes == [int(early)]
+    status = page.locator("#status").inner_text()
+    words = NET_OUTCOME_WORDS["overfitting"]["sentence"]["classification"]
+    assert status.startswith(words.split("{")[0])
+    assert f"lowest at step {early}" in status
+
+
+def test_space_plays_and_pauses(watched):
+    page = open_network(watched)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    wait_for_step(page, 0)
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+
+def test_projector_mode_fits_plot_play_and_verdict_on_one_screen(watched):
+    watched.page.set_viewport_size({"width": 1920, "height": 1080})
+    page = open_network(watched, "?projector=1")
+    for selector in ("#decision", "#play", "#status"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["y"] + box["height"] <= 1080, selector
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+
+
+def test_a_laptop_screen_shows_map_play_readouts_and_verdict(watched):
+    watched.page.set_viewport_size({"width": 1280, "height": 800})
+    page = open_network(watched)
+    for selector in ("#decision", "#play", "#status", "#readout-test-loss"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["y"] + box["height"] <= 800, selector
+
+
+def test_a_phone_has_no_sideways_scrolling(watched):
+    watched.page.set_viewport_size({"width": 360, "height": 780})
+    page = open_network(watched)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+
+def test_embedded_with_hidden_and_locked_controls(watched):
+    page = open_network(watched, "?embed=1&hide=activation,racers&lock=dataset")
+    expect(page.locator("header.site")).to_be_hidden()
+    expect(page.get_by_label("Activation")).to_be_hidden()
+    expect(page.get_by_role("button", name="Add racer")).to_be_hidden()
+    expect(page.get_by_label("Data set")).to_be_disabled()
+
+
+def test_no_serious_accessibility_violations(watched):
+    axe = Axe()
+    for query in ("", "?projector=1", "?embed=1", "?r2=adam"):
+        page = open_network(watched, query)
+        serious = serious_violations(axe, page)
+        assert serious == [], f"{query}: " + "\n".join(serious)
