@@ -4,6 +4,8 @@ says what its goldens hold).
 
 * The app: every name the scripts take from ``app`` is imported here and nowhere else, so a
   module that moves is one line to change.
+* Networks: the data sets, the engine's network setup (split, feature columns, head) and
+  initial weights, and the mini-batch shuffle (``epoch_order``), as the engine has them.
 * Surfaces in torch: ``TORCH_XP``, the array namespace under which a surface's own
   ``value(xp, x)`` is a torch expression that autograd differentiates; ``surface_of`` and
   ``start_of``; ``unsound``, the runner's test for the last sound point of a trajectory.
@@ -41,6 +43,10 @@ from torch.optim import lr_scheduler
 
 # The app's modules, imported here only.
 from app.engine.backend import SCALAR
+from app.engine.networks.data import generate as generate_data
+from app.engine.networks.model import init_weights, layers_of
+from app.engine.networks.train import setup as network_setup
+from app.engine.run.batches import epoch_order
 from app.engine.run.schedules import SCHEDULES, bind_schedule, momentum_key
 from app.engine.surfaces import SURFACES
 
@@ -59,11 +65,16 @@ __all__ = [
     "ReferenceNewton",
     "ReferenceSGLD",
     "bind_schedule",
+    "epoch_order",
     "generate",
+    "generate_data",
     "generate_with_twins",
     "horizon",
+    "init_weights",
     "langevin_draw",
+    "layers_of",
     "momentum_key",
+    "network_setup",
     "noise_draw",
     "selected",
     "start_of",
