@@ -1,11 +1,18 @@
-"""What the golden scripts share: tools/make_goldens.py, tools/make_lbfgs_goldens.py and
-tools/make_schedule_goldens.py (each script's docstring says what its goldens hold).
+"""What the golden scripts share: tools/make_goldens.py, tools/make_lbfgs_goldens.py,
+tools/make_schedule_goldens.py and tools/make_network_goldens.py (each script's docstring
+says what its goldens hold).
 
 * The app: every name the scripts take from ``app`` is imported here and nowhere else, so a
   module that moves is one line to change.
+* Networks: the data sets, the engine's network setup (split, feature columns, head) and
+  initial weights, and the mini-batch shuffle (``epoch_order``), as the engine has them.
 * Surfaces in torch: ``TORCH_XP``, the array namespace under which a surface's own
   ``value(xp, x)`` is a torch expression that autograd differentiates; ``surface_of`` and
   ``start_of``; ``unsound``, the runner's test for the last sound point of a trajectory.
+* The optimizers torch.optim lacks: ``ReferenceLion``, ``ReferenceNewton`` and
+  ``ReferenceSGLD``, torch.optim-style classes written from each method's definition, and
+  the engine's documented random streams as torch tensors (``noise_draw``,
+  ``langevin_draw``).
 * Schedules in torch: ``torch_scheduler``, the ``torch.optim.lr_scheduler`` object for a
   schedule id and its parameters.
 * Twins and horizons: ``horizon`` counts the leading points on which a twin run of torch (a
@@ -30,11 +37,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
 # The app's modules, imported here only.
 from app.engine.backend import SCALAR
+from app.engine.networks.data import generate as generate_data
+from app.engine.networks.model import init_weights, layers_of
+from app.engine.networks.train import setup as network_setup
+from app.engine.run.batches import epoch_order
 from app.engine.run.schedules import SCHEDULES, bind_schedule, momentum_key
 from app.engine.surfaces import SURFACES
 
@@ -49,11 +61,21 @@ __all__ = [
     "SURFACES",
     "TORCH_XP",
     "ULP",
+    "ReferenceLion",
+    "ReferenceNewton",
+    "ReferenceSGLD",
     "bind_schedule",
+    "epoch_order",
     "generate",
+    "generate_data",
     "generate_with_twins",
     "horizon",
+    "init_weights",
+    "langevin_draw",
+    "layers_of",
     "momentum_key",
+    "network_setup",
+    "noise_draw",
     "selected",
     "start_of",
     "surface_of",
@@ -106,6 +128,138 @@ def unsound(surface: Any, position: list[float], loss: float, grad: list[float])
     return None
 
 
+# --- the optimizers torch.optim lacks: the definitions their goldens are held to ------------
+
+
+class ReferenceLion(torch.optim.Optimizer):
+    """Lion as its paper defines it: the reference code of Chen et al. 2023 ("Symbolic
+    Discovery of Optimization Algorithms", Program 1; google/automl lion/lion_pytorch.py),
+    with ``maximize`` added (the product's extension, done as torch's optimizers do it).
+
+    Lion is not in torch.optim; this is the definition its goldens are held to."""
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        defaults = {"lr": lr, "betas": betas, "weight_decay": weight_decay, "maximize": maximize}
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        assert closure is None
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                # Perform stepweight decay
+                p.data.mul_(1 - group["lr"] * group["weight_decay"])
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state[p]
+                if len(state) == 0:
+                    state["exp_avg"] = torch.zeros_like(p)
+                exp_avg = state["exp_avg"]
+                beta1, beta2 = group["betas"]
+                # Weight update
+                update = exp_avg * beta1 + grad * (1 - beta1)
+                p.add_(update.sign_(), alpha=-group["lr"])
+                # Decay the momentum running average coefficient
+                exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
+
+
+def langevin_draw(seed: int, step: int, dim: int) -> torch.Tensor:
+    """ξ ~ N(0, I) for SGLD's step ``step``: the engine's documented stream 1 of the seed."""
+    return torch.tensor(np.random.default_rng([seed, step, 1]).standard_normal(dim))
+
+
+def noise_draw(seed: int, step: int, dim: int) -> torch.Tensor:
+    """ξ ~ N(0, I) for the gradient noise of step ``step``: the engine's stream 0."""
+    return torch.tensor(np.random.default_rng([seed, step, 0]).standard_normal(dim))
+
+
+class ReferenceNewton(torch.optim.Optimizer):
+    """Newton's method as defined: x ← x − lr·(H + λI)⁻¹·g, with H the Hessian by
+    autograd (``hessian()`` differentiates the surface formula twice) and torch.linalg.solve;
+    ``maximize`` runs Newton on −f.  Not in torch.optim; its goldens are held to this."""
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1.0,
+        damping: float = 0.0,
+        *,
+        maximize: bool = False,
+        hessian: Any = None,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "damping": damping, "maximize": maximize})
+        self.hessian = hessian
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                g, h = p.grad.clone(), self.hessian()
+                if group["maximize"]:
+                    g, h = -g, -h
+                h = h + group["damping"] * torch.eye(len(g))
+                p.sub_(group["lr"] * torch.linalg.solve(h, g))
+
+
+class ReferenceSGLD(torch.optim.Optimizer):
+    """SGLD (Welling & Teh 2011) as defined: x ← x − lr·(g + λx) + √(2·lr·T)·ξ, with ξ
+    from the seed's stream 1 (``langevin_draw``), one draw a step for all the parameters
+    together; ``maximize`` negates g as SGD does."""
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        temperature: float = 0.1,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        seed: int = 0,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "temperature": temperature,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+        self.seed = seed
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        self.steps += 1
+        # One draw per step for every parameter, in parameters() order (the engine's P
+        # weights draw theirs at once).
+        params = [p for group in self.param_groups for p in group["params"]]
+        xi = langevin_draw(self.seed, self.steps, sum(p.numel() for p in params))
+        at = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g + group["weight_decay"] * p
+                spread = math.sqrt(2.0 * group["lr"] * group["temperature"])
+                z = xi[at : at + p.numel()].reshape(p.shape)
+                at += p.numel()
+                p.copy_(p - group["lr"] * g + spread * z)
+
+
 # torch's scheduler per schedule id ("constant" has none), and the parameter torch has no
 # default for: where a golden leaves it out, the app's default is given.
 TORCH_SCHEDULERS: dict[str, tuple[Any, str | None]] = {
@@ -133,15 +287,21 @@ def torch_scheduler(
     return cls(optimizer, **p)
 
 
-def horizon(twin: Mapping[str, Any], ref: Mapping[str, Any], counts: Sequence[str] = ()) -> int:
-    """Leading points on which ``twin`` agrees with ``ref`` in every value under KEYS, to
-    ``|a - b| <= RTOL / MARGIN * |b| + ATOL``, and exactly in the per-step ``counts`` (lists
-    with one entry per step: entry ``i - 1`` belongs to the step that led to point ``i``)."""
-    n = min(len(twin["positions"]), len(ref["positions"]))
+def horizon(
+    twin: Mapping[str, Any],
+    ref: Mapping[str, Any],
+    counts: Sequence[str] = (),
+    keys: Sequence[str] = KEYS,
+) -> int:
+    """Leading points on which ``twin`` agrees with ``ref`` in every value under ``keys``
+    (one entry per point each), to ``|a - b| <= RTOL / MARGIN * |b| + ATOL``, and exactly in
+    the per-step ``counts`` (lists with one entry per step: entry ``i - 1`` belongs to the
+    step that led to point ``i``)."""
+    n = min(len(twin[keys[0]]), len(ref[keys[0]]))
     for i in range(n):
         if i > 0 and any(twin[key][i - 1] != ref[key][i - 1] for key in counts):
             return i
-        for key in KEYS:
+        for key in keys:
             a, b = twin[key][i], ref[key][i]
             pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
             if any(not abs(u - v) <= RTOL / MARGIN * abs(v) + ATOL for u, v in pairs):

@@ -56,7 +56,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 
 from tools.golden import (
@@ -65,8 +64,12 @@ from tools.golden import (
     SCALAR,
     TORCH_XP,
     ULP,
+    ReferenceLion,
+    ReferenceNewton,
+    ReferenceSGLD,
     generate_with_twins,
     horizon,
+    noise_draw,
     start_of,
     surface_of,
     torch_scheduler,
@@ -76,127 +79,6 @@ from tools.golden import (
 OUT = GOLDEN_DIR
 STEPS = 1000
 NUDGES = ("gradient_times_1_plus_ulp", "closed_form_gradient_torch", "closed_form_gradient_math")
-
-
-class ReferenceLion(torch.optim.Optimizer):
-    """Lion as its paper defines it: the reference code of Chen et al. 2023 ("Symbolic
-    Discovery of Optimization Algorithms", Program 1; google/automl lion/lion_pytorch.py),
-    with ``maximize`` added (the product's extension, done as torch's optimizers do it).
-
-    Lion is not in torch.optim; this is the definition its goldens are held to."""
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float = 1e-4,
-        betas: tuple[float, float] = (0.9, 0.99),
-        weight_decay: float = 0.0,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        defaults = {"lr": lr, "betas": betas, "weight_decay": weight_decay, "maximize": maximize}
-        super().__init__(params, defaults)
-
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        assert closure is None
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                # Perform stepweight decay
-                p.data.mul_(1 - group["lr"] * group["weight_decay"])
-                grad = -p.grad if group["maximize"] else p.grad
-                state = self.state[p]
-                if len(state) == 0:
-                    state["exp_avg"] = torch.zeros_like(p)
-                exp_avg = state["exp_avg"]
-                beta1, beta2 = group["betas"]
-                # Weight update
-                update = exp_avg * beta1 + grad * (1 - beta1)
-                p.add_(update.sign_(), alpha=-group["lr"])
-                # Decay the momentum running average coefficient
-                exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
-
-
-def langevin_draw(seed: int, step: int, dim: int) -> torch.Tensor:
-    """ξ ~ N(0, I) for SGLD's step ``step``: the engine's documented stream 1 of the seed."""
-    return torch.tensor(np.random.default_rng([seed, step, 1]).standard_normal(dim))
-
-
-def noise_draw(seed: int, step: int, dim: int) -> torch.Tensor:
-    """ξ ~ N(0, I) for the gradient noise of step ``step``: the engine's stream 0."""
-    return torch.tensor(np.random.default_rng([seed, step, 0]).standard_normal(dim))
-
-
-class ReferenceNewton(torch.optim.Optimizer):
-    """Newton's method as defined: x ← x − lr·(H + λI)⁻¹·g, with H the Hessian by
-    autograd (``hessian()`` differentiates the surface formula twice) and torch.linalg.solve;
-    ``maximize`` runs Newton on −f.  Not in torch.optim; its goldens are held to this."""
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float = 1.0,
-        damping: float = 0.0,
-        *,
-        maximize: bool = False,
-        hessian: Any = None,
-    ) -> None:
-        super().__init__(params, {"lr": lr, "damping": damping, "maximize": maximize})
-        self.hessian = hessian
-
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                g, h = p.grad.clone(), self.hessian()
-                if group["maximize"]:
-                    g, h = -g, -h
-                h = h + group["damping"] * torch.eye(len(g))
-                p.sub_(group["lr"] * torch.linalg.solve(h, g))
-
-
-class ReferenceSGLD(torch.optim.Optimizer):
-    """SGLD (Welling & Teh 2011) as defined: x ← x − lr·(g + λx) + √(2·lr·T)·ξ, with ξ
-    from the seed's stream 1 (``langevin_draw``); ``maximize`` negates g as SGD does."""
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float = 1e-2,
-        temperature: float = 0.1,
-        weight_decay: float = 0.0,
-        *,
-        maximize: bool = False,
-        seed: int = 0,
-    ) -> None:
-        defaults = {
-            "lr": lr,
-            "temperature": temperature,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
-        super().__init__(params, defaults)
-        self.seed = seed
-        self.steps = 0
-
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        self.steps += 1
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = -p.grad if group["maximize"] else p.grad
-                if group["weight_decay"]:
-                    g = g + group["weight_decay"] * p
-                spread = math.sqrt(2.0 * group["lr"] * group["temperature"])
-                p.copy_(p - group["lr"] * g + spread * langevin_draw(self.seed, self.steps, len(p)))
 
 
 # torch's constructor and, per optimizer, the hyperparameters recorded (torch's names).
