@@ -361,3 +361,20 @@ def test_a_csv_file_over_the_limit_is_refused_413_naming_it() -> None:
         response = csv(c, too_many)
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "data.csv"
+
+
+def test_the_openapi_document_states_the_network_ids_and_this_servers_limits() -> None:
+    limits = Settings(network_max_layers=2, network_max_units=5, network_max_steps=70)
+    with TestClient(create_app(limits)) as c:
+        schemas = c.get("/openapi.json").json()["components"]["schemas"]
+    model = schemas["NetModelRequest"]["properties"]
+    assert model["hidden"]["maxItems"] == 2 and model["hidden"]["items"]["maximum"] == 5
+    assert model["activation"]["enum"] == ["relu", "tanh", "sigmoid", "linear", "gelu"]
+    assert schemas["NetworkRequest"]["properties"]["steps"]["maximum"] == 70
+    assert "xor" in schemas["NetDataRequest"]["properties"]["dataset"]["enum"]
+    adam = next(
+        b
+        for b in schemas["NetOptimizerRequest"]["anyOf"]
+        if b["properties"]["optimizer"] == {"const": "adam"}
+    )
+    assert "betas" in adam["properties"]["hyperparameters"]["properties"]
