@@ -18,6 +18,8 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..engine.networks.data import NetworkError
+from ..engine.networks.explain import explain_weight, weight_index
 from ..engine.networks.model import layers_of
 from ..engine.networks.train import NetTrace, NetworkRun
 from ..limits import PathLimit
@@ -38,6 +40,7 @@ from .network_service import (
 from .once import Flight, answer
 from .openapi import document_sse
 from .schemas.common import ErrorOut
+from .schemas.explain import ExplainOut
 from .schemas.networks import (
     CsvPointsOut,
     CsvRequest,
@@ -47,6 +50,7 @@ from .schemas.networks import (
     NetFrameEvent,
     NetStartEvent,
     NetStepsEvent,
+    NetworkExplainRequest,
     NetworkRequest,
     NetworkRunOut,
 )
@@ -117,6 +121,39 @@ async def train_network(body: NetworkRequest, request: Request, settings: Settin
         return await run_in_threadpool(lambda: json_bytes(training.result()))
 
     return await answer(request, "networks", plan.canonical, produce)
+
+
+@router.post("/explain", response_model=ExplainOut, responses=ERRORS)
+async def explain_weight_step(
+    body: NetworkExplainRequest, request: Request, settings: SettingsDep
+) -> Response:
+    """The Update rule panel for one weight: racer `racer` takes `steps` steps (from the start
+    or its `resume` state), then its next step is explained for `weight` — the weight's
+    value, the gradient along it, the optimizer's buffers for it before and after, and the
+    formula's lines with its numbers put in (a whole-vector rule, L-BFGS or Newton: the
+    weight's share of the step). The run itself does not move."""
+    if body.racer >= len(body.optimizers):
+        raise InputError(
+            [("racer", f"there are {len(body.optimizers)} racers: 0 to {len(body.optimizers) - 1}")]
+        )
+    plan = prepare_network(body, settings)
+
+    def explained() -> bytes:
+        run = plan.start()[body.racer]
+        goal = run.step + plan.steps
+        while run.step < goal and run.status == "running":
+            run.advance(min(goal - run.step, Training.CHUNK))
+        w = body.weight
+        try:
+            j = weight_index(run, w.layer, w.kind, w.row, w.col)
+        except NetworkError as exc:
+            raise InputError([(exc.field, exc.reason)]) from None
+        return json_bytes(explain_weight(run, j).to_json())
+
+    async def produce(flight: Flight) -> bytes:
+        return await run_in_threadpool(explained)
+
+    return await answer(request, "network-explain", plan.canonical, produce)
 
 
 @router.post(

@@ -378,3 +378,57 @@ def test_the_openapi_document_states_the_network_ids_and_this_servers_limits() -
         if b["properties"]["optimizer"] == {"const": "adam"}
     )
     assert "betas" in adam["properties"]["hyperparameters"]["properties"]
+
+
+# --- one weight's step explained -------------------------------------------------------------
+
+
+def explain(client: TestClient, body: dict):
+    return client.post("/api/networks/explain", json=body)
+
+
+def test_one_weights_next_step_is_explained_with_the_runs_own_numbers(client) -> None:
+    body = {
+        **RUN,
+        "steps": 7,
+        "racer": 1,
+        "weight": {"layer": 1, "kind": "weight", "row": 2, "col": 4},
+    }
+    response = explain(client, body)
+    assert response.status_code == 200, response.text
+    e = response.json()
+    assert (e["optimizer"], e["step"], e["status"]) == ("adam", 8, "running")
+    run = train(client, {**RUN, "steps": 8}).json()["racers"][1]
+    before = train(client, {**RUN, "steps": 7}).json()["racers"][1]
+    # layer 1's weight[2, 4], in torch's layout: the weight the step moves
+    assert e["position_before"] == [before["final_weights"][1]["weight"][2][4]]
+    assert e["position_after"] == [run["final_weights"][1]["weight"][2][4]]
+    assert any("m̂" in q["symbol"] for q in e["quantities"])  # Adam's own formula, filled in
+    bias = explain(client, {**body, "weight": {"layer": 2, "kind": "bias", "row": 0}}).json()
+    assert bias["position_before"] == before["final_weights"][2]["bias"]
+
+
+def test_resumed_racers_explain_from_their_state(client) -> None:
+    states = [r["state"] for r in train(client, {**RUN, "steps": 7}).json()["racers"]]
+    at = {"racer": 0, "weight": {"layer": 0, "row": 1, "col": 1}}
+    resumed = explain(client, {**RUN, **at, "steps": 0, "resume": states})
+    # the same racer, its 7 steps taken by the server
+    taken = explain(client, {**RUN, **at, "steps": 7})
+    assert resumed.json() == taken.json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"weight": {"layer": 3}}, "weight.layer"),
+        ({"weight": {"layer": 0, "row": 5}}, "weight.row"),
+        ({"weight": {"layer": 0, "col": 2}}, "weight.col"),
+        ({"weight": {"kind": "gain"}}, "weight.kind"),
+        ({"racer": 2}, "racer"),
+        ({"steps": 5001}, "steps"),
+    ],
+)
+def test_a_weight_that_does_not_exist_is_refused_naming_it(client, change, field) -> None:
+    response = explain(client, {**RUN, **change})
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
