@@ -101,7 +101,8 @@ async def read_csv(body: CsvRequest, settings: SettingsDep) -> Response:
     """A CSV file's points, as `data.own` takes them: columns `x1,x2,label` (classes 0–9) or
     `x,y` (regression), a header row optional. Every refusal names `data.csv` and the row (as
     a spreadsheet counts them) and why; nothing is half-loaded."""
-    return Response(json_bytes(csv_points(body.csv, settings)), media_type="application/json")
+    points = await run_in_threadpool(csv_points, body.csv, settings)  # up to 1,000 rows
+    return Response(json_bytes(points), media_type="application/json")
 
 
 @router.post("/runs", response_model=NetworkRunOut, responses=ERRORS)
