@@ -141,6 +141,7 @@ async def explain_weight_step(
 
     def explained() -> bytes:
         run = plan.start()[body.racer]
+        run.advance(0)  # the start's record (a resumed run has it): the loss before the step
         goal = run.step + plan.steps
         while run.step < goal and run.status == "running":
             run.advance(min(goal - run.step, Training.CHUNK))
