@@ -104,7 +104,9 @@ def prepare_network(req: NetworkRequest, settings: Settings) -> NetworkPlan:
     if errors:
         raise InputError(errors)
     try:
-        scenario = build(req.model_dump(exclude={"resume", "grid"}))
+        scenario = build(
+            req.model_dump(include={"data", "model", "optimizers", "options", "steps"})
+        )
     except NetworkError as exc:
         field = _own_field(exc.field) if req.data.own is not None else exc.field
         raise InputError([(field, exc.reason)]) from None

@@ -316,10 +316,11 @@ def _networks(document: dict[str, Any], settings: Settings) -> None:
         }
         for o in OPTIMIZERS.values()
     ]
-    request = schemas["NetworkRequest"]["properties"]
-    _update(request, {"options": settings_schema(OPTIONS)})
-    request["steps"]["maximum"] = settings.network_max_steps
-    request["grid"]["maximum"] = settings.network_max_grid
+    for name in ("NetworkRequest", "NetworkExplainRequest"):
+        request = schemas[name]["properties"]
+        _update(request, {"options": settings_schema(OPTIONS)})
+        request["steps"]["maximum"] = settings.network_max_steps
+        request["grid"]["maximum"] = settings.network_max_grid
     stream = document["paths"]["/api/networks/runs/stream"]["post"]
     for parameter in stream["parameters"]:
         if parameter["name"] == "speed":
