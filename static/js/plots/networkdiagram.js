@@ -12,7 +12,7 @@ import { formatNumber } from "../format.js";
 import { divergingColour } from "./netcolours.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const ZERO_COLOUR = "#c9ced6"; // an exact 0 (a zeros start): grey, so the line is still there
+const ZERO_COLOUR = "#a9b1bb"; // an exact 0 (a zeros start): grey, so the line is still there
 const FULL = 1; // |w| at which a line's colour is fully saturated
 const CAP = 3; // |w| at which a line stops getting thicker
 const states = new WeakMap(); // container → the diagram drawn in it
@@ -319,7 +319,7 @@ class Diagram {
       });
       layer.bias.forEach((value, i) => {
         const b = numberOf(value);
-        setStyle(this.nodes[l + 1][i], colourOf(b), Math.min(widthOf(b, em), 0.45 * em));
+        setStyle(this.nodes[l + 1][i], colourOf(b), Math.max(0.12 * em, Math.min(widthOf(b, em), 0.45 * em)));
       });
     });
     this.placeHalo(this.halo.picked, this.options.picked);
