@@ -410,10 +410,13 @@ def test_a_click_adds_a_point_of_the_chosen_class_where_it_lands_a_drag_moves_on
     click_at(page, 0, 0, shift=True)
     assert points(page)["y"] == [1, 2]
     # a tap in "remove" mode removes; in "move" mode adds nothing
+    touch = "getComputedStyle(document.getElementById('part')).touchAction"
     page.get_by_label("remove", exact=True).check()
+    assert page.evaluate(touch) == "auto"  # a finger's drag over the map scrolls the page
     click_at(page, 2, -3)
     assert points(page)["y"] == [1]
     page.get_by_label("move", exact=True).check()
+    assert page.evaluate(touch) == "none"  # … except when it moves a point
     click_at(page, 1, 1)
     assert points(page)["y"] == [1]
     assert (
@@ -457,6 +460,8 @@ def test_the_point_limit_is_said_and_the_keyboard_adds_and_removes(watched):
     page.evaluate("window.__detach()")
     click_at(page, 4, 4)
     assert len(points(page)["x"]) == 3
+    assert page.locator(".point-note, .point-cross").count() == 0
+    assert page.evaluate("document.getElementById('part').hasAttribute('tabindex')") is False
     assert watched.errors == []
 
 
