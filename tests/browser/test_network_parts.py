@@ -296,7 +296,7 @@ def test_each_hidden_unit_is_a_captioned_thumbnail_in_the_heat_maps_colours(watc
     assert result["layers"] == ["layer 1", "layer 2"]
     assert result["same"]
     assert result["swapped"] == orange
-    # the heat map's Plotly scale runs between the same two ends: p = 0 orange, p = 1 blue
+    # a Plotly heat map's scale runs between the same two ends: p = 0 orange, p = 1 blue
     assert result["scale"] == result["ends"] == ["rgb(213,94,0)", "rgb(0,114,178)"]
     assert watched.errors == []
 
@@ -410,10 +410,13 @@ def test_a_click_adds_a_point_of_the_chosen_class_where_it_lands_a_drag_moves_on
     click_at(page, 0, 0, shift=True)
     assert points(page)["y"] == [1, 2]
     # a tap in "remove" mode removes; in "move" mode adds nothing
+    touch = "getComputedStyle(document.getElementById('part')).touchAction"
     page.get_by_label("remove", exact=True).check()
+    assert page.evaluate(touch) == "auto"  # a finger's drag over the map scrolls the page
     click_at(page, 2, -3)
     assert points(page)["y"] == [1]
     page.get_by_label("move", exact=True).check()
+    assert page.evaluate(touch) == "none"  # … except when it moves a point
     click_at(page, 1, 1)
     assert points(page)["y"] == [1]
     assert (
@@ -457,33 +460,66 @@ def test_the_point_limit_is_said_and_the_keyboard_adds_and_removes(watched):
     page.evaluate("window.__detach()")
     click_at(page, 4, 4)
     assert len(points(page)["x"]) == 3
+    assert page.locator(".point-note, .point-cross").count() == 0
+    assert page.evaluate("document.getElementById('part').hasAttribute('tabindex')") is False
     assert watched.errors == []
 
 
-def test_a_csv_file_over_the_limit_is_refused_before_it_is_read(watched):
-    page = bare(watched)
-    page.evaluate(
-        """async () => {
-          const { attachCsvUpload } = await import(window.__js + "panels/csvupload.js");
-          const input = document.createElement("input");
-          input.type = "file";
-          input.id = "csv";
-          document.getElementById("part").append(input);
-          const out = document.getElementById("out");
-          attachCsvUpload(input, {
-            maxBytes: 1024,
-            onPoints: (p) => { out.textContent = `${p.x.length} points`; },
-            onError: (m) => { out.textContent = m; },
-          });
-        }"""
+UPLOAD = """async () => {
+  const { attachCsvUpload } = await import(window.__js + "panels/csvupload.js");
+  const catalog = await (await fetch("/api/networks/catalog")).json();
+  const input = document.createElement("input");
+  input.type = "file";
+  input.id = "csv";
+  document.getElementById("part").append(input);
+  const out = document.getElementById("out");
+  window.__got = [];
+  attachCsvUpload(input, {
+    maxBytes: catalog.limits.csv_bytes,
+    onPoints: (p) => { window.__got.push(p); out.textContent = `${p.x.length} points`; },
+    onError: (m) => { out.textContent = m; },
+  });
+  return catalog.limits.csv_bytes;
+}"""
+
+
+def upload(page: Page, name: str, text: str) -> str:
+    """Choose a file of `text` in the upload's input; what the page then says."""
+    page.evaluate("document.getElementById('out').textContent = ''")
+    page.set_input_files(
+        "#csv", files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode()}]
     )
+    page.wait_for_function("document.getElementById('out').textContent !== ''")
+    return page.locator("#out").text_content()
+
+
+def test_a_csv_file_over_the_catalogs_limit_is_refused_before_it_is_sent(watched):
+    page = bare(watched)
+    limit = page.evaluate(UPLOAD)
     sent = []
     page.on("request", lambda r: "/datasets/csv" in r.url and sent.append(r.url))
-    big = "x1,x2,label\n" + "1.0,2.0,1\n" * 200
-    page.set_input_files(
-        "#csv", files=[{"name": "big.csv", "mimeType": "text/csv", "buffer": big.encode()}]
-    )
-    out = page.locator("#out")
-    out.wait_for(state="visible")
-    assert out.text_content() == "“big.csv” is 2 KB: a CSV file can be at most 1 KB."
+    rows = limit // len("1.0,2.0,1\n") + 1
+    big = "x1,x2,label\n" + "1.0,2.0,1\n" * rows
+    said = upload(page, "big.csv", big)
+    assert said == f"“big.csv” is {round(len(big) / 1024)} KB: a CSV file can be at most 64 KB."
     assert sent == []
+    assert page.evaluate("window.__got") == []
+
+
+def test_a_csv_files_points_come_from_the_server_and_a_bad_row_is_named(watched):
+    page = bare(watched)
+    page.evaluate(UPLOAD)
+    said = upload(page, "bad.csv", "x1,x2,label\n1,2,0\n3,abc,1\n")
+    assert said == "data.csv: row 3: x2 is 'abc', not a number"
+    assert page.evaluate("window.__got") == []
+    # the same input again, with a file the server reads: every point, its task and classes
+    said = upload(page, "good.csv", "x1,x2,label\n1,2,0\n3,4,1\n-1,0.5,2\n")
+    assert said == "3 points"
+    (got,) = page.evaluate("window.__got")
+    assert got == {
+        "x": [[1, 2], [3, 4], [-1, 0.5]],
+        "y": [0, 1, 2],
+        "task": "multiclass",
+        "classes": 3,
+    }
+    assert [e for e in watched.errors if "status of 422" not in e] == []

@@ -1,17 +1,28 @@
 // The network page's one diverging palette: orange for negative, near-white for zero, blue for
 // positive (the Okabe–Ito orange and blue of the racers, which colour-blind eyes tell apart).
 // A weight's sign in the diagram, a hidden unit's output in its thumbnail and the decision
-// heat map (p of class 1: orange at 0, blue at 1) all read from here, so one colour means one
-// thing across the page. unitthumbs.js re-exports it for the page.
+// map (p of class 1: orange at 0, blue at 1; plots/decision.js) all read from here, so one
+// colour means one thing across the page. unitthumbs.js re-exports it for the page.
 
 const NEGATIVE = [213, 94, 0]; // #D55E00
 const ZERO = [247, 247, 247];
 const POSITIVE = [0, 114, 178]; // #0072B2
 const NOTHING = [150, 150, 150]; // a value that is not a number (a diverged run)
 
-// The classes' colours: class 0 and 1 are the palette's two ends (a binary heat map's p runs
-// between them); a third class is the Okabe–Ito green.
-export const CLASS_COLOURS = ["#D55E00", "#0072B2", "#009E73"];
+// The classes' colours: class 0 and 1 are the palette's two ends (a binary map's p runs
+// between them); then the other Okabe–Ito colours, and two more for a CSV file's ten labels.
+export const CLASS_COLOURS = [
+  "#D55E00",
+  "#0072B2",
+  "#009E73",
+  "#CC79A7",
+  "#E69F00",
+  "#56B4E9",
+  "#F0E442",
+  "#000000",
+  "#8c510a",
+  "#6a51a3",
+];
 
 /** The palette at t in [−1, 1] (clamped) as [r, g, b] integers 0–255. */
 export function divergingRgb(t) {

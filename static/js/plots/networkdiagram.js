@@ -12,15 +12,34 @@ import { formatNumber } from "../format.js";
 import { divergingColour } from "./netcolours.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const ZERO_COLOUR = "#c9ced6"; // an exact 0 (a zeros start): grey, so the line is still there
+const ZERO_COLOUR = "#a9b1bb"; // an exact 0 (a zeros start): grey, so the line is still there
 const FULL = 1; // |w| at which a line's colour is fully saturated
 const CAP = 3; // |w| at which a line stops getting thicker
 const states = new WeakMap(); // container → the diagram drawn in it
+const drawn = new WeakMap(); // a line or ring → the stroke it was last given
 
 function svgElement(name, attributes = {}) {
   const el = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, String(v));
   return el;
+}
+
+/**
+ * An element's stroke, set only where it changed (to a tenth of a pixel): a weight that barely
+ * moved between frames costs the browser no restyle.
+ */
+function setStyle(el, colour, width) {
+  const w = width.toFixed(1);
+  const was = drawn.get(el);
+  if (was && was.colour === colour && was.w === w) return;
+  if (!was || was.colour !== colour) el.setAttribute("stroke", colour);
+  if (!was || was.w !== w) el.setAttribute("stroke-width", w);
+  drawn.set(el, { colour, w });
+}
+
+/** A weight as a number: a diverged run's weights may come as null (JSON has no NaN). */
+function numberOf(value) {
+  return typeof value === "number" ? value : NaN;
 }
 
 /** Set an element's text only when it changes (a redraw many times a second touches no node). */
@@ -93,7 +112,7 @@ class Diagram {
   build() {
     const { sizes } = this;
     this.root = document.createElement("div");
-    this.root.className = "net-diagram";
+    this.root.className = "net-drawing";
     this.svg = svgElement("svg", { class: "net-svg", tabindex: 0, role: "group" });
     this.readout = document.createElement("p");
     this.readout.className = "net-readout";
@@ -279,7 +298,8 @@ class Diagram {
         `${sizes.at(-1)} output${sizes.at(-1) > 1 ? "s" : ""}. Arrow keys choose a weight or bias, Enter picks it.`,
     );
     const labels = [...inputs, "|", ...outputs].join("\n");
-    if (this.container.clientWidth !== this.width || !this.at || labels !== this.labels) {
+    const em = parseFloat(getComputedStyle(this.svg).fontSize) || 18; // projector mode changes it
+    if (this.container.clientWidth !== this.width || !this.at || labels !== this.labels || em !== this.em) {
       this.labels = labels;
       this.layout();
     } else {
@@ -294,14 +314,12 @@ class Diagram {
     this.layers.forEach((layer, l) => {
       const n = this.sizes[l];
       this.lines[l].forEach((line, k) => {
-        const w = layer.weight[Math.floor(k / n)][k % n];
-        line.setAttribute("stroke", colourOf(w));
-        line.setAttribute("stroke-width", widthOf(w, em));
+        const w = numberOf(layer.weight[Math.floor(k / n)][k % n]);
+        setStyle(line, colourOf(w), widthOf(w, em));
       });
-      layer.bias.forEach((b, i) => {
-        const circle = this.nodes[l + 1][i];
-        circle.setAttribute("stroke", colourOf(b));
-        circle.setAttribute("stroke-width", Math.min(widthOf(b, em), 0.45 * em));
+      layer.bias.forEach((value, i) => {
+        const b = numberOf(value);
+        setStyle(this.nodes[l + 1][i], colourOf(b), Math.max(0.12 * em, Math.min(widthOf(b, em), 0.45 * em)));
       });
     });
     this.placeHalo(this.halo.picked, this.options.picked);
@@ -333,7 +351,7 @@ class Diagram {
       halo.line.setAttribute("y1", from.y);
       halo.line.setAttribute("x2", to.x);
       halo.line.setAttribute("y2", to.y);
-      halo.line.setAttribute("stroke-width", widthOf(this.valueOf(p), em) + 0.6 * em);
+      halo.line.setAttribute("stroke-width", widthOf(numberOf(this.valueOf(p)), em) + 0.6 * em);
     } else {
       const at = this.at[p.layer + 1][p.row];
       halo.ring.setAttribute("cx", at.x);
@@ -357,7 +375,7 @@ class Diagram {
 
   /** A parameter in words with its value: "x₁ → layer 1 · unit 2: w = 0.53". */
   sentence(p) {
-    const value = formatNumber(this.valueOf(p), 3);
+    const value = formatNumber(numberOf(this.valueOf(p)), 3);
     if (p.kind === "bias") return `${this.unitName(p.layer + 1, p.row)}: bias b = ${value}`;
     return `${this.unitName(p.layer, p.col)} → ${this.unitName(p.layer + 1, p.row)}: w = ${value}`;
   }
