@@ -25,6 +25,21 @@ export class NetLossChart {
     const traces = [];
     const shapes = [];
     const annotations = [];
+    let low = Infinity;
+    let high = 0;
+    for (const r of racers) {
+      for (const list of [r.steps.train_loss, hasTest ? r.steps.test_loss : []]) {
+        for (const v of list) {
+          if (v > 0 && Number.isFinite(v)) {
+            low = Math.min(low, v);
+            high = Math.max(high, v);
+          }
+        }
+      }
+    }
+    // a label at 1, 2 and 5 of each power of ten over a short range; over many decades, at
+    // powers of ten only (the in-between labels would collide)
+    const decades = high > 0 ? Math.log10(high / low) : 0;
     for (const r of racers) {
       const { step, train_loss: train, test_loss: test } = r.steps;
       traces.push({
@@ -43,7 +58,8 @@ export class NetLossChart {
           line: { color: r.color, width: w.line, dash: "dot" },
         });
         annotations.push({
-          xref: "x", yref: "paper", x: r.earlyStop, y: 1, yanchor: "top", xanchor: "left", showarrow: false,
+          // one below the other where several racers stop early
+          xref: "x", yref: "paper", x: r.earlyStop, y: 1 - 0.12 * annotations.length, yanchor: "top", xanchor: "left", showarrow: false,
           text: `early stop: step ${r.earlyStop}`, font: { size: w.font, color: "#222" }, bgcolor: "rgba(255,255,255,0.85)",
         });
       }
@@ -54,7 +70,7 @@ export class NetLossChart {
       showlegend: false,
       dragmode: false,
       xaxis: { title: { text: "step" }, fixedrange: true, zeroline: false, rangemode: "tozero" },
-      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: "D2" },
+      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: decades > 3 ? 1 : "D2" },
       shapes,
       annotations,
       datarevision: (this.revision += 1),
