@@ -1,7 +1,7 @@
 // A network's loss by step (the /network page): per racer the training loss (solid) and the
-// test loss (dashed) in the racer's colour, on a log axis; where the server found the test loss
-// lowest before it rose again (an overfitting run's early-stopping step) a vertical line with
-// its label. One Plotly.react per drawn frame (the page draws at most once per animation frame).
+// test loss (dashed) in the racer's colour, on a log axis once it spans a decade; where the
+// server found the run overfitting, a vertical line with its label at the step early stopping
+// would keep (the test loss's lowest). One Plotly.react per drawn frame (the page draws at most once per animation frame).
 
 const WIDTHS = { normal: { line: 2, font: 13 }, projector: { line: 4.5, font: 20 } };
 
@@ -65,12 +65,16 @@ export class NetLossChart {
       }
     }
     const layout = {
-      margin: { l: 56, r: 8, t: 8, b: 40 },
+      margin: { l: Math.round(w.font * 4.6), r: 8, t: 8, b: Math.round(w.font * 3) },
       font: { size: w.font },
       showlegend: false,
       dragmode: false,
       xaxis: { title: { text: "step" }, fixedrange: true, zeroline: false, rangemode: "tozero" },
-      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: decades > 3 ? 1 : "D2" },
+      // log over more than a decade (where training goes on falling), else linear
+      yaxis:
+        decades > 1
+          ? { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: decades > 3 ? 1 : "D2" }
+          : { title: { text: "loss" }, type: "linear", fixedrange: true },
       shapes,
       annotations,
       datarevision: (this.revision += 1),
