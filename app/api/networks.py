@@ -18,6 +18,8 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..engine.networks.data import NetworkError
+from ..engine.networks.explain import explain_weight, weight_index
 from ..engine.networks.model import layers_of
 from ..engine.networks.train import NetTrace, NetworkRun
 from ..limits import PathLimit
@@ -38,6 +40,7 @@ from .network_service import (
 from .once import Flight, answer
 from .openapi import document_sse
 from .schemas.common import ErrorOut
+from .schemas.explain import ExplainOut
 from .schemas.networks import (
     CsvPointsOut,
     CsvRequest,
@@ -47,6 +50,7 @@ from .schemas.networks import (
     NetFrameEvent,
     NetStartEvent,
     NetStepsEvent,
+    NetworkExplainRequest,
     NetworkRequest,
     NetworkRunOut,
 )
@@ -65,15 +69,17 @@ EVENTS = {
     "end": NetEndEvent,
     "closing": NetClosingEvent,
 }
+FRAME_SLACK_S = 1e-6  # a tick due with the next frame is on time, whatever the float sums say
 SLICE_S = 0.05  # a whole run computes in slices this long, each in a worker thread
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def csv_body_limit(settings: Settings) -> PathLimit:
     """The CSV upload's body limit (app/limits.py): the file, with room for its JSON escapes
-    (a line break is two characters there), refused unread past it; the file's own size is
-    checked once decoded."""
-    return PathLimit(2 * settings.network_csv_bytes + 1024, "data.csv", csv_too_large(settings))
+    (a line break is two characters there), refused unread past it — never past the limit
+    of every body; the file's own size is checked once decoded."""
+    limit = min(2 * settings.network_csv_bytes + 1024, settings.max_body_bytes)
+    return PathLimit(limit, "data.csv", csv_too_large(settings))
 
 
 @router.get("/catalog", response_model=NetCatalogOut)
@@ -115,6 +121,39 @@ async def train_network(body: NetworkRequest, request: Request, settings: Settin
         return await run_in_threadpool(lambda: json_bytes(training.result()))
 
     return await answer(request, "networks", plan.canonical, produce)
+
+
+@router.post("/explain", response_model=ExplainOut, responses=ERRORS)
+async def explain_weight_step(
+    body: NetworkExplainRequest, request: Request, settings: SettingsDep
+) -> Response:
+    """The Update rule panel for one weight: racer `racer` takes `steps` steps (from the start
+    or its `resume` state), then its next step is explained for `weight` — the weight's
+    value, the gradient along it, the optimizer's buffers for it before and after, and the
+    formula's lines with its numbers put in (a whole-vector rule, L-BFGS or Newton: the
+    weight's share of the step). The run itself does not move."""
+    if body.racer >= len(body.optimizers):
+        raise InputError(
+            [("racer", f"there are {len(body.optimizers)} racers: 0 to {len(body.optimizers) - 1}")]
+        )
+    plan = prepare_network(body, settings)
+
+    def explained() -> bytes:
+        run = plan.start()[body.racer]
+        goal = run.step + plan.steps
+        while run.step < goal and run.status == "running":
+            run.advance(min(goal - run.step, Training.CHUNK))
+        w = body.weight
+        try:
+            j = weight_index(run, w.layer, w.kind, w.row, w.col)
+        except NetworkError as exc:
+            raise InputError([(exc.field, exc.reason)]) from None
+        return json_bytes(explain_weight(run, j).to_json())
+
+    async def produce(flight: Flight) -> bytes:
+        return await run_in_threadpool(explained)
+
+    return await answer(request, "network-explain", plan.canonical, produce)
 
 
 @router.post(
@@ -170,8 +209,8 @@ async def _events(
     if any(trace.step for trace in first):
         yield _event("steps", _steps(plan, runs, first))
     left = [plan.steps if run.status == "running" else 0 for run in runs]
-    next_at = next_frame = time.monotonic()
-    next_frame += frame_gap  # `start` held the first picture
+    next_at = time.monotonic()
+    next_frame = next_at + frame_gap  # `start` held the first picture
     pending = False  # steps taken since the last frame
     while any(left):
         next_at += interval
@@ -183,9 +222,12 @@ async def _events(
         metrics["steps_streamed"] += sum(len(t.step) for t in traces)
         yield _event("steps", _steps(plan, runs, traces))
         pending = True
-        if time.monotonic() >= next_frame or not any(left):
+        # frames on the ticks' own schedule (the clock, unpaced), so a frame rate equal to
+        # the event rate sends one with every event
+        tick = next_at if interval else time.monotonic()
+        if tick >= next_frame - FRAME_SLACK_S or not any(left):
             yield _event("frame", await run_in_threadpool(_frame, plan, runs))
-            next_frame, pending = time.monotonic() + frame_gap, False
+            next_frame, pending = tick + frame_gap, False
     if pending:
         yield _event("frame", await run_in_threadpool(_frame, plan, runs))
     yield _event("end", {"racers": [end_json(plan, run) for run in runs]})
@@ -216,7 +258,7 @@ def _steps(
 
 
 def _frame(plan: NetworkPlan, runs: Sequence[NetworkRun]) -> dict[str, Any]:
-    spec = plan.setup.spec
+    spec = plan.scenario.setup.spec
     return {
         "racers": [
             {"step": run.step, **pictures(plan, run.theta), "weights": layers_of(spec, run.theta)}

@@ -208,8 +208,8 @@ def test_resuming_from_a_state_continues_the_unbroken_run(client) -> None:
         ({"model": {"hidden": [4, 4, 4, 4, 4]}}, "model.hidden", "at most 4 hidden layers"),
         ({"model": {"hidden": [4, 4, 17]}}, "model.hidden.2", "1 to 16 units"),
         ({"model": {"hidden": [0]}}, "model.hidden.0", "1 to 16 units"),
-        ({"model": {"activation": "swish"}}, "model.activation", "unknown activation"),
-        ({"model": {"init": "orthogonal"}}, "model.init", "unknown init"),
+        ({"model": {"activation": "swish"}}, "model.activation", "one of relu, tanh"),
+        ({"model": {"init": "orthogonal"}}, "model.init", "one of xavier, he, zeros"),
         ({"model": {"features": ["x3"]}}, "model.features", "unknown feature"),
         ({"model": {"features": []}}, "model.features", "at least one"),
         ({"data": {"dataset": "mnist"}}, "data.dataset", "unknown data set"),
@@ -243,12 +243,16 @@ def test_every_bad_input_is_refused_naming_its_field(client, change, field, word
     assert words.lower() in errors[field].lower()
 
 
-def test_all_of_a_requests_problems_are_named_at_once(client) -> None:
-    errors = refused(
-        client,
-        {"steps": 6000, "grid": 100, "model": {"hidden": [40]}, "optimizers": [{"optimizer": "x"}]},
-    )
-    assert {"steps", "grid", "model.hidden.0", "optimizers.0.optimizer"} <= set(errors)
+def test_everything_past_the_limits_is_named_at_once(client) -> None:
+    body = {"steps": 6000, "grid": 100, "model": {"hidden": [10**6] * 5}, "data": {"points": 10**6}}
+    errors = refused(client, body)  # refused, not built: nothing of that size is allocated
+    assert set(errors) == {
+        "steps",
+        "grid",
+        "model.hidden",
+        *(f"model.hidden.{i}" for i in range(5)),
+        "data.points",
+    }
 
 
 def test_the_limits_are_the_servers_settings() -> None:
@@ -357,3 +361,74 @@ def test_a_csv_file_over_the_limit_is_refused_413_naming_it() -> None:
         response = csv(c, too_many)
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "data.csv"
+
+
+def test_the_openapi_document_states_the_network_ids_and_this_servers_limits() -> None:
+    limits = Settings(network_max_layers=2, network_max_units=5, network_max_steps=70)
+    with TestClient(create_app(limits)) as c:
+        schemas = c.get("/openapi.json").json()["components"]["schemas"]
+    model = schemas["NetModelRequest"]["properties"]
+    assert model["hidden"]["maxItems"] == 2 and model["hidden"]["items"]["maximum"] == 5
+    assert model["activation"]["enum"] == ["relu", "tanh", "sigmoid", "linear", "gelu"]
+    assert schemas["NetworkRequest"]["properties"]["steps"]["maximum"] == 70
+    assert "xor" in schemas["NetDataRequest"]["properties"]["dataset"]["enum"]
+    adam = next(
+        b
+        for b in schemas["NetOptimizerRequest"]["anyOf"]
+        if b["properties"]["optimizer"] == {"const": "adam"}
+    )
+    assert "betas" in adam["properties"]["hyperparameters"]["properties"]
+
+
+# --- one weight's step explained -------------------------------------------------------------
+
+
+def explain(client: TestClient, body: dict):
+    return client.post("/api/networks/explain", json=body)
+
+
+def test_one_weights_next_step_is_explained_with_the_runs_own_numbers(client) -> None:
+    body = {
+        **RUN,
+        "steps": 7,
+        "racer": 1,
+        "weight": {"layer": 1, "kind": "weight", "row": 2, "col": 4},
+    }
+    response = explain(client, body)
+    assert response.status_code == 200, response.text
+    e = response.json()
+    assert (e["optimizer"], e["step"], e["status"]) == ("adam", 8, "running")
+    run = train(client, {**RUN, "steps": 8}).json()["racers"][1]
+    before = train(client, {**RUN, "steps": 7}).json()["racers"][1]
+    # layer 1's weight[2, 4], in torch's layout: the weight the step moves
+    assert e["position_before"] == [before["final_weights"][1]["weight"][2][4]]
+    assert e["position_after"] == [run["final_weights"][1]["weight"][2][4]]
+    assert any("m̂" in q["symbol"] for q in e["quantities"])  # Adam's own formula, filled in
+    bias = explain(client, {**body, "weight": {"layer": 2, "kind": "bias", "row": 0}}).json()
+    assert bias["position_before"] == before["final_weights"][2]["bias"]
+
+
+def test_resumed_racers_explain_from_their_state(client) -> None:
+    states = [r["state"] for r in train(client, {**RUN, "steps": 7}).json()["racers"]]
+    at = {"racer": 0, "weight": {"layer": 0, "row": 1, "col": 1}}
+    resumed = explain(client, {**RUN, **at, "steps": 0, "resume": states})
+    # the same racer, its 7 steps taken by the server
+    taken = explain(client, {**RUN, **at, "steps": 7})
+    assert resumed.json() == taken.json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"weight": {"layer": 3}}, "weight.layer"),
+        ({"weight": {"layer": 0, "row": 5}}, "weight.row"),
+        ({"weight": {"layer": 0, "col": 2}}, "weight.col"),
+        ({"weight": {"kind": "gain"}}, "weight.kind"),
+        ({"racer": 2}, "racer"),
+        ({"steps": 5001}, "steps"),
+    ],
+)
+def test_a_weight_that_does_not_exist_is_refused_naming_it(client, change, field) -> None:
+    response = explain(client, {**RUN, **change})
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]

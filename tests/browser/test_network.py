@@ -183,3 +183,59 @@ def test_no_serious_accessibility_violations(watched):
         page = open_network(watched, query)
         serious = serious_violations(axe, page)
         assert serious == [], f"{query}: " + "\n".join(serious)
+
+
+def test_a_weight_picked_in_the_diagram_is_explained_with_the_optimizers_rule(watched):
+    page = open_network(watched, "?r1=adam&r1.lr=0.02&steps=20")
+    expect(page.locator("#update-rule [data-rule=body]")).to_be_hidden()
+    page.locator("#network-diagram svg").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    rule = page.locator("#update-rule")
+    expect(rule).to_have_attribute("open", "")
+    expect(rule.locator("[data-rule=who]")).to_contain_text("Weight x₂ → layer 1 · unit 1")
+    expect(rule.locator("[data-rule=shown-step]")).to_have_text("20")
+    # the server's numbers for that weight: its gradient and the rule with them put in
+    expect(rule.locator("tr[data-symbol='g']")).to_be_visible()
+    adam = next(
+        o
+        for o in httpx.get(f"{watched.base_url}/api/optimizers", timeout=20).json()
+        if o["id"] == "adam"
+    )
+    expect(rule.locator("[data-rule=formula]")).to_have_text(adam["formula"])
+    assert rule.locator("[data-rule=lines] li").first.inner_text().startswith("g = ∂L/∂θ = ")
+    assert watched.errors == []
+
+
+def test_points_of_ones_own_are_added_on_the_map_and_kept_in_the_address(watched):
+    page = open_network(watched, "?data=gaussians&points=20")
+    page.get_by_label("Data set").select_option("own")
+    expect(page.locator("#own-tools")).to_be_visible()
+    page.wait_for_function("location.search.includes('own=binary')")
+    count = "document.getElementById('decision').data.reduce((n, t) => n + (t.x || []).length, 0)"
+    before = page.evaluate(count)
+    at = page.evaluate(
+        """() => { const gd = document.getElementById('decision');
+                   const {xaxis, yaxis} = gd._fullLayout; const box = gd.getBoundingClientRect();
+                   return {x: box.left + xaxis._offset + xaxis.d2p(0.5),
+                           y: box.top + yaxis._offset + yaxis.d2p(0.5)}; }"""
+    )
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_function(f"{count} > {before}")
+    own = "(new URLSearchParams(location.search).get('own') || '').split(';').length"
+    page.wait_for_function(f"{own} === 22")  # the task, then 20 points and the new one
+    page.reload()
+    page.wait_for_selector(f"{READY}[data-ready=true]")
+    expect(page.get_by_label("Data set")).to_have_value("own")
+    assert page.evaluate(count) == before + 1
+
+
+def test_a_regression_set_is_fitted_by_a_curve_over_x1_alone(watched):
+    page = open_network(watched, "?data=sine&features=x1,x2,sinx1&steps=100")
+    expect(page.get_by_role("checkbox", name="x₂", exact=True)).to_be_disabled()
+    curve = page.evaluate("document.getElementById('decision').data[0]")
+    assert curve["name"] == "the network's fit" and len(curve["x"]) > 10
+    assert page.locator("#readout-accuracy").is_hidden()
+    inputs = page.locator("#network-diagram svg").get_attribute("aria-label")
+    assert "2 inputs (x₁, sin x₁)" in inputs
+    assert watched.errors == []

@@ -167,3 +167,19 @@ def test_a_too_large_step_diverges_and_is_not_recorded():
     run, trace = _run(s, "sgd", hp={"lr": 50.0}, steps=50)
     assert run.status == "diverged" and run.outcome().code == "diverged"
     assert all(np.isfinite(trace.train_loss)) and len(trace.step) < 51
+
+
+def test_newton_is_refused_on_a_network_too_big_for_its_hessian():
+    from app.engine.networks.data import NetworkError
+    from app.engine.networks.scenario import NEWTON_MAX_WEIGHTS, build
+
+    body = {
+        "model": {"hidden": [16, 16]},
+        "optimizers": [{"optimizer": "adam"}, {"optimizer": "newton"}],
+    }
+    with pytest.raises(
+        NetworkError, match=rf"optimizers\.1\.optimizer.*at most {NEWTON_MAX_WEIGHTS}"
+    ):
+        build(body)
+    body["model"] = {"hidden": [4]}
+    assert build(body).setup.spec.size < NEWTON_MAX_WEIGHTS

@@ -4,6 +4,7 @@ at most a few a second, the numbers of the whole run, hang-ups, resuming."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import struct
 import time
@@ -200,3 +201,49 @@ def test_bad_streams_are_refused_before_streaming(server, params, body, field) -
     )
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_on_shutdown_a_closing_event_carries_each_racers_state(server, tmp_path) -> None:
+    srv = start_server(tmp_path)
+    try:
+        with (
+            httpx.Client(base_url=srv.url, timeout=30) as c,
+            c.stream(
+                "POST", "/api/networks/runs/stream", params={"speed": 60}, json=BODY
+            ) as response,
+        ):
+            events = events_until_closing(response, srv)
+        kind, closing = events[-1]
+        assert kind == "closing" and closing["retry_after"] == 2
+        assert "shutting down" in closing["reason"]
+        srv.process.wait(5)
+        assert "Traceback" not in srv.output()
+    finally:
+        stop_server(srv)
+    # the racers go on from there (on another server), as if never stopped
+    states = [r["state"] for r in closing["racers"]]
+    taken = states[0]["step"]
+    assert 0 < taken < 60 and states[1]["step"] == taken
+    rest = httpx.post(
+        f"{server.url}/api/networks/runs",
+        json={**BODY, "steps": 60 - taken, "resume": states},
+        timeout=60,
+    ).json()
+    whole = httpx.post(f"{server.url}/api/networks/runs", json=BODY, timeout=60).json()
+    for r, w in zip(rest["racers"], whole["racers"], strict=True):
+        assert r["steps"]["train_loss"] == w["steps"]["train_loss"][taken + 1 :]
+        assert r["final_weights"] == w["final_weights"]
+
+
+def events_until_closing(response: httpx.Response, srv) -> list[tuple[str, dict]]:
+    """The stream's events; after the third, the server is told to stop (SIGTERM)."""
+    events, kind = [], None
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            EVENTS[kind].model_validate_json(line[6:], strict=True)
+            events.append((kind, json.loads(line[6:])))
+            if len(events) == 3:
+                srv.process.send_signal(signal.SIGTERM)
+    return events

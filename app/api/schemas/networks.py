@@ -147,6 +147,25 @@ class NetworkRequest(Input):
     )
 
 
+class WeightRef(Input):
+    """One parameter of the network, as torch names it: layer ``layer``'s ``weight[row, col]``
+    or ``bias[row]``."""
+
+    layer: int = Field(0, ge=0, description="The nn.Linear, from 0 (the input side).")
+    kind: Literal["weight", "bias"] = "weight"
+    row: int = Field(0, ge=0, description="The unit the parameter feeds (its output row).")
+    col: int = Field(0, ge=0, description="The input it weighs (a weight only).")
+
+
+class NetworkExplainRequest(NetworkRequest):
+    """A comparison's racer after `steps` steps (from the start, or from its `resume`
+    state), and the parameter whose next step to explain."""
+
+    steps: int = Field(0, ge=0, description="Steps to take before the one explained.")
+    racer: int = Field(0, ge=0, le=MAX_RACERS - 1, description="Which racer, from 0.")
+    weight: WeightRef = Field(default_factory=WeightRef)
+
+
 class CsvRequest(Input):
     csv: str = Field(
         description="The file's text: columns `x1,x2,label` (classes 0–9) or `x,y` "

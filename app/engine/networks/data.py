@@ -220,7 +220,10 @@ def generate(dataset: str, points: int, noise: float, seed: int) -> NetData:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        return "a number too long to show"
     return text if len(text) <= 24 else f"{text[:20]}…{text[-1]}"
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -70,13 +71,23 @@ class NetworkSpec:
     def widths(self) -> tuple[int, ...]:
         return (self.inputs, *self.hidden, self.outputs)
 
-    @property
+    @cached_property
     def shapes(self) -> tuple[tuple[int, int], ...]:
         """Each layer's weight shape [out, in]."""
         w = self.widths
         return tuple((w[i + 1], w[i]) for i in range(len(w) - 1))
 
-    @property
+    @cached_property
+    def offsets(self) -> tuple[tuple[int, int, int, int, int], ...]:
+        """Per layer: (out, in, where its weight starts in θ, where its bias starts, where
+        it ends)."""
+        out, k = [], 0
+        for o, i in self.shapes:
+            out.append((o, i, k, k + o * i, k + o * i + o))
+            k += o * i + o
+        return tuple(out)
+
+    @cached_property
     def size(self) -> int:
         """P, the number of parameters."""
         return sum(o * i + o for o, i in self.shapes)
@@ -87,14 +98,12 @@ class NetworkSpec:
 
 def unpack(spec: NetworkSpec, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """(W, b) per layer as views into θ (``theta[..., P]``: a leading batch axis is kept)."""
-    out, k = [], 0
+    if theta.ndim == 1:  # the hot path
+        return [(theta[w:b].reshape(o, i), theta[b:e]) for o, i, w, b, e in spec.offsets]
     lead = theta.shape[:-1]
-    for o, i in spec.shapes:
-        w = theta[..., k : k + o * i].reshape(*lead, o, i)
-        k += o * i
-        out.append((w, theta[..., k : k + o]))
-        k += o
-    return out
+    return [
+        (theta[..., w:b].reshape(*lead, o, i), theta[..., b:e]) for o, i, w, b, e in spec.offsets
+    ]
 
 
 def layers_of(spec: NetworkSpec, theta: np.ndarray) -> list[dict[str, Any]]:
@@ -219,13 +228,13 @@ def _head_loss(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> float:
     if spec.head == "bce":
         z = z[:, 0]
         # max(z, 0) − z·y + log(1 + e^{−|z|}): finite for any z
-        return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+        return float((np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum() / len(y))
     if spec.head == "ce":
         top = z.max(axis=1)
         lse = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
-        return float(np.mean(lse - z[np.arange(len(y)), y.astype(np.int64)]))
+        return float((lse - z[np.arange(len(y)), y.astype(np.int64)]).sum() / len(y))
     r = z[:, 0] - y
-    return float(np.mean(r * r))
+    return float(np.dot(r, r) / len(y))
 
 
 def _head_delta(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -241,6 +250,8 @@ def _head_delta(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _penalty(spec: NetworkSpec, theta: np.ndarray) -> float:
+    if not (spec.l1 or spec.l2):
+        return 0.0
     total = 0.0
     for w, _ in unpack(spec, theta):
         if spec.l1:
@@ -259,8 +270,17 @@ def loss_and_grad(
     spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """The training loss (data loss + regularization terms) and its exact gradient."""
+    data, penalty, grad, _ = training_pass(spec, theta, X, y)
+    return data + penalty, grad
+
+
+def training_pass(
+    spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray
+) -> tuple[float, float, np.ndarray, float | None]:
+    """One forward and backward pass: (mean data loss, regularization terms, the exact
+    gradient of their sum, the accuracy — None for regression)."""
     fw = forward(spec, theta, X)
-    loss = _head_loss(spec, fw.zs[-1], y) + _penalty(spec, theta)
+    data = _head_loss(spec, fw.zs[-1], y)
     grad = np.empty_like(theta)
     gviews = unpack(spec, grad)
     layers = unpack(spec, theta)
@@ -277,7 +297,7 @@ def loss_and_grad(
         if n:
             a = fw.inputs[n]
             delta = (delta @ w) * slope(spec.activation, fw.zs[n - 1], a)
-    return loss, grad
+    return data, _penalty(spec, theta), grad, _accuracy(spec, fw.zs[-1], y)
 
 
 def predict(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -301,11 +321,14 @@ def evaluate(
     """(mean data loss, the share of points classified right — None for regression), from
     one forward pass."""
     z = forward(spec, theta, X).zs[-1]
-    loss = _head_loss(spec, z, y)
+    return _head_loss(spec, z, y), _accuracy(spec, z, y)
+
+
+def _accuracy(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> float | None:
     if spec.head == "mse":
-        return loss, None
+        return None
     guess = (z[:, 0] > 0) if spec.head == "bce" else z.argmax(axis=1)  # p > ½, the top class
-    return loss, float(np.mean(guess == y))
+    return float(np.count_nonzero(guess == y) / len(y))
 
 
 def accuracy(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float | None:

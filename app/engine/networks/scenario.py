@@ -54,6 +54,9 @@ MODEL = {
 STEPS = 500
 UNIT_GRID = 16  # a hidden unit's thumbnail, a side (the line of a 1D set: 4×)
 PAD = 0.1  # the plane drawn reaches this share of the data's range beyond it
+# Newton's exact Hessian is P × P from P Hessian-vector products over every point: its
+# memory and time grow as P²·n, so a network for Newton stays small.
+NEWTON_MAX_WEIGHTS = 200
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,13 @@ def build(raw: Mapping[str, Any]) -> Scenario:
     racers = []
     for i, r in enumerate(raw.get("optimizers") or [{"optimizer": "sgd"}]):
         racers.append(_racer(r, f"optimizers.{i}"))
+        if racers[-1].optimizer.id == "newton" and s.spec.size > NEWTON_MAX_WEIGHTS:
+            raise NetworkError(
+                f"optimizers.{i}.optimizer",
+                f"Newton's method needs the Hessian of every pair of weights: at most "
+                f"{NEWTON_MAX_WEIGHTS} weights, and this network has {s.spec.size} "
+                "(L-BFGS builds its curvature from gradients alone)",
+            )
     return Scenario(s, theta0, options, tuple(racers), int(raw.get("steps", STEPS)))
 
 
@@ -156,21 +166,36 @@ def extent(data: NetData) -> list[list[float]]:
     return out
 
 
-def _plane(data: NetData, size: int) -> tuple[list[np.ndarray], np.ndarray]:
-    """The axes and the points of a size × size grid (rows over x₂), or a line of size."""
-    axes = [np.linspace(lo, hi, size) for lo, hi in extent(data)]
+_PLANES: dict[tuple[int, int], tuple[Setup, list[np.ndarray], np.ndarray]] = {}
+
+
+def _plane(s: Setup, size: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The axes of a size × size grid over the data (rows over x₂; a line of size in 1D)
+    and the network's features at its points: the same for every frame of a run, so kept
+    for the last few setups (a stream draws one 5 times a second)."""
+    key = (id(s), size)
+    hit = _PLANES.get(key)
+    if hit is not None and hit[0] is s:
+        return hit[1], hit[2]
+    axes = [np.linspace(lo, hi, size) for lo, hi in extent(s.data)]
     if len(axes) == 1:
-        return axes, axes[0][:, None]
-    g1, g2 = np.meshgrid(axes[0], axes[1])
-    return axes, np.column_stack([g1.ravel(), g2.ravel()])
+        points = axes[0][:, None]
+    else:
+        g1, g2 = np.meshgrid(axes[0], axes[1])
+        points = np.column_stack([g1.ravel(), g2.ravel()])
+    features = feature_matrix(points, s.features)
+    if len(_PLANES) >= 64:
+        _PLANES.pop(next(iter(_PLANES)))
+    _PLANES[key] = (s, axes, features)
+    return axes, features
 
 
 def grid_of(s: Setup, theta: np.ndarray, size: int) -> dict[str, Any]:
     """The prediction over the plane: p(class 1) (binary), the top class and its
     probability (several classes), or the fitted curve (regression)."""
-    axes, points = _plane(s.data, size)
+    axes, features = _plane(s, size)
     with np.errstate(all="ignore"):
-        p = predict(s.spec, theta, feature_matrix(points, s.features))
+        p = predict(s.spec, theta, features)
     out: dict[str, Any] = {"size": size, "x1": axes[0].tolist()}
     if len(axes) == 2:
         out["x2"] = axes[1].tolist()
@@ -187,9 +212,9 @@ def grid_of(s: Setup, theta: np.ndarray, size: int) -> dict[str, Any]:
 def unit_grids(s: Setup, theta: np.ndarray, size: int = UNIT_GRID) -> list[dict[str, Any]]:
     """Each hidden unit's output over the plane (size × size; a line of 4·size in 1D)."""
     line = s.data.x.shape[1] == 1
-    _, points = _plane(s.data, 4 * size if line else size)
+    _, features = _plane(s, 4 * size if line else size)
     with np.errstate(all="ignore"):
-        outs = hidden_outputs(s.spec, theta, feature_matrix(points, s.features))
+        outs = hidden_outputs(s.spec, theta, features)
     units = []
     for layer, a in enumerate(outs):
         for unit in range(a.shape[1]):

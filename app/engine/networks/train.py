@@ -46,7 +46,15 @@ from ..run.outcome import GRAD_TOL, STEP_TOL
 from ..run.schedules import BoundSchedule, hyperparameters_at
 from ..run.state import decode_non_finite, encode_non_finite
 from .data import NetData, NetworkError, feature_matrix, split
-from .model import NetworkSpec, accuracy, evaluate, hessian, init_weights, loss_and_grad
+from .model import (
+    NetworkSpec,
+    accuracy,
+    evaluate,
+    hessian,
+    init_weights,
+    loss_and_grad,
+    training_pass,
+)
 from .outcome import History, NetOutcome, decide
 
 __all__ = ["NetTrace", "NetworkRun", "Setup", "init_weights", "setup"]
@@ -107,6 +115,19 @@ class NetTrace:
 
     def to_json(self) -> dict[str, list[Any]]:
         return {k: list(v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Taken:
+    """One step, as :meth:`NetworkRun._take_step` works it out."""
+
+    theta: np.ndarray  # θ after the step
+    buffers: Any  # the optimizer's state after it
+    lr: float  # after any schedule
+    gradient: np.ndarray  # the gradient the optimizer was given
+    epoch: int
+    batch: int
+    problem: Any  # what the rule saw (its random draws, its closure)
 
 
 class _Crowd:
@@ -196,6 +217,9 @@ class NetworkRun:
         else:
             self._restore(state)
         self._last_move = math.inf
+        # (θ, the full-batch gradient there): a full-batch run's record of step k computes
+        # the gradient step k + 1 starts from, in the same pass
+        self._full: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- one step --------------------------------------------------------------------------
 
@@ -221,7 +245,8 @@ class NetworkRun:
         rows = self._order[1][number * self.batch_size : (number + 1) * self.batch_size]
         return epoch + 1, number + 1, rows
 
-    def _take_step(self, step: int) -> tuple[np.ndarray, Any, float, float, int, int]:
+    def _take_step(self, step: int) -> Taken:
+        """Step ``step`` from where the run is, without taking it (the run does not move)."""
         rule, lr = self._rule_for(step)
         s = self.setup
         epoch, number, rows = self.batch_at(step)
@@ -230,14 +255,17 @@ class NetworkRun:
             problem = _Whole(self, X, y, step)
             new, buffers, _ = rule.step(problem, step, tuple(self.theta.tolist()), self.buffers)
             _, g = problem.evaluate(self.theta)  # the gradient the step started from
-            return np.array(new, dtype=np.float64), buffers, lr, _norm(g), epoch, number
-        _, g = loss_and_grad(s.spec, self.theta, X, y)
+            return Taken(np.array(new, dtype=np.float64), buffers, lr, g, epoch, number, problem)
+        if rows is None and self._full is not None and self._full[0] is self.theta:
+            g = self._full[1]  # the full-batch gradient the last record computed
+        else:
+            _, g = loss_and_grad(s.spec, self.theta, X, y)
         if not self.options.plain:
             g = apply_to_parameters(self.options, step, g).gradient[0]
         crowd = self._crowd
         crowd.step, crowd.gradient = step, (g,)
         (new,), buffers, _ = rule.step(crowd, step, (self.theta,), self.buffers)
-        return np.asarray(new, dtype=np.float64), buffers, lr, _norm(g), epoch, number
+        return Taken(np.asarray(new, dtype=np.float64), buffers, lr, g, epoch, number, crowd)
 
     def advance(self, n: int) -> NetTrace:
         """Up to n more steps (fewer when the run stops); the trace starts with the current
@@ -251,16 +279,19 @@ class NetworkRun:
             step = self.step + 1
             try:
                 with np.errstate(all="ignore"):
-                    new, buffers, lr, gnorm, epoch, number = self._take_step(step)
-            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                    taken = self._take_step(step)
+            except (ArithmeticError, ValueError):  # numpy's LinAlgError is a ValueError
                 self.status = "diverged"
                 break
+            new = taken.theta
             if not np.isfinite(new).all() or np.abs(new).max(initial=0.0) > RUNAWAY:
                 self.status = "diverged"
                 break
             self._last_move = _norm(new - self.theta)
-            self.theta, self.buffers, self.step = new, buffers, step
-            if not self._record(trace, step, epoch, number, lr, gnorm):
+            self.theta, self.buffers, self.step = new, taken.buffers, step
+            if not self._record(
+                trace, step, taken.epoch, taken.batch, taken.lr, _norm(taken.gradient)
+            ):
                 self.status = "diverged"
                 break
             if self._last_move <= STEP_TOL and self.per_epoch == 1 and self._converged():
@@ -269,7 +300,10 @@ class NetworkRun:
 
     def _converged(self) -> bool:
         s = self.setup
-        _, g = loss_and_grad(s.spec, self.theta, s.x_train, s.y_train)
+        if self._full is not None and self._full[0] is self.theta:
+            g = self._full[1]
+        else:
+            _, g = loss_and_grad(s.spec, self.theta, s.x_train, s.y_train)
         return self.options.plain and _norm(g) <= GRAD_TOL
 
     def _record(
@@ -277,7 +311,11 @@ class NetworkRun:
     ) -> bool:
         s = self.setup
         with np.errstate(all="ignore"):
-            train = evaluate(s.spec, self.theta, s.x_train, s.y_train)
+            if self.per_epoch == 1 and not self.whole:
+                loss, _, g, acc = training_pass(s.spec, self.theta, s.x_train, s.y_train)
+                self._full, train = (self.theta, g), (loss, acc)
+            else:
+                train = evaluate(s.spec, self.theta, s.x_train, s.y_train)
             test = evaluate(s.spec, self.theta, s.x_test, s.y_test) if len(s.y_test) else None
         if not math.isfinite(train[0]) or (test is not None and not math.isfinite(test[0])):
             return False
