@@ -176,6 +176,7 @@ def test_hovering_says_w_and_a_click_or_the_keyboard_picks_a_weight(watched):
     page.mouse.move(at["x"], at["y"])
     readout = page.locator("#part .net-readout")
     assert readout.text_content() == "x₁ → layer 1 · unit 2: w = 1.5"
+    assert page.locator("#part line.net-halo.cursor").nth(1).is_visible()  # the line marked
     page.mouse.click(at["x"], at["y"])
     assert page.evaluate("window.__picks") == [{"layer": 0, "row": 1, "col": 0, "kind": "weight"}]
     halo = page.locator("#part line.net-halo.picked")

@@ -147,11 +147,13 @@ class Diagram {
       this.hits.push(hitLines);
     }
 
-    // over the lines, under the units: the picked parameter's band, and the keyboard's cursor
+    // over the lines, under the units: the picked parameter's band, the keyboard's cursor and
+    // the one under the pointer
     const halos = svgElement("g", { class: "net-halos", "aria-hidden": "true" });
     this.halo = {
       picked: { line: svgElement("line", { class: "net-halo picked" }), ring: svgElement("circle", { class: "net-halo picked" }) },
       cursor: { line: svgElement("line", { class: "net-halo cursor" }), ring: svgElement("circle", { class: "net-halo cursor" }) },
+      hovered: { line: svgElement("line", { class: "net-halo cursor" }), ring: svgElement("circle", { class: "net-halo cursor" }) },
     };
     for (const h of Object.values(this.halo)) halos.append(h.line, h.ring);
     this.svg.append(halos);
@@ -324,6 +326,7 @@ class Diagram {
     });
     this.placeHalo(this.halo.picked, this.options.picked);
     this.placeHalo(this.halo.cursor, document.activeElement === this.svg ? this.cursor : null);
+    this.placeHalo(this.halo.hovered, this.hovered);
     this.describe();
   }
 
@@ -397,7 +400,9 @@ class Diagram {
 
   hover(p) {
     this.hovered = p;
-    if (this.layers) this.describe();
+    if (!this.layers) return;
+    this.placeHalo(this.halo.hovered, p);
+    this.describe();
   }
 
   pick(p) {
