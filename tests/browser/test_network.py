@@ -3,6 +3,8 @@ by the server's stream, its decision regions, loss chart, readouts and the serve
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -238,4 +240,37 @@ def test_a_regression_set_is_fitted_by_a_curve_over_x1_alone(watched):
     assert page.locator("#readout-accuracy").is_hidden()
     inputs = page.locator("#network-diagram svg").get_attribute("aria-label")
     assert "2 inputs (x₁, sin x₁)" in inputs
+    assert watched.errors == []
+
+
+def test_downloads_losses_and_weights_and_a_self_contained_replay(watched, tmp_path):
+    page = open_network(watched, "?r2=adam")
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 100)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_text("Share or embed this scenario").click()
+    files = {}
+    for name in ("Steps as CSV", "Steps as JSON", "Replay as HTML"):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name).click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        files[path.suffix] = path.read_text()
+    csv_rows = files[".csv"].splitlines()
+    assert csv_rows[0].startswith("racer,step,epoch,batch,lr,train_loss,test_loss")
+    assert "racer,layer,kind,row,column,value" in csv_rows
+    saved = json.loads(files[".json"])
+    assert [len(r["weights"]) for r in saved["racers"]] == [3, 3]  # 2 hidden layers + output
+    assert saved["racers"][1]["steps"]["step"][-1] > 100
+    html = files[".html"]
+    assert "http://" not in html and "https://" not in html  # nothing fetched: one file
+    # the replay on its own: the slider steps through the pictures of both racers
+    page.set_content(html)
+    first = page.locator("#racer-0").get_attribute("src")
+    assert first.startswith("data:image/png")
+    page.locator("#frame").fill("0")
+    expect(page.locator("#step")).to_have_text("step 0")
+    assert page.locator("#racer-0").get_attribute("src") != first
+    assert page.locator("#racer-1").get_attribute("src").startswith("data:image/png")
     assert watched.errors == []

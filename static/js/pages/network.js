@@ -24,6 +24,7 @@ import { UpdateRulePanel } from "../panels/updaterule.js";
 import { attachPointEditor, pointModeControl } from "../panels/pointeditor.js";
 import { DecisionPlot, paintGrid } from "../plots/decision.js";
 import { NetLossChart } from "../plots/netloss.js";
+import { replayHTML } from "../plots/netreplay.js";
 import { drawNetwork } from "../plots/networkdiagram.js";
 import { drawUnits } from "../plots/unitthumbs.js";
 import { SPEEDS } from "../state/session.js";
@@ -44,6 +45,7 @@ const START_RATE = { classic: 0.1, adaptive: 0.01 };
 const SKIPPED = ["lr", "maximize"]; // a racer's "more settings": all but the rate (and ascent)
 const OWN = "own"; // the data set picker's entry for points of one's own
 const RULE_INTERVAL_MS = 500; // while training: the Update rule asked at most this often
+const FILM_FRAMES = 240; // the HTML replay's pictures at most (about twice that while recording)
 const SETTLE_MS = 120; // a setting's run starts once its control has been still this long
 
 const percent = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
@@ -256,6 +258,7 @@ class Runs {
     this.verdicts = Array(count).fill(null);
     this.before = Array(count).fill(null); // the frame before the latest: {step, weights}
     this.frameSteps = Array(count).fill(0); // the step of the latest frame
+    this.film = Array.from({ length: count }, () => []); // every picture sent: [{step, grid}] (the HTML replay)
     this.outcomes = Array(count).fill(null);
     this.states = null; // the racers' resumable states (null: none yet) …
     this.stateStep = 0; // … at this step
@@ -272,6 +275,7 @@ class Runs {
     this.initialWeights = event.initial_weights;
     event.racers.forEach((r, i) => {
       if (r.grid) this.grids[i] = r.grid;
+      if (r.grid && !this.film[i].length) this.film[i].push({ step: 0, grid: r.grid });
       if (r.units) this.units[i] = r.units;
       if (!this.weights[i]) this.weights[i] = event.initial_weights;
     });
@@ -290,6 +294,7 @@ class Runs {
   frame(event) {
     event.racers.forEach((r, i) => {
       if (r.grid) this.grids[i] = r.grid;
+      if (r.grid) this.film[i].push({ step: r.step ?? this.lastStep(), grid: r.grid });
       if (r.units) this.units[i] = r.units;
       if (r.weights) {
         if (this.weights[i]) this.before[i] = { step: this.frameSteps[i], weights: this.weights[i] };
@@ -297,7 +302,14 @@ class Runs {
         this.frameSteps[i] = r.step ?? this.frameSteps[i];
       }
     });
+    this.thinFilm();
     this.version += 1;
+  }
+
+  /** The replay's pictures thinned to every other one past FILM_FRAMES (the same for every racer). */
+  thinFilm() {
+    if (this.film[0].length <= FILM_FRAMES) return;
+    this.film = this.film.map((pictures) => pictures.filter((_, k) => k % 2 === 0 || k === pictures.length - 1));
   }
 
   end(event) {
@@ -953,7 +965,16 @@ class NetworkPage {
     const runs = this.runs;
     const names = this.racers.map((r) => `${r.style.name}: ${r.label}`);
     let blob;
-    if (format === "json") {
+    if (format === "html") {
+      const racers = this.racers.map((r, i) => ({
+        name: names[i],
+        color: r.style.color,
+        steps: runs.steps[i],
+        verdict: runs.outcomes[i] && runs.lastStep() > 0 ? this.sentence(i) : this.shortVerdict(i),
+      }));
+      const html = replayHTML({ title: "Descent Lab: a network learns", settings: this.request(), data: runs.data, film: runs.film, racers });
+      blob = new Blob([html], { type: "text/html" });
+    } else if (format === "json") {
       const racers = this.racers.map((r, i) => ({ name: names[i], optimizer: r.request(), steps: runs.steps[i], outcome: runs.outcomes[i], weights: runs.weights[i] }));
       blob = new Blob([JSON.stringify({ request: this.request(), data: runs.data, initial_weights: runs.initialWeights, racers }, null, 1)], { type: "application/json" });
     } else {
@@ -971,7 +992,7 @@ class NetworkPage {
       });
       blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv" });
     }
-    save(blob, `descent-lab-network.${format === "json" ? "json" : "csv"}`);
+    save(blob, `descent-lab-network.${format}`);
   }
 
   async downloadPNG() {
