@@ -483,6 +483,10 @@ class NetworkPage {
 
   async play() {
     if (this.playing) return;
+    if (this.pendingReset) {
+      await this.pendingReset; // a setting just changed: play the run it makes
+      if (this.playing) return;
+    }
     this.error = "";
     this.playing = true;
     this.scheduleDraw();
@@ -563,22 +567,31 @@ class NetworkPage {
     await this.takeWhole(body);
   }
 
-  /** Back to step 0 with the settings as they are (playing on if it was). */
-  async reset({ keepPlaying = false } = {}) {
-    const was = this.playing;
+  /** Back to step 0 with the settings as they are. */
+  async reset() {
     this.stopStream();
     this.runs = new Runs(this.racers.length);
     this.error = "";
     this.drawn = {};
     await this.showStart();
-    if (keepPlaying && was) this.play();
   }
 
-  /** A setting changed: the run starts again with it (once a slider has come to rest for
-   * SETTLE_MS, not on every position it passes). */
+  /** A setting changed: the run stops at once and starts again with it once the control has
+   * come to rest for SETTLE_MS (a slider passes many positions), playing on if it was. */
   settingsChanged() {
+    this.resumePlaying = this.resumePlaying || this.playing;
+    this.stopStream();
     clearTimeout(this.settling);
-    this.settling = setTimeout(() => this.reset({ keepPlaying: true }), SETTLE_MS);
+    if (!this.pendingReset) this.pendingReset = new Promise((resolve) => (this.settled = resolve));
+    this.settling = setTimeout(async () => {
+      const playOn = this.resumePlaying;
+      this.resumePlaying = false;
+      await this.reset();
+      const settled = this.settled;
+      this.pendingReset = null;
+      settled();
+      if (playOn) this.play();
+    }, SETTLE_MS);
   }
 
   speedChanged() {
