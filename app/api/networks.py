@@ -101,7 +101,8 @@ async def read_csv(body: CsvRequest, settings: SettingsDep) -> Response:
     """A CSV file's points, as `data.own` takes them: columns `x1,x2,label` (classes 0–9) or
     `x,y` (regression), a header row optional. Every refusal names `data.csv` and the row (as
     a spreadsheet counts them) and why; nothing is half-loaded."""
-    return Response(json_bytes(csv_points(body.csv, settings)), media_type="application/json")
+    points = await run_in_threadpool(csv_points, body.csv, settings)  # up to 1,000 rows
+    return Response(json_bytes(points), media_type="application/json")
 
 
 @router.post("/runs", response_model=NetworkRunOut, responses=ERRORS)
@@ -140,6 +141,7 @@ async def explain_weight_step(
 
     def explained() -> bytes:
         run = plan.start()[body.racer]
+        run.advance(0)  # the start's record (a resumed run has it): the loss before the step
         goal = run.step + plan.steps
         while run.step < goal and run.status == "running":
             run.advance(min(goal - run.step, Training.CHUNK))
@@ -203,44 +205,54 @@ async def _events(
     metrics: dict[str, int],
     closing: anyio.Event,
 ) -> AsyncIterator[bytes]:
-    runs = await run_in_threadpool(plan.start)
-    yield _event("start", await run_in_threadpool(start_json, plan, runs))
-    first = [run.advance(0) for run in runs]  # the start (step 0); nothing when resumed
-    if any(trace.step for trace in first):
-        yield _event("steps", _steps(plan, runs, first))
+    runs, start, first = await run_in_threadpool(_begin, plan)
+    yield _event("start", start)
+    if first is not None:
+        yield _event("steps", first)
     left = [plan.steps if run.status == "running" else 0 for run in runs]
     next_at = time.monotonic()
     next_frame = next_at + frame_gap  # `start` held the first picture
-    pending = False  # steps taken since the last frame
     while any(left):
         next_at += interval
         await _sleep_until(next_at, closing)
         if closing.is_set():
             yield _event("closing", _closing(runs))
             return
-        traces = await run_in_threadpool(_tick, runs, left, batch)
-        metrics["steps_streamed"] += sum(len(t.step) for t in traces)
-        yield _event("steps", _steps(plan, runs, traces))
-        pending = True
+        taken, steps = await run_in_threadpool(_tick, plan, runs, left, batch)
+        metrics["steps_streamed"] += taken
+        yield _event("steps", steps)
         # frames on the ticks' own schedule (the clock, unpaced), so a frame rate equal to
-        # the event rate sends one with every event
+        # the event rate sends one with every event; and the last picture before the end
         tick = next_at if interval else time.monotonic()
         if tick >= next_frame - FRAME_SLACK_S or not any(left):
             yield _event("frame", await run_in_threadpool(_frame, plan, runs))
-            next_frame, pending = tick + frame_gap, False
-    if pending:
-        yield _event("frame", await run_in_threadpool(_frame, plan, runs))
-    yield _event("end", {"racers": [end_json(plan, run) for run in runs]})
+            next_frame = tick + frame_gap
+    yield _event("end", await run_in_threadpool(_end, plan, runs))
 
 
-def _tick(runs: Sequence[NetworkRun], left: list[int], batch: int) -> list[NetTrace]:
-    """Each racer's next steps (none for one that has stopped); ``left`` counts down."""
+def _begin(plan: NetworkPlan) -> tuple[list[NetworkRun], dict[str, Any], dict[str, Any] | None]:
+    """The racers' runs, the `start` event's data, and the `steps` event of their start
+    point (step 0; None when every racer resumes)."""
+    runs = plan.start()
+    first = [run.advance(0) for run in runs]
+    return (
+        runs,
+        start_json(plan, runs),
+        _steps(plan, runs, first) if any(t.step for t in first) else None,
+    )
+
+
+def _tick(
+    plan: NetworkPlan, runs: Sequence[NetworkRun], left: list[int], batch: int
+) -> tuple[int, dict[str, Any]]:
+    """Each racer's next steps (none for one that has stopped; ``left`` counts down): how
+    many were taken, and the `steps` event's data."""
     traces = []
     for i, run in enumerate(runs):
         trace = run.advance(min(batch, left[i])) if left[i] else NetTrace()
         left[i] = 0 if run.status != "running" else left[i] - len(trace.step)
         traces.append(trace)
-    return traces
+    return sum(len(t.step) for t in traces), _steps(plan, runs, traces)
 
 
 def _steps(
@@ -255,6 +267,10 @@ def _steps(
             for run, trace in zip(runs, traces, strict=True)
         ]
     }
+
+
+def _end(plan: NetworkPlan, runs: Sequence[NetworkRun]) -> dict[str, Any]:
+    return {"racers": [end_json(plan, run) for run in runs]}
 
 
 def _frame(plan: NetworkPlan, runs: Sequence[NetworkRun]) -> dict[str, Any]:

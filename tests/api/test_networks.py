@@ -226,6 +226,10 @@ def test_resuming_from_a_state_continues_the_unbroken_run(client) -> None:
         ({"optimizers": [{"optimizer": "nope"}]}, "optimizers.0.optimizer", "unknown optimizer"),
         ({"optimizers": [{"schedule": {"name": "bouncy"}}]},
          "optimizers.0.schedule.name", "unknown"),
+        ({"optimizers": [{"schedule": {"name": "cosine", "parameters": {"T_max": 0}}}]},
+         "optimizers.0.schedule.parameters.T_max", "T_max"),
+        ({"optimizers": [{"optimizer": "adagrad", "schedule": {"name": "onecycle"}}]},
+         "optimizers.0.schedule.parameters.cycle_momentum", "momentum"),
         ({"options": {"batch_size": 0}}, "options.batch_size", ""),
         ({"options": {"momentum": 0.9}}, "options.momentum", ""),
         ({"resume": [{}, {}]}, "resume", "one state per racer"),
@@ -406,6 +410,9 @@ def test_one_weights_next_step_is_explained_with_the_runs_own_numbers(client) ->
     assert any("m̂" in q["symbol"] for q in e["quantities"])  # Adam's own formula, filled in
     bias = explain(client, {**body, "weight": {"layer": 2, "kind": "bias", "row": 0}}).json()
     assert bias["position_before"] == before["final_weights"][2]["bias"]
+    assert bias["loss_before"] == before["steps"]["train_loss"][-1]
+    first = explain(client, {**body, "steps": 0}).json()
+    assert first["step"] == 1 and first["loss_before"] == run["steps"]["train_loss"][0]
 
 
 def test_resumed_racers_explain_from_their_state(client) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from app.api.networks import EVENTS
 from tests.conftest import start_server, stop_server
+from tests.stream.test_stream import wait_for_streams
 
 BODY = {
     "data": {"dataset": "moons", "points": 80, "test_ratio": 0.25},
@@ -247,3 +248,18 @@ def events_until_closing(response: httpx.Response, srv) -> list[tuple[str, dict]
             if len(events) == 3:
                 srv.process.send_signal(signal.SIGTERM)
     return events
+
+
+def test_network_streams_count_toward_the_stream_limit(busy_server) -> None:
+    with (
+        httpx.Client(base_url=busy_server.url, timeout=30) as c,
+        c.stream("POST", "/api/networks/runs/stream", params={"speed": 5}, json=BODY) as first,
+    ):
+        assert first.status_code == 200
+        wait_for_streams(busy_server, 1)  # it is live, and counted
+        second = c.post("/api/networks/runs/stream", params={"speed": 5}, json=BODY)
+        assert second.status_code == 503
+        assert second.headers["Retry-After"] == "2"
+        assert "limit of 1 live streams" in second.json()["error"]
+    wait_for_streams(busy_server, 0)  # once the first has gone, the next is served
+    assert stream(busy_server.url, {**BODY, "steps": 3}, speed=0)[-1][0] == "end"
