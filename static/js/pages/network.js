@@ -729,7 +729,10 @@ class NetworkPage {
       canvas.setAttribute("aria-hidden", "true");
       const name = document.createElement("span");
       name.className = "net-racer-label";
-      name.textContent = `${r.style.name}: ${r.label}`;
+      const colour = document.createElement("span");
+      colour.className = "visually-hidden"; // the card's colour says it on screen
+      colour.textContent = `${r.style.name}: `;
+      name.append(colour, r.label);
       const verdict = document.createElement("span");
       verdict.className = "net-racer-verdict";
       button.append(canvas, name, verdict);
