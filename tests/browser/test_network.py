@@ -3,6 +3,8 @@ by the server's stream, its decision regions, loss chart, readouts and the serve
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -187,20 +189,23 @@ def test_no_serious_accessibility_violations(watched):
 
 def test_a_weight_picked_in_the_diagram_is_explained_with_the_optimizers_rule(watched):
     page = open_network(watched, "?r1=adam&r1.lr=0.02&steps=20")
-    expect(page.locator("#weight-rule-body")).to_be_hidden()
+    expect(page.locator("#update-rule [data-rule=body]")).to_be_hidden()
     page.locator("#network-diagram svg").focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    expect(page.locator("#weight-rule")).to_have_attribute("open", "")
-    expect(page.locator("#weight-rule-head")).to_contain_text("→ layer 1 · unit")
-    values = page.locator("#weight-rule-values").inner_text()
-    assert "Value at step 20" in values and "Value at the start" in values
+    rule = page.locator("#update-rule")
+    expect(rule).to_have_attribute("open", "")
+    expect(rule.locator("[data-rule=who]")).to_contain_text("Weight x₂ → layer 1 · unit 1")
+    expect(rule.locator("[data-rule=shown-step]")).to_have_text("20")
+    # the server's numbers for that weight: its gradient and the rule with them put in
+    expect(rule.locator("tr[data-symbol='g']")).to_be_visible()
     adam = next(
         o
         for o in httpx.get(f"{watched.base_url}/api/optimizers", timeout=20).json()
         if o["id"] == "adam"
     )
-    expect(page.locator("#weight-rule-formula .formula-text")).to_have_text(adam["formula"])
+    expect(rule.locator("[data-rule=formula]")).to_have_text(adam["formula"])
+    assert rule.locator("[data-rule=lines] li").first.inner_text().startswith("g = ∂L/∂θ = ")
     assert watched.errors == []
 
 
@@ -225,3 +230,47 @@ def test_points_of_ones_own_are_added_on_the_map_and_kept_in_the_address(watched
     page.wait_for_selector(f"{READY}[data-ready=true]")
     expect(page.get_by_label("Data set")).to_have_value("own")
     assert page.evaluate(count) == before + 1
+
+
+def test_a_regression_set_is_fitted_by_a_curve_over_x1_alone(watched):
+    page = open_network(watched, "?data=sine&features=x1,x2,sinx1&steps=100")
+    expect(page.get_by_role("checkbox", name="x₂", exact=True)).to_be_disabled()
+    curve = page.evaluate("document.getElementById('decision').data[0]")
+    assert curve["name"] == "the network's fit" and len(curve["x"]) > 10
+    assert page.locator("#readout-accuracy").is_hidden()
+    inputs = page.locator("#network-diagram svg").get_attribute("aria-label")
+    assert "2 inputs (x₁, sin x₁)" in inputs
+    assert watched.errors == []
+
+
+def test_downloads_losses_and_weights_and_a_self_contained_replay(watched, tmp_path):
+    page = open_network(watched, "?r2=adam")
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 100)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_text("Share or embed this scenario").click()
+    files = {}
+    for name in ("Steps as CSV", "Steps as JSON", "Replay as HTML"):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name).click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        files[path.suffix] = path.read_text()
+    csv_rows = files[".csv"].splitlines()
+    assert csv_rows[0].startswith("racer,step,epoch,batch,lr,train_loss,test_loss")
+    assert "racer,layer,kind,row,column,value" in csv_rows
+    saved = json.loads(files[".json"])
+    assert [len(r["weights"]) for r in saved["racers"]] == [3, 3]  # 2 hidden layers + output
+    assert saved["racers"][1]["steps"]["step"][-1] > 100
+    html = files[".html"]
+    assert "http://" not in html and "https://" not in html  # nothing fetched: one file
+    # the replay on its own: the slider steps through the pictures of both racers
+    page.set_content(html)
+    first = page.locator("#racer-0").get_attribute("src")
+    assert first.startswith("data:image/png")
+    page.locator("#frame").fill("0")
+    expect(page.locator("#step")).to_have_text("step 0")
+    assert page.locator("#racer-0").get_attribute("src") != first
+    assert page.locator("#racer-1").get_attribute("src").startswith("data:image/png")
+    assert watched.errors == []

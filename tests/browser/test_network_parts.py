@@ -176,6 +176,7 @@ def test_hovering_says_w_and_a_click_or_the_keyboard_picks_a_weight(watched):
     page.mouse.move(at["x"], at["y"])
     readout = page.locator("#part .net-readout")
     assert readout.text_content() == "x₁ → layer 1 · unit 2: w = 1.5"
+    assert page.locator("#part line.net-halo.cursor").nth(1).is_visible()  # the line marked
     page.mouse.click(at["x"], at["y"])
     assert page.evaluate("window.__picks") == [{"layer": 0, "row": 1, "col": 0, "kind": "weight"}]
     halo = page.locator("#part line.net-halo.picked")
@@ -410,10 +411,13 @@ def test_a_click_adds_a_point_of_the_chosen_class_where_it_lands_a_drag_moves_on
     click_at(page, 0, 0, shift=True)
     assert points(page)["y"] == [1, 2]
     # a tap in "remove" mode removes; in "move" mode adds nothing
+    touch = "getComputedStyle(document.getElementById('part')).touchAction"
     page.get_by_label("remove", exact=True).check()
+    assert page.evaluate(touch) == "auto"  # a finger's drag over the map scrolls the page
     click_at(page, 2, -3)
     assert points(page)["y"] == [1]
     page.get_by_label("move", exact=True).check()
+    assert page.evaluate(touch) == "none"  # … except when it moves a point
     click_at(page, 1, 1)
     assert points(page)["y"] == [1]
     assert (
@@ -457,6 +461,8 @@ def test_the_point_limit_is_said_and_the_keyboard_adds_and_removes(watched):
     page.evaluate("window.__detach()")
     click_at(page, 4, 4)
     assert len(points(page)["x"]) == 3
+    assert page.locator(".point-note, .point-cross").count() == 0
+    assert page.evaluate("document.getElementById('part').hasAttribute('tabindex')") is False
     assert watched.errors == []
 
 

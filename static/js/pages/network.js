@@ -20,9 +20,11 @@ import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../p
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { attachCsvUpload } from "../panels/csvupload.js";
 import { scheduleRequest } from "../panels/options.js";
+import { UpdateRulePanel } from "../panels/updaterule.js";
 import { attachPointEditor, pointModeControl } from "../panels/pointeditor.js";
 import { DecisionPlot, paintGrid } from "../plots/decision.js";
 import { NetLossChart } from "../plots/netloss.js";
+import { replayHTML } from "../plots/netreplay.js";
 import { drawNetwork } from "../plots/networkdiagram.js";
 import { drawUnits } from "../plots/unitthumbs.js";
 import { SPEEDS } from "../state/session.js";
@@ -31,7 +33,6 @@ import { ControlTable, SPEED } from "./controltable.js";
 
 const $ = (id) => document.getElementById(id);
 
-const MAX_RACERS = 3; // racers training the same network (the API's limit too)
 const RACER_STYLES = FACTS.racerStyles; // colour and dash per racer, as on the explorer
 const GRID = 48; // the prediction's cells a side (capped by the catalog's limit)
 // The page's menus (teaching choices, not server facts): penalties, batch sizes, clipping.
@@ -43,6 +44,8 @@ const CLIPS = [0, 0.1, 0.5, 1, 2, 5, 10];
 const START_RATE = { classic: 0.1, adaptive: 0.01 };
 const SKIPPED = ["lr", "maximize"]; // a racer's "more settings": all but the rate (and ascent)
 const OWN = "own"; // the data set picker's entry for points of one's own
+const RULE_INTERVAL_MS = 500; // while training: the Update rule asked at most this often
+const FILM_FRAMES = 240; // the HTML replay's pictures at most (about twice that while recording)
 const SETTLE_MS = 120; // a setting's run starts once its control has been still this long
 
 const percent = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
@@ -255,6 +258,7 @@ class Runs {
     this.verdicts = Array(count).fill(null);
     this.before = Array(count).fill(null); // the frame before the latest: {step, weights}
     this.frameSteps = Array(count).fill(0); // the step of the latest frame
+    this.film = Array.from({ length: count }, () => []); // every picture sent: [{step, grid}] (the HTML replay)
     this.outcomes = Array(count).fill(null);
     this.states = null; // the racers' resumable states (null: none yet) …
     this.stateStep = 0; // … at this step
@@ -271,6 +275,7 @@ class Runs {
     this.initialWeights = event.initial_weights;
     event.racers.forEach((r, i) => {
       if (r.grid) this.grids[i] = r.grid;
+      if (r.grid && !this.film[i].length) this.film[i].push({ step: 0, grid: r.grid });
       if (r.units) this.units[i] = r.units;
       if (!this.weights[i]) this.weights[i] = event.initial_weights;
     });
@@ -289,6 +294,7 @@ class Runs {
   frame(event) {
     event.racers.forEach((r, i) => {
       if (r.grid) this.grids[i] = r.grid;
+      if (r.grid) this.film[i].push({ step: r.step ?? this.lastStep(), grid: r.grid });
       if (r.units) this.units[i] = r.units;
       if (r.weights) {
         if (this.weights[i]) this.before[i] = { step: this.frameSteps[i], weights: this.weights[i] };
@@ -296,7 +302,14 @@ class Runs {
         this.frameSteps[i] = r.step ?? this.frameSteps[i];
       }
     });
+    this.thinFilm();
     this.version += 1;
+  }
+
+  /** The replay's pictures thinned to every other one past FILM_FRAMES (the same for every racer). */
+  thinFilm() {
+    if (this.film[0].length <= FILM_FRAMES) return;
+    this.film = this.film.map((pictures) => pictures.filter((_, k) => k % 2 === 0 || k === pictures.length - 1));
   }
 
   end(event) {
@@ -343,12 +356,15 @@ class NetworkPage {
     this.drawn = {};
     this.own = null; // {x, y, task, classes} of one's own points
     this.readOwn(params);
-    this.picked = null; // the weight the Update rule panel explains
+    this.picked = null; // the weight the Update rule panel explains …
+    // … laid out by the pages' Update rule panel, asked by this page (showRule)
+    this.rule = new UpdateRulePanel($("update-rule"), { balls: () => [], playing: () => this.playing, url: "/api/networks/explain" });
+    $("update-rule").addEventListener("toggle", () => this.scheduleDraw());
   }
 
   readRacers(params) {
     const racers = [];
-    for (let i = 0; i < MAX_RACERS; i += 1) {
+    for (let i = 0; i < this.catalog.limits.racers; i += 1) {
       const prefix = `r${i + 1}`;
       const { choice } = readChoice(params, prefix, this.choices);
       if (!choice && i > 0) break;
@@ -401,7 +417,7 @@ class NetworkPage {
         split_seed: Number(value("seed")) || 0,
       },
       model: {
-        features: value("features").split(",").filter(Boolean),
+        features: this.features(),
         hidden,
         activation: value("act"),
         init: value("init"),
@@ -414,6 +430,34 @@ class NetworkPage {
       steps: value("run"),
       grid: Math.min(GRID, this.catalog.limits.grid),
     };
+  }
+
+  /** The task of the data the request names: a built-in set's, or one's own points'. */
+  task() {
+    const id = this.controls.value("data");
+    if (id === OWN && this.own) return this.own.task;
+    return (this.catalog.datasets.find((d) => d.id === id) || this.catalog.datasets[0]).task;
+  }
+
+  /** The ticked features the data has (a regression set has x₁ only), else x₁. */
+  features() {
+    const usable = this.usableFeatures();
+    const ticked = this.controls.value("features").split(",").filter((id) => usable.includes(id));
+    return ticked.length ? ticked : [usable[0]];
+  }
+
+  usableFeatures() {
+    const oneD = this.task() === "regression";
+    return this.catalog.features.filter((f) => !oneD || !f.needs.includes("x2")).map((f) => f.id);
+  }
+
+  /** Features the data lacks greyed out (a regression set's points have no x₂). */
+  showFeatures() {
+    const usable = this.usableFeatures();
+    for (const box of this.root.querySelectorAll("input[name=features]")) {
+      box.disabled = Boolean(box.dataset.locked) || !usable.includes(box.value);
+      box.parentElement.classList.toggle("unusable", !usable.includes(box.value));
+    }
   }
 
   // ---- running -------------------------------------------------------------------------
@@ -439,6 +483,10 @@ class NetworkPage {
 
   async play() {
     if (this.playing) return;
+    if (this.pendingReset) {
+      await this.pendingReset; // a setting just changed: play the run it makes
+      if (this.playing) return;
+    }
     this.error = "";
     this.playing = true;
     this.scheduleDraw();
@@ -519,22 +567,31 @@ class NetworkPage {
     await this.takeWhole(body);
   }
 
-  /** Back to step 0 with the settings as they are (playing on if it was). */
-  async reset({ keepPlaying = false } = {}) {
-    const was = this.playing;
+  /** Back to step 0 with the settings as they are. */
+  async reset() {
     this.stopStream();
     this.runs = new Runs(this.racers.length);
     this.error = "";
     this.drawn = {};
     await this.showStart();
-    if (keepPlaying && was) this.play();
   }
 
-  /** A setting changed: the run starts again with it (once a slider has come to rest for
-   * SETTLE_MS, not on every position it passes). */
+  /** A setting changed: the run stops at once and starts again with it once the control has
+   * come to rest for SETTLE_MS (a slider passes many positions), playing on if it was. */
   settingsChanged() {
+    this.resumePlaying = this.resumePlaying || this.playing;
+    this.stopStream();
     clearTimeout(this.settling);
-    this.settling = setTimeout(() => this.reset({ keepPlaying: true }), SETTLE_MS);
+    if (!this.pendingReset) this.pendingReset = new Promise((resolve) => (this.settled = resolve));
+    this.settling = setTimeout(async () => {
+      const playOn = this.resumePlaying;
+      this.resumePlaying = false;
+      await this.reset();
+      const settled = this.settled;
+      this.pendingReset = null;
+      settled();
+      if (playOn) this.play();
+    }, SETTLE_MS);
   }
 
   speedChanged() {
@@ -631,6 +688,7 @@ class NetworkPage {
     const info = this.catalog.datasets.find((d) => d.id === id);
     $("dataset-description").textContent = info ? info.description : "Your own points: add, move and remove them on the map, or load a CSV file.";
     $("own-tools").hidden = id !== OWN;
+    this.showFeatures();
     for (const name of ["points", "noise"]) this.root.querySelector(`[data-control~="${name}"]`).hidden = id === OWN;
   }
 
@@ -640,6 +698,7 @@ class NetworkPage {
     const { task, classes } = this.runs.data;
     this.plot.show(this.runs.data).then(() => this.editOwnPoints());
     this.root.dataset.task = task;
+    this.showFeatures();
     $("decision-legend").textContent =
       task === "regression"
         ? "The line is the network's prediction ŷ(x); filled points train it, hollow ones test it."
@@ -657,7 +716,7 @@ class NetworkPage {
 
   showRacers() {
     $("racers").replaceChildren(...this.racers.map((r) => r.build()));
-    $("add-racer").hidden = this.racers.length >= MAX_RACERS;
+    $("add-racer").hidden = this.racers.length >= this.catalog.limits.racers;
     this.shown = Math.min(this.shown, this.racers.length - 1);
     const strip = this.racers.map((r) => {
       const button = document.createElement("button");
@@ -670,7 +729,10 @@ class NetworkPage {
       canvas.setAttribute("aria-hidden", "true");
       const name = document.createElement("span");
       name.className = "net-racer-label";
-      name.textContent = `${r.style.name}: ${r.label}`;
+      const colour = document.createElement("span");
+      colour.className = "visually-hidden"; // the card's colour says it on screen
+      colour.textContent = `${r.style.name}: `;
+      name.append(colour, r.label);
       const verdict = document.createElement("span");
       verdict.className = "net-racer-verdict";
       button.append(canvas, name, verdict);
@@ -687,7 +749,7 @@ class NetworkPage {
   }
 
   addRacer() {
-    if (this.racers.length >= MAX_RACERS) return;
+    if (this.racers.length >= this.catalog.limits.racers) return;
     const index = this.racers.length;
     const key = FACTS.explorerRacers[index % FACTS.explorerRacers.length];
     const choice = this.choices.find((c) => c.key === key) || this.choices[0];
@@ -791,7 +853,7 @@ class NetworkPage {
   }
 
   featureLabels() {
-    const chosen = this.controls.value("features").split(",");
+    const chosen = this.features();
     return this.catalog.features.filter((f) => chosen.includes(f.id)).map((f) => f.label);
   }
 
@@ -869,62 +931,48 @@ class NetworkPage {
   /** A weight or bias picked in the diagram: the Update rule panel explains it. */
   pickWeight(picked) {
     this.picked = picked;
-    $("weight-rule").open = true;
+    $("update-rule").open = true;
     this.drawn = {};
     this.scheduleDraw();
   }
 
-  /** The picked parameter's value now, at the start and its last change, and the racer's rule. */
+  /**
+   * The picked parameter's next step, explained by the server (POST /api/networks/explain:
+   * its value, gradient, the optimizer's buffers and rule with the numbers put in) for the
+   * racer shown at the step shown: from the racers' last states, the steps since. While the
+   * network trains, asked at most every RULE_INTERVAL_MS.
+   */
   showRule() {
     const p = this.picked;
     const runs = this.runs;
     const layers = runs.weights[this.shown];
-    const valueIn = (net) => {
-      const layer = net && net[p.layer];
-      if (!layer) return null;
-      return p.kind === "weight" ? (layer.weight[p.row] || [])[p.col] ?? null : layer.bias[p.row] ?? null;
-    };
-    const now = p && valueIn(layers);
-    $("weight-rule-empty").hidden = now !== null && now !== undefined;
-    $("weight-rule-body").hidden = now === null || now === undefined;
-    if (now === null || now === undefined) return;
-    const racer = this.racers[this.shown];
-    // named as the diagram names them: "x₁ → layer 1 · unit 2", "output p(class 1)"
+    const panel = $("update-rule");
+    if (!p || !layers || !panel.open) return;
+    const exists = layers[p.layer] && (p.kind === "weight" ? (layers[p.layer].weight[p.row] || [])[p.col] !== undefined : layers[p.layer].bias[p.row] !== undefined);
+    if (!exists) return;
+    const shown = runs.steps[this.shown].step.length ? runs.steps[this.shown].step.at(-1) : 0;
+    const key = JSON.stringify({ p, racer: this.shown, shown, racers: this.racers.map((r) => r.request()) });
+    if (key === this.rule.key) return;
+    const wait = this.playing ? RULE_INTERVAL_MS - (performance.now() - this.rule.sentAt) : 0;
+    if (wait > 0) {
+      clearTimeout(this.ruleTimer);
+      this.ruleTimer = setTimeout(() => this.scheduleDraw(), wait);
+      return;
+    }
+    const from = runs.states && runs.stateStep <= shown ? runs.stateStep : 0;
+    const request = { ...this.request(), steps: shown - from, racer: this.shown, weight: { layer: p.layer, kind: p.kind, row: p.row, col: p.col ?? 0 } };
+    if (from > 0) request.resume = runs.states;
+    this.rule.ask(key, request, this.weightName(p, layers));
+  }
+
+  /** A parameter as the diagram names it: "Weight x₁ → layer 1 · unit 2 (orange racer, Adam)". */
+  weightName(p, layers) {
     const outputs = this.outputLabels();
     const unit = (layer, row) => (layer === layers.length - 1 ? `output ${outputs[row] ?? row + 1}` : `layer ${layer + 1} · unit ${row + 1}`);
     const source = p.layer === 0 ? this.featureLabels()[p.col] : `layer ${p.layer} · unit ${p.col + 1}`;
+    const racer = this.racers[this.shown];
     const who = `${racer.style.name} racer, ${racer.label}`;
-    $("weight-rule-head").textContent =
-      p.kind === "weight" ? `Weight ${source} → ${unit(p.layer, p.row)} (${who})` : `Bias of ${unit(p.layer, p.row)} (${who})`;
-    const before = runs.before[this.shown];
-    const was = before ? valueIn(before.weights) : null;
-    const steps = runs.steps[this.shown];
-    const n = steps.step.length;
-    const rows = [
-      [`Value at step ${runs.frameSteps[this.shown]}`, formatNumber(now)],
-      ["Value at the start", formatNumber(valueIn(runs.initialWeights))],
-      [
-        before ? `Change since step ${before.step}` : "Change",
-        was === null ? "–" : formatNumber(now - was),
-      ],
-      ["Gradient norm (all weights), last step", formatNumber(n ? steps.grad_norm[n - 1] : null)],
-      ["Learning rate in effect", formatNumber(n ? steps.lr[n - 1] : null)],
-    ];
-    $("weight-rule-values").replaceChildren(
-      ...rows.flatMap(([term, value]) => {
-        const dt = document.createElement("dt");
-        dt.textContent = term;
-        const dd = document.createElement("dd");
-        dd.textContent = value;
-        return [dt, dd];
-      }),
-    );
-    const { formula, symbols, id } = racer.choice.optimizer;
-    const box = $("weight-rule-formula");
-    if (box.dataset.optimizer !== id) {
-      showFormula(box, formula, symbols);
-      box.dataset.optimizer = id;
-    }
+    return p.kind === "weight" ? `Weight ${source} → ${unit(p.layer, p.row)} (${who})` : `Bias of ${unit(p.layer, p.row)} (${who})`;
   }
 
   // ---- downloads ----------------------------------------------------------------------
@@ -933,7 +981,16 @@ class NetworkPage {
     const runs = this.runs;
     const names = this.racers.map((r) => `${r.style.name}: ${r.label}`);
     let blob;
-    if (format === "json") {
+    if (format === "html") {
+      const racers = this.racers.map((r, i) => ({
+        name: names[i],
+        color: r.style.color,
+        steps: runs.steps[i],
+        verdict: runs.outcomes[i] && runs.lastStep() > 0 ? this.sentence(i) : this.shortVerdict(i),
+      }));
+      const html = replayHTML({ title: "Descent Lab: a network learns", settings: this.request(), data: runs.data, film: runs.film, racers });
+      blob = new Blob([html], { type: "text/html" });
+    } else if (format === "json") {
       const racers = this.racers.map((r, i) => ({ name: names[i], optimizer: r.request(), steps: runs.steps[i], outcome: runs.outcomes[i], weights: runs.weights[i] }));
       blob = new Blob([JSON.stringify({ request: this.request(), data: runs.data, initial_weights: runs.initialWeights, racers }, null, 1)], { type: "application/json" });
     } else {
@@ -951,7 +1008,7 @@ class NetworkPage {
       });
       blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv" });
     }
-    save(blob, `descent-lab-network.${format === "json" ? "json" : "csv"}`);
+    save(blob, `descent-lab-network.${format}`);
   }
 
   async downloadPNG() {

@@ -11,7 +11,7 @@
 
 import { listParam } from "../state/urlstate.js";
 
-const EMBED_HEIGHT = { roll: 760, explore: 1100 }; // px: a first guess; the page then says
+const EMBED_HEIGHT = { roll: 760, explore: 1100, network: 1150 }; // px: a first guess; the page then says
 
 /** Hide and lock the controls the address names; returns the names it locked. */
 export function applyControlParams(root, params) {

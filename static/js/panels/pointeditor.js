@@ -267,10 +267,22 @@ export function attachPointEditor(plotDiv, options) {
     event.preventDefault(); // the page's arrow shortcuts (step, rate) stay out of it
   };
 
+  // On a touch screen a drag over the map scrolls the page, except in "move" mode, where it
+  // moves a point: the switch (a change event) sets which.
+  const touch = () => {
+    plotDiv.style.touchAction = getMode() === "move" ? "none" : "";
+  };
+
+  const before = { label: plotDiv.getAttribute("aria-label"), tabindex: plotDiv.getAttribute("tabindex") };
   if (getComputedStyle(plotDiv).position === "static") plotDiv.style.position = "relative";
-  if (!plotDiv.hasAttribute("tabindex")) plotDiv.tabIndex = 0;
-  plotDiv.setAttribute("aria-label", "Your points: click to add, drag to move, Shift+click to remove; from the keyboard, arrow keys and Enter.");
+  if (before.tabindex === null) plotDiv.tabIndex = 0;
+  plotDiv.setAttribute(
+    "aria-label",
+    `${before.label ? `${before.label} ` : ""}Your points: click to add one, drag to move one, Shift+click to remove one; ` +
+      "from the keyboard, the arrow keys move a cross, Enter adds a point there, Delete removes the nearest.",
+  );
   plotDiv.append(cross);
+  touch();
   const listeners = [
     ["pointerdown", press],
     ["pointermove", move],
@@ -281,11 +293,17 @@ export function attachPointEditor(plotDiv, options) {
     ["keydown", key],
   ];
   for (const [name, f] of listeners) plotDiv.addEventListener(name, f, true);
+  document.addEventListener("change", touch, true);
 
   return function detach() {
     for (const [name, f] of listeners) plotDiv.removeEventListener(name, f, true);
+    document.removeEventListener("change", touch, true);
     if (frame) cancelAnimationFrame(frame);
     note.remove();
     cross.remove();
+    plotDiv.style.touchAction = "";
+    if (before.label === null) plotDiv.removeAttribute("aria-label");
+    else plotDiv.setAttribute("aria-label", before.label);
+    if (before.tabindex === null) plotDiv.removeAttribute("tabindex");
   };
 }

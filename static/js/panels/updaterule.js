@@ -23,10 +23,13 @@ export class UpdateRulePanel {
   /**
    * `root` is the panel's <details>; `balls()` gives the balls it can explain as
    * [{id, label, track}] (one on Roll Downhill: no picker); `playing()` says whether the
-   * page is playing; `caption` (or null): where the first ball's rule in effect is written.
+   * page is playing; `caption` (or null): where the first ball's rule in effect is written;
+   * `url`: where to ask (the network page asks POST /api/networks/explain for one weight,
+   * with ask() itself).
    */
-  constructor(root, { balls, playing, caption = null }) {
+  constructor(root, { balls, playing, caption = null, url = "/api/runs/explain" }) {
     this.root = root;
+    this.url = url;
     this.balls = balls;
     this.playing = playing;
     this.caption = caption;
@@ -107,7 +110,7 @@ export class UpdateRulePanel {
     this.sentAt = performance.now();
     this.root.dataset.loading = "true";
     try {
-      const response = await fetch("/api/runs/explain", {
+      const response = await fetch(this.url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(request),

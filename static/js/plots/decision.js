@@ -24,7 +24,8 @@ function mix(a, b, t) {
   return a.map((v, i) => Math.round(v + (b[i] - v) * t));
 }
 
-function classColour(k) {
+/** A point's colour: its class's. */
+export function pointColour(k) {
   return CLASS_COLOURS[k % CLASS_COLOURS.length];
 }
 
@@ -37,7 +38,7 @@ export function probabilityColour(p) {
 export function confidenceColour(k, confidence, classes) {
   const floor = 1 / Math.max(2, classes);
   const sure = Math.min(1, Math.max(0, (confidence - floor) / (1 - floor)));
-  return mix(WHITE, rgb(classColour(k)), (0.1 + 0.9 * sure) * (1 - PALE));
+  return mix(WHITE, rgb(pointColour(k)), (0.1 + 0.9 * sure) * (1 - PALE));
 }
 
 /**
@@ -62,7 +63,7 @@ export function paintGrid(canvas, grid, task, classes) {
 }
 
 function pointColours(data) {
-  return data.y.map(classColour);
+  return data.y.map(pointColour);
 }
 
 function pick(list, indices) {

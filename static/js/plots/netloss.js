@@ -1,7 +1,7 @@
 // A network's loss by step (the /network page): per racer the training loss (solid) and the
-// test loss (dashed) in the racer's colour, on a log axis; where the server found the test loss
-// lowest before it rose again (an overfitting run's early-stopping step) a vertical line with
-// its label. One Plotly.react per drawn frame (the page draws at most once per animation frame).
+// test loss (dashed) in the racer's colour, on a log axis once it spans a decade; where the
+// server found the run overfitting, a vertical line with its label at the step early stopping
+// would keep (the test loss's lowest). One Plotly.react per drawn frame (the page draws at most once per animation frame).
 
 const WIDTHS = { normal: { line: 2, font: 13 }, projector: { line: 4.5, font: 20 } };
 
@@ -25,6 +25,21 @@ export class NetLossChart {
     const traces = [];
     const shapes = [];
     const annotations = [];
+    let low = Infinity;
+    let high = 0;
+    for (const r of racers) {
+      for (const list of [r.steps.train_loss, hasTest ? r.steps.test_loss : []]) {
+        for (const v of list) {
+          if (v > 0 && Number.isFinite(v)) {
+            low = Math.min(low, v);
+            high = Math.max(high, v);
+          }
+        }
+      }
+    }
+    // a label at 1, 2 and 5 of each power of ten over a short range; over many decades, at
+    // powers of ten only (the in-between labels would collide)
+    const decades = high > 0 ? Math.log10(high / low) : 0;
     for (const r of racers) {
       const { step, train_loss: train, test_loss: test } = r.steps;
       traces.push({
@@ -43,18 +58,23 @@ export class NetLossChart {
           line: { color: r.color, width: w.line, dash: "dot" },
         });
         annotations.push({
-          xref: "x", yref: "paper", x: r.earlyStop, y: 1, yanchor: "top", xanchor: "left", showarrow: false,
+          // one below the other where several racers stop early
+          xref: "x", yref: "paper", x: r.earlyStop, y: 1 - 0.12 * annotations.length, yanchor: "top", xanchor: "left", showarrow: false,
           text: `early stop: step ${r.earlyStop}`, font: { size: w.font, color: "#222" }, bgcolor: "rgba(255,255,255,0.85)",
         });
       }
     }
     const layout = {
-      margin: { l: 56, r: 8, t: 8, b: 40 },
+      margin: { l: Math.round(w.font * 4.6), r: 8, t: 8, b: Math.round(w.font * 3) },
       font: { size: w.font },
       showlegend: false,
       dragmode: false,
       xaxis: { title: { text: "step" }, fixedrange: true, zeroline: false, rangemode: "tozero" },
-      yaxis: { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: "D2" },
+      // log over more than a decade (where training goes on falling), else linear
+      yaxis:
+        decades > 1
+          ? { title: { text: "loss (log)" }, type: "log", fixedrange: true, exponentformat: "power", dtick: decades > 3 ? 1 : "D2" }
+          : { title: { text: "loss" }, type: "linear", fixedrange: true },
       shapes,
       annotations,
       datarevision: (this.revision += 1),

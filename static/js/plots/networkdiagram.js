@@ -12,7 +12,7 @@ import { formatNumber } from "../format.js";
 import { divergingColour } from "./netcolours.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const ZERO_COLOUR = "#c9ced6"; // an exact 0 (a zeros start): grey, so the line is still there
+const ZERO_COLOUR = "#a9b1bb"; // an exact 0 (a zeros start): grey, so the line is still there
 const FULL = 1; // |w| at which a line's colour is fully saturated
 const CAP = 3; // |w| at which a line stops getting thicker
 const states = new WeakMap(); // container → the diagram drawn in it
@@ -147,11 +147,13 @@ class Diagram {
       this.hits.push(hitLines);
     }
 
-    // over the lines, under the units: the picked parameter's band, and the keyboard's cursor
+    // over the lines, under the units: the picked parameter's band, the keyboard's cursor and
+    // the one under the pointer
     const halos = svgElement("g", { class: "net-halos", "aria-hidden": "true" });
     this.halo = {
       picked: { line: svgElement("line", { class: "net-halo picked" }), ring: svgElement("circle", { class: "net-halo picked" }) },
       cursor: { line: svgElement("line", { class: "net-halo cursor" }), ring: svgElement("circle", { class: "net-halo cursor" }) },
+      hovered: { line: svgElement("line", { class: "net-halo cursor" }), ring: svgElement("circle", { class: "net-halo cursor" }) },
     };
     for (const h of Object.values(this.halo)) halos.append(h.line, h.ring);
     this.svg.append(halos);
@@ -319,11 +321,12 @@ class Diagram {
       });
       layer.bias.forEach((value, i) => {
         const b = numberOf(value);
-        setStyle(this.nodes[l + 1][i], colourOf(b), Math.min(widthOf(b, em), 0.45 * em));
+        setStyle(this.nodes[l + 1][i], colourOf(b), Math.max(0.12 * em, Math.min(widthOf(b, em), 0.45 * em)));
       });
     });
     this.placeHalo(this.halo.picked, this.options.picked);
     this.placeHalo(this.halo.cursor, document.activeElement === this.svg ? this.cursor : null);
+    this.placeHalo(this.halo.hovered, this.hovered);
     this.describe();
   }
 
@@ -397,7 +400,9 @@ class Diagram {
 
   hover(p) {
     this.hovered = p;
-    if (this.layers) this.describe();
+    if (!this.layers) return;
+    this.placeHalo(this.halo.hovered, p);
+    this.describe();
   }
 
   pick(p) {
