@@ -11,8 +11,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ..lessons import LESSONS, Lesson, LessonSchedule, Racer, resolve
-from .schemas.lessons import LessonOut, LessonRacerOut, LessonScheduleOut
+from ..engine.networks import DATASETS as NETWORK_DATASETS
+from ..lessons import LESSONS, REVEAL, Lesson, LessonSchedule, Racer, resolve
+from ..lessons.network_lessons import NETWORK_LESSONS, NetworkLesson
+from .schemas.lessons import (
+    LessonOut,
+    LessonRacerOut,
+    LessonScheduleOut,
+    NetworkLessonOut,
+    NetworkLessonRacerOut,
+)
 from .urlstate import lesson_url
 
 router = APIRouter(tags=["lessons"])
@@ -65,8 +73,38 @@ def lesson_out(lesson: Lesson) -> LessonOut:
     )
 
 
+def network_lesson_out(lesson: NetworkLesson) -> NetworkLessonOut:
+    return NetworkLessonOut(
+        id=lesson.id,
+        topic=lesson.topic,
+        title=lesson.title,
+        look_for=lesson.look_for,
+        try_this=lesson.try_this,
+        teacher_note=lesson.teacher_note,
+        predict=lesson.predict,
+        question=lesson.question,
+        choices=list(lesson.choices),
+        reveal=list(REVEAL) if lesson.predict else [],
+        steps=lesson.steps,
+        speed=lesson.speed,
+        racers=[
+            NetworkLessonRacerOut(
+                optimizer=r.optimizer,
+                hyperparameters=dict(r.hyperparameters),
+                schedule=r.schedule,
+                label=r.label,
+                expected=list(r.expected),
+            )
+            for r in lesson.racers
+        ],
+        scenario=lesson.scenario(),
+        url=f"/network?lesson={lesson.id}",
+    )
+
+
 # Built once: the catalog is fixed at import and every URL takes a validation pass.
 _OUT = [lesson_out(lesson) for lesson in LESSONS.values()]
+_NETWORK_OUT = [network_lesson_out(lesson) for lesson in NETWORK_LESSONS.values()]
 
 
 @router.get("/api/lessons")
@@ -75,14 +113,23 @@ def list_lessons() -> list[LessonOut]:
     return _OUT
 
 
+@router.get("/api/networks/lessons")
+def list_network_lessons() -> list[NetworkLessonOut]:
+    """Every network lesson, in teaching order: its scenario (the body of POST
+    /api/networks/runs), each racer's promised outcome, and the URL that opens it."""
+    return _NETWORK_OUT
+
+
 @router.get("/lessons", response_class=HTMLResponse, include_in_schema=False)
 def gallery(request: Request) -> HTMLResponse:
     """The lessons as cards, grouped by topic (no JavaScript)."""
-    topics: dict[str, list[LessonOut]] = {}
-    for lesson in _OUT:
+    topics: dict[str, list[LessonOut | NetworkLessonOut]] = {}
+    for lesson in [*_OUT, *_NETWORK_OUT]:
         topics.setdefault(lesson.topic, []).append(lesson)
-    pages = {"roll": "Roll Downhill", "explore": "Landscape explorer"}
+    pages = {"roll": "Roll Downhill", "explore": "Landscape explorer", "network": "A network"}
     names = {lesson.id: lesson.bound_surface().name for lesson in LESSONS.values()}
+    for nl in NETWORK_LESSONS.values():
+        names[nl.id] = NETWORK_DATASETS[str(nl.data.get("dataset", "circle"))].name
     return request.app.state.templates.TemplateResponse(
         request,
         "lessons.html",

@@ -72,3 +72,40 @@ class LessonOut(BaseModel):
         "beside momentum)."
     )
     url: str = Field(description="The page URL that opens the lesson, ready at its start.")
+
+
+class NetworkLessonRacerOut(BaseModel):
+    """One racer of a network lesson: its optimizer, and how its run ends."""
+
+    optimizer: str = Field(description="Optimizer id from GET /api/optimizers.")
+    hyperparameters: dict[str, JsonValue] = Field(description="torch's names and values.")
+    schedule: dict[str, JsonValue] | None = Field(description="The schedule, if any.")
+    label: str = Field(description="What it is, in a few words.")
+    expected: list[str] = Field(
+        description="The network outcome(s) its run ends in after the lesson's `steps`."
+    )
+
+
+class NetworkLessonOut(BaseModel):
+    """A network lesson (app/lessons/networks.toml): a scenario for /network, and its promise."""
+
+    id: str
+    topic: str = Field(description="The gallery's group.")
+    title: str
+    look_for: str = Field(description="What to look for.")
+    try_this: str = Field(description="One thing to try.")
+    teacher_note: str = Field(description="Why it happens, and what to say.")
+    page: Literal["network"] = "network"
+    predict: bool = Field(description="Opens asking the question before the first Play.")
+    question: str = Field(description="Predict-first: the question, giving nothing away.")
+    choices: list[str] = Field(description="Predict-first: the outcomes offered.")
+    reveal: list[Literal["title", "look_for", "try_this", "teacher_note"]] = Field(
+        description="Predict-first: the texts kept back until the run has ended."
+    )
+    steps: int = Field(description="Steps of one press of Play.")
+    speed: int = Field(description="Steps per second the page opens at.")
+    racers: list[NetworkLessonRacerOut]
+    scenario: dict[str, JsonValue] = Field(
+        description="The lesson as the body of POST /api/networks/runs."
+    )
+    url: str = Field(description="The address that opens it: /network?lesson=<id>.")

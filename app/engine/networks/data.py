@@ -6,20 +6,22 @@ Every built-in set is generated, never downloaded, by
 equal counts (one more for the first ``points % K``), and the points come shuffled.  The
 same seed gives the same points at any noise: noise only moves them.
 
-========================  =====================================================  ============
-set                       the clean shape (noise 0)                              noise moves
-========================  =====================================================  ============
-``circle``                class 1 fills a disc of radius 2, class 0 a ring        each coordinate
-                          3.5–4.5 around it (TensorFlow Playground's circle)     by up to ±1.5·noise
-``xor``                   |x₁|, |x₂| in 0.3–5; class 1 where x₁·x₂ > 0            ±1·noise
-``gaussians``             two round clouds around (−2, −2) (class 0) and (2, 2)   s.d. 0.6+0.9·noise
-``spiral``                two arms turning 1¾ times out to radius 5               ±1·noise
-``moons``                 two interleaved half circles (sklearn's make_moons      ±1.5·noise
-                          shape, scaled by 2.5 and centred)
-``three_classes``         three round clouds 3 from the origin, 120° apart        s.d. 0.6+0.9·noise
-``sine``                  y = sin x, x uniform on [−3, 3]                         y by noise·N(0, 1)
-``step``                  y = −1 left of x = 0, +1 from it on                    y by noise·N(0, 1)
-========================  =====================================================  ============
+=================  ===========================================================  ==================
+set                the clean shape (noise 0)                                    noise 0–1 moves
+=================  ===========================================================  ==================
+``circle``         class 1 fills a disc of radius 2, class 0 a ring of radii    each coordinate
+                   3.5–4.5 around it (TensorFlow Playground's circle)           by ±1.5·noise
+``xor``            |x₁|, |x₂| from 0.3 to 5; class 1 where x₁·x₂ > 0            by ±noise
+``gaussians``      round clouds around (−2, −2) (class 0) and (2, 2) (class 1)  s.d. 0.6+0.9·noise
+``spiral``         two arms from radius 0.5 to 5, turning 1¾ times              by ±noise
+``moons``          two interleaved half circles (sklearn's make_moons shape,    by ±1.5·noise
+                   scaled by 2.5 and centred)
+``three_classes``  three round clouds 3 from the origin, 120° apart             s.d. 0.6+0.9·noise
+``sine``           y = sin x, x uniform on [−3, 3]                              y by noise·N(0,1)
+``step``           y = −1 left of x = 0, +1 from it on                          y by noise·N(0,1)
+=================  ===========================================================  ==================
+
+"±" is a uniform jitter of at most that much; "s.d." the clouds' standard deviation.
 
     >>> d = generate("circle", 200, 0.1, seed=0)
     >>> d.x.shape, d.task, d.classes, np.bincount(d.y.astype(int)).tolist()
@@ -193,7 +195,7 @@ def _seed(seed: Any, field: str) -> int:
 
 def generate(dataset: str, points: int, noise: float, seed: int) -> NetData:
     """A built-in set of ``points`` points; ``noise`` 0 to 1 (see the table above)."""
-    if dataset not in DATASETS:
+    if not isinstance(dataset, str) or dataset not in DATASETS:
         raise NetworkError("data.dataset", f"unknown data set {dataset!r}: one of {list(DATASETS)}")
     info = DATASETS[dataset]
     least = max(info.classes, 2)
@@ -218,18 +220,21 @@ def generate(dataset: str, points: int, noise: float, seed: int) -> NetData:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        return "a number too long to show"
     return text if len(text) <= 24 else f"{text[:20]}…{text[-1]}"
 
 
-def _problem(value: float, shown: str, name: str) -> str:
-    """What is wrong with one number of a point ("" if nothing)."""
+def _problem(value: float, name: str, given: Any) -> str:
+    """What is wrong with one number of a point ("" if nothing); ``given`` as it was given."""
     if isinstance(value, float) and not math.isfinite(value):
-        return f"{name} is {shown}, not a finite number"
+        return f"{name} is {_shown(given)}, not a finite number"
     if abs(value) > MAX_VALUE:
-        return f"{name} is {shown}, beyond ±{MAX_VALUE:g}"
+        return f"{name} is {_shown(given)}, beyond ±{MAX_VALUE:g}"
     if name == "label" and (value != int(value) or not 0 <= value <= MAX_LABEL):
-        return f"label is {shown}, not a class 0 to {MAX_LABEL}"
+        return f"label is {_shown(given)}, not a class 0 to {MAX_LABEL}"
     return ""
 
 
@@ -237,7 +242,7 @@ def _number(value: Any, name: str, field: str) -> float:
     """One number a request gave (JSON): a finite float in range, or a class label."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise NetworkError(field, f"{name} must be a number, got {_shown(value)}")
-    if problem := _problem(value, _shown(value), name):
+    if problem := _problem(value, name, value):
         raise NetworkError(field, problem)
     return float(value)
 
@@ -288,7 +293,9 @@ def own_points(x: Sequence[Any], y: Sequence[Any], task: Task) -> NetData:
     if task == "binary":
         for i, v in enumerate(targets):
             if v not in (0, 1):
-                raise NetworkError(f"data.y.{i}", f"binary points are class 0 or 1, got {y[i]!r}")
+                raise NetworkError(
+                    f"data.y.{i}", f"binary points are class 0 or 1, got {_shown(y[i])}"
+                )
     coordinates = np.array(rows, dtype=np.float64).reshape(len(x), len(names))
     return _finished(coordinates, np.array(targets, dtype=np.float64), task, "data.y")
 
@@ -297,26 +304,26 @@ COLUMNS = {2: ("x", "y"), 3: ("x1", "x2", "label")}  # a CSV file's columns by t
 _LAYOUT = "give x1,x2,label (classes) or x,y (a curve)"
 
 
+def _float(text: str, decimal_comma: bool) -> float | None:
+    try:
+        return float(text.replace(",", ".") if decimal_comma else text)
+    except ValueError:
+        return None
+
+
 def _cell(text: str, name: str, row: int, decimal_comma: bool) -> float:
     """One CSV cell as a number, or NetworkError("data.csv", "row 4: x2 is 'abc', …")."""
-    why = "empty" if not text else ""
-    try:
-        value = float(text.replace(",", ".") if decimal_comma else text)
-    except ValueError:
-        why = why or f"{_shown(text)}, not a number"
-    if why:
+    value = _float(text, decimal_comma) if text else None
+    if value is None:
+        why = f"{_shown(text)}, not a number" if text else "empty"
         raise NetworkError("data.csv", f"row {row}: {name} is {why}")
-    if problem := _problem(value, _shown(text), name):
+    if problem := _problem(value, name, text):
         raise NetworkError("data.csv", f"row {row}: {problem}")
     return value
 
 
-def _is_number(text: str, decimal_comma: bool) -> bool:
-    try:
-        float(text.replace(",", ".") if decimal_comma else text)
-    except ValueError:
-        return False
-    return True
+def _many(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def parse_csv(text: str) -> NetData:
@@ -336,9 +343,9 @@ def parse_csv(text: str) -> NetData:
         raise NetworkError("data.csv", f"the file is empty: {_LAYOUT}")
     head_row, head = rows[0]
     if len(head) not in COLUMNS:
-        raise NetworkError("data.csv", f"row {head_row}: {len(head)} columns: {_LAYOUT}")
+        raise NetworkError("data.csv", f"row {head_row}: {_many(len(head), 'column')}: {_LAYOUT}")
     names = COLUMNS[len(head)]
-    if not any(_is_number(cell, sep != ",") for cell in head):
+    if all(_float(cell, sep != ",") is None for cell in head):
         rows = rows[1:]  # a header
     if not rows:
         raise NetworkError("data.csv", f"no rows of numbers below the header: {_LAYOUT}")
@@ -348,7 +355,8 @@ def parse_csv(text: str) -> NetData:
             raise NetworkError("data.csv", f"row {number}: more than {MAX_POINTS} points")
         if len(cells) != len(names):
             raise NetworkError(
-                "data.csv", f"row {number}: {len(cells)} values, but row {head_row} has {len(head)}"
+                "data.csv",
+                f"row {number}: {_many(len(cells), 'value')}, but row {head_row} has {len(head)}",
             )
         values.append(
             [_cell(c, name, number, sep != ",") for c, name in zip(cells, names, strict=True)]
@@ -359,6 +367,9 @@ def parse_csv(text: str) -> NetData:
     if task == "binary" and len(np.unique(y)) > 2:
         task = "multiclass"
     return _finished(x, y, task, "data.csv")
+
+
+_SPLIT_KEY = 100  # split's seed key, apart from the data sets' 1 to 8
 
 
 def split(n: int, test_ratio: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -372,9 +383,6 @@ def split(n: int, test_ratio: float, seed: int) -> tuple[np.ndarray, np.ndarray]
     tests = min(math.floor(n * test_ratio + 0.5), n - 1)
     order = np.random.default_rng([_seed(seed, "data.split_seed"), _SPLIT_KEY]).permutation(n)
     return np.sort(order[tests:]), np.sort(order[:tests])
-
-
-_SPLIT_KEY = 100
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,11 @@ from .shared import BECOMES, MAXIMIZE, POSITION, learning_rate
 
 
 def solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """(H)⁻¹·g for 1×1 and 2×2 H on floats: a singular H raises ZeroDivisionError."""
+    """(H)⁻¹·g: by hand on floats for 1×1 and 2×2 H (a singular H raises ZeroDivisionError),
+    by LAPACK's LU solve, as torch.linalg.solve, for a network's P × P (a singular H raises
+    numpy.linalg.LinAlgError, a ValueError)."""
+    if len(g) > 2:
+        return np.linalg.solve(h, g)
     if len(g) == 1:
         return np.array([float(g[0]) / float(h[0, 0])])
     a, b, c, d = (float(v) for v in h.ravel())

@@ -60,14 +60,19 @@ class MiniBatches:
     def order(self, epoch: int) -> np.ndarray:
         """The points of epoch ``epoch`` (from 0) in their shuffled order."""
         if self._order is None or self._order[0] != epoch:
-            rng = np.random.default_rng([self.seed, epoch, BATCH_STREAM])
-            self._order = (epoch, rng.permutation(self.n))
+            self._order = (epoch, epoch_order(self.seed, epoch, self.n))
         return self._order[1]
 
     def at(self, step: int) -> Batch:
         epoch, number = divmod(step - 1, self.per_epoch)
         points = self.order(epoch)[number * self.size : (number + 1) * self.size]
         return Batch(epoch + 1, number + 1, tuple(points.tolist()), self.on_points(points))
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The n points of epoch ``epoch`` (from 0) in the run's shuffled order: a training
+    loop's batches are this order cut into pieces (a network's run uses it too)."""
+    return np.random.default_rng([seed, epoch, BATCH_STREAM]).permutation(n)
 
 
 def mini_batches(options: RunOptions, surface: Surface) -> MiniBatches | None:

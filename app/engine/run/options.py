@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -177,6 +177,25 @@ def step_noise(options: RunOptions, step: int, batch_shape: tuple[int, ...], dim
     return tuple(s * z for z in xi)
 
 
+def norm_clip_factor(max_norm: float, total: Any) -> Any:
+    """clip_grad_norm_'s factor for a gradient of length ``total`` (a float, or an array)."""
+    coef = max_norm / (total + CLIP_EPS)
+    return np.minimum(coef, 1.0) if isinstance(coef, np.ndarray) else min(coef, 1.0)
+
+
+def apply_to_parameters(options: RunOptions, step: int, gradient: np.ndarray) -> Applied:
+    """The options applied to a whole network's gradient (a vector, one component per
+    parameter), as a torch training loop applies them to ``model.parameters()``: noise,
+    float16 and value clipping to each parameter, and ``clip_grad_norm_`` to the length of
+    all of them together."""
+    each = replace(options, clip_grad_norm=0.0)
+    applied = apply_options(each, step, (gradient,), gradient.shape)
+    g = applied.gradient[0]
+    if options.clip_grad_norm:
+        g = g * norm_clip_factor(options.clip_grad_norm, float(np.sqrt(np.dot(g, g))))
+    return Applied((g,), int(np.sum(applied.underflow)))
+
+
 def apply_options(
     options: RunOptions,
     step: int,
@@ -205,8 +224,7 @@ def apply_options(
         g = tuple(np.clip(gi, -c, c) if batch_shape else min(max(gi, -c), c) for gi in g)
     if options.clip_grad_norm:
         total = sum(gi * gi for gi in g) ** 0.5
-        coef = options.clip_grad_norm / (total + CLIP_EPS)
-        clamped = np.minimum(coef, 1.0) if batch_shape else min(coef, 1.0)
+        clamped = norm_clip_factor(options.clip_grad_norm, total)
         g = tuple(gi * clamped for gi in g)
     if batch_shape == ():
         g = tuple(float(gi) for gi in g)

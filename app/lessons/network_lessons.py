@@ -1,0 +1,111 @@
+"""The network lessons: ``networks.toml`` read and checked once, as the ball lessons are.
+
+A :class:`NetworkLesson` opens the network page (``/network?lesson=<id>``) on a scenario —
+the data, the network and the training options, in the words of ``POST /api/networks/runs``
+— with one to three racers, and promises the outcome each racer's run ends in after one
+press of Play (the words of :mod:`app.engine.networks.outcome`).  Loading builds every
+lesson's scenario through the engine (:func:`app.engine.networks.scenario.build`), so a
+lesson the engine would refuse never starts the server; what each run does is an engine
+test (tests/engine/test_network_lessons.py).
+
+    >>> lesson = NETWORK_LESSONS["zero_init_symmetry"]
+    >>> lesson.predict, lesson.racers[0].expected
+    (True, ('symmetric',))
+    >>> lesson.scenario()["model"]["init"]
+    'zeros'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ..engine.networks.outcome import NET_OUTCOMES
+from ..engine.networks.scenario import build
+from .lesson import REVEAL, _filled, _one_of
+
+NETWORK_LESSONS_FILE = Path(__file__).with_name("networks.toml")
+MAX_SECONDS = 10.0  # one press of Play at the lesson's speed: the phenomenon within seconds
+
+Text = Annotated[str, AfterValidator(_filled)]
+NetOutcome = Annotated[str, _one_of(NET_OUTCOMES, "network outcome")]
+Value = bool | int | float | str | list[Any] | None
+
+__all__ = ["NETWORK_LESSONS", "NETWORK_LESSONS_FILE", "REVEAL", "NetworkLesson", "NetworkRacer"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NetworkRacer(_Record):
+    optimizer: str
+    hyperparameters: dict[str, Value] = {}
+    schedule: dict[str, Any] | None = None
+    label: Text
+    expected: tuple[NetOutcome, ...] = Field(min_length=1)
+
+    def request(self) -> dict[str, Any]:
+        """The racer as the request's ``optimizers`` entry."""
+        out: dict[str, Any] = {"optimizer": self.optimizer, "hyperparameters": self.hyperparameters}
+        if self.schedule is not None:
+            out["schedule"] = self.schedule
+        return out
+
+
+class NetworkLesson(_Record):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    topic: Text
+    title: Text
+    look_for: Text
+    try_this: Text
+    teacher_note: Text
+    predict: bool = False
+    question: str = ""
+    choices: tuple[NetOutcome, ...] = ()
+    steps: int = Field(gt=0)
+    speed: int = Field(gt=0)
+    data: dict[str, Value] = {}
+    model: dict[str, Value] = {}
+    options: dict[str, Value] = {}
+    racers: tuple[NetworkRacer, ...] = Field(min_length=1, max_length=3)
+
+    def scenario(self) -> dict[str, Any]:
+        """The lesson as the body of ``POST /api/networks/runs``."""
+        return {
+            "data": dict(self.data),
+            "model": dict(self.model),
+            "options": dict(self.options),
+            "optimizers": [r.request() for r in self.racers],
+            "steps": self.steps,
+        }
+
+    def check(self) -> None:
+        """What the schema cannot see: a question and choices exactly when predict-first,
+        the right answers among the choices, Play within MAX_SECONDS, and a scenario the
+        engine builds."""
+        if self.predict != bool(self.question.strip()) or self.predict != bool(self.choices):
+            raise ValueError(f"{self.id}: a predict-first lesson has a question and choices")
+        if self.predict and not set(self.racers[-1].expected) <= set(self.choices):
+            raise ValueError(f"{self.id}: the answer must be among the choices")
+        if self.steps / self.speed > MAX_SECONDS:
+            raise ValueError(f"{self.id}: one Play takes {self.steps / self.speed:g} s")
+        build(self.scenario())
+
+
+def load(path: Path = NETWORK_LESSONS_FILE) -> dict[str, NetworkLesson]:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    lessons: dict[str, NetworkLesson] = {}
+    for table in raw.get("lesson", []):
+        lesson = NetworkLesson.model_validate(table)
+        if lesson.id in lessons:
+            raise ValueError(f"two lessons are called {lesson.id}")
+        lesson.check()
+        lessons[lesson.id] = lesson
+    return lessons
+
+
+NETWORK_LESSONS: dict[str, NetworkLesson] = load()
