@@ -173,9 +173,7 @@ CONFIGS: tuple[Config, ...] = (
         l2=0.01,
         schedule={"name": "step", "parameters": {"step_size": 50, "gamma": 0.5}},
     ),
-    Config(
-        "adamw-wd-xor_tanh", "xor", (4,), "tanh", "adamw", {"lr": 0.02, "weight_decay": 0.1}
-    ),
+    Config("adamw-wd-xor_tanh", "xor", (4,), "tanh", "adamw", {"lr": 0.02, "weight_decay": 0.1}),
     # No hidden layer: logistic regression on x1, x2 and the product feature x1x2.
     Config(
         "adamax-default-xor_product_feature",
@@ -195,7 +193,9 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.005},
         features=("x1", "x2", "x1sq", "x2sq"),
     ),
-    Config("radam-default-three_classes_relu", "three_classes", (4,), "relu", "radam", {"lr": 0.02}),
+    Config(
+        "radam-default-three_classes_relu", "three_classes", (4,), "relu", "radam", {"lr": 0.02}
+    ),
     Config("adadelta-default-circle_tanh", "circle", (4,), "tanh", "adadelta", {}),
     # Rprop follows the gradient's sign: on separable data, as the loss falls towards 0, some
     # components become rounding noise whose sign torch and numpy round apart (the
@@ -477,7 +477,9 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
             if options.get("noise"):
                 # One draw of P components for the whole parameter vector, in θ order.
                 scale = options["noise"] / math.sqrt(batch_size)
-                xi = noise_draw(options.get("seed", 0), state["step"], sum(p.numel() for p in params))
+                xi = noise_draw(
+                    options.get("seed", 0), state["step"], sum(p.numel() for p in params)
+                )
                 at = 0
                 for p in params:
                     p.grad.add_(scale * xi[at : at + p.numel()].reshape(p.shape))
@@ -554,7 +556,9 @@ def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
             "head": problem.spec.head,
         },
         "optimizer": config.optimizer,
-        "torch_kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in config.kwargs.items()},
+        "torch_kwargs": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in config.kwargs.items()
+        },
         "options": config.options,
         "schedule": config.schedule,
         "torch_version": torch.__version__,
