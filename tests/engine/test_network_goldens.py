@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.engine.networks import model
 from app.engine.networks.data import generate
 from app.engine.networks.model import ACTIVATIONS, init_weights
 from app.engine.networks.train import NetworkRun, Setup, setup
@@ -295,3 +297,18 @@ def test_newton_with_half_the_damping_fails_the_comparison() -> None:
     g = load("newton-damped-xor_tanh.json")
     half = dict(g, torch_kwargs=dict(g["torch_kwargs"], damping=g["torch_kwargs"]["damping"] / 2))
     assert_parts(engine_run(half), g)
+
+
+def test_gelus_tanh_approximation_fails_the_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
+    # torch's nn.GELU() is the exact z·Φ(z); its approximate="tanh" form is not what the
+    # golden was trained with (here in the forward pass only).
+    g = load("adam-amsgrad-three_classes_gelu.json")
+    exact = model.activate
+
+    def tanh_gelu(name: str, z: np.ndarray) -> np.ndarray:
+        if name != "gelu":
+            return exact(name, z)
+        return 0.5 * z * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)))
+
+    monkeypatch.setattr(model, "activate", tanh_gelu)
+    assert_parts(engine_run(g), g)
