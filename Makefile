@@ -87,6 +87,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/models.py
 	$(BIN)/python bench/outcome.py
 	$(BIN)/python bench/transfer.py
+	$(BIN)/python bench/network_streams.py
 	$(BIN)/python bench/network_step.py
 
 # The partial plotly.js in static/vendor/plotly/ (committed: serving and testing need no node).

@@ -35,6 +35,7 @@ from .api import (
     lessons,
     maps,
     models,
+    networks,
     openapi,
     pages,
     simulate,
@@ -43,7 +44,7 @@ from .api import (
 from .api.once import Once
 from .conditional import ConditionalGet
 from .facts import page_facts
-from .limits import BodyLimit
+from .limits import BodyLimit, PathLimit
 from .security import SecurityHeaders, script_hashes
 from .settings import Settings, get_settings
 from .store import open_store
@@ -99,16 +100,18 @@ class DescentLab(FastAPI):
         frame_ancestors: str,
         extra_scripts: dict[str, list[str]],
         max_body_bytes: int,
+        body_limits: dict[str, PathLimit],
         **kwargs: Any,
     ) -> None:
         self.frame_ancestors = frame_ancestors
         self.extra_scripts = extra_scripts
         self.max_body_bytes = max_body_bytes
+        self.body_limits = body_limits
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
         # the body limit just inside the headers: a 413 carries them too
-        app = BodyLimit(super().build_middleware_stack(), self.max_body_bytes)
+        app = BodyLimit(super().build_middleware_stack(), self.max_body_bytes, self.body_limits)
         return SecurityHeaders(app, self.frame_ancestors, self.extra_scripts)
 
     def openapi(self) -> dict[str, Any]:
@@ -117,6 +120,7 @@ class DescentLab(FastAPI):
             stream.document_events(document)  # SSE events: described by hand
             maps.document_events(document)
             classes.document_events(document)
+            networks.document_events(document)
         return super().openapi()
 
 
@@ -161,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         frame_ancestors=settings.frame_ancestors,
         max_body_bytes=settings.max_body_bytes,
+        body_limits={networks.CSV_PATH: networks.csv_body_limit(settings)},
         # get_swagger_ui_html starts Swagger UI with an inline <script>. The page is built
         # once, above, so that script never changes: allowing it by its hash keeps
         # 'unsafe-inline' out of script-src while /docs stays FastAPI's own page.
@@ -211,6 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(explain.router)
     app.include_router(l2.router)
     app.include_router(classes.router)
+    app.include_router(networks.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")

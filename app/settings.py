@@ -122,6 +122,40 @@ class Settings(BaseSettings):
         description="Most steps of a class experiment's base run (each student's run takes "
         "as many); a longer one is refused with 422.",
     )
+    network_max_layers: int = Field(
+        4, ge=0, description="Most hidden layers a network on /network may have."
+    )
+    network_max_units: int = Field(
+        16, ge=1, description="Most units in one hidden layer of a network."
+    )
+    network_max_points: int = Field(
+        1_000,
+        ge=2,
+        le=1_000,
+        description="Most data points a network trains on (a generated set, your own points or "
+        "a CSV file's rows).",
+    )
+    network_max_steps: int = Field(
+        5_000, ge=1, description="Most training steps one network run or stream may ask for."
+    )
+    network_max_grid: int = Field(
+        64,
+        ge=2,
+        description="Most cells along each side of a network's prediction grid (the decision "
+        "regions, or the points of the fitted curve).",
+    )
+    network_csv_bytes: int = Field(
+        65_536,
+        ge=64,
+        description="Largest CSV file of points accepted, in bytes; a larger one is refused "
+        "with 413 naming data.csv.",
+    )
+    network_grid_per_second: float = Field(
+        5.0,
+        gt=0,
+        description="Most prediction grids (with the unit thumbnails and the weights) a "
+        "network stream sends per second.",
+    )
     cache_mb: int = Field(
         64,
         ge=0,

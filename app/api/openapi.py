@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..engine.hyperparameters import Hyperparameter
+from ..engine.networks import ACTIVATIONS, DATASETS, FEATURES, INITS, MAX_VALUE
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.run.options import OPTIONS
 from ..engine.run.schedules import SCHEDULES
@@ -111,6 +112,7 @@ def tighten(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Write the catalogs' ids and ranges and the settings' limits into ``document``."""
     _runs(document["components"]["schemas"], settings)
     _stream(document["paths"]["/api/stream"]["get"], settings)
+    _networks(document, settings)
     _errors(document["paths"], settings)
     for parameter in document["paths"]["/api/surfaces/{surface_id}/grid"]["get"]["parameters"]:
         if parameter["name"] == "surface_id":  # unknown: 404
@@ -255,6 +257,73 @@ def _stream(operation: dict[str, Any], settings: Settings) -> None:
                 }
             }
         elif parameter["name"] == "speed":
+            parameter["schema"]["maximum"] = settings.max_speed
+
+
+def _networks(document: dict[str, Any], settings: Settings) -> None:
+    """The network requests: the catalogs' ids and this server's limits (app/api/networks.py)."""
+    schemas = document["components"]["schemas"]
+    value = {"type": "number", "minimum": -MAX_VALUE, "maximum": MAX_VALUE}
+    points = settings.network_max_points
+    data = schemas["NetDataRequest"]["properties"]
+    _update(data, {"dataset": _ids(DATASETS)})
+    data["points"]["maximum"] = points
+    _update(
+        schemas["OwnPoints"]["properties"],
+        {
+            "x": {
+                "type": "array",
+                "items": {"type": "array", "items": value, "minItems": 1, "maxItems": 2},
+                "maxItems": points,
+            },
+            "y": {"type": "array", "items": value, "maxItems": points},
+        },
+    )
+    units = {"type": "integer", "minimum": 1, "maximum": settings.network_max_units}
+    _update(
+        schemas["NetModelRequest"]["properties"],
+        {
+            "features": {
+                "type": "array",
+                "items": _ids(FEATURES),
+                "minItems": 1,
+                "maxItems": len(FEATURES),
+                "uniqueItems": True,
+            },
+            "hidden": {"type": "array", "items": units, "maxItems": settings.network_max_layers},
+            "activation": _ids(ACTIVATIONS),
+            "init": _ids(INITS),
+        },
+    )
+    racer = schemas["NetOptimizerRequest"]
+    _update(
+        racer["properties"],
+        {
+            "optimizer": _ids(OPTIMIZERS),
+            "hyperparameters": settings_schema(
+                h for o in OPTIMIZERS.values() for h in o.hyperparameters
+            ),
+        },
+    )
+    racer["anyOf"] = [
+        {
+            "properties": {
+                "optimizer": {"const": o.id},
+                "hyperparameters": settings_schema(o.hyperparameters),
+            },
+            # left out, the optimizer is SGD, so only its branch matches then
+            **({} if o.id == "sgd" else {"required": ["optimizer"]}),
+        }
+        for o in OPTIMIZERS.values()
+    ]
+    for name in ("NetworkRequest", "NetworkExplainRequest"):
+        request = schemas[name]["properties"]
+        _update(request, {"options": settings_schema(OPTIONS)})
+        request["steps"]["maximum"] = settings.network_max_steps
+        request["grid"]["maximum"] = settings.network_max_grid
+    stream = document["paths"]["/api/networks/runs/stream"]["post"]
+    for parameter in stream["parameters"]:
+        if parameter["name"] == "speed":
             parameter["schema"]["maximum"] = settings.max_speed
 
 

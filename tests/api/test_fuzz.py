@@ -33,6 +33,12 @@ LIMITS = Settings(
     map_max_steps=50,
     map_max_side=6,
     map_max_points=16,
+    # Networks: a small one on a few points, a few steps, a coarse grid.
+    network_max_layers=2,
+    network_max_units=4,
+    network_max_points=40,
+    network_max_steps=20,
+    network_max_grid=6,
     # The fuzzer names a random class code in thousands of requests from one address: past
     # the wrong-code limit every class route would answer 429 before reading the body, and
     # a forbidden body must meet the 422 it is owed. The limits are tested in
@@ -81,8 +87,11 @@ def quick(speed: Any) -> Any:
     return FUZZ_SPEED if 0 < value < FUZZ_SPEED else speed
 
 
+PACED = ("/api/stream", "/api/networks/runs/stream")
+
+
 def paced_quickly(case: schemathesis.Case) -> None:
-    if case.operation.path != "/api/stream":
+    if case.operation.path not in PACED:
         return
     query = dict(case.query or {})
     speed = query.get("speed")

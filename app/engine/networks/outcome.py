@@ -53,13 +53,20 @@ class History:
         self.best_test = math.inf
         self.train_at_best = math.nan
         self.last_test: float | None = None
+        self.accuracy: tuple[float | None, float | None] = (None, None)  # last (train, test)
 
-    def add(self, step: int, train: float, test: float | None) -> None:
+    def add(
+        self,
+        step: int,
+        train: float,
+        test: float | None,
+        accuracy: tuple[float | None, float | None] = (None, None),
+    ) -> None:
         if not self.recorded:
             self.first_train = train
         self.recorded, self.last_step = True, step
         self.recent.append(train)
-        self.last_test = test
+        self.last_test, self.accuracy = test, accuracy
         if test is not None and test < self.best_test:
             self.best_step, self.best_test, self.train_at_best = step, test, train
 
@@ -72,6 +79,7 @@ class History:
             "best_test": None if self.best_step is None else self.best_test,
             "train_at_best": None if self.best_step is None else self.train_at_best,
             "last_test": self.last_test,
+            "accuracy": list(self.accuracy),
         }
 
     @classmethod
@@ -92,6 +100,9 @@ class History:
                 h.train_at_best = float(raw["train_at_best"])
             last = raw.get("last_test")
             h.last_test = None if last is None else float(last)
+            acc = raw.get("accuracy") or (None, None)
+            train_acc, test_acc = (None if a is None else float(a) for a in acc)
+            h.accuracy = (train_acc, test_acc)
         except (KeyError, TypeError, ValueError):
             raise StateError("history", "is not a history this server wrote") from None
         return h
@@ -136,9 +147,12 @@ def symmetric_layers(spec: NetworkSpec, theta: np.ndarray) -> tuple[int, ...]:
         if units < 2:
             continue
         (w, b), (w_next, _) = layers[n], layers[n + 1]
+        scale = SAME * (1.0 + max(float(np.abs(w).max()), float(np.abs(w_next).max())))
+        # units 0 and 1 first: almost always they differ, and that settles it
+        if abs(b[0] - b[1]) > scale or np.abs(w[0] - w[1]).max() > scale:
+            continue
         rows = np.column_stack([w, b, w_next.T])  # one row per unit: in, bias, out
-        scale = 1.0 + float(np.abs(rows).max())
-        if float(np.abs(rows - rows[0]).max()) <= SAME * scale:
+        if float(np.abs(rows - rows[0]).max()) <= scale:
             out.append(n)
     return tuple(out)
 
@@ -149,9 +163,8 @@ def decide(
     x_train: np.ndarray,
     history: History,
     status: str,
-    train_accuracy: float | None,
-    test_accuracy: float | None,
 ) -> NetOutcome:
+    train_accuracy, test_accuracy = history.accuracy
     dead = dead_units(spec, theta, x_train)
     symmetric = symmetric_layers(spec, theta)
     early = history.best_step if history.best_step is not None else None

@@ -148,8 +148,9 @@ def _racer(raw: Mapping[str, Any], field: str) -> Racer:
     try:
         bound = bind_schedule(name, sched.get("parameters", {}))
         check_cycle_momentum(bound, hp)
-    except FieldError as exc:
-        raise _prefixed(f"{field}.schedule", exc) from None
+    except FieldError as exc:  # as the request spells it: schedule.name, schedule.parameters.T_max
+        where = "name" if exc.field == "name" else f"parameters.{exc.field}"
+        raise NetworkError(f"{field}.schedule.{where}", exc.reason) from None
     return Racer(optimizer, hp, None if bound.is_constant else bound)
 
 

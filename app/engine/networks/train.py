@@ -48,7 +48,6 @@ from ..run.state import decode_non_finite, encode_non_finite
 from .data import NetData, NetworkError, feature_matrix, split
 from .model import (
     NetworkSpec,
-    accuracy,
     evaluate,
     hessian,
     init_weights,
@@ -328,7 +327,9 @@ class NetworkRun:
         trace.train_accuracy.append(train[1])
         trace.test_accuracy.append(None if test is None else test[1])
         trace.grad_norm.append(gnorm)
-        self.history.add(step, train[0], None if test is None else test[0])
+        self.history.add(
+            step, train[0], None if test is None else test[0], (train[1], test and test[1])
+        )
         return True
 
     # --- what happened ---------------------------------------------------------------------
@@ -336,15 +337,8 @@ class NetworkRun:
     def outcome(self) -> NetOutcome:
         """What happened so far, decided by :func:`.outcome.decide`."""
         s = self.setup
-        return decide(
-            s.spec,
-            self.theta,
-            s.x_train,
-            self.history,
-            self.status,
-            accuracy(s.spec, self.theta, s.x_train, s.y_train),
-            accuracy(s.spec, self.theta, s.x_test, s.y_test) if len(s.y_test) else None,
-        )
+        with np.errstate(all="ignore"):  # a diverged network's outputs overflow: still decided
+            return decide(s.spec, self.theta, s.x_train, self.history, self.status)
 
     # --- resuming --------------------------------------------------------------------------
 
