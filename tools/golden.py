@@ -45,6 +45,7 @@ from torch.optim import lr_scheduler
 from app.engine.backend import SCALAR
 from app.engine.networks.data import generate as generate_data
 from app.engine.networks.model import init_weights, layers_of
+from app.engine.networks.model import loss_and_grad as network_loss_and_grad
 from app.engine.networks.train import setup as network_setup
 from app.engine.run.batches import epoch_order
 from app.engine.run.schedules import SCHEDULES, bind_schedule, momentum_key
@@ -74,6 +75,7 @@ __all__ = [
     "langevin_draw",
     "layers_of",
     "momentum_key",
+    "network_loss_and_grad",
     "network_setup",
     "noise_draw",
     "selected",

@@ -5,33 +5,48 @@ activation modules, float64) from the engine's initial weights, on the engine's 
 split and feature columns, trained for 200 steps by ``torch.optim`` (or the reference Lion,
 Newton and SGLD of tools/golden.py) with torch's losses, clipping utilities and schedulers,
 the engine's mini-batch order replayed.  The engine's :class:`NetworkRun`, given the same
-setting, must reproduce θ after every step, and the train and test losses, to 1e-9 relative
-(1e-12 absolute) — on every point: each golden's torch twins (gradients times 1 + 2**-52,
-torch's portable kernels) agree with it on all of them.
+setting, must reproduce θ after every step, the train and test losses, and a schedule's
+learning rates, to 1e-9 relative (1e-12 absolute) up to the golden's ``horizon``: the points
+on which torch agrees (ten times closer) with its own twins — gradients times 1 + 2**-52,
+the gradient of the engine's numpy backward pass in torch's update rules, torch's portable
+kernels.  That is every point, except for the one golden in SENSITIVE.  The goldens are
+JSON; the test needs no torch.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from app.engine.networks import model
 from app.engine.networks.data import generate
 from app.engine.networks.model import ACTIVATIONS, init_weights
 from app.engine.networks.train import NetworkRun, Setup, setup
 from app.engine.optimizers import OPTIMIZERS, Optimizer
-from app.engine.run.options import validate_options
+from app.engine.run.batches import epoch_order
+from app.engine.run.options import Applied, RunOptions, apply_options, validate_options
 from app.engine.run.schedules import BoundSchedule, bind_schedule
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "networks"
 GOLDEN_FILES = sorted(p.name for p in GOLDEN_DIR.glob("*.json"))
 RTOL, ATOL = 1e-9, 1e-12
 KEYS = ("theta", "train_loss", "test_loss")
+
+# Goldens whose torch twins part from them before the last step, with the least horizon each
+# must keep (so a regenerated golden cannot quietly check less); every other golden is
+# checked on every point.
+SENSITIVE = {
+    # L-BFGS without a line search: fixed steps along the L-BFGS direction amplify the
+    # gradient's last bits (torch parts from its twins after some 70 steps).
+    "lbfgs-lr0.3-sine_tanh.json": 60,
+}
 
 # torch's keyword arguments that are the engine's hyperparameters under another name or shape.
 TORCH_ONLY = {"foreach", "fused"}
@@ -159,7 +174,7 @@ def test_every_optimizer_activation_and_head_has_a_golden() -> None:
 
 
 @pytest.mark.parametrize("name", GOLDEN_FILES)
-def test_golden_is_well_formed_and_checked_on_every_step(name: str) -> None:
+def test_golden_is_well_formed(name: str) -> None:
     g = load(name)
     n = g["steps"] + 1
     theta = np.asarray(g["theta"])
@@ -167,8 +182,12 @@ def test_golden_is_well_formed_and_checked_on_every_step(name: str) -> None:
     assert len(g["train_loss"]) == len(g["test_loss"]) == n
     assert np.isfinite(theta).all() and np.isfinite(g["train_loss"]).all()
     assert g["torch_version"].startswith("2.")
-    # torch agrees with its own twins on every point: nothing here is rounding noise.
-    assert g["horizon"] == n and all(h == n for h in g["horizons"].values())
+    assert g["horizon"] == min(g["horizons"].values())
+    if name in SENSITIVE:
+        assert SENSITIVE[name] <= g["horizon"] < n
+    else:
+        # torch agrees with its own twins on every point: nothing here is rounding noise.
+        assert g["horizon"] == n
     # The golden starts from the engine's initial weights.
     s = golden_setup(g)
     theta0 = init_weights(s.spec, g["model"]["init"], g["model"]["init_seed"])
@@ -180,20 +199,116 @@ def test_golden_is_well_formed_and_checked_on_every_step(name: str) -> None:
 @pytest.mark.parametrize("name", GOLDEN_FILES)
 def test_engine_matches_torch(name: str) -> None:
     g = load(name)
-    miss = first_miss(engine_run(g), golden_arrays(g))
+    ours, ref, upto = engine_run(g), golden_arrays(g), g["horizon"]
+    miss = first_miss({k: v[:upto] for k, v in ours.items()}, {k: v[:upto] for k, v in ref.items()})
     assert miss is None, miss
 
 
-# --- the comparison can fail ------------------------------------------------------------------
+# --- the comparison can fail: a run that is not torch's parts from the goldens ----------------
 
 
-def _wrong(optimizer: str, **changes: Any) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """The golden's engine run with hyperparameters torch did not have."""
+def assert_parts(ours: Mapping[str, np.ndarray], g: Mapping[str, Any]) -> None:
+    """``ours`` is a plausible run (finite) that still leaves the golden by far more than the
+    tolerance: the comparison would have caught it."""
+    ref = golden_arrays(g)
+    upto = g["horizon"]
+    assert np.isfinite(ours["theta"]).all()
+    deviation = np.abs(ours["theta"][:upto] - ref["theta"][:upto])
+    assert deviation.max() > 1e-6
+    assert first_miss({k: ours[k][:upto] for k in KEYS}, {k: ref[k][:upto] for k in KEYS})
 
-    def run(g: Mapping[str, Any]) -> dict[str, Any]:
-        opt = OPTIMIZERS[optimizer]
-        hp = dict(hyperparameters(g, opt), **changes)
-        validated = dataclasses.replace(opt, validate=lambda given: hp)
-        return engine_run(g, validated)
 
-    return run
+def test_initial_weights_off_by_a_millionth_fail_the_comparison() -> None:
+    g = load("sgd-plain-circle_tanh.json")
+    theta0 = np.asarray(g["theta"][0]) * (1 + 1e-6)
+    assert_parts(engine_run(g, theta0=theta0), g)
+
+
+def test_adams_coupled_weight_decay_fails_the_adamw_golden() -> None:
+    # AdamW's golden run with Adam's rule: weight decay through the gradient (λ·θ added to
+    # it) instead of decoupled from it.
+    g = load("adamw-wd-xor_tanh.json")
+    wrong = dataclasses.replace(OPTIMIZERS["adamw"], bind=OPTIMIZERS["adam"].bind)
+    assert_parts(engine_run(g, wrong), g)
+
+
+def test_clipping_each_parameter_alone_fails_the_comparison(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # clip_grad_norm_ over model.parameters() scales the whole gradient by one factor; a
+    # crowd of P balls clipping each its own norm (|g_i|) is not torch's training loop.
+    g = load("sgd-clipnorm_l1-sine_tanh.json")
+
+    def each_alone(options: RunOptions, step: int, gradient: np.ndarray) -> Applied:
+        return apply_options(options, step, (gradient,), gradient.shape)
+
+    monkeypatch.setattr("app.engine.networks.train.apply_to_parameters", each_alone)
+    assert_parts(engine_run(g), g)
+
+
+def test_another_shuffle_fails_the_mini_batch_golden(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each epoch's batches in the next epoch's order: the same points, in the wrong steps.
+    g = load("sgd-batch8-circle_tanh.json")
+    monkeypatch.setattr(
+        "app.engine.networks.train.epoch_order",
+        lambda seed, epoch, n: epoch_order(seed, epoch + 1, n),
+    )
+    assert_parts(engine_run(g), g)
+
+
+@pytest.mark.parametrize(
+    ("name", "term"),
+    [("sgd-clipnorm_l1-sine_tanh.json", "l1"), ("adam-l2_steplr-circle_tanh.json", "l2")],
+)
+def test_leaving_out_a_loss_term_fails_the_comparison(name: str, term: str) -> None:
+    g = load(name)
+    without = dict(g, model=dict(g["model"], **{term: 0.0}))
+    assert_parts(engine_run(without), g)
+
+
+def test_a_schedule_one_step_late_fails_the_comparison() -> None:
+    g = load("adam-l2_steplr-circle_tanh.json")
+    bound = bind_schedule(g["schedule"]["name"], g["schedule"]["parameters"])
+
+    class OneStepLate:
+        is_constant = False
+
+        def lr(self, base_lr: float, epoch: int) -> float:
+            return bound.lr(base_lr, epoch + 1)
+
+        def momentum(self, epoch: int) -> float | None:
+            return bound.momentum(epoch + 1)
+
+    ours = engine_run(g, schedule=OneStepLate())  # type: ignore[arg-type]
+    assert (excess(ours["lrs"], golden_arrays(g)["lrs"]) > 1).any()
+    assert_parts(ours, g)
+
+
+def test_sgld_noise_of_variance_lr_t_fails_the_comparison() -> None:
+    # Welling & Teh's noise has variance 2·lr·T; lr·T is a common slip (half the temperature).
+    g = load("sgld-t0.001-circle_tanh.json")
+    half = dict(
+        g, torch_kwargs=dict(g["torch_kwargs"], temperature=g["torch_kwargs"]["temperature"] / 2)
+    )
+    assert_parts(engine_run(half), g)
+
+
+def test_newton_with_half_the_damping_fails_the_comparison() -> None:
+    g = load("newton-damped-xor_tanh.json")
+    half = dict(g, torch_kwargs=dict(g["torch_kwargs"], damping=g["torch_kwargs"]["damping"] / 2))
+    assert_parts(engine_run(half), g)
+
+
+def test_gelus_tanh_approximation_fails_the_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
+    # torch's nn.GELU() is the exact z·Φ(z); its approximate="tanh" form is not what the
+    # golden was trained with (here in the forward pass only).
+    g = load("adam-amsgrad-three_classes_gelu.json")
+    exact = model.activate
+
+    def tanh_gelu(name: str, z: np.ndarray) -> np.ndarray:
+        if name != "gelu":
+            return exact(name, z)
+        return 0.5 * z * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)))
+
+    monkeypatch.setattr(model, "activate", tanh_gelu)
+    assert_parts(engine_run(g), g)
