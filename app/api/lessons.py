@@ -85,6 +85,8 @@ def network_lesson_out(lesson: NetworkLesson) -> NetworkLessonOut:
         question=lesson.question,
         choices=list(lesson.choices),
         reveal=list(REVEAL) if lesson.predict else [],
+        asks=list(lesson.asks),
+        expected=[list(e) for e in lesson.expected],
         steps=lesson.steps,
         speed=lesson.speed,
         racers=[

@@ -73,6 +73,18 @@ class NetworkLesson(_Record):
     options: dict[str, Value] = {}
     racers: tuple[NetworkRacer, ...] = Field(min_length=1, max_length=3)
 
+    @property
+    def asks(self) -> tuple[int, ...]:
+        """The racers (by place, from 0) a predict-first lesson asks about: the last one —
+        the question names it ("what happens to the one at lr = 1.5?"); the others are the
+        contrast it is seen against.  None when the lesson does not ask."""
+        return (len(self.racers) - 1,) if self.predict else ()
+
+    @property
+    def expected(self) -> tuple[tuple[str, ...], ...]:
+        """Each racer's outcome(s), in racer order."""
+        return tuple(r.expected for r in self.racers)
+
     def scenario(self) -> dict[str, Any]:
         """The lesson as the body of ``POST /api/networks/runs``."""
         return {
@@ -89,7 +101,7 @@ class NetworkLesson(_Record):
         engine builds."""
         if self.predict != bool(self.question.strip()) or self.predict != bool(self.choices):
             raise ValueError(f"{self.id}: a predict-first lesson has a question and choices")
-        if self.predict and not set(self.racers[-1].expected) <= set(self.choices):
+        if not all(set(self.expected[i]) <= set(self.choices) for i in self.asks):
             raise ValueError(f"{self.id}: the answer must be among the choices")
         if self.steps / self.speed > MAX_SECONDS:
             raise ValueError(f"{self.id}: one Play takes {self.steps / self.speed:g} s")

@@ -102,6 +102,10 @@ class NetworkLessonOut(BaseModel):
     reveal: list[Literal["title", "look_for", "try_this", "teacher_note"]] = Field(
         description="Predict-first: the texts kept back until the run has ended."
     )
+    asks: list[int] = Field(
+        description="Predict-first: the racers (by place, from 0) the question asks about."
+    )
+    expected: list[list[str]] = Field(description="Each racer's outcome(s), in racer order.")
     steps: int = Field(description="Steps of one press of Play.")
     speed: int = Field(description="Steps per second the page opens at.")
     racers: list[NetworkLessonRacerOut]
