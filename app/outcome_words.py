@@ -219,13 +219,15 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
 # How the network page (/network) words each outcome of a network's training
 # (``app.engine.networks.train.NET_OUTCOMES``): ``gloss`` for the API's reference,
 # ``sentence`` for the racer's status line when its run ends, ``so_far`` for the running
-# verdict while it trains (the stream's ``verdict``). A sentence's variants: ``classification``
+# verdict while it trains (the stream's ``verdict``), ``guess`` for the choice a predict-first
+# network lesson offers (as a student would guess it). A sentence's variants: ``classification``
 # (the data has classes: accuracies to tell), else ``default``; the page fills in {steps},
 # {step}, {early_stop_step}, {best_test_loss}, {dead_units}, {train_accuracy} and
 # {test_accuracy} from the outcome (``static/js/pages/network.js``).
 NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     "converged": {
         "gloss": "the training loss stopped falling",
+        "guess": "It settles: the training loss levels off.",
         "sentence": {
             "classification": "Converged after {steps}: the training loss has stopped falling. "
             "Training accuracy {train_accuracy}, test accuracy {test_accuracy}.",
@@ -235,6 +237,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     },
     "still_improving": {
         "gloss": "the loss was still falling when the steps ran out",
+        "guess": "It keeps improving: still learning when the steps run out.",
         "sentence": {
             "classification": "Still improving after {steps}: the loss is still falling "
             "(training accuracy {train_accuracy}, test accuracy {test_accuracy}). " + _PLAY_ON,
@@ -244,6 +247,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     },
     "diverged": {
         "gloss": "the loss grew without bound or became not-a-number",
+        "guess": "It blows up: the loss shoots off to infinity.",
         "sentence": {
             "default": "Diverged at step {step}: the loss blew up. The learning rate is too "
             "large for this network — try a smaller one."
@@ -252,6 +256,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     },
     "dead_relu": {
         "gloss": "ReLU units output zero for every point, so no gradient reaches them",
+        "guess": "Its ReLU units die: they output 0 and stop learning.",
         "sentence": {
             "default": "Dead ReLU units after {steps}: {dead_units} of them output 0 for "
             "every point, so no gradient reaches their weights and they stop learning. Try a "
@@ -261,6 +266,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     },
     "symmetric": {
         "gloss": "the hidden units of a layer stayed identical (symmetry never broken)",
+        "guess": "Its hidden units all learn the same thing.",
         "sentence": {
             "default": "After {steps} the hidden units of a layer are still identical: they "
             "started with the same weights, so each gets the same gradient and they learn the "
@@ -270,6 +276,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
     },
     "overfitting": {
         "gloss": "the test loss rose again while the training loss kept falling",
+        "guess": "It memorises the training points: the test loss gets worse again.",
         "sentence": {
             "classification": "Overfitting: the test loss was lowest at step {early_stop_step} "
             "({best_test_loss}) and has risen since, while the training loss kept falling. "

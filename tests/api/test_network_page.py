@@ -27,7 +27,10 @@ def test_every_network_outcome_has_its_words_and_the_page_gets_them():
     assert tuple(NET_OUTCOME_WORDS) == tuple(NET_OUTCOMES)
     for code, words in NET_OUTCOME_WORDS.items():
         assert words["gloss"] and words["so_far"]["default"], code
+        assert words["guess"].endswith("."), code  # a predict-first lesson's choice
         for text in words["sentence"].values():
             names = set(re.findall(r"\{(\w+)\}", text))
             assert names <= FILLED, (code, names - FILLED)
+    guesses = [words["guess"] for words in NET_OUTCOME_WORDS.values()]
+    assert len(set(guesses)) == len(guesses)  # no two choices read alike
     assert page_facts()["netOutcomes"] == NET_OUTCOME_WORDS

@@ -19,6 +19,7 @@ import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoic
 import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { attachCsvUpload } from "../panels/csvupload.js";
+import { FULL_BATCH, openNetLesson, showNetLesson } from "../panels/netlesson.js";
 import { scheduleRequest } from "../panels/options.js";
 import { UpdateRulePanel } from "../panels/updaterule.js";
 import { attachPointEditor, pointModeControl } from "../panels/pointeditor.js";
@@ -110,7 +111,8 @@ function fillControls(catalog) {
   option($("init"), catalog.inits);
   option($("l1"), PENALTIES, (v) => (v ? String(v) : "none"));
   option($("l2"), PENALTIES, (v) => (v ? String(v) : "none"));
-  option($("batch-size"), BATCH_SIZES.filter((b) => b <= catalog.limits.points));
+  const batches = [FULL_BATCH, ...BATCH_SIZES.filter((b) => b <= catalog.limits.points)];
+  option($("batch-size"), batches, (v) => (v === FULL_BATCH ? "all (full batch)" : String(v)));
   option($("clip"), CLIPS, (v) => (v ? String(v) : "off"));
   $("points").max = String(catalog.limits.points);
   $("steps").max = String(catalog.limits.steps);
@@ -426,10 +428,16 @@ class NetworkPage {
         l2: Number(value("l2")),
       },
       optimizers: this.racers.map((r) => r.request()),
-      options: { batch_size: Number(value("batch")), seed: 0, clip_grad_norm: Number(value("clip")), clip_grad_value: 0, noise: 0 },
+      options: { ...this.batch(), seed: 0, clip_grad_norm: Number(value("clip")), clip_grad_value: 0, noise: 0 },
       steps: value("run"),
       grid: Math.min(GRID, this.catalog.limits.grid),
     };
+  }
+
+  /** The request's batch size: left out for "all" (every training point, full batch). */
+  batch() {
+    const size = Number(this.controls.value("batch"));
+    return size === FULL_BATCH ? {} : { batch_size: size };
   }
 
   /** The task of the data the request names: a built-in set's, or one's own points'. */
@@ -799,7 +807,7 @@ class NetworkPage {
       this.drawInside();
     }
     this.showReadouts();
-    const status = this.status();
+    const status = this.lesson ? this.lesson.status(this.status()) : this.status(); // a lesson waiting for a guess says so
     $("status").textContent = this.error ? `Error: ${this.error}` : status;
     $("status").classList.toggle("error", Boolean(this.error));
     this.announcer.say($("status").textContent, { rolling: this.playing && !this.error });
@@ -809,6 +817,7 @@ class NetworkPage {
     this.root.dataset.state = this.playing ? "playing" : runs.outcomes.every(Boolean) ? "ended" : "idle";
     this.address.update(this.stateParams());
     this.showRule();
+    if (this.lesson) this.lesson.update();
   }
 
   drawStrip() {
@@ -1047,11 +1056,13 @@ async function start(root) {
       getJSON("/api/optimizers"),
       getJSON("/api/options"),
     ]);
+    const lesson = await openNetLesson(params, optimizerChoices(optimizers)); // its scenario into `params`
     const page = new NetworkPage(root, { params, catalog, optimizers, options });
     page.wire();
     await page.controls.opened(page);
     applyControlParams(root, params);
     await page.open();
+    if (lesson) page.lesson = await showNetLesson(root, params, lesson, page);
     page.scheduleDraw();
     root.dataset.ready = "true";
   } catch (error) {

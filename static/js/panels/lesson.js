@@ -6,6 +6,8 @@
 // the guesses, saying so beside the buttons and in the status line. Once every asked ball's
 // run has ended, the page says which guesses were right and why — each ball's outcome as the
 // engine decided it, in the server's words (verdict.js) — and shows the held-back texts.
+// The /network page opens its lessons here too (netlesson.js), passing in the lesson, its
+// racers as the balls, and the network outcomes' words.
 
 import { FACTS } from "../facts.js";
 import { formatNumber } from "../format.js";
@@ -13,7 +15,7 @@ import { getJSON } from "../net/api.js";
 import { describe } from "../verdict.js";
 import { holdPlay } from "./keyboard.js";
 
-/** Each outcome as a student would guess it (app/outcome_words.py). */
+/** Each ball outcome as a student would guess it (app/outcome_words.py). */
 const GUESSES = Object.fromEntries(Object.entries(FACTS.outcomes).map(([id, words]) => [id, words.guess]));
 
 const QUESTION_TITLE = "What will happen?";
@@ -63,14 +65,14 @@ function reveal(panel, lesson) {
  * A ball as the question names it: "The orange ball — Gradient descent, lr 0.1" on the
  * explorer (its colour from the page's racer styles), "The ball" on Roll Downhill.
  */
-function ballName(ball) {
-  const who = ball.style ? `The ${ball.style.name} ball` : "The ball";
+function ballName(ball, noun) {
+  const who = ball.style ? `The ${ball.style.name} ${noun}` : `The ${noun}`;
   if (!ball.label) return { who, text: who }; // Roll Downhill's one ball: the question names it
   return { who, text: `${who} — ${ball.label}, lr ${formatNumber(ball.track.hyperparameters.lr)}` };
 }
 
 /** One ball's guesses: a radio group among the lesson's choices (`alone`: the only one). */
-function guessGroup(lesson, ball, n, alone, onGuess) {
+function guessGroup(lesson, ball, n, alone, { guesses, noun }, onGuess) {
   const form = element("fieldset", { class: "predict-ball" });
   const legend = element("legend");
   if (ball.style) {
@@ -78,7 +80,7 @@ function guessGroup(lesson, ball, n, alone, onGuess) {
     swatch.style.backgroundColor = ball.style.color;
     legend.append(swatch);
   }
-  const asked = alone && !ball.style ? "Your guess, before you press Play:" : `${ballName(ball).text}: what will it do?`;
+  const asked = alone && !ball.style ? "Your guess, before you press Play:" : `${ballName(ball, noun).text}: what will it do?`;
   legend.append(element("span", {}, asked));
   form.append(legend);
   lesson.choices.forEach((outcome, i) => {
@@ -86,7 +88,7 @@ function guessGroup(lesson, ball, n, alone, onGuess) {
     const row = element("div", { class: "choice" });
     const radio = element("input", { type: "radio", name: `prediction-${n}`, id, value: outcome });
     radio.addEventListener("change", () => onGuess(outcome));
-    row.append(radio, element("label", { for: id }, GUESSES[outcome] || outcome));
+    row.append(radio, element("label", { for: id }, guesses[outcome] || outcome));
     form.append(row);
   });
   return form;
@@ -97,14 +99,17 @@ function guessGroup(lesson, ball, n, alone, onGuess) {
  * the page's balls ({label, style, track}, in racer order); `buttons` (Play, Step) wait for
  * the guesses; `redraw()` asks the page to draw again (its status line). Returns {update(), status(text)}: update() whenever the page draws; status()
  * turns the page's status line into what the lesson says instead (before the guesses).
+ * Another page's lessons (/network's) pass in `lesson` (as its endpoint serves it), the words
+ * of each outcome as a guess (`guesses`), how a ball's run ended in the server's words
+ * (`tell(ball)`) and what a ball is called (`noun`).
  */
-export async function startLesson(root, params, { anchor, balls, buttons, redraw }) {
+export async function startLesson(root, params, { anchor, balls, buttons, redraw, ...words }) {
   const none = { update() {}, status: (text) => text };
   const id = params.get("lesson");
   if (!id) return none;
-  const lessons = await getJSON("/api/lessons");
-  const lesson = lessons.find((l) => l.id === id);
+  const lesson = words.lesson || (await getJSON("/api/lessons")).find((l) => l.id === id);
   if (!lesson) return none;
+  const { guesses: guessWords = GUESSES, noun = "ball", tell = (ball) => describe(ball.track, { playing: false }) } = words;
   const asking = params.get("predict") === "1" && lesson.choices.length > 0 && lesson.predict;
   const panel = lessonPanel(lesson, asking);
   anchor.append(panel); // inside the intro: the page's layout stays as it is
@@ -133,7 +138,7 @@ export async function startLesson(root, params, { anchor, balls, buttons, redraw
   const intro = element("p", { class: "predict-intro" }, many ? "Your guesses, before you press Play:" : "Your guess, before you press Play:");
   if (!alone) form.append(intro);
   const groups = asked().map((ball, n) =>
-    guessGroup(lesson, ball, n, alone, (outcome) => {
+    guessGroup(lesson, ball, n, alone, { guesses: guessWords, noun }, (outcome) => {
       guesses.set(n, outcome);
       if (waiting()) return;
       holdPlay(null);
@@ -150,7 +155,7 @@ export async function startLesson(root, params, { anchor, balls, buttons, redraw
   form.append(result);
   panel.querySelector("#lesson-question").after(form);
 
-  const whatToDo = many ? "choose what each ball will do" : "choose what the ball will do";
+  const whatToDo = many ? `choose what each ${noun} will do` : `choose what the ${noun} will do`;
   /** A held key (Space, →): say why again, and show the first unanswered guess. (The focus
    * stays: on a radio button a second Space would make the guess for the student.) */
   const blocked = (reason) => {
@@ -188,9 +193,9 @@ export async function startLesson(root, params, { anchor, balls, buttons, redraw
         const ok = happened === guess;
         right += ok;
         const line = element("p", { class: `predict-line ${ok ? "right" : "wrong"}` });
-        const said = ok ? "You predicted it." : `Not quite: you guessed “${GUESSES[guess]}”`;
-        const whose = many ? `${ballName(ball).who}: ${said[0].toLowerCase()}${said.slice(1)}` : said;
-        line.append(element("strong", {}, whose), ` ${describe(ball.track, { playing: false })}`);
+        const said = ok ? "You predicted it." : `Not quite: you guessed “${guessWords[guess]}”`;
+        const whose = many ? `${ballName(ball, noun).who}: ${said[0].toLowerCase()}${said.slice(1)}` : said;
+        line.append(element("strong", {}, whose), ` ${tell(ball)}`);
         result.append(line);
       });
       result.className = `verdict ${right === shown.length ? "right" : "wrong"}`;

@@ -10,7 +10,7 @@
 // View parameters that are no part of the scenario (embed, projector, hide, lock, lesson,
 // predict, and a live class's class and role) are carried over as they are.
 
-const CARRIED = ["embed", "projector", "hide", "lock", "lesson", "predict", "class", "role"];
+export const CARRIED = ["embed", "projector", "hide", "lock", "lesson", "predict", "class", "role"];
 const MIN_INTERVAL_MS = 500; // browsers throttle replaceState (Safari: 100 calls in 30 s)
 
 /** A setting's value as URL text: booleans 1/0, pairs comma-separated, numbers as typed. */
