@@ -27,7 +27,7 @@ HELD = ("title", "look_for", "try_this", "teacher_note")
 
 
 def opening_request(page: Page, base_url: str, address: str) -> dict[str, Any]:
-    """Open `address` and return the body of the page's first run (step 0): what its controls say."""
+    """Open `address`; the body of the page's first run (step 0): what its controls say."""
     with page.expect_request(lambda r: r.url.endswith(RUNS) and r.method == "POST") as sent:
         page.goto(base_url + address)
     page.wait_for_selector(f"{READY}[data-ready=true]", timeout=20_000)
