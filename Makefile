@@ -88,6 +88,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/outcome.py
 	$(BIN)/python bench/transfer.py
 	$(BIN)/python bench/network_streams.py
+	$(BIN)/python bench/network_lesson_pace.py
 	$(BIN)/python bench/network_step.py
 
 # The partial plotly.js in static/vendor/plotly/ (committed: serving and testing need no node).

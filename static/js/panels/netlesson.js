@@ -102,6 +102,8 @@ export function showNetLesson(root, params, lesson, page) {
   slot.className = "lesson-slot net-lesson-slot";
   slot.id = "lesson-slot";
   root.querySelector(".net-side").prepend(slot);
+  // the big map shows the racer the question asks about (the others are its contrast)
+  if (lesson.predict && lesson.asks.length) root.querySelector(`#racer-strip [data-racer="${lesson.asks[0]}"]`)?.click();
   const balls = () =>
     page.racers.map((racer, i) => {
       const steps = page.runs.steps[i].step;
