@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from app.api.lessons import list_network_lessons
@@ -18,6 +19,7 @@ from app.api.schemas.networks import NetworkRequest
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run.options import validate_options
 from app.outcome_words import NET_OUTCOME_WORDS
+from tests.browser.test_accessibility import serious_violations
 
 READY = "#network"
 RUNS = "/api/networks/runs"
@@ -182,3 +184,9 @@ def test_the_map_play_and_the_question_are_on_the_first_screen(watched, size, ad
         box = page.locator(selector).bounding_box()
         assert box and box["y"] + box["height"] <= size["height"], selector
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
+def test_a_lesson_asking_first_has_no_serious_accessibility_violations(watched):
+    page = watched.open(PREDICT["url"], ready=READY)
+    serious = serious_violations(Axe(), page)
+    assert serious == [], "\n".join(serious)
