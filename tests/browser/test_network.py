@@ -96,8 +96,15 @@ def test_an_added_racer_shows_on_the_loss_chart(watched):
     page.get_by_role("button", name="Add racer").click()
     expect(page.locator(".net-racer")).to_have_count(2)
     expect(page.locator(".net-racer-card")).to_have_count(2)
+    verdict = page.locator(".net-racer-verdict").first
+    # the starting picture drawn, nothing trained yet: no verdict to give
+    page.wait_for_function(
+        "document.querySelector('.net-racer-card canvas').toDataURL().length > 2000"
+    )
+    expect(verdict).to_have_text("")
     page.get_by_role("button", name="Play").click()
     wait_for_step(page, 50)
+    expect(verdict).not_to_have_text("")
     names = page.evaluate("document.getElementById('net-loss').data.map((t) => t.name)")
     second = page.locator("#racer-1-optimizer option:checked").inner_text()
     assert f"{second}: training loss" in names and f"{second}: test loss" in names
