@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..engine.networks import DATASETS as NETWORK_DATASETS
-from ..lessons import LESSONS, REVEAL, Lesson, LessonSchedule, Racer, resolve
+from ..lessons import LESSONS, Lesson, LessonSchedule, Racer, resolve
 from ..lessons.network_lessons import NETWORK_LESSONS, NetworkLesson
 from .schemas.lessons import (
     LessonOut,
@@ -48,25 +48,32 @@ def _racer_out(racer: Racer) -> LessonRacerOut:
     )
 
 
+def _told(lesson: Lesson | NetworkLesson) -> dict[str, Any]:
+    """What every lesson tells, ball or network: its texts and its question."""
+    return {
+        "id": lesson.id,
+        "topic": lesson.topic,
+        "title": lesson.title,
+        "look_for": lesson.look_for,
+        "try_this": lesson.try_this,
+        "teacher_note": lesson.teacher_note,
+        "steps": lesson.steps,
+        "predict": lesson.predict,
+        "question": lesson.question,
+        "reveal": list(lesson.reveal),
+        "choices": list(lesson.choices),
+        "asks": list(lesson.asks),
+        "expected": [list(e) for e in lesson.expected],
+    }
+
+
 def lesson_out(lesson: Lesson) -> LessonOut:
     return LessonOut(
-        id=lesson.id,
-        topic=lesson.topic,
-        title=lesson.title,
-        look_for=lesson.look_for,
-        try_this=lesson.try_this,
-        teacher_note=lesson.teacher_note,
+        **_told(lesson),
         page=lesson.page,
         surface=lesson.spec.to_json() if lesson.spec is not None else lesson.surface,
         surface_parameters={k: float(v) for k, v in lesson.surface_parameters.items()},
         start=list(lesson.start),
-        steps=lesson.steps,
-        predict=lesson.predict,
-        question=lesson.question,
-        reveal=list(lesson.reveal),
-        choices=list(lesson.choices),
-        asks=list(lesson.asks),
-        expected=[list(e) for e in lesson.expected],
         racers=[_racer_out(r) for r in lesson.racers],
         contrast=[_racer_out(r) for r in lesson.contrast],
         url=lesson_url(lesson),
@@ -75,19 +82,7 @@ def lesson_out(lesson: Lesson) -> LessonOut:
 
 def network_lesson_out(lesson: NetworkLesson) -> NetworkLessonOut:
     return NetworkLessonOut(
-        id=lesson.id,
-        topic=lesson.topic,
-        title=lesson.title,
-        look_for=lesson.look_for,
-        try_this=lesson.try_this,
-        teacher_note=lesson.teacher_note,
-        predict=lesson.predict,
-        question=lesson.question,
-        choices=list(lesson.choices),
-        reveal=list(REVEAL) if lesson.predict else [],
-        asks=list(lesson.asks),
-        expected=[list(e) for e in lesson.expected],
-        steps=lesson.steps,
+        **_told(lesson),
         speed=lesson.speed,
         racers=[
             NetworkLessonRacerOut(

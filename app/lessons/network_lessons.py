@@ -74,6 +74,11 @@ class NetworkLesson(_Record):
     racers: tuple[NetworkRacer, ...] = Field(min_length=1, max_length=3)
 
     @property
+    def reveal(self) -> tuple[str, ...]:
+        """The texts held back until the run has ended: REVEAL's when predict-first."""
+        return REVEAL if self.predict else ()
+
+    @property
     def asks(self) -> tuple[int, ...]:
         """The racers (by place, from 0) a predict-first lesson asks about: the last one —
         the question names it ("what happens to the one at lr = 1.5?"); the others are the

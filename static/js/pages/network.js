@@ -16,9 +16,10 @@ import { oncePerFrame } from "../frame.js";
 import { ApiError, getJSON, postJSON } from "../net/api.js";
 import { readEvents } from "../net/events.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "../panels/controls.js";
-import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
+import { applyControlParams, startEmbedMode, wireSharePanel } from "../panels/embed.js";
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { attachCsvUpload } from "../panels/csvupload.js";
+import { save } from "../panels/download.js";
 import { FULL_BATCH, openNetLesson, showNetLesson } from "../panels/netlesson.js";
 import { scheduleRequest } from "../panels/options.js";
 import { UpdateRulePanel } from "../panels/updaterule.js";
@@ -386,9 +387,6 @@ class NetworkPage {
     this.controls.wire(this);
     $("add-racer").addEventListener("click", () => this.addRacer());
     wireKeyboard({
-      playPause: () => usable($("play")) && $("play").click(),
-      step: () => usable($("step")) && $("step").click(),
-      reset: () => usable($("reset")) && $("reset").click(),
       nudgeRate: (direction) => this.nudgeRate(direction),
       projectorChanged: (on) => this.projectorChanged(on),
     });
@@ -1035,17 +1033,6 @@ class NetworkPage {
     if (steps) await this.takeWhole({ ...this.request(), steps: Math.min(steps, this.catalog.limits.steps) });
     else await this.showStart();
   }
-}
-
-function save(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 async function start(root) {

@@ -19,7 +19,7 @@ import { getJSON } from "../net/api.js";
 import { fillPicker, optimizerChoices } from "../panels/controls.js";
 import { wireDownloads } from "../panels/download.js";
 import { startClassroom } from "../panels/classroom.js";
-import { applyControlParams, startEmbedMode, usable, wireSharePanel } from "../panels/embed.js";
+import { applyControlParams, startEmbedMode, wireSharePanel } from "../panels/embed.js";
 import {
   FORMULA_KEY,
   FormulaForm,
@@ -91,9 +91,6 @@ export class PageShell {
     this.time = new TimeControls(this.session);
     this.controls.wire(this);
     wireKeyboard({
-      playPause: () => usable($("play")) && $("play").click(),
-      step: () => usable($("step")) && $("step").click(),
-      reset: () => usable($("reset")) && $("reset").click(),
       nudgeRate: (direction) => this.nudgeRate(direction),
       projectorChanged: (on) => this.projectorChanged(on),
     });

@@ -3,7 +3,8 @@
 
 import { ApiError } from "../net/api.js";
 
-function save(blob, filename) {
+/** The blob offered to the user as a download called `filename`. */
+export function save(blob, filename) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

@@ -2,6 +2,8 @@
 // full screen. Shortcuts never fire while the focus is in a form field (typing a number, or
 // moving a slider with the arrow keys, keeps its own meaning there).
 
+import { usable } from "./embed.js";
+
 const HELP = [
   ["Space", "Play / Pause"],
   ["→", "One step"],
@@ -74,9 +76,12 @@ function helpDialog() {
 
 /**
  * Wire the shortcuts and the projector/full-screen buttons. `actions`: playPause(), step(),
- * reset(), nudgeRate(direction ±1), projectorChanged(on).
+ * reset() (each by default a click on the page's #play, #step or #reset button when it can be
+ * used), nudgeRate(direction ±1), projectorChanged(on).
  */
-export function wireKeyboard(actions) {
+export function wireKeyboard(given) {
+  const press = (id) => () => usable(document.getElementById(id)) && document.getElementById(id).click();
+  const actions = { playPause: press("play"), step: press("step"), reset: press("reset"), ...given };
   document.getElementById("projector")?.addEventListener("click", () => {
     setProjector(!isProjector(), { onChange: actions.projectorChanged });
   });
