@@ -225,16 +225,25 @@ def forward(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray) -> Forward:
 
 def _head_loss(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> float:
     """The mean data loss from the logits z (n, outputs), as torch's loss modules compute it."""
+    return float(head_losses(spec, z, y))
+
+
+def head_losses(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The mean data loss from logits z (…, n, outputs): one per leading index (a stack of
+    networks' logits on the same points gives each network's loss)."""
+    n = len(y)
     if spec.head == "bce":
-        z = z[:, 0]
+        z = z[..., 0]
         # max(z, 0) − z·y + log(1 + e^{−|z|}): finite for any z
-        return float((np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum() / len(y))
+        return np.asarray((np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(-1) / n)
     if spec.head == "ce":
-        top = z.max(axis=1)
-        lse = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
-        return float((lse - z[np.arange(len(y)), y.astype(np.int64)]).sum() / len(y))
-    r = z[:, 0] - y
-    return float(np.dot(r, r) / len(y))
+        top = z.max(axis=-1, keepdims=True)
+        lse = top[..., 0] + np.log(np.exp(z - top).sum(axis=-1))
+        index = y.astype(np.int64).reshape((1,) * (z.ndim - 2) + (n, 1))
+        picked = np.take_along_axis(z, index, axis=-1)[..., 0]
+        return np.asarray((lse - picked).sum(-1) / n)
+    r = z[..., 0] - y
+    return np.asarray((r * r).sum(-1) / n)
 
 
 def _head_delta(spec: NetworkSpec, z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -340,15 +349,24 @@ def accuracy(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray)
 
 
 def hessian(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The exact P × P Hessian of the training loss: Pearlmutter's R-operator applied to every
-    basis direction at once (direction axis first)."""
-    P = spec.size
+    """The exact P × P Hessian of the training loss: the Hessian-vector products of every
+    basis direction (it is symmetric, so row i is H·eᵢ)."""
+    return hvp(spec, theta, X, y, np.eye(spec.size))
+
+
+def hvp(
+    spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray, V: np.ndarray
+) -> np.ndarray:
+    """H·v for each row v of V (k × P) — H the exact Hessian of the training loss at θ — by
+    Pearlmutter's R-operator: one forward and one backward pass carrying the directional
+    derivative of every quantity along v (direction axis first), never H itself."""
+    k = len(V)
     fw = forward(spec, theta, X)
     layers = unpack(spec, theta)
-    dirs = unpack(spec, np.eye(P))  # (P, out, in) and (P, out) per layer
+    dirs = unpack(spec, np.asarray(V, dtype=np.float64))  # (k, out, in) and (k, out) per layer
     act = spec.activation
-    # forward: R{z_l} for every direction, shape (P, n, out)
-    r_a = np.zeros((P, *X.shape))
+    # forward: R{z_l} for every direction, shape (k, n, out)
+    r_a = np.zeros((k, *X.shape))
     r_zs = []
     for n, ((w, _), (vw, vb)) in enumerate(zip(layers, dirs, strict=True)):
         a = fw.inputs[n]
@@ -368,12 +386,12 @@ def hessian(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray) 
     else:
         r_delta = (2.0 / count) * r_z
     delta = _head_delta(spec, z, y)
-    H = np.empty((P, P))
-    hviews = unpack(spec, H)
+    hv = np.empty((k, spec.size))
+    hviews = unpack(spec, hv)
     for n in range(len(layers) - 1, -1, -1):
         (w, _), (vw, _) = layers[n], dirs[n]
         a = fw.inputs[n]
-        r_a_in = np.zeros((P, *a.shape)) if n == 0 else slope(act, fw.zs[n - 1], a) * r_zs[n - 1]
+        r_a_in = np.zeros((k, *a.shape)) if n == 0 else slope(act, fw.zs[n - 1], a) * r_zs[n - 1]
         hw, hb = hviews[n]
         hw[...] = np.einsum("pno,ni->poi", r_delta, a) + np.einsum("no,pni->poi", delta, r_a_in)
         if spec.l2:
@@ -388,4 +406,4 @@ def hessian(spec: NetworkSpec, theta: np.ndarray, X: np.ndarray, y: np.ndarray) 
             )
             delta = back * d
             r_delta = r_delta_new
-    return H
+    return hv
