@@ -134,3 +134,34 @@ def test_the_pca_plane_of_paths_in_a_plane_explains_all_of_them():
     assert pca.explained[0] >= pca.explained[1] > 0
     p = project(origin, pca.d1, pca.d2, np.concatenate(paths))
     assert p.off.max() < 1e-10
+
+
+@pytest.mark.parametrize(("lr", "start"), [(0.04, 0.5), (0.08, 0.9)])
+def test_full_batch_gradient_descent_sharpens_to_two_over_lr_and_hovers_there(lr, start):
+    """The edge of stability (Cohen et al. 2021): on a tanh network fitting a curve by full-batch
+    gradient descent, the Hessian's top eigenvalue rises to 2/lr and stays there, while the
+    loss keeps falling (non-monotonically) instead of diverging."""
+    s = build(
+        {
+            "data": {"dataset": "sine", "points": 100, "test_ratio": 0},
+            "model": {"hidden": [16, 16], "features": ["x1"]},
+            "optimizers": [{"optimizer": "sgd", "hyperparameters": {"lr": lr}}],
+        }
+    )
+    st, run = s.setup, s.start(0)
+    edge = 2 / lr
+    sharpness, losses = [], []
+    for _ in range(40):
+        trace = run.advance(100)
+        losses.extend(trace.train_loss)
+        sharpness.append(
+            top_eigenvalues(st.spec, run.theta, st.x_train, st.y_train, iterations=20)[0]
+        )
+    first = top_eigenvalues(st.spec, s.theta0, st.x_train, st.y_train, iterations=20)[0]
+    assert first < start * edge  # it starts below the edge (0.4 of it at lr 0.04) ...
+    assert run.status == "running" and losses[-1] < 0.2 * losses[0]  # ... learns, never diverges
+    rises = sum(b > a for a, b in zip(losses[2000:], losses[2001:], strict=False))
+    assert rises > 100  # at the edge the loss falls non-monotonically
+    late = np.array(sharpness[-10:]) / edge
+    assert (np.abs(late - 1) < 0.12).all(), late  # ... and hovers at 2/lr
+    assert max(sharpness) < 1.3 * edge
