@@ -90,6 +90,7 @@ bench: $(VENV)/.installed chromium
 	$(BIN)/python bench/network_streams.py
 	$(BIN)/python bench/network_lesson_pace.py
 	$(BIN)/python bench/network_step.py
+	$(BIN)/python bench/network_landscape.py
 
 # The partial plotly.js in static/vendor/plotly/ (committed: serving and testing need no node).
 # Rebuild it after changing tools/plotly (its entries, or the plotly.js pinned in package.json,

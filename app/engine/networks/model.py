@@ -370,7 +370,7 @@ def hvp(
     r_zs = []
     for n, ((w, _), (vw, vb)) in enumerate(zip(layers, dirs, strict=True)):
         a = fw.inputs[n]
-        r_z = r_a @ w.T + np.einsum("ni,poi->pno", a, vw) + vb[:, None, :]
+        r_z = r_a @ w.T + a @ np.swapaxes(vw, 1, 2) + vb[:, None, :]
         r_zs.append(r_z)
         if n < len(layers) - 1:
             r_a = slope(act, fw.zs[n], fw.inputs[n + 1]) * r_z
@@ -391,9 +391,10 @@ def hvp(
     for n in range(len(layers) - 1, -1, -1):
         (w, _), (vw, _) = layers[n], dirs[n]
         a = fw.inputs[n]
-        r_a_in = np.zeros((k, *a.shape)) if n == 0 else slope(act, fw.zs[n - 1], a) * r_zs[n - 1]
         hw, hb = hviews[n]
-        hw[...] = np.einsum("pno,ni->poi", r_delta, a) + np.einsum("no,pni->poi", delta, r_a_in)
+        hw[...] = np.swapaxes(r_delta, 1, 2) @ a
+        if n:  # the inputs themselves move along v too (not the data: layer 0's are fixed)
+            hw += delta.T @ (slope(act, fw.zs[n - 1], a) * r_zs[n - 1])
         if spec.l2:
             hw += 2.0 * spec.l2 * vw
         hb[...] = r_delta.sum(axis=1)
@@ -401,7 +402,7 @@ def hvp(
             z_prev = fw.zs[n - 1]
             d = slope(act, z_prev, a)
             back = delta @ w
-            r_delta_new = (r_delta @ w + np.einsum("no,poi->pni", delta, vw)) * d + back * (
+            r_delta_new = (r_delta @ w + delta @ vw) * d + back * (
                 curvature(act, z_prev, a) * r_zs[n - 1]
             )
             delta = back * d
