@@ -203,6 +203,17 @@ def test_the_replay_draws_what_roll_downhill_drew(watched, offline, tmp_path):
 def test_the_replay_draws_what_the_explorer_drew(watched, offline, tmp_path):
     scenario = "surface=himmelblau&start=-1,3.5&r1=gd&r1.lr=0.01&r2=momentum&r3=adam&steps=30"
     page = watched.open(f"/explore?{scenario}", ready="#explorer")
+    # Read the marks once they are drawn for the map's settled layout: each path ends at its
+    # ball (a path read in a layout it was not drawn for is off by the change; clean CI, once).
+    page.wait_for_function(
+        f"""(() => {{
+            const marks = ({MAP_MARKS})();
+            return marks.length === 3 && marks.every((m) => {{
+                const end = m.path[m.path.length - 1];
+                return Math.hypot(end[0] - m.ball[0], end[1] - m.ball[1]) < 0.005;
+            }});
+        }})()"""
+    )
     drawn = page.evaluate(MAP_MARKS)
     replay = at_the_end(offline.page, downloaded_replay(page, tmp_path)).evaluate(MAP_MARKS)
     assert len(replay) == len(drawn) == 3
