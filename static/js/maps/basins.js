@@ -3,7 +3,7 @@
 // own plot, with a legend worded from the server's summary. Clicking a cell starts a ball there.
 
 import { categories, categoryIndex, discreteScale, minimumColour } from "./mapcolours.js";
-import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
+import { MAP_STEPS, MapJob, mapBody, mapURL } from "./maps.js";
 import { describeShare, formatPoint, shareWords } from "../verdict.js";
 import { coordinateNames } from "../landscape.js";
 
@@ -29,7 +29,7 @@ export class BasinTool {
     const run = this.host.run();
     const body = { ...mapBody(run), detail: this.host.detail() };
     const about = this.host.describeRun();
-    const result = await this.job.run("basins", body);
+    const result = await this.job.run(mapURL("basins"), body);
     if (!result) return;
     await this.show(result, { about, maximize: Boolean(run.hyperparameters.maximize) });
   }

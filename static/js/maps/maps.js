@@ -1,10 +1,12 @@
-// The whole landscape at once: the map requests (basins, learning-rate sweep, trainability),
-// read as Server-Sent Events over fetch(), with a progress bar and a Cancel button.
+// The whole landscape at once: the map requests (basins, learning-rate sweep, trainability) and
+// the network page's landscape views, read as Server-Sent Events over fetch(), with a progress
+// bar and a Cancel button.
 //
 // EventSource can only GET, and a map's body (the run's settings) is too large for an address,
-// so the page POSTs to /api/maps/<kind>/stream and reads the answer's body itself: `progress`
-// events ({done, total}) and then one `result` event holding the map. Cancel aborts the fetch;
-// the server notices the closed connection and stops the work.
+// so the page POSTs to a stream (/api/maps/<kind>/stream, /api/networks/views/stream) and reads
+// the answer's body itself: `progress` events ({done, total}) and then one `result` event
+// holding the map. Cancel aborts the fetch; the server notices the closed connection and stops
+// the work.
 
 import { FACTS } from "../facts.js";
 import { ApiError } from "../net/api.js";
@@ -24,19 +26,24 @@ export function detailOf(picker) {
 /** The server serves its limit of map computations: try again after `seconds`. */
 export class BusyError extends Error {
   constructor(seconds) {
-    super(`The server is busy computing other maps: try again in ${seconds} s.`);
+    super(`The server is busy computing other maps and views: try again in ${seconds} s.`);
     this.seconds = seconds;
   }
 }
 
+/** The stream of map `kind` (basins, sweep, trainability). */
+export function mapURL(kind) {
+  return `/api/maps/${kind}/stream`;
+}
+
 /**
- * POST `body` to /api/maps/`kind`/stream; `onProgress(done, total, waiting)` as the work goes
- * on (`waiting`: queued behind other maps on the server).
- * Resolves with the map (the `result` event); rejects with ApiError (bad input), BusyError
+ * POST `body` to the stream at `url`; `onProgress(done, total, waiting)` as the work goes on
+ * (`waiting`: queued behind other maps on the server).
+ * Resolves with the answer (the `result` event); rejects with ApiError (bad input), BusyError
  * (503), or an AbortError when `signal` aborts.
  */
-export async function streamMap(kind, body, { onProgress = () => {}, signal } = {}) {
-  const response = await fetch(`/api/maps/${kind}/stream`, {
+export async function streamMap(url, body, { onProgress = () => {}, signal } = {}) {
+  const response = await fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
     body: JSON.stringify(body),
@@ -57,7 +64,7 @@ export async function streamMap(kind, body, { onProgress = () => {}, signal } = 
     else if (event === "result") return data;
     else if (event === "error") throw new ApiError(data); // it took too long: what to lower
   }
-  throw new Error("The connection to the server was lost before the map was finished.");
+  throw new Error("The connection to the server was lost before the answer was finished.");
 }
 
 /** A run's settings as a map request's base: the run without its start, state, sharpness or early end. */
@@ -91,8 +98,8 @@ export class MapJob {
     return this.controller !== null;
   }
 
-  /** Compute map `kind` for `body`: the map, or null when cancelled or refused (said in the panel). */
-  async run(kind, body) {
+  /** Compute the stream at `url` for `body`: the answer, or null when cancelled or refused (said in the panel). */
+  async run(url, body) {
     this.cancel();
     const controller = new AbortController();
     this.controller = controller;
@@ -102,12 +109,12 @@ export class MapJob {
     this.box.hidden = false;
     this.panel.dataset.state = "computing";
     try {
-      const result = await streamMap(kind, body, {
+      const result = await streamMap(url, body, {
         signal: controller.signal,
         onProgress: (done, total, waiting) => {
           if (this.controller !== controller) return;
           if (waiting) {
-            this.label.textContent = "Waiting for the server to finish other maps…";
+            this.label.textContent = "Waiting for the server to finish other maps and views…";
             return;
           }
           this.bar.max = total || 1;

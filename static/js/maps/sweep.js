@@ -6,7 +6,7 @@
 
 import { formatNumber } from "../format.js";
 import { categories, categoryIndex, minimumColour } from "./mapcolours.js";
-import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
+import { MAP_STEPS, MapJob, mapBody, mapURL } from "./maps.js";
 import { coordinateNames } from "../landscape.js";
 import { formatPoint, minimumName, shareWords } from "../verdict.js";
 
@@ -125,7 +125,7 @@ export class SweepTool {
       ...mapBody(run), start: this.host.start(), lr_min: lrMin, lr_max: lrMax, detail: this.host.detail(), keep: KEEP,
     };
     const about = this.host.describeRun({ withRate: false });
-    const result = await this.job.run("sweep", body);
+    const result = await this.job.run(mapURL("sweep"), body);
     if (!result) return;
     await this.show(result, { about, start: body.start, maximize: Boolean(run.hyperparameters.maximize) });
   }

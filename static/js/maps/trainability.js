@@ -10,7 +10,7 @@
 import { formatNumber } from "../format.js";
 import { postJSON } from "../net/api.js";
 import { categories, categoryIndex } from "./mapcolours.js";
-import { MAP_STEPS, MapJob, mapBody } from "./maps.js";
+import { MAP_STEPS, MapJob, mapBody, mapURL } from "./maps.js";
 import { coordinateNames } from "../landscape.js";
 import { formatPoint, minimumName, shareWords } from "../verdict.js";
 
@@ -150,7 +150,7 @@ export class TrainabilityTool {
     if (!this.home) this.home = [xAxis, yAxis].map((a) => [a.min, a.max]);
     const body = { ...mapBody(run), start: this.host.start(), x_axis: xAxis, y_axis: yAxis, detail: this.host.detail() };
     const about = this.host.describeRun({ without: [xAxis.name, yAxis.name] });
-    const result = await this.job.run("trainability", body);
+    const result = await this.job.run(mapURL("trainability"), body);
     if (!result) return;
     await this.show(result, { xAxis, yAxis, about, start: body.start, maximize: Boolean(run.hyperparameters.maximize) });
   }

@@ -20,6 +20,7 @@ import { applyControlParams, startEmbedMode, wireSharePanel } from "../panels/em
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { attachCsvUpload } from "../panels/csvupload.js";
 import { save } from "../panels/download.js";
+import { LandscapeSection } from "../panels/netlandscape.js";
 import { FULL_BATCH, openNetLesson, showNetLesson } from "../panels/netlesson.js";
 import { scheduleRequest } from "../panels/options.js";
 import { UpdateRulePanel } from "../panels/updaterule.js";
@@ -397,6 +398,7 @@ class NetworkPage {
     this.root.querySelector(".download-png")?.addEventListener("click", () => this.downloadPNG());
     this.wireOwnPoints();
     this.showRacers();
+    this.landscape = new LandscapeSection(this); // the Landscape section (views of the loss around the weights)
   }
 
   // ---- the request -------------------------------------------------------------------
@@ -785,6 +787,7 @@ class NetworkPage {
   projectorChanged(on) {
     this.plot.setProjector(on);
     this.chart.setProjector(on);
+    this.landscape.show();
     this.drawn = {};
     this.scheduleDraw();
   }
@@ -813,6 +816,7 @@ class NetworkPage {
     const outcome = runs.outcomes[this.shown];
     this.root.dataset.outcome = outcome && !this.playing && runs.lastStep() > 0 ? outcome.code : "";
     this.root.dataset.state = this.playing ? "playing" : runs.outcomes.every(Boolean) ? "ended" : "idle";
+    this.landscape.update();
     this.address.update(this.stateParams());
     this.showRule();
     if (this.lesson) this.lesson.update();
@@ -839,7 +843,7 @@ class NetworkPage {
       // the step early stopping would keep, where the server found the run overfitting
       earlyStop: runs.outcomes[i] && runs.outcomes[i].code === "overfitting" ? runs.outcomes[i].early_stop_step : null,
     }));
-    this.chart.draw(racers, { hasTest: runs.data.test.length > 0 });
+    this.chart.draw(racers, { hasTest: runs.data.test.length > 0, sharpness: this.landscape.sharpness() });
   }
 
   /** The diagram and the hidden units' pictures for the racer shown. */
@@ -932,6 +936,7 @@ class NetworkPage {
     this.controls.write(params);
     for (const racer of this.racers) racer.write(params);
     this.writeOwn(params);
+    this.landscape.write(params);
     const step = this.runs.lastStep();
     if (step > 0) params.set("steps", String(step));
     return params;
@@ -1052,6 +1057,7 @@ async function start(root) {
     applyControlParams(root, params);
     await page.open();
     if (lesson) page.lesson = await showNetLesson(root, params, lesson, page);
+    page.landscape.opened(lesson);
     page.scheduleDraw();
     root.dataset.ready = "true";
   } catch (error) {

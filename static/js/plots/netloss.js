@@ -1,7 +1,9 @@
 // A network's loss by step (the /network page): per racer the training loss (solid) and the
 // test loss (dashed) in the racer's colour, on a log axis once it spans a decade; where the
 // server found the run overfitting, a vertical line with its label at the step early stopping
-// would keep (the test loss's lowest). One Plotly.react per drawn frame (the page draws at most once per animation frame).
+// would keep (the test loss's lowest); once the Landscape section's sharpness view has been
+// computed, on a second axis (right) the Hessian's top eigenvalue at the sampled steps (dots)
+// and 2/lr (long dashes). One Plotly.react per drawn frame (the page draws at most once per animation frame).
 
 const WIDTHS = { normal: { line: 2, font: 13 }, projector: { line: 4.5, font: 20 } };
 
@@ -18,9 +20,10 @@ export class NetLossChart {
 
   /**
    * Draw `racers`: [{label, color, steps: {step, train_loss, test_loss}, earlyStop: step|null}].
-   * `hasTest`: the data keeps points aside for testing (else no dashed lines).
+   * `hasTest`: the data keeps points aside for testing (else no dashed lines). `sharpness`:
+   * per racer the sharpness view's {step, top, limit} (POST /api/networks/views), or null.
    */
-  draw(racers, { hasTest }) {
+  draw(racers, { hasTest, sharpness = null }) {
     const w = this.widths;
     const traces = [];
     const shapes = [];
@@ -64,8 +67,9 @@ export class NetLossChart {
         });
       }
     }
+    if (sharpness) traces.push(...sharpnessTraces(racers, sharpness, w));
     const layout = {
-      margin: { l: Math.round(w.font * 4.6), r: 8, t: 8, b: Math.round(w.font * 3) },
+      margin: { l: Math.round(w.font * 4.6), r: sharpness ? Math.round(w.font * 4.2) : 8, t: 8, b: Math.round(w.font * 3) },
       font: { size: w.font },
       showlegend: false,
       dragmode: false,
@@ -79,7 +83,33 @@ export class NetLossChart {
       annotations,
       datarevision: (this.revision += 1),
     };
+    if (sharpness) {
+      layout.yaxis2 = { title: { text: "top eigenvalue" }, overlaying: "y", side: "right", fixedrange: true, rangemode: "tozero", showgrid: false };
+    }
+    this.element.dataset.sharpness = sharpness ? "shown" : "";
     this.element.dataset.earlyStop = shapes.length ? racers.map((r) => r.earlyStop ?? "").join(",") : "";
     return window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });
   }
+}
+
+/** Per racer with a sharpness answer: its top eigenvalue by sampled step and its 2/lr, on the right axis. */
+function sharpnessTraces(racers, sharpness, w) {
+  const traces = [];
+  racers.forEach((r, i) => {
+    const s = sharpness[i];
+    if (!s) return;
+    traces.push(
+      {
+        type: "scatter", mode: "lines+markers", name: `${r.label}: top eigenvalue`, x: s.step, y: s.top, yaxis: "y2",
+        line: { color: r.color, width: Math.max(1, w.line - 1), dash: "dot" }, marker: { color: r.color, size: w.line * 2.5, symbol: "diamond" },
+        hovertemplate: "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
+      },
+      {
+        type: "scatter", mode: "lines", name: `${r.label}: 2/lr`, x: s.step, y: s.limit, yaxis: "y2",
+        line: { color: r.color, width: Math.max(1, w.line - 0.5), dash: "longdash" }, opacity: 0.7,
+        hovertemplate: "step %{x}: 2/lr = %{y:.4g}<extra>%{fullData.name}</extra>",
+      },
+    );
+  });
+  return traces;
 }
