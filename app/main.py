@@ -35,6 +35,7 @@ from .api import (
     lessons,
     maps,
     models,
+    network_views,
     networks,
     openapi,
     pages,
@@ -121,6 +122,7 @@ class DescentLab(FastAPI):
             maps.document_events(document)
             classes.document_events(document)
             networks.document_events(document)
+            network_views.document_events(document)
         return super().openapi()
 
 
@@ -180,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "maps_running": 0,
         "maps_waiting": 0,
         "map_ball_steps": 0,
+        "network_view_work": 0,
     }
     # each thing computed once (app/api/once.py), its counters added to the metrics
     app.state.once = Once(
@@ -217,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(l2.router)
     app.include_router(classes.router)
     app.include_router(networks.router)
+    app.include_router(network_views.router)
     openapi.install(app, settings)
     app.mount(static_prefix, VersionedStatic(directory=STATIC), name="static")
     app.mount(swagger_prefix, VersionedStatic(directory=SWAGGER_UI), name="swagger-ui")

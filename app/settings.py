@@ -156,6 +156,27 @@ class Settings(BaseSettings):
         description="Most prediction grids (with the unit thumbnails and the weights) a "
         "network stream sends per second.",
     )
+    network_view_max_side: int = Field(
+        81,
+        ge=2,
+        description="Most points along each side of a network's landscape plane (the random "
+        "plane and the path's plane); a `detail` that asks for more gets this many.",
+    )
+    network_view_max_points: int = Field(
+        401,
+        ge=2,
+        description="Most points along a network's landscape line (from the start, and between "
+        "two seeds) and kept along each path drawn on a plane; a `detail` that asks for more "
+        "gets this many.",
+    )
+    network_view_max_work: int = Field(
+        200_000,
+        ge=1,
+        description="Most work one landscape view of a network may ask for, in the units its "
+        "progress counts (training steps, losses of one weight vector and Hessian-vector "
+        "products); a bigger view is refused with 422 naming its detail. Its estimated "
+        "seconds are held to DESCENT_LAB_MAP_MAX_SECONDS, as a map's are.",
+    )
     cache_mb: int = Field(
         64,
         ge=0,

@@ -1,5 +1,5 @@
-"""A checked map's work: a turn in the worker's queue, a thread of its own, progress and
-cancel.
+"""A checked job's work — a map's, or a network's landscape view's: a turn in the worker's
+queue, a thread of its own, progress and cancel (answered over HTTP by jobs_http.py).
 
 A map is computed in chunks (the engine's progress callback); between chunks it looks for
 a cancel.  Identical maps share one computation (app/api/once.py): when the last client
@@ -35,7 +35,8 @@ TICK_S = 0.2  # how often a map in progress reports (stream) or looks for a hang
 
 @dataclass
 class MapJob:
-    """A checked map: the work to do (``compute(progress)``), its size, and how to answer."""
+    """A checked map (or view): the work to do (``compute(progress)``), its size, and how to
+    answer."""
 
     compute: Callable[[Callable[[int], None]], Any]
     total: int  # ball-steps at most
@@ -43,6 +44,9 @@ class MapJob:
     canonical: dict[str, Any]  # what it computes, defaults filled: its result cache key
     size_field: str = "resolution"  # what to make smaller when it takes too long
     estimate: float = 0.0  # its seconds of work, estimated before any ball moved
+    name: str = "map"  # what it is, in a refusal's words
+    unit: str = "ball-steps"  # what ``total`` counts, in a refusal's words
+    counter: str = "map_ball_steps"  # the worker's metric its progress adds to
 
 
 class TooLong(Exception):
@@ -71,7 +75,7 @@ class Work:
             raise TooLong
         self.done += n
         with COUNTERS:
-            self.metrics["map_ball_steps"] += n
+            self.metrics[self.job.counter] += n
 
     def run(self) -> None:
         self.started = time.monotonic()
@@ -80,10 +84,11 @@ class Work:
         except Cancelled:
             pass
         except TooLong:
-            share = self.done / self.job.total
+            job, share = self.job, self.done / max(self.job.total, 1)
             reason = (
-                f"this map was still computing after {self.limit_s:g} s, the server's limit "
-                f"(at {share:.0%} of its ball-steps): lower the {self.job.size_field} or the steps"
+                f"this {job.name} was still computing after {self.limit_s:g} s, the server's "
+                f"limit (at {share:.0%} of its {job.unit}): lower the {job.size_field} or the "
+                "steps"
             )
             self.error = InputError([(self.job.size_field, reason)])
         except BaseException as exc:  # handed to the request, which reports it

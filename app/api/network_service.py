@@ -103,17 +103,11 @@ def prepare_network(req: NetworkRequest, settings: Settings) -> NetworkPlan:
     errors = _over_limits(req, settings)
     if errors:
         raise InputError(errors)
-    try:
-        scenario = build(
-            req.model_dump(include={"data", "model", "optimizers", "options", "steps"})
-        )
-    except NetworkError as exc:
-        field = _own_field(exc.field) if req.data.own is not None else exc.field
-        raise InputError([(field, exc.reason)]) from None
+    scenario = build_scenario(req)
     states: list[dict[str, Any] | None] = [None] * len(req.optimizers)
     if req.resume is not None:
         states = [dict(state) for state in req.resume]
-    plan = NetworkPlan(scenario, states, req.grid, _canonical(req, scenario))
+    plan = NetworkPlan(scenario, states, req.grid, canonical_network(req, scenario))
     for i, state in enumerate(plan.states):
         if state is not None:  # refused before anything runs
             try:
@@ -125,13 +119,33 @@ def prepare_network(req: NetworkRequest, settings: Settings) -> NetworkPlan:
     return plan
 
 
+def build_scenario(req: NetworkRequest) -> Scenario:
+    """The engine's scenario of a request within the limits; a refusal names the request's
+    field (InputError)."""
+    try:
+        return build(req.model_dump(include={"data", "model", "optimizers", "options", "steps"}))
+    except NetworkError as exc:
+        field = _own_field(exc.field) if req.data.own is not None else exc.field
+        raise InputError([(field, exc.reason)]) from None
+
+
 def _over_limits(req: NetworkRequest, settings: Settings) -> Errors:
     """Everything in the request past this server's limits."""
+    errors = network_limits(req, settings)
+    if req.grid > settings.network_max_grid:
+        errors.append(("grid", f"at most {settings.network_max_grid} per side, got {req.grid}"))
+    if req.resume is not None and len(req.resume) != len(req.optimizers):
+        given, wanted = len(req.resume), len(req.optimizers)
+        errors.append(("resume", f"give one state per racer ({wanted}), got {given}"))
+    return errors
+
+
+def network_limits(req: NetworkRequest, settings: Settings) -> Errors:
+    """The network's own size past this server's limits: its steps, layers, units and
+    points (what a run and a landscape view share)."""
     errors: Errors = []
     if req.steps > settings.network_max_steps:
         errors.append(("steps", f"at most {settings.network_max_steps} steps, got {req.steps}"))
-    if req.grid > settings.network_max_grid:
-        errors.append(("grid", f"at most {settings.network_max_grid} per side, got {req.grid}"))
     hidden, layers, units = (
         req.model.hidden,
         settings.network_max_layers,
@@ -147,9 +161,6 @@ def _over_limits(req: NetworkRequest, settings: Settings) -> Errors:
         errors.append(("data.own.x", f"at most {points} points, got {len(req.data.own.x)}"))
     elif req.data.own is None and req.data.points > points:
         errors.append(("data.points", f"at most {points} points, got {req.data.points}"))
-    if req.resume is not None and len(req.resume) != len(req.optimizers):
-        given, wanted = len(req.resume), len(req.optimizers)
-        errors.append(("resume", f"give one state per racer ({wanted}), got {given}"))
     return errors
 
 
@@ -164,7 +175,7 @@ def _own_field(field: str) -> str:
     return field
 
 
-def _canonical(req: NetworkRequest, scenario: Scenario) -> dict[str, Any]:
+def canonical_network(req: NetworkRequest, scenario: Scenario) -> dict[str, Any]:
     """The request as JSON with every default filled in: two requests for the same work read
     the same (the result cache's key, once.py)."""
     out = req.model_dump(mode="json")

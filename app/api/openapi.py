@@ -321,6 +321,10 @@ def _networks(document: dict[str, Any], settings: Settings) -> None:
         _update(request, {"options": settings_schema(OPTIONS)})
         request["steps"]["maximum"] = settings.network_max_steps
         request["grid"]["maximum"] = settings.network_max_grid
+    # A landscape view: a comparison's fields (its `grid` ignored, `resume` refused).
+    view = schemas["NetworkViewRequest"]["properties"]
+    _update(view, {"options": settings_schema(OPTIONS), "resume": {"type": "null"}})
+    view["steps"]["maximum"] = settings.network_max_steps
     stream = document["paths"]["/api/networks/runs/stream"]["post"]
     for parameter in stream["parameters"]:
         if parameter["name"] == "speed":
