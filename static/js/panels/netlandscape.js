@@ -117,7 +117,7 @@ export class LandscapeSection {
     const page = this.page;
     const runs = page.runs;
     const step = runs.lastStep();
-    const racers = page.racers.map((r) => ({ label: r.label, name: r.style.name, color: r.style.color, dash: r.style.plotlyDash }));
+    const racers = page.racers.map((r) => ({ label: `${r.style.name}: ${r.label}`, optimizer: r.label, name: r.style.name, color: r.style.color, dash: r.style.plotlyDash }));
     this.job.working = WORKING[view.kind];
     const answer = await this.job.run(VIEWS_URL, this.body(view));
     if (!answer) return;
@@ -169,11 +169,12 @@ export class LandscapeSection {
     });
   }
 
-  /** The point picker: a racer, and a range over its path's points (its last at first). */
+  /** The point picker: a racer, and a range over its path's points. */
   fillPoints(answer, racers) {
     const select = $("netview-point-racer");
-    select.replaceChildren(...answer.paths.map((_, i) => new Option(`${racers[i].name} racer (${racers[i].label})`, String(i))));
-    if (!this.picked) this.picked = { racer: 0, index: answer.paths[0].step.length - 1 };
+    select.replaceChildren(...answer.paths.map((_, i) => new Option(`${racers[i].name} racer (${racers[i].optimizer})`, String(i))));
+    // the random plane's path is told from its start (furthest off the plane), the paths' plane's from now
+    if (!this.picked) this.picked = { racer: 0, index: answer.view === "plane" ? 0 : answer.paths[0].step.length - 1 };
     select.value = String(this.picked.racer);
     const range = $("netview-point-index");
     range.max = String(answer.paths[this.picked.racer].step.length - 1);

@@ -48,7 +48,7 @@ function card(title, rows, { color = null, note = "" } = {}) {
 }
 
 function racerTitle(racers, i) {
-  return `${racers[i].name[0].toUpperCase()}${racers[i].name.slice(1)} racer: ${racers[i].label}`;
+  return `${racers[i].name[0].toUpperCase()}${racers[i].name.slice(1)} racer: ${racers[i].optimizer}`;
 }
 
 const percent = (share) => `${Math.round(share * 100)}%`;
@@ -67,17 +67,19 @@ function lineCards(answer, racers) {
   );
 }
 
-/** The end of each racer's path: how much of it the plane shows. */
+/** Each racer's path at its start and now: how much of it the plane shows. */
 function pathCards(answer, racers, from) {
   const unit = lossUnit(answer);
   return answer.paths.map((path, i) => {
     const k = path.step.length - 1;
-    const share = path.distance[k] > 0 ? path.off[k] / path.distance[k] : 0;
-    return card(`${racerTitle(racers, i)} (at step ${path.step[k]})`, [
-      ["Off the plane", withUnit(path.off[k], WEIGHT_UNIT)],
-      [`Share of its distance from ${from} off the plane`, percent(share)],
-      ["True training loss", withUnit(path.train[k], unit)],
-      ["Training loss the picture shows there", withUnit(path.plane_train[k], unit)],
+    const share = (j) => percent(path.distance[j] > 0 ? path.off[j] / path.distance[j] : 0);
+    const both = (list, after = "") => `${formatNumber(list[0])} · ${formatNumber(list[k])}${after}`;
+    return card(racerTitle(racers, i), [
+      ["Steps (start · now)", `${path.step[0]} · ${path.step[k]}`],
+      ["Off the plane (start · now)", both(path.off, ` ${WEIGHT_UNIT}`)],
+      [`Share of its distance from ${from} off the plane (start · now)`, `${share(0)} · ${share(k)}`],
+      ["True training loss (start · now)", both(path.train, ` ${unit}`)],
+      ["Training loss the picture shows there (start · now)", both(path.plane_train, ` ${unit}`)],
       ["Points drawn on its path", String(path.step.length)],
     ], { color: racers[i].color });
   });
@@ -89,7 +91,7 @@ function planeCards(answer, racers) {
   const [d1, d2] = answer.direction_norms;
   return [
     card("The slice", [
-      ["Centre", `the ${centre.name} racer's weights now (${centre.label})`],
+      ["Centre", `the ${centre.name} racer's weights now (${centre.optimizer})`],
       ["Directions' seed", String(answer.seed)],
       ["Span of α and β", `±${formatNumber(answer.span)} × each direction`],
       ["Length of direction 1 · direction 2", `${formatNumber(d1)} · ${formatNumber(d2)} ${WEIGHT_UNIT}`],
@@ -112,6 +114,8 @@ function pcaCards(answer, racers) {
       ["Axes", `weight-space distance from the initial weights`],
       ["Training loss at the initial weights", withUnit(answer.origin.train, unit)],
       ["Test loss at the initial weights", answer.origin.test === null ? null : withUnit(answer.origin.test, unit)],
+      ["Lowest training loss of the slice", withUnit(answer.lowest.train, unit)],
+      ["… found at", `${formatNumber(answer.lowest.alpha)}, ${formatNumber(answer.lowest.beta)} (weight-space distance along each component)`],
     ]),
     ...pathCards(answer, racers, "the initial weights"),
   ];
@@ -128,7 +132,7 @@ function sharpnessCards(answer, racers) {
       [
         ["Top eigenvalue now", withUnit(r.top[k], unit)],
         ["2/lr now", withUnit(r.limit[k], unit)],
-        ["Learning rate now", formatNumber(r.lr[k])],
+        ["Learning rate now", `${formatNumber(r.lr[k])} weight² per ${lossUnit(answer)}`],
         [`Top ${r.final.length} eigenvalues at step ${r.step[k]}`, `${r.final.map((v) => formatNumber(v)).join(" · ")} ${unit}`],
         ["Top eigenvalue ÷ 2/lr (median over the last third)", edge.ratio === null ? "–" : formatNumber(edge.ratio, 3)],
         ["Edge of stability", reached],
@@ -136,7 +140,7 @@ function sharpnessCards(answer, racers) {
       ],
       {
         color: racers[i].color,
-        note: r.preconditioned ? `${racers[i].label} rescales each weight's step: 2/lr is plain gradient descent's limit, not its own.` : "",
+        note: r.preconditioned ? `${racers[i].optimizer} rescales each weight's step: 2/lr is plain gradient descent's limit, not its own.` : "",
       },
     );
   });
@@ -147,26 +151,31 @@ function seedsCards(answer, racers) {
   const [a, b] = answer.seeds;
   const test = answer.before.test !== null;
   const racer = racers[answer.racer];
+  const color = racer.color;
   return [
-    card(`Two copies trained by the ${racer.name} racer's optimizer (${racer.label})`, [
+    card(`Two copies trained by the ${racer.name} racer's optimizer (${racer.optimizer})`, [
       ["Weights seeds A · B", `${a} · ${b}`],
       ["Training loss at A · at B", `${formatNumber(answer.ends.a.train)} · ${formatNumber(answer.ends.b.train)} ${unit}`],
       ["Test loss at A · at B", test ? `${formatNumber(answer.ends.a.test)} · ${formatNumber(answer.ends.b.test)} ${unit}` : null],
+      ["Distance A to B before matching", withUnit(answer.distance.before, WEIGHT_UNIT)],
+      ["Distance A to B after matching", withUnit(answer.distance.after, WEIGHT_UNIT)],
+    ], { color }),
+    card("The barrier between them", [
       ["Barrier before matching, training loss", withUnit(answer.before.barrier.train, unit)],
       ["Barrier after matching, training loss", withUnit(answer.after.barrier.train, unit)],
       ["Barrier before matching, test loss", test ? withUnit(answer.before.barrier.test, unit) : null],
       ["Barrier after matching, test loss", test ? withUnit(answer.after.barrier.test, unit) : null],
-      ["Distance A to B before matching", withUnit(answer.distance.before, WEIGHT_UNIT)],
-      ["Distance A to B after matching", withUnit(answer.distance.after, WEIGHT_UNIT)],
-      ["Hidden units B's matching moved", `${answer.moved} unit${answer.moved === 1 ? "" : "s"}`],
+    ], { color }),
+    card("The matching", [
+      ["Hidden units of B that changed place", `${answer.moved} unit${answer.moved === 1 ? "" : "s"}`],
       ["Matching sweeps", `${answer.sweeps} sweep${answer.sweeps === 1 ? "" : "s"} over the layers`],
-    ], { color: racer.color }),
+    ], { color }),
   ];
 }
 
 const CARDS = { line: lineCards, plane: planeCards, pca: pcaCards, sharpness: sharpnessCards, seeds: seedsCards };
 
-/** The readouts of `answer` (any view), `racers`: [{label, name, color}] as the page had them. */
+/** The readouts of `answer` (any view), `racers`: [{optimizer, name, color}] as the page had them. */
 export function viewReadouts(answer, racers) {
   return CARDS[answer.view](answer, racers);
 }

@@ -121,9 +121,11 @@ function colouring(rows) {
   }
   if (!(low > 0) || high / low <= 10) return { z: rows, colorbar: {} };
   const z = rows.map((row) => row.map((v) => (v === null ? null : Math.log10(Math.max(v, low)))));
-  const tickvals = [];
-  for (let e = Math.ceil(Math.log10(low)); e <= Math.floor(Math.log10(high)); e += 1) tickvals.push(e);
-  return { z, colorbar: { tickvals, ticktext: tickvals.map((e) => formatNumber(10 ** e)) } };
+  const ticks = []; // 1, 2 and 5 of each power of ten in range
+  for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e += 1) {
+    for (const m of [1, 2, 5]) if (m * 10 ** e >= low && m * 10 ** e <= high) ticks.push(m * 10 ** e);
+  }
+  return { z, colorbar: { tickvals: ticks.map(Math.log10), ticktext: ticks.map((v) => formatNumber(v)) } };
 }
 
 /** A path's hover: the step, how far off the plane, the true loss and the picture's. */
@@ -273,8 +275,8 @@ export async function drawPlane3d(element, answer, racers, { projector = false, 
       yaxis: { title: { text: yTitle } },
       zaxis: { title: { text: "training loss" } },
       aspectmode: "manual",
-      aspectratio: { x: 1, y: 1, z: 0.6 },
-      camera: element.layout?.scene?.camera, // the way the user last turned it
+      aspectratio: { x: 1.5, y: 1.5, z: 0.9 },
+      camera: element.layout?.scene?.camera ?? { eye: { x: 1.35, y: -1.35, z: 0.95 } }, // the way the user last turned it
     },
   };
   return window.Plotly.react(element, traces, layout, CONFIG);
