@@ -265,6 +265,17 @@ def test_an_address_with_a_view_opens_on_it_and_computes_it(watched):
     assert watched.errors == []
 
 
+def test_hide_and_lock_reach_the_sections_controls(watched):
+    page = open_network(watched, "?view=plane&hide=view-seed&lock=view,detail")
+    expect(page.get_by_label("Span (±)")).to_be_visible()  # the plane's …
+    expect(page.get_by_label("Directions' seed")).to_be_hidden()  # … but this one hidden
+    expect(page.locator("input[name=netview][value=plane]")).to_be_checked()
+    expect(page.locator("input[name=netview][value=line]")).to_be_disabled()
+    expect(page.get_by_label("Detail", exact=True)).to_be_disabled()
+    page = open_network(watched, "?hide=landscape")
+    expect(page.locator("#landscape")).to_be_hidden()
+
+
 def test_a_phone_shows_a_computed_plane_with_no_sideways_scrolling(watched):
     watched.page.set_viewport_size({"width": 360, "height": 780})
     page = open_network(watched, TWO + "&view=plane&detail=coarse")

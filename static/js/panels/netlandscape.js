@@ -10,6 +10,7 @@
 import { formatNumber } from "../format.js";
 import { MapJob } from "../maps/maps.js";
 import { ControlTable } from "../pages/controltable.js";
+import { listParam } from "../state/urlstate.js";
 import { drawLine, drawPlane, drawPlane3d, drawSeeds, drawSharpness, movePicked } from "../plots/netviews.js";
 import { isProjector } from "./keyboard.js";
 import { viewReadouts } from "./netviewwords.js";
@@ -90,7 +91,10 @@ export class LandscapeSection {
   /** The picked view's own settings and "how to read this" shown, and its last answer if any. */
   kindChanged() {
     const kind = this.kind;
-    for (const el of this.root.querySelectorAll("[data-views]")) el.hidden = !el.dataset.views.split(" ").includes(kind);
+    const hidden = listParam(this.page.params, "hide"); // ?hide= keeps a control hidden whatever the view
+    for (const el of this.root.querySelectorAll("[data-views]")) {
+      el.hidden = !el.dataset.views.split(" ").includes(kind) || el.dataset.control.split(" ").some((name) => hidden.has(name));
+    }
     for (const p of this.root.querySelectorAll(".netview-howto [data-view]")) p.hidden = p.dataset.view !== kind;
     $("netview-compute").textContent = `Compute: ${this.root.querySelector(`input[name=netview][value=${kind}]`).parentElement.textContent.trim()}`;
     this.root.dataset.view = kind;
