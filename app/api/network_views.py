@@ -49,10 +49,10 @@ COMPARISON = ("data", "model", "optimizers", "options", "steps")  # what a view 
 # products a step.
 STEP_S = 1.5e-4
 EVAL_N_S = 4e-7
-HVP_S = 5e-5
+HVP_S = 7e-5
 HVP_N_S = 2.5e-7
 N_P_S = 6e-10
-LBFGS_EVALS = 4
+LBFGS_EVALS = 3
 
 
 def sizes_for(detail: str, settings: Settings) -> Sizes:
