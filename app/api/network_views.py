@@ -42,12 +42,13 @@ READS: dict[str, tuple[str, ...]] = {
 COMPARISON = ("data", "model", "optimizers", "options", "steps")  # what a view trains
 # About how long a view's work takes on one core (bench/network_views.py prints the estimate
 # beside the time measured; it errs long).  For a network of P weights on n training
-# points, a training step takes STEP_S + N_P_S·n·P (the step, and the trace's losses of
-# every point), the loss of one weight vector EVAL_N_S·n + N_P_S·n·P and half a
+# points, a training step takes STEP_S + STEP_N_P_S·n·P (the step, and the trace's losses
+# of every point), the loss of one weight vector EVAL_N_S·n + N_P_S·n·P and half a
 # Hessian-vector product HVP_S + HVP_N_S·n + N_P_S·n·P; L-BFGS evaluates the loss about
 # LBFGS_EVALS times per iteration of its `max_iter`, and Newton takes P Hessian-vector
 # products a step.
 STEP_S = 1.5e-4
+STEP_N_P_S = 9e-10
 EVAL_N_S = 4e-7
 HVP_S = 7e-5
 HVP_N_S = 2.5e-7
@@ -76,7 +77,7 @@ def seconds_of(scenario: Scenario, view: ViewRequest, total: int) -> float:
     training, steps = 0.0, 0
     for i in trained:
         racer = scenario.racers[i]
-        step = STEP_S + N_P_S * n * p
+        step = STEP_S + STEP_N_P_S * n * p
         if racer.optimizer.id == "lbfgs":
             step *= LBFGS_EVALS * int(racer.hyperparameters["max_iter"])
         elif racer.optimizer.id == "newton":
