@@ -157,20 +157,20 @@ class Settings(BaseSettings):
         "network stream sends per second.",
     )
     network_view_max_side: int = Field(
-        81,
+        61,
         ge=2,
         description="Most points along each side of a network's landscape plane (the random "
         "plane and the path's plane); a `detail` that asks for more gets this many.",
     )
     network_view_max_points: int = Field(
-        401,
+        400,
         ge=2,
         description="Most points along a network's landscape line (from the start, and between "
         "two seeds) and kept along each path drawn on a plane; a `detail` that asks for more "
         "gets this many.",
     )
     network_view_max_work: int = Field(
-        200_000,
+        50_000,
         ge=1,
         description="Most work one landscape view of a network may ask for, in the units its "
         "progress counts (training steps, losses of one weight vector and Hessian-vector "

@@ -40,11 +40,20 @@ READS: dict[str, tuple[str, ...]] = {
     "seeds": ("racer", "second_seed"),
 }
 COMPARISON = ("data", "model", "optimizers", "options", "steps")  # what a view trains
-# Seconds per unit of work (views.work) of a network with P weights on n training points:
-# BASE_S + PER_FLOP_S · n · P, fitted on this code (docs/operations.md, bench/network_views.py)
-# so the estimate errs long.
-BASE_S = 2.5e-5
-PER_FLOP_S = 2.0e-9
+# About how long a view's work takes on one core (bench/network_views.py prints the estimate
+# beside the time measured; it errs long).  For a network of P weights on n training
+# points, a training step takes STEP_S + STEP_N_P_S·n·P (the step, and the trace's losses
+# of every point), the loss of one weight vector EVAL_N_S·n + N_P_S·n·P and half a
+# Hessian-vector product HVP_S + HVP_N_S·n + N_P_S·n·P; L-BFGS evaluates the loss about
+# LBFGS_EVALS times per iteration of its `max_iter`, and Newton takes P Hessian-vector
+# products a step.
+STEP_S = 1.5e-4
+STEP_N_P_S = 9e-10
+EVAL_N_S = 4e-7
+HVP_S = 7e-5
+HVP_N_S = 2.5e-7
+N_P_S = 6e-10
+LBFGS_EVALS = 3
 
 
 def sizes_for(detail: str, settings: Settings) -> Sizes:
@@ -59,10 +68,24 @@ def sizes_for(detail: str, settings: Settings) -> Sizes:
     )
 
 
-def seconds_of(scenario: Scenario, units: int) -> float:
-    """About how long ``units`` of a view's work take on one core."""
+def seconds_of(scenario: Scenario, view: ViewRequest, total: int) -> float:
+    """About how long ``total`` units of the view's work take on one core."""
     s = scenario.setup
-    return units * (BASE_S + PER_FLOP_S * len(s.y_train) * s.spec.size)
+    n, p = len(s.y_train), s.spec.size
+    half_hvp = HVP_S + HVP_N_S * n + N_P_S * n * p
+    trained = [view.racer, view.racer] if view.kind == "seeds" else range(len(scenario.racers))
+    training, steps = 0.0, 0
+    for i in trained:
+        racer = scenario.racers[i]
+        step = STEP_S + STEP_N_P_S * n * p
+        if racer.optimizer.id == "lbfgs":
+            step *= LBFGS_EVALS * int(racer.hyperparameters["max_iter"])
+        elif racer.optimizer.id == "newton":
+            step += 2 * p * half_hvp
+        training += scenario.steps * step
+        steps += scenario.steps
+    unit = half_hvp if view.kind == "sharpness" else EVAL_N_S * n + N_P_S * n * p
+    return training + max(total - steps, 0) * unit
 
 
 def prepare_view(req: NetworkViewRequest, settings: Settings) -> MapJob:
@@ -83,7 +106,7 @@ def prepare_view(req: NetworkViewRequest, settings: Settings) -> MapJob:
     sizes = sizes_for(req.detail, settings)
     view = ViewRequest(req.view, sizes, req.racer, req.seed, req.span, second)
     total = work(scenario, view)
-    seconds = seconds_of(scenario, total)
+    seconds = seconds_of(scenario, view, total)
     most = settings.network_view_max_work
     if total > most or seconds > settings.map_max_seconds:
         errors.append(("detail", _too_big(req, total, seconds, settings)))

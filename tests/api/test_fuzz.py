@@ -39,6 +39,8 @@ LIMITS = Settings(
     network_max_points=40,
     network_max_steps=20,
     network_max_grid=6,
+    # Landscape views: a fine plane or sharpness is past this, and refused naming `detail`.
+    network_view_max_work=5_000,
     # The fuzzer names a random class code in thousands of requests from one address: past
     # the wrong-code limit every class route would answer 429 before reading the body, and
     # a forbidden body must meet the 422 it is owed. The limits are tested in
@@ -111,3 +113,9 @@ def paced_quickly(case: schemathesis.Case) -> None:
 def test_the_api_answers_every_request_as_documented(case: schemathesis.Case) -> None:
     paced_quickly(case)
     case.call_and_validate(timeout=TIMEOUT_S)
+
+
+def test_the_network_views_are_drawn_too() -> None:
+    """The landscape views (jobs, as the maps are) are among the operations drawn above."""
+    paths = {result.ok().path for result in schema.get_all_operations()}
+    assert {"/api/networks/views", "/api/networks/views/stream"} <= paths
