@@ -9,7 +9,10 @@ several rounds:
    the same slice in torch (``torch.func.functional_call`` under ``vmap``, float64, one
    thread) with engine ÷ torch;
 2. one Hessian-vector product by the R-operator (:func:`.model.hvp`) against one gradient
-   (:func:`.model.loss_and_grad`) on the same network and points (target ≤ 3×).
+   (:func:`.model.loss_and_grad`) on the same network and points (target ≤ 3×);
+3. each view of the network page (:func:`app.engine.networks.views.compute`) at each detail
+   for the same network trained 500 steps by three racers (SGD, momentum, Adam) — the
+   seconds a student waits behind the progress bar, training included.
 
 torch is not a dependency of the app: without it the engine's figures are printed alone,
 with a line saying so.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from app.engine.networks.landscape import filter_normalised, plane  # noqa: E402
 from app.engine.networks.model import hvp, layers_of, loss_and_grad  # noqa: E402
 from app.engine.networks.scenario import build  # noqa: E402
+from app.engine.networks.views import DETAIL, VIEWS, ViewRequest, compute  # noqa: E402
 
 SIDE = 41
 ROUNDS = 5
@@ -107,6 +112,27 @@ def main() -> None:
     h = best(lambda: hvp(st.spec, theta, X, y, v), 50)
     print("One Hessian-vector product against one gradient (same network and points):")
     print(f"  gradient {g * 1e6:.0f} µs   HVP {h * 1e6:.0f} µs   ratio {h / g:.2f}   (target ≤ 3)")
+    views()
+
+
+def views() -> None:
+    s = build(
+        {
+            "data": {"dataset": "circle", "points": 200},
+            "model": {"hidden": [16, 16]},
+            "optimizers": [
+                {"optimizer": "sgd", "hyperparameters": {"lr": 0.3}},
+                {"optimizer": "sgd", "hyperparameters": {"lr": 0.1, "momentum": 0.9}},
+                {"optimizer": "adam", "hyperparameters": {"lr": 0.01}},
+            ],
+            "steps": 500,
+        }
+    )
+    print("Each view of the network page, 2-16-16-1 tanh, 3 racers × 500 steps (seconds):")
+    print(f"  {'detail':<8}" + "".join(f"{kind:>11}" for kind in VIEWS))
+    for detail, sizes in DETAIL.items():
+        row = [best(partial(compute, s, ViewRequest(kind, sizes)), 2) for kind in VIEWS]
+        print(f"  {detail:<8}" + "".join(f"{t:>11.2f}" for t in row))
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ class Scenario:
     options: RunOptions
     racers: tuple[Racer, ...]
     steps: int
+    init: tuple[str, int] = ("xavier", 0)  # how θ₀ was drawn: the scheme and its seed
 
     def start(self, racer: int, state: Mapping[str, Any] | None = None) -> NetworkRun:
         """Racer ``racer``'s run from θ₀, or from a state it sent earlier."""
@@ -131,7 +132,8 @@ def build(raw: Mapping[str, Any]) -> Scenario:
                 f"{NEWTON_MAX_WEIGHTS} weights, and this network has {s.spec.size} "
                 "(L-BFGS builds its curvature from gradients alone)",
             )
-    return Scenario(s, theta0, options, tuple(racers), int(raw.get("steps", STEPS)))
+    steps = int(raw.get("steps", STEPS))
+    return Scenario(s, theta0, options, tuple(racers), steps, (m["init"], m["init_seed"]))
 
 
 def _racer(raw: Mapping[str, Any], field: str) -> Racer:
