@@ -27,7 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..engine.networks.outcome import NET_OUTCOMES
 from ..engine.networks.scenario import build
-from ..engine.networks.views import VIEWS, Sizes, ViewRequest
+from ..engine.networks.views import VIEWS
 from .lesson import REVEAL, _filled, _one_of
 
 NETWORK_LESSONS_FILE = Path(__file__).with_name("networks.toml")
@@ -75,10 +75,6 @@ class NetworkLessonView(_Record):
     seed: int = Field(0, ge=0)  # plane: the random directions' seed
     span: float = Field(1.0, gt=0, le=10)  # plane: α, β ∈ [−span, span]
     second_seed: int | None = Field(None, ge=0)  # seeds: the other copy's init seed
-
-    def request(self, sizes: Sizes) -> ViewRequest:
-        """The view as the engine's request, at ``sizes`` (a detail of views.DETAIL)."""
-        return ViewRequest(self.kind, sizes, self.racer, self.seed, self.span, self.second_seed)
 
 
 class NetworkLesson(_Record):

@@ -177,7 +177,8 @@ def shown(lesson_id: str, detail: str = "normal", **view: Any) -> dict[str, Any]
     as the page asks for it at ``detail``."""
     lesson = NETWORK_LESSONS[lesson_id]
     assert lesson.view is not None
-    request = lesson.view.model_copy(update=view).request(DETAIL[detail])
+    v = lesson.view.model_copy(update=view)
+    request = ViewRequest(v.kind, DETAIL[detail], v.racer, v.seed, v.span, v.second_seed)
     return compute(build(lesson.scenario()), request)
 
 
