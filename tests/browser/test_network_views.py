@@ -265,6 +265,34 @@ def test_an_address_with_a_view_opens_on_it_and_computes_it(watched):
     assert watched.errors == []
 
 
+def test_a_lesson_with_a_view_computes_it_once_its_run_has_ended(watched):
+    lessons = httpx.get(f"{watched.base_url}/api/networks/lessons", timeout=20).json()
+    lesson = next(l for l in lessons if l["id"] == "two_seeds_one_valley")
+    view = lesson["view"]
+    page = open_network(watched, f"?lesson={lesson['id']}")
+    expect(page.locator("input[name=netview][value=seeds]")).to_be_checked()
+    expect(page.locator("#netview-result")).to_be_hidden()  # nothing before the run
+    page.get_by_label("Speed").focus()
+    page.keyboard.press("End")
+    with page.expect_request("**/api/networks/views/stream", timeout=60_000) as sent:
+        page.get_by_role("button", name="Play").click()
+    body = sent.value.post_data_json
+    assert body["view"] == "seeds" and body["steps"] == lesson["steps"]
+    assert body["racer"] == view["racer"] and "second_seed" not in body  # the next seed
+    page.wait_for_selector("#landscape[data-shown=seeds]", timeout=60_000)
+    answer = answer_for(watched, body)
+    text = readouts(page)
+    assert f"{fmt(answer['after']['barrier']['train'])} nats" in text
+    page.wait_for_timeout(1000)  # computed once for the run, not again on every draw
+    assert (
+        page.evaluate(
+            "performance.getEntriesByName(location.origin + '/api/networks/views/stream').length"
+        )
+        == 1
+    )
+    assert watched.errors == []
+
+
 def test_hide_and_lock_reach_the_sections_controls(watched):
     page = open_network(watched, "?view=plane&hide=view-seed&lock=view,detail")
     expect(page.get_by_label("Span (±)")).to_be_visible()  # the plane's …
