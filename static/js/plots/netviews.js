@@ -14,6 +14,13 @@ const SCALE = [
   [0.7, "#a9c4e0"],
   [1, "#6f93ba"],
 ];
+// In 3D the lowest loss must not vanish into the white scene: a tinted low end, and contour lines.
+const SCALE_3D = [
+  [0, "#e3ecf5"],
+  [0.35, "#bcd1e8"],
+  [0.7, "#8aaed3"],
+  [1, "#557ca8"],
+];
 const SIZES = { normal: { font: 13, line: 2.5, marker: 6 }, projector: { font: 20, line: 4.5, marker: 10 } };
 const BEFORE = "#6b7280"; // the seeds view's line before matching
 const CONFIG = { displayModeBar: false, responsive: true };
@@ -246,7 +253,8 @@ export async function drawPlane3d(element, answer, racers, { projector = false, 
   const traces = [
     {
       type: "surface", name: "training loss", x: answer.alphas, y: answer.betas, z: answer.train,
-      colorscale: SCALE, showscale: false, opacity: 0.95,
+      colorscale: SCALE_3D, showscale: false, opacity: 0.95,
+      contours: { z: { show: true, usecolormap: false, color: "rgba(40, 60, 90, 0.35)", width: 1 } },
       hovertemplate: "%{x:.2f}, %{y:.2f}: training loss %{z:.4g}<extra></extra>",
     },
   ];
@@ -275,8 +283,8 @@ export async function drawPlane3d(element, answer, racers, { projector = false, 
       yaxis: { title: { text: yTitle } },
       zaxis: { title: { text: "training loss" } },
       aspectmode: "manual",
-      aspectratio: { x: 1.5, y: 1.5, z: 0.9 },
-      camera: element.layout?.scene?.camera ?? { eye: { x: 1.35, y: -1.35, z: 0.95 } }, // the way the user last turned it
+      aspectratio: { x: 1.2, y: 1.2, z: 0.75 },
+      camera: element.layout?.scene?.camera ?? { eye: { x: 1.45, y: -1.45, z: 1.05 } }, // the way the user last turned it
     },
   };
   return window.Plotly.react(element, traces, layout, CONFIG);
