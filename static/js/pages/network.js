@@ -20,7 +20,7 @@ import { applyControlParams, startEmbedMode, wireSharePanel } from "../panels/em
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { attachCsvUpload } from "../panels/csvupload.js";
 import { save } from "../panels/download.js";
-import { LandscapeSection } from "../panels/netlandscape.js";
+import { LandscapeSection, landscapeRows } from "../panels/netlandscape.js";
 import { FULL_BATCH, openNetLesson, showNetLesson } from "../panels/netlesson.js";
 import { scheduleRequest } from "../panels/options.js";
 import { UpdateRulePanel } from "../panels/updaterule.js";
@@ -344,7 +344,7 @@ class NetworkPage {
     this.options = options;
     this.choices = optimizerChoices(optimizers);
     fillControls(catalog);
-    this.controls = new ControlTable(root, [SPEED, ...controlRows(catalog)]);
+    this.controls = new ControlTable(root, [SPEED, ...controlRows(catalog), ...landscapeRows()]);
     this.controls.read(params);
     this.session = { changed: () => this.speedChanged() }; // the speed row's hook (controltable.js)
     this.address = new AddressBar();

@@ -9,7 +9,6 @@
 
 import { formatNumber } from "../format.js";
 import { MapJob } from "../maps/maps.js";
-import { ControlTable } from "../pages/controltable.js";
 import { listParam } from "../state/urlstate.js";
 import { drawLine, drawPlane, drawPlane3d, drawSeeds, drawSharpness, movePicked } from "../plots/netviews.js";
 import { isProjector } from "./keyboard.js";
@@ -35,9 +34,9 @@ const PLOT_LABELS = {
 };
 const NARROW = 560; // px: below this the plots put their legend and colour bar underneath
 
-/** The section's controls as rows of its own control table (controltable.js). */
-function rows() {
-  const changed = (section) => section.controlsChanged();
+/** The section's controls as rows of the page's control table (pages/controltable.js). */
+export function landscapeRows() {
+  const changed = (page) => page.landscape.controlsChanged();
   return [
     { param: "view", id: "netview", radios: true, default: "line", apply: changed, control: "view" },
     { param: "detail", id: "netview-detail", default: "normal", apply: changed, control: "detail" },
@@ -49,14 +48,15 @@ function rows() {
 }
 
 export class LandscapeSection {
-  /** `page`: network.js's NetworkPage (its request(), runs, racers, params and redraw). */
+  /**
+   * `page`: network.js's NetworkPage (its request(), runs, racers, params and redraw), whose
+   * control table has read landscapeRows() from the address.
+   */
   constructor(page) {
     this.page = page;
     this.root = $("landscape");
-    this.fillRacers(page.params.get("vracer"));
-    this.table = new ControlTable(this.root, rows());
-    this.table.read(page.params);
-    this.table.wire(this);
+    this.table = page.controls;
+    this.fillRacers(page.params.get("vracer")); // (its entries exist only now)
     this.job = new MapJob(this.root.querySelector(".netview-job"), { working: WORKING.line });
     this.results = {}; // per view: {answer, runs, step, racers} of its last computation
     this.picked = null; // {racer, index}: the path's point the readout tells
@@ -237,9 +237,8 @@ export class LandscapeSection {
     this.followLesson();
   }
 
-  /** The address: the controls, and `view=` whenever the picked view has an answer shown. */
+  /** The address (after the control table's): `view=` whenever the picked view has an answer, even the default one. */
   write(params) {
-    this.table.write(params);
     if (this.results[this.kind]) params.set("view", this.kind);
   }
 
@@ -256,7 +255,7 @@ export class LandscapeSection {
     if (!view) return;
     this.lesson = { ...lesson, view };
     if (!this.page.params.has("view")) {
-      this.table.set(this.table.rows[0], view.kind);
+      this.table.set(this.table.rows.find((row) => row.param === "view"), view.kind);
       if (view.racer !== undefined && view.racer !== null) $("netview-racer").value = String(view.racer + 1);
       if (view.seed !== undefined && view.seed !== null) $("netview-seed").value = String(view.seed);
       if (view.span !== undefined && view.span !== null) $("netview-span").value = String(view.span);
