@@ -28,7 +28,9 @@ from .service import json_bytes
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid input"},
-    503: retry_later("The worker's map queue is full: try again after Retry-After"),
+    503: retry_later(
+        "The worker's queue of maps and network views is full: try again after Retry-After"
+    ),
 }
 
 
