@@ -47,7 +47,7 @@ COMPARISON = ("data", "model", "optimizers", "options", "steps")  # what a view 
 # Hessian-vector product HVP_S + HVP_N_S·n + N_P_S·n·P; L-BFGS evaluates the loss about
 # LBFGS_EVALS times per iteration of its `max_iter`, and Newton takes P Hessian-vector
 # products a step.
-STEP_S = 1.5e-4
+STEP_S = 2.2e-4
 STEP_N_P_S = 9e-10
 EVAL_N_S = 4e-7
 HVP_S = 7e-5
