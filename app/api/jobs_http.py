@@ -44,12 +44,10 @@ def stream_doc(what: str) -> str:
     )
 
 
-def document_stream(
-    openapi: dict[str, Any], path: str, result: Any, what: str, method: str = "post"
-) -> None:
+def document_stream(openapi: dict[str, Any], path: str, result: Any, what: str) -> None:
     """Describe a job stream's events (progress, then the result or the error)."""
     events: dict[str, Any] = {"progress": MapProgressEvent, "result": result, "error": ErrorOut}
-    document_sse(openapi, path, method, events, stream_doc(what))
+    document_sse(openapi, path, "post", events, stream_doc(what))
 
 
 def _produce(job: MapJob, metrics: dict[str, int], settings: Settings) -> Produce:
