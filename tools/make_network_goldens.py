@@ -5,7 +5,8 @@ Run from the repository root with a torch install (torch is not a dependency of 
 
     PYTHONPATH=. .venv/bin/python tools/make_network_goldens.py [stem ...]
 
-With file name stems, only those goldens are written (the others are left as they are).
+With file name stems, only those goldens are written (the others are left as they are);
+stems starting ``hvp_`` name Hessian-vector-product goldens (below).
 What the golden scripts share (the reference optimizers, schedules, twins and horizons, the
 command line, the JSON files) is in tools/golden.py.
 
@@ -44,6 +45,20 @@ noise, to which Rprop and Lion are blind otherwise); and on torch's portable ker
 which it agrees with the golden in θ and both losses to ``|a - b| <= 1e-10 * |b| + 1e-12``.
 The configurations are chosen so that every twin agrees on every point — the engine is held
 to all 200 steps — except where a comment says why not.
+
+The HVP goldens (``hvp_*.json``, HVP_CONFIGS; tests/engine/test_network_hvp_goldens.py) hold
+the engine's Hessian-vector products (``app.engine.networks.model.hvp``, the R-operator) and
+Lanczos eigenvalues (``landscape.top_eigenvalues``) to torch's autograd: each is a network of
+the same ``nn.Sequential`` kind on the engine's data, at two points — the engine's initial
+weights and after ``steps`` of full-batch ``torch.optim.SGD`` (this script's training loop)
+— with the training loss as a function of the flat θ (``torch.func.functional_call``: mean
+data loss + l1·Σ|W| + l2·ΣW², as above), three directions v drawn from
+``numpy.random.default_rng([HVP_SEED, P])``, torch's H·v by double backward
+(``torch.autograd.functional.hvp``, checked against the dense Hessian's rows), and the top
+eigenvalues of the dense Hessian (``torch.autograd.functional.hessian``,
+``torch.linalg.eigvalsh``) — the whole Hessian too for networks of at most HVP_DENSE_MAX
+parameters.  The l1 term adds nothing to a Hessian: the second derivative of |w| is 0 away
+from w = 0 (torch's double backward of abs gives 0 as well).
 """
 
 from __future__ import annotations
@@ -65,6 +80,7 @@ from tools.golden import (
     ReferenceNewton,
     ReferenceSGLD,
     epoch_order,
+    generate,
     generate_data,
     generate_with_twins,
     horizon,
@@ -588,9 +604,186 @@ def line(name: str, data: dict[str, Any]) -> str:
     )
 
 
+# --- Hessian-vector products ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HVPConfig:
+    """One HVP golden (stem ``hvp_<activation>-<head>-<data>_<hidden>``): the network, its
+    data, and the torch run that takes it from θ₀ to its second point."""
+
+    stem: str
+    dataset: str
+    hidden: tuple[int, ...]
+    activation: str
+    features: tuple[str, ...] = ("x1", "x2")
+    l1: float = 0.0
+    l2: float = 0.0
+    points: int = 40
+    init: str = "xavier"
+    lr: float = 0.1  # torch.optim.SGD's learning rate to the trained point
+    steps: int = 100  # ... and its steps (full batch)
+
+
+HVP_DIRECTIONS = 3  # directions v per golden, the same at both points
+HVP_SEED = 24  # the directions: N(0, I) from numpy.random.default_rng([HVP_SEED, P])
+HVP_TOP = 3  # eigenvalues kept, largest first
+HVP_DENSE_MAX = 20  # goldens with at most this many parameters keep torch's whole Hessian
+# Every activation with every head; 0, 1 and 2 hidden layers; l1, l2 and both.
+HVP_CONFIGS: tuple[HVPConfig, ...] = (
+    HVPConfig("hvp_relu-bce-circle_8", "circle", (8,), "relu", l2=0.01),
+    HVPConfig("hvp_tanh-bce-xor_3", "xor", (3,), "tanh"),
+    HVPConfig("hvp_sigmoid-bce-circle_4x4", "circle", (4, 4), "sigmoid", l1=0.001, lr=0.5),
+    HVPConfig("hvp_gelu-bce-xor_6", "xor", (6,), "gelu", l2=0.01),
+    HVPConfig("hvp_linear-bce-xor_0", "xor", (), "linear", features=("x1", "x2", "x1x2")),
+    HVPConfig("hvp_relu-ce-three_classes_5x5", "three_classes", (5, 5), "relu", init="he"),
+    HVPConfig("hvp_tanh-ce-three_classes_4", "three_classes", (4,), "tanh", l1=0.001),
+    HVPConfig("hvp_sigmoid-ce-three_classes_3", "three_classes", (3,), "sigmoid", l2=0.01, lr=0.5),
+    HVPConfig("hvp_gelu-ce-three_classes_4x3", "three_classes", (4, 3), "gelu"),
+    HVPConfig("hvp_linear-ce-three_classes_3", "three_classes", (3,), "linear", lr=0.05),
+    HVPConfig("hvp_relu-mse-sine_8", "sine", (8,), "relu", features=("x1",), lr=0.05),
+    # The edge-of-stability network (tests/engine/test_network_landscape.py), smaller ...
+    HVPConfig("hvp_tanh-mse-sine_8x8", "sine", (8, 8), "tanh", features=("x1",), lr=0.05),
+    # ... and that network itself (321 parameters), at the learning rate of its lesson.
+    HVPConfig("hvp_tanh-mse-sine_16x16", "sine", (16, 16), "tanh", features=("x1",), lr=0.04),
+    HVPConfig(
+        "hvp_sigmoid-mse-sine_6", "sine", (6,), "sigmoid", features=("x1",), l1=0.001, l2=0.001
+    ),
+    HVPConfig("hvp_gelu-mse-sine_4x4", "sine", (4, 4), "gelu", features=("x1",), lr=0.05),
+    HVPConfig("hvp_linear-mse-sine_0", "sine", (), "linear", features=("x1", "sinx1")),
+)
+
+
+def training_config(config: HVPConfig) -> Config:
+    """The torch run (full-batch SGD) from θ₀ to the golden's trained point."""
+    return Config(
+        config.stem,
+        config.dataset,
+        config.hidden,
+        config.activation,
+        "sgd",
+        {"lr": config.lr},
+        features=config.features,
+        init=config.init,
+        points=config.points,
+        l1=config.l1,
+        l2=config.l2,
+        steps=config.steps,
+    )
+
+
+def flat_objective(problem: Problem) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The training loss as a function of the flat θ (``parameters_to_vector``'s order): the
+    mean data loss on the whole training set plus l1·Σ|W| + l2·ΣW², through the
+    ``nn.Sequential`` network by ``torch.func.functional_call``."""
+    model = network(problem)
+    names = [name for name, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+    head = problem.spec.head
+
+    def loss(v: torch.Tensor) -> torch.Tensor:
+        params, at = {}, 0
+        for name, shape in zip(names, shapes, strict=True):
+            size = math.prod(shape)
+            params[name] = v[at : at + size].reshape(shape)
+            at += size
+        out = torch.func.functional_call(model, params, (problem.x_train,))
+        weights = [params[name] for name in names if name.endswith("weight")]
+        return data_loss(head, out, problem.y_train) + penalty(problem.spec, weights)
+
+    return loss
+
+
+def hvp_point(
+    f: Callable[[torch.Tensor], torch.Tensor], theta: list[float], V: np.ndarray, steps: int
+) -> dict[str, Any]:
+    """At θ: the loss, torch's H·v for each direction (double backward,
+    ``torch.autograd.functional.hvp``) and the top eigenvalues of torch's dense Hessian
+    (``torch.autograd.functional.hessian``, ``torch.linalg.eigvalsh``)."""
+    t = torch.tensor(theta, dtype=torch.float64)
+    hv = [torch.autograd.functional.hvp(f, t, torch.tensor(v))[1] for v in V]
+    H = torch.autograd.functional.hessian(f, t)
+    # The two of torch's ways agree: hvp's double backward and the dense Hessian's rows.
+    dense = torch.tensor(V) @ H
+    for a, b in zip(hv, dense, strict=True):
+        gap = float((a - b).abs().max() / b.abs().max())
+        assert gap < 1e-12, f"torch's hvp and its Hessian's rows differ by {gap:.3g}"
+    eig = torch.linalg.eigvalsh(H).flip(0)
+    point: dict[str, Any] = {
+        "steps": steps,
+        "theta": theta,
+        "loss": f(t).item(),
+        "hv": [row.tolist() for row in hv],
+        "top": eig[:HVP_TOP].tolist(),
+    }
+    if len(theta) <= HVP_DENSE_MAX:
+        point["hessian"] = H.tolist()
+    return point
+
+
+def hvp_golden(config: HVPConfig) -> dict[str, Any]:
+    train = training_config(config)
+    problem = problem_of(train)
+    run = trajectory(train)
+    assert run["train_loss"][-1] < run["train_loss"][0], f"{config.stem}: SGD did not train"
+    P = len(problem.theta0)
+    V = np.random.default_rng([HVP_SEED, P]).standard_normal((HVP_DIRECTIONS, P))
+    f = flat_objective(problem)
+    return {
+        "name": config.stem,
+        "data": {
+            "dataset": config.dataset,
+            "points": train.points,
+            "noise": train.noise,
+            "seed": train.data_seed,
+            "test_ratio": train.test_ratio,
+            "split_seed": train.split_seed,
+        },
+        "model": {
+            "features": list(config.features),
+            "hidden": list(config.hidden),
+            "activation": config.activation,
+            "init": config.init,
+            "init_seed": train.init_seed,
+            "l1": config.l1,
+            "l2": config.l2,
+            "head": problem.spec.head,
+        },
+        "training": {"optimizer": "sgd", "lr": config.lr, "steps": config.steps},
+        "torch_version": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "parameters": P,
+        "definition": (
+            "loss: the mean data loss on the training points plus l1*sum|W| + l2*sum W^2 (the "
+            "engine's training loss); hv[i]: torch.autograd.functional.hvp of that loss at "
+            "theta along directions[i]; top: the largest eigenvalues of "
+            "torch.autograd.functional.hessian, largest first; points: the initial weights "
+            "and the weights after the training run's steps"
+        ),
+        "directions": V.tolist(),
+        "points": [
+            hvp_point(f, run["theta"][0], V, 0),
+            hvp_point(f, run["theta"][-1], V, config.steps),
+        ],
+    }
+
+
+def hvp_line(name: str, data: dict[str, Any]) -> str:
+    tops = " -> ".join(f"{p['top'][0]:.4g}" for p in data["points"])
+    return f"{name:45s} P={data['parameters']:3d} top eigenvalue {tops}"
+
+
 def main(argv: list[str]) -> int:
+    """Stems starting ``hvp_`` name HVP goldens, the others trajectory goldens (and the
+    portable twins' subprocess its own arguments); with no stems, every golden of both kinds."""
     torch.set_default_dtype(torch.float64)
-    return generate_with_twins(argv, __file__, OUT, CONFIGS, portable_runs, golden, line)
+    hvps = [stem for stem in argv if stem.startswith("hvp_")]
+    runs = [stem for stem in argv if not stem.startswith("hvp_")]
+    if runs or not argv:
+        generate_with_twins(runs, __file__, OUT, CONFIGS, portable_runs, golden, line)
+    if hvps or not argv:
+        generate(hvps, OUT, HVP_CONFIGS, hvp_golden, hvp_line)
+    return 0
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from .schemas.lessons import (
     LessonScheduleOut,
     NetworkLessonOut,
     NetworkLessonRacerOut,
+    NetworkLessonViewOut,
 )
 from .urlstate import lesson_url
 
@@ -96,6 +97,7 @@ def network_lesson_out(lesson: NetworkLesson) -> NetworkLessonOut:
         ],
         scenario=lesson.scenario(),
         url=f"/network?lesson={lesson.id}",
+        view=None if lesson.view is None else NetworkLessonViewOut(**lesson.view.model_dump()),
     )
 
 

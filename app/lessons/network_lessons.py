@@ -3,10 +3,12 @@
 A :class:`NetworkLesson` opens the network page (``/network?lesson=<id>``) on a scenario —
 the data, the network and the training options, in the words of ``POST /api/networks/runs``
 — with one to three racers, and promises the outcome each racer's run ends in after one
-press of Play (the words of :mod:`app.engine.networks.outcome`).  Loading builds every
-lesson's scenario through the engine (:func:`app.engine.networks.scenario.build`), so a
-lesson the engine would refuse never starts the server; what each run does is an engine
-test (tests/engine/test_network_lessons.py).
+press of Play (the words of :mod:`app.engine.networks.outcome`).  A lesson may name a
+landscape view (:class:`NetworkLessonView`: one of :data:`app.engine.networks.views.VIEWS`
+with its request's fields), which the page computes once the run has ended.  Loading builds
+every lesson's scenario through the engine (:func:`app.engine.networks.scenario.build`), so a
+lesson the engine would refuse never starts the server; what each run does, and what each
+view shows, is an engine test (tests/engine/test_network_lessons.py).
 
     >>> lesson = NETWORK_LESSONS["zero_init_symmetry"]
     >>> lesson.predict, lesson.racers[0].expected
@@ -25,6 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..engine.networks.outcome import NET_OUTCOMES
 from ..engine.networks.scenario import build
+from ..engine.networks.views import VIEWS
 from .lesson import REVEAL, _filled, _one_of
 
 NETWORK_LESSONS_FILE = Path(__file__).with_name("networks.toml")
@@ -34,7 +37,14 @@ Text = Annotated[str, AfterValidator(_filled)]
 NetOutcome = Annotated[str, _one_of(NET_OUTCOMES, "network outcome")]
 Value = bool | int | float | str | list[Any] | None
 
-__all__ = ["NETWORK_LESSONS", "NETWORK_LESSONS_FILE", "REVEAL", "NetworkLesson", "NetworkRacer"]
+__all__ = [
+    "NETWORK_LESSONS",
+    "NETWORK_LESSONS_FILE",
+    "REVEAL",
+    "NetworkLesson",
+    "NetworkLessonView",
+    "NetworkRacer",
+]
 
 
 class _Record(BaseModel):
@@ -56,6 +66,17 @@ class NetworkRacer(_Record):
         return out
 
 
+class NetworkLessonView(_Record):
+    """The landscape view a lesson shows once its run has ended: ViewRequest's fields but
+    its sizes (the page's detail sets those)."""
+
+    kind: Annotated[str, _one_of(VIEWS, "view")]
+    racer: int = Field(0, ge=0)  # plane: whose weights are the centre; seeds: whose optimizer
+    seed: int = Field(0, ge=0)  # plane: the random directions' seed
+    span: float = Field(1.0, gt=0, le=10)  # plane: α, β ∈ [−span, span]
+    second_seed: int | None = Field(None, ge=0)  # seeds: the other copy's init seed
+
+
 class NetworkLesson(_Record):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     topic: Text
@@ -72,6 +93,7 @@ class NetworkLesson(_Record):
     model: dict[str, Value] = {}
     options: dict[str, Value] = {}
     racers: tuple[NetworkRacer, ...] = Field(min_length=1, max_length=3)
+    view: NetworkLessonView | None = None
 
     @property
     def reveal(self) -> tuple[str, ...]:
@@ -102,14 +124,16 @@ class NetworkLesson(_Record):
 
     def check(self) -> None:
         """What the schema cannot see: a question and choices exactly when predict-first,
-        the right answers among the choices, Play within MAX_SECONDS, and a scenario the
-        engine builds."""
+        the right answers among the choices, Play within MAX_SECONDS, a view's racer among
+        the racers, and a scenario the engine builds."""
         if self.predict != bool(self.question.strip()) or self.predict != bool(self.choices):
             raise ValueError(f"{self.id}: a predict-first lesson has a question and choices")
         if not all(set(self.expected[i]) <= set(self.choices) for i in self.asks):
             raise ValueError(f"{self.id}: the answer must be among the choices")
         if self.steps / self.speed > MAX_SECONDS:
             raise ValueError(f"{self.id}: one Play takes {self.steps / self.speed:g} s")
+        if self.view is not None and self.view.racer >= len(self.racers):
+            raise ValueError(f"{self.id}: the view's racer {self.view.racer} is not a racer")
         build(self.scenario())
 
 

@@ -1,17 +1,22 @@
 """Every network lesson's promise, checked by the engine that decides it: each racer ends in
-its expected outcome after one press of Play, and what each lesson's text claims holds."""
+its expected outcome after one press of Play, and what each lesson's text claims holds —
+for a lesson with a landscape view, what that view shows (views.compute, as the page asks
+for it once the run has ended)."""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pytest
 
-from app.engine.networks.model import layers_of
+from app.engine.networks.matching import match
+from app.engine.networks.model import layers_of, predict
 from app.engine.networks.outcome import NetOutcome
 from app.engine.networks.scenario import build
 from app.engine.networks.train import NetTrace
+from app.engine.networks.views import DETAIL, VIEWS, ViewRequest, compute
 from app.lessons.network_lessons import NETWORK_LESSONS, NetworkLesson, load
 
 
@@ -161,3 +166,171 @@ def test_a_lesson_that_gives_the_answer_away_or_is_too_slow_is_refused(tmp_path)
     path.write_text('[[lesson]]\nid = "x"\n', encoding="utf-8")
     with pytest.raises(ValueError):
         load(path)
+
+
+# --- the landscape lessons: what each one's view shows ---------------------------------------
+
+
+@cache
+def shown(lesson_id: str, detail: str = "normal", **view: Any) -> dict[str, Any]:
+    """The lesson's view (with ``view``'s fields changed) once its run has ended, computed
+    as the page asks for it at ``detail``."""
+    lesson = NETWORK_LESSONS[lesson_id]
+    assert lesson.view is not None
+    v = lesson.view.model_copy(update=view)
+    request = ViewRequest(v.kind, DETAIL[detail], v.racer, v.seed, v.span, v.second_seed)
+    return compute(build(lesson.scenario()), request)
+
+
+def test_every_view_of_the_landscape_has_a_lesson():
+    views = [lesson.view for lesson in NETWORK_LESSONS.values() if lesson.view is not None]
+    assert sorted(v.kind for v in views) == sorted(VIEWS)
+    for lesson in NETWORK_LESSONS.values():
+        if lesson.view is not None:
+            assert lesson.view.racer < len(lesson.racers)
+
+
+def test_a_lesson_whose_view_is_unknown_or_names_a_missing_racer_is_refused():
+    table = NETWORK_LESSONS["two_seeds_one_valley"].model_dump()
+    with pytest.raises(ValueError, match="unknown view"):
+        NetworkLesson.model_validate({**table, "view": {"kind": "contour"}})
+    with pytest.raises(ValueError, match="span"):
+        NetworkLesson.model_validate({**table, "view": {"kind": "plane", "span": 0}})
+    missing = NetworkLesson.model_validate({**table, "view": {"kind": "plane", "racer": 1}})
+    with pytest.raises(ValueError, match="not a racer"):
+        missing.check()
+
+
+@pytest.mark.parametrize("detail", list(DETAIL))
+def test_what_the_landscape_lessons_show_holds_at_every_detail(detail):
+    """The page's detail picker changes the grid and the samples, not the lessons' findings."""
+    line = shown("line_from_the_start", detail)["racers"][0]
+    assert line["monotone"] and line["barrier"]["train"] == 0.0
+    plane = shown("random_plane_bowl", detail)
+    assert (plane["lowest"]["alpha"], plane["lowest"]["beta"]) == (0.0, 0.0)
+    for racer in shown("edge_of_stability", detail)["racers"]:
+        assert racer["edge"]["ratio"] == pytest.approx(1.0, abs=0.02)
+    seeds = shown("two_seeds_one_valley", detail)
+    assert seeds["after"]["barrier"]["train"] < 0.01 * seeds["before"]["barrier"]["train"]
+
+
+def test_the_line_from_the_start_goes_only_down_on_the_moons():
+    line = shown("line_from_the_start")["racers"][0]
+    assert line["monotone"]
+    assert round(line["train"][0], 2) == 0.55 and line["train"][-1] < 0.01
+    assert line["barrier"] == {"train": 0.0, "test": 0.0}
+    # try_this: on the spiral lesson's run the same line climbs almost 0.9 above its chord.
+    spiral = NETWORK_LESSONS["adam_vs_sgd_spiral"]
+    scenario = build(spiral.scenario())
+    hill = compute(scenario, ViewRequest("line", DETAIL["normal"]))["racers"][0]
+    assert not hill["monotone"] and 0.85 <= hill["barrier"]["train"] < 0.9
+
+
+def _share_off(path: dict[str, Any]) -> np.ndarray:
+    """off / distance of each point of the path but its last (the centre: 0 / 0)."""
+    return np.asarray(path["off"][:-1]) / np.asarray(path["distance"][:-1])
+
+
+def _rises_from_the_centre(train: np.ndarray) -> bool:
+    c = len(train) // 2
+    rays = (train[c, c:], train[c, c::-1], train[c:, c], train[c::-1, c])
+    return all((np.diff(ray) > 0).all() for ray in rays)
+
+
+def test_a_random_slice_is_a_bowl_around_the_trained_weights_and_the_path_lies_off_it():
+    lesson = NETWORK_LESSONS["random_plane_bowl"]
+    assert build(lesson.scenario()).setup.spec.size == 33  # the teacher's note
+    for seed in range(6):  # the lesson's plane (seed 0), and try_this: seeds 0 to 5
+        plane = shown("random_plane_bowl", seed=seed)
+        train = np.asarray(plane["train"])
+        centre = plane["centre"]["train"]
+        assert plane["lowest"] == {"alpha": 0.0, "beta": 0.0, "train": centre}
+        assert round(centre, 2) == 0.04
+        assert _rises_from_the_centre(train)
+        edges = np.concatenate([train[0], train[-1], train[:, 0], train[:, -1]])
+        assert edges.min() > 10 * centre
+        path = plane["paths"][0]
+        early = np.asarray(path["step"][:-1]) < 0.9 * lesson.steps  # nine tenths of the path
+        assert (_share_off(path)[early] > 0.95).all()
+    path = shown("random_plane_bowl")["paths"][0]
+    assert path["step"][0] == 0 and round(path["distance"][0], 1) == 10.9
+    assert 0.98 <= _share_off(path)[0] < 0.99
+    assert round(path["plane_train"][0], 2) == 0.09 and round(path["train"][0], 2) == 0.87
+
+
+def test_two_optimizers_end_far_apart_on_one_shared_plane():
+    pca = shown("two_optimizers_one_plane")
+    assert 0.98 < sum(pca["explained"]) < 0.99
+    assert round(pca["origin"]["train"], 2) == 0.55
+    adam, momentum = pca["paths"]
+    assert adam["step"][0] == momentum["step"][0] == 0
+    assert adam["train"][-1] < 0.01 and momentum["train"][-1] < 0.01
+    apart = np.hypot(
+        adam["alpha"][-1] - momentum["alpha"][-1], adam["beta"][-1] - momentum["beta"][-1]
+    )
+    travelled = (adam["distance"][-1], momentum["distance"][-1])
+    assert [round(d, 1) for d in travelled] == [11.5, 9.2]
+    assert round(apart) == 11 and min(travelled) < apart < 1.05 * max(travelled)
+    # try_this: under gradient descent's end the plane shows 0.04, the true loss is 0.007.
+    assert (
+        round(momentum["plane_train"][-1], 2) == 0.04 and round(momentum["train"][-1], 3) == 0.007
+    )
+    assert round(momentum["off"][-1], 1) == 1.6
+
+
+def test_full_batch_gradient_descent_sharpens_to_two_over_lr_at_both_rates():
+    lesson = NETWORK_LESSONS["edge_of_stability"]
+    view = shown("edge_of_stability")
+    fast, slow = (
+        {r["lr"][0]: r for r in view["racers"]}[0.08],
+        {r["lr"][0]: r for r in view["racers"]}[0.04],
+    )
+    for racer, limit in ((slow, 50.0), (fast, 25.0)):
+        assert racer["limit"][0] == pytest.approx(limit) and not racer["preconditioned"]
+        assert round(racer["top"][0]) == 21  # both start at about 21
+        ratios = np.asarray(racer["top"]) / np.asarray(racer["limit"])
+        assert (np.abs(ratios[-len(ratios) // 3 :] - 1) < 0.1).all()  # hover within 10%
+        assert round(racer["edge"]["ratio"], 2) == 1.0  # the median over the last third
+    assert 100 <= fast["edge"]["reached"] <= 200  # within about 150 steps
+    assert 1100 <= slow["edge"]["reached"] <= 1500  # about 1300 steps
+    for outcome, trace, _ in played("edge_of_stability"):
+        assert outcome.code != "diverged"  # neither diverges ...
+        assert trace.train_loss[-1] < 0.05 * trace.train_loss[0]  # ... the loss falls ...
+        rises = sum(b > a for a, b in zip(trace.train_loss, trace.train_loss[1:], strict=False))
+        assert rises > 100  # ... not at every step
+    # try_this: Adam is marked preconditioned (2/lr is gradient descent's limit).
+    adam = lesson.scenario()
+    adam["optimizers"][1] = {"optimizer": "adam", "hyperparameters": {"lr": 0.001}}
+    answer = compute(build(adam), ViewRequest("sharpness", DETAIL["coarse"]))
+    assert [r["preconditioned"] for r in answer["racers"]] == [False, True]
+
+
+def test_two_seeds_end_in_one_valley_once_the_units_are_matched():
+    lesson = NETWORK_LESSONS["two_seeds_one_valley"]
+    view = shown("two_seeds_one_valley")
+    assert view["seeds"] == [0, 1] and lesson.model["hidden"] == [16]
+    assert view["ends"]["a"]["train"] < 0.001 and view["ends"]["b"]["train"] < 0.001
+    assert round(view["before"]["barrier"]["train"], 2) == 0.59
+    assert view["moved"] == 15
+    assert [round(view["distance"][k], 1) for k in ("before", "after")] == [13.7, 5.5]
+    assert round(view["after"]["barrier"]["train"], 3) == 0.001
+    # The matched copy is the same function (the second network's predictions, unchanged).
+    scenario = build(lesson.scenario())
+    st = scenario.setup
+    a, b = (
+        build({**lesson.scenario(), "model": {**lesson.model, "init_seed": seed}}).start(0)
+        for seed in (0, 1)
+    )
+    a.advance(lesson.steps)
+    b.advance(lesson.steps)
+    matched = match(st.spec, a.theta, b.theta).theta
+    np.testing.assert_allclose(
+        predict(st.spec, matched, st.x_train), predict(st.spec, b.theta, st.x_train), rtol=1e-12
+    )
+    # try_this: other second seeds, 2 to 5.
+    before = []
+    for second in range(2, 6):
+        other = shown("two_seeds_one_valley", second_seed=second)
+        before.append(round(other["before"]["barrier"]["train"], 2))
+        assert other["after"]["barrier"]["train"] < 0.001
+    assert min(before) == 0.14 and max(before) == 0.23

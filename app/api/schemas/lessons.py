@@ -86,6 +86,22 @@ class NetworkLessonRacerOut(BaseModel):
     )
 
 
+class NetworkLessonViewOut(BaseModel):
+    """The landscape view a network lesson shows once its run has ended: a body for
+    POST /api/networks/views is the lesson's `scenario` with these fields (`kind` as `view`)."""
+
+    kind: Literal["line", "plane", "pca", "sharpness", "seeds"] = Field(
+        description="The view: the line from the start, a random plane, the paths' plane, "
+        "sharpness, or two seeds."
+    )
+    racer: int = Field(description="plane: whose weights are the centre; seeds: whose optimizer.")
+    seed: int = Field(description="plane: the random directions' seed.")
+    span: float = Field(description="plane: α and β run from −span to span.")
+    second_seed: int | None = Field(
+        description="seeds: the second copy's init seed (null: the model's init_seed + 1)."
+    )
+
+
 class NetworkLessonOut(BaseModel):
     """A network lesson (app/lessons/networks.toml): a scenario for /network, and its promise."""
 
@@ -113,3 +129,6 @@ class NetworkLessonOut(BaseModel):
         description="The lesson as the body of POST /api/networks/runs."
     )
     url: str = Field(description="The address that opens it: /network?lesson=<id>.")
+    view: NetworkLessonViewOut | None = Field(
+        description="The landscape view the page computes once the run has ended (null: none)."
+    )
