@@ -310,3 +310,15 @@ def test_the_views_are_documented_with_their_events(client):
     assert request["view"]["enum"] == list(VIEWS)
     assert request["steps"]["maximum"] == Settings().network_max_steps
     assert request["resume"] == {**request["resume"], "type": "null"}
+
+
+def test_every_lessons_view_is_answered_for_its_scenario(client):
+    """What the page sends once a lesson's run ends: its scenario and its `view` table."""
+    lessons = [lesson for lesson in client.get("/api/networks/lessons").json() if lesson["view"]]
+    assert {lesson["view"]["kind"] for lesson in lessons} == set(VIEWS)
+    for lesson in lessons:
+        table = dict(lesson["view"])
+        kind = table.pop("kind")
+        r = client.post("/api/networks/views", json={**lesson["scenario"], **table, "view": kind})
+        assert r.status_code == 200, (lesson["id"], r.text)
+        assert r.json()["view"] == kind
