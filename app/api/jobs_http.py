@@ -28,7 +28,9 @@ from .service import json_bytes
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid input"},
-    503: retry_later("The worker's map queue is full: try again after Retry-After"),
+    503: retry_later(
+        "The worker's queue of maps and network views is full: try again after Retry-After"
+    ),
 }
 
 
@@ -42,12 +44,10 @@ def stream_doc(what: str) -> str:
     )
 
 
-def document_stream(
-    openapi: dict[str, Any], path: str, result: Any, what: str, method: str = "post"
-) -> None:
+def document_stream(openapi: dict[str, Any], path: str, result: Any, what: str) -> None:
     """Describe a job stream's events (progress, then the result or the error)."""
     events: dict[str, Any] = {"progress": MapProgressEvent, "result": result, "error": ErrorOut}
-    document_sse(openapi, path, method, events, stream_doc(what))
+    document_sse(openapi, path, "post", events, stream_doc(what))
 
 
 def _produce(job: MapJob, metrics: dict[str, int], settings: Settings) -> Produce:

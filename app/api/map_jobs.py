@@ -102,13 +102,13 @@ class Work:
 
 
 def admit(metrics: dict[str, int], settings: Settings) -> None:
-    """Refuse a map when its worker's queue is full (503, Retry-After)."""
+    """Refuse a map (or view) when its worker's queue is full (503, Retry-After)."""
     if metrics["maps_waiting"] >= settings.map_queue and (
         metrics["maps_running"] >= settings.map_concurrency
     ):
         raise HTTPException(
             503,
-            f"the server is busy with maps ({settings.map_queue} waiting); "
+            f"the server is busy with maps and views ({settings.map_queue} waiting); "
             f"try again in {RETRY_AFTER_S} s",
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )

@@ -47,7 +47,7 @@ COMPARISON = ("data", "model", "optimizers", "options", "steps")  # what a view 
 # Hessian-vector product HVP_S + HVP_N_S·n + N_P_S·n·P; L-BFGS evaluates the loss about
 # LBFGS_EVALS times per iteration of its `max_iter`, and Newton takes P Hessian-vector
 # products a step.
-STEP_S = 1.5e-4
+STEP_S = 2.2e-4
 STEP_N_P_S = 9e-10
 EVAL_N_S = 4e-7
 HVP_S = 7e-5
@@ -107,10 +107,8 @@ def prepare_view(req: NetworkViewRequest, settings: Settings) -> MapJob:
     view = ViewRequest(req.view, sizes, req.racer, req.seed, req.span, second)
     total = work(scenario, view)
     seconds = seconds_of(scenario, view, total)
-    most = settings.network_view_max_work
-    if total > most or seconds > settings.map_max_seconds:
-        errors.append(("detail", _too_big(req, total, seconds, settings)))
-        raise InputError(errors)
+    if total > settings.network_view_max_work or seconds > settings.map_max_seconds:
+        raise InputError([("detail", _too_big(req, total, seconds, settings))])
     chosen = {"racer": req.racer, "seed": req.seed, "span": req.span, "second_seed": second}
     canonical = {
         **{k: v for k, v in canonical_network(req, scenario).items() if k in COMPARISON},
@@ -139,14 +137,19 @@ def prepare_view(req: NetworkViewRequest, settings: Settings) -> MapJob:
 
 
 def _too_big(req: NetworkViewRequest, total: int, seconds: float, settings: Settings) -> str:
+    """Why a view is refused for its size, and what to lower."""
     order = list(DETAIL)  # coarse first
     coarser = order[: order.index(req.detail)]
     lower = f"a coarser detail ({' or '.join(coarser)}), " if coarser else ""
+    limit = (
+        f"{settings.network_view_max_work:,} units"
+        if total > settings.network_view_max_work
+        else f"{settings.map_max_seconds:g} s"
+    )
     return (
         f"the {req.view} view at detail {req.detail} is {total:,} units of work (about "
-        f"{seconds:,.1f} s), more than this server's {settings.network_view_max_work:,} units "
-        f"or {settings.map_max_seconds:g} s for one view: choose {lower}fewer steps, fewer "
-        "racers, fewer points or a smaller network"
+        f"{seconds:,.1f} s), more than this server's {limit} for one view: choose {lower}"
+        "fewer steps, fewer racers, fewer points or a smaller network"
     )
 
 

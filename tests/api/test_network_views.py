@@ -85,6 +85,56 @@ def test_each_view_answers_with_its_keys_and_the_documented_shape(client, kind):
         assert len(answer["before"]["train"]) == sizes.points
 
 
+@pytest.mark.parametrize(
+    ("body", "task", "loss_name"),
+    [
+        (
+            {"data": {"dataset": "sine", "points": 40}, "model": {"features": ["x1"]}},
+            "regression",
+            "mean squared error",
+        ),
+        ({"data": {"dataset": "three_classes", "points": 45}}, "multiclass", "cross-entropy"),
+        (
+            {
+                "data": {
+                    "own": {
+                        "x": [[0.0], [1.0], [2.0], [3.0]],
+                        "y": [0, 1, 4, 9],
+                        "task": "regression",
+                    },
+                    "test_ratio": 0,
+                },
+                "model": {"features": ["x1"]},
+            },
+            "regression",
+            "mean squared error",
+        ),
+        ({"model": {"hidden": []}}, "binary", "binary cross-entropy"),  # a linear model
+        ({"steps": 0}, "binary", "binary cross-entropy"),  # the page at its start
+        # a racer that diverges stops at its last finite step: each view is of where it is
+        (
+            {
+                "data": {"dataset": "sine", "points": 40},
+                "model": {"hidden": [3], "features": ["x1"]},
+                "optimizers": [{"optimizer": "sgd", "hyperparameters": {"lr": 5.0}}],
+            },
+            "regression",
+            "mean squared error",
+        ),
+    ],
+)
+def test_every_view_works_for_every_kind_of_network(client, body, task, loss_name):
+    base = {"data": {"dataset": "circle", "points": 40}, "model": {"hidden": [3]}, "steps": 30}
+    for kind in VIEWS:
+        r = client.post(
+            "/api/networks/views", json={**base, **body, "view": kind, "detail": "coarse"}
+        )
+        assert r.status_code == 200, (kind, r.text)
+        answer = NetworkViewOut.model_validate(r.json()).root
+        assert (answer.view, answer.task, answer.loss_name) == (kind, task, loss_name)
+        assert all(0 <= steps <= base["steps"] for steps in answer.steps)
+
+
 def test_the_plane_is_centred_where_the_racer_is_and_its_seed_is_its_own(client):
     first = view(client, "plane", detail="coarse", racer=1, seed=3, span=0.5).json()
     assert (first["racer"], first["seed"], first["span"]) == (1, 3, 0.5)
@@ -260,3 +310,15 @@ def test_the_views_are_documented_with_their_events(client):
     assert request["view"]["enum"] == list(VIEWS)
     assert request["steps"]["maximum"] == Settings().network_max_steps
     assert request["resume"] == {**request["resume"], "type": "null"}
+
+
+def test_every_lessons_view_is_answered_for_its_scenario(client):
+    """What the page sends once a lesson's run ends: its scenario and its `view` table."""
+    lessons = [lesson for lesson in client.get("/api/networks/lessons").json() if lesson["view"]]
+    assert {lesson["view"]["kind"] for lesson in lessons} == set(VIEWS)
+    for lesson in lessons:
+        table = dict(lesson["view"])
+        kind = table.pop("kind")
+        r = client.post("/api/networks/views", json={**lesson["scenario"], **table, "view": kind})
+        assert r.status_code == 200, (lesson["id"], r.text)
+        assert r.json()["view"] == kind

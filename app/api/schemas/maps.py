@@ -181,8 +181,10 @@ class TrainabilityOut(BaseModel):
 
 
 class MapProgressEvent(BaseModel):
-    """An SSE `progress` event of a map's streamed form."""
+    """An SSE `progress` event of a map's (or a network view's) streamed form."""
 
-    done: int = Field(description="Ball-steps computed so far.")
-    total: int = Field(description="Ball-steps at most (balls that stop early take fewer).")
-    waiting: bool = Field(description="Queued behind other maps on this worker.")
+    done: int = Field(description="Work done so far: a map's ball-steps, a view's units.")
+    total: int = Field(
+        description="Work at most (balls or racers that stop early take fewer steps)."
+    )
+    waiting: bool = Field(description="Queued behind other maps or views on this worker.")
