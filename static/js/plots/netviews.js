@@ -63,7 +63,7 @@ export function drawLine(element, answer, racers, { projector = false, narrow = 
   });
   const layout = {
     ...baseLayout(s, { narrow }),
-    xaxis: { title: { text: "α: 0 = initial weights, 1 = weights now" }, zeroline: false, fixedrange: true },
+    xaxis: { title: { text: narrow ? "α: 0 = start, 1 = now" : "α: 0 = initial weights, 1 = weights now" }, zeroline: false, fixedrange: true },
     yaxis: { title: { text: `loss (${answer.loss_name})` }, fixedrange: true },
   };
   return window.Plotly.react(element, traces, layout, CONFIG);
@@ -82,7 +82,7 @@ export function drawSeeds(element, answer, color, { projector = false, narrow = 
   const [a, b] = answer.seeds;
   const layout = {
     ...baseLayout(s, { narrow }),
-    xaxis: { title: { text: `α: 0 = seed ${a} trained, 1 = seed ${b} trained` }, zeroline: false, fixedrange: true },
+    xaxis: { title: { text: `α: 0 = A (seed ${a}), 1 = B (seed ${b})` }, zeroline: false, fixedrange: true },
     yaxis: { title: { text: `loss (${answer.loss_name})` }, fixedrange: true },
   };
   return window.Plotly.react(element, traces, layout, CONFIG);
