@@ -214,7 +214,9 @@ def test_two_seeds_before_and_after_matching_with_both_barriers(watched):
         in text
     )
     assert f"{answer['moved']} unit" in text
-    assert "second_seed" not in page.url and "vseed2=5" in page.url and "view=seeds" in page.url
+    page.wait_for_function(  # the address follows (at most every half second)
+        "location.search.includes('vseed2=5') && location.search.includes('view=seeds')"
+    )
     assert watched.errors == []
 
 
@@ -248,7 +250,9 @@ def test_an_address_with_a_view_opens_on_it_and_computes_it(watched):
     assert "1st principal component" in page.evaluate(
         "document.getElementById('netview-plot').layout.xaxis.title.text"
     )
-    assert "view=pca" in page.url and "detail=coarse" in page.url
+    page.wait_for_function(
+        "location.search.includes('view=pca') && location.search.includes('detail=coarse')"
+    )
     # another view picked, with its seed: in the address, and a reload computes it
     page.locator("input[name=netview][value=plane]").check()
     page.get_by_label("Directions' seed").fill("3")
@@ -267,7 +271,7 @@ def test_an_address_with_a_view_opens_on_it_and_computes_it(watched):
 
 def test_a_lesson_with_a_view_computes_it_once_its_run_has_ended(watched):
     lessons = httpx.get(f"{watched.base_url}/api/networks/lessons", timeout=20).json()
-    lesson = next(l for l in lessons if l["id"] == "two_seeds_one_valley")
+    lesson = next(x for x in lessons if x["id"] == "two_seeds_one_valley")
     view = lesson["view"]
     page = open_network(watched, f"?lesson={lesson['id']}")
     expect(page.locator("input[name=netview][value=seeds]")).to_be_checked()
