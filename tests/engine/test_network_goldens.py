@@ -57,8 +57,9 @@ def load(name: str) -> dict[str, Any]:
     return json.loads((GOLDEN_DIR / name).read_text())
 
 
-def golden_setup(g: Mapping[str, Any]) -> Setup:
-    d, m = g["data"], g["model"]
+def golden_setup(g: Mapping[str, Any], **model_changes: float) -> Setup:
+    """The golden's data and network, with ``model_changes`` (``l1=0.0``) over its model."""
+    d, m = g["data"], {**g["model"], **model_changes}
     data = generate(d["dataset"], d["points"], d["noise"], d["seed"])
     return setup(
         data,

@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 
 from app.engine.networks import model
-from app.engine.networks.data import generate
 from app.engine.networks.landscape import top_eigenvalues
 from app.engine.networks.model import ACTIVATIONS, HEADS, NetworkSpec, init_weights, loss_and_grad
-from app.engine.networks.train import Setup, setup
+from app.engine.networks.train import Setup
+from tests.engine.test_network_goldens import golden_setup
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "networks"
 HVP_FILES = sorted(p.name for p in GOLDEN_DIR.glob("hvp_*.json"))
@@ -36,21 +36,6 @@ RTOL = 1e-10
 
 def load(name: str) -> dict[str, Any]:
     return json.loads((GOLDEN_DIR / name).read_text())
-
-
-def golden_setup(g: Mapping[str, Any], **model_changes: float) -> Setup:
-    d, m = g["data"], {**g["model"], **model_changes}
-    data = generate(d["dataset"], d["points"], d["noise"], d["seed"])
-    return setup(
-        data,
-        m["features"],
-        m["hidden"],
-        m["activation"],
-        l1=m["l1"],
-        l2=m["l2"],
-        test_ratio=d["test_ratio"],
-        split_seed=d["split_seed"],
-    )
 
 
 def gap(ours: np.ndarray, ref: np.ndarray) -> float:
