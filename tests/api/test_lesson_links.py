@@ -118,12 +118,9 @@ def test_an_unknown_lesson_is_said_on_the_page(client: TestClient, path: str) ->
     assert response.headers["content-type"].startswith("text/html")  # the page still opens
     notice = Notice()
     notice.feed(response.text)
-    assert (
-        notice.text.split()
-        == (
-            "There is no lesson called “lr_too_larg”, so this page opens with its own settings. "
-            "Did you mean lr_too_large? All lessons"
-        ).split()
+    assert " ".join(notice.text.split()) == (
+        "There is no lesson called “lr_too_larg”, so this page opens with its own settings. "
+        "Did you mean lr_too_large? All lessons"
     )
     assert notice.links == [lesson_url(LESSONS["lr_too_large"]), "/lessons"]
     assert notice.role == "alert"
