@@ -134,8 +134,14 @@ def test_an_unknown_lesson_is_said_on_the_page(client: TestClient, path: str) ->
     )
 
 
+def test_an_unknown_lessons_id_is_shown_as_text(client: TestClient) -> None:
+    response = client.get("/?lesson=%3Cb%3Ex%3C/b%3E")
+    assert response.status_code == 404
+    assert "“<code>&lt;b&gt;x&lt;/b&gt;</code>”" in response.text and "<b>x" not in response.text
+
+
 def test_no_notice_without_a_lesson_or_with_a_known_one(client: TestClient) -> None:
-    for url in ("/", "/explore", "/network", lesson_url(LESSONS["lr_too_large"])):
+    for url in ("/", "/explore", "/network", "/?lesson=", lesson_url(LESSONS["lr_too_large"])):
         response = client.get(url)
         assert response.status_code == 200 and "lesson-unknown" not in response.text, url
 
