@@ -22,7 +22,7 @@ from .schemas.lessons import (
     NetworkLessonRacerOut,
     NetworkLessonViewOut,
 )
-from .urlstate import lesson_url
+from .urlstate import lesson_url, network_lesson_url
 
 router = APIRouter(tags=["lessons"])
 
@@ -96,7 +96,7 @@ def network_lesson_out(lesson: NetworkLesson) -> NetworkLessonOut:
             for r in lesson.racers
         ],
         scenario=lesson.scenario(),
-        url=f"/network?lesson={lesson.id}",
+        url=network_lesson_url(lesson),
         view=None if lesson.view is None else NetworkLessonViewOut(**lesson.view.model_dump()),
     )
 
@@ -121,16 +121,17 @@ def list_network_lessons() -> list[NetworkLessonOut]:
 
 @router.get("/lessons", response_class=HTMLResponse, include_in_schema=False)
 def gallery(request: Request) -> HTMLResponse:
-    """The lessons as cards, grouped by topic (no JavaScript)."""
-    topics: dict[str, list[LessonOut | NetworkLessonOut]] = {}
-    for lesson in [*_OUT, *_NETWORK_OUT]:
-        topics.setdefault(lesson.topic, []).append(lesson)
+    """The lessons as cards, grouped by topic (no JavaScript); each card names its page and
+    its landscape (a network lesson's: its data set)."""
+    landscapes = [lesson.bound_surface().name for lesson in LESSONS.values()]
+    landscapes += [
+        NETWORK_DATASETS[str(lesson.data.get("dataset", "circle"))].name
+        for lesson in NETWORK_LESSONS.values()
+    ]
+    topics: dict[str, list[tuple[LessonOut | NetworkLessonOut, str]]] = {}
+    for lesson, landscape in zip([*_OUT, *_NETWORK_OUT], landscapes, strict=True):
+        topics.setdefault(lesson.topic, []).append((lesson, landscape))
     pages = {"roll": "Roll Downhill", "explore": "Landscape explorer", "network": "A network"}
-    names = {lesson.id: lesson.bound_surface().name for lesson in LESSONS.values()}
-    for nl in NETWORK_LESSONS.values():
-        names[nl.id] = NETWORK_DATASETS[str(nl.data.get("dataset", "circle"))].name
     return request.app.state.templates.TemplateResponse(
-        request,
-        "lessons.html",
-        {"topics": topics, "page": "lessons", "page_names": pages, "surface_names": names},
+        request, "lessons.html", {"topics": topics, "page": "lessons", "page_names": pages}
     )

@@ -35,14 +35,15 @@ import math
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from ..engine.run.options import OPTIONS, validate_options
 from ..engine.surfaces import SURFACES
 from ..facts import DEFAULT_SPEED
-from ..lessons import Lesson, Racer, prepare
+from ..lessons import LESSONS, Lesson, Racer, prepare
+from ..lessons.network_lessons import NETWORK_LESSONS, RENAMED, NetworkLesson
 
-PATHS = {"roll": "/", "explore": "/explore"}
+PATHS = {"roll": "/", "explore": "/explore", "network": "/network"}
 ALWAYS = frozenset({"lr"})  # written even at its default: the pages pick their own rate
 POINT_DIGITS = 6  # encodePoint's toPrecision(6)
 
@@ -158,3 +159,72 @@ def lesson_url(lesson: Lesson) -> str:
     if lesson.predict:
         pairs.append(("predict", "1"))
     return f"{PATHS[lesson.page]}?{urlencode(pairs, safe=',')}"
+
+
+def network_lesson_url(lesson: NetworkLesson) -> str:
+    """The URL that opens a network lesson: its id alone, for the page fills in the lesson's
+    scenario itself (``static/js/panels/netlesson.js``).
+
+    >>> network_lesson_url(NETWORK_LESSONS["relu_dies"])
+    '/network?lesson=relu_dies'
+    """
+    return f"{PATHS['network']}?{urlencode({'lesson': lesson.id})}"
+
+
+def lesson_link(lesson_id: str, path: str) -> str | None:
+    """The URL that opens the lesson ``lesson_id`` names on the page at ``path``, whichever
+    catalog holds it (the ids are unique across both), or None for no lesson.  On /network an
+    old network lesson's id (:data:`RENAMED`) names the lesson it was.
+
+    >>> lesson_link("saddle_point", "/").split("?")[0], lesson_link("nope", "/")
+    ('/explore', None)
+    >>> lesson_link("minibatch_noise", "/network"), lesson_link("minibatch_noise", "/")[:2]
+    ('/network?lesson=minibatch_loss_curve', '/?')
+    """
+    if path == PATHS["network"]:
+        lesson_id = RENAMED.get(lesson_id, lesson_id)
+    if lesson_id in LESSONS:
+        return lesson_url(LESSONS[lesson_id])
+    if lesson_id in NETWORK_LESSONS:
+        return network_lesson_url(NETWORK_LESSONS[lesson_id])
+    return None
+
+
+def short_link_target(path: str, query: str) -> str | None:
+    """Where a lesson link that leaves out the lesson's settings should go, or None when the
+    address at ``path`` opens as it is.
+
+    A teacher types or shares the short link ``/?lesson=lr_too_large``: without the lesson's
+    settings the page would show its texts over its own defaults.  It goes to the lesson's
+    full link (:func:`lesson_link`, as the gallery's cards link it), with every other parameter
+    the short link had after the lesson's own — the view's (``projector``, ``embed``,
+    ``hide``, ``lock``, ``class``, ``role``; a ``predict`` replaces the lesson's).  So does a
+    lesson of another page's catalog, and an address that names a renamed network lesson
+    (with the new id, every parameter kept).  An address with any of the lesson's settings
+    (a full link, or one the page wrote since) opens as it is; on another page it moves there
+    whole (the surface links' rule).
+
+    >>> short_link_target("/", "lesson=lr_too_large&projector=1")  # doctest: +ELLIPSIS
+    '/?surface=roll_downhill&start=3.5&optimizer=gd&lr=0.6&...&predict=1&projector=1'
+    >>> short_link_target("/", "lesson=lr_too_large&lr=0.3") is None
+    True
+    """
+    given = parse_qsl(query, keep_blank_values=True)
+    lesson_id = dict(given).get("lesson")
+    link = None if lesson_id is None else lesson_link(lesson_id, path)
+    if link is None:
+        return None
+    where, _, link_query = link.partition("?")
+    own = parse_qsl(link_query)
+    if path == PATHS["network"] and lesson_id in RENAMED:
+        renamed = [(k, dict(own)["lesson"] if k == "lesson" else v) for k, v in given]
+        return f"{where}?{urlencode(renamed, safe=',')}"
+    settings = {k for k, _ in own} - {"lesson", "predict"}
+    if settings & {k for k, _ in given} or not settings:
+        # the address states its own settings (or the lesson has none in its link: the
+        # network page fills them in from the id)
+        return None if where == path else f"{where}?{query}"
+    replaced = dict(given)
+    pairs = [(k, replaced.pop(k, v)) for k, v in own]
+    pairs += [(k, v) for k, v in given if k in replaced]
+    return f"{where}?{urlencode(pairs, safe=',')}"

@@ -20,6 +20,7 @@ view shows, is an engine test (tests/engine/test_network_lessons.py).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,9 +29,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ..engine.networks.outcome import NET_OUTCOMES
 from ..engine.networks.scenario import build
 from ..engine.networks.views import VIEWS
+from .catalog import LESSONS
 from .lesson import REVEAL, _filled, _one_of
 
 NETWORK_LESSONS_FILE = Path(__file__).with_name("networks.toml")
+# A network lesson's old id → its id now: a link shared before the rename
+# (``/network?lesson=minibatch_noise``) still opens the same lesson — the page route answers
+# it with a redirect (app/api/pages.py).  An old id may be a ball lesson's id now: on
+# /network it names the network lesson it was.
+RENAMED = {"minibatch_noise": "minibatch_loss_curve"}
 MAX_SECONDS = 10.0  # one press of Play at the lesson's speed: the phenomenon within seconds
 
 Text = Annotated[str, AfterValidator(_filled)]
@@ -40,6 +47,7 @@ Value = bool | int | float | str | list[Any] | None
 __all__ = [
     "NETWORK_LESSONS",
     "NETWORK_LESSONS_FILE",
+    "RENAMED",
     "REVEAL",
     "NetworkLesson",
     "NetworkLessonView",
@@ -137,15 +145,25 @@ class NetworkLesson(_Record):
         build(self.scenario())
 
 
-def load(path: Path = NETWORK_LESSONS_FILE) -> dict[str, NetworkLesson]:
+def load(
+    path: Path = NETWORK_LESSONS_FILE, balls: Mapping[str, object] = LESSONS
+) -> dict[str, NetworkLesson]:
+    """Every network lesson in ``path`` by id, in file order, each checked.  An id is unique
+    across both catalogs (``balls``: the ball lessons): the gallery, a card's anchor and a
+    page's ``?lesson=`` name a lesson by its id alone."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     lessons: dict[str, NetworkLesson] = {}
     for table in raw.get("lesson", []):
         lesson = NetworkLesson.model_validate(table)
         if lesson.id in lessons:
             raise ValueError(f"two lessons are called {lesson.id}")
+        if lesson.id in balls:
+            raise ValueError(f"{lesson.id}: a ball lesson (lessons.toml) has this id")
         lesson.check()
         lessons[lesson.id] = lesson
+    for old, new in RENAMED.items():
+        if old in lessons or new not in lessons:
+            raise ValueError(f"RENAMED: {old} → {new} must name an old id and a lesson")
     return lessons
 
 

@@ -133,12 +133,12 @@ def test_adam_untangles_the_spiral_and_gradient_descent_does_not_yet():
 
 
 def test_mini_batches_jitter_the_training_loss_and_epochs_are_fourteen_steps():
-    _, trace, _ = _final("minibatch_noise")
+    _, trace, _ = _final("minibatch_loss_curve")
     rises = sum(b > a for a, b in zip(trace.train_loss, trace.train_loss[1:], strict=False))
     assert rises > 20
     assert trace.train_loss[-1] < 0.5 * trace.train_loss[0]
     assert trace.epoch[14] == 1 and trace.epoch[15] == 2
-    full = NETWORK_LESSONS["minibatch_noise"].scenario()
+    full = NETWORK_LESSONS["minibatch_loss_curve"].scenario()
     full["options"] = {}
     run = build(full).start(0)
     smooth = run.advance(300).train_loss

@@ -551,8 +551,8 @@ SURFACES_2D: tuple[Surface, ...] = (
         id="saddle",
         name="Saddle",
         formula="f(x, y) = x² − y²",
-        description="Downhill along y, uphill along x: no minimum at all, and a flat spot at "
-        "the centre, where the slope is zero in every direction.",
+        description="Curves up along x and down along y, like a horse's saddle; at the "
+        "centre the slope is zero in every direction.",
         domain=((-2.0, 2.0), (-2.0, 2.0)),
         start=(1.8, 0.01),
         value=_saddle_f,
