@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from app.api.lessons import list_network_lessons
 from app.api.urlstate import encode_point, js_number, lesson_url
 from app.engine.suggest import suggested_lrs
 from app.engine.surfaces import SURFACES, Surface
 from app.facts import RACER_STYLES
 from app.lessons import LESSONS, Lesson
-from app.api.lessons import list_network_lessons
 from app.outcome_words import NET_OUTCOME_WORDS, OUTCOME_WORDS
 
 
