@@ -13,12 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from app.api.lessons import list_network_lessons
 from app.api.urlstate import encode_point, js_number, lesson_url
 from app.engine.suggest import suggested_lrs
 from app.engine.surfaces import SURFACES, Surface
 from app.facts import RACER_STYLES
 from app.lessons import LESSONS, Lesson
-from app.outcome_words import OUTCOME_WORDS
+from app.outcome_words import NET_OUTCOME_WORDS, OUTCOME_WORDS
 
 
 def query(search: str) -> dict[str, str]:
@@ -90,6 +91,7 @@ def test_the_server_writes_numbers_and_points_as_the_pages_javascript_does(watch
 
 
 PREDICT_FIRST = [lesson for lesson in LESSONS.values() if lesson.predict]
+NET_PREDICT_FIRST = [lesson for lesson in list_network_lessons() if lesson.predict]
 WAIT = "Make your guess first"
 
 
@@ -109,6 +111,19 @@ def answers(lesson: Lesson) -> list[str]:
     return [text for text in texts if len(text) >= 12 and text not in offered]
 
 
+def net_answers(lesson) -> list[str]:
+    """The same for a network lesson (GET /api/networks/lessons): its reveal texts, and the
+    fixed pieces of the network outcome words of each racer's expected ending."""
+    texts = [getattr(lesson, field) for field in lesson.reveal]
+    for outcome in set(lesson.expected[lesson.asks[0]]):
+        words = NET_OUTCOME_WORDS[outcome]
+        texts.append(words["gloss"])
+        for variant in words["sentence"].values():
+            texts += [piece.strip() for piece in re.split(r"\{\w+\}", variant)]
+    offered = " ".join(NET_OUTCOME_WORDS[choice]["guess"] for choice in lesson.choices)
+    return [text for text in texts if len(text) >= 12 and text not in offered]
+
+
 def test_no_predict_first_lesson_shows_its_answer_before_the_guess(watched):
     # The gallery: a neutral card, the answer folded away for the teacher.
     page = watched.page
@@ -123,6 +138,16 @@ def test_no_predict_first_lesson_shows_its_answer_before_the_guess(watched):
         open_link = card.get_by_role("link", name=re.compile("^Open"))
         assert lesson.title not in (open_link.get_attribute("aria-label") or open_link.inner_text())
         expect(open_link).to_have_attribute("href", lesson_url(lesson))
+    assert NET_PREDICT_FIRST  # the network lessons' cards (/network) ask first too
+    for lesson in NET_PREDICT_FIRST:
+        card = page.locator(f"#lesson-{lesson.id}")
+        expect(card.locator("h3")).to_have_text("What will happen?")
+        expect(card.locator(".lesson-question")).to_have_text(lesson.question)
+        for text in net_answers(lesson):
+            assert text not in shown, (lesson.id, text)
+        open_link = card.get_by_role("link", name=re.compile("^Open"))
+        assert lesson.title not in (open_link.get_attribute("aria-label") or open_link.inner_text())
+        expect(open_link).to_have_attribute("href", lesson.url)
     assert page.evaluate("typeof window.Plotly") == "undefined"  # /lessons draws nothing
     # Each lesson's page: its visible text (the surface's description and the captions
     # too) tells nothing; the right outcome's guess shows once per ball, as a choice.

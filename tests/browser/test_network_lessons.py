@@ -24,7 +24,8 @@ from tests.browser.test_accessibility import serious_violations
 READY = "#network"
 RUNS = "/api/networks/runs"
 LESSONS = [lesson.model_dump() for lesson in list_network_lessons()]  # as GET /api/networks/lessons
-PREDICT = next(lesson for lesson in LESSONS if lesson["predict"] and lesson["id"] == "relu_dies")
+PREDICTS = [lesson for lesson in LESSONS if lesson["predict"]]
+PREDICT = next(lesson for lesson in PREDICTS if lesson["id"] == "relu_dies")
 HELD = ("title", "look_for", "try_this", "teacher_note")
 
 
@@ -104,12 +105,26 @@ def held_back_shown(page: Page, lesson: dict[str, Any]) -> list[str]:
     return [field for field in HELD if lesson[field].split(".")[0].strip() in text]
 
 
-def test_a_predict_first_lesson_asks_first_and_holds_play_until_the_guess(watched):
-    lesson = PREDICT
+def outcome_words_shown(page: Page, lesson: dict[str, Any]) -> list[str]:
+    """The fixed pieces of the asked racer's expected outcome's words the page shows now
+    (a guess offered as a choice aside)."""
+    text = page.locator("main").inner_text()
+    offered = " ".join(NET_OUTCOME_WORDS[c]["guess"] for c in lesson["choices"])
+    pieces = []
+    for outcome in lesson["expected"][lesson["asks"][0]]:
+        words = NET_OUTCOME_WORDS[outcome]
+        for variant in [words["gloss"], *words["sentence"].values()]:
+            pieces += [p.strip() for p in re.split(r"\{\w+\}", variant)]
+    return [p for p in pieces if len(p) >= 12 and p not in offered and p in text]
+
+
+@pytest.mark.parametrize("lesson", PREDICTS, ids=[lesson["id"] for lesson in PREDICTS])
+def test_a_predict_first_lesson_asks_first_and_holds_play_until_the_guess(watched, lesson):
     page = watched.open(lesson["url"], ready=READY)
     expect(page.locator(".lesson h2")).to_have_text("What will happen?")
     expect(page.locator("#lesson-question")).to_have_text(lesson["question"])
     assert held_back_shown(page, lesson) == []
+    assert outcome_words_shown(page, lesson) == []
     # one guess for the racer asked about, among the lesson's choices, in the server's words
     asked = page.locator("#predict fieldset")
     expect(asked).to_have_count(len(lesson["asks"]))
@@ -184,6 +199,26 @@ def test_the_map_play_and_the_question_are_on_the_first_screen(watched, size, ad
         box = page.locator(selector).bounding_box()
         assert box and box["y"] + box["height"] <= size["height"], selector
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
+def test_racers_with_the_same_optimizer_are_named_by_the_rate_that_tells_them_apart(watched):
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "edge_of_stability")
+    page = watched.open(lesson["url"], ready=READY)
+    names = ["Gradient descent, lr 0.04", "Gradient descent, lr 0.08"]
+    expect(page.locator("#racer-strip .net-racer-label")).to_have_text(
+        [f"orange: {names[0]}", f"blue: {names[1]}"]
+    )
+    expect(page.locator("#netview-racer option")).to_have_text(
+        [f"1: orange, {names[0]}", f"2: blue, {names[1]}"]
+    )
+    page.locator("#step").click()
+    expect(page.locator("#status")).to_contain_text(f"The orange racer ({names[0]})")
+    # a racer alone with its optimizer keeps its plain name
+    page = watched.open("/network?r2=adam", ready=READY)
+    expect(page.locator("#racer-strip .net-racer-label")).to_have_text(
+        ["orange: Gradient descent", "blue: Adam"]
+    )
+    assert watched.errors == [] and watched.blocked == []
 
 
 def test_a_lesson_asking_first_has_no_serious_accessibility_violations(watched):

@@ -1,9 +1,11 @@
 """The presenter layout: a lesson runs on one screen, at a projector and on a laptop.
 
-For every lesson of the catalog, opened by its gallery link at 1920×1080 and 1280×800 (and at
-1920×1080 in projector mode), the plot, Play, the verdict (#status), the lesson's title and —
-predict-first — its question and the guesses all lie inside the viewport without scrolling
-(issue 21). One page per screen size serves every lesson, so the run stays short.
+For every lesson of the catalog and every network lesson (/network), opened by its gallery link
+at 1920×1080 and 1280×800 (and at 1920×1080 in projector mode), the plot, Play, the verdict
+(#status), the lesson's title and — predict-first — its question and the guesses all lie inside
+the viewport without scrolling (issue 21); a network lesson with a landscape view shows the
+view's plot beside the verdict once its run has ended. One page per screen size serves every
+lesson, so the run stays short.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
+from app.api.lessons import list_network_lessons
 from app.api.urlstate import lesson_url
 from app.lessons import LESSONS, Lesson
 
@@ -21,6 +24,9 @@ SCREENS = {
     "1280x800": (1280, 800, False),
     "1920x1080-projector": (1920, 1080, True),
 }
+
+NET_LESSONS = {lesson.id: lesson for lesson in list_network_lessons()}
+FASTEST = "9"  # the speed slider's last position (500 steps/s, app/facts.py SPEEDS)
 
 BOX = "(el) => { const b = el.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; }"
 
@@ -87,6 +93,58 @@ def test_a_lesson_is_played_on_one_screen(screens, server, screen, lesson_id):
         assert hidden == 0, f"{lesson_id} at {screen}: {hidden} guesses out of sight"
 
 
+def open_net_lesson(page: Page, base_url: str, lesson_id: str, projector: bool) -> None:
+    page.goto(base_url + NET_LESSONS[lesson_id].url + ("&projector=1" if projector else ""))
+    page.wait_for_selector("#network[data-ready=true]", timeout=20_000)
+
+
+def hidden_guesses(page: Page) -> int:
+    """Guesses out of sight: what is seen at a radio button's middle is something else."""
+    return page.locator("#predict input[type=radio]").evaluate_all(
+        "(els) => els.filter((el) => { const b = el.getBoundingClientRect();"
+        " return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) !== el; })"
+        ".length"
+    )
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("lesson_id", list(NET_LESSONS))
+def test_a_network_lesson_is_played_on_one_screen(screens, server, screen, lesson_id):
+    lesson = NET_LESSONS[lesson_id]
+    page = screens[screen]
+    open_net_lesson(page, server.url, lesson_id, SCREENS[screen][2])
+    assert page.evaluate("window.scrollY") == 0
+    wanted = ["#decision", "#play", "#step", "#reset", "#status", "#lesson-title"]
+    if lesson.predict:
+        wanted += ["#lesson-question", "#predict"]
+    faults = [why for why in (outside(page, s) for s in wanted) if why]
+    assert not faults, f"{lesson_id} at {screen}: {faults}"
+    if lesson.predict:
+        assert hidden_guesses(page) == 0, f"{lesson_id} at {screen}: guesses out of sight"
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("lesson_id", [i for i, lesson in NET_LESSONS.items() if lesson.view])
+def test_a_network_lesson_s_view_arrives_beside_the_verdict(screens, server, screen, lesson_id):
+    # the run at the fastest speed; once it has ended the view is computed and shown on the
+    # first screen, with the verdict and Play, without scrolling
+    page = screens[screen]
+    open_net_lesson(page, server.url, lesson_id, SCREENS[screen][2])
+    page.locator("#speed").evaluate(
+        f"(el) => {{ el.value = '{FASTEST}'; el.dispatchEvent(new Event('input')); }}"
+    )
+    page.locator("#play").click()
+    page.wait_for_selector("#netview-result:not([hidden])", timeout=60_000)
+    page.wait_for_selector("#netview-plot .main-svg", timeout=20_000)
+    page.wait_for_timeout(600)  # a smooth scroll (none is needed where all is in view)
+    assert page.evaluate("window.scrollY") == 0
+    faults = [
+        why for why in (outside(page, s) for s in ["#netview-plot", "#play", "#status"]) if why
+    ]
+    assert not faults, f"{lesson_id} at {screen}: {faults}"
+    assert "step" in page.locator("#status").inner_text()  # the run's verdict, not "Press Play"
+
+
 def test_the_first_screen_of_a_laptop_has_the_verdict_and_a_model_s_play(screens, server):
     page = screens["1280x800"]
     page.goto(server.url + "/")
@@ -130,13 +188,14 @@ def test_projector_mode_never_scrolls_sideways(browser: Browser, server, width, 
     context.close()
 
 
-@pytest.mark.parametrize("lesson_id", [i for i, lesson in LESSONS.items() if lesson.predict][:2])
+@pytest.mark.parametrize("lesson_id", [i for i, lesson in LESSONS.items() if lesson.predict])
 def test_the_verdict_after_a_guess_shares_the_screen_with_play(screens, server, lesson_id):
     # after the run the box reveals the lesson's texts; the verdicts and Play stay in view
     page = screens["1280x800"]
     page.goto(server.url + lesson_url(LESSONS[lesson_id]) + "&speed=500")
     page.wait_for_selector("[data-ready=true]", timeout=20_000)
-    page.locator("#predict input[type=radio]").first.check()
+    for group in page.locator("#predict fieldset").all():  # a guess for every ball asked about
+        group.locator("input[type=radio]").first.check()
     page.locator("#play").click()
     page.wait_for_selector("#prediction-result.right, #prediction-result.wrong", timeout=60_000)
     faults = [outside(page, s) for s in ["#play", "#status", "#prediction-result"]]

@@ -16,7 +16,7 @@ from app.engine.networks.model import layers_of, predict
 from app.engine.networks.outcome import NetOutcome
 from app.engine.networks.scenario import build
 from app.engine.networks.train import NetTrace
-from app.engine.networks.views import DETAIL, VIEWS, ViewRequest, compute
+from app.engine.networks.views import DETAIL, VIEWS, ViewRequest, compute, work
 from app.lessons.network_lessons import NETWORK_LESSONS, NetworkLesson, load
 
 
@@ -290,8 +290,9 @@ def test_full_batch_gradient_descent_sharpens_to_two_over_lr_at_both_rates():
         assert round(racer["top"][0]) == 21  # both start at about 21
         ratios = np.asarray(racer["top"]) / np.asarray(racer["limit"])
         assert (np.abs(ratios[-len(ratios) // 3 :] - 1) < 0.1).all()  # hover within 10%
-        assert round(racer["edge"]["ratio"], 2) == 1.0  # the median over the last third
-    assert 100 <= fast["edge"]["reached"] <= 200  # within about 150 steps
+    # the median over the last third: 1.01 at lr 0.04, 1.00 at lr 0.08
+    assert [round(r["edge"]["ratio"], 2) for r in (slow, fast)] == [1.01, 1.0]
+    assert 80 <= fast["edge"]["reached"] <= 130  # within about 100 steps
     assert 1100 <= slow["edge"]["reached"] <= 1500  # about 1300 steps
     for outcome, trace, _ in played("edge_of_stability"):
         assert outcome.code != "diverged"  # neither diverges ...
@@ -334,3 +335,24 @@ def test_two_seeds_end_in_one_valley_once_the_units_are_matched():
         before.append(round(other["before"]["barrier"]["train"], 2))
         assert other["after"]["barrier"]["train"] < 0.001
     assert min(before) == 0.14 and max(before) == 0.23
+
+
+# One press of Play at a landscape lesson's speed, then its view: well within the 10 s a class
+# waits (issue 21). The run at most RUN_SECONDS; the view at most VIEW_UNITS of the server's
+# work (views.work, its progress bar's total): the slowest kind (sharpness) does about 12,000
+# units a second on a 2-core machine, so about a second. bench/network_lesson_pace.py prints
+# the seconds measured.
+RUN_SECONDS = 6.5
+VIEW_UNITS = 12_000
+
+
+@pytest.mark.parametrize(
+    "lesson_id", [i for i, lesson in NETWORK_LESSONS.items() if lesson.view is not None]
+)
+def test_a_landscape_lesson_s_run_and_view_fit_well_within_ten_seconds(lesson_id):
+    lesson = NETWORK_LESSONS[lesson_id]
+    assert lesson.view is not None
+    assert lesson.steps / lesson.speed <= RUN_SECONDS
+    v = lesson.view
+    request = ViewRequest(v.kind, DETAIL["normal"], v.racer, v.seed, v.span, v.second_seed)
+    assert work(build(lesson.scenario()), request) <= VIEW_UNITS

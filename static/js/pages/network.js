@@ -20,6 +20,7 @@ import { applyControlParams, startEmbedMode, wireSharePanel } from "../panels/em
 import { isProjector, setProjector, wireKeyboard } from "../panels/keyboard.js";
 import { attachCsvUpload } from "../panels/csvupload.js";
 import { save } from "../panels/download.js";
+import { racerName } from "../panels/racernames.js";
 import { LandscapeSection, landscapeRows } from "../panels/netlandscape.js";
 import { FULL_BATCH, openNetLesson, showNetLesson } from "../panels/netlesson.js";
 import { scheduleRequest } from "../panels/options.js";
@@ -49,7 +50,8 @@ const SKIPPED = ["lr", "maximize"]; // a racer's "more settings": all but the ra
 const OWN = "own"; // the data set picker's entry for points of one's own
 const RULE_INTERVAL_MS = 500; // while training: the Update rule asked at most this often
 const FILM_FRAMES = 240; // the HTML replay's pictures at most (about twice that while recording)
-const SETTLE_MS = 120; // a setting's run starts once its control has been still this long
+const SETTLE_MS = 120;
+const NO_OPTIONS = { options: [] }; // racernames.js's catalog: the training options are the same for every racer here // a setting's run starts once its control has been still this long
 
 const percent = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
 
@@ -163,8 +165,11 @@ class Racer {
     return RACER_STYLES[this.index];
   }
 
+  /** Its name in the cards, the status and the legends: the optimizer, and where another racer
+   * uses the same one, the settings that tell them apart ("Gradient descent, lr 0.04"). */
   get label() {
-    return this.choice.label;
+    const named = (r) => ({ choice: r.choice, track: { hyperparameters: r.hyperparameters, options: {}, schedule: r.schedule } });
+    return racerName(named(this), (this.page.racers || [this]).map(named), NO_OPTIONS);
   }
 
   request() {
@@ -827,6 +832,7 @@ class NetworkPage {
     if (this.racers.length < 2 || !runs.data) return;
     for (const card of $("racer-strip").children) {
       const i = Number(card.dataset.racer);
+      card.querySelector(".net-racer-label").lastChild.textContent = this.racers[i].label; // its rate may have changed
       const grid = runs.grids[i];
       if (grid && runs.data.task !== "regression") paintGrid(card.querySelector("canvas"), grid, runs.data.task, runs.data.classes);
       card.querySelector(".net-racer-verdict").textContent = this.shortVerdict(i);

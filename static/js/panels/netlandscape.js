@@ -63,7 +63,7 @@ export class LandscapeSection {
     this.lesson = null; // a lesson's view, computed once its run has ended …
     this.lessonRun = null; // … for this run and step
     $("netview-compute").addEventListener("click", () => this.compute());
-    for (const radio of this.root.querySelectorAll("input[name=netview-shape]")) radio.addEventListener("change", () => this.show());
+    for (const radio of document.querySelectorAll("input[name=netview-shape]")) radio.addEventListener("change", () => this.show());
     $("netview-point-racer").addEventListener("change", () => this.pick(Number($("netview-point-racer").value), null));
     $("netview-point-index").addEventListener("input", () => this.pick(this.picked.racer, Number($("netview-point-index").value)));
     this.kindChanged();
@@ -116,8 +116,9 @@ export class LandscapeSection {
     return { kind: this.kind, racer: number("netview-racer") - 1, seed: number("netview-seed"), span: number("netview-span"), second_seed: number("netview-second-seed") };
   }
 
-  /** Compute `view` (the controls' by default) for the page as it is; shown when it comes. */
-  async compute(view = this.asked()) {
+  /** Compute `view` (the controls' by default) for the page as it is; shown when it comes
+   * (`lesson`: the lesson's view, shown where the teacher is looking: present()). */
+  async compute(view = this.asked(), { lesson = false } = {}) {
     const page = this.page;
     const runs = page.runs;
     const step = runs.lastStep();
@@ -127,9 +128,19 @@ export class LandscapeSection {
     if (!answer) return;
     this.results[view.kind] = { answer, runs, step, racers };
     this.picked = null;
+    if (lesson) this.present();
     if (this.kind === view.kind) this.show();
+    if (lesson) $("netview-plot").scrollIntoView({ block: "nearest", behavior: "smooth" });
     page.drawn = {}; // the loss chart takes the sharpness in
     page.scheduleDraw();
+  }
+
+  /** A lesson's view: its result (the plot, the readouts) over the decision map, on the first
+   * screen beside the verdict and Play; the section keeps its controls and Compute. */
+  present() {
+    const result = $("netview-result");
+    const stage = document.querySelector(".net-view");
+    if (result.parentElement !== stage) stage.prepend(result);
   }
 
   /** The picked view's last answer, or nothing. */
@@ -141,14 +152,14 @@ export class LandscapeSection {
     const { answer, racers, step } = result;
     const kind = answer.view;
     const plane = PLANES.includes(kind);
-    const three = plane && this.root.querySelector("input[name=netview-shape]:checked").value === "3d";
+    const three = plane && document.querySelector("input[name=netview-shape]:checked").value === "3d";
     $("netview-shape").hidden = !plane;
     $("netview-plot").hidden = three;
     $("netview-3d").hidden = !three;
     $("netview-point").hidden = !plane;
     $("netview-for").textContent = `At step ${step} (each racer's steps: ${answer.steps.join(", ")}); losses in ${answer.loss_name}.`;
     $("netview-readouts").replaceChildren(...viewReadouts(answer, racers));
-    const options = { projector: isProjector(), narrow: this.root.clientWidth < NARROW };
+    const options = { projector: isProjector(), narrow: $("netview-result").clientWidth < NARROW };
     const plot = $("netview-plot");
     plot.setAttribute("aria-label", PLOT_LABELS[kind]);
     if (plane) {
@@ -280,6 +291,6 @@ export class LandscapeSection {
     });
     if (!ended) return;
     this.lessonRun = { runs, step };
-    this.compute({ ...this.asked(), ...lesson.view });
+    this.compute({ ...this.asked(), ...lesson.view }, { lesson: true });
   }
 }

@@ -113,7 +113,7 @@ export function showNetLesson(root, params, lesson, page) {
       const ended = outcome && (last >= lesson.steps || (state && state.status !== "running"));
       return {
         index: i,
-        label: racer.label,
+        label: racer.choice.label, // the question adds the rate (lesson.js)
         style: racer.style,
         track: { length: steps.length, outcome: ended ? { kind: outcome.code } : null, hyperparameters: racer.hyperparameters },
       };
