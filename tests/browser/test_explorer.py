@@ -391,16 +391,24 @@ def test_the_gradient_arrow_is_drawn_unlike_every_racers_trail(watched):
         assert dash == RACER_STYLES[r]["dash"]
         arrow = page.locator(mark(r, "gradient"))
         expect(arrow).to_have_attribute("visibility", "visible")  # this racer's is drawn too
-        arrow_dash = arrow.get_attribute("stroke-dasharray") or "none"
-        core = page.locator(mark(r, "gradient-core"))
-        if arrow_dash in trails:  # an outline: its core is drawn with it, read it once it is
+        if (arrow.get_attribute("stroke-dasharray") or "none") in trails:
+            # an outline: its core is drawn with it, read it once it is
+            core = page.locator(mark(r, "gradient-core"))
             expect(core).to_have_attribute("visibility", "visible")
-        outlined = (
-            core.count() == 1
-            and core.get_attribute("visibility") == "visible"
-            and core.get_attribute("stroke") == "white"
-            and [core.get_attribute(a) for a in ("x1", "y1", "x2", "y2")]
-            == [arrow.get_attribute(a) for a in ("x1", "y1", "x2", "y2")]
+        # the arrow and its core in one reading: a redraw (the plot settling) moves both
+        arrow_dash, outlined = page.evaluate(
+            """([arrowSel, coreSel]) => {
+                const arrow = document.querySelector(arrowSel);
+                const cores = document.querySelectorAll(coreSel);
+                const ends = (el) => ["x1", "y1", "x2", "y2"].map((a) => el.getAttribute(a));
+                const core = cores[0];
+                const outlined = cores.length === 1
+                    && core.getAttribute("visibility") === "visible"
+                    && core.getAttribute("stroke") === "white"
+                    && ends(core).join() === ends(arrow).join();
+                return [arrow.getAttribute("stroke-dasharray") || "none", outlined];
+            }""",
+            [mark(r, "gradient"), mark(r, "gradient-core")],
         )
         # a trail is one stroke in a racer's dash: the arrow is either in a dash no trail
         # uses, or an outline (a white core along a coloured casing), which no trail is
