@@ -219,8 +219,9 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
 # How the network page (/network) words each outcome of a network's training
 # (``app.engine.networks.train.NET_OUTCOMES``): ``gloss`` for the API's reference,
 # ``sentence`` for the racer's status line when its run ends, ``so_far`` for the running
-# verdict while it trains (the stream's ``verdict``), ``guess`` for the choice a predict-first
-# network lesson offers (as a student would guess it). A sentence's variants: ``classification``
+# verdict while it trains (the stream's ``verdict``), ``ended`` for a racer's card once its run
+# has ended, ``guess`` for the choice a predict-first network lesson offers (as a student would
+# guess it). A sentence's variants: ``classification``
 # (the data has classes: accuracies to tell), else ``default``; the page fills in {steps},
 # {step}, {early_stop_step}, {best_test_loss}, {dead_units}, {train_accuracy} and
 # {test_accuracy} from the outcome (``static/js/pages/network.js``).
@@ -234,6 +235,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "default": "Converged after {steps}: the training loss has stopped falling.",
         },
         "so_far": {"default": "converging"},
+        "ended": "converged",
     },
     "still_improving": {
         "gloss": "the loss was still falling when the steps ran out",
@@ -244,6 +246,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "default": "Still improving after {steps}: the loss is still falling. " + _PLAY_ON,
         },
         "so_far": {"default": "still improving"},
+        "ended": "still improving at the end",
     },
     "diverged": {
         "gloss": "the loss grew without bound or became not-a-number",
@@ -253,6 +256,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "large for this network — try a smaller one."
         },
         "so_far": {"default": "diverging"},
+        "ended": "diverged",
     },
     "dead_relu": {
         "gloss": "ReLU units output zero for every point, so no gradient reaches them",
@@ -263,6 +267,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "smaller learning rate, He initialisation or another activation."
         },
         "so_far": {"default": "ReLU units are dying"},
+        "ended": "ReLU units died",
     },
     "symmetric": {
         "gloss": "the hidden units of a layer stayed identical (symmetry never broken)",
@@ -273,6 +278,7 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "same thing. Random initialisation breaks this symmetry; zeros cannot."
         },
         "so_far": {"default": "the units are staying identical"},
+        "ended": "units stayed identical",
     },
     "overfitting": {
         "gloss": "the test loss rose again while the training loss kept falling",
@@ -287,5 +293,6 @@ NET_OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "Early stopping would keep the weights of step {early_stop_step}.",
         },
         "so_far": {"default": "overfitting"},
+        "ended": "overfitted",
     },
 }

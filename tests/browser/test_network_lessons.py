@@ -147,7 +147,8 @@ def test_a_predict_first_lesson_asks_first_and_holds_play_until_the_guess(watche
 @pytest.mark.parametrize("right", [True, False], ids=["right guess", "wrong guess"])
 def test_after_play_the_verdict_is_the_servers_outcome_and_the_answer_is_revealed(watched, right):
     lesson = PREDICT
-    outcome = server_outcomes(watched.base_url, lesson)[lesson["asks"][0]]
+    outcomes = server_outcomes(watched.base_url, lesson)
+    outcome = outcomes[lesson["asks"][0]]
     guess = outcome if right else next(code for code in lesson["choices"] if code != outcome)
     page = watched.open(lesson["url"], ready=READY)
     page.locator("#predict fieldset").first.get_by_label(NET_OUTCOME_WORDS[guess]["guess"]).check()
@@ -162,6 +163,10 @@ def test_after_play_the_verdict_is_the_servers_outcome_and_the_answer_is_reveale
     expect(page.locator(".lesson h2")).to_have_text(lesson["title"])
     expect(page.locator("#lesson-look-for")).to_have_text(lesson["look_for"])
     expect(page.locator("#lesson-question")).to_be_hidden()
+    # each racer's card beside the map says how its run ended, not how it was going
+    if len(outcomes) > 1:
+        cards = page.locator("#racer-strip .net-racer-verdict")
+        expect(cards).to_have_text([NET_OUTCOME_WORDS[code]["ended"] for code in outcomes])
     assert watched.errors == [] and watched.blocked == []
 
 

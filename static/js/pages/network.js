@@ -919,7 +919,9 @@ class NetworkPage {
   shortVerdict(i) {
     const steps = this.runs.steps[i].step;
     if (!steps.length || steps[steps.length - 1] === 0) return ""; // nothing trained, nothing to say
-    const code = this.runs.outcomes[i] ? this.runs.outcomes[i].code : this.runs.verdicts[i];
+    const outcome = this.runs.outcomes[i];
+    if (outcome) return FACTS.netOutcomes[outcome.code].ended;
+    const code = this.runs.verdicts[i];
     return code ? FACTS.netOutcomes[code].so_far.default : "";
   }
 

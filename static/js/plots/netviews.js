@@ -29,15 +29,17 @@ function sizes(projector) {
   return projector ? SIZES.projector : SIZES.normal;
 }
 
-function baseLayout(s, { narrow }) {
+function baseLayout(s) {
   return {
     font: { size: s.font },
-    margin: { l: Math.round(s.font * 4.6), r: 12, t: 12, b: Math.round(s.font * (narrow ? 7 : 3.6)) },
+    margin: { l: Math.round(s.font * 4.6), r: 12, t: 12, b: Math.round(s.font * 3.6) },
     dragmode: false,
     hovermode: "closest",
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
-    legend: { orientation: "h", x: 0, y: narrow ? -0.3 : -0.16, yanchor: "top" },
+    // above the plot: below it, a fixed share of the plot's height fell on the axis title
+    // once the type grew (a projector) or the plot shrank (a phone)
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
   };
 }
 
@@ -62,7 +64,7 @@ export function drawLine(element, answer, racers, { projector = false, narrow = 
     }
   });
   const layout = {
-    ...baseLayout(s, { narrow }),
+    ...baseLayout(s),
     xaxis: { title: { text: narrow ? "α: 0 = start, 1 = now" : "α: 0 = initial weights, 1 = weights now" }, zeroline: false, fixedrange: true },
     yaxis: { title: { text: `loss (${answer.loss_name})` }, fixedrange: true },
   };
@@ -81,7 +83,7 @@ export function drawSeeds(element, answer, color, { projector = false, narrow = 
   if (answer.after.test) traces.push(line("after matching: test", answer.after.test, color, "dot"));
   const [a, b] = answer.seeds;
   const layout = {
-    ...baseLayout(s, { narrow }),
+    ...baseLayout(s),
     xaxis: { title: { text: `α: 0 = A (seed ${a}), 1 = B (seed ${b})` }, zeroline: false, fixedrange: true },
     yaxis: { title: { text: `loss (${answer.loss_name})` }, fixedrange: true },
   };
@@ -108,7 +110,7 @@ export function drawSharpness(element, answer, racers, { projector = false, narr
     );
   });
   const layout = {
-    ...baseLayout(s, { narrow }),
+    ...baseLayout(s),
     xaxis: { title: { text: "step" }, zeroline: false, fixedrange: true, rangemode: "tozero" },
     yaxis: { title: { text: "top eigenvalue (curvature)" }, fixedrange: true, rangemode: "tozero" },
   };
@@ -210,7 +212,7 @@ export function drawPlane(element, answer, racers, { projector = false, narrow =
   traces.push(pickedTrace(answer, picked, s));
   const [xTitle, yTitle] = axisTitles(answer);
   const layout = {
-    ...baseLayout(s, { narrow }),
+    ...baseLayout(s),
     showlegend: false,
     margin: { l: Math.round(s.font * 4.2), r: narrow ? 8 : 24, t: 12, b: Math.round(s.font * (narrow ? 9 : 3.6)) },
     xaxis: { title: { text: xTitle }, zeroline: false, fixedrange: true },
