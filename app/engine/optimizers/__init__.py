@@ -33,6 +33,7 @@ from __future__ import annotations
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
 from .adadelta import ADADELTA
+from .adafactor import ADAFACTOR
 from .adagrad import ADAGRAD
 from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
 from .interface import Binder, Optimizer, Preset, Rule
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 # In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
-# curvature (Newton, L-BFGS), and noise (SGLD).
+# curvature (Newton, L-BFGS), and noise (SGLD); then the 2026 bench (issue 25).
 OPTIMIZERS: dict[str, Optimizer] = {
     o.id: o
     for o in (
@@ -73,5 +74,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         NEWTON,
         LBFGS,
         SGLD,
+        ADAFACTOR,
     )
 }
