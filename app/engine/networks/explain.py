@@ -4,8 +4,9 @@ A coordinate-wise rule (SGD, the Adam family, …) updates each weight on its ow
 explanation of weight j is exactly the one-coordinate explanation a ball gets: the numbers
 of j — its value, its gradient, its buffers before and after — put into the optimizer's own
 formula by its ``explain`` hook (:mod:`app.engine.optimizers.explaining`).  A whole-vector
-rule (L-BFGS, Newton) moves every weight together through the curvature of all of them; for
-it the panel gives weight j's share of the step and says so.
+rule (L-BFGS, Newton) moves every weight together through the curvature of all of them, and
+a per-tensor rule (Adafactor) each layer's weight matrix and bias as wholes; for them the
+panel gives weight j's share of the step and says so.
 
     >>> from app.engine.networks.scenario import build
     >>> s = build({"data": {"dataset": "xor", "points": 40}, "model": {"hidden": [2]},
@@ -124,6 +125,12 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
             f"{optimizer.name} moves every weight at once, through the curvature of all of "
             f"them; this weight's share of the step is Δx = {vec(np.array([delta]), lead=True)}"
         )
+    elif run.tensors:
+        lines.append(
+            f"{optimizer.name} moves each parameter tensor (a layer's weight matrix, its bias) "
+            f"as a whole, sized by the tensor's RMS; this weight's share of the step is "
+            f"Δx = {vec(np.array([delta]), lead=True)}"
+        )
     else:
         numbers = StepNumbers(
             t=t,
@@ -170,7 +177,9 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
         effective_lr=_finite(effective),
         evaluations=1,
         buffers_before=_json(before) if before else {},
-        buffers_after=_json(after) if after and taken is not None and not run.whole else {},
+        buffers_after=(
+            _json(after) if after and taken is not None and not (run.whole or run.tensors) else {}
+        ),
         quantities=tuple(quantities),
         substituted=tuple(lines),
     )
