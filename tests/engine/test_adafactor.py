@@ -11,12 +11,21 @@ import pytest
 
 from app.engine.backend import NUMPY
 from app.engine.errors import StateError
+from app.engine.networks.explain import explain_weight, weight_index
+from app.engine.networks.model import init_weights
 from app.engine.networks.train import NetworkRun
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.optimizers.adafactor import AdafactorTensors, _settings, adafactor_step
+from app.engine.optimizers.adafactor import (
+    FACTORED_FORMULA,
+    FACTORED_SYMBOLS,
+    AdafactorTensors,
+    _settings,
+    adafactor_step,
+)
 from app.engine.optimizers.interface import Given, TensorBinder, TensorRule, descend
 
 from .test_network_goldens import assert_parts, engine_run, golden_setup, load
+from .test_symbols import undefined_and_stale
 
 ADAFACTOR = OPTIMIZERS["adafactor"]
 
@@ -84,7 +93,10 @@ def _network_run(steps: int) -> NetworkRun:
     g = load("adafactor-wd_d_batch10-xor_tanh.json")
     s = golden_setup(g)
     run = NetworkRun(
-        s, ADAFACTOR, ADAFACTOR.validate({"lr": 0.05}), theta0=np.full(s.spec.size, 0.3)
+        s,
+        ADAFACTOR,
+        ADAFACTOR.validate({"lr": 0.05, "weight_decay": 0.1}),
+        theta0=init_weights(s.spec, "xavier", 2),
     )
     run.advance(steps)
     return run
@@ -161,3 +173,42 @@ def test_every_tensor_unfactored_fails_the_network_golden():
 
     wrong = dataclasses.replace(ADAFACTOR, tensors=TensorBinder(unfactored, AdafactorTensors))
     assert_parts(engine_run(g, wrong), g)
+
+
+def _by_symbol(e, symbol):
+    (q,) = [q for q in e.quantities if q.symbol == symbol]
+    return q.values[0]
+
+
+def test_a_weight_in_a_matrix_is_explained_by_its_row_and_column():
+    run = _network_run(4)
+    j = weight_index(run, 0, "weight", 3, 1)  # layer 0's W[3, 1]
+    e = explain_weight(run, j)
+    before = run.state_json()["buffers"]
+    assert e.formula == FACTORED_FORMULA
+    run.advance(1)
+    after = run.state_json()["buffers"]
+    assert _by_symbol(e, "R") == after["row_var"][0][3][0] != before["row_var"][0][3][0]
+    assert _by_symbol(e, "C") == after["col_var"][0][0][1]
+    vhat = _by_symbol(e, "R") * _by_symbol(e, "C") / np.mean(after["row_var"][0])
+    assert _by_symbol(e, "v̂") == pytest.approx(vhat, rel=1e-15)
+    x0, decay = e.position_before[0], 1 - 0.05 * 0.1  # 1 − lr·λ
+    alpha, u, denom = (_by_symbol(e, k) for k in ("αₜ", "U", "max(1, RMS(U)/d)"))
+    assert e.position_after[0] == pytest.approx(x0 * decay - alpha / denom * u, rel=1e-14)
+    assert e.position_after[0] == run.theta[j]
+    assert e.substituted[-1].startswith("Δx = ")
+
+
+def test_a_bias_is_explained_by_its_own_variance():
+    run = _network_run(4)
+    j = weight_index(run, 0, "bias", 2)
+    e = explain_weight(run, j)
+    assert e.formula == ADAFACTOR.formula
+    run.advance(1)
+    assert _by_symbol(e, "v") == run.state_json()["buffers"]["variance"][1][2]
+    assert e.position_after[0] == run.theta[j]
+
+
+def test_the_factored_formula_names_every_symbol_it_uses():
+    undefined, stale = undefined_and_stale(FACTORED_FORMULA, FACTORED_SYMBOLS)
+    assert not undefined and not stale

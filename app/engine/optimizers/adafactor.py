@@ -48,6 +48,7 @@ from .interface import (
     Problem,
     Rule,
     TensorBinder,
+    TensorEntry,
     TensorRule,
     TensorState,
 )
@@ -258,6 +259,132 @@ def _explain(n: StepNumbers) -> Said:
     return said
 
 
+SYMBOLS = (
+    POSITION,
+    ("g", "the gradient ∇f(x): the slope of the loss at x, pointing uphill"),
+    ("t", "the step number: 1, 2, 3, …"),
+    (
+        "lr",
+        "the learning rate: the most ρₜ can be, and the scale of the weight decay (the "
+        "`lr` setting)",
+    ),
+    ("ρₜ", "rho: the relative step size, min(lr, 1/√t)"),
+    ("min", "the smaller of the two"),
+    ("max", "the larger of the two"),
+    (
+        "RMS",
+        "root mean square: √(the mean of the squares of the entries), a vector's typical "
+        "entry size",
+    ),
+    ("αₜ", "alpha: the step size, ρₜ times the size of x"),
+    (
+        "ε₂",
+        "the least size RMS(x) counts as, so that x = 0 still moves (the second of the `eps`)",
+    ),
+    (
+        "ε₁",
+        "a tiny number that keeps the division by √v from blowing up (the first of the `eps`)",
+    ),
+    (
+        "λ",
+        "weight decay: each step first shrinks x by the factor 1 − lr·λ (the "
+        "`weight_decay` setting)",
+    ),
+    ("v", "a running average of the squared gradients (torch's variance)"),
+    ("β̂₂ₜ", "how much of the old v is kept at step t: 1 − t^τ, growing toward 1"),
+    ("τ", "tau: how fast β̂₂ₜ approaches 1 (the `beta2_decay` setting)"),
+    ("^", "to the power: t^τ is t raised to the power τ"),
+    ("U", "the gradient divided by its typical size √v"),
+    ("d", "the clipping threshold: U is scaled down when its RMS is above d (the `d` setting)"),
+    BECOMES,
+)
+
+# On a network, a weight matrix W's branch: its second moment from row and column averages.
+FACTORED_FORMULA = (
+    "ρₜ = min(lr, 1/√t);  αₜ = max(ε₂, RMS(W))·ρₜ;  W ← W·(1 − lr·λ);  "
+    "R ← β̂₂ₜ·R + (1 − β̂₂ₜ)·rowmean(g²),  β̂₂ₜ = 1 − t^τ;  "
+    "C ← β̂₂ₜ·C + (1 − β̂₂ₜ)·colmean(g²);  v̂ = R·C/max(mean(R), ε₁);  "
+    "U = g/√max(v̂, ε₁²);  W ← W − αₜ·U/max(1, RMS(U)/d)"
+)
+FACTORED_SYMBOLS = (
+    ("W", "a weight matrix of the network [out × in]: one parameter tensor"),
+    *(s for s in SYMBOLS if s[0] not in ("x", "v")),
+    (
+        "R",
+        "the row averages: per row of W, a running mean of g² over the row (torch's row_var)",
+    ),
+    (
+        "C",
+        "the column averages: per column of W, a running mean of g² over the column "
+        "(torch's col_var)",
+    ),
+    ("rowmean", "the mean over each row of W"),
+    ("colmean", "the mean over each column of W"),
+    ("mean", "the mean: here, of R over the rows"),
+    ("v̂", "v-hat: the estimate of g²'s typical size at each weight, R·C over the mean of R"),
+)
+
+
+def _explain_entry(n: StepNumbers, e: TensorEntry) -> Said:
+    """One weight's share of an Adafactor step on a network: its tensor's relative step
+    size and clipping, and — in a weight matrix — its row's and column's averages of g²."""
+    said, x, g = prelude(n, "decoupled")
+    hp, t = n.hp, n.t
+    lr, tau, d = hp["lr"], hp["beta2_decay"], hp["d"]
+    eps1, eps2 = hp["eps"]
+    matrix = e.param.ndim > 1
+    _, new, m = adafactor_step(_settings(hp), t, e.param, e.grad, e.before, 2 if matrix else 1)
+    w, rho = float(m.w), float(m.rho)
+    rms_x, alpha = float(np.ravel(m.rms_x)[0]), float(np.ravel(m.alpha)[0])
+    rms_u, denom = float(np.ravel(m.rms_u)[0]), float(np.ravel(m.denom)[0])
+    what = "W" if matrix else "b"
+    said.line(f"1 − β̂₂ₜ = t^τ = {t}^{term(tau)} = {num(w)}")
+    said.q("1 − β̂₂ₜ", "weight of the new g²", w, "t^τ: 1 on the first step, then shrinking")
+    said.line(f"ρₜ = min(lr, 1/√t) = min({num(lr)}, {num(1 / math.sqrt(t))}) = {num(rho)}")
+    said.q("ρₜ", "relative step size", rho, "how far to move, as a fraction of the tensor's RMS")
+    said.line(
+        f"αₜ = max(ε₂, RMS({what}))·ρₜ = max({num(eps2)}, {num(rms_x)})·{term(rho)} = {num(alpha)}"
+    )
+    said.q(f"RMS({what})", "size of the tensor", rms_x, "the RMS of this weight's whole tensor")
+    said.q("αₜ", "step size", alpha, "ρₜ times the tensor's size (ε₂ when it is near 0)")
+    u = float(m.u[e.at])
+    if matrix:
+        r, c = e.at[-2], e.at[-1]
+        row, col = float(new["row_var"][e.at[:-1] + (0,)]), float(new["col_var"][(0, c)])
+        mean_row = float(np.mean(new["row_var"]))
+        vhat = float(m.v[e.at])
+        said.line(f"R = row {r}'s average of g² = {num(row)};  C = column {c}'s = {num(col)}")
+        said.q("R", "row average", row, "this weight's row: a running mean of g² (row_var)")
+        said.q("C", "column average", col, "its column: a running mean of g² (col_var)")
+        said.line(
+            f"v̂ = R·C/max(mean(R), ε₁) = {num(row)}·{term(col)}/{term(mean_row)} = {num(vhat)}"
+        )
+        said.q("v̂", "variance estimate", vhat, "g²'s typical size here, from row and column")
+        said.rule(FACTORED_FORMULA, FACTORED_SYMBOLS)
+    else:
+        v = float(m.v[e.at])
+        v0 = float(e.before["variance"][e.at]) if "variance" in e.before else 0.0
+        g0 = float(e.grad[e.at])
+        said.line(
+            f"v ← β̂₂ₜ·v + (1 − β̂₂ₜ)·g² = {term(1 - w)}·{term(v0)} + {term(w)}·{term(g0 * g0)}"
+            f" = {num(v)}"
+        )
+        said.q("v", "variance", v, "a running average of g² (torch's variance)")
+    said.line(f"U = g/√max({'v̂' if matrix else 'v'}, ε₁²) = {num(u)}   (ε₁ = {num(eps1)})")
+    said.q("U", "scaled gradient", u, "g divided by its typical size: about ±1")
+    said.line(
+        f"RMS(U) = {num(rms_u)} over the tensor;  max(1, RMS(U)/d) = {num(denom)}  (d = {num(d)})"
+    )
+    said.q("RMS(U)", "size of U", rms_u, "over the whole tensor: above d, U is scaled down")
+    said.q(
+        "max(1, RMS(U)/d)", "clipping divisor", denom, "1 unless the tensor's U is larger than d"
+    )
+    step_line(
+        said, "x ← x − αₜ·U/max(1, RMS(U)/d)", f"{vec(x, True)} − {term(alpha / denom)}·{term(u)}"
+    )
+    return said
+
+
 ADAFACTOR = Optimizer(
     id="adafactor",
     name="Adafactor",
@@ -325,50 +452,12 @@ ADAFACTOR = Optimizer(
         MAXIMIZE,
     ),
     bind=Binder(_bind, AdafactorState),
-    tensors=TensorBinder(_bind_tensors, AdafactorTensors),
+    tensors=TensorBinder(_bind_tensors, AdafactorTensors, _explain_entry),
     explain=_explain,
     formula=(
         "ρₜ = min(lr, 1/√t);  αₜ = max(ε₂, RMS(x))·ρₜ;  x ← x·(1 − lr·λ);  "
         "v ← β̂₂ₜ·v + (1 − β̂₂ₜ)·g²,  β̂₂ₜ = 1 − t^τ;  U = g/√max(v, ε₁²);  "
         "x ← x − αₜ·U/max(1, RMS(U)/d)"
     ),
-    symbols=(
-        POSITION,
-        ("g", "the gradient ∇f(x): the slope of the loss at x, pointing uphill"),
-        ("t", "the step number: 1, 2, 3, …"),
-        (
-            "lr",
-            "the learning rate: the most ρₜ can be, and the scale of the weight decay (the "
-            "`lr` setting)",
-        ),
-        ("ρₜ", "rho: the relative step size, min(lr, 1/√t)"),
-        ("min", "the smaller of the two"),
-        ("max", "the larger of the two"),
-        (
-            "RMS",
-            "root mean square: √(the mean of the squares of the entries), a vector's typical "
-            "entry size",
-        ),
-        ("αₜ", "alpha: the step size, ρₜ times the size of x"),
-        (
-            "ε₂",
-            "the least size RMS(x) counts as, so that x = 0 still moves (the second of the `eps`)",
-        ),
-        (
-            "ε₁",
-            "a tiny number that keeps the division by √v from blowing up (the first of the `eps`)",
-        ),
-        (
-            "λ",
-            "weight decay: each step first shrinks x by the factor 1 − lr·λ (the "
-            "`weight_decay` setting)",
-        ),
-        ("v", "a running average of the squared gradients (torch's variance)"),
-        ("β̂₂ₜ", "how much of the old v is kept at step t: 1 − t^τ, growing toward 1"),
-        ("τ", "tau: how fast β̂₂ₜ approaches 1 (the `beta2_decay` setting)"),
-        ("^", "to the power: t^τ is t raised to the power τ"),
-        ("U", "the gradient divided by its typical size √v"),
-        ("d", "the clipping threshold: U is scaled down when its RMS is above d (the `d` setting)"),
-        BECOMES,
-    ),
+    symbols=SYMBOLS,
 )

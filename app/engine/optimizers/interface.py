@@ -50,7 +50,7 @@ from ..errors import StateError
 from ..hyperparameters import Hyperparameter, checked_values
 
 if TYPE_CHECKING:  # explaining reads a step through Problem: importing it here would loop
-    from .explaining import Explain
+    from .explaining import Explain, Said, StepNumbers
 
 BatchShape = tuple[int, ...]
 
@@ -474,12 +474,24 @@ class TensorRule(NamedTuple):
     step: TensorStep
 
 
+class TensorEntry(NamedTuple):
+    """One parameter's place in its tensor, for explaining a per-tensor step."""
+
+    param: np.ndarray  # the whole tensor before the step
+    grad: np.ndarray  # its gradient as the step was given it
+    before: Mapping[str, np.ndarray]  # its buffers before the step (empty: not created yet)
+    at: tuple[int, ...]  # where the parameter sits in it
+
+
 @dataclass(frozen=True)
 class TensorBinder:
-    """``binder(hp)`` gives the bound :class:`TensorRule`, whose states are ``state``."""
+    """``binder(hp)`` gives the bound :class:`TensorRule`, whose states are ``state``;
+    ``explain`` names one parameter's quantities of a step (the network page's Update rule
+    panel), given the parameter's own numbers and its place in its tensor."""
 
     make: Callable[[Mapping[str, Any]], TensorRule]
     state: type[TensorState]
+    explain: Callable[[StepNumbers, TensorEntry], Said] | None = field(default=None, repr=False)
 
     def __call__(self, hp: Mapping[str, Any]) -> TensorRule:
         return self.make(hp)
