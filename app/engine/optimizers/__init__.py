@@ -2,7 +2,8 @@
 
 One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
 :mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
-:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld` — each an
+:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`, :mod:`.adafactor`
+(which also steps a network's parameter tensors by their shapes) — each an
 :class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
 state by torch's state keys, and one interface (:mod:`.interface`)::
 
