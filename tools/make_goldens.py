@@ -140,6 +140,11 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     "lion": (ReferenceLion, ("lr", "betas", "weight_decay", "maximize"), {}),
     "newton": (ReferenceNewton, ("lr", "damping", "maximize"), {}),
     "sgld": (ReferenceSGLD, ("lr", "temperature", "weight_decay", "maximize"), {}),
+    "adafactor": (
+        torch.optim.Adafactor,
+        ("lr", "beta2_decay", "eps", "d", "weight_decay", "maximize"),
+        {"foreach": False},
+    ),
 }
 
 
@@ -350,6 +355,45 @@ CONFIGS: tuple[Config, ...] = (
         "himmelblau",
         "sgld",
         {"lr": 0.002, "temperature": 1.0, "weight_decay": 0.1},
+        steps=500,
+    ),
+    # Adafactor (torch.optim.Adafactor): the position is one vector parameter (its
+    # unfactored branch); from the origin its steps start at ε₂·lr and grow with RMS(x).
+    Config("adafactor-default-roll_downhill", "roll_downhill", "adafactor", {}),
+    Config(
+        "adafactor-lr0.1-himmelblau",
+        "himmelblau",
+        "adafactor",
+        {"lr": 0.1},
+        start=(-1.0, 1.0),
+        steps=500,
+    ),
+    Config(
+        "adafactor-origin-rosenbrock",
+        "rosenbrock",
+        "adafactor",
+        {"lr": 0.05},
+        start=(0.0, 0.0),
+        steps=500,
+    ),
+    Config(
+        "adafactor-wd_d_eps_maximize-double_well",
+        "double_well",
+        "adafactor",
+        {
+            "lr": 0.05,
+            "beta2_decay": -0.5,
+            "eps": (1e-30, 1e-2),
+            "d": 2.0,
+            "weight_decay": 0.5,
+            "maximize": True,
+        },
+    ),
+    Config(
+        "adafactor-wd_clip-ravine",
+        "ravine",
+        "adafactor",
+        {"lr": 0.2, "weight_decay": 0.1, "d": 1.5},
         steps=500,
     ),
     # Run options every optimizer takes: torch's clipping utilities, float16 gradients.
@@ -580,6 +624,8 @@ def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
     cls, names, _ = TORCH_OPTIMIZERS[config.optimizer]
     group = cls([torch.zeros(1, requires_grad=True)], **config.kwargs).param_groups[0]
     hp = {n: list(group[n]) if isinstance(group[n], tuple) else group[n] for n in names}
+    if config.optimizer == "adafactor" and hp["eps"][0] is None:
+        hp["eps"][0] = torch.finfo(torch.float64).eps  # what torch's None is for float64
     parameters = (
         {"surface_parameters": dict(surface.parameter_values)} if surface.parameters else {}
     )

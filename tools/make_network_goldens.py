@@ -277,6 +277,25 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.05, "temperature": 0.001},
         options={"seed": 5},
     ),
+    # Adafactor: each weight matrix factored (row_var, col_var), each bias unfactored; the
+    # zero biases start with steps of ε₂·ρₜ (their RMS is 0).
+    Config(
+        "adafactor-default-three_classes_tanh",
+        "three_classes",
+        (4, 3),
+        "tanh",
+        "adafactor",
+        {},
+    ),
+    Config(
+        "adafactor-wd_d_batch10-xor_tanh",
+        "xor",
+        (5,),
+        "tanh",
+        "adafactor",
+        {"lr": 0.05, "beta2_decay": -0.5, "d": 2.0, "weight_decay": 0.1},
+        options={"batch_size": 10, "seed": 1},
+    ),
     # A linear network (two stacked Linear layers) on the sine, gradient noise and clipping
     # by value.
     Config(
@@ -317,6 +336,7 @@ NETWORK_OPTIMIZERS: dict[str, tuple[Any, dict[str, Any]]] = {
     "newton": (ReferenceNewton, {}),
     "lbfgs": (torch.optim.LBFGS, {}),
     "sgld": (ReferenceSGLD, {}),
+    "adafactor": (torch.optim.Adafactor, {"foreach": False}),
 }
 
 

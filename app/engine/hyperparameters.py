@@ -24,6 +24,9 @@ class Hyperparameter:
     min: float | None = None
     max: float | None = None
     invalid: str = ""  # torch's message stem, e.g. "Invalid learning rate"
+    # a tuple whose entries torch checks with a message each (Adafactor's "epsilon1 …",
+    # "epsilon2 …"): their stems, in place of "{invalid} at index i"
+    invalid_each: tuple[str, ...] = ()
     integer: bool = False  # a whole number (a step count, a seed)
     choices: tuple[str, ...] = ()  # the allowed values of a "choice"
     powers_of_two: bool = False  # only 1, 2, 4, 8 … (a loss scale, as GradScaler keeps it)
@@ -50,9 +53,12 @@ class Hyperparameter:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise HyperparameterError(self.name, f"must be a number, not {value!r}")
         number = float(value)
-        stem = (self.invalid or f"Invalid {self.name}") + (
-            "" if index is None else f" at index {index}"
-        )
+        if index is not None and self.invalid_each:
+            stem = self.invalid_each[index]
+        else:
+            stem = (self.invalid or f"Invalid {self.name}") + (
+                "" if index is None else f" at index {index}"
+            )
         if not math.isfinite(number):
             raise HyperparameterError(self.name, f"{stem}: {number} (not finite)")
         assert self.min is not None and self.max is not None

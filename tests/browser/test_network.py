@@ -90,6 +90,21 @@ def test_play_trains_the_network(watched):
     assert watched.errors == []
 
 
+def test_adafactor_trains_the_network_per_parameter_tensor(watched):
+    # The per-tensor path (each weight matrix factored, each bias a vector) through the
+    # page's picker, its sliders (ε₁'s default is 2⁻⁵²) and the stream.
+    page = open_network(watched, "?r1=adafactor&r1.lr=0.05")
+    expect(page.locator("#racer-0-optimizer option:checked")).to_have_text("Adafactor")
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30)
+    page.get_by_role("button", name="Pause").click()
+    first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
+    assert loss_shown(page) < first
+    assert "r1=adafactor" in page.url
+    assert watched.errors == []
+
+
 def test_an_added_racer_shows_on_the_loss_chart(watched):
     page = open_network(watched)
     fastest(page)

@@ -119,3 +119,20 @@ def test_explorer_panel_explains_the_chosen_racer(watched):
         number(card.locator("[data-readout=gradient]").inner_text()), rel=2e-3
     )
     assert watched.errors == []
+
+
+def test_adafactors_panel_names_its_relative_step_and_clipping(watched):
+    # Himmelblau from its default start, lr 0.1: step 3 has ρ₃ = min(0.1, 1/√3) = 0.1 and
+    # αₜ = ρₜ·RMS(x); the quantities are the server's, per coordinate.
+    page = watched.open("/explore?surface=himmelblau&r1=adafactor&r1.lr=0.1", ready="#explorer")
+    page.click("#step")
+    page.click("#step")
+    expect(page.locator(".racer").first.locator("[data-readout=step]")).to_have_text("2")
+    open_panel(page)
+    wait_in_step(page, ".racer >> nth=0 >> [data-readout=step]")
+    assert row(page, "ρₜ") == [0.1, 0.1]
+    rms = row(page, "RMS(x)")[0]
+    assert row(page, "αₜ")[0] == pytest.approx(0.1 * max(rms, 1e-3), rel=1e-3)
+    assert row(page, "1 − β̂₂ₜ")[0] == pytest.approx(3**-0.8, rel=1e-3)
+    assert row(page, "max(1, RMS(U)/d)")[0] >= 1.0
+    assert watched.errors == []

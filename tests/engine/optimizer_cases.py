@@ -30,6 +30,11 @@ class Case(NamedTuple):
     first_step: float | None = None
     # settings under which the first steps on x² from 1 go plainly down (up with maximize)
     maximize_extra: Mapping[str, Any] = {}
+    # numbers whose least allowed value is not 0, with it (Adafactor's d >= 1)
+    least: Mapping[str, float] = {}
+    # the step's length is relative to RMS(x) taken before the weight decay (Adafactor): a
+    # decay test must start where RMS(x) < ε₂ to see the decay alone
+    relative_step: bool = False
 
 
 # In teaching order, the catalog's.
@@ -270,5 +275,29 @@ CASES: dict[str, Case] = {
         momentum_key=None,
         group="stochastic",
         maximize_extra={"temperature": 0.0},
+    ),
+    # torch.optim.Adafactor (torch >= 2.5).  torch's eps=(None, 1e-3): None is the machine
+    # epsilon of the parameter's dtype, float64's 2**-52 here, which the catalog holds.
+    "adafactor": Case(
+        defaults={
+            "lr": 1e-2,
+            "beta2_decay": -0.8,
+            "eps": (2.0**-52, 1e-3),
+            "d": 1.0,
+            "weight_decay": 0.0,
+            "maximize": False,
+        },
+        resume={"lr": 0.05, "weight_decay": 0.1},
+        negative={
+            "lr": "Learning rate should be >= 0 but is",
+            "eps": "epsilon1 should be >= 0 but is",
+            "d": "Clipping threshold d should be >= 1 but is",
+            "weight_decay": "weight_decay should be >= 0 but is",
+        },
+        decay="decoupled",
+        momentum_key=None,
+        group="adaptive",
+        least={"d": 1.0},
+        relative_step=True,
     ),
 }

@@ -50,6 +50,10 @@ SENSITIVE = {
     "rmsprop-wd-double_well.json": 950,
     # Adam with beta1 0.3 and lr 0.2 bounces through the minimum for good.
     "adam-beta1_0.3-roll_downhill.json": 450,
+    # Adafactor at a minimum divides the gradient's rounding noise by its own running size
+    # (as RMSprop does), so U stays ±1 there and the last bits steer the jitter.
+    "adafactor-default-roll_downhill.json": 550,
+    "adafactor-origin-rosenbrock.json": 400,
 }
 CHAOTIC = {"sgd-lr1.2-roll_downhill.json"}
 

@@ -32,10 +32,15 @@ LR = {
     "newton": 0.5,
     "lbfgs": 1.0,
     "sgld": 0.2,
+    "adafactor": 0.05,
 }
 
 
-COORDINATEWISE = [o for o, opt in OPTIMIZERS.items() if not issubclass(opt.state, BallState)]
+COORDINATEWISE = [
+    o
+    for o, opt in OPTIMIZERS.items()
+    if opt.tensors is None and not issubclass(opt.state, BallState)
+]
 
 
 def _setup(hidden=(4,), activation="tanh", dataset="xor", points=40, **kw):

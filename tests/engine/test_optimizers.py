@@ -71,7 +71,7 @@ def test_defaults_are_torchs(oid: str) -> None:
 
 @pytest.mark.parametrize(("oid", "name", "message"), TORCH_NEGATIVE_MESSAGES)
 def test_negative_values_are_rejected_with_torchs_message(oid: str, name: str, message: str):
-    err = rejects(oid, {name: -0.5})
+    err = rejects(oid, {name: with_first(oid, name, -0.5)})  # a pair: its first entry
     assert err.name == name == err.field
     assert message in str(err)
     assert message in err.reason
@@ -178,9 +178,12 @@ def test_whole_numbers_become_floats() -> None:
 def test_zero_is_a_valid_value_everywhere_torch_allows_it(oid: str) -> None:
     # (L-BFGS's counts, max_iter and history_size, start at 1; its line search is a name.)
     skip = bool | tuple | int | str
+    least = CASES[oid].least
     zeros = {n: 0.0 for n, v in TORCH_DEFAULTS[oid].items() if not isinstance(v, skip)}
-    hp = OPTIMIZERS[oid].validate(zeros)
-    assert all(hp[n] == 0.0 for n in zeros)
+    hp = OPTIMIZERS[oid].validate({**zeros, **least})
+    assert all(hp[n] == least.get(n, 0.0) for n in zeros)
+    for name, value in least.items():  # and just below it, torch refuses
+        assert rejects(oid, {name: value * (1 - 2**-52) if value else -1e-300}).name == name
 
 
 @pytest.mark.parametrize("oid", sorted(TORCH_DEFAULTS))
@@ -391,7 +394,7 @@ def test_weight_decay_acts_as_declared(oid: str, decoupled_switch: bool) -> None
     # What the catalog says (weight_decay, and the decoupled_by switch the pages read) is
     # what the rule does.
     opt = OPTIMIZERS[oid]
-    lr, lam, x, g = 0.1, 0.3, 1.7, -0.4
+    lr, lam, x, g = 0.1, 0.3, 1.7e-4 if CASES[oid].relative_step else 1.7, -0.4
     base = {"lr": lr, opt.decoupled_by: True} if decoupled_switch else {"lr": lr}
     decayed = one_step(oid, {**base, "weight_decay": lam}, x, g)
     kind = "decoupled" if decoupled_switch else opt.weight_decay

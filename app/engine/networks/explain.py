@@ -4,8 +4,9 @@ A coordinate-wise rule (SGD, the Adam family, …) updates each weight on its ow
 explanation of weight j is exactly the one-coordinate explanation a ball gets: the numbers
 of j — its value, its gradient, its buffers before and after — put into the optimizer's own
 formula by its ``explain`` hook (:mod:`app.engine.optimizers.explaining`).  A whole-vector
-rule (L-BFGS, Newton) moves every weight together through the curvature of all of them; for
-it the panel gives weight j's share of the step and says so.
+rule (L-BFGS, Newton) moves every weight together through the curvature of all of them, and
+a per-tensor rule (Adafactor) each layer's weight matrix and bias as wholes; for them the
+panel gives weight j's share of the step and says so.
 
     >>> from app.engine.networks.scenario import build
     >>> s = build({"data": {"dataset": "xor", "points": 40}, "model": {"hidden": [2]},
@@ -24,11 +25,11 @@ import numpy as np
 
 from ..backend import SCALAR
 from ..optimizers.explaining import StepNumbers, quantity, vec
-from ..optimizers.interface import CoordinateState
+from ..optimizers.interface import CoordinateState, TensorEntry
 from ..run.explain import Explanation
 from ..run.schedules import hyperparameters_at
 from .data import NetworkError
-from .model import loss_and_grad
+from .model import loss_and_grad, parameters_of
 from .train import NetworkRun
 
 __all__ = ["explain_weight", "weight_index"]
@@ -66,6 +67,17 @@ class _OneWeight:
 
     def ball(self, index: tuple[int, ...]) -> Any:
         raise TypeError("a coordinate-wise rule has no closure")
+
+
+def _place(run: NetworkRun, j: int) -> tuple[int, tuple[int, ...]]:
+    """Which parameter tensor θ[j] is in (torch's parameters() order), and where in it."""
+    start = 0
+    for n, shape in enumerate(run.setup.spec.parameter_shapes):
+        size = math.prod(shape)
+        if j < start + size:
+            return n, tuple(int(i) for i in np.unravel_index(j - start, shape))
+        start += size
+    raise NetworkError("weight", f"the network has {run.setup.spec.size} weights")
 
 
 def _buffers(state: Any, j: int) -> dict[str, np.ndarray | None]:
@@ -124,6 +136,42 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
             f"{optimizer.name} moves every weight at once, through the curvature of all of "
             f"them; this weight's share of the step is Δx = {vec(np.array([delta]), lead=True)}"
         )
+    elif run.tensors and optimizer.tensors is not None and optimizer.tensors.explain:
+        tensor, index = _place(run, j)
+        spec = run.setup.spec
+        entry = TensorEntry(
+            parameters_of(spec, run.theta)[tensor],
+            parameters_of(spec, taken.gradient)[tensor],
+            (run.buffers.tensors or ({},) * len(spec.parameter_shapes))[tensor],
+            index,
+        )
+        numbers = StepNumbers(
+            t=t,
+            hp=hp,
+            x0=np.array([x0]),
+            x1=np.array([x1]),
+            g=np.array([g]),
+            before={},
+            after={},
+            memory_before=None,
+            memory_after=None,
+            evaluations=1,
+            problem=None,  # type: ignore[arg-type]  # a per-tensor step draws nothing
+        )
+        with np.errstate(all="ignore"):
+            said = optimizer.tensors.explain(numbers, entry)
+        quantities.extend(said.quantities)
+        if said.formula is not None and said.symbols is not None:
+            formula, symbols = said.formula, said.symbols
+        lines.extend(said.lines)
+        x1v, x0v, dv = (np.array([v]) for v in (x1, x0, delta))
+        lines.append(f"Δx = {vec(x1v, lead=True)} − {vec(x0v)} = {vec(dv, lead=True)}")
+    elif run.tensors:
+        lines.append(
+            f"{optimizer.name} moves each parameter tensor (a layer's weight matrix, its bias) "
+            f"as a whole, sized by the tensor's RMS; this weight's share of the step is "
+            f"Δx = {vec(np.array([delta]), lead=True)}"
+        )
     else:
         numbers = StepNumbers(
             t=t,
@@ -170,7 +218,9 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
         effective_lr=_finite(effective),
         evaluations=1,
         buffers_before=_json(before) if before else {},
-        buffers_after=_json(after) if after and taken is not None and not run.whole else {},
+        buffers_after=(
+            _json(after) if after and taken is not None and not (run.whole or run.tensors) else {}
+        ),
         quantities=tuple(quantities),
         substituted=tuple(lines),
     )

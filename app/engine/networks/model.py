@@ -88,6 +88,11 @@ class NetworkSpec:
         return tuple(out)
 
     @cached_property
+    def parameter_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Each parameter tensor's shape in torch's order: weight [out, in], bias [out]."""
+        return tuple(shape for o, i in self.shapes for shape in ((o, i), (o,)))
+
+    @cached_property
     def size(self) -> int:
         """P, the number of parameters."""
         return sum(o * i + o for o, i in self.shapes)
@@ -104,6 +109,17 @@ def unpack(spec: NetworkSpec, theta: np.ndarray) -> list[tuple[np.ndarray, np.nd
     return [
         (theta[..., w:b].reshape(*lead, o, i), theta[..., b:e]) for o, i, w, b, e in spec.offsets
     ]
+
+
+def parameters_of(spec: NetworkSpec, theta: np.ndarray) -> list[np.ndarray]:
+    """θ as torch's ``model.parameters()``: each layer's weight [out, in], then its bias
+    [out] (views into θ); :func:`flatten` is the inverse."""
+    return [tensor for pair in unpack(spec, theta) for tensor in pair]
+
+
+def flatten(tensors: Sequence[np.ndarray]) -> np.ndarray:
+    """Parameter tensors back into θ, as ``parameters_to_vector`` does."""
+    return np.concatenate([np.ravel(t) for t in tensors])
 
 
 def layers_of(spec: NetworkSpec, theta: np.ndarray) -> list[dict[str, Any]]:

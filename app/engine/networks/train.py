@@ -5,6 +5,9 @@ treats each parameter as its own coordinate, so the network's P parameters step 
 of P one-dimensional balls — batch shape (P,), one numpy call per step, the very code that
 moves a basin map's balls.  A whole-vector rule (L-BFGS, Newton) sees θ as one ball in P
 dimensions, with torch's closure over the step's batch and, for Newton, the exact Hessian.
+A rule whose step depends on each parameter tensor's shape (Adafactor: ``Optimizer.tensors``)
+steps the tensors of torch's ``model.parameters()`` — each layer's weight [out × in], then its
+bias [out] — as torch steps one param group.
 Schedules, the run options (noise, float16, clipping) and mini-batches are the bench's own:
 :func:`~app.engine.run.schedules.hyperparameters_at`,
 :func:`~app.engine.run.options.apply_to_parameters` and the shuffle of
@@ -39,7 +42,7 @@ import numpy as np
 from ..backend import NUMPY, SCALAR
 from ..errors import StateError
 from ..optimizers import Optimizer, Rule
-from ..optimizers.interface import BallState
+from ..optimizers.interface import BallState, TensorRule
 from ..run.batches import epoch_order
 from ..run.options import RunOptions, apply_to_parameters, standard_normal, validate_options
 from ..run.outcome import GRAD_TOL, STEP_TOL
@@ -49,9 +52,11 @@ from .data import NetData, NetworkError, feature_matrix, split
 from .model import (
     NetworkSpec,
     evaluate,
+    flatten,
     hessian,
     init_weights,
     loss_and_grad,
+    parameters_of,
     training_pass,
 )
 from .outcome import History, NetOutcome, decide
@@ -199,19 +204,25 @@ class NetworkRun:
         options = validate_options({}, n) if options is None else options
         self.options = options
         self.schedule = None if schedule is None or schedule.is_constant else schedule
-        self.whole = issubclass(optimizer.state, BallState)
+        # per tensor (Optimizer.tensors), θ as one ball (whole), or a crowd of P coordinates
+        self.tensors = optimizer.tensors is not None
+        self.whole = not self.tensors and issubclass(optimizer.state, BallState)
         spec = setup.spec
         self.batch_size = min(options.batch_size, n)
         self.per_epoch = -(-n // self.batch_size)
         self._order: tuple[int, np.ndarray] | None = None
-        self._rule: Rule | None = None
+        self._rule: Rule | TensorRule | None = None
         self._bound: tuple[Any, ...] | None = None
         self._crowd = _Crowd(options.seed, spec.size)
         self.status = "running"
+        self.buffers: Any  # the optimizer's state: a TensorState on the per-tensor path
         if state is None:
             self.step = 0
             self.theta = np.array(theta0, dtype=np.float64)
-            self.buffers = optimizer.state.fresh(1 if not self.whole else spec.size)
+            if optimizer.tensors is not None:
+                self.buffers = optimizer.tensors.state.fresh(spec.parameter_shapes)
+            else:
+                self.buffers = optimizer.state.fresh(1 if not self.whole else spec.size)
             self.history = History()
         else:
             self._restore(state)
@@ -222,16 +233,18 @@ class NetworkRun:
 
     # --- one step --------------------------------------------------------------------------
 
-    def _rule_for(self, step: int) -> tuple[Rule, float]:
+    def _rule_for(self, step: int) -> tuple[Any, float]:
+        """The bound rule for ``step`` (a TensorRule on the per-tensor path) and its lr."""
         hp = self.hyperparameters
+        binder: Any = self.optimizer.tensors or self.optimizer.bind
         if self.schedule is None:
             if self._rule is None:
-                self._rule = self.optimizer.bind(hp)
+                self._rule = binder(hp)
             return self._rule, hp["lr"]
         scheduled = hyperparameters_at(self.schedule, hp, step - 1)
         key = tuple(repr(scheduled.get(k)) for k in ("lr", "momentum", "betas"))
         if self._rule is None or self._bound != key:
-            self._rule, self._bound = self.optimizer.bind(scheduled), key
+            self._rule, self._bound = binder(scheduled), key
         return self._rule, scheduled["lr"]
 
     def batch_at(self, step: int) -> tuple[int, int, np.ndarray | None]:
@@ -261,6 +274,12 @@ class NetworkRun:
             _, g = loss_and_grad(s.spec, self.theta, X, y)
         if not self.options.plain:
             g = apply_to_parameters(self.options, step, g).gradient[0]
+        if self.tensors:
+            spec = s.spec
+            params, buffers = rule.step(
+                step, parameters_of(spec, self.theta), parameters_of(spec, g), self.buffers
+            )
+            return Taken(flatten(params), buffers, lr, g, epoch, number, None)
         crowd = self._crowd
         crowd.step, crowd.gradient = step, (g,)
         (new,), buffers, _ = rule.step(crowd, step, (self.theta,), self.buffers)
@@ -346,12 +365,13 @@ class NetworkRun:
         """Everything needed to go on: θ, the optimizer's state, the step, what the outcome
         remembers, and whether the run has stopped."""
         shape = () if self.whole else (self.setup.spec.size,)
+        buffers = self.buffers.to_json() if self.tensors else self.buffers.to_json(shape)
         return {
             "optimizer": self.optimizer.id,
             "step": self.step,
             "status": self.status,
             "theta": self.theta.tolist(),
-            "buffers": encode_non_finite(self.buffers.to_json(shape)),
+            "buffers": encode_non_finite(buffers),
             "history": self.history.to_json(),
         }
 
@@ -376,7 +396,13 @@ class NetworkRun:
             raise StateError("buffers", "must be an object")
         shape, dim = ((), P) if self.whole else ((P,), 1)
         try:
-            self.buffers = self.optimizer.state.from_json(decode_non_finite(raw), shape, dim)
+            if self.optimizer.tensors is not None:
+                tensors = self.optimizer.tensors.state
+                self.buffers = tensors.from_json(
+                    decode_non_finite(raw), self.setup.spec.parameter_shapes
+                )
+            else:
+                self.buffers = self.optimizer.state.from_json(decode_non_finite(raw), shape, dim)
         except StateError as exc:
             raise StateError(f"buffers.{exc.field}", exc.reason) from None
         self.history = History.from_json(data.get("history"))

@@ -2,7 +2,8 @@
 
 One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
 :mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
-:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld` — each an
+:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`, :mod:`.adafactor`
+(which also steps a network's parameter tensors by their shapes) — each an
 :class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
 state by torch's state keys, and one interface (:mod:`.interface`)::
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter
 from .adadelta import ADADELTA
+from .adafactor import ADAFACTOR
 from .adagrad import ADAGRAD
 from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
 from .interface import Binder, Optimizer, Preset, Rule
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 # In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
-# curvature (Newton, L-BFGS), and noise (SGLD).
+# curvature (Newton, L-BFGS), and noise (SGLD); then the 2026 bench (issue 25).
 OPTIMIZERS: dict[str, Optimizer] = {
     o.id: o
     for o in (
@@ -73,5 +75,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         NEWTON,
         LBFGS,
         SGLD,
+        ADAFACTOR,
     )
 }

@@ -27,12 +27,18 @@ optimizer never asks which shape it has:
   one ball at a numpy vector ``x``, state :class:`BallState`.  A crowd loops over its balls.
 
 SGLD, which draws its own noise, implements :class:`Rule` directly.
+
+A rule may also say how it steps a network's parameters as torch does, one parameter
+tensor at a time with its shape (Adafactor factors a weight matrix's second moment into
+row and column averages): a :class:`TensorRule` from ``Optimizer.tensors``, with its state
+a :class:`TensorState`.  The network page then steps it per tensor, in torch's
+``nn.Sequential`` layout, instead of per coordinate or as one ball.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
@@ -44,7 +50,7 @@ from ..errors import StateError
 from ..hyperparameters import Hyperparameter, checked_values
 
 if TYPE_CHECKING:  # explaining reads a step through Problem: importing it here would loop
-    from .explaining import Explain
+    from .explaining import Explain, Said, StepNumbers
 
 BatchShape = tuple[int, ...]
 
@@ -390,6 +396,107 @@ def per_ball(make_step: Callable[[Mapping[str, Any]], BallStep], state: type[Bal
     return Binder(bind, state)
 
 
+# --- rules that see each parameter tensor with its shape (the network page) ------------------
+
+
+class TensorState:
+    """A per-tensor rule's memory, as torch's ``optimizer.state`` holds it: for each
+    parameter tensor (in the parameters' order) its buffers by torch's state keys, arrays of
+    the shapes torch gives them; None before the first step.  Immutable: a step returns a
+    new one.  Subclasses name the keys, those that must not be negative, and
+    :meth:`shape_of`."""
+
+    __slots__ = ("tensors",)
+    keys: ClassVar[tuple[str, ...]] = ()
+    nonnegative: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, tensors: tuple[Mapping[str, np.ndarray], ...] | None = None) -> None:
+        self.tensors = tensors
+
+    @staticmethod
+    def shape_of(key: str, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The shape of buffer ``key`` for a parameter of ``shape``; None: it has none."""
+        return shape
+
+    @classmethod
+    def fresh(cls, shapes: Sequence[tuple[int, ...]]) -> TensorState:
+        return cls()
+
+    def to_json(self) -> dict[str, Any]:
+        """Every key with, per tensor, its nested lists (None where the tensor has no such
+        buffer); the key None before the first step."""
+        if self.tensors is None:
+            return dict.fromkeys(self.keys)
+        return {
+            k: [None if k not in one else np.asarray(one[k]).tolist() for one in self.tensors]
+            for k in self.keys
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any], shapes: Sequence[tuple[int, ...]]) -> TensorState:
+        """The state :meth:`to_json` wrote, for parameters of ``shapes``, checked:
+        StateError names the bad key."""
+        if all(raw.get(k) is None for k in cls.keys):
+            return cls()
+        tensors: list[dict[str, np.ndarray]] = [{} for _ in shapes]
+        for key in cls.keys:
+            per_tensor = raw.get(key)
+            if not isinstance(per_tensor, list) or len(per_tensor) != len(shapes):
+                raise StateError(key, f"must hold one entry per parameter tensor ({len(shapes)})")
+            for n, (value, shape) in enumerate(zip(per_tensor, shapes, strict=True)):
+                want = cls.shape_of(key, shape)
+                if want is None:
+                    if value is not None:
+                        raise StateError(key, f"parameter {n} has no {key}")
+                    continue
+                try:
+                    arr = np.asarray(value, dtype=np.float64)
+                except (TypeError, ValueError):
+                    raise StateError(key, "must be lists of numbers") from None
+                if arr.shape != want:
+                    raise StateError(key, f"parameter {n}'s must have the shape {list(want)}")
+                if key in cls.nonnegative and (arr < 0).any():
+                    raise StateError(key, "must not be negative")
+                tensors[n][key] = arr
+        return cls(tuple(tensors))
+
+
+# ``step(t, params, grads, state) -> (params, state)``: one torch step of a param group,
+# each parameter a float64 array of its own shape (a weight [out, in], a bias [out]).
+TensorStep = Callable[[int, Sequence[np.ndarray], Sequence[np.ndarray], Any], tuple[list[Any], Any]]
+
+
+class TensorRule(NamedTuple):
+    """An optimizer bound to its hyperparameters for parameter tensors with their shapes:
+    ``init(shapes)`` and ``step`` (the network page's per-tensor path)."""
+
+    init: Callable[[Sequence[tuple[int, ...]]], Any]
+    step: TensorStep
+
+
+class TensorEntry(NamedTuple):
+    """One parameter's place in its tensor, for explaining a per-tensor step."""
+
+    param: np.ndarray  # the whole tensor before the step
+    grad: np.ndarray  # its gradient as the step was given it
+    before: Mapping[str, np.ndarray]  # its buffers before the step (empty: not created yet)
+    at: tuple[int, ...]  # where the parameter sits in it
+
+
+@dataclass(frozen=True)
+class TensorBinder:
+    """``binder(hp)`` gives the bound :class:`TensorRule`, whose states are ``state``;
+    ``explain`` names one parameter's quantities of a step (the network page's Update rule
+    panel), given the parameter's own numbers and its place in its tensor."""
+
+    make: Callable[[Mapping[str, Any]], TensorRule]
+    state: type[TensorState]
+    explain: Callable[[StepNumbers, TensorEntry], Said] | None = field(default=None, repr=False)
+
+    def __call__(self, hp: Mapping[str, Any]) -> TensorRule:
+        return self.make(hp)
+
+
 # --- the optimizer record --------------------------------------------------------------------
 
 
@@ -453,6 +560,10 @@ class Optimizer:
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False
+    # How it steps a network's parameters where torch's rule depends on each tensor's shape
+    # (Adafactor's factored matrices): one parameter tensor at a time, in torch's layout.
+    # None: the network steps it as everywhere else (per coordinate, or θ as one ball).
+    tensors: TensorBinder | None = field(default=None, repr=False)
 
     @property
     def state(self) -> type[Any]:
