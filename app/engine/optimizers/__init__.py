@@ -35,6 +35,7 @@ from ..hyperparameters import Hyperparameter
 from .adadelta import ADADELTA
 from .adagrad import ADAGRAD
 from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
+from .asgd import ASGD
 from .interface import Binder, Optimizer, Preset, Rule
 from .lbfgs import LBFGS
 from .lion import LION
@@ -73,5 +74,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         NEWTON,
         LBFGS,
         SGLD,
+        ASGD,
     )
 }

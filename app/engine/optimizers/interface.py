@@ -453,6 +453,9 @@ class Optimizer:
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False
+    # The averaged point the optimizer returns, read from its state (ASGD's ax): the runner
+    # records it per step in the trace's ``averages``; None: the rule keeps no average.
+    average: Callable[[Any], Vector | None] | None = field(default=None, repr=False)
 
     @property
     def state(self) -> type[Any]:
