@@ -140,6 +140,11 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     "lion": (ReferenceLion, ("lr", "betas", "weight_decay", "maximize"), {}),
     "newton": (ReferenceNewton, ("lr", "damping", "maximize"), {}),
     "sgld": (ReferenceSGLD, ("lr", "temperature", "weight_decay", "maximize"), {}),
+    "asgd": (
+        torch.optim.ASGD,
+        ("lr", "lambd", "alpha", "t0", "weight_decay", "maximize"),
+        {"foreach": False},
+    ),
     "adafactor": (
         torch.optim.Adafactor,
         ("lr", "beta2_decay", "eps", "d", "weight_decay", "maximize"),
@@ -505,6 +510,40 @@ CONFIGS: tuple[Config, ...] = (
             },
         },
     ),
+    # ASGD (torch.optim.ASGD): with torch's t0 = 1e6 its average ax is the iterate; with a
+    # small t0 it averages from step t0 + 2 on.  Its goldens also hold ax (``averages``).
+    Config("asgd-default-roll_downhill", "roll_downhill", "asgd", {"lr": 0.05}),
+    Config("asgd-t0_20-roll_downhill", "roll_downhill", "asgd", {"lr": 0.05, "t0": 20.0}),
+    Config(
+        "asgd-lambd_alpha_wd-himmelblau",
+        "himmelblau",
+        "asgd",
+        {"lr": 0.01, "lambd": 0.05, "alpha": 0.5, "t0": 50.0, "weight_decay": 0.1},
+        steps=500,
+    ),
+    # Maximizing with weight decay: minimizes -f(x) + 0.25·x², bounded on roll_downhill.
+    Config(
+        "asgd-maximize_wd-roll_downhill",
+        "roll_downhill",
+        "asgd",
+        {"lr": 0.05, "t0": 10.0, "maximize": True, "weight_decay": 0.5},
+    ),
+    # Under gradient noise the iterate jitters and ax settles (the lesson's scenario).
+    Config(
+        "asgd-noise_t0_20-roll_downhill",
+        "roll_downhill",
+        "asgd",
+        {"lr": 0.05, "t0": 20.0},
+        options={"noise": 1.0, "seed": 5},
+    ),
+    # torch starts η at the scheduled lr and recomputes it from each step's lr.
+    Config(
+        "asgd-exponential-roll_downhill",
+        "roll_downhill",
+        "asgd",
+        {"lr": 0.1, "lambd": 0.01, "t0": 30.0},
+        schedule={"name": "exponential", "parameters": {"gamma": 0.995}},
+    ),
 )
 
 
@@ -545,6 +584,8 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
     losses: list[float] = []
     gradients: list[list[float]] = []
     lrs: list[float | None] = [None]
+    # An averaging optimizer's averaged point after each step (ASGD's ax; none at the start).
+    averages: list[list[float] | None] = [None]
     stop_reason = None
     for step in range(config.steps + 1):
         opt.zero_grad()
@@ -577,6 +618,8 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         apply_run_options(x, options, step + 1)
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
+        if "ax" in opt.state[x]:
+            averages.append(opt.state[x]["ax"].tolist())
         if scheduler is not None:
             scheduler.step()
     return {
@@ -585,6 +628,7 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         "losses": losses,
         "gradients": gradients,
         "lrs": lrs[: len(positions)],
+        "averages": averages[: len(positions)] if len(averages) > 1 else None,
         "stop_reason": stop_reason,
     }
 
@@ -655,6 +699,7 @@ def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
         "losses": ref["losses"],
         "gradients": ref["gradients"],
         "lrs": ref["lrs"],
+        **({"averages": ref["averages"]} if ref["averages"] is not None else {}),
     }
 
 

@@ -308,6 +308,17 @@ CONFIGS: tuple[Config, ...] = (
         features=("x1", "sinx1"),
         options={"noise": 0.5, "seed": 2, "clip_grad_value": 0.2},
     ),
+    # ASGD on mini-batches, averaging from step 52 (θ is the iterate; its average ax is
+    # checked on the landscapes' goldens).
+    Config(
+        "asgd-t0_50_batch-xor_tanh",
+        "xor",
+        (4,),
+        "tanh",
+        "asgd",
+        {"lr": 0.3, "lambd": 0.001, "t0": 50.0, "weight_decay": 0.001},
+        options={"batch_size": 10, "seed": 4},
+    ),
 )
 
 
@@ -336,6 +347,7 @@ NETWORK_OPTIMIZERS: dict[str, tuple[Any, dict[str, Any]]] = {
     "newton": (ReferenceNewton, {}),
     "lbfgs": (torch.optim.LBFGS, {}),
     "sgld": (ReferenceSGLD, {}),
+    "asgd": (torch.optim.ASGD, {"foreach": False}),
     "adafactor": (torch.optim.Adafactor, {"foreach": False}),
 }
 

@@ -123,6 +123,30 @@ def test_csv_fills_a_null_field_with_what_the_runner_recorded(client, run):
         assert int(row["evaluations"]) == trace.evaluations[i]
 
 
+def test_an_averaging_optimizers_average_is_in_the_response_and_the_csv(client):
+    # ASGD's ax: x while μ = 1 (through step t0 + 2), an average of the iterates after.
+    asgd = {
+        "surface": "himmelblau",
+        "optimizer": "asgd",
+        "hyperparameters": {"lr": 0.01, "t0": 3},
+        "start": [0.5, -1.0],
+        "steps": 10,
+    }
+    sgd = {**asgd, "optimizer": "sgd", "hyperparameters": {"lr": 0.01}}
+    result, plain = computed(client, asgd, sgd)
+    assert plain["averages"] is None and "averages" in NULLABLE
+    averages = result["averages"]
+    assert averages[0] is None  # nothing averaged before the first step
+    assert averages[1:6] == result["positions"][1:6]
+    assert all(a != p for a, p in zip(averages[6:], result["positions"][6:], strict=True))
+    table = rows(export(client, "csv", asgd, sgd))
+    columns = csv_columns("averages", 2)
+    assert columns == ["average_x", "average_y"]
+    mine = [[number(row[c]) for c in columns] for row in table if row["run"] == "0"]
+    assert mine == [[None, None], *averages[1:]]
+    assert all(row[c] == "" for row in table if row["run"] == "1" for c in columns)
+
+
 def test_json_is_the_run_result_with_what_it_takes_to_replay_it(client):
     response = export(client, "json", *TWO_D)
     assert response.status_code == 200

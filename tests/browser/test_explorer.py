@@ -601,3 +601,41 @@ def test_3d_is_not_redrawn_on_every_frame_of_a_fast_race(watched):
     # drew 40 in the ~0.7 s forty frames take on a quiet machine
     assert 2 <= seen["draws"] <= seen["ms"] / 100 + 1, seen
     assert watched.errors == []
+
+
+AVERAGE = """(racer) => {
+    const g = document.querySelector(`.landscape svg.overlay g.racer-marks[data-racer='${racer}']`);
+    const ring = g.querySelector('.average');
+    const points = g.querySelector('.average-path').getAttribute('points') || '';
+    return {
+        shown: ring.getAttribute('visibility') === 'visible',
+        x: Number(ring.dataset.x), y: Number(ring.dataset.y),
+        points: points.trim() ? points.trim().split(' ').length : 0,
+        path: Number(g.querySelector('.path').dataset.points),
+        ball: ['x', 'y'].map((a) => Number(g.querySelector('.ball').dataset[a])),
+    };
+}"""
+
+
+def test_an_averaging_optimizers_average_is_drawn_beside_its_ball(watched):
+    # ASGD keeps ax, the average of its positions from step t0 + 2 on (Trace.averages): a
+    # hollow ring over the map where it is, and its faint path. Gradient descent keeps none.
+    page = open_explorer(
+        watched,
+        "?surface=himmelblau&start=0.5,-1&r1=asgd&r1.lr=0.01&r1.t0=5&r1.noise=4&r2=gd&r2.lr=0.01",
+    )
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "Number(document.querySelector('.racer [data-readout=step]').textContent) >= 300"
+    )
+    page.get_by_role("button", name="Pause").click()
+    asgd, gd = page.evaluate(AVERAGE, 0), page.evaluate(AVERAGE, 1)
+    # one point per step (none at the start), drawn with the ball's path
+    assert asgd["shown"] and asgd["points"] == asgd["path"] - 1 >= 300
+    # Averaging has begun: the ring is not on the jittering ball, but by the minimum it
+    # jitters around, at (3.584, −1.848).
+    assert [asgd["x"], asgd["y"]] != asgd["ball"]
+    assert abs(asgd["x"] - 3.584) < 0.05 and abs(asgd["y"] + 1.848) < 0.05
+    assert not gd["shown"] and gd["points"] == 0
+    assert watched.errors == []

@@ -48,7 +48,7 @@ def test_every_control_has_a_label_that_is_its_name(watched):
         "gs => gs.map(g => [g.label, [...g.querySelectorAll('option')].map(o => o.text)])"
     )
     assert groups == [
-        ["Classic", ["Gradient descent", "Momentum", "Nesterov"]],
+        ["Classic", ["Gradient descent", "Momentum", "Nesterov", "ASGD"]],
         [
             "Adaptive",
             ["AdaGrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop",
@@ -361,3 +361,22 @@ def test_a_ball_off_the_plot_is_labelled_inside_the_plot(watched, width):
     label = page.evaluate(EDGE_LABEL)
     assert label["text"].startswith("◀ ball at x = -10.87")
     assert label["inside"] == [True, True]  # the label and its arrow, not cut at the edge
+
+
+def test_an_averaging_optimizers_average_rides_the_curve_beside_the_ball(watched):
+    # ASGD's ax (the step record's averages): a hollow ring on the curve and a faint path of
+    # dots; averaging from step t0 + 2 = 22 on, it sits near the valley floor at x ≈ 1.88
+    # while the noisy ball jitters.
+    page = watched.open("/?optimizer=asgd&lr=0.05&t0=20&noise=2&steps=400")
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 400")
+    ring = page.evaluate(f"{plot_trace('average')}.x")
+    path = page.evaluate(f"{plot_trace('average path')}.x")
+    ball = page.evaluate(f"{plot_trace('ball')}.x")
+    assert len(path) == 400 and ring == path[-1:]  # none at the start
+    assert abs(ring[0] - 1.885) < 0.02 and ring != ball
+    # Gradient descent keeps no average: nothing drawn.
+    page = watched.open("/?optimizer=gd&lr=0.05&steps=20")
+    page.wait_for_function("Number(document.getElementById('readout-step').textContent) >= 20")
+    assert page.evaluate(f"{plot_trace('average')}.x") == []
+    assert page.evaluate(f"{plot_trace('average path')}.x") == []
+    assert watched.errors == []

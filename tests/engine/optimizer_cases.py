@@ -276,6 +276,29 @@ CASES: dict[str, Case] = {
         group="stochastic",
         maximize_extra={"temperature": 0.0},
     ),
+    # torch.optim.ASGD checks only lr and weight_decay; lambd, alpha and t0 are the product's
+    # slider ranges, worded as torch words its checks.
+    "asgd": Case(
+        defaults={
+            "lr": 1e-2,
+            "lambd": 1e-4,
+            "alpha": 0.75,
+            "t0": 1e6,
+            "weight_decay": 0.0,
+            "maximize": False,
+        },
+        resume={"lr": 0.01, "lambd": 0.01, "t0": 2.0, "weight_decay": 0.01},
+        negative={
+            "lr": "Invalid learning rate",
+            "lambd": "Invalid lambd value",
+            "alpha": "Invalid alpha value",
+            "t0": "Invalid t0 value",
+            "weight_decay": "Invalid weight_decay value",
+        },
+        decay="l2",
+        momentum_key=None,
+        group="classic",
+    ),
     # torch.optim.Adafactor (torch >= 2.5).  torch's eps=(None, 1e-3): None is the machine
     # epsilon of the parameter's dtype, float64's 2**-52 here, which the catalog holds.
     "adafactor": Case(

@@ -14,6 +14,7 @@ rounding noise, not errors; for most configurations there is no "past it".
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,7 @@ from app.engine.optimizers import OPTIMIZERS, Binder, Optimizer, Rule
 from app.engine.optimizers.interface import coordinatewise, per_ball
 from app.engine.optimizers.newton import NewtonState, _newton_rule
 from app.engine.optimizers.sgld import LANGEVIN_STREAM, SGLDState
-from app.engine.optimizers.shared import lerp
+from app.engine.optimizers.shared import lerp, signed_and_decayed
 from app.engine.run import run, start_state
 from app.engine.run.options import validate_options
 from app.engine.run.schedules import BoundSchedule, bind_schedule
@@ -94,11 +95,16 @@ def engine_arrays(
     return trace.arrays(())
 
 
+# Recorded from the first step on: the starting point has none (NaN on both sides).
+FROM_STEP_ONE = ("lrs", "averages")
+
+
 def golden_arrays(golden: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    keys = ("positions", "losses", "gradients", "lrs")
+    keys = ("positions", "losses", "gradients", "lrs", "averages")
+    missing = {"lrs": np.nan, "averages": [np.nan] * len(golden["start"])}
     return {
-        k: np.asarray([np.nan if v is None else v for v in golden[k]], dtype=np.float64)
-        if k == "lrs"
+        k: np.asarray([missing[k] if v is None else v for v in golden[k]], dtype=np.float64)
+        if k in FROM_STEP_ONE
         else np.asarray(golden[k], dtype=np.float64)
         for k in keys
         if k in golden
@@ -169,8 +175,8 @@ def test_engine_matches_torch(name: str) -> None:
     upto = min(horizon, n_ours, n_ref)
     assert upto == horizon, f"engine stopped after {n_ours} points, before the horizon"
     for key in ref:
-        if key == "lrs":  # the starting point has no learning rate (NaN in both)
-            assert np.isnan(ours[key][0]) and np.isnan(ref[key][0])
+        if key in FROM_STEP_ONE:  # nothing at the starting point (NaN in both)
+            assert np.isnan(ours[key][0]).all() and np.isnan(ref[key][0]).all()
             ours[key][0] = ref[key][0] = 0.0
         bad = excess(ours[key][:upto], ref[key][:upto])
         if (bad > 1).any():
@@ -285,6 +291,26 @@ def _rprop_moving_on_a_sign_flip(hp: Mapping[str, Any]):
     return update
 
 
+def _asgd_textbook(hp: Mapping[str, Any], eta_now: bool = False, mu_now: bool = False):
+    # ASGD with the step t's own η_t = lr/(1 + λ·lr·t)^α (``eta_now``) or μ_t =
+    # 1/max(1, t − t0) (``mu_now``, which starts averaging a step early), where torch uses
+    # the previous step's.
+    lr, lambd, alpha, t0, wd = hp["lr"], hp["lambd"], hp["alpha"], hp["t0"], hp["weight_decay"]
+
+    def update(xp: Any, step: int, p: Any, g: Any, bufs: tuple[Any, ...]):
+        eta, mu, ax = (lr, 1.0, 0.0) if bufs[0] is None else bufs
+        if eta_now:
+            eta = lr / ((1 + lambd * lr * step) ** alpha)
+        if mu_now:
+            mu = 1 / max(1, step - t0)
+        p, g = signed_and_decayed(p, g, hp["maximize"], wd)
+        p = p * (1 - lambd * eta) + -eta * g
+        ax = ax + (p - ax) * mu if mu != 1 else p
+        return p, (lr / ((1 + lambd * lr * step) ** alpha), 1 / max(1, step - t0), ax)
+
+    return update
+
+
 def _per_coordinate(make_update: Any, optimizer: str) -> Any:
     """A wrong coordinate-wise rule, bound like the optimizer's own."""
     return coordinatewise(make_update, OPTIMIZERS[optimizer].state)
@@ -311,6 +337,11 @@ WRONG_RULES = [
         "rprop",
         _per_coordinate(_rprop_moving_on_a_sign_flip, "rprop"),
     ),
+    (
+        "asgd-lambd_alpha_wd-himmelblau.json",
+        "asgd",
+        _per_coordinate(functools.partial(_asgd_textbook, eta_now=True), "asgd"),
+    ),
 ]
 
 
@@ -325,6 +356,22 @@ def test_a_wrong_rule_fails_the_comparison(name: str, optimizer: str, bind: Any)
     deviation = np.abs(ours["positions"][:upto] - ref["positions"][:upto])
     assert deviation.max() > 1e-6
     assert (excess(ours["positions"][:upto], ref["positions"][:upto]) > 1).any()
+
+
+def test_an_average_started_a_step_early_fails_the_comparison() -> None:
+    # ASGD's iterate does not depend on μ: only the golden's averages can tell that torch
+    # averages from step t0 + 2 on, not from t0 + 1.
+    g = load("asgd-t0_20-roll_downhill.json")
+    early = _per_coordinate(functools.partial(_asgd_textbook, mu_now=True), "asgd")
+    ours, ref = (
+        engine_arrays(g, dataclasses.replace(OPTIMIZERS["asgd"], bind=early)),
+        golden_arrays(g),
+    )
+    assert (excess(ours["positions"], ref["positions"]) <= 1).all()
+    assert (excess(ours["averages"][1:], ref["averages"][1:]) > 1).any()
+    # ... where the golden's ax is x until step 22 and an average after.
+    np.testing.assert_array_equal(ref["averages"][1:23], ref["positions"][1:23])
+    assert (ref["averages"][23:] != ref["positions"][23:]).all()
 
 
 def _sgld_with_variance_lr_t(hp: Mapping[str, Any]) -> Rule:

@@ -513,6 +513,32 @@ def _lbfgs_vs_adam(lesson: Lesson) -> None:
     assert np.linalg.norm(noisy_adam.path[-64:].mean(axis=0) - target) < 0.2  # near (1, 1)
 
 
+@shows("asgd_average_calm")
+def _asgd_average_calm(lesson: Lesson) -> None:
+    got = race(lesson, lesson.racers[0])
+    floor = lesson.bound_surface().minima[minimum_near(lesson, 1.88)].position[0]
+    x = got.path[:, 0]
+    ax = np.array([np.nan if a is None else a[0] for a in got.trace.averages])
+    # "since step 22 (t0 = 20)": ax is x through step 22, an average after.
+    assert np.array_equal(ax[1:23], x[1:23]) and (ax[23:] != x[23:]).all()
+    # The iterate keeps jittering "about 0.1 either side" of the floor; ax "within 0.01",
+    # and it stays: over the last 200 steps x spreads by 0.1, ax by less than 0.001.
+    assert got.outcome == Outcome("jittering", minimum_near(lesson, 1.88))
+    assert f"{x[-200:].std():.1g}" == "0.1" and ax[-200:].std() < 0.001
+    assert np.abs(x[-200:] - floor).mean() > 0.05
+    assert np.abs(ax[-200:] - floor).max() < 0.01
+    # Not one lucky seed.
+    for seed in (1, 2, 3):
+        other = race(lesson, vary(lesson.racers[0], options={"seed": seed}))
+        xs = other.path[-200:, 0]
+        axs = np.array([a[0] for a in other.trace.averages[-200:]])
+        assert axs.std() < 0.02 * xs.std() and np.abs(axs - floor).max() < 0.01, seed
+    # "Raise t0 above 1000 (torch's default is 1000000)": ax is the ball throughout.
+    for t0 in (1001.0, 1e6):
+        plain = race(lesson, vary(lesson.racers[0], t0=t0))
+        assert plain.trace.averages[1:] == plain.trace.positions[1:]
+
+
 @shows("schedule_explore_then_settle")
 def _schedule(lesson: Lesson) -> None:
     got = race(lesson, lesson.racers[0])

@@ -32,6 +32,7 @@ LR = {
     "newton": 0.5,
     "lbfgs": 1.0,
     "sgld": 0.2,
+    "asgd": 0.5,
     "adafactor": 0.05,
 }
 

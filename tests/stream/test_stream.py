@@ -235,6 +235,27 @@ def test_noise_schedules_and_lbfgs_stream_as_they_run_in_bulk(server):
     assert resumed["lrs"][1:] == bulk[0]["lrs"][mid["state"]["step"] + 1 :]
 
 
+def test_an_averaging_optimizer_streams_its_average(server):
+    # ASGD's ax (Trace.averages) streams as it runs in bulk; a rule without one sends null.
+    runs = [
+        {
+            "surface": "himmelblau",
+            "optimizer": "asgd",
+            "hyperparameters": {"lr": 0.01, "t0": 5},
+            "options": {"noise": 2.0, "seed": 3},
+            "steps": 60,
+        },
+        {**RUN, "steps": 20},
+    ]
+    events = stream(server, runs, speed=0)
+    bulk = httpx.post(f"{server.url}/api/runs", json={"runs": runs}).json()["runs"]
+    averages = merged(events, 0)["averages"]
+    assert averages == bulk[0]["averages"]
+    assert averages[0] is None and all(len(a) == 2 for a in averages[1:])
+    assert averages[-1] != bulk[0]["positions"][-1]  # averaging started at step 7
+    assert merged(events, 1)["averages"] is None
+
+
 def wait_for_streams(srv, count: int) -> None:
     deadline = time.monotonic() + 5
     while health(srv)["streams_active"] != count and time.monotonic() < deadline:

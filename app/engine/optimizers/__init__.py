@@ -37,6 +37,7 @@ from .adadelta import ADADELTA
 from .adafactor import ADAFACTOR
 from .adagrad import ADAGRAD
 from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
+from .asgd import ASGD
 from .interface import Binder, Optimizer, Preset, Rule
 from .lbfgs import LBFGS
 from .lion import LION
@@ -75,6 +76,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         NEWTON,
         LBFGS,
         SGLD,
+        ASGD,
         ADAFACTOR,
     )
 }

@@ -560,6 +560,9 @@ class Optimizer:
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False
+    # The averaged point the optimizer returns, read from its state (ASGD's ax): the runner
+    # records it per step in the trace's ``averages``; None: the rule keeps no average.
+    average: Callable[[Any], Vector | None] | None = field(default=None, repr=False)
     # How it steps a network's parameters where torch's rule depends on each tensor's shape
     # (Adafactor's factored matrices): one parameter tensor at a time, in torch's layout.
     # None: the network steps it as everywhere else (per coordinate, or θ as one ball).

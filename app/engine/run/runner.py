@@ -166,6 +166,7 @@ class Run:
             zero,
             zero,
             self._sharpness(self.position),
+            average=self._average(self.buffers),
         )
         return trace
 
@@ -184,6 +185,8 @@ class Run:
             nulls.add("sharpness")
         if self.batches is None:
             nulls.update(("epochs", "batches", "batch_points"))
+        if self.optimizer.average is None:
+            nulls.add("averages")
         return frozenset(nulls)
 
     def advance(self, n: int, record: bool = True) -> Trace:
@@ -443,6 +446,7 @@ class Run:
                 evaluations,
                 self._sharpness(new_pos) if sharpness else None,
                 batch,
+                self._average(buffers),
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
@@ -470,6 +474,7 @@ class Run:
         buffers = tuple(self.buffers)
         one = len(position) == 1
         (low, high) = box[0]
+        averaged, keeps = self.optimizer.average, self.optimizer.bind.state
         status = self.status
         for _ in range(n):
             if status != RUNNING:
@@ -514,15 +519,17 @@ class Run:
             gradients(grad)
             lrs(lr)
             given.append(gradient)
+            if averaged is not None:
+                trace.averages.append(averaged(keeps(new_buffers)))
             taken += 1
             remember(new_pos)
             step, position, gradient, buffers = t, new_pos, grad, new_buffers
             self.loss = loss
             if grad2 <= grad_tol2 and moved2 <= step_tol2:
                 status = CONVERGED
-        trace.plain_steps(taken)
+        trace.plain_steps(taken, averaged=averaged is not None)
         self.step, self.position, self.gradient = step, position, gradient
-        self.buffers = self.optimizer.bind.state(buffers)
+        self.buffers = keeps(buffers)
         if status == DIVERGED:
             self._diverge(new_pos, loss)
         else:
@@ -542,6 +549,12 @@ class Run:
         with np.errstate(all="ignore"):
             value = np.broadcast_to(self.surface.sharpness(NUMPY, *position), self.batch_shape)
         return np.where(np.isfinite(value), value, math.nan)
+
+    def _average(self, buffers: Any) -> Vector | None:
+        """The optimizer's averaged point in state ``buffers`` (None: it keeps none, or has
+        not made it yet)."""
+        averaged = self.optimizer.average
+        return None if averaged is None else averaged(buffers)
 
     def _diverge(self, escape: Vector, loss: float) -> None:
         self.status = DIVERGED
@@ -616,6 +629,7 @@ class Run:
                 np.where(moves, evaluations, 0),
                 self._sharpness(self.position),
                 batch,
+                self._average(self.buffers),
             )
 
 

@@ -99,6 +99,14 @@ class Trace:
         list[int],
         null_when="the optimizer evaluates the function once per step",
     )
+    # What an optimizer returns besides its iterate (issue 25): its averaged point.
+    averages: list[Vector | None] = _record(
+        "The averaged point the optimizer returns (ASGD's ax): a running average of its "
+        "positions, after the step (null before the optimizer's first step). ASGD copies the "
+        "position until averaging starts after step t0.",
+        list[list[float] | None],
+        null_when="the optimizer keeps no average",
+    )
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -115,6 +123,7 @@ class Trace:
         evaluations: Any,
         sharpness: Any = None,
         batch: Batch | None = None,
+        average: Vector | None = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -128,25 +137,28 @@ class Trace:
         self.batches.append(None if batch is None else batch.number)
         self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
+        self.averages.append(average)
 
-    def plain_steps(self, n: int) -> None:
+    def plain_steps(self, n: int, averaged: bool = False) -> None:
         """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
-        gradients and lr appended by the runner): one evaluation each, no underflow, no
-        batch, no sharpness."""
+        gradients and lr appended by the runner, and its averages if ``averaged``): one
+        evaluation each, no underflow, no batch, no sharpness."""
         self.underflows.extend([0] * n)
         self.evaluations.extend([1] * n)
         for values in (self.sharpness, self.epochs, self.batches, self.batch_points):
             values.extend([None] * n)
+        if not averaged:
+            self.averages.extend([None] * n)
 
     def extend(self, other: Trace) -> None:
         for name in FIELDS:
             getattr(self, name).extend(getattr(other, name))
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-        """Stacked arrays: positions/gradients/applied_gradients (steps, ..., dim), losses,
-        underflows and evaluations (steps, ...), lrs, epochs and batches (steps,); a starting
-        point's lr and applied gradient are NaN, its epoch and batch 0 (the points of each
-        batch stay in ``batch_points``)."""
+        """Stacked arrays: positions/gradients/applied_gradients/averages (steps, ..., dim),
+        losses, underflows and evaluations (steps, ...), lrs, epochs and batches (steps,); a
+        starting point's lr and applied gradient are NaN, its epoch and batch 0 (the points
+        of each batch stay in ``batch_points``), a missing average NaN."""
 
         def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
             return np.stack(
@@ -170,6 +182,9 @@ class Trace:
             "evaluations": per_ball(self.evaluations, np.int64),
             "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
             "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
+            "averages": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.averages]
+            ),
         }
 
     def to_json(self, nulls: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -280,6 +280,7 @@ class RollDownhill extends PageShell {
       startLoss: losses[0],
       tangent: mechanics && last ? last.gradient[0] : null,
       step: mechanics ? stepShown(track, choice) : null,
+      averages: track.trace.averages, // an averaging optimizer's (ASGD's ax); nulls otherwise
     };
   }
 

@@ -11,8 +11,8 @@ const L2_MINIMUM = 3;
 const BASINS = 4;
 // each ball's traces, in MARKS' order: the first ball's from FIRST_BALL, then the start, then
 // the other balls' from MORE_BALLS
-const MARKS = ["path", "recent hops", "tangent", "ball", "ball off the plot"];
-const [PATH, HOPS, TANGENT, BALL, OFF_PLOT] = MARKS.map((_, i) => i);
+const MARKS = ["path", "recent hops", "tangent", "ball", "ball off the plot", "average path", "average"];
+const [PATH, HOPS, TANGENT, BALL, OFF_PLOT, AVERAGE_PATH, AVERAGE] = MARKS.map((_, i) => i);
 const BALL_TRACES = MARKS.length;
 const FIRST_BALL = 5;
 const START = FIRST_BALL + BALL_TRACES;
@@ -115,7 +115,49 @@ function ballTraces({ ball, trail }, suffix, widths) {
       marker: { size: OFF_PLOT_SIZE, symbol: [], color: ball },
       hoverinfo: "skip",
     },
+    ...averageTraces(ball, size, named),
   ];
+}
+
+// --- an averaging optimizer's averaged point (ASGD's ax: the step record's `averages`) ------
+
+/** A ball's average: a faint path of small dots and a hollow ring around where it is now. */
+function averageTraces(color, ballSize, named) {
+  return [
+    {
+      x: [], y: [], mode: "markers", name: named("average path"),
+      marker: { size: 5, color: rgba(color, 0.35) },
+      hoverinfo: "skip",
+    },
+    {
+      x: [], y: [], mode: "markers", name: named("average"),
+      marker: { size: ballSize + 10, symbol: "circle-open", color, line: { width: 3 } },
+      hoverinfo: "skip",
+    },
+  ];
+}
+
+/** The drawn curve's height at `x`, linear between its grid points: where an average sits. */
+function onCurve(grid, x) {
+  const { x: xs, f } = grid;
+  let lo = 0;
+  let hi = xs.length - 1;
+  if (!(x > xs[lo])) return f[lo];
+  if (!(x < xs[hi])) return f[hi];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return f[lo] + ((f[hi] - f[lo]) * (x - xs[lo])) / (xs[hi] - xs[lo]);
+}
+
+/** The average's path and ring as {x, y} each: empty for a rule without one (nulls). */
+function averagesShown(grid, averages, clamp) {
+  const xs = (averages || []).filter((a) => a !== null).map((a) => a[0]);
+  const ys = xs.map((x) => clamp(onCurve(grid, x)));
+  const n = xs.length;
+  return { path: { x: xs, y: ys }, ring: { x: xs.slice(n - 1), y: ys.slice(n - 1) } };
 }
 
 export class CurvePlot {
@@ -123,6 +165,7 @@ export class CurvePlot {
   constructor(element, surface, grid) {
     this.element = element;
     this.surface = surface;
+    this.grid = grid;
     this.widths = WIDTHS.normal;
     this.styles = [{ ball: COLORS.ball, trail: COLORS.trail }]; // one per ball drawn
     this.arrows = []; // each ball's step arrow (a layout annotation), or null
@@ -215,6 +258,7 @@ export class CurvePlot {
   /** Another landscape on the same plot (a model on other points): its curve, minima, ranges. */
   setSurface(surface, grid) {
     this.surface = surface;
+    this.grid = grid;
     this.yRange = yRange(grid);
     const marks = minimaMarks(surface.minima);
     return window.Plotly.update(
@@ -307,8 +351,9 @@ export class CurvePlot {
 
   /**
    * Redraw only the moving traces, in one restyle: the start, and for each ball
-   * ({xs, losses, start, startLoss, tangent, step}; the first's start is the one drawn) its
-   * path, its last hops, the ball or where it went off the plot, and, when given, the tangent
+   * ({xs, losses, start, startLoss, tangent, step, averages}; the first's start is the one
+   * drawn) its path, its last hops, the ball or where it went off the plot, its average (an
+   * averaging optimizer's, ASGD's ax) and its path, and, when given, the tangent
    * at the ball (`tangent`: its slope) and the step arrow (`step`: {from, to} in x).
    */
   draw(shown) {
@@ -351,6 +396,9 @@ export class CurvePlot {
         y: tangent ? [y - ball.tangent * reach, y + ball.tangent * reach] : [],
       });
       set(this.trace(b, BALL), { x: on ? [x] : [], y: on ? [y] : [] });
+      const average = averagesShown(this.grid, ball.averages, clamp);
+      set(this.trace(b, AVERAGE_PATH), average.path);
+      set(this.trace(b, AVERAGE), average.ring);
       const left = off && x < lo;
       const label = off ? `ball at x = ${Number(x.toPrecision(4))}` : "";
       set(this.trace(b, OFF_PLOT), {

@@ -386,8 +386,29 @@ export class LandscapePlot {
           class: "away", "font-size": "14", "font-weight": "600", fill: "#1b1f24", visibility: "hidden",
           stroke: "white", "stroke-width": "3", "paint-order": "stroke", // readable over the lines
         }),
+        ...this.averageMarks(g),
       };
     });
+  }
+
+  // --- an averaging optimizer's averaged point (ASGD's ax: the step record's `averages`) ----
+
+  /** A racer's average in its group `g`: a faint path and a hollow ring around where it is. */
+  averageMarks(g) {
+    const o = this.overlay;
+    return {
+      averagePath: o.polyline(g, { class: "average-path", "stroke-width": "1.5", opacity: "0.45" }),
+      average: o.circle(g, { class: "average", r: "12", fill: "none", stroke: "currentColor", "stroke-width": "2.5" }),
+    };
+  }
+
+  /** Draw a racer's `averages` (null entries: none yet, or a rule without an average). */
+  drawAverage(marks, averages) {
+    const o = this.overlay;
+    const shown = (averages || []).filter((a) => a !== null);
+    const last = shown.length ? shown[shown.length - 1] : null;
+    marks.averagePath.setAttribute("points", o.points(shown.map((a) => a[0]), shown.map((a) => a[1])));
+    o.place(marks.average, last && last[0], last && last[1]);
   }
 
   setView(view) {
@@ -518,6 +539,7 @@ export class LandscapePlot {
       marks.ball.classList.toggle("off-map", Boolean(off));
       marks.ball.dataset.x = at ? String(at[0]) : "";
       marks.ball.dataset.y = at ? String(at[1]) : "";
+      this.drawAverage(marks, track.trace.averages);
       // beside the ball, towards the middle of the map, and kept inside the plot at a corner
       const leftwards = off && shown[0] > (x0 + x1) / 2;
       marks.away.setAttribute("text-anchor", leftwards ? "end" : "start");
