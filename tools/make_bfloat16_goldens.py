@@ -1,4 +1,4 @@
-"""Generate tests/golden/bfloat16.json: torch 2.13's bfloat16 ops on the CPU, for
+"""Generate tests/golden/bfloat16/ops.json: torch 2.13's bfloat16 ops on the CPU, for
 tests/engine/test_bfloat16.py (which checks app/engine/optimizers/bfloat16.py without torch).
 
 Run from the repository root with a torch install::
@@ -33,7 +33,7 @@ from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, _zeropower_via_ne
 
 from tools.golden import GOLDEN_DIR
 
-OUT = GOLDEN_DIR / "bfloat16.json"
+OUT = GOLDEN_DIR / "bfloat16" / "ops.json"
 DEFAULT = (DEFAULT_A, DEFAULT_B, DEFAULT_C)
 
 
@@ -147,7 +147,7 @@ def main() -> int:
     }
     OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     counts = {k: len(v) for k, v in data.items() if isinstance(v, list)}
-    print(f"{OUT.name}: {counts}")
+    print(f"{OUT.relative_to(GOLDEN_DIR)}: {counts}")
     return 0
 
 

@@ -271,4 +271,29 @@ CASES: dict[str, Case] = {
         group="stochastic",
         maximize_extra={"temperature": 0.0},
     ),
+    # torch.optim.Muon (torch 2.9+), with the product's maximize; adjust_lr_fn's None is
+    # "original".  torch's checks are "should be >= 0" messages.
+    "muon": Case(
+        defaults={
+            "lr": 1e-3,
+            "weight_decay": 0.1,
+            "momentum": 0.95,
+            "nesterov": True,
+            "ns_coefficients": (3.4445, -4.775, 2.0315),
+            "eps": 1e-7,
+            "ns_steps": 5,
+            "adjust_lr_fn": "original",
+            "maximize": False,
+        },
+        resume={"lr": 0.02, "momentum": 0.9, "weight_decay": 0.01},
+        negative={
+            "lr": "Learning rate should be >= 0 but is",
+            "momentum": "momentum should be >= 0 but is",
+            "weight_decay": "weight decay should be >= 0 but is",
+        },
+        decay="decoupled",
+        momentum_key="momentum",
+        group="adaptive",
+        first_step=0.6875,
+    ),
 }

@@ -1,5 +1,5 @@
 """The numpy bfloat16 ops Muon uses (app/engine/optimizers/bfloat16.py) against torch 2.13's,
-bit for bit: tests/golden/bfloat16.json, written by tools/make_bfloat16_goldens.py."""
+bit for bit: tests/golden/bfloat16/ops.json, written by tools/make_bfloat16_goldens.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from app.engine.optimizers import bfloat16 as bf
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "bfloat16.json"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "bfloat16" / "ops.json"
 
 
 @cache

@@ -2,7 +2,7 @@
 
 One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
 :mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
-:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld` — each an
+:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`, :mod:`.muon` — each an
 :class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
 state by torch's state keys, and one interface (:mod:`.interface`)::
 
@@ -38,6 +38,7 @@ from .adam import ADAM, ADAMAX, ADAMW, NADAM, RADAM
 from .interface import Binder, Optimizer, Preset, Rule
 from .lbfgs import LBFGS
 from .lion import LION
+from .muon import MUON
 from .newton import NEWTON
 from .rmsprop import RMSPROP
 from .rprop import RPROP
@@ -73,5 +74,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         NEWTON,
         LBFGS,
         SGLD,
+        MUON,
     )
 }
