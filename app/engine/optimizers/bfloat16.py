@@ -52,7 +52,8 @@ def norm(x: np.ndarray) -> np.ndarray:
 
 def clamp_min(x: np.ndarray, low: float) -> np.ndarray:
     """``x.clamp(min=low)``: the bound rounded to bfloat16 (1e-7 becomes 1.0012e-7)."""
-    return np.maximum(x, to_bfloat16(low)).astype(np.float32)
+    bounded: np.ndarray = np.maximum(x, to_bfloat16(low))
+    return bounded
 
 
 def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
