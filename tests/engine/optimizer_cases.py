@@ -28,6 +28,12 @@ class Case(NamedTuple):
     group: Literal["classic", "adaptive", "second-order", "stochastic"]
     # step-sized optimizers: the first step's length in units of lr (None: not step-sized)
     first_step: float | None = None
+    # how first_step is measured: the largest coordinate's move ("coordinate": Adam and Lion
+    # move every coordinate by about lr) or the step's length ("length": Muon steps along a
+    # direction), and under which settings besides the defaults (Muon's default decoupled
+    # weight decay, 0.1, adds 0.1·lr·|x| to the move)
+    first_step_measure: Literal["coordinate", "length"] = "coordinate"
+    first_step_extra: Mapping[str, Any] = {}
     # settings under which the first steps on x² from 1 go plainly down (up with maximize)
     maximize_extra: Mapping[str, Any] = {}
     # False: the network page refuses it (app.engine.networks.scenario.NOT_ON_NETWORKS), so
@@ -297,7 +303,9 @@ CASES: dict[str, Case] = {
         decay="decoupled",
         momentum_key="momentum",
         group="adaptive",
-        first_step=0.6875,
+        first_step=0.6875,  # a 1×1 matrix: NS(1) in bfloat16; 0.68 to 0.72 for a 1×2
+        first_step_measure="length",
+        first_step_extra={"weight_decay": 0.0},
         on_networks=False,  # for now: Muon on a network is Muon on hidden matrices + AdamW
     ),
 }
