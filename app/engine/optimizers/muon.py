@@ -130,8 +130,9 @@ def _explain(n: StepNumbers) -> Said:
         blend = b1
     o = _orthogonalised(hp, list(blend))
     length = float(np.linalg.norm(o))
+    of = "B̃" if hp["nesterov"] else "B"
     said.line(
-        f"O = NS(B̃) = {vec(o, True)}   (bfloat16: B̃/‖B̃‖ times {num(length)}, "
+        f"O = NS({of}) = {vec(o, True)}   (bfloat16: {of}/‖{of}‖ times {num(length)}, "
         f"{hp['ns_steps']} Newton–Schulz steps)"
     )
     said.q(
