@@ -96,9 +96,11 @@ def newton_schulz(
     tall = g.shape[-2] > g.shape[-1]
     if tall:
         x = np.swapaxes(x, -2, -1)
-    x = divide(x, clamp_min(norm(x), eps))
-    for _ in range(steps):
-        gram = matmul(x, np.swapaxes(x, -2, -1))
-        gram_update = addmm(gram, gram, gram, beta=b, alpha=c)
-        x = addmm(x, gram_update, x, beta=a, alpha=1.0)
+    # Coefficients far from the defaults can overflow bfloat16: inf and NaN, as in torch.
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = divide(x, clamp_min(norm(x), eps))
+        for _ in range(steps):
+            gram = matmul(x, np.swapaxes(x, -2, -1))
+            gram_update = addmm(gram, gram, gram, beta=b, alpha=c)
+            x = addmm(x, gram_update, x, beta=a, alpha=1.0)
     return np.swapaxes(x, -2, -1) if tall else x
