@@ -81,6 +81,36 @@ STEPS = 1000
 NUDGES = ("gradient_times_1_plus_ulp", "closed_form_gradient_torch", "closed_form_gradient_math")
 
 
+class MuonOnARow:
+    """torch.optim.Muon on the point as a 1×dim matrix (torch's Muon takes only 2-D
+    parameters): the matrix is a view of the point's storage, and its gradient the point's,
+    negated first under the product's ``maximize`` (torch's Muon has none).  torch's
+    ``adjust_lr_fn=None`` is passed as its equal, "original", so the golden records a name.
+    """
+
+    def __init__(
+        self,
+        params: list[torch.Tensor],
+        maximize: bool = False,
+        adjust_lr_fn: str = "original",
+        **kwargs: Any,
+    ) -> None:
+        (self.x,) = params
+        self.row = self.x.detach().view(1, -1)
+        self.inner = torch.optim.Muon([self.row], adjust_lr_fn=adjust_lr_fn, **kwargs)
+        self.param_groups = self.inner.param_groups
+        self.maximize = self.param_groups[0]["maximize"] = maximize
+
+    def zero_grad(self) -> None:
+        self.x.grad = None
+
+    def step(self) -> None:
+        assert self.x.grad is not None
+        grad = self.x.grad.detach().view(1, -1)
+        self.row.grad = -grad if self.maximize else grad.clone()
+        self.inner.step()
+
+
 # torch's constructor and, per optimizer, the hyperparameters recorded (torch's names).
 TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
     "sgd": (
@@ -149,6 +179,21 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
         torch.optim.Adafactor,
         ("lr", "beta2_decay", "eps", "d", "weight_decay", "maximize"),
         {"foreach": False},
+    ),
+    "muon": (
+        MuonOnARow,
+        (
+            "lr",
+            "weight_decay",
+            "momentum",
+            "nesterov",
+            "ns_coefficients",
+            "eps",
+            "ns_steps",
+            "adjust_lr_fn",
+            "maximize",
+        ),
+        {},
     ),
 }
 
@@ -401,6 +446,46 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.2, "weight_decay": 0.1, "d": 1.5},
         steps=500,
     ),
+    # Muon (torch.optim.Muon on the point as a 1×dim matrix, MuonOnARow above): a
+    # normalised Nesterov step whose Newton–Schulz runs in bfloat16.
+    Config("muon-default-roll_downhill", "roll_downhill", "muon", {"lr": 0.05}),
+    Config(
+        "muon-plain_momentum-double_well",
+        "double_well",
+        "muon",
+        {"lr": 0.02, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0},
+    ),
+    # Maximizing x² against decoupled decay: the fixed-length climb meets the pull to 0.
+    Config(
+        "muon-maximize_wd-parabola",
+        "parabola",
+        "muon",
+        {"lr": 0.05, "weight_decay": 0.5, "maximize": True},
+    ),
+    # A large eps: once the update is smaller than it, the steps shrink and the ball settles.
+    Config(
+        "muon-eps0.01-plateau_wall",
+        "plateau_wall",
+        "muon",
+        {"lr": 0.05, "eps": 0.01, "weight_decay": 0.0},
+    ),
+    Config("muon-lr0.01-rosenbrock", "rosenbrock", "muon", {"lr": 0.01}, steps=500),
+    Config(
+        "muon-match_rms_adamw-himmelblau",
+        "himmelblau",
+        "muon",
+        {"lr": 0.1, "adjust_lr_fn": "match_rms_adamw", "weight_decay": 0.0},
+        steps=500,
+    ),
+    Config(
+        "muon-ns3-ravine",
+        "ravine",
+        "muon",
+        {"lr": 0.02, "ns_coefficients": (2.0, -1.5, 0.5), "ns_steps": 3},
+        steps=500,
+        surface_parameters={"kappa": 20.0},
+    ),
+    Config("muon-lr0.1-saddle", "saddle", "muon", {"lr": 0.1}, steps=500),
     # Run options every optimizer takes: torch's clipping utilities, float16 gradients.
     Config(
         "sgd-clipnorm-rosenbrock",

@@ -11,3 +11,11 @@ export function formatNumber(value, digits = 4) {
 export function formatFixed(value, places = 2) {
   return Number(value).toFixed(places);
 }
+
+/** One entry of a list setting, named as its label lists them: "Betas (β₁, β₂)" → "Betas β₁",
+ * "Newton–Schulz coefficients (a, b, c)" → "Newton–Schulz coefficients c". */
+export function partLabel(label, index) {
+  const [head, names = ""] = label.split("(");
+  const name = names.replace(")", "").split(",")[index];
+  return `${head.trim()} ${name ? name.trim() : index + 1}`;
+}

@@ -247,6 +247,16 @@ def test_every_bad_input_is_refused_naming_its_field(client, change, field, word
     assert words.lower() in errors[field].lower()
 
 
+def test_muon_is_refused_with_what_it_is_for_and_what_to_use(client) -> None:
+    # Muon orthogonalises weight matrices: the page trains every weight with one optimizer,
+    # so it is refused (422, shown on the page) naming the recipe and the alternative.
+    body = {**RUN, "optimizers": [RUN["optimizers"][0], {"optimizer": "muon"}]}
+    reason = refused(client, body)["optimizers.1.optimizer"]
+    for words in ("2-D weight matrices", "hidden layers", "AdamW", "Pick AdamW here"):
+        assert words in reason, reason
+    assert "coming" not in reason.lower()
+
+
 def test_everything_past_the_limits_is_named_at_once(client) -> None:
     body = {"steps": 6000, "grid": 100, "model": {"hidden": [10**6] * 5}, "data": {"points": 10**6}}
     errors = refused(client, body)  # refused, not built: nothing of that size is allocated

@@ -296,3 +296,11 @@ def test_downloads_losses_and_weights_and_a_self_contained_replay(watched, tmp_p
     assert page.locator("#racer-0").get_attribute("src") != first
     assert page.locator("#racer-1").get_attribute("src").startswith("data:image/png")
     assert watched.errors == []
+
+
+def test_muon_is_refused_with_what_it_is_for_and_what_to_use(watched):
+    # The network page trains every weight with one optimizer; Muon is for weight matrices.
+    page = open_network(watched, "?r1=muon")
+    status = page.locator("#status")
+    expect(status).to_contain_text("Error: optimizers.0.optimizer: Muon is for 2-D weight")
+    expect(status).to_contain_text("Pick AdamW here")

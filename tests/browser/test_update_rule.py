@@ -136,3 +136,22 @@ def test_adafactors_panel_names_its_relative_step_and_clipping(watched):
     assert row(page, "1 − β̂₂ₜ")[0] == pytest.approx(3**-0.8, rel=1e-3)
     assert row(page, "max(1, RMS(U)/d)")[0] >= 1.0
     assert watched.errors == []
+
+
+def test_muon_on_a_landscape_is_explained_as_a_normalised_nesterov_step(watched):
+    page = watched.open("/explore?surface=himmelblau&r1=muon&r1.lr=0.05", ready="#explorer")
+    # The page says what Muon is on a landscape, and names the coefficients a, b, c.
+    expect(page.get_by_text("normalised Nesterov step").first).to_be_attached()
+    for part in "abc":
+        expect(page.get_by_label(f"Newton–Schulz coefficients {part}", exact=True)).to_be_attached()
+    page.click("#step")
+    page.click("#step")
+    expect(page.locator(".racer").first.locator("[data-readout=step]")).to_have_text("2")
+    open_panel(page)
+    wait_in_step(page, ".racer >> nth=0 >> [data-readout=step]")
+    o, blend, eta = row(page, "O"), row(page, "B̃"), row(page, "η")
+    assert eta == [0.05, 0.05]
+    assert 0.65 < math.hypot(*o) < 0.75
+    assert o[0] / math.hypot(*o) == pytest.approx(blend[0] / math.hypot(*blend), abs=0.01)
+    assert row(page, "B")
+    assert watched.errors == []

@@ -28,6 +28,12 @@ class Case(NamedTuple):
     group: Literal["classic", "adaptive", "second-order", "stochastic"]
     # step-sized optimizers: the first step's length in units of lr (None: not step-sized)
     first_step: float | None = None
+    # how first_step is measured: the largest coordinate's move ("coordinate": Adam and Lion
+    # move every coordinate by about lr) or the step's length ("length": Muon steps along a
+    # direction), and under which settings besides the defaults (Muon's default decoupled
+    # weight decay, 0.1, adds 0.1·lr·|x| to the move)
+    first_step_measure: Literal["coordinate", "length"] = "coordinate"
+    first_step_extra: Mapping[str, Any] = {}
     # settings under which the first steps on x² from 1 go plainly down (up with maximize)
     maximize_extra: Mapping[str, Any] = {}
     # numbers whose least allowed value is not 0, with it (Adafactor's d >= 1)
@@ -35,6 +41,9 @@ class Case(NamedTuple):
     # the step's length is relative to RMS(x) taken before the weight decay (Adafactor): a
     # decay test must start where RMS(x) < ε₂ to see the decay alone
     relative_step: bool = False
+    # False: the network page refuses it (app.engine.networks.scenario.NOT_ON_NETWORKS), so
+    # the network tests leave it out
+    on_networks: bool = True
 
 
 # In teaching order, the catalog's.
@@ -322,5 +331,33 @@ CASES: dict[str, Case] = {
         group="adaptive",
         least={"d": 1.0},
         relative_step=True,
+    ),
+    # torch.optim.Muon (torch 2.9+), with the product's maximize; adjust_lr_fn's None is
+    # "original".  torch's checks are "should be >= 0" messages.
+    "muon": Case(
+        defaults={
+            "lr": 1e-3,
+            "weight_decay": 0.1,
+            "momentum": 0.95,
+            "nesterov": True,
+            "ns_coefficients": (3.4445, -4.775, 2.0315),
+            "eps": 1e-7,
+            "ns_steps": 5,
+            "adjust_lr_fn": "original",
+            "maximize": False,
+        },
+        resume={"lr": 0.02, "momentum": 0.9, "weight_decay": 0.01},
+        negative={
+            "lr": "Learning rate should be >= 0 but is",
+            "momentum": "momentum should be >= 0 but is",
+            "weight_decay": "weight decay should be >= 0 but is",
+        },
+        decay="decoupled",
+        momentum_key="momentum",
+        group="adaptive",
+        first_step=0.6875,  # a 1×1 matrix: NS(1) in bfloat16; 0.68 to 0.72 for a 1×2
+        first_step_measure="length",
+        first_step_extra={"weight_decay": 0.0},
+        on_networks=False,  # for now: Muon on a network is Muon on hidden matrices + AdamW
     ),
 }

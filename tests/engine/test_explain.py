@@ -141,6 +141,21 @@ def test_lion_moves_lr_along_the_sign() -> None:
     np.testing.assert_allclose(e.delta, -0.01 * by_symbol(e, "sign(c)"), rtol=1e-12)
 
 
+@pytest.mark.parametrize("adjust", ["original", "match_rms_adamw"])
+def test_muon_steps_eta_along_its_normalised_nesterov_blend(adjust: str) -> None:
+    # On a 1×2 matrix NS only rescales: O points along B̃ (to bfloat16), about 0.7 long,
+    # and the step is −η·O after the decoupled decay.
+    hp = {"lr": 0.02, "weight_decay": 0.1, "adjust_lr_fn": adjust}
+    r, args = prepared("himmelblau", "muon", hp, 4)
+    e = explain(r)
+    o, blend, eta = by_symbol(e, "O"), by_symbol(e, "B̃"), by_symbol(e, "η")
+    assert eta[0] == pytest.approx(0.02 if adjust == "original" else 0.2 * 0.02 * math.sqrt(2))
+    assert 0.65 < np.linalg.norm(o) < 0.75
+    np.testing.assert_allclose(o / np.linalg.norm(o), blend / np.linalg.norm(blend), atol=2**-7)
+    x0 = np.array(e.position_before)
+    np.testing.assert_allclose(e.position_after, x0 * (1 - 0.02 * 0.1) - eta * o, rtol=1e-15)
+
+
 def test_options_and_schedule_are_the_steps_own() -> None:
     opts = validate_options({"noise": 2.0, "seed": 3, "clip_grad_norm": 1.0})
     sched = bind_schedule("cosine", {"T_max": 20})

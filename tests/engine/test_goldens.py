@@ -25,6 +25,7 @@ import pytest
 
 from app.engine.optimizers import OPTIMIZERS, Binder, Optimizer, Rule
 from app.engine.optimizers.interface import coordinatewise, per_ball
+from app.engine.optimizers.muon import MuonState, _bind_muon
 from app.engine.optimizers.newton import NewtonState, _newton_rule
 from app.engine.optimizers.sgld import LANGEVIN_STREAM, SGLDState
 from app.engine.optimizers.shared import lerp, signed_and_decayed
@@ -343,6 +344,27 @@ WRONG_RULES = [
         _per_coordinate(functools.partial(_asgd_textbook, eta_now=True), "asgd"),
     ),
 ]
+
+
+def _newton_schulz_in_float64(
+    g: np.ndarray, coefficients: tuple[float, float, float], steps: int, eps: float
+) -> np.ndarray:
+    # Muon's orthogonalisation done in float64, not in torch's bfloat16.
+    a, b, c = coefficients
+    x = g / np.maximum(np.linalg.norm(g, axis=(-2, -1), keepdims=True), eps)
+    for _ in range(steps):
+        gram = x @ np.swapaxes(x, -2, -1)
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x
+
+
+WRONG_RULES.append(
+    (
+        "muon-default-roll_downhill.json",
+        "muon",
+        Binder(lambda hp: _bind_muon(hp, _newton_schulz_in_float64), MuonState),
+    )
+)
 
 
 @pytest.mark.parametrize(("name", "optimizer", "bind"), WRONG_RULES)

@@ -2,8 +2,9 @@
 
 One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
 :mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
-:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`, :mod:`.adafactor`
-(which also steps a network's parameter tensors by their shapes) — each an
+:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`, :mod:`.asgd`,
+:mod:`.adafactor` (which also steps a network's parameter tensors by their shapes),
+:mod:`.muon` — each an
 :class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
 state by torch's state keys, and one interface (:mod:`.interface`)::
 
@@ -41,6 +42,7 @@ from .asgd import ASGD
 from .interface import Binder, Optimizer, Preset, Rule
 from .lbfgs import LBFGS
 from .lion import LION
+from .muon import MUON
 from .newton import NEWTON
 from .rmsprop import RMSPROP
 from .rprop import RPROP
@@ -78,5 +80,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         SGLD,
         ASGD,
         ADAFACTOR,
+        MUON,
     )
 }

@@ -7,7 +7,7 @@
 // landscape and racer, asked again whenever either changes. Dragging a rectangle recomputes
 // that range.
 
-import { formatNumber } from "../format.js";
+import { formatNumber, partLabel } from "../format.js";
 import { postJSON } from "../net/api.js";
 import { categories, categoryIndex } from "./mapcolours.js";
 import { MAP_STEPS, MapJob, mapBody, mapURL } from "./maps.js";
@@ -43,7 +43,8 @@ export function axisChoices(optimizer) {
   for (const h of optimizer.hyperparameters) {
     if ((h.scale !== "log" && h.scale !== "linear") || h.integer) continue;
     if (Array.isArray(h.default)) {
-      h.default.forEach((_, k) => out.push({ name: `${h.name}.${k}`, label: BETA_LABELS[k] || `${h.label} ${k + 1}`, h, k }));
+      const label = (k) => (h.name === "betas" ? BETA_LABELS[k] : partLabel(h.label, k));
+      h.default.forEach((_, k) => out.push({ name: `${h.name}.${k}`, label: label(k), h, k }));
     } else {
       out.push({ name: h.name, label: h.label, h, k: null });
     }

@@ -1,6 +1,6 @@
 // Controls built from GET /api/optimizers: the optimizer picker and each hyperparameter.
 
-import { formatNumber } from "../format.js";
+import { formatNumber, partLabel } from "../format.js";
 
 const LOG_STEPS = 1000; // positions on a log-scale slider
 
@@ -123,7 +123,7 @@ export function buildHyperparameterControls(
     const parts = Array.isArray(h.default) ? h.default.map((_, i) => i) : [null];
     for (const index of parts) {
       const id = `${idPrefix}-${h.name}${index === null ? "" : `-${index}`}`;
-      const label = index === null ? h.label : `${h.label.split("(")[0].trim()} β${"₁₂"[index]}`;
+      const label = index === null ? h.label : partLabel(h.label, index);
       const row = document.createElement("div");
       row.className = "control";
       row.title = h.help;
