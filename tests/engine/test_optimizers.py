@@ -178,7 +178,11 @@ def test_whole_numbers_become_floats() -> None:
 def test_zero_is_a_valid_value_everywhere_torch_allows_it(oid: str) -> None:
     # (L-BFGS's counts, max_iter and history_size, start at 1; its line search is a name.)
     skip = bool | tuple | int | str
-    zeros = {n: 0.0 for n, v in TORCH_DEFAULTS[oid].items() if not isinstance(v, skip)}
+    zeros = {
+        n: 0.0
+        for n, v in TORCH_DEFAULTS[oid].items()
+        if not isinstance(v, skip) and n not in CASES[oid].positive
+    }
     hp = OPTIMIZERS[oid].validate(zeros)
     assert all(hp[n] == 0.0 for n in zeros)
 
@@ -383,7 +387,10 @@ DECAY_CASES = [(oid, False) for oid, o in OPTIMIZERS.items() if o.weight_decay] 
 
 def test_the_decoupling_switches_are_nadams_and_radams():
     switches = {oid: o.decoupled_by for oid, o in OPTIMIZERS.items() if o.decoupled_by}
-    assert switches == dict.fromkeys(["nadam", "radam"], "decoupled_weight_decay")
+    assert switches == {
+        **dict.fromkeys(["nadam", "radam"], "decoupled_weight_decay"),
+        "prodigy": "decouple",  # on by default
+    }
 
 
 @pytest.mark.parametrize(("oid", "decoupled_switch"), DECAY_CASES)
@@ -392,10 +399,12 @@ def test_weight_decay_acts_as_declared(oid: str, decoupled_switch: bool) -> None
     # what the rule does.
     opt = OPTIMIZERS[oid]
     lr, lam, x, g = 0.1, 0.3, 1.7, -0.4
-    base = {"lr": lr, opt.decoupled_by: True} if decoupled_switch else {"lr": lr}
+    base = {"lr": lr, opt.decoupled_by: decoupled_switch} if opt.decoupled_by else {"lr": lr}
     decayed = one_step(oid, {**base, "weight_decay": lam}, x, g)
     kind = "decoupled" if decoupled_switch else opt.weight_decay
+    shrunk = CASES[oid].decoupled_x
     if kind == "l2":
         assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x, g + lam * x)
-    else:
-        assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x * (1 - lr * lam), g)
+    elif shrunk != "own":
+        start = x * (1 - lr * lam) if shrunk is None else shrunk(lr, lam, x)
+        assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, start, g)

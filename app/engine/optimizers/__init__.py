@@ -39,8 +39,10 @@ from .interface import Binder, Optimizer, Preset, Rule
 from .lbfgs import LBFGS
 from .lion import LION
 from .newton import NEWTON
+from .prodigy import PRODIGY
 from .rmsprop import RMSPROP
 from .rprop import RPROP
+from .schedulefree import SCHEDULEFREE_ADAMW
 from .sgd import SGD
 from .sgld import SGLD
 
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 # In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
-# curvature (Newton, L-BFGS), and noise (SGLD).
+# curvature (Newton, L-BFGS), and noise (SGLD); then the rules beyond torch.optim.
 OPTIMIZERS: dict[str, Optimizer] = {
     o.id: o
     for o in (
@@ -73,5 +75,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         NEWTON,
         LBFGS,
         SGLD,
+        SCHEDULEFREE_ADAMW,
+        PRODIGY,
     )
 }

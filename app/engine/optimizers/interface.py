@@ -500,9 +500,9 @@ class Given:
         return self
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        point = tuple(float(v) for v in x)
-        assert self.f is not None, "a whole-point rule needs f"
-        return self.f(point), np.array(self.grad(point), dtype=np.float64)
+        point = tuple(float(v) for v in x)  # (NaN loss without f: Prodigy needs only g)
+        loss = math.nan if self.f is None else self.f(point)
+        return loss, np.array(self.grad(point), dtype=np.float64)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         assert self.hess is not None, "Newton needs the Hessian"
