@@ -91,10 +91,11 @@ def engine_arrays(
 
 
 def golden_arrays(golden: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    keys = ("positions", "losses", "gradients", "lrs")
+    # averages: Schedule-Free's x; step_sizes: Prodigy's d (None before the first step)
+    keys = ("positions", "losses", "gradients", "lrs", "averages", "step_sizes")
     return {
         k: np.asarray([np.nan if v is None else v for v in golden[k]], dtype=np.float64)
-        if k == "lrs"
+        if k in ("lrs", "step_sizes")
         else np.asarray(golden[k], dtype=np.float64)
         for k in keys
         if k in golden
@@ -165,7 +166,7 @@ def test_engine_matches_torch(name: str) -> None:
     upto = min(horizon, n_ours, n_ref)
     assert upto == horizon, f"engine stopped after {n_ours} points, before the horizon"
     for key in ref:
-        if key == "lrs":  # the starting point has no learning rate (NaN in both)
+        if key in ("lrs", "step_sizes"):  # none at the starting point (NaN in both)
             assert np.isnan(ours[key][0]) and np.isnan(ref[key][0])
             ours[key][0] = ref[key][0] = 0.0
         bad = excess(ours[key][:upto], ref[key][:upto])

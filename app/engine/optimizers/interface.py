@@ -453,6 +453,15 @@ class Optimizer:
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False
+    # The averaged point the optimizer returns, from its state, the ball's position and the
+    # hyperparameters (Schedule-Free's x, ASGD's ax): the runner records it per step in the
+    # trace's ``averages``; None: the rule keeps no average.
+    average: Callable[[Any, Vector, Mapping[str, Any]], Vector | None] | None = field(
+        default=None, repr=False
+    )
+    # The step size the rule estimates for itself, from its state (Prodigy's d): the runner
+    # records it per step in the trace's ``step_sizes``; None: the rule estimates none.
+    step_size: Callable[[Any], Any] | None = field(default=None, repr=False)
 
     @property
     def state(self) -> type[Any]:

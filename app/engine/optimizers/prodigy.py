@@ -5,17 +5,17 @@ Learner"), which torch does not have: the rule of the ``prodigyopt`` package's `
 Adam whose step size d·lr is estimated as it goes: d starts at d₀ (tiny) and grows to an
 estimate of the distance from the start x₀ to the solution::
 
-    dlr = d·lr;   r ← β₃·r + (d/d₀)·dlr·⟨g, x₀ − x⟩;   s ← β₃·s + (d/d₀)·dlr·g
-    d ← max(d, d_coef·r/‖s‖₁)   (at most growth_rate·d)
+    dlr = d·lr;   r ← β₃·r + (d/d₀)·dlr·Σ g·(x₀ − x);   s ← β₃·s + (d/d₀)·dlr·g
+    d ← max(d, d_coef·r/Σ|s|)   (at most growth_rate·d)
     m ← β₁·m + d·(1 − β₁)·g;   v ← β₂·v + d²·(1 − β₂)·g²;   x ← x − dlr·m/(√v + d·ε)
 
-r (the package's d_numerator) and ‖s‖₁ are sums over every coordinate of the ball, so the
+r (the package's d_numerator) and Σ|s| are sums over every coordinate of the ball, so the
 rule takes the whole point: one ball in dim dimensions (:func:`~.interface.per_ball`), and
 on the network page all of θ at once.  The package's group values d, d_max, d_numerator
 and k are kept with p0, s, exp_avg and exp_avg_sq; the runner records each step's d in the
 trace's ``step_sizes`` (:func:`step_size`).
 
-Where the package is unusual, so is this: a step whose ‖s‖₁ is 0 (every gradient so far
+Where the package is unusual, so is this: a step whose Σ|s| is 0 (every gradient so far
 exactly 0, or lr = 0 from a schedule) returns early, without moving or counting the step;
 while d is still d₀ it jumps straight to the estimate, growth_rate limiting only later
 growth.  ``slice_p`` and ``fsdp_in_use`` (memory and distributed-training settings) are
@@ -56,7 +56,7 @@ class ProdigyMemory:
     exp_avg_sq: np.ndarray  # v
     d: float  # the step size estimate
     d_max: float  # the largest estimate so far
-    d_numerator: float  # r, the weighted sum of ⟨g, x₀ − x⟩
+    d_numerator: float  # r, the weighted sum of g·(x₀ − x)
     k: int  # steps taken (the package's group k and per-parameter step)
 
 
@@ -70,7 +70,7 @@ def _prodigy_step(hp: Mapping[str, Any]) -> BallStep:
     beta3 = _beta3(hp)
     decay, decouple, maximize = hp["weight_decay"], hp["decouple"], hp["maximize"]
     use_bias_correction, safeguard = hp["use_bias_correction"], hp["safeguard_warmup"]
-    d0, d_coef, growth_rate = hp["d0"], hp["d_coef"], hp["growth_rate"]
+    d0, d_coef, growth_rate = hp["d0"], hp["d_coef"], hp["growth_rate"] or math.inf
 
     def step(
         closure: Closure, t: int, x: np.ndarray, memory: ProdigyMemory | None
@@ -201,7 +201,7 @@ def _explain(n: StepNumbers) -> Said:
     d = d0 if m0 is None else m0.d
     said.line(f"d = {num(d)}   (the estimate the step starts with; d₀ = {num(d0)})")
     if m0 is not None and m1.k == m0.k:
-        said.line("‖s‖₁ = 0: no gradient yet, so no step (the package returns early)")
+        said.line("Σ|s| = 0: no gradient yet, so no step (the package returns early)")
         step_line(said, "x ← x", vec(n.x0, True))
         return said
     bc = 1.0
@@ -212,12 +212,12 @@ def _explain(n: StepNumbers) -> Said:
     said.line(f"dlr = d·lr = {term(d)}·{term(lr)}{'' if bc == 1 else f'·{term(bc)}'} = {num(dlr)}")
     said.q("dlr", "step size", dlr, "d·lr: Prodigy's learning rate this step")
     s_norm = float(np.abs(m1.s).sum())
-    said.line(f"r ← β₃·r + (d/d₀)·dlr·⟨g, x₀ − x⟩ = {num(m1.d_numerator)}")
-    said.q("r", "distance estimate numerator", m1.d_numerator, "Σ of ⟨g, x₀ − x⟩ so far")
-    said.line(f"s ← β₃·s + (d/d₀)·dlr·g = {vec(m1.s, True)};   ‖s‖₁ = {num(s_norm)}")
+    said.line(f"r ← β₃·r + (d/d₀)·dlr·Σ g·(x₀ − x) = {num(m1.d_numerator)}")
+    said.q("r", "distance estimate numerator", m1.d_numerator, "the running sum of g·(x₀ − x)")
+    said.line(f"s ← β₃·s + (d/d₀)·dlr·g = {vec(m1.s, True)};   Σ|s| = {num(s_norm)}")
     said.q("s", "gradient sum", m1.s, "a weighted running sum of the gradients")
     d_hat = hp["d_coef"] * m1.d_numerator / s_norm
-    said.line(f"d̂ = d_coef·r/‖s‖₁ = {num(d_hat)};   d ← {num(m1.d)}")
+    said.line(f"d̂ = d_coef·r/Σ|s| = {num(d_hat)};   d ← {num(m1.d)}")
     said.q("d", "estimated step size", m1.d, "how far Prodigy reckons the solution is")
     v1, mom = m1.exp_avg_sq, m1.exp_avg
     said.q("v", "squared-gradient average", v1, "d²-weighted running average of g²")
@@ -328,21 +328,23 @@ PRODIGY = Optimizer(
         ),
         Hyperparameter(
             "growth_rate",
-            "Growth rate",
-            math.inf,
-            "log",
-            "The most d may grow per step, as a factor (∞: unlimited; 1.02 warms up).",
+            "Growth rate (0: ∞)",
+            0.0,  # the package's float("inf"), which JSON cannot carry
+            "linear",
+            "The most d may grow per step, as a factor: 0 (the default) is the package's ∞, "
+            "no limit; 1.02 gives a kind of warmup.",
             0.0,
-            math.inf,
+            100.0,
             "Invalid growth_rate value",
         ),
         MAXIMIZE,
     ),
     bind=per_ball(_prodigy_step, ProdigyState),
     explain=_explain,
+    step_size=step_size,
     formula=(
-        "dlr = d·lr;  r ← β₃·r + (d/d₀)·dlr·⟨g, x₀ − x⟩;  s ← β₃·s + (d/d₀)·dlr·g;  "
-        "d ← max(d, d_coef·r/‖s‖₁);  m ← β₁·m + d·(1 − β₁)·g;  v ← β₂·v + d²·(1 − β₂)·g²;  "
+        "dlr = d·lr;  r ← β₃·r + (d/d₀)·dlr·Σ g·(x₀ − x);  s ← β₃·s + (d/d₀)·dlr·g;  "
+        "d ← max(d, d_coef·r/Σ|s|);  m ← β₁·m + d·(1 − β₁)·g;  v ← β₂·v + d²·(1 − β₂)·g²;  "
         "x ← x − dlr·m/(√v + d·ε)"
     ),
     symbols=(
@@ -353,10 +355,17 @@ PRODIGY = Optimizer(
         ("d₀", "the first estimate of d, tiny (the `d0` setting)"),
         ("dlr", "d·lr: the step size this step (lr is a multiplier, the `lr` setting)"),
         ("lr", "a multiplier on the estimated step size (the `lr` setting; 1 by default)"),
-        ("r", "a running sum of ⟨g, x₀ − x⟩: progress made toward where g points (d_numerator)"),
-        ("s", "a running sum of the gradients; ‖s‖₁ is the sum of its sizes"),
-        ("‖s‖₁", "the sum of the absolute values of s's coordinates"),
-        ("⟨g, x₀ − x⟩", "the dot product of g and x₀ − x, summed over every coordinate"),
+        (
+            "r",
+            "a running sum of g·(x₀ − x): how far the ball has come along the gradients "
+            "(the package's d_numerator)",
+        ),
+        ("s", "a running sum of the gradients, weighted like r"),
+        (
+            "Σ",
+            "the sum over every coordinate of the ball (on the network page, over every "
+            "weight); Σ|s| adds up the sizes of s's coordinates",
+        ),
         ("d_coef", "a multiplier on the estimate of d (the `d_coef` setting)"),
         ("max", "the larger of the two: d never shrinks"),
         ("β₁", "how much of the old m is kept each step (the first of the `betas`)"),

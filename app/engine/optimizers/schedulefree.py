@@ -236,6 +236,7 @@ SCHEDULEFREE_ADAMW = Optimizer(
     ),
     bind=coordinatewise(_rule, ScheduleFreeState),
     explain=_explain,
+    average=average,
     formula=(
         "v ← β₂·v + (1 − β₂)·g²;  ĝ = g/(√(v/(1 − β₂ᵗ)) + ε) + λ·y;  "
         "y ← lerp(y, z, c) + lr·(β₁·(1 − c) − 1)·ĝ;  z ← z − lr·ĝ;  x = lerp(y, z, 1 − 1/β₁)"

@@ -166,8 +166,24 @@ class Run:
             zero,
             zero,
             self._sharpness(self.position),
+            None,
+            *self._readouts(self.step + 1),
         )
         return trace
+
+    def _readouts(self, step: int) -> tuple[Any, Any]:
+        """What the optimizer reports of where it is, besides the ball (the trace's
+        ``averages`` and ``step_sizes``): its averaged point and its own step size, by the
+        hyperparameters of step ``step`` (None where it reports none)."""
+        opt = self.optimizer
+        if opt.average is None and opt.step_size is None:
+            return None, None
+        hp = self.hyperparameters
+        if self.schedule is not None and opt.average is not None:
+            hp = hyperparameters_at(self.schedule, hp, max(step - 1, 0))
+        average = None if opt.average is None else opt.average(self.buffers, self.position, hp)
+        size = None if opt.step_size is None else opt.step_size(self.buffers)
+        return average, size
 
     def nulls(self) -> frozenset[str]:
         """The step fields that carry nothing for this run (sent as null, see Trace)."""
@@ -184,6 +200,10 @@ class Run:
             nulls.add("sharpness")
         if self.batches is None:
             nulls.update(("epochs", "batches", "batch_points"))
+        if self.optimizer.average is None:
+            nulls.add("averages")
+        if self.optimizer.step_size is None:
+            nulls.add("step_sizes")
         return frozenset(nulls)
 
     def advance(self, n: int, record: bool = True) -> Trace:
@@ -395,6 +415,7 @@ class Run:
             and self.plain
             and not self.record_sharpness
             and not self.end_early
+            and self.optimizer.average is None
         ):
             rule, _ = self._rule_for(self.step + 1)
             if rule.update is not None:
@@ -443,6 +464,7 @@ class Run:
                 evaluations,
                 self._sharpness(new_pos) if sharpness else None,
                 batch,
+                *self._readouts(self.step),
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
@@ -616,6 +638,7 @@ class Run:
                 np.where(moves, evaluations, 0),
                 self._sharpness(self.position),
                 batch,
+                *self._readouts(self.step),
             )
 
 

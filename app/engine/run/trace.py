@@ -99,6 +99,19 @@ class Trace:
         list[int],
         null_when="the optimizer evaluates the function once per step",
     )
+    averages: list[Vector | None] = _record(
+        "The averaged point the optimizer returns (ASGD's ax; Schedule-Free's x, the point "
+        "it evaluates, while the ball is its y, where the gradient is taken) after the step "
+        "(null where it has none: Schedule-Free with β₁ = 0).",
+        list[list[float] | None],
+        null_when="the optimizer keeps no averaged point",
+    )
+    step_sizes: list[Any] = _record(
+        "The step size the optimizer estimated for itself, after the step (Prodigy's d; at "
+        "a starting point, null before the first step).",
+        list[float | None],
+        null_when="the optimizer does not estimate its own step size",
+    )
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -115,6 +128,8 @@ class Trace:
         evaluations: Any,
         sharpness: Any = None,
         batch: Batch | None = None,
+        average: Vector | None = None,
+        step_size: Any = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -128,6 +143,8 @@ class Trace:
         self.batches.append(None if batch is None else batch.number)
         self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
+        self.averages.append(average)
+        self.step_sizes.append(step_size)
 
     def plain_steps(self, n: int) -> None:
         """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
@@ -135,7 +152,14 @@ class Trace:
         batch, no sharpness."""
         self.underflows.extend([0] * n)
         self.evaluations.extend([1] * n)
-        for values in (self.sharpness, self.epochs, self.batches, self.batch_points):
+        for values in (
+            self.sharpness,
+            self.epochs,
+            self.batches,
+            self.batch_points,
+            self.averages,
+            self.step_sizes,
+        ):
             values.extend([None] * n)
 
     def extend(self, other: Trace) -> None:
@@ -143,8 +167,8 @@ class Trace:
             getattr(self, name).extend(getattr(other, name))
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-        """Stacked arrays: positions/gradients/applied_gradients (steps, ..., dim), losses,
-        underflows and evaluations (steps, ...), lrs, epochs and batches (steps,); a starting
+        """Stacked arrays: positions/gradients/applied_gradients/averages (steps, ..., dim),
+        losses, underflows, evaluations and step_sizes (steps, ...), lrs, epochs and batches (steps,); a starting
         point's lr and applied gradient are NaN, its epoch and batch 0 (the points of each
         batch stay in ``batch_points``)."""
 
@@ -168,6 +192,12 @@ class Trace:
                 [math.nan if v is None else v for v in self.sharpness], np.float64
             ),
             "evaluations": per_ball(self.evaluations, np.int64),
+            "averages": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.averages]
+            ),
+            "step_sizes": per_ball(
+                [math.nan if v is None else v for v in self.step_sizes], np.float64
+            ),
             "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
             "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
         }
