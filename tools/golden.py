@@ -226,9 +226,9 @@ class PackageProdigy(prodigyopt.Prodigy):
     READOUTS = ("step_sizes",)
 
     def __init__(self, params: Any, *, maximize: bool = False, **kwargs: Any) -> None:
-        if kwargs.get("beta3", None) is not None and kwargs["beta3"] < 0:
+        if kwargs.get("beta3") is not None and kwargs["beta3"] < 0:
             kwargs["beta3"] = None
-        if kwargs.get("growth_rate", None) == 0:
+        if kwargs.get("growth_rate") == 0:
             kwargs["growth_rate"] = math.inf
         super().__init__(params, **kwargs)
         for group in self.param_groups:

@@ -32,6 +32,8 @@ LR = {
     "newton": 0.5,
     "lbfgs": 1.0,
     "sgld": 0.2,
+    "schedulefree_adamw": 0.05,
+    "prodigy": 1.0,
 }
 
 

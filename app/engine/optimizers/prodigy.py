@@ -115,10 +115,9 @@ def _prodigy_step(hp: Mapping[str, Any]) -> BallStep:
         denom = np.sqrt(exp_avg_sq) + d * eps
         if decay != 0 and decouple:
             x = x + (-decay * dlr) * x
-        if beta1 > 0:
-            x = x + (-dlr * exp_avg) / denom
-        else:
-            x = x + ((-dlr * d) * grad) / denom
+        # addcdiv(m, denom, value=−dlr); with β₁ = 0 the package steps along g itself
+        direction = exp_avg if beta1 > 0 else grad
+        x = x + ((-dlr if beta1 > 0 else -dlr * d) * direction) / denom
         return x, ProdigyMemory(memory.p0, s, exp_avg, exp_avg_sq, d, d_max, d_numerator, k + 1), 1
 
     return step
@@ -126,6 +125,17 @@ def _prodigy_step(hp: Mapping[str, Any]) -> BallStep:
 
 _VECTORS = ("p0", "s", "exp_avg", "exp_avg_sq")
 _SCALARS = ("d", "d_max", "d_numerator")
+
+
+def _vector(raw: Mapping[str, Any], name: str, dim: int) -> np.ndarray:
+    """One ball's buffer ``name`` from a resume state: dim finite numbers, or StateError."""
+    value = raw.get(name)
+    if value is None:
+        raise StateError(name, "is missing")
+    arr = finite_array(value, name, dim)
+    if arr.shape != (dim,):
+        raise StateError(name, f"must have the shape of position, [{dim}]")
+    return arr
 
 
 class ProdigyState(BallState):
@@ -148,16 +158,9 @@ class ProdigyState(BallState):
     def one_from_json(raw: Mapping[str, Any], dim: int) -> ProdigyMemory | None:
         if all(raw.get(n) is None for n in ProdigyState.keys):
             return None
-        vectors: dict[str, np.ndarray | None] = {}
-        for name in _VECTORS:
-            value = raw.get(name)
-            if value is None and name != "exp_avg":
-                raise StateError(name, "is missing")
-            vectors[name] = None if value is None else finite_array(value, name, dim)
-            if vectors[name] is not None and vectors[name].shape != (dim,):  # type: ignore[union-attr]
-                raise StateError(name, f"must have the shape of position, [{dim}]")
-        assert vectors["exp_avg_sq"] is not None
-        if (vectors["exp_avg_sq"] < 0).any():
+        p0, s, exp_avg_sq = (_vector(raw, name, dim) for name in ("p0", "s", "exp_avg_sq"))
+        exp_avg = None if raw.get("exp_avg") is None else _vector(raw, "exp_avg", dim)
+        if (exp_avg_sq < 0).any():
             raise StateError("exp_avg_sq", "must not be negative")
         scalars: dict[str, float] = {}
         for name in _SCALARS:
@@ -171,10 +174,10 @@ class ProdigyState(BallState):
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise StateError("k", "must be a whole number of steps, 0 or more")
         return ProdigyMemory(
-            vectors["p0"],  # type: ignore[arg-type]
-            vectors["s"],  # type: ignore[arg-type]
-            vectors["exp_avg"],
-            vectors["exp_avg_sq"],  # type: ignore[arg-type]
+            p0,
+            s,
+            exp_avg,
+            exp_avg_sq,
             scalars["d"],
             scalars["d_max"],
             scalars["d_numerator"],

@@ -168,9 +168,9 @@ class Trace:
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
         """Stacked arrays: positions/gradients/applied_gradients/averages (steps, ..., dim),
-        losses, underflows, evaluations and step_sizes (steps, ...), lrs, epochs and batches (steps,); a starting
-        point's lr and applied gradient are NaN, its epoch and batch 0 (the points of each
-        batch stay in ``batch_points``)."""
+        losses, underflows, evaluations and step_sizes (steps, ...), lrs, epochs and
+        batches (steps,); a starting point's lr and applied gradient are NaN, its epoch and
+        batch 0 (the points of each batch stay in ``batch_points``)."""
 
         def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
             return np.stack(
