@@ -367,6 +367,28 @@ WRONG_RULES += [
 ]
 
 
+def _rebound(optimizer: str, change: Any) -> Binder:
+    """The optimizer's own rule, bound to hyperparameters ``change(hp)`` instead of hp."""
+    opt = OPTIMIZERS[optimizer]
+    return Binder(lambda hp: opt.bind(change(hp)), opt.state)
+
+
+WRONG_RULES += [
+    # Schedule-Free averaging the z's uniformly (c = 1/t), not by tʳ·lr_max^power.
+    (
+        "schedulefree_adamw-warmup_r_power-himmelblau.json",
+        "schedulefree_adamw",
+        _rebound("schedulefree_adamw", lambda hp: {**hp, "r": 0.0, "weight_lr_power": 0.0}),
+    ),
+    # Prodigy with β₃ = β₂ rather than the package's √β₂.
+    (
+        "prodigy-default-parabola.json",
+        "prodigy",
+        _rebound("prodigy", lambda hp: {**hp, "beta3": hp["betas"][1]}),
+    ),
+]
+
+
 class _EpochLate:
     """A schedule one epoch late: step k at epoch k instead of torch's k − 1."""
 
