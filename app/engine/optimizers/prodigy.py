@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ from .interface import BallState, BallStep, Closure, Optimizer, finite_array, pe
 from .shared import BECOMES, EPSILON, GRADIENT, MAXIMIZE, POSITION, betas
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProdigyMemory:
     """One ball's Prodigy state: the package's per-parameter buffers and group values."""
 
@@ -58,6 +58,20 @@ class ProdigyMemory:
     d_max: float  # the largest estimate so far
     d_numerator: float  # r, the weighted sum of g·(x₀ − x)
     k: int  # steps taken (the package's group k and per-parameter step)
+
+    def __eq__(self, other: object) -> bool:  # (arrays compared whole)
+        if not isinstance(other, ProdigyMemory):
+            return NotImplemented
+        return all(
+            np.array_equal(a, b) if isinstance(a, np.ndarray) or a is None else a == b
+            for a, b in zip(_values(self), _values(other), strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _values(memory: ProdigyMemory) -> tuple[Any, ...]:
+    return tuple(getattr(memory, f.name) for f in fields(memory))
 
 
 def _beta3(hp: Mapping[str, Any]) -> float:
