@@ -63,7 +63,7 @@ class ProdigyMemory:
         if not isinstance(other, ProdigyMemory):
             return NotImplemented
         return all(
-            np.array_equal(a, b) if isinstance(a, np.ndarray) or a is None else a == b
+            bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) else a == b
             for a, b in zip(_values(self), _values(other), strict=True)
         )
 
