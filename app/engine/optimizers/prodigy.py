@@ -63,7 +63,9 @@ class ProdigyMemory:
         if not isinstance(other, ProdigyMemory):
             return NotImplemented
         return all(
-            bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) else a == b
+            bool(np.array_equal(a, b))
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray)
+            else a == b
             for a, b in zip(_values(self), _values(other), strict=True)
         )
 
