@@ -418,6 +418,16 @@ CONFIGS: tuple[Config, ...] = (
     # (With its defaults on roll_downhill and double_well Prodigy's d grows until the ball
     # bounces through the minimum, where the run depends on the gradient's last bits.)
     Config("prodigy-default-parabola", "parabola", "prodigy", {}),
+    # OneCycleLR cycles β₁ too: the average x is read with the group's β₁ after the
+    # scheduler's step, as the package's eval() would read it then.
+    Config(
+        "schedulefree_adamw-onecycle-double_well",
+        "double_well",
+        "schedulefree_adamw",
+        {"lr": 0.1},
+        schedule={"name": "onecycle", "parameters": {"total_steps": 320}},
+        steps=300,
+    ),
     Config("prodigy-d_coef0.3-roll_downhill", "roll_downhill", "prodigy", {"d_coef": 0.3}),
     Config(
         "prodigy-bias_safeguard_growth-rosenbrock",

@@ -122,10 +122,7 @@ def average(state: Any, position: Vector, hp: Mapping[str, Any]) -> Vector | Non
     z = state.buffer("z")
     if z is None:
         return tuple(position)
-    w = 1 - 1 / beta1
-    xp = np if isinstance(position[0], np.ndarray) else None
-    if xp is None:
-        return tuple(_lerp(None, y, zi, w) for y, zi in zip(position, z, strict=True))
+    w = 1 - 1 / beta1  # a float (β₁ is one value for a whole crowd): either backend
     return tuple(_lerp(np, y, zi, w) for y, zi in zip(position, z, strict=True))
 
 

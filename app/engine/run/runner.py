@@ -167,20 +167,21 @@ class Run:
             zero,
             self._sharpness(self.position),
             None,
-            *self._readouts(self.step + 1),
+            *self._readouts(self.step),
         )
         return trace
 
     def _readouts(self, step: int) -> tuple[Any, Any]:
-        """What the optimizer reports of where it is, besides the ball (the trace's
-        ``averages`` and ``step_sizes``): its averaged point and its own step size, by the
-        hyperparameters of step ``step`` (None where it reports none)."""
+        """What the optimizer reports of where it is after ``step`` steps, besides the ball
+        (the trace's ``averages`` and ``step_sizes``): its averaged point and its own step
+        size (None where it reports none).  As in a torch loop, where the scheduler has
+        stepped by then, a scheduled hyperparameter is the next step's (epoch ``step``)."""
         opt = self.optimizer
         if opt.average is None and opt.step_size is None:
             return None, None
         hp = self.hyperparameters
         if self.schedule is not None and opt.average is not None:
-            hp = hyperparameters_at(self.schedule, hp, max(step - 1, 0))
+            hp = hyperparameters_at(self.schedule, hp, step)
         average = None if opt.average is None else opt.average(self.buffers, self.position, hp)
         size = None if opt.step_size is None else opt.step_size(self.buffers)
         return average, size
