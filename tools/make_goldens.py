@@ -11,7 +11,7 @@ the JSON files) is in tools/golden.py.
 Every configuration is run in float64 with ``torch.optim`` (``foreach=False``, the
 single-tensor code path, which the engine mirrors); Schedule-Free AdamW and Prodigy
 with their reference packages' classes (``schedulefree``, ``prodigyopt``; see
-tools/golden.py), whose goldens also hold each point's ``averages`` (x) and
+tools/golden.py), whose goldens also hold each point's ``averages`` (x̄) and
 ``step_sizes`` (d).  The loss is the surface's own
 ``value(xp, x)`` evaluated with a torch namespace, so autograd differentiates it: the
 gradients in the goldens do not come from the engine's analytic ``grad``.

@@ -19,7 +19,7 @@ SCHEDULEFREE, PRODIGY = OPTIMIZERS["schedulefree_adamw"], OPTIMIZERS["prodigy"]
 
 
 def test_schedulefree_decays_at_y_inside_the_normalised_gradient() -> None:
-    # First step: c = 1, so y₁ = z₀ − lr·ĝ with ĝ = g/(|g| + ε) + λ·y₀ (neither torch's L2
+    # First step: c = 1, so x₁ = z₀ − lr·ĝ with ĝ = g/(|g| + ε) + λ·x₀ (neither torch's L2
     # nor its 1 − lr·λ shrink: the case's decoupled_x is "own").
     lr, lam, x, g = 0.1, 0.3, 1.7, -0.4
     rule = SCHEDULEFREE.bind(SCHEDULEFREE.validate({"lr": lr, "weight_decay": lam}))
@@ -37,7 +37,7 @@ def test_schedulefree_average_is_the_eval_point_and_a_crowd_records_its_own() ->
     y, x = np.array(one.positions[-1]), np.array(one.averages[-1])
     _, r = run(surface, opt, hp, start_state(surface, opt, np.array([0.0, 0.0])), 30)
     z = np.array(r.buffers.buffer("z"))
-    np.testing.assert_allclose(y, 0.1 * z + 0.9 * x, rtol=1e-13)  # y = (1 − β₁)·z + β₁·x
+    np.testing.assert_allclose(y, 0.1 * z + 0.9 * x, rtol=1e-13)  # ball = (1 − β₁)·z + β₁·x̄
     starts = np.array([[0.0, 0.0], [1.0, -1.0]])
     crowd, _ = run(surface, opt, hp, start_state(surface, opt, starts), 30)
     np.testing.assert_array_equal(crowd.arrays((2,))["averages"][:, 0], one.arrays(())["averages"])

@@ -550,8 +550,8 @@ def _schedulefree_settles(lesson: Lesson) -> None:
     assert f"{spread(adam.path):.1g}" == "0.07" and f"{spread(free.path):.1g}" == "0.02"
     assert 2.5 < spread(adam.path) / spread(free.path) < 3.5
     assert adam.outcome.minimum == free.outcome.minimum == minimum_near(lesson, 3.0, 2.0)
-    # The note: its average x (the trace's averages, not drawn yet) is ten times closer
-    # (0.006), and y = 0.9·x + 0.1·z is the ball.
+    # The note: its average x̄ (the trace's averages, not drawn yet) is ten times closer
+    # (0.006); the ball is 0.9·x̄ + 0.1·z.
     averages = np.array(free.trace.averages, dtype=np.float64)
     assert f"{spread(averages):.1g}" == "0.006"
     assert 9 < spread(adam.path) / spread(averages) < 13

@@ -2,18 +2,20 @@
 not have: the rule of the ``schedulefree`` package's ``AdamWScheduleFree`` (1.4), operation
 by operation, in train mode.
 
-The method keeps three sequences: z takes plain Adam-normalised steps, x is a weighted
-average of the z's (the point the package evaluates, in eval mode), and the gradient is
-taken at y, between the two.  The package stores y (the parameter) and z, never x::
+The method keeps three sequences: z takes plain Adam-normalised steps, a weighted average
+of the z's is the point the package evaluates (in eval mode), and the gradient is taken
+between the two.  The paper and the package call the gradient's point y and the average x;
+here, as everywhere in the product, the ball is x — the parameter a training loop sees,
+where the gradient is taken — and the average is x̄.  The package stores the ball and z,
+never x̄::
 
-    v ← β₂·v + (1 − β₂)·g²;   ĝ = g / (√(v/(1 − β₂ᵗ)) + ε) + λ·y
-    c = wₜ / Σ w;   y ← lerp(y, z, c) + lr·(β₁·(1 − c) − 1)·ĝ;   z ← z − lr·ĝ
-    x = lerp(y, z, 1 − 1/β₁)   (the average, from y = (1 − β₁)·z + β₁·x)
+    v ← β₂·v + (1 − β₂)·g²;   ĝ = g / (√(v/(1 − β₂ᵗ)) + ε) + λ·x
+    c = wₜ / Σ w;   x ← lerp(x, z, c) + lr·(β₁·(1 − c) − 1)·ĝ;   z ← z − lr·ĝ
+    x̄ = lerp(x, z, 1 − 1/β₁)   (the average, from x = (1 − β₁)·z + β₁·x̄)
 
 with wₜ = tʳ · lr_maxᵖ (p = ``weight_lr_power``) and lr warmed up linearly over
-``warmup_steps``.  Here the ball's position is y — where the gradient is taken, as a
-training loop sees the parameter — and the runner records x each step in the trace's
-``averages`` (:func:`average`).
+``warmup_steps``.  The runner records x̄ each step in the trace's ``averages``
+(:func:`average`).
 
 The package keeps k, lr_max and weight_sum per parameter group; they depend only on the
 step number and the learning rates so far, so each coordinate carries its own copy (the
@@ -47,7 +49,6 @@ from .shared import (
     EPSILON,
     GRADIENT,
     MAXIMIZE,
-    POSITION,
     SQUARE_AVERAGE,
     betas,
     epsilon,
@@ -113,9 +114,9 @@ class ScheduleFreeState(CoordinateState):
 
 
 def average(state: Any, position: Vector, hp: Mapping[str, Any]) -> Vector | None:
-    """The averaged point x the package evaluates (its ``eval()``: y.lerp_(z, 1 − 1/β₁)),
-    for the trace's ``averages``; y itself before the first step (no z yet), None with
-    β₁ = 0, where y = z and x cannot be read back from them."""
+    """The averaged point x̄ the package evaluates (its ``eval()``: p.lerp_(z, 1 − 1/β₁) on
+    the ball p), for the trace's ``averages``; the ball itself before the first step (no z
+    yet), None with β₁ = 0, where the ball is z and x̄ cannot be read back from them."""
     beta1 = hp["betas"][0]
     if isinstance(beta1, float) and beta1 == 0:
         return None
@@ -128,7 +129,7 @@ def average(state: Any, position: Vector, hp: Mapping[str, Any]) -> Vector | Non
 
 def _explain(n: StepNumbers) -> Said:
     """One Schedule-Free step for the Update rule panel: the normalised gradient, the
-    averaging weight c, then y and z."""
+    averaging weight c, then the ball and z."""
     said, y, g = prelude(n, None)
     hp = n.hp
     b1, b2 = hp["betas"]
@@ -150,7 +151,7 @@ def _explain(n: StepNumbers) -> Said:
     if decay:
         ghat = ghat + decay * y
     said.line(
-        f"ĝ = g/(√(v/(1 − β₂ᵗ)) + ε){' + λ·y' if decay else ''} = {vec(ghat, True)}"
+        f"ĝ = g/(√(v/(1 − β₂ᵗ)) + ε){' + λ·x' if decay else ''} = {vec(ghat, True)}"
         f"   (1 − β₂ᵗ = {num(bc2)})"
     )
     said.q("ĝ", "normalised gradient", ghat, "the gradient divided by its typical size")
@@ -158,15 +159,15 @@ def _explain(n: StepNumbers) -> Said:
     said.q("c", "averaging weight", c, "the share of z in the new average x (1/t for r = 0)")
     step_line(
         said,
-        "y ← lerp(y, z, c) + lr·(β₁·(1 − c) − 1)·ĝ",
+        "x ← lerp(x, z, c) + lr·(β₁·(1 − c) − 1)·ĝ",
         f"lerp({vec(y)}, {vec(z0)}, {term(c)}) + {term(lr * (b1 * (1 - c) - 1))}·{vec(ghat)}",
     )
     said.line(f"z ← z − lr·ĝ = {vec(z0, True)} − {term(lr)}·{vec(ghat)} = {vec(z1, True)}")
     said.q("z", "base sequence", z1, "the point that takes plain Adam steps (the package's z)")
     if b1 != 0:
-        x = z1 + (n.x1 - z1) / b1
-        said.line(f"x = (y − (1 − β₁)·z)/β₁ = {vec(x, True)}   (the average, evaluated)")
-        said.q("x", "averaged point", x, "the weighted average of the z's: the eval point")
+        xbar = z1 + (n.x1 - z1) / b1
+        said.line(f"x̄ = (x − (1 − β₁)·z)/β₁ = {vec(xbar, True)}   (the average, evaluated)")
+        said.q("x̄", "averaged point", xbar, "the weighted average of the z's: the eval point")
     return said
 
 
@@ -180,8 +181,8 @@ SCHEDULEFREE_ADAMW = Optimizer(
         learning_rate(0.0025),
         betas(
             (0.9, 0.999),
-            "β₁ sets where the gradient is taken, between the average x and z (y = (1 − β₁)·z "
-            "+ β₁·x); β₂ is the decay of the squared-gradient average, as in Adam.",
+            "β₁ sets where the gradient is taken, between the average x̄ and z (x = (1 − β₁)·z "
+            "+ β₁·x̄); β₂ is the decay of the squared-gradient average, as in Adam.",
         ),
         epsilon(1e-8),
         Hyperparameter(
@@ -189,7 +190,7 @@ SCHEDULEFREE_ADAMW = Optimizer(
             "Weight decay",
             0.0,
             "log",
-            "Added as weight_decay·y to the normalised gradient, so it is not scaled by Adam's "
+            "Added as weight_decay·x to the normalised gradient, so it is not scaled by Adam's "
             "denominator (decoupled, as in AdamW).",
             0.0,
             10.0,
@@ -235,23 +236,23 @@ SCHEDULEFREE_ADAMW = Optimizer(
     explain=_explain,
     average=average,
     formula=(
-        "v ← β₂·v + (1 − β₂)·g²;  ĝ = g/(√(v/(1 − β₂ᵗ)) + ε) + λ·y;  "
-        "y ← lerp(y, z, c) + lr·(β₁·(1 − c) − 1)·ĝ;  z ← z − lr·ĝ;  x = lerp(y, z, 1 − 1/β₁)"
+        "v ← β₂·v + (1 − β₂)·g²;  ĝ = g/(√(v/(1 − β₂ᵗ)) + ε) + λ·x;  "
+        "x ← lerp(x, z, c) + lr·(β₁·(1 − c) − 1)·ĝ;  z ← z − lr·ĝ;  x̄ = lerp(x, z, 1 − 1/β₁)"
     ),
     symbols=(
         (
-            "y",
-            "the ball's position: the point where the gradient is taken, between z and the "
-            "average x",
+            "x",
+            "the ball's position: where the gradient is taken, between z and the average x̄ "
+            "(the paper's y)",
         ),
         ("z", "the base sequence: a point that takes plain normalised (Adam) steps"),
-        POSITION[:1]
-        + (
+        (
+            "x̄",
             "the averaged point: a weighted average of the z's, the point Schedule-Free "
-            "evaluates (drawn beside the ball)",
+            "returns for evaluation (the paper's x)",
         ),
-        GRADIENT[:1] + ("the gradient ∇f(y): the slope of the loss at the ball, pointing uphill",),
-        ("ĝ", "the normalised gradient: g divided by its typical size √v, plus λ·y"),
+        GRADIENT,
+        ("ĝ", "the normalised gradient: g divided by its typical size √v, plus λ·x"),
         SQUARE_AVERAGE,
         (
             "lr",
@@ -262,10 +263,10 @@ SCHEDULEFREE_ADAMW = Optimizer(
         BETA2_T,
         (
             "β₁",
-            "where y sits between z and x: y = (1 − β₁)·z + β₁·x (the first of the `betas`)",
+            "where the ball sits between z and x̄: x = (1 − β₁)·z + β₁·x̄ (the first of the `betas`)",
         ),
         EPSILON,
-        ("λ", "weight decay: λ·y is added to ĝ, pulling the ball toward 0 (`weight_decay`)"),
+        ("λ", "weight decay: λ·x is added to ĝ, pulling the ball toward 0 (`weight_decay`)"),
         (
             "c",
             "the averaging weight wₜ/Σw: this step's share of the average (1/t with the "

@@ -100,9 +100,9 @@ class Trace:
         null_when="the optimizer evaluates the function once per step",
     )
     averages: list[Vector | None] = _record(
-        "The averaged point the optimizer returns (ASGD's ax; Schedule-Free's x, the point "
-        "it evaluates, while the ball is its y, where the gradient is taken) after the step "
-        "(null where it has none: Schedule-Free with β₁ = 0).",
+        "The averaged point the optimizer returns (ASGD's ax; Schedule-Free's x̄, the point "
+        "it evaluates, while the ball is where it takes the gradient) after the step (null "
+        "where it has none: Schedule-Free with β₁ = 0).",
         list[list[float] | None],
         null_when="the optimizer keeps no averaged point",
     )
