@@ -1,8 +1,10 @@
-"""The optimizer catalog :data:`OPTIMIZERS`: torch.optim's family, Lion, Newton and SGLD.
+"""The optimizer catalog :data:`OPTIMIZERS`: torch.optim's family, Lion, Newton, SGLD, and
+rules beyond torch from their reference packages (Schedule-Free AdamW, Prodigy).
 
 One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
 :mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
-:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld` — each an
+:mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`,
+:mod:`.schedulefree`, :mod:`.prodigy` — each an
 :class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
 state by torch's state keys, and one interface (:mod:`.interface`)::
 
