@@ -10,7 +10,9 @@ says what its goldens hold).
   ``value(xp, x)`` is a torch expression that autograd differentiates; ``surface_of`` and
   ``start_of``; ``unsound``, the runner's test for the last sound point of a trajectory.
 * The optimizers torch.optim lacks: ``ReferenceLion``, ``ReferenceNewton`` and
-  ``ReferenceSGLD``, torch.optim-style classes written from each method's definition, and
+  ``ReferenceSGLD``, torch.optim-style classes written from each method's definition;
+  ``PackageScheduleFree`` and ``PackageProdigy``, the reference packages' own classes with
+  ``maximize`` added and the extra per-step numbers they report (``readout``); and
   the engine's documented random streams as torch tensors (``noise_draw``,
   ``langevin_draw``).
 * Schedules in torch: ``torch_scheduler``, the ``torch.optim.lr_scheduler`` object for a
@@ -38,6 +40,8 @@ from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import prodigyopt
+import schedulefree
 import torch
 from torch.optim import lr_scheduler
 
@@ -62,6 +66,8 @@ __all__ = [
     "SURFACES",
     "TORCH_XP",
     "ULP",
+    "PackageProdigy",
+    "PackageScheduleFree",
     "ReferenceLion",
     "ReferenceNewton",
     "ReferenceSGLD",
@@ -178,6 +184,75 @@ class ReferenceLion(torch.optim.Optimizer):
                 p.add_(update.sign_(), alpha=-group["lr"])
                 # Decay the momentum running average coefficient
                 exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
+
+
+# --- the optimizers beyond torch.optim, as their reference packages compute them ------------
+
+
+class PackageScheduleFree(schedulefree.AdamWScheduleFree):
+    """``schedulefree.AdamWScheduleFree`` (foreach=False, put in train mode at once), with
+    ``maximize`` added as torch's optimizers do it (the gradient negated), and the averaged
+    point x its ``eval()`` would give, for the golden's ``averages``."""
+
+    READOUTS = ("averages",)
+
+    def __init__(self, params: Any, *, maximize: bool = False, **kwargs: Any) -> None:
+        super().__init__(params, foreach=False, **kwargs)
+        for group in self.param_groups:
+            group["maximize"] = maximize
+        self.train()
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            if group["maximize"]:
+                for p in group["params"]:
+                    p.grad.neg_()
+        super().step(closure)
+
+    @torch.no_grad()
+    def readout(self, key: str, p: torch.Tensor) -> list[float]:
+        # eval(): y.lerp_(z, 1 − 1/β₁), on a copy (the run stays in train mode)
+        (beta1, _) = self.param_groups[0]["betas"]
+        z = self.state[p].get("z")
+        return (p if z is None else p.clone().lerp_(z, 1 - 1 / beta1)).tolist()
+
+
+class PackageProdigy(prodigyopt.Prodigy):
+    """``prodigyopt.Prodigy``, with ``maximize`` added as torch's optimizers do it, and its
+    step size d after each step (None before the first), for the golden's ``step_sizes``.
+    The engine spells the package's ``beta3=None`` as −1 and ``growth_rate=inf`` as 0."""
+
+    READOUTS = ("step_sizes",)
+
+    def __init__(self, params: Any, *, maximize: bool = False, **kwargs: Any) -> None:
+        if kwargs.get("beta3") is not None and kwargs["beta3"] < 0:
+            kwargs["beta3"] = None
+        if kwargs.get("growth_rate") == 0:
+            kwargs["growth_rate"] = math.inf
+        super().__init__(params, **kwargs)
+        for group in self.param_groups:
+            group["maximize"] = maximize
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            if group["maximize"]:
+                for p in group["params"]:
+                    p.grad.neg_()
+        super().step(closure)
+
+    def readout(self, key: str, p: torch.Tensor) -> float | None:
+        return self.param_groups[0]["d"] if self.state[p] else None
+
+    @staticmethod
+    def engine_values(hp: dict[str, Any]) -> dict[str, Any]:
+        """The group's values as the engine spells them."""
+        if hp.get("beta3", 0) is None:
+            hp["beta3"] = -1.0
+        if hp.get("growth_rate") == math.inf:
+            hp["growth_rate"] = 0.0
+        return hp
 
 
 def langevin_draw(seed: int, step: int, dim: int) -> torch.Tensor:

@@ -9,7 +9,10 @@ What the golden scripts share (the torch namespace, twins and horizons, the comm
 the JSON files) is in tools/golden.py.
 
 Every configuration is run in float64 with ``torch.optim`` (``foreach=False``, the
-single-tensor code path, which the engine mirrors).  The loss is the surface's own
+single-tensor code path, which the engine mirrors); Schedule-Free AdamW and Prodigy
+with their reference packages' classes (``schedulefree``, ``prodigyopt``; see
+tools/golden.py), whose goldens also hold each point's ``averages`` (x̄) and
+``step_sizes`` (d).  The loss is the surface's own
 ``value(xp, x)`` evaluated with a torch namespace, so autograd differentiates it: the
 gradients in the goldens do not come from the engine's analytic ``grad``.
 
@@ -64,6 +67,8 @@ from tools.golden import (
     SCALAR,
     TORCH_XP,
     ULP,
+    PackageProdigy,
+    PackageScheduleFree,
     ReferenceLion,
     ReferenceNewton,
     ReferenceSGLD,
@@ -191,6 +196,29 @@ TORCH_OPTIMIZERS: dict[str, tuple[Any, tuple[str, ...], dict[str, Any]]] = {
             "eps",
             "ns_steps",
             "adjust_lr_fn",
+            "maximize",
+        ),
+        {},
+    ),
+    "schedulefree_adamw": (
+        PackageScheduleFree,
+        ("lr", "betas", "eps", "weight_decay", "warmup_steps", "r", "weight_lr_power", "maximize"),
+        {},
+    ),
+    "prodigy": (
+        PackageProdigy,
+        (
+            "lr",
+            "betas",
+            "beta3",
+            "eps",
+            "weight_decay",
+            "decouple",
+            "use_bias_correction",
+            "safeguard_warmup",
+            "d0",
+            "d_coef",
+            "growth_rate",
             "maximize",
         ),
         {},
@@ -486,6 +514,76 @@ CONFIGS: tuple[Config, ...] = (
         surface_parameters={"kappa": 20.0},
     ),
     Config("muon-lr0.1-saddle", "saddle", "muon", {"lr": 0.1}, steps=500),
+    # Schedule-Free AdamW and Prodigy: the schedulefree and prodigyopt packages' own classes
+    # (with maximize added), which also record the averaged point x and the step size d.
+    Config(
+        "schedulefree_adamw-lr0.1-roll_downhill", "roll_downhill", "schedulefree_adamw", {"lr": 0.1}
+    ),
+    # β₁ 0.5: the average's lerp weight 1 − 1/β₁ = −1 takes torch's other branch.
+    Config(
+        "schedulefree_adamw-beta1_0.5_wd-double_well",
+        "double_well",
+        "schedulefree_adamw",
+        {"lr": 0.02, "betas": (0.5, 0.99), "weight_decay": 0.1},
+    ),
+    Config(
+        "schedulefree_adamw-warmup_r_power-himmelblau",
+        "himmelblau",
+        "schedulefree_adamw",
+        {"lr": 0.05, "warmup_steps": 50, "r": 1.0, "weight_lr_power": 1.0},
+        steps=500,
+    ),
+    Config(
+        "schedulefree_adamw-maximize-rosenbrock",
+        "rosenbrock",
+        "schedulefree_adamw",
+        {"lr": 0.01, "maximize": True},
+        steps=500,
+    ),
+    # An external schedule sets the group's lr, which lr_max and the weights follow.
+    Config(
+        "schedulefree_adamw-cosine-roll_downhill",
+        "roll_downhill",
+        "schedulefree_adamw",
+        {"lr": 0.2},
+        schedule={"name": "cosine", "parameters": {"T_max": 300, "eta_min": 0.0}},
+        steps=400,
+    ),
+    # (With its defaults on roll_downhill and double_well Prodigy's d grows until the ball
+    # bounces through the minimum, where the run depends on the gradient's last bits.)
+    Config("prodigy-default-parabola", "parabola", "prodigy", {}),
+    # OneCycleLR cycles β₁ too: the average x is read with the group's β₁ after the
+    # scheduler's step, as the package's eval() would read it then.
+    Config(
+        "schedulefree_adamw-onecycle-double_well",
+        "double_well",
+        "schedulefree_adamw",
+        {"lr": 0.1},
+        schedule={"name": "onecycle", "parameters": {"total_steps": 320}},
+        steps=300,
+    ),
+    Config("prodigy-d_coef0.3-roll_downhill", "roll_downhill", "prodigy", {"d_coef": 0.3}),
+    Config(
+        "prodigy-bias_safeguard_growth-rosenbrock",
+        "rosenbrock",
+        "prodigy",
+        {"use_bias_correction": True, "safeguard_warmup": True, "growth_rate": 1.02, "d_coef": 0.5},
+        steps=500,
+    ),
+    # β₁ 0: no exp_avg, the step uses g itself; coupled (L2) weight decay; β₃ given.
+    Config(
+        "prodigy-beta1_0_coupled_wd-himmelblau",
+        "himmelblau",
+        "prodigy",
+        {"betas": (0.0, 0.99), "beta3": 0.9, "weight_decay": 0.01, "decouple": False},
+        steps=300,
+    ),
+    Config(
+        "prodigy-decoupled_wd_maximize-double_well",
+        "double_well",
+        "prodigy",
+        {"lr": 0.5, "weight_decay": 0.1, "d0": 1e-4, "maximize": True},
+    ),
     # Run options every optimizer takes: torch's clipping utilities, float16 gradients.
     Config(
         "sgd-clipnorm-rosenbrock",
@@ -671,6 +769,7 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
     lrs: list[float | None] = [None]
     # An averaging optimizer's averaged point after each step (ASGD's ax; none at the start).
     averages: list[list[float] | None] = [None]
+    readouts: dict[str, list[Any]] = {key: [] for key in getattr(opt, "READOUTS", ())}
     stop_reason = None
     for step in range(config.steps + 1):
         opt.zero_grad()
@@ -688,6 +787,8 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         positions.append(position)
         losses.append(value)
         gradients.append(grad)
+        for key, values in readouts.items():
+            values.append(opt.readout(key, x))
         if step == config.steps:
             break
         if nudge is not None:
@@ -714,6 +815,7 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         "gradients": gradients,
         "lrs": lrs[: len(positions)],
         "averages": averages[: len(positions)] if len(averages) > 1 else None,
+        "readouts": readouts,
         "stop_reason": stop_reason,
     }
 
@@ -755,6 +857,8 @@ def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
     hp = {n: list(group[n]) if isinstance(group[n], tuple) else group[n] for n in names}
     if config.optimizer == "adafactor" and hp["eps"][0] is None:
         hp["eps"][0] = torch.finfo(torch.float64).eps  # what torch's None is for float64
+    if cls is PackageProdigy:
+        hp = PackageProdigy.engine_values(hp)
     parameters = (
         {"surface_parameters": dict(surface.parameter_values)} if surface.parameters else {}
     )
@@ -785,6 +889,7 @@ def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
         "gradients": ref["gradients"],
         "lrs": ref["lrs"],
         **({"averages": ref["averages"]} if ref["averages"] is not None else {}),
+        **ref["readouts"],  # the averaged point (Schedule-Free), the step size d (Prodigy)
     }
 
 

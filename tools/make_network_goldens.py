@@ -22,7 +22,8 @@ biases), differentiated by autograd.  Each step is what a training loop does::
     clip_grad_value_ / clip_grad_norm_ over model.parameters()     (when the options say so)
     opt.step(); scheduler.step()
 
-with ``torch.optim.<Optimizer>(model.parameters(), ..., foreach=False)``, or the reference
+with ``torch.optim.<Optimizer>(model.parameters(), ..., foreach=False)``, the reference
+packages' classes for Schedule-Free AdamW and Prodigy, or the reference
 classes in tools/golden.py for the three torch lacks: Lion, SGLD (ξ for all P parameters
 from one draw of the engine's stream 1, in parameters() order) and Newton (on the flat
 parameter vector, the Hessian over all parameters by ``torch.autograd.functional.hessian``
@@ -76,6 +77,8 @@ from torch import nn
 from tools.golden import (
     GOLDEN_DIR,
     ULP,
+    PackageProdigy,
+    PackageScheduleFree,
     ReferenceLion,
     ReferenceNewton,
     ReferenceSGLD,
@@ -296,6 +299,20 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.05, "beta2_decay": -0.5, "d": 2.0, "weight_decay": 0.1},
         options={"batch_size": 10, "seed": 1},
     ),
+    # The reference packages' rules: Schedule-Free as a crowd of P scalars (its group
+    # values per coordinate), Prodigy on all of θ at once (d from sums over every weight;
+    # the package sums per tensor, the engine over θ: the same sums in another order).
+    Config(
+        "schedulefree_adamw-warmup-circle_tanh",
+        "circle",
+        (4,),
+        "tanh",
+        "schedulefree_adamw",
+        {"lr": 0.05, "warmup_steps": 20, "weight_decay": 0.01},
+    ),
+    # (With its defaults, d grows until the last bits of the gradient steer the run: torch
+    # parts from its own twins after 40-120 steps on these networks.)
+    Config("prodigy-d_coef0.5-xor_tanh", "xor", (4,), "tanh", "prodigy", {"d_coef": 0.5}),
     # A linear network (two stacked Linear layers) on the sine, gradient noise and clipping
     # by value.
     Config(
@@ -349,6 +366,8 @@ NETWORK_OPTIMIZERS: dict[str, tuple[Any, dict[str, Any]]] = {
     "sgld": (ReferenceSGLD, {}),
     "asgd": (torch.optim.ASGD, {"foreach": False}),
     "adafactor": (torch.optim.Adafactor, {"foreach": False}),
+    "schedulefree_adamw": (PackageScheduleFree, {}),
+    "prodigy": (PackageProdigy, {}),
 }
 
 

@@ -59,6 +59,7 @@ CSV_NAMES = {
     "sharpness": "sharpness",
     "evaluations": "evaluations",
     "averages": "average",
+    "step_sizes": "step_size",
 }
 
 
@@ -107,6 +108,7 @@ FILLS: dict[str, tuple[str, Fill]] = {
     "batches": ("empty", lambda r, p: [None] * len(r["steps"])),
     "batch_points": ("empty", lambda r, p: [None] * len(r["steps"])),
     "averages": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "step_sizes": ("empty", lambda r, p: [None] * len(r["steps"])),
 }
 assert set(FILLS) == set(NULLABLE), "say in FILLS what each nullable step field means"
 

@@ -9,7 +9,7 @@ order, equal to the catalog's: an optimizer without a case fails there first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 
@@ -36,7 +36,8 @@ class Case(NamedTuple):
     first_step_extra: Mapping[str, Any] = {}
     # settings under which the first steps on x² from 1 go plainly down (up with maximize)
     maximize_extra: Mapping[str, Any] = {}
-    # numbers whose least allowed value is not 0, with it (Adafactor's d >= 1)
+    # numbers whose least allowed value is not 0, with it (Adafactor's d >= 1; Prodigy's lr,
+    # eps and d0, which its package requires to be positive)
     least: Mapping[str, float] = {}
     # the step's length is relative to RMS(x) taken before the weight decay (Adafactor): a
     # decay test must start where RMS(x) < ε₂ to see the decay alone
@@ -44,6 +45,9 @@ class Case(NamedTuple):
     # False: the network page refuses it (app.engine.networks.scenario.NOT_ON_NETWORKS), so
     # the network tests leave it out
     on_networks: bool = True
+    # a decoupled decay's first step from x is the undecayed step from decoupled_x(lr, λ, x)
+    # (None: torch's x·(1 − lr·λ)); "own": neither torch kind, tested with the rule
+    decoupled_x: Callable[[float, float, float], float] | Literal["own"] | None = None
 
 
 # In teaching order, the catalog's.
@@ -359,5 +363,65 @@ CASES: dict[str, Case] = {
         first_step_measure="length",
         first_step_extra={"weight_decay": 0.0},
         on_networks=False,  # for now: Muon on a network is Muon on hidden matrices + AdamW
+    ),
+    # Beyond torch.optim: the reference packages' rules (schedulefree 1.4, prodigyopt 1.1),
+    # which check no values (Schedule-Free) or a few (Prodigy): the product checks the rest in
+    # torch's words, and adds maximize.
+    "schedulefree_adamw": Case(
+        defaults={
+            "lr": 0.0025,
+            "betas": (0.9, 0.999),
+            "eps": 1e-8,
+            "weight_decay": 0.0,
+            "warmup_steps": 0,
+            "r": 0.0,
+            "weight_lr_power": 2.0,
+            "maximize": False,
+        },
+        resume={"lr": 0.05, "weight_decay": 0.01, "warmup_steps": 3, "r": 1.0},
+        negative={
+            "lr": "Invalid learning rate",
+            "eps": "Invalid epsilon value",
+            "weight_decay": "Invalid weight_decay value",
+            "warmup_steps": "Invalid warmup_steps value",
+            "r": "Invalid r value",
+            "weight_lr_power": "Invalid weight_lr_power value",
+        },
+        decay="decoupled",  # λ·y added to the normalised gradient
+        momentum_key="betas",
+        group="adaptive",
+        first_step=1.0,
+        decoupled_x="own",
+    ),
+    "prodigy": Case(
+        defaults={
+            "lr": 1.0,
+            "betas": (0.9, 0.999),
+            "beta3": -1.0,  # the package's None: √β₂
+            "eps": 1e-8,
+            "weight_decay": 0.0,
+            "decouple": True,
+            "use_bias_correction": False,
+            "safeguard_warmup": False,
+            "d0": 1e-6,
+            "d_coef": 1.0,
+            "growth_rate": 0.0,  # the package's inf (JSON has none): no limit
+            "maximize": False,
+        },
+        resume={"lr": 1.0, "weight_decay": 0.01, "use_bias_correction": True},
+        negative={
+            "lr": "Invalid learning rate",
+            "eps": "Invalid epsilon value",
+            "d0": "Invalid d0 value",
+            "weight_decay": "Invalid weight_decay value",
+            "d_coef": "Invalid d_coef value",
+            "growth_rate": "Invalid growth_rate value",
+        },
+        decay="l2",  # unless decouple is on (the default)
+        momentum_key="betas",
+        group="adaptive",
+        # the first step's dlr is d₀·lr: x shrinks by 1 − λ·d₀·lr, the package's way
+        least={"lr": 1e-12, "eps": 1e-12, "d0": 1e-12},
+        decoupled_x=lambda lr, lam, x: x + (-lam * (1e-6 * lr * 1)) * x,
     ),
 }

@@ -97,15 +97,16 @@ def engine_arrays(
 
 
 # Recorded from the first step on: the starting point has none (NaN on both sides).
-FROM_STEP_ONE = ("lrs", "averages")
+FROM_STEP_ONE = ("lrs", "step_sizes")
 
 
 def golden_arrays(golden: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    keys = ("positions", "losses", "gradients", "lrs", "averages")
-    missing = {"lrs": np.nan, "averages": [np.nan] * len(golden["start"])}
+    # averages: ASGD's ax (None at the start), Schedule-Free's x̄; step_sizes: Prodigy's d
+    keys = ("positions", "losses", "gradients", "lrs", "averages", "step_sizes")
+    missing = {"lrs": np.nan, "step_sizes": np.nan, "averages": [np.nan] * len(golden["start"])}
     return {
         k: np.asarray([missing[k] if v is None else v for v in golden[k]], dtype=np.float64)
-        if k in FROM_STEP_ONE
+        if k in missing
         else np.asarray(golden[k], dtype=np.float64)
         for k in keys
         if k in golden
@@ -176,7 +177,8 @@ def test_engine_matches_torch(name: str) -> None:
     upto = min(horizon, n_ours, n_ref)
     assert upto == horizon, f"engine stopped after {n_ours} points, before the horizon"
     for key in ref:
-        if key in FROM_STEP_ONE:  # nothing at the starting point (NaN in both)
+        if key in FROM_STEP_ONE or np.isnan(ref[key][0]).all():
+            # nothing at the starting point (NaN in both): lrs, step sizes, ASGD's average
             assert np.isnan(ours[key][0]).all() and np.isnan(ref[key][0]).all()
             ours[key][0] = ref[key][0] = 0.0
         bad = excess(ours[key][:upto], ref[key][:upto])
@@ -435,6 +437,28 @@ WRONG_RULES += [
         "newton-damped-rosenbrock.json",
         "newton",
         per_ball(_newton_damping_on_the_gradient, NewtonState),
+    ),
+]
+
+
+def _rebound(optimizer: str, change: Any) -> Binder:
+    """The optimizer's own rule, bound to hyperparameters ``change(hp)`` instead of hp."""
+    opt = OPTIMIZERS[optimizer]
+    return Binder(lambda hp: opt.bind(change(hp)), opt.state)
+
+
+WRONG_RULES += [
+    # Schedule-Free averaging the z's uniformly (c = 1/t), not by tʳ·lr_max^power.
+    (
+        "schedulefree_adamw-warmup_r_power-himmelblau.json",
+        "schedulefree_adamw",
+        _rebound("schedulefree_adamw", lambda hp: {**hp, "r": 0.0, "weight_lr_power": 0.0}),
+    ),
+    # Prodigy with β₃ = β₂ rather than the package's √β₂.
+    (
+        "prodigy-default-parabola.json",
+        "prodigy",
+        _rebound("prodigy", lambda hp: {**hp, "beta3": hp["betas"][1]}),
     ),
 ]
 

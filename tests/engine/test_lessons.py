@@ -430,6 +430,29 @@ def _adagrad_halts(lesson: Lesson) -> None:
         assert other.run.status_of() == "converged"
 
 
+@shows("prodigy_finds_its_step")
+def _prodigy_finds_its_step(lesson: Lesson) -> None:
+    adam, prodigy = (race(lesson, r) for r in lesson.racers)
+    target = np.array([1.0, 3.0])
+    assert minimum_near(lesson, 1.0, 3.0) == prodigy.outcome.minimum
+    # Adam "has moved 0.14 of the 7.6 it needs"
+    assert f"{np.linalg.norm(adam.end - adam.path[0]):.2f}" == "0.14"
+    assert f"{np.linalg.norm(target - adam.path[0]):.1f}" == "7.6"
+    assert adam.run.status_of() == "max_steps"
+    # Prodigy: d starts at 1e-6, the first step moves each coordinate by 0.000003 ...
+    d = np.array([np.nan if v is None else v for v in prodigy.trace.step_sizes])
+    assert np.isnan(d[0]) and d[1] == 1e-6
+    assert {f"{v:.0e}" for v in prodigy.path[1] - prodigy.path[0]} == {"3e-06"}
+    # ... within 50 steps d has grown a millionfold, to about 1 (settling at 1.04) ...
+    assert d[50] > 0.5 and 0.5e6 < d[50] / d[1] < 2e6 and f"{d[-1]:.2f}" == "1.04"
+    # ... and it reaches the minimum and stops in under 340 steps.
+    assert prodigy.run.status_of() == "converged" and prodigy.run.step < 340
+    # The "try this": d0 0.01 or lr 0.5 still find the minimum.
+    for change in ({"d0": 0.01}, {"lr": 0.5}):
+        other = race(lesson, vary(lesson.racers[1], **change))
+        assert other.outcome == prodigy.outcome, change
+
+
 @shows("saddle_point")
 def _saddle_point(lesson: Lesson) -> None:
     gd, newton = (race(lesson, r) for r in lesson.racers)
@@ -537,6 +560,34 @@ def _asgd_average_calm(lesson: Lesson) -> None:
     for t0 in (1001.0, 1e6):
         plain = race(lesson, vary(lesson.racers[0], t0=t0))
         assert plain.trace.averages[1:] == plain.trace.positions[1:]
+
+
+@shows("schedulefree_settles_without_a_schedule")
+def _schedulefree_settles(lesson: Lesson) -> None:
+    adam, free = (race(lesson, r) for r in lesson.racers)
+    (cosine_racer,) = lesson.contrast
+    cosine = race(lesson, cosine_racer)
+    target = np.array([3.0, 2.0])
+
+    def spread(path: np.ndarray) -> float:  # mean distance from (3, 2), last 200 steps
+        return float(np.linalg.norm(path[-200:] - target, axis=1).mean())
+
+    # "0.07 from it on average", Schedule-Free's ball "about three times less (0.02)"
+    assert f"{spread(adam.path):.1g}" == "0.07" and f"{spread(free.path):.1g}" == "0.02"
+    assert 2.5 < spread(adam.path) / spread(free.path) < 3.5
+    assert adam.outcome.minimum == free.outcome.minimum == minimum_near(lesson, 3.0, 2.0)
+    # The note: its average x̄ (the trace's averages, not drawn yet) is ten times closer
+    # (0.006); the ball is 0.9·x̄ + 0.1·z.
+    averages = np.array(free.trace.averages, dtype=np.float64)
+    assert f"{spread(averages):.1g}" == "0.006"
+    assert 9 < spread(adam.path) / spread(averages) < 13
+    assert adam.trace.averages == [None] * len(adam.trace)  # Adam keeps no average
+    # The "try this": a cosine schedule calms Adam too, by ending at a rate near 0.
+    assert spread(cosine.path) < spread(free.path) and cosine.trace.lrs[-1] < 1e-6
+    # Not one lucky draw of the noise: three times calmer or more for other seeds.
+    for seed in (1, 2, 3):
+        a, f = (race(lesson, vary(r, options={"seed": seed})) for r in lesson.racers)
+        assert spread(a.path) / spread(f.path) > 2.5, seed
 
 
 @shows("schedule_explore_then_settle")

@@ -36,6 +36,8 @@ LR = {
     "sgld": 0.2,
     "asgd": 0.5,
     "adafactor": 0.05,
+    "schedulefree_adamw": 0.05,
+    "prodigy": 1.0,
 }
 
 

@@ -386,7 +386,10 @@ DECAY_CASES = [(oid, False) for oid, o in OPTIMIZERS.items() if o.weight_decay] 
 
 def test_the_decoupling_switches_are_nadams_and_radams():
     switches = {oid: o.decoupled_by for oid, o in OPTIMIZERS.items() if o.decoupled_by}
-    assert switches == dict.fromkeys(["nadam", "radam"], "decoupled_weight_decay")
+    assert switches == {
+        **dict.fromkeys(["nadam", "radam"], "decoupled_weight_decay"),
+        "prodigy": "decouple",  # on by default
+    }
 
 
 @pytest.mark.parametrize(("oid", "decoupled_switch"), DECAY_CASES)
@@ -395,10 +398,12 @@ def test_weight_decay_acts_as_declared(oid: str, decoupled_switch: bool) -> None
     # what the rule does.
     opt = OPTIMIZERS[oid]
     lr, lam, x, g = 0.1, 0.3, 1.7e-4 if CASES[oid].relative_step else 1.7, -0.4
-    base = {"lr": lr, opt.decoupled_by: True} if decoupled_switch else {"lr": lr}
+    base = {"lr": lr, opt.decoupled_by: decoupled_switch} if opt.decoupled_by else {"lr": lr}
     decayed = one_step(oid, {**base, "weight_decay": lam}, x, g)
     kind = "decoupled" if decoupled_switch else opt.weight_decay
+    shrunk = CASES[oid].decoupled_x
     if kind == "l2":
         assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x, g + lam * x)
-    else:
-        assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, x * (1 - lr * lam), g)
+    elif shrunk != "own":
+        start = x * (1 - lr * lam) if shrunk is None else shrunk(lr, lam, x)
+        assert decayed == one_step(oid, {**base, "weight_decay": 0.0}, start, g)

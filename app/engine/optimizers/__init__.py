@@ -1,10 +1,11 @@
-"""The optimizer catalog :data:`OPTIMIZERS`: torch.optim's family, Lion, Newton and SGLD.
+"""The optimizer catalog :data:`OPTIMIZERS`: torch.optim's family, Lion, Newton, SGLD, and
+rules beyond torch from their reference packages (Schedule-Free AdamW, Prodigy).
 
 One module per family — :mod:`.sgd` (gradient descent, momentum, Nesterov), :mod:`.adagrad`,
 :mod:`.rmsprop`, :mod:`.adadelta`, :mod:`.adam` (Adam, AdamW, Adamax, NAdam, RAdam),
 :mod:`.rprop`, :mod:`.lion`, :mod:`.newton`, :mod:`.lbfgs`, :mod:`.sgld`, :mod:`.asgd`,
 :mod:`.adafactor` (which also steps a network's parameter tensors by their shapes),
-:mod:`.muon` — each an
+:mod:`.muon`, :mod:`.schedulefree`, :mod:`.prodigy` — each an
 :class:`~.interface.Optimizer` with torch's hyperparameter names, defaults and checks, its
 state by torch's state keys, and one interface (:mod:`.interface`)::
 
@@ -44,8 +45,10 @@ from .lbfgs import LBFGS
 from .lion import LION
 from .muon import MUON
 from .newton import NEWTON
+from .prodigy import PRODIGY
 from .rmsprop import RMSPROP
 from .rprop import RPROP
+from .schedulefree import SCHEDULEFREE_ADAMW
 from .sgd import SGD
 from .sgld import SGLD
 
@@ -60,7 +63,8 @@ __all__ = [
 ]
 
 # In teaching order: the classics, then Adam's variants, the rest of the adaptive family,
-# curvature (Newton, L-BFGS), and noise (SGLD); then the 2026 bench (issue 25).
+# curvature (Newton, L-BFGS), and noise (SGLD); then the 2026 bench (issue 25): torch's
+# ASGD, Adafactor and Muon, and the rules beyond torch.optim.
 OPTIMIZERS: dict[str, Optimizer] = {
     o.id: o
     for o in (
@@ -81,5 +85,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         ASGD,
         ADAFACTOR,
         MUON,
+        SCHEDULEFREE_ADAMW,
+        PRODIGY,
     )
 }

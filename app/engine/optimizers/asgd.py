@@ -159,7 +159,7 @@ ASGD = Optimizer(
     bind=coordinatewise(_asgd_rule, ASGDState),
     explain=_explain,
     lr_scales="gradient",
-    average=lambda state: state.buffer("ax"),
+    average=lambda state, position, hp: state.buffer("ax"),
     formula="x ← x·(1 − λ·η) − η·g;  ax ← ax + μ·(x − ax);  "
     "η ← lr/(1 + λ·lr·t)^α;  μ ← 1/max(1, t − t₀)",
     symbols=(

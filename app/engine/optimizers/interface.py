@@ -560,9 +560,15 @@ class Optimizer:
     # Whether a step may evaluate the function more than once (L-BFGS's line search and
     # inner iterations); the others evaluate it exactly once per step.
     evaluations_vary: bool = False
-    # The averaged point the optimizer returns, read from its state (ASGD's ax): the runner
-    # records it per step in the trace's ``averages``; None: the rule keeps no average.
-    average: Callable[[Any], Vector | None] | None = field(default=None, repr=False)
+    # The averaged point the optimizer returns, from its state, the ball's position and the
+    # hyperparameters (Schedule-Free's x, ASGD's ax): the runner records it per step in the
+    # trace's ``averages``; None: the rule keeps no average.
+    average: Callable[[Any, Vector, Mapping[str, Any]], Vector | None] | None = field(
+        default=None, repr=False
+    )
+    # The step size the rule estimates for itself, from its state (Prodigy's d): the runner
+    # records it per step in the trace's ``step_sizes``; None: the rule estimates none.
+    step_size: Callable[[Any], Any] | None = field(default=None, repr=False)
     # How it steps a network's parameters where torch's rule depends on each tensor's shape
     # (Adafactor's factored matrices): one parameter tensor at a time, in torch's layout.
     # None: the network steps it as everywhere else (per coordinate, or θ as one ball).
@@ -614,9 +620,9 @@ class Given:
         return self
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        point = tuple(float(v) for v in x)
-        assert self.f is not None, "a whole-point rule needs f"
-        return self.f(point), np.array(self.grad(point), dtype=np.float64)
+        point = tuple(float(v) for v in x)  # (NaN loss without f: Prodigy needs only g)
+        loss = math.nan if self.f is None else self.f(point)
+        return loss, np.array(self.grad(point), dtype=np.float64)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         assert self.hess is not None, "Newton needs the Hessian"

@@ -166,9 +166,25 @@ class Run:
             zero,
             zero,
             self._sharpness(self.position),
-            average=self._average(self.buffers),
+            None,
+            *self._readouts(self.step),
         )
         return trace
+
+    def _readouts(self, step: int) -> tuple[Any, Any]:
+        """What the optimizer reports of where it is after ``step`` steps, besides the ball
+        (the trace's ``averages`` and ``step_sizes``): its averaged point and its own step
+        size (None where it reports none).  As in a torch loop, where the scheduler has
+        stepped by then, a scheduled hyperparameter is the next step's (epoch ``step``)."""
+        opt = self.optimizer
+        if opt.average is None and opt.step_size is None:
+            return None, None
+        hp = self.hyperparameters
+        if self.schedule is not None and opt.average is not None:
+            hp = hyperparameters_at(self.schedule, hp, step)
+        average = None if opt.average is None else opt.average(self.buffers, self.position, hp)
+        size = None if opt.step_size is None else opt.step_size(self.buffers)
+        return average, size
 
     def nulls(self) -> frozenset[str]:
         """The step fields that carry nothing for this run (sent as null, see Trace)."""
@@ -187,6 +203,8 @@ class Run:
             nulls.update(("epochs", "batches", "batch_points"))
         if self.optimizer.average is None:
             nulls.add("averages")
+        if self.optimizer.step_size is None:
+            nulls.add("step_sizes")
         return frozenset(nulls)
 
     def advance(self, n: int, record: bool = True) -> Trace:
@@ -398,6 +416,7 @@ class Run:
             and self.plain
             and not self.record_sharpness
             and not self.end_early
+            and self.optimizer.average is None
         ):
             rule, _ = self._rule_for(self.step + 1)
             if rule.update is not None:
@@ -446,7 +465,7 @@ class Run:
                 evaluations,
                 self._sharpness(new_pos) if sharpness else None,
                 batch,
-                self._average(buffers),
+                *self._readouts(self.step),
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
@@ -474,7 +493,6 @@ class Run:
         buffers = tuple(self.buffers)
         one = len(position) == 1
         (low, high) = box[0]
-        averaged, keeps = self.optimizer.average, self.optimizer.bind.state
         status = self.status
         for _ in range(n):
             if status != RUNNING:
@@ -519,17 +537,15 @@ class Run:
             gradients(grad)
             lrs(lr)
             given.append(gradient)
-            if averaged is not None:
-                trace.averages.append(averaged(keeps(new_buffers)))
             taken += 1
             remember(new_pos)
             step, position, gradient, buffers = t, new_pos, grad, new_buffers
             self.loss = loss
             if grad2 <= grad_tol2 and moved2 <= step_tol2:
                 status = CONVERGED
-        trace.plain_steps(taken, averaged=averaged is not None)
+        trace.plain_steps(taken)
         self.step, self.position, self.gradient = step, position, gradient
-        self.buffers = keeps(buffers)
+        self.buffers = self.optimizer.bind.state(buffers)
         if status == DIVERGED:
             self._diverge(new_pos, loss)
         else:
@@ -549,12 +565,6 @@ class Run:
         with np.errstate(all="ignore"):
             value = np.broadcast_to(self.surface.sharpness(NUMPY, *position), self.batch_shape)
         return np.where(np.isfinite(value), value, math.nan)
-
-    def _average(self, buffers: Any) -> Vector | None:
-        """The optimizer's averaged point in state ``buffers`` (None: it keeps none, or has
-        not made it yet)."""
-        averaged = self.optimizer.average
-        return None if averaged is None else averaged(buffers)
 
     def _diverge(self, escape: Vector, loss: float) -> None:
         self.status = DIVERGED
@@ -629,7 +639,7 @@ class Run:
                 np.where(moves, evaluations, 0),
                 self._sharpness(self.position),
                 batch,
-                self._average(self.buffers),
+                *self._readouts(self.step),
             )
 
 

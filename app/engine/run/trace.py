@@ -99,13 +99,18 @@ class Trace:
         list[int],
         null_when="the optimizer evaluates the function once per step",
     )
-    # What an optimizer returns besides its iterate (issue 25): its averaged point.
     averages: list[Vector | None] = _record(
-        "The averaged point the optimizer returns (ASGD's ax): a running average of its "
-        "positions, after the step (null before the optimizer's first step). ASGD copies the "
-        "position until averaging starts after step t0.",
+        "The averaged point the optimizer returns (ASGD's ax; Schedule-Free's x̄, the point "
+        "it evaluates, while the ball is where it takes the gradient) after the step (null "
+        "where it has none: Schedule-Free with β₁ = 0).",
         list[list[float] | None],
-        null_when="the optimizer keeps no average",
+        null_when="the optimizer keeps no averaged point",
+    )
+    step_sizes: list[Any] = _record(
+        "The step size the optimizer estimated for itself, after the step (Prodigy's d; at "
+        "a starting point, null before the first step).",
+        list[float | None],
+        null_when="the optimizer does not estimate its own step size",
     )
 
     def __len__(self) -> int:
@@ -124,6 +129,7 @@ class Trace:
         sharpness: Any = None,
         batch: Batch | None = None,
         average: Vector | None = None,
+        step_size: Any = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -138,17 +144,23 @@ class Trace:
         self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
         self.averages.append(average)
+        self.step_sizes.append(step_size)
 
-    def plain_steps(self, n: int, averaged: bool = False) -> None:
+    def plain_steps(self, n: int) -> None:
         """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
-        gradients and lr appended by the runner, and its averages if ``averaged``): one
-        evaluation each, no underflow, no batch, no sharpness."""
+        gradients and lr appended by the runner): one evaluation each, no underflow, no
+        batch, no sharpness."""
         self.underflows.extend([0] * n)
         self.evaluations.extend([1] * n)
-        for values in (self.sharpness, self.epochs, self.batches, self.batch_points):
+        for values in (
+            self.sharpness,
+            self.epochs,
+            self.batches,
+            self.batch_points,
+            self.averages,
+            self.step_sizes,
+        ):
             values.extend([None] * n)
-        if not averaged:
-            self.averages.extend([None] * n)
 
     def extend(self, other: Trace) -> None:
         for name in FIELDS:
@@ -156,9 +168,9 @@ class Trace:
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
         """Stacked arrays: positions/gradients/applied_gradients/averages (steps, ..., dim),
-        losses, underflows and evaluations (steps, ...), lrs, epochs and batches (steps,); a
-        starting point's lr and applied gradient are NaN, its epoch and batch 0 (the points
-        of each batch stay in ``batch_points``), a missing average NaN."""
+        losses, underflows, evaluations and step_sizes (steps, ...), lrs, epochs and
+        batches (steps,); a starting point's lr and applied gradient are NaN, its epoch and
+        batch 0 (the points of each batch stay in ``batch_points``)."""
 
         def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
             return np.stack(
@@ -180,11 +192,14 @@ class Trace:
                 [math.nan if v is None else v for v in self.sharpness], np.float64
             ),
             "evaluations": per_ball(self.evaluations, np.int64),
-            "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
-            "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
             "averages": np.stack(
                 [join(nan if a is None else a, batch_shape) for a in self.averages]
             ),
+            "step_sizes": per_ball(
+                [math.nan if v is None else v for v in self.step_sizes], np.float64
+            ),
+            "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
+            "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
         }
 
     def to_json(self, nulls: frozenset[str] = frozenset()) -> dict[str, Any]:
