@@ -58,6 +58,8 @@ CSV_NAMES = {
     "underflows": "underflow",
     "sharpness": "sharpness",
     "evaluations": "evaluations",
+    "ascent_points": "ascent",
+    "ascent_gradients": "ascent_grad",
 }
 
 
@@ -105,6 +107,8 @@ FILLS: dict[str, tuple[str, Fill]] = {
     "epochs": ("empty", lambda r, p: [None] * len(r["steps"])),
     "batches": ("empty", lambda r, p: [None] * len(r["steps"])),
     "batch_points": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "ascent_points": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "ascent_gradients": ("empty", lambda r, p: [None] * len(r["steps"])),
 }
 assert set(FILLS) == set(NULLABLE), "say in FILLS what each nullable step field means"
 

@@ -95,9 +95,23 @@ class Trace:
         indices=True,
     )
     evaluations: list[Any] = _record(
-        "How many times the step evaluated the function (L-BFGS: several; 0 for a starting point).",
+        "How many times the step evaluated the function (L-BFGS: several; with SAM one more, "
+        "at the ascent point; 0 for a starting point).",
         list[int],
-        null_when="the optimizer evaluates the function once per step",
+        null_when="the optimizer evaluates the function once per step and SAM is off",
+    )
+    # SAM (run option sam_rho > 0): where each step took its gradient.
+    ascent_points: list[Vector | None] = _record(
+        "SAM's ascent point x + e of the step: where the gradient the optimizer was given was "
+        "taken (null for a starting point).",
+        list[list[float | None] | None],
+        null_when="SAM is off (sam_rho = 0)",
+    )
+    ascent_gradients: list[Vector | None] = _record(
+        "The exact gradient at SAM's ascent point (before noise, float16 and clipping; null "
+        "for a starting point).",
+        list[list[float | None] | None],
+        null_when="SAM is off (sam_rho = 0)",
     )
 
     def __len__(self) -> int:
@@ -115,6 +129,7 @@ class Trace:
         evaluations: Any,
         sharpness: Any = None,
         batch: Batch | None = None,
+        ascent: tuple[Vector, Vector] | None = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -128,6 +143,8 @@ class Trace:
         self.batches.append(None if batch is None else batch.number)
         self.batch_points.append(None if batch is None else batch.points)
         self.evaluations.append(evaluations)
+        self.ascent_points.append(None if ascent is None else ascent[0])
+        self.ascent_gradients.append(None if ascent is None else ascent[1])
 
     def plain_steps(self, n: int) -> None:
         """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
@@ -137,13 +154,16 @@ class Trace:
         self.evaluations.extend([1] * n)
         for values in (self.sharpness, self.epochs, self.batches, self.batch_points):
             values.extend([None] * n)
+        self.ascent_points.extend([None] * n)
+        self.ascent_gradients.extend([None] * n)
 
     def extend(self, other: Trace) -> None:
         for name in FIELDS:
             getattr(self, name).extend(getattr(other, name))
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-        """Stacked arrays: positions/gradients/applied_gradients (steps, ..., dim), losses,
+        """Stacked arrays: positions/gradients/applied_gradients and SAM's ascent points and
+        gradients (steps, ..., dim; NaN where there are none), losses,
         underflows and evaluations (steps, ...), lrs, epochs and batches (steps,); a starting
         point's lr and applied gradient are NaN, its epoch and batch 0 (the points of each
         batch stay in ``batch_points``)."""
@@ -170,6 +190,12 @@ class Trace:
             "evaluations": per_ball(self.evaluations, np.int64),
             "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
             "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
+            "ascent_points": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.ascent_points]
+            ),
+            "ascent_gradients": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.ascent_gradients]
+            ),
         }
 
     def to_json(self, nulls: frozenset[str] = frozenset()) -> dict[str, Any]:
