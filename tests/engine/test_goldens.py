@@ -50,6 +50,14 @@ SENSITIVE = {
     "rmsprop-wd-double_well.json": 950,
     # Adam with beta1 0.3 and lr 0.2 bounces through the minimum for good.
     "adam-beta1_0.3-roll_downhill.json": 450,
+    # SAM never comes to rest: at a minimum its climb flips direction with the gradient's
+    # sign, so plain descent with SAM hops about the minimum, each hop's direction set by
+    # the last bits of a near-zero gradient.
+    "sam-sgd-sharp_and_wide_1d.json": 190,
+    "asam_eta0-sgd_momentum-sharp_and_wide_1d.json": 65,
+    "sam-sgd-sharp_and_wide.json": 60,
+    "asam-adam-himmelblau.json": 120,
+    "sam-adamw-noise_clip-rosenbrock.json": 160,
 }
 CHAOTIC = {"sgd-lr1.2-roll_downhill.json"}
 
@@ -90,12 +98,18 @@ def engine_arrays(
     return trace.arrays(())
 
 
+# Per step, None at the starting point (NaN in both the golden and the engine's arrays).
+STEP_ONLY = ("lrs", "ascent_points", "ascent_gradients")
+
+
 def golden_arrays(golden: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    keys = ("positions", "losses", "gradients", "lrs")
+    keys = ("positions", "losses", "gradients", *STEP_ONLY)
+    nan = [np.nan] * len(golden["start"])
     return {
-        k: np.asarray([np.nan if v is None else v for v in golden[k]], dtype=np.float64)
-        if k == "lrs"
-        else np.asarray(golden[k], dtype=np.float64)
+        k: np.asarray(
+            [(np.nan if k == "lrs" else nan) if v is None else v for v in golden[k]],
+            dtype=np.float64,
+        )
         for k in keys
         if k in golden
     }
@@ -165,8 +179,8 @@ def test_engine_matches_torch(name: str) -> None:
     upto = min(horizon, n_ours, n_ref)
     assert upto == horizon, f"engine stopped after {n_ours} points, before the horizon"
     for key in ref:
-        if key == "lrs":  # the starting point has no learning rate (NaN in both)
-            assert np.isnan(ours[key][0]) and np.isnan(ref[key][0])
+        if key in STEP_ONLY:  # the starting point has none (NaN in both)
+            assert np.isnan(ours[key][0]).all() and np.isnan(ref[key][0]).all()
             ours[key][0] = ref[key][0] = 0.0
         bad = excess(ours[key][:upto], ref[key][:upto])
         if (bad > 1).any():
@@ -405,6 +419,34 @@ def test_clipping_without_torchs_epsilon_fails_the_comparison(
     monkeypatch.setattr("app.engine.run.options.CLIP_EPS", 0.0)
     ours, ref = engine_arrays(g), golden_arrays(g)
     assert (excess(ours["positions"], ref["positions"]) > 1).any()
+
+
+SAM_GOLDENS = sorted(n for n in GOLDEN_FILES if load(n).get("options", {}).get("sam_rho"))
+
+
+def test_sam_goldens_cover_sam_asam_and_the_other_options() -> None:
+    goldens = [load(n) for n in SAM_GOLDENS]
+    assert all("ascent_points" in g for g in goldens)
+    assert {g["optimizer"] for g in goldens} >= {"sgd", "adam", "adamw", "rmsprop"}
+    assert {g["surface"] for g in goldens} >= {"sharp_and_wide", "sharp_and_wide_1d"}
+    options = [g["options"] for g in goldens]
+    assert {o.get("sam_eta") for o in options if o.get("sam_adaptive")} == {0.0, 0.01}
+    assert any(o.get("noise") and o.get("clip_grad_norm") for o in options)
+    assert any(o.get("precision") == "float16" for o in options)
+
+
+@pytest.mark.parametrize("name", SAM_GOLDENS)
+def test_sam_counts_two_evaluations_a_step(name: str) -> None:
+    ours = engine_arrays(load(name))
+    assert (ours["evaluations"][1:] == 2).all()
+
+
+def test_asam_without_its_eta_fails_the_comparison() -> None:
+    # T = |x| + η: η = 0.01 moves every climb (davda54/sam's T = |x| is another rule).
+    g = load("asam-adam-himmelblau.json")
+    wrong = {**g, "options": {**g["options"], "sam_eta": 0.0}}
+    ours, ref = engine_arrays(wrong), golden_arrays(g)
+    assert (excess(ours["ascent_points"][1:], ref["ascent_points"][1:]) > 1).any()
 
 
 def test_loss_scaling_is_what_moves_the_float16_ball() -> None:
