@@ -1,6 +1,6 @@
 """SAM and ASAM as run options around any first-order optimizer: the step, written out by
 hand; its record (ascent points and gradients, two evaluations a step); crowds, resume and
-the other options; what it refuses."""
+the other options; the network's second pass over the batch; what it refuses."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ import pytest
 
 from app.engine.backend import SCALAR
 from app.engine.errors import HyperparameterError
+from app.engine.networks.data import generate
+from app.engine.networks.model import loss_and_grad
+from app.engine.networks.train import NetworkRun, init_weights, setup
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import RunState, run, start_state
 from app.engine.run.explain import explain
@@ -221,3 +224,26 @@ def test_the_update_rule_panel_shows_the_climb() -> None:
     (g,) = [q for q in said.quantities if q.symbol == "g"]
     assert "ascent point" in g.meaning
     assert said.evaluations == 2
+
+
+def test_the_network_takes_a_second_pass_over_the_same_batch_at_the_ascent_point() -> None:
+    s = setup(generate("xor", 40, 0.1, 0), ("x1", "x2"), (4,), "tanh", test_ratio=0.25)
+    theta0 = init_weights(s.spec, "xavier", 0)
+    sgd = OPTIMIZERS["sgd"]
+    for given in (SAM, ASAM):
+        options = validate_options({**given, "batch_size": 5}, len(s.y_train))
+        r = NetworkRun(s, sgd, sgd.validate({"lr": 0.1}), theta0=theta0, options=options)
+        r.advance(1)
+        epoch, number, rows = r.batch_at(1)
+        X, y = s.x_train[rows], s.y_train[rows]
+        _, g = loss_and_grad(s.spec, theta0, X, y)
+        if given is ASAM:
+            t = np.abs(theta0) + 0.05
+            e = 0.5 * t * t * g / (np.linalg.norm(t * g) + SAM_EPS)
+        else:
+            e = 0.2 * g / (np.linalg.norm(g) + SAM_EPS)
+        _, g_sam = loss_and_grad(s.spec, theta0 + e, X, y)
+        np.testing.assert_allclose(r.theta, theta0 - 0.1 * g_sam, rtol=1e-12, atol=1e-15)
+    lbfgs = OPTIMIZERS["lbfgs"]
+    with pytest.raises(HyperparameterError, match="set sam_rho to 0"):
+        NetworkRun(s, lbfgs, lbfgs.validate({}), theta0=theta0, options=validate_options(SAM))
