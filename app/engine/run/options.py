@@ -243,7 +243,8 @@ def sam_ascent_vector(options: RunOptions, theta: np.ndarray, gradient: np.ndarr
         t = np.abs(theta) + options.sam_eta
         tg = t * gradient
         scale = options.sam_rho / (math.sqrt(float(np.dot(tg, tg))) + SAM_EPS)
-        return theta + t * t * gradient * scale
+        climbed: np.ndarray = theta + t * t * gradient * scale
+        return climbed
     scale = options.sam_rho / (math.sqrt(float(np.dot(gradient, gradient))) + SAM_EPS)
     return theta + gradient * scale
 
