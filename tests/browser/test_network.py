@@ -281,3 +281,18 @@ def test_downloads_losses_and_weights_and_a_self_contained_replay(watched, tmp_p
     assert page.locator("#racer-0").get_attribute("src") != first
     assert page.locator("#racer-1").get_attribute("src").startswith("data:image/png")
     assert watched.errors == []
+
+
+def test_sam_is_a_training_option_and_lbfgs_refuses_it_in_the_servers_words(watched):
+    page = open_network(watched, "?r1=adam&r1.lr=0.03")
+    fastest(page)
+    page.get_by_label("SAM radius ρ").select_option("0.05")
+    page.wait_for_function("location.search.includes('sam=0.05')")
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30)
+    page.get_by_role("button", name="Pause").click()
+    assert watched.errors == []
+    refused = open_network(watched, "?r1=lbfgs&sam=0.05")
+    refused.get_by_role("button", name="Play").click()
+    expect(refused.locator("#status")).to_contain_text("options.sam_rho")
+    expect(refused.locator("#status")).to_contain_text("L-BFGS")
