@@ -220,8 +220,9 @@ def sam_ascent(options: RunOptions, position: Vector, gradient: Vector) -> Vecto
         e = ρ·g/(‖g‖ + ε)                  SAM
         e = ρ·T²g/(‖Tg‖ + ε), T = |x| + η   ASAM
 
-        >>> sam_ascent(RunOptions(sam_rho=0.5), (1.0, 2.0), (3.0, 4.0))
-        (1.3, 2.4)
+        >>> x = sam_ascent(RunOptions(sam_rho=0.5), (1.0, 2.0), (3.0, 4.0))
+        >>> [round(c, 9) for c in x]  # 0.5 along (3, 4)/5 (ε = 1e-12 shows in the last places)
+        [1.3, 2.4]
     """
     rho = options.sam_rho
     if options.sam_adaptive:
