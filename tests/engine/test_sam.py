@@ -13,6 +13,8 @@ import pytest
 
 from app.engine.backend import SCALAR
 from app.engine.errors import HyperparameterError
+from app.engine.maps.crowd import Setting
+from app.engine.maps.sizes import basins_seconds
 from app.engine.networks.data import generate
 from app.engine.networks.model import loss_and_grad
 from app.engine.networks.train import NetworkRun, init_weights, setup
@@ -247,3 +249,11 @@ def test_the_network_takes_a_second_pass_over_the_same_batch_at_the_ascent_point
     lbfgs = OPTIMIZERS["lbfgs"]
     with pytest.raises(HyperparameterError, match="set sam_rho to 0"):
         NetworkRun(s, lbfgs, lbfgs.validate({}), theta0=theta0, options=validate_options(SAM))
+
+
+def test_a_sam_map_is_estimated_to_cost_more_than_the_same_map_without() -> None:
+    surface, adam = SURFACES["himmelblau"], OPTIMIZERS["adam"]
+    hp = adam.validate({"lr": 0.05})
+    plain = basins_seconds(Setting(surface, adam, hp, steps=200))((80, 80))
+    sam = basins_seconds(Setting(surface, adam, hp, validate_options(SAM), steps=200))((80, 80))
+    assert 1.2 * plain < sam < 3 * plain
