@@ -71,7 +71,7 @@ from .trace import Trace
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS, DECIDED = 0, 1, 2, 3, 4
 # What Run._step returns: (positions, optimizer state, lr, applied gradient, underflows,
-# evaluations, the mini-batch, SAM's (ascent point, exact gradient there) or None).
+# evaluations, the mini-batch, SAM's (ascent point, the gradient there) or None).
 Stepped = tuple[
     Vector, Any, float, Vector, Any, Any, "Batch | None", "tuple[Vector, Vector] | None"
 ]

@@ -108,8 +108,8 @@ class Trace:
         null_when="SAM is off (sam_rho = 0)",
     )
     ascent_gradients: list[Vector | None] = _record(
-        "The exact gradient at SAM's ascent point (before noise, float16 and clipping; null "
-        "for a starting point).",
+        "The gradient at SAM's ascent point, before noise, float16 and clipping: the loss's "
+        "(on a model with mini-batches, the step's batch's; null for a starting point).",
         list[list[float | None] | None],
         null_when="SAM is off (sam_rho = 0)",
     )
