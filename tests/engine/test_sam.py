@@ -32,6 +32,7 @@ from app.engine.run.options import (
 )
 from app.engine.run.runner import Run
 from app.engine.surfaces import SURFACES
+from app.engine.surfaces.models import ModelSpec, model_surface
 
 from .optimizer_cases import CASES
 
@@ -257,3 +258,22 @@ def test_a_sam_map_is_estimated_to_cost_more_than_the_same_map_without() -> None
     plain = basins_seconds(Setting(surface, adam, hp, steps=200))((80, 80))
     sam = basins_seconds(Setting(surface, adam, hp, validate_options(SAM), steps=200))((80, 80))
     assert 1.2 * plain < sam < 3 * plain
+
+
+def test_on_a_model_with_mini_batches_both_gradients_are_the_steps_batchs() -> None:
+    surface = model_surface(ModelSpec("linear", "mse", "noisy_line"))
+    sgd = OPTIMIZERS["sgd"]
+    options = validate_options({"sam_rho": 0.3, "batch_size": 4, "seed": 2}, surface.data_size)
+    state = start_state(surface, sgd, np.array([0.0, 0.0]))
+    r = Run(surface, sgd, sgd.validate({"lr": 0.05}), state, options=options, **NO_STOP)
+    trace = r.advance(6)
+    x = np.array([0.0, 0.0])
+    for i in range(6):
+        batch = r.batches.at(i + 1)
+        g = np.array(batch.formulas.grad(SCALAR, *x))
+        a = x + 0.3 * g / (math.sqrt(float(g @ g)) + SAM_EPS)
+        ga = np.array(batch.formulas.grad(SCALAR, *a))
+        np.testing.assert_allclose(trace.ascent_points[i], a, rtol=1e-14)
+        np.testing.assert_allclose(trace.ascent_gradients[i], ga, rtol=1e-14)
+        x = x - 0.05 * ga
+        np.testing.assert_allclose(trace.positions[i], x, rtol=1e-13)
