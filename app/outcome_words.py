@@ -16,7 +16,8 @@ One entry per outcome id:
 A sentence or share is a set of variants: the page takes the first whose condition holds
 (``maximize``: gradient ascent; ``without_minimum``: the ball is at no minimum of the list;
 ``float16``, ``minibatch`` (a model landscape's batch smaller than its data set), ``l2``
-(coupled weight decay), ``lbfgs``, ``no_minimum``: the surface has none at all), else
+(coupled weight decay), ``lbfgs``, ``sam`` (the run's ``sam_rho`` > 0), ``no_minimum``:
+the surface has none at all), else
 ``default``, and fills in the ``{names}`` (``static/js/verdict.js``).
 """
 
@@ -195,11 +196,15 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "so_far": {"default": "still crawling"},
     },
     "jittering": {
-        "gloss": "kept moving around a minimum by gradient noise or SGLD's temperature",
+        "gloss": "kept moving around a minimum by gradient noise, SGLD's temperature or "
+        "SAM's climb",
         "group": "not_settled",
         "settles": True,
         "guess": "It jitters around a valley, never quite still.",
         "sentence": {
+            "sam": "Jittering around the {kind} minimum at {minimum_at} after {steps}: SAM "
+            "takes each gradient a distance ρ uphill, where it is not zero even at the "
+            "minimum, so the ball never settles exactly.",
             "without_minimum": "Jittering at {at} after {steps}: the noise keeps the ball "
             "moving. " + _PLAY_ON,
             "default": "Jittering around the {kind} minimum at {minimum_at} after {steps}: "

@@ -11,6 +11,7 @@ says what its goldens hold).
   ``start_of``; ``unsound``, the runner's test for the last sound point of a trajectory.
 * The optimizers torch.optim lacks: ``ReferenceLion``, ``ReferenceNewton`` and
   ``ReferenceSGLD``, torch.optim-style classes written from each method's definition;
+  ``ReferenceSAM``, SAM/ASAM wrapping any torch.optim optimizer (the run option sam_rho);
   ``PackageScheduleFree`` and ``PackageProdigy``, the reference packages' own classes with
   ``maximize`` added and the extra per-step numbers they report (``readout``); and
   the engine's documented random streams as torch tensors (``noise_draw``,
@@ -70,6 +71,7 @@ __all__ = [
     "PackageScheduleFree",
     "ReferenceLion",
     "ReferenceNewton",
+    "ReferenceSAM",
     "ReferenceSGLD",
     "bind_schedule",
     "epoch_order",
@@ -335,6 +337,73 @@ class ReferenceSGLD(torch.optim.Optimizer):
                 z = xi[at : at + p.numel()].reshape(p.shape)
                 at += p.numel()
                 p.copy_(p - group["lr"] * g + spread * z)
+
+
+class ReferenceSAM(torch.optim.Optimizer):
+    """SAM (Foret et al. 2021, "Sharpness-Aware Minimization for Efficiently Improving
+    Generalization", Algorithm 1) around a torch.optim optimizer, in the two-step form of
+    davda54/sam (the PyTorch SAM most people use): ``first_step`` moves the parameters to
+    w + e(w), e = ρ·g/(‖g‖ + 1e-12); the caller takes the gradient there; ``second_step``
+    puts w back and lets the base optimizer step with that gradient.  ``adaptive``: ASAM
+    (Kwon et al. 2021), e = ρ·T²g/(‖Tg‖ + 1e-12) with T = |w| + η — η as in the ASAM
+    authors' code (SamsungLabs/ASAM, default 0.01); davda54/sam's adaptive=True is η = 0."""
+
+    def __init__(
+        self,
+        params: Any,
+        base_optimizer: Any,
+        rho: float = 0.05,
+        adaptive: bool = False,
+        eta: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        if not rho >= 0.0:
+            raise ValueError(f"Invalid rho, should be non-negative: {rho}")
+        super().__init__(params, {"rho": rho, "adaptive": adaptive, "eta": eta, **kwargs})
+        self.base_optimizer = base_optimizer(self.param_groups, **kwargs)
+        self.param_groups = self.base_optimizer.param_groups
+
+    def _scale(self, group: Mapping[str, Any], p: torch.Tensor) -> Any:
+        return torch.abs(p) + group["eta"] if group["adaptive"] else 1.0
+
+    @torch.no_grad()
+    def _grad_norm(self) -> torch.Tensor:
+        return torch.norm(
+            torch.stack(
+                [
+                    (self._scale(group, p) * p.grad).norm(p=2)
+                    for group in self.param_groups
+                    for p in group["params"]
+                    if p.grad is not None
+                ]
+            ),
+            p=2,
+        )
+
+    @torch.no_grad()
+    def first_step(self) -> None:
+        grad_norm = self._grad_norm()
+        for group in self.param_groups:
+            scale = group["rho"] / (grad_norm + 1e-12)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                self.state[p]["old_p"] = p.data.clone()
+                t = self._scale(group, p)
+                e_w = (t * t if group["adaptive"] else 1.0) * p.grad * scale.to(p)
+                p.add_(e_w)
+
+    @torch.no_grad()
+    def second_step(self) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                p.data = self.state[p]["old_p"]
+        self.base_optimizer.step()
+
+    def step(self, closure: Any = None) -> None:
+        raise RuntimeError("SAM steps in two: first_step, a backward pass, second_step")
 
 
 # torch's scheduler per schedule id ("constant" has none), and the parameter torch has no

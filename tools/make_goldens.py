@@ -71,6 +71,7 @@ from tools.golden import (
     PackageScheduleFree,
     ReferenceLion,
     ReferenceNewton,
+    ReferenceSAM,
     ReferenceSGLD,
     generate_with_twins,
     horizon,
@@ -727,6 +728,69 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.1, "lambd": 0.01, "t0": 30.0},
         schedule={"name": "exponential", "parameters": {"gamma": 0.995}},
     ),
+    # SAM (Foret et al. 2021, Algorithm 1) and ASAM around torch.optim (ReferenceSAM):
+    # the run options sam_rho, sam_adaptive, sam_eta.
+    Config(
+        "sam-sgd-sharp_and_wide_1d",
+        "sharp_and_wide_1d",
+        "sgd",
+        {"lr": 0.005},
+        options={"sam_rho": 0.1},
+    ),
+    Config(
+        "asam_eta0-sgd_momentum-sharp_and_wide_1d",
+        "sharp_and_wide_1d",
+        "sgd",
+        {"lr": 0.002, "momentum": 0.9},
+        options={"sam_rho": 0.2, "sam_adaptive": True, "sam_eta": 0.0},
+    ),
+    Config(
+        "sam-sgd_momentum-roll_downhill",
+        "roll_downhill",
+        "sgd",
+        {"lr": 0.02, "momentum": 0.9},
+        options={"sam_rho": 0.05},
+    ),
+    Config(
+        "sam-adam-sharp_and_wide",
+        "sharp_and_wide",
+        "adam",
+        {"lr": 0.05},
+        steps=500,
+        options={"sam_rho": 0.2},
+    ),
+    Config(
+        "sam-sgd-sharp_and_wide",
+        "sharp_and_wide",
+        "sgd",
+        {"lr": 0.01},
+        steps=500,
+        options={"sam_rho": 0.2},
+    ),
+    Config(
+        "asam-adam-himmelblau",
+        "himmelblau",
+        "adam",
+        {"lr": 0.05},
+        steps=500,
+        options={"sam_rho": 0.5, "sam_adaptive": True, "sam_eta": 0.01},
+    ),
+    Config(
+        "sam-adamw-noise_clip-rosenbrock",
+        "rosenbrock",
+        "adamw",
+        {"lr": 0.01, "weight_decay": 0.01},
+        steps=500,
+        options={"sam_rho": 0.05, "noise": 1.0, "seed": 3, "clip_grad_norm": 5.0},
+    ),
+    Config(
+        "sam-rmsprop-fp16-plateau",
+        "plateau",
+        "rmsprop",
+        {"lr": 0.01},
+        steps=500,
+        options={"sam_rho": 0.1, "precision": "float16", "loss_scale": 1024.0},
+    ),
 )
 
 
@@ -758,7 +822,16 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         extra = {"hessian": lambda: torch.autograd.functional.hessian(f, x.detach())}
     elif config.optimizer == "sgld":
         extra = {"seed": options.get("seed", 0)}
-    opt = cls([x], **config.kwargs, **extra)
+    sam = ReferenceSAM if options.get("sam_rho") else None
+    if sam is not None:  # SAM wraps the optimizer (the engine's run option sam_rho)
+        sam_kwargs = {
+            "rho": options["sam_rho"],
+            "adaptive": options.get("sam_adaptive", False),
+            "eta": options.get("sam_eta", 0.01),
+        }
+        opt = sam([x], cls, **sam_kwargs, **config.kwargs, **extra)
+    else:
+        opt = cls([x], **config.kwargs, **extra)
     schedule = config.schedule
     scheduler = (
         torch_scheduler(opt, schedule["name"], schedule.get("parameters", {})) if schedule else None
@@ -770,6 +843,8 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
     # An averaging optimizer's averaged point after each step (ASGD's ax; none at the start).
     averages: list[list[float] | None] = [None]
     readouts: dict[str, list[Any]] = {key: [] for key in getattr(opt, "READOUTS", ())}
+    ascent_points: list[list[float] | None] = [None]
+    ascent_gradients: list[list[float] | None] = [None]
     stop_reason = None
     for step in range(config.steps + 1):
         opt.zero_grad()
@@ -791,20 +866,25 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
             values.append(opt.readout(key, x))
         if step == config.steps:
             break
-        if nudge is not None:
-            with torch.no_grad():
-                if nudge == "gradient_times_1_plus_ulp":
-                    x.grad.mul_(1.0 + ULP)
-                elif nudge == "closed_form_gradient_torch":
-                    x.grad.copy_(closed_form_gradient(surface, x))
-                elif nudge == "closed_form_gradient_math":
-                    x.grad.copy_(torch.tensor(surface.grad(SCALAR, *x.tolist())))
-                else:
-                    raise ValueError(nudge)
+        nudged(surface, x, nudge)
+        if sam is not None:
+            # SAM: the ascent from the gradient after noise and float16 (not clipping), the
+            # gradient at w + e (the same noise draw), then every option, then the step.
+            climb = {k: v for k, v in options.items() if not k.startswith("clip_grad")}
+            apply_run_options(x, climb, step + 1)
+            opt.first_step()
+            opt.zero_grad()
+            surface.value(TORCH_XP, *x.unbind()).backward()
+            ascent_points.append(x.detach().tolist())
+            ascent_gradients.append(x.grad.detach().tolist())
+            nudged(surface, x, nudge)
         apply_run_options(x, options, step + 1)
         lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        if "ax" in opt.state[x]:
+        if sam is not None:
+            opt.second_step()
+        else:
+            opt.step()
+        if "ax" in opt.state[x]:  # ASGD's averaged point
             averages.append(opt.state[x]["ax"].tolist())
         if scheduler is not None:
             scheduler.step()
@@ -816,8 +896,25 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         "lrs": lrs[: len(positions)],
         "averages": averages[: len(positions)] if len(averages) > 1 else None,
         "readouts": readouts,
+        "ascent_points": ascent_points[: len(positions)],
+        "ascent_gradients": ascent_gradients[: len(positions)],
         "stop_reason": stop_reason,
     }
+
+
+def nudged(surface: Any, x: torch.Tensor, nudge: str | None) -> None:
+    """A twin's rounding-level change to x.grad (see the module docstring)."""
+    if nudge is None:
+        return
+    with torch.no_grad():
+        if nudge == "gradient_times_1_plus_ulp":
+            x.grad.mul_(1.0 + ULP)
+        elif nudge == "closed_form_gradient_torch":
+            x.grad.copy_(closed_form_gradient(surface, x))
+        elif nudge == "closed_form_gradient_math":
+            x.grad.copy_(torch.tensor(surface.grad(SCALAR, *x.tolist())))
+        else:
+            raise ValueError(nudge)
 
 
 def closed_form_gradient(surface: Any, x: torch.Tensor) -> torch.Tensor:
@@ -890,6 +987,11 @@ def golden(config: Config, portable: dict[str, Any]) -> dict[str, Any]:
         "lrs": ref["lrs"],
         **({"averages": ref["averages"]} if ref["averages"] is not None else {}),
         **ref["readouts"],  # the averaged point (Schedule-Free), the step size d (Prodigy)
+        **(
+            {"ascent_points": ref["ascent_points"], "ascent_gradients": ref["ascent_gradients"]}
+            if config.options and config.options.get("sam_rho")
+            else {}
+        ),
     }
 
 

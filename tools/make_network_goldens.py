@@ -22,6 +22,9 @@ biases), differentiated by autograd.  Each step is what a training loop does::
     clip_grad_value_ / clip_grad_norm_ over model.parameters()     (when the options say so)
     opt.step(); scheduler.step()
 
+(with SAM, ``sam_rho``: ``backward`` unclipped, ``opt.first_step()``, the same batch's
+``backward`` at θ + e, clipped, then ``opt.second_step()``; tools/golden.py's ReferenceSAM)
+
 with ``torch.optim.<Optimizer>(model.parameters(), ..., foreach=False)``, the reference
 packages' classes for Schedule-Free AdamW and Prodigy, or the reference
 classes in tools/golden.py for the three torch lacks: Lion, SGLD (ξ for all P parameters
@@ -81,6 +84,7 @@ from tools.golden import (
     PackageScheduleFree,
     ReferenceLion,
     ReferenceNewton,
+    ReferenceSAM,
     ReferenceSGLD,
     epoch_order,
     generate,
@@ -122,7 +126,8 @@ class Config:
     split_seed: int = 0
     l1: float = 0.0
     l2: float = 0.0
-    # The run's options (engine names): batch_size, seed, noise, clip_grad_value, clip_grad_norm.
+    # The run's options (engine names): batch_size, seed, noise, clip_grad_value, clip_grad_norm,
+    # sam_rho, sam_adaptive, sam_eta.
     options: dict[str, Any] = field(default_factory=dict)
     # {"name", "parameters"}: a torch.optim.lr_scheduler stepped after each optimizer step.
     schedule: dict[str, Any] | None = None
@@ -336,6 +341,26 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.3, "lambd": 0.001, "t0": 50.0, "weight_decay": 0.001},
         options={"batch_size": 10, "seed": 4},
     ),
+    # SAM (ReferenceSAM around torch.optim): a second pass over the same mini-batch at
+    # θ + e, clipped only then; ASAM's T = |θ| + η over every parameter.
+    Config(
+        "sam-adam-batch8_clip-circle_tanh",
+        "circle",
+        (4,),
+        "tanh",
+        "adam",
+        {"lr": 0.01},
+        options={"sam_rho": 0.05, "batch_size": 8, "seed": 3, "clip_grad_norm": 1.0},
+    ),
+    Config(
+        "asam-sgd_momentum-xor_tanh",
+        "xor",
+        (4,),
+        "tanh",
+        "sgd",
+        {"lr": 0.1, "momentum": 0.9},
+        options={"sam_rho": 0.5, "sam_adaptive": True, "sam_eta": 0.01},
+    ),
 )
 
 
@@ -461,6 +486,13 @@ def make_optimizer(config: Config, params: Any, flat_hessian: Any) -> torch.opti
         extra = {"hessian": flat_hessian}
     elif config.optimizer == "sgld":
         extra = {"seed": config.options.get("seed", 0)}
+    if config.options.get("sam_rho"):  # SAM around torch's optimizer (tools/golden.py)
+        sam = {
+            "rho": config.options["sam_rho"],
+            "adaptive": config.options.get("sam_adaptive", False),
+            "eta": config.options.get("sam_eta", 0.01),
+        }
+        return ReferenceSAM(params, cls, **sam, **config.kwargs, **extra)
     return cls(params, **config.kwargs, **extra)
 
 
@@ -518,8 +550,9 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
     schedule = config.schedule
     scheduler = torch_scheduler(opt, schedule["name"], schedule["parameters"]) if schedule else None
 
-    def backward() -> torch.Tensor:
-        """Loss and gradients on the current step's batch (the options applied)."""
+    def backward(clip: bool = True) -> torch.Tensor:
+        """Loss and gradients on the current step's batch (the options applied; SAM's first
+        pass, ``clip=False``, is not clipped)."""
         opt.zero_grad()
         if newton:
             loss = flat_loss(flat)
@@ -551,9 +584,9 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
                 for p in params:
                     p.grad.add_(scale * xi[at : at + p.numel()].reshape(p.shape))
                     at += p.numel()
-        if options.get("clip_grad_value"):
+        if clip and options.get("clip_grad_value"):
             nn.utils.clip_grad_value_(params, options["clip_grad_value"], foreach=False)
-        if options.get("clip_grad_norm"):
+        if clip and options.get("clip_grad_norm"):
             nn.utils.clip_grad_norm_(params, options["clip_grad_norm"], foreach=False)
         return loss
 
@@ -576,6 +609,11 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
         lrs.append(opt.param_groups[0]["lr"])
         if config.optimizer == "lbfgs":
             opt.step(backward)
+        elif options.get("sam_rho"):  # the same batch twice: at θ, then at θ + e
+            backward(clip=False)
+            opt.first_step()
+            backward()
+            opt.second_step()
         else:
             backward()
             opt.step()

@@ -60,6 +60,8 @@ CSV_NAMES = {
     "evaluations": "evaluations",
     "averages": "average",
     "step_sizes": "step_size",
+    "ascent_points": "ascent",
+    "ascent_gradients": "ascent_grad",
 }
 
 
@@ -109,6 +111,8 @@ FILLS: dict[str, tuple[str, Fill]] = {
     "batch_points": ("empty", lambda r, p: [None] * len(r["steps"])),
     "averages": ("empty", lambda r, p: [None] * len(r["steps"])),
     "step_sizes": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "ascent_points": ("empty", lambda r, p: [None] * len(r["steps"])),
+    "ascent_gradients": ("empty", lambda r, p: [None] * len(r["steps"])),
 }
 assert set(FILLS) == set(NULLABLE), "say in FILLS what each nullable step field means"
 

@@ -15,7 +15,7 @@ from pydantic_core import to_json
 from ..engine.errors import HyperparameterError, StateError
 from ..engine.optimizers import OPTIMIZERS, Optimizer
 from ..engine.run import RUNNING, Run, RunState, start_state
-from ..engine.run.options import PLAIN, RunOptions, validate_options
+from ..engine.run.options import PLAIN, RunOptions, check_sam, validate_options
 from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import Surface
 from ..settings import Settings
@@ -99,6 +99,7 @@ def prepare_setting(req: RunSetting, errors: list[tuple[str, str]]) -> PreparedS
     options = PLAIN
     try:
         options = validate_options(req.options, surface.data_size)
+        check_sam(options, optimizer)
     except HyperparameterError as exc:
         errors.append((f"options.{exc.field}", exc.reason))
     schedule = None

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from ..engine.errors import FieldError
 from ..engine.optimizers import Optimizer
-from ..engine.run.options import RunOptions, validate_options
+from ..engine.run.options import RunOptions, check_sam, validate_options
 from ..engine.run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from ..engine.surfaces import Surface
 from ..engine.surfaces.models.data import ModelError
@@ -69,6 +69,7 @@ def prepare(lesson: Lesson, racer: Racer) -> PreparedRacer:
         hyperparameters = optimizer.validate(racer.given())
     with _under("options"):
         options = validate_options(racer.options, surface.data_size)
+        check_sam(options, optimizer)
     return PreparedRacer(
         surface=surface,
         optimizer=optimizer,

@@ -29,6 +29,7 @@ function worded(variants, c) {
     minibatch: c.minibatch,
     l2: c.l2,
     lbfgs: c.lbfgs,
+    sam: c.sam,
     no_minimum: Boolean(c.no_minimum),
   };
   const key = Object.keys(variants).find((k) => k !== "default" && holds[k]) || "default";
@@ -96,6 +97,7 @@ export function describe(track, { playing }) {
     maximize,
     l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
     lbfgs: track.optimizer.id === "lbfgs",
+    sam: Boolean(track.options && track.options.sam_rho > 0),
     float16: Boolean(track.options && track.options.precision === "float16"),
     // the run's own options: a batch smaller than the model's data set (mini-batches)
     minibatch: Boolean(track.options && track.options.batch_size < dataSize(track.surface)),

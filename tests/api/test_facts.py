@@ -16,7 +16,7 @@ from app.outcome_words import GOALS, MAP_GROUPS, OUTCOME_WORDS
 # The conditions static/js/verdict.js can test for a variant, and the names it fills in.
 CONDITIONS = {
     *("default", "maximize", "without_minimum", "float16", "minibatch", "l2", "lbfgs"),
-    "no_minimum",
+    *("no_minimum", "sam"),
 }
 NAMES = {
     "sentence": {

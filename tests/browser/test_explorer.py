@@ -11,6 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.engine.backend import SCALAR
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.run import run, start_state
+from app.engine.run.options import validate_options
 from app.engine.surfaces import SURFACES
 from app.engine.surfaces.regularized import l2_lowest
 from app.facts import RACER_STYLES
@@ -639,3 +642,43 @@ def test_an_averaging_optimizers_average_is_drawn_beside_its_ball(watched):
     assert abs(asgd["x"] - 3.584) < 0.05 and abs(asgd["y"] + 1.848) < 0.05
     assert not gd["shown"] and gd["points"] == 0
     assert watched.errors == []
+
+
+def test_a_sam_racer_draws_its_ascent_point_and_the_gradient_there(watched):
+    """SAM's last step on the map: the climb from where the step began to the ascent point
+    x + e (a ring, exactly where the engine put it) and −∇f at that point; a racer without
+    SAM draws none of it."""
+    query = "?surface=sharp_and_wide&r1=adam&r1.lr=0.05&r2=adam&r2.lr=0.05&r2.sam_rho=0.2"
+    page = open_explorer(watched, query)
+    for _ in range(2):
+        page.get_by_role("button", name="Step").click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('.racer [data-readout=step]')]"
+        ".every(e => Number(e.textContent) >= 2)"
+    )
+    page.wait_for_timeout(100)  # the next animation frame draws them
+    ring = page.locator(mark(0, "sam-ascent"))
+    assert ring.get_attribute("visibility") != "visible"
+    assert segment(page, 0, "sam-climb") is None and segment(page, 0, "sam-gradient") is None
+    # the engine's own step 2 of the SAM racer
+    surface = SURFACES["sharp_and_wide"]
+    adam = OPTIMIZERS["adam"]
+    state = start_state(surface, adam, surface.start)
+    trace, _ = run(
+        surface, adam, adam.validate({"lr": 0.05}), state, 2,
+        options=validate_options({"sam_rho": 0.2}),
+    )  # fmt: skip
+    ascent, slope = trace.ascent_points[2], trace.ascent_gradients[2]
+    ring = page.locator(mark(1, "sam-ascent"))
+    expect(ring).to_have_attribute("visibility", "visible")
+    assert (float(ring.get_attribute("data-x")), float(ring.get_attribute("data-y"))) == ascent
+    climb, arrow = segment(page, 1, "sam-climb"), segment(page, 1, "sam-gradient")
+    assert climb is not None and arrow is not None
+    cx, cy = float(ring.get_attribute("cx")), float(ring.get_attribute("cy"))
+    assert (climb[2], climb[3]) == (cx, cy) == (arrow[0], arrow[1])
+    dx, dy = arrow[2] - arrow[0], -(arrow[3] - arrow[1])  # screen y points down
+    cosine = -(slope[0] * dx + slope[1] * dy) / (math.hypot(*slope) * math.hypot(dx, dy))
+    assert cosine == pytest.approx(1.0, abs=2e-2)  # pixel rounding
+    page.get_by_label("Arrows").uncheck()
+    expect(ring).to_have_attribute("visibility", "hidden")
+    assert segment(page, 1, "sam-gradient") is None

@@ -304,3 +304,18 @@ def test_muon_is_refused_with_what_it_is_for_and_what_to_use(watched):
     status = page.locator("#status")
     expect(status).to_contain_text("Error: optimizers.0.optimizer: Muon is for 2-D weight")
     expect(status).to_contain_text("Pick AdamW here")
+
+
+def test_sam_is_a_training_option_and_lbfgs_refuses_it_in_the_servers_words(watched):
+    page = open_network(watched, "?r1=adam&r1.lr=0.03")
+    fastest(page)
+    page.get_by_label("SAM radius ρ").select_option("0.05")
+    page.wait_for_function("location.search.includes('sam=0.05')")
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30)
+    page.get_by_role("button", name="Pause").click()
+    assert watched.errors == []
+    refused = open_network(watched, "?r1=lbfgs&sam=0.05")
+    refused.get_by_role("button", name="Play").click()
+    expect(refused.locator("#status")).to_contain_text("options.sam_rho")
+    expect(refused.locator("#status")).to_contain_text("L-BFGS")

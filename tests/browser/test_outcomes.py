@@ -208,3 +208,19 @@ def test_weight_decay_at_rest_is_worded_as_the_l2_landscape_not_as_a_stall(watch
     expect(page.locator("#status")).to_have_text(
         re.compile(r"^Came to rest at x = .* weight decay's pull toward 0 balances the slope")
     )
+
+
+def test_a_sam_ball_jittering_in_the_wide_bowl_is_worded_as_sams_climb(watched):
+    # SAM never comes to rest: the gradient ρ uphill is not zero at the minimum.  The page
+    # says so, not that noise keeps the ball moving (there is none).
+    page = watched.open()
+    sam = run("sharp_and_wide", "adam", [1.1, 0.6], options={"sam_rho": 0.2}, lr=0.05)
+    worded = page.evaluate(WORD_EACH, {"sam": sam})["sam"]
+    assert worded["outcome"] == "jittering"
+    assert re.search(
+        r"^Jittering around the global minimum at \(x, y\) = \(-0\.5, -0\.5\) after 1000 steps: "
+        r"SAM takes each gradient a distance ρ uphill",
+        worded["sentence"],
+    ), worded["sentence"]
+    assert "noise" not in worded["sentence"]
+    assert watched.errors == []

@@ -130,6 +130,15 @@ def himmelblau(surface: Surface, race: dict[str, Result]) -> None:
     np.testing.assert_allclose(adam.path[-1], (3.0, 2.0), atol=1e-4)
 
 
+def sharp_pit(surface: Surface, race: dict[str, Result]) -> None:
+    # sam_wide_minimum: without SAM, from the start at the pit's rim, every default racer
+    # (Adam too) drops into the sharp pit at (1, 0.5) and stays.
+    pit = min(range(len(surface.minima)), key=lambda i: -surface.minima[i].position[0])
+    assert surface.minima[pit].position == (1.0, 0.5)
+    for raced in race.values():
+        assert raced.outcome.kind == "global_minimum" and raced.outcome.minimum == pit
+
+
 CLAIMS: dict[str, Claim] = {
     "ravine": ravine,
     "booth": booth,
@@ -140,6 +149,7 @@ CLAIMS: dict[str, Claim] = {
     "linear/mse/outlier": settles_at_least_squares,
     "linear/mse/noisy_line": settles_at_least_squares,
     "tanh_net/mse/tanh_curve": mirror_minima,
+    "sharp_and_wide": sharp_pit,
 }
 
 EXPLORED = {key(lesson): lesson for lesson in LESSONS.values() if lesson.page == "explore"}

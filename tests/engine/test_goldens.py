@@ -56,6 +56,14 @@ SENSITIVE = {
     # (as RMSprop does), so U stays ±1 there and the last bits steer the jitter.
     "adafactor-default-roll_downhill.json": 550,
     "adafactor-origin-rosenbrock.json": 400,
+    # SAM never comes to rest: at a minimum its climb flips direction with the gradient's
+    # sign, so plain descent with SAM hops about the minimum, each hop's direction set by
+    # the last bits of a near-zero gradient.
+    "sam-sgd-sharp_and_wide_1d.json": 190,
+    "asam_eta0-sgd_momentum-sharp_and_wide_1d.json": 65,
+    "sam-sgd-sharp_and_wide.json": 60,
+    "asam-adam-himmelblau.json": 120,
+    "sam-adamw-noise_clip-rosenbrock.json": 160,
 }
 CHAOTIC = {"sgd-lr1.2-roll_downhill.json"}
 
@@ -96,18 +104,22 @@ def engine_arrays(
     return trace.arrays(())
 
 
-# Recorded from the first step on: the starting point has none (NaN on both sides).
-FROM_STEP_ONE = ("lrs", "step_sizes")
+# Per step, None at the starting point (NaN in both the golden and the engine's arrays).
+STEP_ONLY = ("lrs", "step_sizes", "ascent_points", "ascent_gradients")
+# One value per coordinate (a None is a NaN for each).
+VECTORS = ("averages", "ascent_points", "ascent_gradients")
 
 
 def golden_arrays(golden: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    # averages: ASGD's ax (None at the start), Schedule-Free's x̄; step_sizes: Prodigy's d
-    keys = ("positions", "losses", "gradients", "lrs", "averages", "step_sizes")
-    missing = {"lrs": np.nan, "step_sizes": np.nan, "averages": [np.nan] * len(golden["start"])}
+    # averages: ASGD's ax (None at the start), Schedule-Free's x̄; step_sizes: Prodigy's d;
+    # ascent_points and ascent_gradients: SAM's
+    keys = ("positions", "losses", "gradients", "averages", *STEP_ONLY)
+    nan = [np.nan] * len(golden["start"])
     return {
-        k: np.asarray([missing[k] if v is None else v for v in golden[k]], dtype=np.float64)
-        if k in missing
-        else np.asarray(golden[k], dtype=np.float64)
+        k: np.asarray(
+            [(nan if k in VECTORS else np.nan) if v is None else v for v in golden[k]],
+            dtype=np.float64,
+        )
         for k in keys
         if k in golden
     }
@@ -177,8 +189,9 @@ def test_engine_matches_torch(name: str) -> None:
     upto = min(horizon, n_ours, n_ref)
     assert upto == horizon, f"engine stopped after {n_ours} points, before the horizon"
     for key in ref:
-        if key in FROM_STEP_ONE or np.isnan(ref[key][0]).all():
-            # nothing at the starting point (NaN in both): lrs, step sizes, ASGD's average
+        if key in STEP_ONLY or np.isnan(ref[key][0]).all():
+            # nothing at the starting point (NaN in both): lrs, step sizes, SAM's ascent,
+            # ASGD's average
             assert np.isnan(ours[key][0]).all() and np.isnan(ref[key][0]).all()
             ours[key][0] = ref[key][0] = 0.0
         bad = excess(ours[key][:upto], ref[key][:upto])
@@ -502,6 +515,34 @@ def test_clipping_without_torchs_epsilon_fails_the_comparison(
     monkeypatch.setattr("app.engine.run.options.CLIP_EPS", 0.0)
     ours, ref = engine_arrays(g), golden_arrays(g)
     assert (excess(ours["positions"], ref["positions"]) > 1).any()
+
+
+SAM_GOLDENS = sorted(n for n in GOLDEN_FILES if load(n).get("options", {}).get("sam_rho"))
+
+
+def test_sam_goldens_cover_sam_asam_and_the_other_options() -> None:
+    goldens = [load(n) for n in SAM_GOLDENS]
+    assert all("ascent_points" in g for g in goldens)
+    assert {g["optimizer"] for g in goldens} >= {"sgd", "adam", "adamw", "rmsprop"}
+    assert {g["surface"] for g in goldens} >= {"sharp_and_wide", "sharp_and_wide_1d"}
+    options = [g["options"] for g in goldens]
+    assert {o.get("sam_eta") for o in options if o.get("sam_adaptive")} == {0.0, 0.01}
+    assert any(o.get("noise") and o.get("clip_grad_norm") for o in options)
+    assert any(o.get("precision") == "float16" for o in options)
+
+
+@pytest.mark.parametrize("name", SAM_GOLDENS)
+def test_sam_counts_two_evaluations_a_step(name: str) -> None:
+    ours = engine_arrays(load(name))
+    assert (ours["evaluations"][1:] == 2).all()
+
+
+def test_asam_without_its_eta_fails_the_comparison() -> None:
+    # T = |x| + η: η = 0.01 moves every climb (davda54/sam's T = |x| is another rule).
+    g = load("asam-adam-himmelblau.json")
+    wrong = {**g, "options": {**g["options"], "sam_eta": 0.0}}
+    ours, ref = engine_arrays(wrong), golden_arrays(g)
+    assert (excess(ours["ascent_points"][1:], ref["ascent_points"][1:]) > 1).any()
 
 
 def test_loss_scaling_is_what_moves_the_float16_ball() -> None:

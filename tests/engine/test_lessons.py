@@ -27,6 +27,8 @@ import pytest
 from pydantic import BaseModel
 
 from app.engine.backend import SCALAR
+from app.engine.maps.crowd import Setting
+from app.engine.maps.sweep import stability
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Run, Trace, run, start_state
 from app.engine.run.outcome import OUTCOMES, Outcome
@@ -652,6 +654,44 @@ def _gradient_ascent(lesson: Lesson) -> None:
     assert abs(x - tops[np.abs(tops - lesson.start[0]).argmin()]) < 1e-3
     parabola = replace(lesson, surface="parabola", start=(2.5,))  # the "try this"
     assert race(parabola, lesson.racers[0]).outcome.kind == "ran_away"
+
+
+@shows("sam_wide_minimum")
+def _sam_wide_minimum(lesson: Lesson) -> None:
+    pit = minimum_near(lesson, 1.0, 0.5)
+    bowl = minimum_near(lesson, -0.5, -0.5)
+    adam, sam = (race(lesson, r) for r in lesson.racers)
+    assert adam.outcome == Outcome("global_minimum", pit)
+    assert sam.outcome == Outcome("jittering", bowl)
+    # "exactly as deep", and the sharpness tools' numbers: 80.3 in the pit, 1 in the bowl
+    surface = lesson.bound_surface()
+    assert surface.minima[pit].value == surface.minima[bowl].value == 0.0
+    adam_opt = OPTIMIZERS["adam"]
+    sharpness = {
+        s.minimum: s.sharpness
+        for s in stability(Setting(surface, adam_opt, adam_opt.validate({"lr": 0.05})))
+    }
+    assert round(sharpness[pit], 1) == 80.3 and sharpness[bowl] == 1.0
+    # "climbs out": the ascent point is ρ = 0.2 from the ball, and the ball leaves the pit
+    # through its rim (SAM costs a second gradient every step)
+    climbs = np.linalg.norm(np.subtract(sam.trace.ascent_points[1:], sam.path[:-1]), axis=1)
+    np.testing.assert_allclose(climbs, 0.2, rtol=1e-6)  # (ρ·‖g‖/(‖g‖ + 1e-12))
+    assert sam.trace.evaluations[1:] == [2] * lesson.steps
+    # jitters: it never comes to rest, but stays close to the bowl's bottom
+    assert sam.step_lengths[-50:].min() > 0
+    assert np.linalg.norm(sam.end - (-0.5, -0.5)) < 0.02
+    # Robust: neighbouring rates, radii and starts tell the same story.  (Not every
+    # radius: from ρ ≈ 0.3 the climb can land on the pit's bottom, where the gradient it
+    # hands Adam is zero, and the ball stalls on the pit's far rim.)
+    for lr in (0.05, 0.08):
+        for rho in (0.2, 0.25):
+            for start in ((1.15, 0.5), (1.0, 0.65), (1.2, 0.7), (0.95, 0.45)):
+                plain = race(lesson, vary(lesson.racers[0], lr=lr), start=start)
+                wide = race(lesson, vary(lesson.racers[1], lr=lr, options={"sam_rho": rho}), start)
+                assert plain.outcome.minimum == pit and wide.outcome.minimum == bowl
+    # The "try this": ρ = 0.05, inside the pit's width 0.1, stays in the pit.
+    (small,) = lesson.contrast
+    assert race(lesson, small).outcome.minimum == pit
 
 
 @shows("outlier_pulls_mse")

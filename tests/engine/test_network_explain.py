@@ -59,3 +59,25 @@ def test_a_weight_that_does_not_exist_is_named():
         weight_index(run, 1, "weight", 0, 3)
     with pytest.raises(NetworkError, match="weight.layer"):
         weight_index(run, 2, "bias", 0)
+
+
+def test_with_sam_the_explained_gradient_is_the_one_at_the_ascent_point():
+    s = build(
+        {
+            "data": {"dataset": "xor", "points": 40},
+            "model": {"hidden": [3]},
+            "optimizers": [{"optimizer": "adam", "hyperparameters": {"lr": 0.05}}],
+            "options": {"batch_size": 10, "sam_rho": 0.1},
+        }
+    )
+    run = s.start(0)
+    run.advance(3)
+    j = weight_index(run, 1, "weight", 0, 2)
+    e = explain_weight(run, j)
+    (g,) = [q for q in e.quantities if q.symbol == "g"]
+    assert "θ + e" in g.meaning and e.evaluations == 2
+    assert e.substituted[0].startswith("g = ∂L/∂θ at θ + e")
+    before = float(run.theta[j])
+    run.advance(1)
+    assert e.position_before == (before,)
+    assert e.position_after[0] == pytest.approx(float(run.theta[j]), rel=1e-15, abs=1e-300)

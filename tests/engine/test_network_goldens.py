@@ -228,6 +228,20 @@ def test_initial_weights_off_by_a_millionth_fail_the_comparison() -> None:
     assert_parts(engine_run(g, theta0=theta0), g)
 
 
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        # SAM's second pass taken away: the base optimizer alone
+        ("sam-adam-batch8_clip-circle_tanh.json", {"sam_rho": 0.0}),
+        # ASAM's climb measured without η (davda54/sam's T = |θ|)
+        ("asam-sgd_momentum-xor_tanh.json", {"sam_eta": 0.0}),
+    ],
+)
+def test_sam_done_otherwise_fails_its_golden(name: str, change: dict[str, Any]) -> None:
+    g = load(name)
+    assert_parts(engine_run({**g, "options": {**g["options"], **change}}), g)
+
+
 def test_adams_coupled_weight_decay_fails_the_adamw_golden() -> None:
     # AdamW's golden run with Adam's rule: weight decay through the gradient (λ·θ added to
     # it) instead of decoupled from it.

@@ -297,6 +297,15 @@ def rippled_bowl(s: Surface) -> None:
     assert settled_in(s, *descend(s, 500, start=(0.5, 0.3))).position == pytest.approx((0, 0))
 
 
+def sharp_and_wide(s: Surface) -> None:
+    """Two equally deep minima: from the start at the pit's edge, gradient descent at the
+    suggested rate drops into the pit; from the bowl's side it settles in the bowl."""
+    pit, bowl = sorted(s.minima, key=lambda m: -m.position[0])
+    assert settled_in(s, *descend(s, 3000)) == pit
+    away = tuple(c - 0.8 for c in bowl.position)
+    assert settled_in(s, *descend(s, 3000, start=away)) == bowl
+
+
 LESSONS: dict[str, Callable[[Surface], None]] = {
     "roll_downhill": roll_downhill,
     "parabola": parabola,
@@ -316,6 +325,8 @@ LESSONS: dict[str, Callable[[Surface], None]] = {
     "ravine": ravine_lesson,
     "plateau": plateau,
     "rippled_bowl": rippled_bowl,
+    "sharp_and_wide": sharp_and_wide,
+    "sharp_and_wide_1d": sharp_and_wide,
 }
 
 

@@ -42,6 +42,8 @@ MINIMA_COUNT = {
     "ravine": 1,
     "plateau": 1,
     "rippled_bowl": 13,  # (kπ, mπ) and (±π/2, ±π/2) that fit in [-4, 4]² (shifted inward)
+    "sharp_and_wide": 2,  # the pit and the bowl (exact: catalog_2d)
+    "sharp_and_wide_1d": 2,
 }
 
 # Published minima, written out here so the catalog is checked against the literature
@@ -306,6 +308,30 @@ def test_the_saddle_has_no_minimum_and_falls_away() -> None:
     (_, _), (ylo, yhi) = surface.domain
     assert coords[1][k] in (ylo, yhi)  # the lowest points are on the edge
     assert surface.value(SCALAR, 0.0, 100.0) == -10_000.0  # and further out it keeps falling
+
+
+@pytest.mark.parametrize(
+    ("sid", "sharp", "wide"),
+    [
+        ("sharp_and_wide", 100.0 * (1.0 - math.exp(-1.625)), 1.0),
+        ("sharp_and_wide_1d", 100.0 * (1.0 - math.exp(-2.0)), 1.0),
+    ],
+)
+def test_sharp_and_wide_has_two_equal_minima_of_known_sharpness(sid, sharp, wide) -> None:
+    """Two minima, both f = 0 exactly, where the formulas' comments put them; the pit's
+    sharpness q_bowl/0.1², the bowl's q_pit/1² (= 1 in float64), isotropic in 2D."""
+    surface = SURFACES[sid]
+    pit, bowl = sorted(surface.minima, key=lambda m: -m.position[0])
+    assert (pit.value, bowl.value) == (0.0, 0.0)
+    assert (pit.kind, bowl.kind) == ("global", "global")
+    assert surface.sharpness(SCALAR, *pit.position) == pytest.approx(sharp, rel=1e-13)
+    assert surface.sharpness(SCALAR, *bowl.position) == wide
+    if surface.dim == 2:
+        h = np.array(surface.hess(SCALAR, *pit.position))
+        np.testing.assert_allclose(h, sharp * np.eye(2), rtol=1e-13, atol=1e-12)
+    # A hump between them: halfway, f is well above both.
+    middle = [(a + b) / 2 for a, b in zip(pit.position, bowl.position, strict=True)]
+    assert surface.value(SCALAR, *middle) > 0.3
 
 
 # --- particular surfaces --------------------------------------------------------------------

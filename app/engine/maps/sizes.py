@@ -46,6 +46,9 @@ PER_BALL_CROWD_STEP = 50e-6  # … a per-ball rule's, whose own loop does much o
 SCHEDULED_STEP = 40e-6  # more per crowd step when a schedule rebinds the rule
 NOISY_STEP = 40e-6  # more per crowd step that draws random numbers (noise, SGLD) …
 NOISY_BALL_STEP = 100e-9  # … and per ball-step
+# SAM's climb and second gradient (Adam on Himmelblau, 6400 balls: 350 → 700 µs a step)
+SAM_STEP = 20e-6  # more per crowd step …
+SAM_BALL_STEP = 55e-9  # … and per ball-step: about the rule's own work again
 CROWD_BALL_STEP = 60e-9  # a numpy crowd's work per ball-step (Adam on Himmelblau)
 PER_BALL_STEP = 5e-6  # a rule stepping each ball in Python: per ball-step …
 PER_BALL_EVALUATION = 7e-6  # … per evaluation of the loss …
@@ -140,6 +143,9 @@ def seconds(setting: Setting, balls: int, crowds: int, p: Pilot) -> float:
     if noisy:
         crowd_step += NOISY_STEP
         per += p.steps * NOISY_BALL_STEP
+    if setting.options.sam:  # (never a per-ball rule: L-BFGS and Newton refuse SAM)
+        crowd_step += SAM_STEP
+        per += min(p.longest, 1.5 * p.steps) * SAM_BALL_STEP
     # A crowd rolls as long as its longest ball: the pilot's longest for a crowd of as many
     # balls as the pilot's, its average for a crowd of one.
     share = min(1.0, (balls / crowds - 1) / (len(p.each) - 1)) if len(p.each) > 1 else 1.0

@@ -121,11 +121,16 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
     delta = x1 - x0
     effective = -delta / g if g else math.nan
     formula, symbols = optimizer.formula, optimizer.symbols
-    lines = [f"g = ∂L/∂θ = {vec(np.array([g]), lead=True)}"]
+    sam = run.options.sam  # the gradient is taken at SAM's ascent point θ + e
+    at = " at θ + e" if sam else ""
+    lines = [f"g = ∂L/∂θ{at} = {vec(np.array([g]), lead=True)}"]
+    slope = "the loss's slope along this weight" + (
+        " at SAM's ascent point θ + e (a second pass over the batch)" if sam else ""
+    )
     quantities = [
         quantity("x", "weight", x0, "the weight's value before the step", 1),
         quantity("lr", "learning rate", lr, "the learning rate this step uses", 1),
-        quantity("g", "gradient", g, "the loss's slope along this weight", 1),
+        quantity("g", "gradient", g, slope, 1),
     ]
     before = _buffers(run.buffers, j)
     after = _buffers(taken.buffers, j) if taken is not None else dict.fromkeys(optimizer.keys)
@@ -183,7 +188,7 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
             after=after,
             memory_before=None,
             memory_after=None,
-            evaluations=1,
+            evaluations=2 if sam else 1,
             problem=_OneWeight(taken.problem, j),
         )
         with np.errstate(all="ignore"):
@@ -216,7 +221,7 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
         gradient=_finite(g),
         delta=_finite(delta),
         effective_lr=_finite(effective),
-        evaluations=1,
+        evaluations=2 if sam else 1,
         buffers_before=_json(before) if before else {},
         buffers_after=(
             _json(after) if after and taken is not None and not (run.whole or run.tensors) else {}

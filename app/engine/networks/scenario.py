@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import FieldError
 from ..optimizers import OPTIMIZERS, Optimizer
-from ..run.options import RunOptions, validate_options
+from ..run.options import RunOptions, check_sam, validate_options
 from ..run.schedules import BoundSchedule, bind_schedule, check_cycle_momentum
 from .data import NetData, NetworkError, feature_matrix, generate, own_points
 from .model import hidden_outputs, init_weights, predict
@@ -142,6 +142,11 @@ def build(raw: Mapping[str, Any]) -> Scenario:
                 f"{NEWTON_MAX_WEIGHTS} weights, and this network has {s.spec.size} "
                 "(L-BFGS builds its curvature from gradients alone)",
             )
+    for racer in racers:
+        try:
+            check_sam(options, racer.optimizer)
+        except FieldError as exc:
+            raise _prefixed("options", exc) from None
     steps = int(raw.get("steps", STEPS))
     return Scenario(s, theta0, options, tuple(racers), steps, (m["init"], m["init_seed"]))
 

@@ -8,7 +8,8 @@ dimensions, with torch's closure over the step's batch and, for Newton, the exac
 A rule whose step depends on each parameter tensor's shape (Adafactor: ``Optimizer.tensors``)
 steps the tensors of torch's ``model.parameters()`` — each layer's weight [out × in], then its
 bias [out] — as torch steps one param group.
-Schedules, the run options (noise, float16, clipping) and mini-batches are the bench's own:
+Schedules, the run options (noise, float16, clipping, SAM) and mini-batches are the bench's own
+(SAM: a second pass over the step's batch at θ + e; not for L-BFGS and Newton):
 :func:`~app.engine.run.schedules.hyperparameters_at`,
 :func:`~app.engine.run.options.apply_to_parameters` and the shuffle of
 :func:`~app.engine.run.batches.epoch_order`.
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,14 @@ from ..errors import StateError
 from ..optimizers import Optimizer, Rule
 from ..optimizers.interface import BallState, TensorRule
 from ..run.batches import epoch_order
-from ..run.options import RunOptions, apply_to_parameters, standard_normal, validate_options
+from ..run.options import (
+    RunOptions,
+    apply_to_parameters,
+    check_sam,
+    sam_ascent_vector,
+    standard_normal,
+    validate_options,
+)
 from ..run.outcome import GRAD_TOL, STEP_TOL
 from ..run.schedules import BoundSchedule, hyperparameters_at
 from ..run.state import decode_non_finite, encode_non_finite
@@ -202,7 +210,12 @@ class NetworkRun:
             raise NetworkError("data.test_ratio", "leaves no training points")
         # the whole training set per step unless a batch size is given
         options = validate_options({}, n) if options is None else options
+        check_sam(options, optimizer)
         self.options = options
+        # SAM's first gradient: noise and float16 as the second's, no clipping (run.options)
+        self._ascent_options = replace(
+            options, sam_rho=0.0, clip_grad_value=0.0, clip_grad_norm=0.0
+        )
         self.schedule = None if schedule is None or schedule.is_constant else schedule
         # per tensor (Optimizer.tensors), θ as one ball (whole), or a crowd of P coordinates
         self.tensors = optimizer.tensors is not None
@@ -272,6 +285,9 @@ class NetworkRun:
             g = self._full[1]  # the full-batch gradient the last record computed
         else:
             _, g = loss_and_grad(s.spec, self.theta, X, y)
+        if self.options.sam:  # SAM: the same batch again at θ + e
+            first = apply_to_parameters(self._ascent_options, step, g).gradient[0]
+            _, g = loss_and_grad(s.spec, sam_ascent_vector(self.options, self.theta, first), X, y)
         if not self.options.plain:
             g = apply_to_parameters(self.options, step, g).gradient[0]
         if self.tensors:

@@ -109,11 +109,11 @@ def explain(run: Run) -> Explanation:
     x0 = np.array(run.position, dtype=np.float64)
     state0 = run.buffers
     exact = np.array(run.gradient, dtype=np.float64)
-    failed, batch = False, None
+    failed, batch, ascent = False, None, None
     formula, symbols = optimizer.formula, optimizer.symbols
     try:
         # The runner's own step: the same rule, schedule, noise, float16 and clipping.
-        x1_raw, state1, lr, given, _underflow, evaluations, batch = run._step(t)
+        x1_raw, state1, lr, given, _underflow, evaluations, batch, ascent = run._step(t)
         x1 = np.array(x1_raw, dtype=np.float64)
         g = np.array(given, dtype=np.float64)
     except (ArithmeticError, ValueError):  # e.g. a singular Hessian on floats
@@ -141,6 +141,20 @@ def explain(run: Run) -> Explanation:
     ]
     if not run.plain:
         quantities.append(quantity("∇f", "exact gradient", exact, "the true slope at x", dim))
+    if ascent is not None:
+        point = np.array(ascent[0], dtype=np.float64)
+        adaptive = "ρ·T²g/(‖Tg‖ + ε), T = |x| + η" if run.options.sam_adaptive else "ρ·g/(‖g‖ + ε)"
+        quantities += [
+            quantity(
+                "e",
+                "SAM's climb",
+                point - x0,
+                f"e = {adaptive}, ρ = {num(run.options.sam_rho)}",
+                dim,
+            ),
+            quantity("x + e", "SAM's ascent point", point, "where SAM takes the gradient", dim),
+        ]
+        lines.append(f"SAM: x + e = {vec(point, lead=True)}; g is the gradient there")
     if failed:
         lines.append("the step fails: its arithmetic has no finite answer")
     else:
@@ -201,6 +215,8 @@ def explain(run: Run) -> Explanation:
 
 def _given(run: Run, batch: Batch | None) -> str:
     """How the gradient given differs from the exact one, in words."""
+    if run.options.sam:
+        return "SAM's: the gradient at the ascent point x + e, after noise, float16 and clipping"
     if batch is None:
         return "after noise, float16 and clipping"
     said = (

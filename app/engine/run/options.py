@@ -1,6 +1,6 @@
 """What the optimizer is handed: the run options every optimizer takes, applied to the
 exact gradient before each step — mini-batch noise, float16 precision with a loss scale,
-and torch's gradient clipping.
+torch's gradient clipping, and sharpness-aware minimization (SAM) around any optimizer.
 
 Per step, in the order a mixed-precision training loop meets them::
 
@@ -9,6 +9,17 @@ Per step, in the order a mixed-precision training loop meets them::
                                         gradient to float16, unscale (GradScaler.unscale_)
     g ← clamp(g, −c, c)                 clip_grad_value_(c)
     g ← g · min(1, m / (‖g‖₂ + 1e-6))  clip_grad_norm_(m)
+
+SAM (Foret et al. 2021, Algorithm 1; ``sam_rho`` > 0) first climbs: from the gradient at x
+(after noise and float16, as the first backward pass gives it — clipping is not applied to
+it) it takes the ascent ``e = ρ·g/(‖g‖ + 1e-12)`` — adaptive (ASAM, Kwon et al. 2021):
+``e = ρ·T²g/(‖Tg‖ + 1e-12)`` with ``T = |x| + η`` — and the optimizer is handed the
+gradient at the ascent point x + e, put through all of the above (the same noise draw: one
+mini-batch per step, evaluated twice; the second backward pass in float16; then clipping,
+as a SAM training loop clips before ``second_step``).  ε = 1e-12 is davda54/sam's (the
+PyTorch SAM most use; the paper's Algorithm 1 has none), η the ASAM code's (0.01 by
+default; η = 0 is davda54/sam's ``adaptive=True``, whose T = |x| leaves a coordinate at 0
+unperturbed).  See :func:`sam_ascent`.
 
 The noise stands in for a mini-batch gradient: its size σ is that of one example, and a
 batch of B examples averages it down to σ/√B.  Every random draw in a run comes from
@@ -26,12 +37,14 @@ from typing import Any
 import numpy as np
 
 from ..backend import Vector
+from ..errors import HyperparameterError
 from ..hyperparameters import Hyperparameter, checked_values
 
 # The run's random stream for gradient noise; SGLD draws from stream 1 (its LANGEVIN_STREAM),
 # so switching one on does not shift the other's draws.
 NOISE_STREAM = 0
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds it to the norm
+SAM_EPS = 1e-12  # davda54/sam adds it to the gradient's norm in first_step
 
 OPTIONS: tuple[Hyperparameter, ...] = (
     Hyperparameter(
@@ -105,6 +118,35 @@ OPTIONS: tuple[Hyperparameter, ...] = (
         65536.0,
         powers_of_two=True,
     ),
+    Hyperparameter(
+        "sam_rho",
+        "SAM radius ρ",
+        0.0,
+        "log",
+        "Sharpness-aware minimization (0 = off): each step first climbs a distance ρ uphill "
+        "and hands the optimizer the gradient found there, so it prefers minima that stay "
+        "low all around them (wide) over narrow pits. Costs a second gradient per step.",
+        0.0,
+        10.0,
+    ),
+    Hyperparameter(
+        "sam_adaptive",
+        "Adaptive SAM (ASAM)",
+        False,
+        "bool",
+        "ASAM: scale the climb coordinate by coordinate by T = |x| + η, so a coordinate "
+        "far from 0 is perturbed more (the radius is relative to the parameter's size).",
+    ),
+    Hyperparameter(
+        "sam_eta",
+        "ASAM η",
+        0.01,
+        "linear",
+        "ASAM's T = |x| + η: how much a coordinate at 0 is still perturbed (0.01 as in "
+        "Kwon et al.'s code; 0 as in davda54/sam's adaptive=True).",
+        0.0,
+        1.0,
+    ),
 )
 
 
@@ -117,6 +159,14 @@ class RunOptions:
     clip_grad_norm: float = 0.0
     precision: str = "float64"
     loss_scale: float = 1.0
+    sam_rho: float = 0.0
+    sam_adaptive: bool = False
+    sam_eta: float = 0.01
+
+    @property
+    def sam(self) -> bool:
+        """Whether each step takes SAM's ascent first (a second gradient per step)."""
+        return self.sam_rho > 0
 
     @property
     def noise_scale(self) -> float:
@@ -124,9 +174,10 @@ class RunOptions:
 
     @property
     def plain(self) -> bool:
-        """True when the optimizer gets the exact gradient (nothing to apply)."""
+        """True when the optimizer gets the exact gradient at x (nothing to apply)."""
         return (
-            self.noise == 0
+            self.sam_rho == 0
+            and self.noise == 0
             and self.precision == "float64"
             and self.clip_grad_value == 0
             and self.clip_grad_norm == 0
@@ -143,6 +194,60 @@ def validate_options(given: Mapping[str, Any], data_size: int = 0) -> RunOptions
     if data_size and "batch_size" not in given:
         checked["batch_size"] = data_size
     return RunOptions(**checked)
+
+
+# SAM needs the gradient at x; a whole-point rule's own evaluations (line search, Hessian)
+# have no single gradient to climb along.
+SAM_REFUSED_GROUPS = ("second-order",)
+
+
+def check_sam(options: RunOptions, optimizer: Any) -> None:
+    """HyperparameterError (field ``sam_rho``) when SAM is on for an optimizer it cannot
+    wrap: L-BFGS and Newton evaluate the landscape themselves within a step."""
+    if options.sam and optimizer.group in SAM_REFUSED_GROUPS:
+        raise HyperparameterError(
+            "sam_rho",
+            f"SAM wraps a first-order optimizer's step (one gradient in, one update out); "
+            f"{optimizer.name} evaluates the loss itself within each step (line search or "
+            "Hessian), so it cannot be given SAM's gradient: set sam_rho to 0",
+        )
+
+
+def sam_ascent(options: RunOptions, position: Vector, gradient: Vector) -> Vector:
+    """SAM's ascent point x + e of one step, from the gradient at x (one ball on floats,
+    or a crowd on arrays: the norm is each ball's own)::
+
+        e = ρ·g/(‖g‖ + ε)                  SAM
+        e = ρ·T²g/(‖Tg‖ + ε), T = |x| + η   ASAM
+
+        >>> x = sam_ascent(RunOptions(sam_rho=0.5), (1.0, 2.0), (3.0, 4.0))
+        >>> [round(c, 9) for c in x]  # 0.5 along (3, 4)/5 (ε = 1e-12 shows in the last places)
+        [1.3, 2.4]
+    """
+    rho = options.sam_rho
+    if options.sam_adaptive:
+        t = tuple(abs(x) + options.sam_eta for x in position)
+        tg = tuple(ti * gi for ti, gi in zip(t, gradient, strict=True))
+        scale = rho / (sum(v * v for v in tg) ** 0.5 + SAM_EPS)
+        return tuple(
+            x + ti * ti * g * scale for x, ti, g in zip(position, t, gradient, strict=True)
+        )
+    scale = rho / (sum(g * g for g in gradient) ** 0.5 + SAM_EPS)
+    return tuple(x + g * scale for x, g in zip(position, gradient, strict=True))
+
+
+def sam_ascent_vector(options: RunOptions, theta: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+    """:func:`sam_ascent` for a whole network's parameters θ (one vector): the norm is over
+    every parameter together, as davda54/sam's ``_grad_norm`` takes it over
+    ``model.parameters()``; ASAM's T = |θ| + η applies to every parameter, biases too."""
+    if options.sam_adaptive:
+        t = np.abs(theta) + options.sam_eta
+        tg = t * gradient
+        scale = options.sam_rho / (math.sqrt(float(np.dot(tg, tg))) + SAM_EPS)
+        climbed: np.ndarray = theta + t * t * gradient * scale
+        return climbed
+    scale = options.sam_rho / (math.sqrt(float(np.dot(gradient, gradient))) + SAM_EPS)
+    return theta + gradient * scale
 
 
 def standard_normal(

@@ -39,8 +39,9 @@ The rules, first match wins:
      just too flat to move on;
    * ``stalled`` — the gradient is not small but the optimizer stopped stepping
      (L-BFGS's ``tolerance_change`` ends every call before it moves).
-5. **Noisy and moving** (gradient noise or SGLD temperature; never "bouncing": with
-   noise the reversals are the noise's):
+5. **Noisy and moving** (gradient noise, mini-batches or SGLD temperature — or SAM, whose
+   gradient at the ascent point x + e does not vanish at a minimum, so it never comes to
+   rest; never "bouncing": the reversals are the noise's, or SAM's climb):
 
    * ``ran_away`` / ``crawling`` — steady progress (rule 6's ratio ≥ PROGRESS);
    * ``jittering`` around minimum m — every recent position is nearer to m than to any
@@ -190,7 +191,7 @@ class Ending:
     underflows: tuple[int, ...]
     escape: tuple[float, ...] | None  # diverged: the rejected point (may hold inf/nan)
     escape_loss: float | None  # diverged: f at the rejected point (nan if not finite)
-    noisy: bool  # gradient noise σ > 0, or SGLD with temperature > 0
+    noisy: bool  # kept moving by design: noise σ > 0, mini-batches, SGLD temperature > 0, SAM
     float16: bool  # the run's precision is float16
     maximize: bool  # gradient ascent
 

@@ -38,6 +38,7 @@ import copy
 import math
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,7 @@ from ..backend import NUMPY, SCALAR, Vector, backend_for
 from ..optimizers import Optimizer, Rule
 from ..surfaces import Formulas, Surface
 from .batches import Batch, mini_batches
-from .options import PLAIN, RunOptions, apply_options, step_noise
+from .options import PLAIN, RunOptions, apply_options, check_sam, sam_ascent, step_noise
 from .outcome import (
     EARLY_CHECK,
     GRAD_TOL,
@@ -69,6 +70,11 @@ from .state import RunState
 from .trace import Trace
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS, DECIDED = 0, 1, 2, 3, 4
+# What Run._step returns: (positions, optimizer state, lr, applied gradient, underflows,
+# evaluations, the mini-batch, SAM's (ascent point, the gradient there) or None).
+Stepped = tuple[
+    Vector, Any, float, Vector, Any, Any, "Batch | None", "tuple[Vector, Vector] | None"
+]
 STATUS_NAMES = {
     RUNNING: "running",
     CONVERGED: "converged",
@@ -106,7 +112,10 @@ class Run:
         self.record_sharpness = sharpness  # record each step's sharpness (Surface.sharpness)
         self.optimizer = optimizer
         self.hyperparameters = dict(hyperparameters)
+        check_sam(options, optimizer)
         self.options = options
+        # SAM's first gradient: noise and float16 as the second's, no clipping
+        self.ascent_options = replace(options, sam_rho=0.0, clip_grad_value=0.0, clip_grad_norm=0.0)
         # On a model landscape with batch_size below the data's size: each step's batch.
         self.batches = mini_batches(options, surface)
         # the exact gradient goes to the optimizer unchanged
@@ -195,8 +204,10 @@ class Run:
             nulls.add("applied_gradients")
         if self.options.precision != "float16":
             nulls.add("underflows")
-        if not self.optimizer.evaluations_vary:
+        if not self.optimizer.evaluations_vary and not self.options.sam:
             nulls.add("evaluations")
+        if not self.options.sam:
+            nulls.update(("ascent_points", "ascent_gradients"))
         if not self.record_sharpness:
             nulls.add("sharpness")
         if self.batches is None:
@@ -288,7 +299,10 @@ class Run:
             or (0,) * (len(self.recent) - 1),
             escape=point(self.escape) if diverged else None,
             escape_loss=at(self.escape_loss) if diverged else None,
-            noisy=self.options.noise > 0 or hp("temperature", 0) > 0 or self.batches is not None,
+            noisy=self.options.noise > 0
+            or hp("temperature", 0) > 0
+            or self.batches is not None
+            or self.options.sam,
             float16=self.options.precision == "float16",
             maximize=bool(hp("maximize", False)),
         )
@@ -351,6 +365,7 @@ class Run:
         noisy = (
             (self.options.noise > 0)
             | (self.batches is not None)
+            | self.options.sam
             | (np.asarray(hp.get("temperature", 0)) > 0)
         )
         return Crowd(
@@ -384,9 +399,12 @@ class Run:
             self._bound = key
         return self.rule, scheduled["lr"]
 
-    def _step(self, step: int) -> tuple[Vector, Any, float, Vector, Any, Any, Batch | None]:
+    def _step(self, step: int) -> Stepped:
         """Step ``step`` for every ball: (positions, optimizer state, lr, applied gradient,
-        float16 underflows, evaluations, the mini-batch if any)."""
+        float16 underflows, evaluations, the mini-batch if any, SAM's ascent point and the
+        gradient there if SAM is on).  With SAM the gradient at x, after noise and float16
+        (not clipping), sets the ascent; the gradient at the ascent point goes through every
+        option (the same noise draw) to the optimizer (see :mod:`.options`)."""
         rule, lr = self._rule_for(step)
         problem = self.problem
         # One draw of the step's noise serves the record and a whole-point rule's closure.
@@ -399,6 +417,12 @@ class Run:
             batch = self.batches.at(step)
             landscape = batch.formulas
             g = landscape.grad(self.xp, *self.position)
+        ascent = None
+        if self.options.sam:  # climb first; the optimizer gets the gradient up there
+            first = apply_options(self.ascent_options, step, g, self.batch_shape, noise)
+            point = sam_ascent(self.options, self.position, first.gradient)
+            g = landscape.grad(self.xp, *point)
+            ascent = (point, g)
         if self.options.plain:
             underflow = 0
         else:
@@ -407,7 +431,9 @@ class Run:
         problem.step, problem.position, problem.gradient = step, self.position, g
         problem.noise, problem.landscape = noise, landscape
         new_pos, buffers, evaluations = rule.step(problem, step, self.position, self.buffers)
-        return new_pos, buffers, lr, g, underflow, evaluations, batch
+        if ascent is not None:
+            evaluations = evaluations + 1
+        return new_pos, buffers, lr, g, underflow, evaluations, batch, ascent
 
     # One ball on floats: the hot path for the web API, kept free of masks and generators.
     def _advance_scalar(self, n: int, trace: Trace) -> None:
@@ -431,7 +457,7 @@ class Run:
             new_pos: Vector = ()
             loss = math.nan
             try:
-                new_pos, buffers, lr, applied, underflow, evaluations, batch = self._step(
+                new_pos, buffers, lr, applied, underflow, evaluations, batch, ascent = self._step(
                     self.step + 1
                 )
                 loss = surface.value(xp, *new_pos)
@@ -466,6 +492,7 @@ class Run:
                 self._sharpness(new_pos) if sharpness else None,
                 batch,
                 *self._readouts(self.step),
+                ascent=ascent,
             )
             if grad2 <= self.grad_tol2 and moved2 <= self.step_tol2:
                 self.status = CONVERGED
@@ -579,7 +606,9 @@ class Run:
             active = self.status == RUNNING
             if not active.any():
                 break
-            new_pos, buffers, lr, applied, underflow, evaluations, batch = self._step(self.step + 1)
+            new_pos, buffers, lr, applied, underflow, evaluations, batch, ascent = self._step(
+                self.step + 1
+            )
             grad = surface.grad(xp, *new_pos)
             loss = surface.value(xp, *new_pos)
             sound = np.isfinite(loss)
@@ -640,7 +669,14 @@ class Run:
                 self._sharpness(self.position),
                 batch,
                 *self._readouts(self.step),
+                ascent=None if ascent is None else _unmoved(ascent, moves),
             )
+
+
+def _unmoved(ascent: tuple[Vector, Vector], moves: np.ndarray) -> tuple[Vector, Vector]:
+    """A crowd's SAM ascent record, NaN for the balls that did not move this step (as their
+    applied gradient is)."""
+    return tuple(tuple(np.where(moves, c, math.nan) for c in v) for v in ascent)  # type: ignore[return-value]
 
 
 def _comparable(value: Any) -> Any:

@@ -95,9 +95,23 @@ class Trace:
         indices=True,
     )
     evaluations: list[Any] = _record(
-        "How many times the step evaluated the function (L-BFGS: several; 0 for a starting point).",
+        "How many times the step evaluated the function (L-BFGS: several; with SAM one more, "
+        "at the ascent point; 0 for a starting point).",
         list[int],
-        null_when="the optimizer evaluates the function once per step",
+        null_when="the optimizer evaluates the function once per step and SAM is off",
+    )
+    # SAM (run option sam_rho > 0): where each step took its gradient.
+    ascent_points: list[Vector | None] = _record(
+        "SAM's ascent point x + e of the step: where the gradient the optimizer was given was "
+        "taken (null for a starting point).",
+        list[list[float | None] | None],
+        null_when="SAM is off (sam_rho = 0)",
+    )
+    ascent_gradients: list[Vector | None] = _record(
+        "The gradient at SAM's ascent point, before noise, float16 and clipping: the loss's "
+        "(on a model with mini-batches, the step's batch's; null for a starting point).",
+        list[list[float | None] | None],
+        null_when="SAM is off (sam_rho = 0)",
     )
     averages: list[Vector | None] = _record(
         "The averaged point the optimizer returns (ASGD's ax; Schedule-Free's x̄, the point "
@@ -130,6 +144,7 @@ class Trace:
         batch: Batch | None = None,
         average: Vector | None = None,
         step_size: Any = None,
+        ascent: tuple[Vector, Vector] | None = None,
     ) -> None:
         self.steps.append(step)
         self.positions.append(position)
@@ -145,6 +160,8 @@ class Trace:
         self.evaluations.append(evaluations)
         self.averages.append(average)
         self.step_sizes.append(step_size)
+        self.ascent_points.append(None if ascent is None else ascent[0])
+        self.ascent_gradients.append(None if ascent is None else ascent[1])
 
     def plain_steps(self, n: int) -> None:
         """The fields one ball's last ``n`` plain steps leave the same (its position, loss,
@@ -161,16 +178,19 @@ class Trace:
             self.step_sizes,
         ):
             values.extend([None] * n)
+        self.ascent_points.extend([None] * n)
+        self.ascent_gradients.extend([None] * n)
 
     def extend(self, other: Trace) -> None:
         for name in FIELDS:
             getattr(self, name).extend(getattr(other, name))
 
     def arrays(self, batch_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-        """Stacked arrays: positions/gradients/applied_gradients/averages (steps, ..., dim),
-        losses, underflows, evaluations and step_sizes (steps, ...), lrs, epochs and
-        batches (steps,); a starting point's lr and applied gradient are NaN, its epoch and
-        batch 0 (the points of each batch stay in ``batch_points``)."""
+        """Stacked arrays: positions/gradients/applied_gradients/averages and SAM's ascent
+        points and gradients (steps, ..., dim; NaN where there are none), losses, underflows,
+        evaluations and step_sizes (steps, ...), lrs, epochs and batches (steps,); a starting
+        point's lr and applied gradient are NaN, its epoch and batch 0 (the points of each
+        batch stay in ``batch_points``)."""
 
         def per_ball(values: list[Any], dtype: Any) -> np.ndarray:
             return np.stack(
@@ -200,6 +220,12 @@ class Trace:
             ),
             "epochs": np.array([v or 0 for v in self.epochs], dtype=np.int64),
             "batches": np.array([v or 0 for v in self.batches], dtype=np.int64),
+            "ascent_points": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.ascent_points]
+            ),
+            "ascent_gradients": np.stack(
+                [join(nan if a is None else a, batch_shape) for a in self.ascent_gradients]
+            ),
         }
 
     def to_json(self, nulls: frozenset[str] = frozenset()) -> dict[str, Any]:

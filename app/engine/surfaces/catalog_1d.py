@@ -1,11 +1,11 @@
-"""The 1D surfaces: the Roll Downhill demo and three small lessons in one variable."""
+"""The 1D surfaces: the Roll Downhill demo and four small lessons in one variable."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..backend import Component, Vector
-from .surface import Surface
+from .surface import Reference, Surface
 
 
 def _demo_f(xp: Any, x: Component) -> Component:
@@ -67,6 +67,36 @@ def _plateau_h(xp: Any, x: Component) -> tuple[Vector, ...]:
     return ((2.0 * s * s - 4.0 * t * t * s + _WALL * _WALL * xp.exp(-_WALL * (x - _WALL_AT)),),)
 
 
+# Sharp and wide: f = q₁·q₂ with qᵢ = 1 − exp(−(x − cᵢ)²/(2sᵢ²)), zero only at cᵢ, so f = 0
+# exactly at the two centres (equally deep minima) and f > 0 elsewhere; between them one
+# maximum.  At a centre f″ = q_other(cᵢ)/sᵢ²: 100·(1 − e^(−2)) ≈ 86.5 in the pit at x = 1,
+# 1 − e^(−200) (1.0 in float64) in the bowl at x = −1.
+_PIT, _PIT_WIDTH, _BOWL, _BOWL_WIDTH = 1.0, 0.1, -1.0, 1.0
+
+
+def _sharp_wide_parts(xp: Any, x: Component) -> tuple[Any, ...]:
+    d1, d2 = x - _PIT, x - _BOWL
+    s1, s2 = _PIT_WIDTH * _PIT_WIDTH, _BOWL_WIDTH * _BOWL_WIDTH
+    e1, e2 = xp.exp(-d1 * d1 / (2.0 * s1)), xp.exp(-d2 * d2 / (2.0 * s2))
+    return d1, d2, s1, s2, 1.0 - e1, 1.0 - e2, e1 / s1, e2 / s2
+
+
+def _sharp_wide_f(xp: Any, x: Component) -> Component:
+    _, _, _, _, q1, q2, _, _ = _sharp_wide_parts(xp, x)
+    return q1 * q2
+
+
+def _sharp_wide_g(xp: Any, x: Component) -> Vector:
+    d1, d2, _, _, q1, q2, k1, k2 = _sharp_wide_parts(xp, x)  # qᵢ′ = kᵢ·dᵢ
+    return (k1 * d1 * q2 + q1 * k2 * d2,)
+
+
+def _sharp_wide_h(xp: Any, x: Component) -> tuple[Vector, ...]:
+    d1, d2, s1, s2, q1, q2, k1, k2 = _sharp_wide_parts(xp, x)  # qᵢ″ = kᵢ(1 − dᵢ²/sᵢ²)
+    h1, h2 = k1 * (1.0 - d1 * d1 / s1), k2 * (1.0 - d2 * d2 / s2)
+    return ((q2 * h1 + 2.0 * (k1 * d1) * (k2 * d2) + q1 * h2,),)
+
+
 SURFACES_1D: tuple[Surface, ...] = (
     Surface(
         id="roll_downhill",
@@ -112,5 +142,19 @@ SURFACES_1D: tuple[Surface, ...] = (
         value=_plateau_f,
         grad=_plateau_g,
         hess=_plateau_h,
+    ),
+    Surface(
+        id="sharp_and_wide_1d",
+        name="Sharp and wide (1D)",
+        formula="f(x) = (1 − e^(−(x − 1)²/(2·0.1²))) · (1 − e^(−(x + 1)²/2))",
+        description="Two minima exactly as deep (f = 0): a narrow pit at x = 1 with "
+        "f″ = 86.5 and a broad bowl at x = −1 with f″ = 1.",
+        domain=((-3.0, 2.5),),
+        start=(1.15,),
+        value=_sharp_wide_f,
+        grad=_sharp_wide_g,
+        hess=_sharp_wide_h,
+        references=(Reference((_PIT,), 0.0, "global"), Reference((_BOWL,), 0.0, "global")),
+        search=False,
     ),
 )

@@ -1,4 +1,4 @@
-"""The 2D surfaces: ten classic optimization benchmarks and four designed lessons.
+"""The 2D surfaces: ten classic optimization benchmarks and five designed lessons.
 
 Benchmarks and their published minima follow the Virtual Library of Simulation
 Experiments (VLSE, Surjanovic & Bingham, https://www.sfu.ca/~ssurjano/optimization.html;
@@ -9,7 +9,8 @@ figures, polished to machine precision on first use; where the references list o
 global minimum (Rastrigin, Ackley), the domain is searched for the local ones.
 
 The designed surfaces (saddle, ravine, plateau, rippled bowl) have their minima found by
-searching the domain (:func:`~app.engine.surfaces.minima.locate_minima_2d`).
+searching the domain (:func:`~app.engine.surfaces.minima.locate_minima_2d`); the sharp and
+wide surface's two minima and their sharpness are exact (closed form, see its formulas).
 """
 
 from __future__ import annotations
@@ -366,6 +367,61 @@ def _rippled_h(xp: Any, x: C, y: C) -> Hessian:
     return ((diag, hxy), (hxy, diag))
 
 
+# --- sharp and wide: two equally deep minima, one a narrow pit, one a broad bowl -------------
+# f = q₁·q₂ with qᵢ = 1 − exp(−‖p − cᵢ‖²/(2sᵢ²)): each factor is 0 only at its centre and
+# below 1 elsewhere, so f ≥ 0 with f = 0 exactly at the two centres (the two minima, equally
+# deep).  Both factors grow radially from their centres, so ∇f = q₂∇q₁ + q₁∇q₂ vanishes off
+# the centres only on the segment between them (at one saddle): there are no other minima.
+# At a centre ∇qᵢ = 0 and ∇²qᵢ = I/sᵢ², so the Hessian there is (q_other(cᵢ)/sᵢ²)·I and the
+# sharpness is q_other(cᵢ)/sᵢ²: 100·(1 − e^(−1.625)) ≈ 80.3 in the pit, 1 − e^(−162.5),
+# which is 1.0 in float64, in the bowl.
+SHARP_AT, SHARP_WIDTH = (1.0, 0.5), 0.1
+WIDE_AT, WIDE_WIDTH = (-0.5, -0.5), 1.0
+
+
+def _well(xp: Any, dx: C, dy: C, s: float) -> tuple[C, C]:
+    """q = 1 − exp(−r²/(2s²)) of a well, and e = exp(−r²/(2s²))."""
+    e = xp.exp(-(dx * dx + dy * dy) / (2.0 * s * s))
+    return 1.0 - e, e
+
+
+def _sharp_and_wide_parts(xp: Any, x: C, y: C) -> tuple[Any, ...]:
+    (ax, ay), (bx, by) = SHARP_AT, WIDE_AT
+    dx1, dy1, dx2, dy2 = x - ax, y - ay, x - bx, y - by
+    q1, e1 = _well(xp, dx1, dy1, SHARP_WIDTH)
+    q2, e2 = _well(xp, dx2, dy2, WIDE_WIDTH)
+    return dx1, dy1, q1, e1, dx2, dy2, q2, e2
+
+
+def _sharp_and_wide_f(xp: Any, x: C, y: C) -> C:
+    _, _, q1, _, _, _, q2, _ = _sharp_and_wide_parts(xp, x, y)
+    return q1 * q2
+
+
+def _sharp_and_wide_g(xp: Any, x: C, y: C) -> Vector:
+    dx1, dy1, q1, e1, dx2, dy2, q2, e2 = _sharp_and_wide_parts(xp, x, y)
+    k1, k2 = e1 / (SHARP_WIDTH * SHARP_WIDTH), e2 / (WIDE_WIDTH * WIDE_WIDTH)  # ∇qᵢ = kᵢ·dᵢ
+    return (k1 * dx1 * q2 + q1 * k2 * dx2, k1 * dy1 * q2 + q1 * k2 * dy2)
+
+
+def _sharp_and_wide_h(xp: Any, x: C, y: C) -> Hessian:
+    # ∇²(q₁q₂) = q₂∇²q₁ + ∇q₁∇q₂ᵀ + ∇q₂∇q₁ᵀ + q₁∇²q₂, with ∇²qᵢ = kᵢ(I − dᵢdᵢᵀ/sᵢ²).
+    dx1, dy1, q1, e1, dx2, dy2, q2, e2 = _sharp_and_wide_parts(xp, x, y)
+    s1, s2 = SHARP_WIDTH * SHARP_WIDTH, WIDE_WIDTH * WIDE_WIDTH
+    k1, k2 = e1 / s1, e2 / s2
+    g1, g2 = (k1 * dx1, k1 * dy1), (k2 * dx2, k2 * dy2)
+    d1, d2 = (dx1, dy1), (dx2, dy2)
+
+    def entry(i: int, j: int) -> C:
+        eye = 1.0 if i == j else 0.0
+        h1 = k1 * (eye - d1[i] * d1[j] / s1)
+        h2 = k2 * (eye - d2[i] * d2[j] / s2)
+        return q2 * h1 + g1[i] * g2[j] + g2[i] * g1[j] + q1 * h2
+
+    hxy = entry(0, 1)
+    return ((entry(0, 0), hxy), (hxy, entry(1, 1)))
+
+
 # --- the catalog --------------------------------------------------------------------------
 
 SURFACES_2D: tuple[Surface, ...] = (
@@ -594,5 +650,26 @@ SURFACES_2D: tuple[Surface, ...] = (
         value=_rippled_f,
         grad=_rippled_g,
         hess=_rippled_h,
+    ),
+    Surface(
+        id="sharp_and_wide",
+        name="Sharp and wide",
+        formula="f(x, y) = (1 − e^(−‖p − a‖²/(2·0.1²))) · (1 − e^(−‖p − b‖²/2)),"
+        " a = (1, 0.5), b = (−0.5, −0.5)",
+        description="Two minima exactly as deep (f = 0): a narrow pit at (1, 0.5) whose "
+        "sharpness (the Hessian's largest eigenvalue) is 80.3, and a broad bowl at "
+        "(−0.5, −0.5) whose sharpness is 1. A small nudge throws a ball out of the pit; "
+        "the bowl forgives it.",
+        domain=((-3.0, 2.5), (-3.0, 2.5)),
+        start=(1.1, 0.6),
+        value=_sharp_and_wide_f,
+        grad=_sharp_and_wide_g,
+        hess=_sharp_and_wide_h,
+        # Exact (see the formulas above): f = 0 at both centres and nowhere else.
+        references=(
+            Reference(SHARP_AT, 0.0, "global"),
+            Reference(WIDE_AT, 0.0, "global"),
+        ),
+        search=False,
     ),
 )

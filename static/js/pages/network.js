@@ -39,10 +39,12 @@ const $ = (id) => document.getElementById(id);
 
 const RACER_STYLES = FACTS.racerStyles; // colour and dash per racer, as on the explorer
 const GRID = 48; // the prediction's cells a side (capped by the catalog's limit)
-// The page's menus (teaching choices, not server facts): penalties, batch sizes, clipping.
+// The page's menus (teaching choices, not server facts): penalties, batch sizes, clipping,
+// SAM's radius ρ.
 const PENALTIES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
 const BATCH_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const CLIPS = [0, 0.1, 0.5, 1, 2, 5, 10];
+const SAM_RADII = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
 // A racer's starting rate where the address names none: torch's defaults (1e-3 for SGD and
 // Adam) barely move a small network in a few hundred steps; these do, for each group.
 const START_RATE = { classic: 0.1, adaptive: 0.01 };
@@ -102,6 +104,7 @@ function controlRows(catalog) {
     { param: "l2", id: "l2", default: "0", apply: reset, control: "regularization" },
     { param: "batch", id: "batch-size", default: "10", apply: reset, control: "batch" },
     { param: "clip", id: "clip", default: "0", apply: reset, control: "clip" },
+    { param: "sam", id: "sam-rho", default: "0", apply: reset, control: "sam" },
     { param: "run", id: "steps", default: 500, apply: (page, v) => show("steps", v), opened: (_, v) => show("steps", v), control: "steps" },
   );
   return rows;
@@ -118,6 +121,7 @@ function fillControls(catalog) {
   const batches = [FULL_BATCH, ...BATCH_SIZES.filter((b) => b <= catalog.limits.points)];
   option($("batch-size"), batches, (v) => (v === FULL_BATCH ? "all (full batch)" : String(v)));
   option($("clip"), CLIPS, (v) => (v ? String(v) : "off"));
+  option($("sam-rho"), SAM_RADII, (v) => (v ? String(v) : "off"));
   $("points").max = String(catalog.limits.points);
   $("steps").max = String(catalog.limits.steps);
   $("layers").max = String(catalog.limits.layers);
@@ -433,7 +437,7 @@ class NetworkPage {
         l2: Number(value("l2")),
       },
       optimizers: this.racers.map((r) => r.request()),
-      options: { ...this.batch(), seed: 0, clip_grad_norm: Number(value("clip")), clip_grad_value: 0, noise: 0 },
+      options: { ...this.batch(), seed: 0, clip_grad_norm: Number(value("clip")), clip_grad_value: 0, noise: 0, sam_rho: Number(value("sam")) },
       steps: value("run"),
       grid: Math.min(GRID, this.catalog.limits.grid),
     };

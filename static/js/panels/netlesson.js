@@ -53,6 +53,7 @@ function scenarioParams(lesson, choices) {
   put("l2", model.l2);
   put("batch", options.batch_size ?? FULL_BATCH); // left out: every training point
   put("clip", options.clip_grad_norm);
+  put("sam", options.sam_rho);
   put("run", lesson.scenario.steps);
   put("speed", lesson.speed);
   optimizers.forEach((racer, i) => {

@@ -380,6 +380,13 @@ export class LandscapePlot {
         gradient: o.line(g, { class: "gradient", "stroke-width": "4", "marker-end": o.arrowhead(racer.color, { open: true }) }),
         gradientCore: o.line(g, { class: "gradient-core", stroke: "white", "stroke-width": "1.6" }),
         velocity: o.line(g, { class: "velocity", "stroke-width": "4", "marker-end": head }),
+        // SAM's last step: the climb e from where it started, the ascent point x + e (a
+        // hollow ring) and −∇f there, the gradient the optimizer was handed (thin, dashed)
+        samClimb: o.line(g, { class: "sam-climb", "stroke-width": "2", "stroke-dasharray": "2 3" }),
+        samAscent: o.circle(g, { class: "sam-ascent", r: "5", fill: "white", stroke: racer.color, "stroke-width": "2" }),
+        samGradient: o.line(g, {
+          class: "sam-gradient", "stroke-width": "2.5", "stroke-dasharray": "6 3", "marker-end": o.arrowhead(racer.color, { open: true }),
+        }),
         ball: o.circle(g, { class: "ball", r: "8", fill: racer.color, stroke: "white", "stroke-width": "2" }),
         // where a ball went when it left the map: the ball waits at the edge, named
         away: o.text(g, {
@@ -559,7 +566,23 @@ export class LandscapePlot {
       o.segment(marks.gradient, gradientTip && at, gradientTip);
       o.segment(marks.gradientCore, gradientTip && at, gradientTip);
       o.segment(marks.velocity, velocityTip && at, velocityTip);
+      this.drawSam(marks, track, Boolean(this.arrows && at && track.status !== "diverged"));
     });
+  }
+
+  /** SAM's climb, ascent point and the gradient there for the track's last step (hidden
+   * for a run without SAM, at the start, with the arrows off, or once it has diverged). */
+  drawSam(marks, track, arrows) {
+    const o = this.overlay;
+    const { positions, ascent_points: ascents, ascent_gradients: slopes } = track.trace;
+    const n = positions.length;
+    const ascent = arrows && n > 1 && ascents ? ascents[n - 1] : null;
+    const from = ascent ? positions[n - 2] : null;
+    const g = ascent ? slopes[n - 1] : null;
+    const tip = g && g.every(Number.isFinite) ? arrowTip(ascent, [-g[0], -g[1]], this.gradientRef, ARROW_MAX * this.span) : null;
+    o.segment(marks.samClimb, from, ascent);
+    o.place(marks.samAscent, ascent && ascent[0], ascent && ascent[1]);
+    o.segment(marks.samGradient, tip && ascent, tip);
   }
 
   /**
