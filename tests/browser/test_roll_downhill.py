@@ -52,7 +52,7 @@ def test_every_control_has_a_label_that_is_its_name(watched):
         [
             "Adaptive",
             ["AdaGrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop",
-             "Lion"],
+             "Lion", "Adafactor", "Muon", "Schedule-Free AdamW", "Prodigy"],
         ],
         ["Second-order", ["Newton", "L-BFGS"]],
         ["Stochastic", ["SGLD (Langevin)"]],
