@@ -52,7 +52,7 @@ from .interface import (
     TensorRule,
     TensorState,
 )
-from .shared import BECOMES, MAXIMIZE, POSITION, lerp
+from .shared import BECOMES, MAXIMIZE, POSITION, decoupled_decay, lerp
 
 # torch's eps=(None, …): ε₁ is then torch.finfo(param.dtype).eps, float64's here.
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
@@ -438,17 +438,7 @@ ADAFACTOR = Optimizer(
             100.0,
             "Clipping threshold d should be >= 1 but is",
         ),
-        Hyperparameter(
-            "weight_decay",
-            "Weight decay",
-            0.0,
-            "log",
-            "Decoupled weight decay: each step first shrinks x by the factor "
-            "(1 − lr·weight_decay), pulling it toward 0.",
-            0.0,
-            10.0,
-            "weight_decay should be >= 0 but is",
-        ),
+        decoupled_decay(0.0, "weight_decay should be >= 0 but is"),
         MAXIMIZE,
     ),
     bind=Binder(_bind, AdafactorState),

@@ -48,6 +48,7 @@ from .shared import (
     STEP_LENGTH,
     WEIGHT_DECAY,
     betas,
+    decoupled_decay,
     epsilon,
     learning_rate,
     lerp,
@@ -245,17 +246,10 @@ ADAMW = Optimizer(
         learning_rate(1e-3),
         _ADAM_BETAS,
         epsilon(1e-8),
-        Hyperparameter(
-            "weight_decay",
-            "Weight decay",
+        decoupled_decay(
             1e-2,
-            "log",
-            "Decoupled weight decay: each step first shrinks x by the factor "
-            "(1 − lr·weight_decay), pulling it toward 0, then takes the Adam step. Unlike "
-            "Adam's weight_decay it never passes through the adaptive scaling.",
-            0.0,
-            10.0,
-            "Invalid weight_decay value",
+            then=", then takes the Adam step. Unlike Adam's weight_decay it never passes "
+            "through the adaptive scaling",
         ),
         _AMSGRAD,
         MAXIMIZE,

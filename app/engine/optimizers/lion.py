@@ -21,7 +21,15 @@ import numpy as np
 from ..hyperparameters import Hyperparameter
 from .explaining import Said, StepNumbers, buffer, prelude, step_line, term, vec
 from .interface import CoordinateState, Optimizer, Update, coordinatewise
-from .shared import BECOMES, GRADIENT, MOMENTUM_AVERAGE, POSITION, SIGN, betas
+from .shared import (
+    BECOMES,
+    GRADIENT,
+    MOMENTUM_AVERAGE,
+    POSITION,
+    SIGN,
+    betas,
+    decoupled_decay,
+)
 
 # --- Lion (not in torch.optim) -------------------------------------------------------------
 
@@ -95,17 +103,7 @@ LION = Optimizer(
             "β₁ blends the momentum with the new gradient to choose the step's direction; "
             "β₂ is how much of the old momentum is kept each step.",
         ),
-        Hyperparameter(
-            "weight_decay",
-            "Weight decay",
-            0.0,
-            "log",
-            "Decoupled weight decay: each step first shrinks x by the factor "
-            "(1 − lr·weight_decay), pulling it toward 0.",
-            0.0,
-            10.0,
-            "Invalid weight_decay value",
-        ),
+        decoupled_decay(0.0),
         Hyperparameter(
             "maximize",
             "Maximize",

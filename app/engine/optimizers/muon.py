@@ -43,7 +43,7 @@ from ..hyperparameters import Hyperparameter
 from .bfloat16 import newton_schulz
 from .explaining import Said, StepNumbers, buffer, num, prelude, step_line, term, vec
 from .interface import Binder, CoordinateState, Optimizer, Problem, Rule
-from .shared import BECOMES, GRADIENT, POSITION, lerp
+from .shared import BECOMES, GRADIENT, POSITION, decoupled_decay, lerp
 
 # Keller Jordan's constants, torch's defaults.
 DEFAULT_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -179,17 +179,7 @@ MUON = Optimizer(
             100.0,
             "Learning rate should be >= 0 but is",
         ),
-        Hyperparameter(
-            "weight_decay",
-            "Weight decay",
-            0.1,
-            "log",
-            "Decoupled weight decay: each step first shrinks x by the factor "
-            "(1 − lr·weight_decay), pulling it toward 0.",
-            0.0,
-            10.0,
-            "weight decay should be >= 0 but is",
-        ),
+        decoupled_decay(0.1, "weight decay should be >= 0 but is"),
         _MOMENTUM,
         Hyperparameter(
             "nesterov",

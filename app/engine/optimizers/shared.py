@@ -59,6 +59,24 @@ WEIGHT_DECAY = Hyperparameter(
     10.0,
     "Invalid weight_decay value",
 )
+def decoupled_decay(
+    default: float, checked: str = "Invalid weight_decay value", then: str = ""
+) -> Hyperparameter:
+    """AdamW's kind of weight decay (``then``: what the step does after the shrink), with the
+    reference's wording of its check."""
+    return Hyperparameter(
+        "weight_decay",
+        "Weight decay",
+        default,
+        "log",
+        "Decoupled weight decay: each step first shrinks x by the factor "
+        f"(1 − lr·weight_decay), pulling it toward 0{then}.",
+        0.0,
+        10.0,
+        checked,
+    )
+
+
 MAXIMIZE = Hyperparameter(
     "maximize", "Maximize", False, "bool", "Climb instead of descend (gradient ascent)."
 )
