@@ -191,7 +191,22 @@ class ReferenceLion(torch.optim.Optimizer):
 # --- the optimizers beyond torch.optim, as their reference packages compute them ------------
 
 
-class PackageScheduleFree(schedulefree.AdamWScheduleFree):
+class MaximizeAdded:
+    """A reference package's optimizer with ``maximize`` added as torch's optimizers do it:
+    each group's gradients negated before its step (the group's ``maximize``)."""
+
+    param_groups: list[dict[str, Any]]
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            if group["maximize"]:
+                for p in group["params"]:
+                    p.grad.neg_()
+        super().step(closure)  # type: ignore[misc]
+
+
+class PackageScheduleFree(MaximizeAdded, schedulefree.AdamWScheduleFree):
     """``schedulefree.AdamWScheduleFree`` (foreach=False, put in train mode at once), with
     ``maximize`` added as torch's optimizers do it (the gradient negated), and the averaged
     point x its ``eval()`` would give, for the golden's ``averages``."""
@@ -205,14 +220,6 @@ class PackageScheduleFree(schedulefree.AdamWScheduleFree):
         self.train()
 
     @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        for group in self.param_groups:
-            if group["maximize"]:
-                for p in group["params"]:
-                    p.grad.neg_()
-        super().step(closure)
-
-    @torch.no_grad()
     def readout(self, key: str, p: torch.Tensor) -> list[float]:
         # eval(): y.lerp_(z, 1 − 1/β₁), on a copy (the run stays in train mode)
         (beta1, _) = self.param_groups[0]["betas"]
@@ -220,7 +227,7 @@ class PackageScheduleFree(schedulefree.AdamWScheduleFree):
         return (p if z is None else p.clone().lerp_(z, 1 - 1 / beta1)).tolist()
 
 
-class PackageProdigy(prodigyopt.Prodigy):
+class PackageProdigy(MaximizeAdded, prodigyopt.Prodigy):
     """``prodigyopt.Prodigy``, with ``maximize`` added as torch's optimizers do it, and its
     step size d after each step (None before the first), for the golden's ``step_sizes``.
     The engine spells the package's ``beta3=None`` as −1 and ``growth_rate=inf`` as 0."""
@@ -235,14 +242,6 @@ class PackageProdigy(prodigyopt.Prodigy):
         super().__init__(params, **kwargs)
         for group in self.param_groups:
             group["maximize"] = maximize
-
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        for group in self.param_groups:
-            if group["maximize"]:
-                for p in group["params"]:
-                    p.grad.neg_()
-        super().step(closure)
 
     def readout(self, key: str, p: torch.Tensor) -> float | None:
         return self.param_groups[0]["d"] if self.state[p] else None
