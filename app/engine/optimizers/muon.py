@@ -382,8 +382,7 @@ MUON = Optimizer(
             0.1,
             "log",
             "Decoupled weight decay: each step first shrinks x by the factor "
-            "(1 − lr·weight_decay), pulling it toward 0. On the network page it is AdamW's "
-            "weight decay too.",
+            "(1 − lr·weight_decay), pulling it toward 0.",
             0.0,
             10.0,
             "weight decay should be >= 0 but is",
