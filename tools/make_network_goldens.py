@@ -25,8 +25,10 @@ biases), differentiated by autograd.  Each step is what a training loop does::
 (with SAM, ``sam_rho``: ``backward`` unclipped, ``opt.first_step()``, the same batch's
 ``backward`` at θ + e, clipped, then ``opt.second_step()``; tools/golden.py's ReferenceSAM)
 
-with ``torch.optim.<Optimizer>(model.parameters(), ..., foreach=False)``, the reference
-packages' classes for Schedule-Free AdamW and Prodigy, or the reference
+with ``torch.optim.<Optimizer>(model.parameters(), ..., foreach=False)``, Muon's usual recipe
+(``MuonRecipe``: ``torch.optim.Muon`` on the hidden layers' weight matrices,
+``torch.optim.AdamW`` on the rest), the reference packages' classes for Schedule-Free AdamW
+and Prodigy, or the reference
 classes in tools/golden.py for the three torch lacks: Lion, SGLD (ξ for all P parameters
 from one draw of the engine's stream 1, in parameters() order) and Newton (on the flat
 parameter vector, the Hessian over all parameters by ``torch.autograd.functional.hessian``
@@ -352,6 +354,20 @@ CONFIGS: tuple[Config, ...] = (
         {"lr": 0.01},
         options={"sam_rho": 0.05, "batch_size": 8, "seed": 3, "clip_grad_norm": 1.0},
     ),
+    # Muon as the usual recipe (MuonRecipe below): torch.optim.Muon on the hidden layers'
+    # weight matrices, torch.optim.AdamW on the biases and the output layer.  Hidden widths
+    # stay small: there torch's bfloat16 Newton–Schulz (float32 sums in its matmuls) is
+    # matched bit for bit; on larger matrices a sum can round the other way.
+    Config("muon-default-xor_tanh", "xor", (4,), "tanh", "muon", {"lr": 0.02}),
+    Config(
+        "muon-match_rms_adamw_batch8-circle_relu",
+        "circle",
+        (4, 4),
+        "relu",
+        "muon",
+        {"lr": 0.05, "weight_decay": 0.01, "adjust_lr_fn": "match_rms_adamw"},
+        options={"batch_size": 8, "seed": 3},
+    ),
     Config(
         "asam-sgd_momentum-xor_tanh",
         "xor",
@@ -394,6 +410,34 @@ NETWORK_OPTIMIZERS: dict[str, tuple[Any, dict[str, Any]]] = {
     "schedulefree_adamw": (PackageScheduleFree, {}),
     "prodigy": (PackageProdigy, {}),
 }
+
+
+class MuonRecipe:
+    """Muon on a network as torch users run it: ``torch.optim.Muon`` over the weight matrix
+    of every hidden layer (each Linear whose outputs are hidden units), ``torch.optim.AdamW``
+    (``foreach=False``; torch's Muon has only its single-tensor path) over everything else —
+    the biases and the output layer's weight — with the same lr and weight_decay and AdamW's
+    defaults otherwise.  A step steps both; ``param_groups`` are Muon's, then AdamW's."""
+
+    def __init__(
+        self, model: nn.Sequential, lr: float, weight_decay: float = 0.1, **muon: Any
+    ) -> None:
+        linears = [m for m in model if isinstance(m, nn.Linear)]
+        hidden = [m.weight for m in linears[:-1]]
+        rest = [p for p in model.parameters() if all(p is not w for w in hidden)]
+        self.optimizers = (
+            torch.optim.Muon(hidden, lr=lr, weight_decay=weight_decay, **muon),
+            torch.optim.AdamW(rest, lr=lr, weight_decay=weight_decay, foreach=False, fused=False),
+        )
+        self.param_groups = [g for o in self.optimizers for g in o.param_groups]
+
+    def zero_grad(self) -> None:
+        for o in self.optimizers:
+            o.zero_grad()
+
+    def step(self) -> None:
+        for o in self.optimizers:
+            o.step()
 
 
 @dataclass(frozen=True)
@@ -480,7 +524,11 @@ def weights_of(model: nn.Sequential) -> list[torch.Tensor]:
     return [m.weight for m in model if isinstance(m, nn.Linear)]
 
 
-def make_optimizer(config: Config, params: Any, flat_hessian: Any) -> torch.optim.Optimizer:
+def make_optimizer(
+    config: Config, model: nn.Sequential, params: Any, flat_hessian: Any
+) -> torch.optim.Optimizer | MuonRecipe:
+    if config.optimizer == "muon":  # two torch optimizers, each over its share of the model
+        return MuonRecipe(model, **config.kwargs)
     cls, extra = NETWORK_OPTIMIZERS[config.optimizer]
     if config.optimizer == "newton":
         extra = {"hessian": flat_hessian}
@@ -546,7 +594,7 @@ def trajectory(config: Config, nudge: str | None = None) -> dict[str, Any]:
 
     newton = config.optimizer == "newton"
     params = [flat] if newton else list(model.parameters())
-    opt = make_optimizer(config, params, flat_hessian)
+    opt = make_optimizer(config, model, params, flat_hessian)
     schedule = config.schedule
     scheduler = torch_scheduler(opt, schedule["name"], schedule["parameters"]) if schedule else None
 

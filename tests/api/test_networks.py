@@ -247,14 +247,18 @@ def test_every_bad_input_is_refused_naming_its_field(client, change, field, word
     assert words.lower() in errors[field].lower()
 
 
-def test_muon_is_refused_with_what_it_is_for_and_what_to_use(client) -> None:
-    # Muon orthogonalises weight matrices: the page trains every weight with one optimizer,
-    # so it is refused (422, shown on the page) naming the recipe and the alternative.
-    body = {**RUN, "optimizers": [RUN["optimizers"][0], {"optimizer": "muon"}]}
-    reason = refused(client, body)["optimizers.1.optimizer"]
-    for words in ("2-D weight matrices", "hidden layers", "AdamW", "Pick AdamW here"):
-        assert words in reason, reason
-    assert "coming" not in reason.lower()
+def test_muon_trains_as_its_recipe_and_needs_a_hidden_layer(client) -> None:
+    # Muon on the hidden layers' weight matrices, AdamW on the rest: a run like any other.
+    muon = {"optimizer": "muon", "hyperparameters": {"lr": 0.02}}
+    response = train(client, {**RUN, "optimizers": [RUN["optimizers"][0], muon]})
+    assert response.status_code == 200, response.text
+    racer = response.json()["racers"][1]
+    assert racer["steps"]["step"][-1] == RUN["steps"]
+    assert racer["steps"]["train_loss"][-1] < racer["steps"]["train_loss"][0]
+    # without a hidden layer there is no matrix for Muon: refused, naming the field
+    flat = {**RUN, "model": {**RUN["model"], "hidden": []}, "optimizers": [muon]}
+    reason = refused(client, flat)["model.hidden"]
+    assert "no hidden layer" in reason and "add one, or pick AdamW" in reason, reason
 
 
 def test_everything_past_the_limits_is_named_at_once(client) -> None:

@@ -9,6 +9,7 @@ import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from app.engine.optimizers.muon import MATRIX_FORMULA
 from app.outcome_words import NET_OUTCOME_WORDS
 from tests.browser.test_accessibility import serious_violations
 
@@ -298,12 +299,28 @@ def test_downloads_losses_and_weights_and_a_self_contained_replay(watched, tmp_p
     assert watched.errors == []
 
 
-def test_muon_is_refused_with_what_it_is_for_and_what_to_use(watched):
-    # The network page trains every weight with one optimizer; Muon is for weight matrices.
-    page = open_network(watched, "?r1=muon")
-    status = page.locator("#status")
-    expect(status).to_contain_text("Error: optimizers.0.optimizer: Muon is for 2-D weight")
-    expect(status).to_contain_text("Pick AdamW here")
+def test_muon_trains_as_its_recipe_and_explains_a_hidden_weight_by_muons_quantities(watched):
+    # Muon on the hidden layers' weight matrices, AdamW on the rest: it trains like any
+    # optimizer, and a first-layer weight (a hidden matrix's) is explained by Muon's rule.
+    page = open_network(watched, "?r1=muon&r1.lr=0.02")
+    expect(page.locator("#racer-0-optimizer option:checked")).to_have_text("Muon")
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30)
+    page.get_by_role("button", name="Pause").click()
+    first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
+    assert loss_shown(page) < first
+    expect(page.locator("#status")).not_to_contain_text("Error")
+    page.locator("#network-diagram svg").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    rule = page.locator("#update-rule")
+    expect(rule).to_have_attribute("open", "")
+    expect(rule.locator("[data-rule=who]")).to_contain_text("Weight x₂ → layer 1 · unit 1")
+    for symbol in ("B", "O", "η"):
+        expect(rule.locator(f"tr[data-symbol='{symbol}']")).to_be_visible()
+    expect(rule.locator("[data-rule=formula]")).to_have_text(MATRIX_FORMULA)
+    assert watched.errors == []
 
 
 def test_sam_is_a_training_option_and_lbfgs_refuses_it_in_the_servers_words(watched):

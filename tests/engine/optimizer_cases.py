@@ -42,9 +42,6 @@ class Case(NamedTuple):
     # the step's length is relative to RMS(x) taken before the weight decay (Adafactor): a
     # decay test must start where RMS(x) < ε₂ to see the decay alone
     relative_step: bool = False
-    # False: the network page refuses it (app.engine.networks.scenario.NOT_ON_NETWORKS), so
-    # the network tests leave it out
-    on_networks: bool = True
     # a decoupled decay's first step from x is the undecayed step from decoupled_x(lr, λ, x)
     # (None: torch's x·(1 − lr·λ)); "own": neither torch kind, tested with the rule
     decoupled_x: Callable[[float, float, float], float] | Literal["own"] | None = None
@@ -362,7 +359,6 @@ CASES: dict[str, Case] = {
         first_step=0.6875,  # a 1×1 matrix: NS(1) in bfloat16; 0.68 to 0.72 for a 1×2
         first_step_measure="length",
         first_step_extra={"weight_decay": 0.0},
-        on_networks=False,  # for now: Muon on a network is Muon on hidden matrices + AdamW
     ),
     # Beyond torch.optim: the reference packages' rules (schedulefree 1.4, prodigyopt 1.1),
     # which check no values (Schedule-Free) or a few (Prodigy): the product checks the rest in

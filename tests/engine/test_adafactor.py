@@ -167,7 +167,7 @@ def test_every_tensor_unfactored_fails_the_network_golden():
                 flat, new, _ = adafactor_step(c, t, p.ravel(), g_.ravel(), bufs, 1)
                 moved.append(flat.reshape(p.shape))
                 kept.append(new)
-            return moved, AdafactorTensors(tuple(kept))
+            return moved, AdafactorTensors(state.layout, tuple(kept))
 
         return TensorRule(AdafactorTensors.fresh, step)
 

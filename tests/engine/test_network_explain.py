@@ -9,8 +9,6 @@ from app.engine.networks.explain import explain_weight, weight_index
 from app.engine.networks.scenario import build
 from app.engine.optimizers import OPTIMIZERS
 
-from .optimizer_cases import CASES
-
 
 def _run(optimizer: str, steps: int = 4):
     lr = {"adadelta": 1.0, "lbfgs": 1.0, "newton": 0.5, "rprop": 0.01}.get(optimizer, 0.05)
@@ -27,7 +25,7 @@ def _run(optimizer: str, steps: int = 4):
     return run
 
 
-@pytest.mark.parametrize("optimizer", [o for o in OPTIMIZERS if CASES[o].on_networks])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_the_explained_step_is_the_step_the_run_takes(optimizer):
     run = _run(optimizer, steps=1 if optimizer in ("lbfgs", "newton") else 4)
     j = weight_index(run, 1, "weight", 0, 2)

@@ -3,8 +3,9 @@
 Each golden is a small network built in torch (``nn.Sequential`` of ``nn.Linear`` and
 activation modules, float64) from the engine's initial weights, on the engine's data set,
 split and feature columns, trained for 200 steps by ``torch.optim`` (or the reference Lion,
-Newton and SGLD of tools/golden.py) with torch's losses, clipping utilities and schedulers,
-the engine's mini-batch order replayed.  The engine's :class:`NetworkRun`, given the same
+Newton and SGLD of tools/golden.py; Muon as its usual recipe, torch.optim.Muon and AdamW)
+with torch's losses, clipping utilities and schedulers, the engine's mini-batch order
+replayed.  The engine's :class:`NetworkRun`, given the same
 setting, must reproduce θ after every step, the train and test losses, and a schedule's
 learning rates, to 1e-9 relative (1e-12 absolute) up to the golden's ``horizon``: the points
 on which torch agrees (ten times closer) with its own twins — gradients times 1 + 2**-52,
@@ -33,8 +34,6 @@ from app.engine.optimizers import OPTIMIZERS, Optimizer
 from app.engine.run.batches import epoch_order
 from app.engine.run.options import Applied, RunOptions, apply_options, validate_options
 from app.engine.run.schedules import BoundSchedule, bind_schedule
-
-from .optimizer_cases import CASES
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "networks"
 # (the hvp_*.json goldens are tests/engine/test_network_hvp_goldens.py's)
@@ -155,7 +154,7 @@ def first_miss(ours: Mapping[str, np.ndarray], ref: Mapping[str, np.ndarray]) ->
 
 def test_every_optimizer_activation_and_head_has_a_golden() -> None:
     goldens = list(map(load, GOLDEN_FILES))
-    assert {g["optimizer"] for g in goldens} == {o for o in OPTIMIZERS if CASES[o].on_networks}
+    assert {g["optimizer"] for g in goldens} == set(OPTIMIZERS)
     assert {g["model"]["activation"] for g in goldens} == set(ACTIVATIONS)
     assert {g["model"]["head"] for g in goldens} == {"bce", "ce", "mse"}
     assert {g["data"]["dataset"] for g in goldens} >= {"circle", "xor", "three_classes", "sine"}
@@ -329,4 +328,22 @@ def test_gelus_tanh_approximation_fails_the_comparison(monkeypatch: pytest.Monke
         return 0.5 * z * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)))
 
     monkeypatch.setattr(model, "activate", tanh_gelu)
+    assert_parts(engine_run(g), g)
+
+
+@pytest.mark.parametrize(
+    "whose",
+    [
+        # every weight matrix to Muon, the output layer's too
+        lambda tensor: len(tensor.shape) == 2,
+        # the hidden matrices to AdamW: AdamW alone, with Muon's lr and weight_decay
+        lambda tensor: False,
+    ],
+    ids=["output_layer_to_muon", "all_to_adamw"],
+)
+def test_the_muon_recipe_split_otherwise_fails_its_golden(
+    monkeypatch: pytest.MonkeyPatch, whose: Any
+) -> None:
+    g = load("muon-default-xor_tanh.json")
+    monkeypatch.setattr("app.engine.optimizers.muon.is_muons", whose)
     assert_parts(engine_run(g), g)

@@ -17,8 +17,6 @@ from app.engine.run.batches import epoch_order
 from app.engine.run.options import validate_options
 from app.engine.run.schedules import bind_schedule
 
-from .optimizer_cases import CASES
-
 LR = {
     "sgd": 0.5,
     "adagrad": 0.1,
@@ -38,13 +36,13 @@ LR = {
     "adafactor": 0.05,
     "schedulefree_adamw": 0.05,
     "prodigy": 1.0,
+    "muon": 0.02,
 }
 
 
-ON_NETWORKS = [o for o in OPTIMIZERS if CASES[o].on_networks]
 COORDINATEWISE = [
     o
-    for o in ON_NETWORKS
+    for o in OPTIMIZERS
     if OPTIMIZERS[o].tensors is None and not issubclass(OPTIMIZERS[o].state, BallState)
 ]
 
@@ -63,9 +61,9 @@ def _run(s, optimizer, hp=None, steps=0, **kw):
     return run, trace
 
 
-@pytest.mark.parametrize("optimizer", ON_NETWORKS)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_optimizer_trains_the_network(optimizer):
-    assert set(LR) == set(ON_NETWORKS)
+    assert set(LR) == set(OPTIMIZERS)
     s = _setup(hidden=(3,) if optimizer == "newton" else (4,))
     steps = 40 if optimizer in ("newton", "lbfgs") else 150
     hp = {"temperature": 1e-4} if optimizer == "sgld" else None
@@ -101,7 +99,7 @@ def test_a_crowd_of_parameters_steps_as_one_ball_of_p_dimensions(optimizer):
     np.testing.assert_allclose(run.theta, np.array(x), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("optimizer", ON_NETWORKS)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_a_resumed_run_is_the_unbroken_run(optimizer):
     s = _setup(hidden=(3,), test_ratio=0.25)
     # mini-batches for the coordinate-wise rules; a whole-vector rule's step on 7 points
@@ -196,13 +194,15 @@ def test_newton_is_refused_on_a_network_too_big_for_its_hessian():
     assert build(body).setup.spec.size < NEWTON_MAX_WEIGHTS
 
 
-def test_the_network_page_refuses_exactly_the_cases_marked_off_networks():
+def test_muon_is_refused_on_a_network_without_a_hidden_layer():
+    # Muon's part of the recipe is the hidden layers' weight matrices: with none, nothing.
     from app.engine.networks.data import NetworkError
-    from app.engine.networks.scenario import NOT_ON_NETWORKS, build
+    from app.engine.networks.scenario import build
 
-    assert set(NOT_ON_NETWORKS) == {o for o in OPTIMIZERS if not CASES[o].on_networks}
-    for oid, reason in NOT_ON_NETWORKS.items():
-        body = {"optimizers": [{"optimizer": "adam"}, {"optimizer": oid}]}
-        with pytest.raises(NetworkError) as info:
-            build(body)
-        assert (info.value.field, info.value.reason) == ("optimizers.1.optimizer", reason)
+    body = {"model": {"hidden": []}, "optimizers": [{"optimizer": "adam"}, {"optimizer": "muon"}]}
+    with pytest.raises(NetworkError) as info:
+        build(body)
+    assert info.value.field == "model.hidden"
+    assert "optimizers.1" in info.value.reason and "add one, or pick AdamW" in info.value.reason
+    body["model"] = {"hidden": [3]}
+    assert build(body).racers[1].optimizer.id == "muon"

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from app.engine.optimizers import OPTIMIZERS
+from app.engine.optimizers.muon import MATRIX_FORMULA, MATRIX_SYMBOLS
 from app.engine.run.schedules import SCHEDULES
 
 # The formulas' plain words (parenthetical remarks, "if … else"): they name nothing.
@@ -126,6 +128,16 @@ def undefined_and_stale(formula: str, symbols: Any) -> tuple[set[str], set[str]]
 FORMULAS = [
     *((f"optimizer {o.id}", o) for o in OPTIMIZERS.values()),
     *((f"schedule {s.id}", s) for s in SCHEDULES.values()),
+    # the rule the network page shows for a hidden weight matrix under Muon's recipe
+    (
+        "muon on a network",
+        SimpleNamespace(
+            id="muon",
+            formula=MATRIX_FORMULA,
+            symbols=MATRIX_SYMBOLS,
+            hyperparameters=OPTIMIZERS["muon"].hyperparameters,
+        ),
+    ),
 ]
 
 

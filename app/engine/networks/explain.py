@@ -5,8 +5,9 @@ explanation of weight j is exactly the one-coordinate explanation a ball gets: t
 of j — its value, its gradient, its buffers before and after — put into the optimizer's own
 formula by its ``explain`` hook (:mod:`app.engine.optimizers.explaining`).  A whole-vector
 rule (L-BFGS, Newton) moves every weight together through the curvature of all of them, and
-a per-tensor rule (Adafactor) each layer's weight matrix and bias as wholes; for them the
-panel gives weight j's share of the step and says so.
+a per-tensor rule (Adafactor, Muon's recipe) each layer's weight matrix and bias as wholes;
+for them the panel gives weight j's share of the step and says so, through the rule's own
+``tensors.explain`` where it has one (the entry's role tells Muon's matrices from AdamW's).
 
     >>> from app.engine.networks.scenario import build
     >>> s = build({"data": {"dataset": "xor", "points": 40}, "model": {"hidden": [2]},
@@ -149,6 +150,7 @@ def explain_weight(run: NetworkRun, j: int) -> Explanation:
             parameters_of(spec, taken.gradient)[tensor],
             (run.buffers.tensors or ({},) * len(spec.parameter_shapes))[tensor],
             index,
+            spec.parameter_layout[tensor],
         )
         numbers = StepNumbers(
             t=t,

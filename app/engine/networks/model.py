@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ..optimizers.interface import ParameterTensor
 from .data import NetworkError
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "gelu")
@@ -91,6 +92,17 @@ class NetworkSpec:
     def parameter_shapes(self) -> tuple[tuple[int, ...], ...]:
         """Each parameter tensor's shape in torch's order: weight [out, in], bias [out]."""
         return tuple(shape for o, i in self.shapes for shape in ((o, i), (o,)))
+
+    @cached_property
+    def parameter_layout(self) -> tuple[ParameterTensor, ...]:
+        """Each parameter tensor's shape and role in torch's order: whether its layer's
+        outputs are hidden units (every layer but the last)."""
+        last = len(self.shapes) - 1
+        return tuple(
+            ParameterTensor(shape, n < last)
+            for n, (o, i) in enumerate(self.shapes)
+            for shape in ((o, i), (o,))
+        )
 
     @cached_property
     def size(self) -> int:

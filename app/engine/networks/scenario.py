@@ -57,16 +57,6 @@ PAD = 0.1  # the plane drawn reaches this share of the data's range beyond it
 # Newton's exact Hessian is P × P from P Hessian-vector products over every point: its
 # memory and time grow as P²·n, so a network for Newton stays small.
 NEWTON_MAX_WEIGHTS = 200
-# Optimizers the network page refuses, with the reason it shows.  Muon orthogonalises a
-# whole weight matrix; run on θ as one vector (or weight by weight) it would be another rule.
-NOT_ON_NETWORKS = {
-    "muon": (
-        "Muon is for 2-D weight matrices only: the usual recipe runs it on the hidden "
-        "layers' weight matrices with AdamW for the biases and the first and last layers, "
-        "and this page trains every weight with one optimizer. Pick AdamW here, or run Muon "
-        "on the 1D and 2D landscapes, where the point is a 1×n matrix"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -142,6 +132,13 @@ def build(raw: Mapping[str, Any]) -> Scenario:
                 f"{NEWTON_MAX_WEIGHTS} weights, and this network has {s.spec.size} "
                 "(L-BFGS builds its curvature from gradients alone)",
             )
+        if racers[-1].optimizer.id == "muon" and not s.spec.hidden:
+            raise NetworkError(
+                "model.hidden",
+                f"Muon (optimizers.{i}) steps the hidden layers' weight matrices (with AdamW "
+                "for the biases and the output layer), and this network has no hidden layer: "
+                "add one, or pick AdamW",
+            )
     for racer in racers:
         try:
             check_sam(options, racer.optimizer)
@@ -155,8 +152,6 @@ def _racer(raw: Mapping[str, Any], field: str) -> Racer:
     oid = raw.get("optimizer", "sgd")
     if oid not in OPTIMIZERS:
         raise NetworkError(f"{field}.optimizer", f"unknown optimizer {oid!r}")
-    if oid in NOT_ON_NETWORKS:
-        raise NetworkError(f"{field}.optimizer", NOT_ON_NETWORKS[oid])
     optimizer = OPTIMIZERS[oid]
     try:
         hp = optimizer.validate(raw.get("hyperparameters", {}))

@@ -5,9 +5,10 @@ treats each parameter as its own coordinate, so the network's P parameters step 
 of P one-dimensional balls — batch shape (P,), one numpy call per step, the very code that
 moves a basin map's balls.  A whole-vector rule (L-BFGS, Newton) sees θ as one ball in P
 dimensions, with torch's closure over the step's batch and, for Newton, the exact Hessian.
-A rule whose step depends on each parameter tensor's shape (Adafactor: ``Optimizer.tensors``)
-steps the tensors of torch's ``model.parameters()`` — each layer's weight [out × in], then its
-bias [out] — as torch steps one param group.
+A rule whose step depends on each parameter tensor's shape (Adafactor, Muon:
+``Optimizer.tensors``) steps the tensors of torch's ``model.parameters()`` — each layer's
+weight [out × in], then its bias [out] — as torch steps one param group, each tensor known by
+its role (``NetworkSpec.parameter_layout``: a hidden layer's or the output layer's).
 Schedules, the run options (noise, float16, clipping, SAM) and mini-batches are the bench's own
 (SAM: a second pass over the step's batch at θ + e; not for L-BFGS and Newton):
 :func:`~app.engine.run.schedules.hyperparameters_at`,
@@ -233,7 +234,7 @@ class NetworkRun:
             self.step = 0
             self.theta = np.array(theta0, dtype=np.float64)
             if optimizer.tensors is not None:
-                self.buffers = optimizer.tensors.state.fresh(spec.parameter_shapes)
+                self.buffers = optimizer.tensors.state.fresh(spec.parameter_layout)
             else:
                 self.buffers = optimizer.state.fresh(1 if not self.whole else spec.size)
             self.history = History()
@@ -415,7 +416,7 @@ class NetworkRun:
             if self.optimizer.tensors is not None:
                 tensors = self.optimizer.tensors.state
                 self.buffers = tensors.from_json(
-                    decode_non_finite(raw), self.setup.spec.parameter_shapes
+                    decode_non_finite(raw), self.setup.spec.parameter_layout
                 )
             else:
                 self.buffers = self.optimizer.state.from_json(decode_non_finite(raw), shape, dim)

@@ -45,6 +45,7 @@ from .interface import (
     Binder,
     CoordinateState,
     Optimizer,
+    ParameterTensor,
     Problem,
     Rule,
     TensorBinder,
@@ -189,7 +190,8 @@ class AdafactorTensors(TensorState):
     nonnegative = frozenset(keys)
 
     @staticmethod
-    def shape_of(key: str, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    def shape_of(key: str, tensor: ParameterTensor) -> tuple[int, ...] | None:
+        shape = tensor.shape
         if len(shape) > 1:
             if key == "row_var":
                 return shape[:-1] + (1,)
@@ -211,7 +213,7 @@ def _bind_tensors(hp: Mapping[str, Any]) -> TensorRule:
             p, new, _ = adafactor_step(c, t, p, g, bufs, 2 if p.ndim > 1 else 1)
             moved.append(p)
             kept.append(new)
-        return moved, AdafactorTensors(tuple(kept))
+        return moved, AdafactorTensors(state.layout, tuple(kept))
 
     return TensorRule(AdafactorTensors.fresh, step)
 

@@ -32,7 +32,9 @@ A rule may also say how it steps a network's parameters as torch does, one param
 tensor at a time with its shape (Adafactor factors a weight matrix's second moment into
 row and column averages): a :class:`TensorRule` from ``Optimizer.tensors``, with its state
 a :class:`TensorState`.  The network page then steps it per tensor, in torch's
-``nn.Sequential`` layout, instead of per coordinate or as one ball.
+``nn.Sequential`` layout, instead of per coordinate or as one ball; each tensor comes with
+its role (a :class:`ParameterTensor`: in a hidden layer or the output layer), so a recipe
+can give each its own rule (Muon's hidden weight matrices, AdamW for the rest).
 """
 
 from __future__ import annotations
@@ -399,28 +401,44 @@ def per_ball(make_step: Callable[[Mapping[str, Any]], BallStep], state: type[Bal
 # --- rules that see each parameter tensor with its shape (the network page) ------------------
 
 
+class ParameterTensor(NamedTuple):
+    """One parameter tensor as a per-tensor rule is given it: its shape, and whether its
+    layer's outputs are hidden units (False: the network's output layer) — what a recipe
+    such as Muon's (Muon for the hidden layers' weight matrices, AdamW for the rest) needs
+    to know to pick a tensor's rule."""
+
+    shape: tuple[int, ...]
+    hidden: bool
+
+
 class TensorState:
     """A per-tensor rule's memory, as torch's ``optimizer.state`` holds it: for each
     parameter tensor (in the parameters' order) its buffers by torch's state keys, arrays of
-    the shapes torch gives them; None before the first step.  Immutable: a step returns a
-    new one.  Subclasses name the keys, those that must not be negative, and
-    :meth:`shape_of`."""
+    the shapes torch gives them; None before the first step.  It keeps the ``layout`` it
+    was made for (each tensor's :class:`ParameterTensor`), so a step knows each tensor's
+    role.  Immutable: a step returns a new one.  Subclasses name the keys, those that must
+    not be negative, and :meth:`shape_of`."""
 
-    __slots__ = ("tensors",)
+    __slots__ = ("layout", "tensors")
     keys: ClassVar[tuple[str, ...]] = ()
     nonnegative: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, tensors: tuple[Mapping[str, np.ndarray], ...] | None = None) -> None:
+    def __init__(
+        self,
+        layout: Sequence[ParameterTensor],
+        tensors: tuple[Mapping[str, np.ndarray], ...] | None = None,
+    ) -> None:
+        self.layout = tuple(layout)
         self.tensors = tensors
 
     @staticmethod
-    def shape_of(key: str, shape: tuple[int, ...]) -> tuple[int, ...] | None:
-        """The shape of buffer ``key`` for a parameter of ``shape``; None: it has none."""
-        return shape
+    def shape_of(key: str, tensor: ParameterTensor) -> tuple[int, ...] | None:
+        """The shape of buffer ``key`` for ``tensor``; None: it has none."""
+        return tensor.shape
 
     @classmethod
-    def fresh(cls, shapes: Sequence[tuple[int, ...]]) -> TensorState:
-        return cls()
+    def fresh(cls, layout: Sequence[ParameterTensor]) -> TensorState:
+        return cls(layout)
 
     def to_json(self) -> dict[str, Any]:
         """Every key with, per tensor, its nested lists (None where the tensor has no such
@@ -433,18 +451,18 @@ class TensorState:
         }
 
     @classmethod
-    def from_json(cls, raw: Mapping[str, Any], shapes: Sequence[tuple[int, ...]]) -> TensorState:
-        """The state :meth:`to_json` wrote, for parameters of ``shapes``, checked:
+    def from_json(cls, raw: Mapping[str, Any], layout: Sequence[ParameterTensor]) -> TensorState:
+        """The state :meth:`to_json` wrote, for parameters of ``layout``, checked:
         StateError names the bad key."""
         if all(raw.get(k) is None for k in cls.keys):
-            return cls()
-        tensors: list[dict[str, np.ndarray]] = [{} for _ in shapes]
+            return cls(layout)
+        tensors: list[dict[str, np.ndarray]] = [{} for _ in layout]
         for key in cls.keys:
             per_tensor = raw.get(key)
-            if not isinstance(per_tensor, list) or len(per_tensor) != len(shapes):
-                raise StateError(key, f"must hold one entry per parameter tensor ({len(shapes)})")
-            for n, (value, shape) in enumerate(zip(per_tensor, shapes, strict=True)):
-                want = cls.shape_of(key, shape)
+            if not isinstance(per_tensor, list) or len(per_tensor) != len(layout):
+                raise StateError(key, f"must hold one entry per parameter tensor ({len(layout)})")
+            for n, (value, tensor) in enumerate(zip(per_tensor, layout, strict=True)):
+                want = cls.shape_of(key, tensor)
                 if want is None:
                     if value is not None:
                         raise StateError(key, f"parameter {n} has no {key}")
@@ -458,7 +476,7 @@ class TensorState:
                 if key in cls.nonnegative and (arr < 0).any():
                     raise StateError(key, "must not be negative")
                 tensors[n][key] = arr
-        return cls(tuple(tensors))
+        return cls(layout, tuple(tensors))
 
 
 # ``step(t, params, grads, state) -> (params, state)``: one torch step of a param group,
@@ -468,9 +486,10 @@ TensorStep = Callable[[int, Sequence[np.ndarray], Sequence[np.ndarray], Any], tu
 
 class TensorRule(NamedTuple):
     """An optimizer bound to its hyperparameters for parameter tensors with their shapes:
-    ``init(shapes)`` and ``step`` (the network page's per-tensor path)."""
+    ``init(layout)`` (a :class:`ParameterTensor` per tensor) and ``step`` (the network
+    page's per-tensor path; the state it is given knows the layout)."""
 
-    init: Callable[[Sequence[tuple[int, ...]]], Any]
+    init: Callable[[Sequence[ParameterTensor]], Any]
     step: TensorStep
 
 
@@ -481,6 +500,7 @@ class TensorEntry(NamedTuple):
     grad: np.ndarray  # its gradient as the step was given it
     before: Mapping[str, np.ndarray]  # its buffers before the step (empty: not created yet)
     at: tuple[int, ...]  # where the parameter sits in it
+    tensor: ParameterTensor  # the tensor's shape and role
 
 
 @dataclass(frozen=True)

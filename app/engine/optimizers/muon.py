@@ -16,6 +16,15 @@ a *normalised Nesterov step* of length ≈ 0.7·η in the direction of the momen
 ``adjust_lr_fn="original"`` η = lr (a row has A = 1 ≤ B); ``"match_rms_adamw"`` gives
 η = 0.2·lr·√dim.
 
+On the network page Muon runs as the usual recipe (:data:`MUON`'s ``tensors``): Muon on the
+weight matrix [out × in] of every hidden layer (each layer whose outputs are hidden units),
+``torch.optim.AdamW`` — this product's AdamW rule, torch's defaults, the same lr and
+weight_decay — on everything else, the biases and the output layer's weight.  State keys are
+torch's: ``momentum_buffer`` for Muon's matrices, ``exp_avg`` and ``exp_avg_sq`` for AdamW's
+tensors.  ``adjust_lr_fn="match_rms_adamw"`` scales Muon's update to the RMS of a typical
+AdamW update (0.2), which is what lets one lr suit both parts.  A schedule's lr reaches
+both parts; a OneCycle that cycles momentum cycles Muon's μ only (AdamW's β₁ stays 0.9).
+
 The rule couples the coordinates of a ball (the norm), not the balls of a crowd: a crowd
 runs as one stack of 1×dim matrices, one numpy call per op.  ``maximize`` is the product's
 (torch's Muon has none): it negates the gradient first, as torch's other optimizers do.
@@ -32,17 +41,30 @@ The first step on x² from 1 is 0.6875·lr long, whatever the gradient::
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..backend import Vector
+from ..backend import NUMPY, Vector
 from ..hyperparameters import Hyperparameter
+from .adam import ADAMW
 from .bfloat16 import newton_schulz
 from .explaining import Said, StepNumbers, buffer, num, prelude, step_line, term, vec
-from .interface import Binder, CoordinateState, Optimizer, Problem, Rule
+from .interface import (
+    Binder,
+    CoordinateState,
+    Optimizer,
+    ParameterTensor,
+    Problem,
+    Rule,
+    TensorBinder,
+    TensorEntry,
+    TensorRule,
+    TensorState,
+)
 from .shared import BECOMES, GRADIENT, POSITION, decoupled_decay, lerp
 
 # Keller Jordan's constants, torch's defaults.
@@ -148,6 +170,180 @@ def _explain(n: StepNumbers) -> Said:
     return said
 
 
+# --- on a network: Muon for the hidden weight matrices, AdamW for the rest -----------------
+
+
+def is_muons(tensor: ParameterTensor) -> bool:
+    """Whether the recipe gives ``tensor`` to Muon: a hidden layer's weight matrix (the
+    biases and the output layer's weight go to AdamW)."""
+    return tensor.hidden and len(tensor.shape) == 2
+
+
+def adamw_hyperparameters(hp: Mapping[str, Any]) -> dict[str, Any]:
+    """AdamW's part of the recipe: Muon's lr, weight_decay (and maximize), torch's AdamW
+    defaults otherwise (betas (0.9, 0.999), eps 1e-8, amsgrad off)."""
+    keep = {k: hp[k] for k in ("lr", "weight_decay", "maximize")}
+    return {**ADAMW.validate({}), **keep}
+
+
+class MuonTensors(TensorState):
+    """The recipe's state per parameter tensor, by torch's keys: ``momentum_buffer`` for a
+    hidden weight matrix (torch.optim.Muon's), ``exp_avg`` and ``exp_avg_sq`` for every other
+    tensor (torch.optim.AdamW's)."""
+
+    __slots__ = ()
+    keys = ("momentum_buffer", "exp_avg", "exp_avg_sq")
+    nonnegative = frozenset({"exp_avg_sq"})
+
+    @staticmethod
+    def shape_of(key: str, tensor: ParameterTensor) -> tuple[int, ...] | None:
+        if is_muons(tensor):
+            return tensor.shape if key == "momentum_buffer" else None
+        return None if key == "momentum_buffer" else tensor.shape
+
+
+class MatrixStep(NamedTuple):
+    """One Muon step of a weight matrix, and what it works out on the way."""
+
+    param: np.ndarray  # W after the step
+    buffer: np.ndarray  # B, the momentum buffer after it
+    blend: np.ndarray  # B̃ (B itself without nesterov)
+    o: np.ndarray  # NS(B̃), as float64
+    eta: float  # the adjusted learning rate
+
+
+def matrix_step(
+    hp: Mapping[str, Any],
+    p: np.ndarray,
+    g: np.ndarray,
+    buf: np.ndarray | None,
+) -> MatrixStep:
+    """torch's ``_single_tensor_muon`` for one weight matrix p [out × in] with gradient g."""
+    momentum = hp["momentum"]
+    if hp["maximize"]:
+        g = -g
+    buf = lerp(np.zeros_like(g) if buf is None else buf, g, 1 - momentum)
+    blend = lerp(g, buf, momentum) if hp["nesterov"] else buf
+    o = newton_schulz(blend, tuple(hp["ns_coefficients"]), hp["ns_steps"], hp["eps"])
+    o = o.astype(np.float64)
+    eta = adjusted_lr(hp["lr"], hp["adjust_lr_fn"], (p.shape[0], p.shape[1]))
+    decay = 1 - hp["lr"] * hp["weight_decay"]
+    return MatrixStep(p * decay + -eta * o, buf, blend, o, eta)
+
+
+def _bind_tensors(hp: Mapping[str, Any]) -> TensorRule:
+    """The recipe as two torch optimizers stepping in turn: Muon on the hidden weight
+    matrices, AdamW (its coordinate-wise rule on whole tensors) on the rest."""
+    adamw = ADAMW.bind(adamw_hyperparameters(hp)).update
+    assert adamw is not None
+
+    def step(
+        t: int, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], state: MuonTensors
+    ) -> tuple[list[np.ndarray], MuonTensors]:
+        moved, kept = [], []
+        before = state.tensors or ({},) * len(params)
+        for p, g, bufs, tensor in zip(params, grads, before, state.layout, strict=True):
+            new: dict[str, np.ndarray]
+            if is_muons(tensor):
+                m = matrix_step(hp, p, g, bufs.get("momentum_buffer"))
+                p, new = m.param, {"momentum_buffer": m.buffer}
+            else:
+                moments = (bufs.get("exp_avg"), bufs.get("exp_avg_sq"), None)
+                p, (exp_avg, exp_avg_sq, _) = adamw(NUMPY, t, p, g, moments)
+                new = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+            moved.append(p)
+            kept.append(new)
+        return moved, MuonTensors(state.layout, tuple(kept))
+
+    return TensorRule(MuonTensors.fresh, step)
+
+
+# The Update rule panel's formula for a hidden weight matrix W [out × in].
+MATRIX_FORMULA = (
+    "B ← μ·B + (1 − μ)·g;  B̃ = μ·B + (1 − μ)·g;  O = NS(B̃);  W ← W·(1 − lr·λ) − η·O,  "
+    "η = lr·√max(1, n_out/n_in)  or  0.2·lr·√max(n_out, n_in)"
+)
+MATRIX_SYMBOLS = (
+    ("W", "a hidden layer's weight matrix [n_out × n_in]: one parameter tensor, Muon's"),
+    ("g", "the gradient of the loss with respect to W: the slope along each weight"),
+    ("B", "the momentum buffer: a running average of W's gradients (torch's momentum_buffer)"),
+    ("μ", "momentum: how much of the old B is kept each step (the `momentum` setting)"),
+    (
+        "B̃",
+        "the Nesterov blend: the momentum with the new gradient mixed in once more (B itself "
+        "when `nesterov` is off)",
+    ),
+    (
+        "NS",
+        "Newton–Schulz: `ns_steps` matrix iterations in bfloat16 that make the whole B̃ "
+        "orthogonal (every singular value near 1)",
+    ),
+    ("O", "the orthogonalised update: B̃ with the sizes of its directions taken out"),
+    ("lr", "the learning rate (the `lr` setting; AdamW's too, for the other tensors)"),
+    ("λ", "weight decay: each step first shrinks W by the factor 1 − lr·λ"),
+    (
+        "η",
+        "eta, the adjusted learning rate: lr scaled for the matrix's shape (the "
+        "`adjust_lr_fn` setting: 'original', or 'match_rms_adamw' for AdamW's update size)",
+    ),
+    ("n_out", "the layer's outputs: W's rows"),
+    ("n_in", "the layer's inputs: W's columns"),
+    ("max", "the larger of the two"),
+    BECOMES,
+)
+
+
+def _explain_entry(n: StepNumbers, e: TensorEntry) -> Said:
+    """One weight's share of the recipe's step: a hidden weight matrix's entry of Muon's
+    orthogonalised update, or AdamW's step for a bias or an output weight."""
+    if not is_muons(e.tensor):
+        return _explain_adamw_entry(n, e)
+    said, x, g = prelude(n, "decoupled")
+    hp = n.hp
+    mu = hp["momentum"]
+    before = e.before.get("momentum_buffer")
+    m = matrix_step(hp, e.param, e.grad, before)
+    b0 = 0.0 if before is None else float(before[e.at])
+    b1, o, blend = float(m.buffer[e.at]), float(m.o[e.at]), float(m.blend[e.at])
+    r, c = e.at
+    out, inp = e.param.shape
+    said.line(f"B ← μ·B + (1 − μ)·g = {term(mu)}·{term(b0)} + {term(1 - mu)}·{vec(g)} = {num(b1)}")
+    said.q("B", "momentum buffer", b1, "this weight's running average of g (momentum_buffer)")
+    if hp["nesterov"]:
+        said.line(
+            f"B̃ = μ·B + (1 − μ)·g = {term(mu)}·{term(b1)} + {term(1 - mu)}·{vec(g)} = {num(blend)}"
+        )
+        said.q("B̃", "Nesterov blend", blend, "the look-ahead mix of momentum and gradient")
+    of = "B̃" if hp["nesterov"] else "B"
+    said.line(
+        f"O = NS({of})[{r}, {c}] = {num(o)}   (the whole {out}×{inp} matrix made orthogonal: "
+        f"{hp['ns_steps']} Newton–Schulz steps in bfloat16)"
+    )
+    said.q("O", "orthogonalised update", o, f"this weight's entry of NS({of}) for its layer")
+    said.line(f"η = {num(m.eta)}   (adjust_lr_fn {hp['adjust_lr_fn']!r}, {out}×{inp} matrix)")
+    said.q("η", "adjusted learning rate", m.eta, "lr scaled for the matrix's shape")
+    step_line(said, "W ← W − η·O", f"{vec(x, True)} − {term(m.eta)}·{term(o)}")
+    said.rule(MATRIX_FORMULA, MATRIX_SYMBOLS)
+    return said
+
+
+def _explain_adamw_entry(n: StepNumbers, e: TensorEntry) -> Said:
+    """A bias's or an output weight's step: AdamW's, explained by AdamW's own hook."""
+    hp = adamw_hyperparameters(n.hp)
+    adamw = ADAMW.bind(hp).update
+    assert adamw is not None
+    before = {k: None if k not in e.before else np.array([e.before[k][e.at]]) for k in ADAMW.keys}
+    _, after = adamw(NUMPY, n.t, n.x0, n.g, tuple(before[k] for k in ADAMW.keys))
+    numbers = dataclasses.replace(
+        n, hp=hp, before=before, after=dict(zip(ADAMW.keys, after, strict=True))
+    )
+    said = ADAMW.explain(numbers)
+    what = "a bias" if len(e.tensor.shape) == 1 else "the output layer's weight"
+    said.lines.insert(0, f"{what}: AdamW's part of the recipe (Muon takes hidden weight matrices)")
+    said.rule(ADAMW.formula, ADAMW.symbols)
+    return said
+
+
 _MOMENTUM = Hyperparameter(
     "momentum",
     "Momentum μ",
@@ -174,7 +370,8 @@ MUON = Optimizer(
             "log",
             "How far each step moves: Muon's update is orthogonalised, so its size does not "
             "depend on the gradient's. On a landscape (x, y) is a 1×2 matrix, where Muon is "
-            "a normalised Nesterov step of length about 0.7·lr.",
+            "a normalised Nesterov step of length about 0.7·lr. On the network page it is "
+            "also AdamW's lr, for the biases and the output layer.",
             0.0,
             100.0,
             "Learning rate should be >= 0 but is",
@@ -229,7 +426,9 @@ MUON = Optimizer(
             "choice",
             "How lr is scaled for an A×B matrix: 'original' (Keller Jordan's) by "
             "√max(1, A/B) — 1 on a landscape; 'match_rms_adamw' (Moonshot's) by "
-            "0.2·√max(A, B), so AdamW's lr carries over.",
+            "0.2·√max(A, B), which gives Muon's update the RMS of a typical AdamW update: "
+            "on the network page, where AdamW steps the biases and the output layer with "
+            "the same lr, it is what lets one lr suit both (torch's reason for it).",
             choices=ADJUST_LR_FNS,
         ),
         Hyperparameter(
@@ -242,6 +441,7 @@ MUON = Optimizer(
         ),
     ),
     bind=Binder(_bind_muon, MuonState),
+    tensors=TensorBinder(_bind_tensors, MuonTensors, _explain_entry),
     explain=_explain,
     formula=("B ← μ·B + (1 − μ)·g;  B̃ = μ·B + (1 − μ)·g;  O = NS(B̃);  x ← x·(1 − lr·λ) − η·O"),
     symbols=(
