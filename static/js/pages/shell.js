@@ -70,7 +70,7 @@ export class PageShell {
     this.scheduleDraw = oncePerFrame(() => this.draw());
     this.announcer = new Announcer($("announce"));
     this.session = new Session({ speed: () => SPEEDS[this.controls.value("speed")], onChange: this.scheduleDraw });
-    this.chart = new LossChart($("loss-chart"), { onRedrawNeeded: this.scheduleDraw });
+    this.chart = new LossChart($("loss-chart"), { stepSizes: $("step-size-chart"), onRedrawNeeded: this.scheduleDraw });
     const { models, datasets } = catalogs;
     this.form = new FormulaForm(root, { dim, onUse: (typed) => this.useFormula(typed) });
     this.modelForm = new ModelForm(root, { dim, models, datasets, onUse: (request) => this.useModel(request) });

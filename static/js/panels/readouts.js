@@ -11,11 +11,14 @@ function gradientText(g) {
  * Text for each readout of a track: 1D shows f′(x) with its sign, 2D the norm ‖∇f‖; `lr`
  * is the learning rate of the last step (after any schedule), `applied` the gradient the
  * optimizer was given, `evaluations` the function evaluations so far, `batch` the last step's
- * epoch and mini-batch on a model landscape.
+ * epoch and mini-batch on a model landscape, `step_size` the step size the optimizer
+ * estimated for itself (Prodigy's d).
  */
 export function readouts(track) {
   const last = track.last();
-  if (!last) return { step: "0", position: "–", loss: "–", gradient: "–", lr: "–", applied: "–", evaluations: "0", batch: "–" };
+  if (!last) {
+    return { step: "0", position: "–", loss: "–", gradient: "–", lr: "–", applied: "–", evaluations: "0", batch: "–", step_size: "–" };
+  }
   const g = last.gradient;
   let applied = "–";
   if (last.applied) {
@@ -38,12 +41,16 @@ export function readouts(track) {
     batch: last.epoch
       ? `epoch ${last.epoch} · batch ${last.batch} (${last.batchPoints.length} point${last.batchPoints.length === 1 ? "" : "s"})`
       : "–",
+    step_size: formatNumber(last.stepSize),
   };
 }
 
 // Readouts that mean something only when a setting gives them meaning: shown only when the
-// server sends their field (not one null) — a schedule, training options, L-BFGS, mini-batches.
-const CARRIED_BY = { lr: "lrs", applied: "applied_gradients", evaluations: "evaluations", batch: "epochs" };
+// server sends their field (not one null) — a schedule, training options, L-BFGS, mini-batches,
+// an optimizer that estimates its own step size.
+const CARRIED_BY = {
+  lr: "lrs", applied: "applied_gradients", evaluations: "evaluations", batch: "epochs", step_size: "step_sizes",
+};
 
 /** Write readouts into elements found by `data-readout="step|position|loss|gradient|…"`. */
 export function showReadouts(container, track) {

@@ -7,6 +7,7 @@
 // doubles, the log range gains decades), so Plotly relays out only a few times per race.
 
 import { Overlay } from "./overlay.js";
+import { StepSizeChart } from "./stepsizechart.js";
 
 const GAP_FLOOR = 1e-16; // a ball exactly at the minimum still needs a place on a log axis
 const FIRST_STEPS = 100; // the step axis starts at [0, 100] and doubles as needed
@@ -25,12 +26,15 @@ export function decadeStep([lo, hi]) {
 }
 
 export class LossChart {
-  constructor(element, { onRedrawNeeded = () => {} } = {}) {
+  /** `stepSizes`: the div of the small chart under this one, where an optimizer that
+   * estimates its own step size (Prodigy) shows it (stepsizechart.js). */
+  constructor(element, { stepSizes = null, onRedrawNeeded = () => {} } = {}) {
     this.element = element;
     this.onRedrawNeeded = onRedrawNeeded;
     this.drawn = new Map();
     this.lines = [];
     this.overlay = null;
+    this.stepSizes = stepSizes && new StepSizeChart(stepSizes, { onRedrawNeeded });
   }
 
   /**
@@ -108,6 +112,7 @@ export class LossChart {
         })
       : [];
     this.drawn.clear();
+    if (this.stepSizes) this.stepSizes.reset(racers, { l: layout.margin.l, r: layout.margin.r });
   }
 
   /** The axes as a new chart has them: set afresh from the next data drawn. */
@@ -222,9 +227,18 @@ export class LossChart {
     return true;
   }
 
-  /** Redraw the lines of racers with new steps; nothing at all when none has any. */
+  /** Redraw the lines of racers with new steps (here and in the step size chart under it). */
   update(tracks) {
     if (!this.overlay || !this.overlay.mapped) return;
+    this.drawLines(tracks);
+    // not while out of sight (Roll Downhill's panel closed, ?hide=chart): Plotly could not size it
+    if (this.stepSizes && !this.element.closest("details:not([open]), [hidden]")) {
+      this.stepSizes.update(tracks, this.xRange);
+    }
+  }
+
+  /** Redraw the lines of racers with new steps; nothing at all when none has any. */
+  drawLines(tracks) {
     const stale = tracks.map((track, i) => Boolean(this.lines[i]) && this.drawn.get(i) !== track.length);
     if (!stale.includes(true)) return;
     // a ball started over (Reset, a new start or setting): the axes start over with it,

@@ -114,11 +114,12 @@ export class Track {
 
   /**
    * The step shown (the latest, or the one scrubbed to) as {step, position, loss, gradient, lr, applied, underflow, epoch, batch,
-   * batchPoints}, or null before the first: `lr` is the learning rate the step used,
+   * batchPoints, stepSize}, or null before the first: `lr` is the learning rate the step used,
    * `applied` the gradient the optimizer was given (after mini-batch, noise, float16 and
    * clipping), `underflow` how many of its components float16 rounded to zero (null and 0
    * for a starting point); on a model landscape with mini-batches, the step's epoch, its
-   * batch's number and the data points in it (null without).
+   * batch's number and the data points in it (null without); `stepSize`, the step size the
+   * optimizer estimated for itself after the step (Prodigy's d; null for the others).
    */
   last() {
     const t = this.trace;
@@ -138,6 +139,7 @@ export class Track {
       epoch: t.epochs[i],
       batch: t.batches[i],
       batchPoints: t.batch_points[i],
+      stepSize: t.step_sizes[i],
     };
   }
 
