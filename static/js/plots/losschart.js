@@ -6,24 +6,19 @@
 // a frame does not cost a Plotly redraw.  The axes grow in coarse jumps (the step range
 // doubles, the log range gains decades), so Plotly relays out only a few times per race.
 
-import { Overlay } from "./overlay.js";
+import { Overlay, decadeStep } from "./overlay.js";
 import { StepSizeChart } from "./stepsizechart.js";
 
 const GAP_FLOOR = 1e-16; // a ball exactly at the minimum still needs a place on a log axis
 const FIRST_STEPS = 100; // the step axis starts at [0, 100] and doubles as needed
 const DECADES_BELOW = 3; // when the log axis grows downwards, it grows this much further
 const FIRST_DECADES = [-6, 2]; // the log axis's first range, in powers of ten
-const MOST_LOG_LABELS = 8; // labels on the log axis: every power of ten, or every 2nd, 3rd…
+const MOST_LOG_LABELS = 8; // labels on the log axis (10² to 10⁻¹⁶ would be 19 of them)
 // Sharpness (the edge of stability, Cohen et al. 2021): f″ or the Hessian's top eigenvalue per
 // step on a right-hand axis, beside 2/lr. Gradient descent is stable at a minimum only while
 // the sharpness stays below 2/lr; in training it tends to rise until it meets that line.
 const SHARP_MARGIN_R = 72;
 
-/** Label every k-th power of ten of log range [lo, hi] (decades), so that at most
- * MOST_LOG_LABELS labels share the axis (10² to 10⁻¹⁶ is 19 of them at k = 1). */
-export function decadeStep([lo, hi]) {
-  return Math.max(1, Math.ceil((hi - lo) / (MOST_LOG_LABELS - 1)));
-}
 
 export class LossChart {
   /** `stepSizes`: the div of the small chart under this one, where an optimizer that
@@ -59,7 +54,7 @@ export class LossChart {
             title: { text: "f − f* (log)" }, type: "log", range: FIRST_DECADES, fixedrange: true,
             // a label at powers of ten only (Plotly's 2…9 in-between labels collide), and
             // only at every k-th where all of them would be drawn over each other
-            exponentformat: "power", dtick: decadeStep(FIRST_DECADES),
+            exponentformat: "power", dtick: decadeStep(FIRST_DECADES, MOST_LOG_LABELS),
           }
         : { title: { text: "loss f" }, range: [-1, 1], fixedrange: true },
       plot_bgcolor: "#fbfbfd",
@@ -216,7 +211,7 @@ export class LossChart {
     if (!this.yRange || ylo !== this.yRange[0] || yhi !== this.yRange[1]) {
       this.yRange = [ylo, yhi];
       update["yaxis.range"] = this.yRange;
-      if (this.log) update["yaxis.dtick"] = decadeStep(this.yRange);
+      if (this.log) update["yaxis.dtick"] = decadeStep(this.yRange, MOST_LOG_LABELS);
     }
     if (this.sharp) {
       const range = this.fitSharpAxis(tracks.map((track) => this.sharpnessValues(track)));

@@ -15,6 +15,12 @@ function svgElement(name, attributes = {}) {
   return el;
 }
 
+/** The label step of a log axis over [lo, hi] (powers of ten): every k-th power of ten, so
+ * that at most `most` labels share the axis (Plotly's every-decade labels collide). */
+export function decadeStep([lo, hi], most) {
+  return Math.max(1, Math.ceil((hi - lo) / (most - 1)));
+}
+
 export class Overlay {
   /** `plot` is a Plotly div filling a positioned parent; `onResize()` after each re-mapping. */
   constructor(plot, { onResize = () => {} } = {}) {

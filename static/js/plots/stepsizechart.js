@@ -7,7 +7,7 @@
 // As on the loss chart, Plotly draws the axes and an overlay (overlay.js) the lines; the axis
 // grows in whole decades, so Plotly relays out only a few times per race.
 
-import { Overlay } from "./overlay.js";
+import { Overlay, decadeStep } from "./overlay.js";
 
 const FIRST_DECADES = [-6, 1]; // Prodigy's d₀ (1e-6) up to a distance of 10
 const MOST_LABELS = 4; // a short chart: a label every k-th power of ten, at most this many
@@ -81,7 +81,7 @@ export class StepSizeChart {
       xaxis: { title: { text: "step" }, range: this.xRange, fixedrange: true, zeroline: false },
       yaxis: {
         title: { text: "d (log)" }, type: "log", range: this.yRange, fixedrange: true,
-        exponentformat: "power", dtick: decadeStep(this.yRange),
+        exponentformat: "power", dtick: decadeStep(this.yRange, MOST_LABELS),
       },
       plot_bgcolor: "#fbfbfd",
     };
@@ -128,15 +128,10 @@ export class StepSizeChart {
     if (lo !== this.yRange[0] || hi !== this.yRange[1]) {
       this.yRange = [lo, hi];
       update["yaxis.range"] = this.yRange;
-      update["yaxis.dtick"] = decadeStep(this.yRange);
+      update["yaxis.dtick"] = decadeStep(this.yRange, MOST_LABELS);
     }
     if (!Object.keys(update).length) return false;
     window.Plotly.relayout(this.element, update); // the overlay re-maps after it
     return true;
   }
-}
-
-/** Label every k-th power of ten of log range [lo, hi], at most MOST_LABELS of them. */
-function decadeStep([lo, hi]) {
-  return Math.max(1, Math.ceil((hi - lo) / (MOST_LABELS - 1)));
 }
