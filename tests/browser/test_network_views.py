@@ -317,6 +317,25 @@ def test_a_phone_shows_a_computed_plane_with_no_sideways_scrolling(watched):
     assert box and box["width"] > 300
 
 
+@pytest.mark.parametrize("view", ["line", "sharpness"])
+def test_a_phone_shows_every_legend_entry_whole(watched, view):
+    # two racers with long names: "orange: Gradient descent, lr 0.04: top eigenvalue" ran off
+    # the plot's right edge at 360 px
+    watched.page.set_viewport_size({"width": 360, "height": 780})
+    page = open_network(watched, f"?r1=gd&r1.lr=0.04&r2=gd&r2.lr=0.08&steps=60&view={view}")
+    page.wait_for_selector(f"#landscape[data-shown={view}]", timeout=60_000)
+    overflow = page.evaluate(
+        """() => {
+          const plot = document.querySelector('#netview-plot').getBoundingClientRect();
+          return [...document.querySelectorAll('#netview-plot .legend .legendtext')]
+            .map((t) => ({text: t.textContent, right: t.getBoundingClientRect().right}))
+            .filter((t) => t.right > plot.right);
+        }"""
+    )
+    assert page.locator("#netview-plot .legend .legendtext").count() >= 4
+    assert overflow == []
+
+
 def test_the_landscape_section_has_no_serious_accessibility_violations(watched):
     axe = Axe()
     for query in (TWO + "&view=plane&detail=coarse", TWO + "&view=seeds&detail=coarse&projector=1"):

@@ -6,7 +6,7 @@
 // a frame does not cost a Plotly redraw.  The axes grow in coarse jumps (the step range
 // doubles, the log range gains decades), so Plotly relays out only a few times per race.
 
-import { Overlay, decadeStep } from "./overlay.js";
+import { chartOverlay, decadeStep } from "./overlay.js";
 import { StepSizeChart } from "./stepsizechart.js";
 
 const GAP_FLOOR = 1e-16; // a ball exactly at the minimum still needs a place on a log axis
@@ -73,39 +73,21 @@ export class LossChart {
     const empty = (yaxis) => ({ type: "scatter", x: [], y: [], yaxis, hoverinfo: "skip" });
     const traces = sharpness ? [empty("y"), empty("y2")] : [];
     await window.Plotly.react(this.element, traces, layout, { displayModeBar: false, responsive: true });
-    if (!this.overlay) {
-      this.overlay = new Overlay(this.element, {
-        onResize: () => {
-          this.drawn.clear();
-          this.onRedrawNeeded();
-        },
-      });
+    const overlay = chartOverlay(this);
+    const group = overlay.group("lines");
+    this.lines = overlay.racerLines(group, racers, (r) => ({
+      class: "loss-line", "stroke-width": "2.5", "stroke-dasharray": r.dash,
+    }));
+    this.sharpLines = [];
+    if (sharpness) {
+      const sharp = overlay.racerLines(group, racers, () => ({
+        class: "sharpness-line", "stroke-width": "1.5", opacity: "0.85",
+      }));
+      const edges = overlay.racerLines(group, racers, () => ({
+        class: "edge-line", "stroke-width": "1.5", "stroke-dasharray": "7 4", opacity: "0.7",
+      }));
+      this.sharpLines = sharp.map((line, i) => ({ sharpness: line, edge: edges[i] }));
     }
-    this.overlay.sync();
-    this.overlay.clear();
-    const group = this.overlay.group("lines");
-    this.lines = racers.map((r, i) => {
-      const line = this.overlay.polyline(group, {
-        class: "loss-line", stroke: r.color, "stroke-width": "2.5", "stroke-dasharray": r.dash,
-      });
-      line.dataset.racer = String(i);
-      return line;
-    });
-    this.sharpLines = sharpness
-      ? racers.map((r, i) => {
-          const pair = {
-            sharpness: this.overlay.polyline(group, {
-              class: "sharpness-line", stroke: r.color, "stroke-width": "1.5", opacity: "0.85",
-            }),
-            edge: this.overlay.polyline(group, {
-              class: "edge-line", stroke: r.color, "stroke-width": "1.5", "stroke-dasharray": "7 4", opacity: "0.7",
-            }),
-          };
-          pair.sharpness.dataset.racer = String(i);
-          pair.edge.dataset.racer = String(i);
-          return pair;
-        })
-      : [];
     this.drawn.clear();
     if (this.stepSizes) this.stepSizes.reset(racers, { l: layout.margin.l, r: layout.margin.r });
   }

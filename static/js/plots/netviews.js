@@ -29,6 +29,12 @@ function sizes(projector) {
   return projector ? SIZES.projector : SIZES.normal;
 }
 
+// A legend entry naming a racer and one of its lines. On a narrow plot (a phone) the line's name
+// goes under the racer's: one long row ran off the plot's right edge.
+function entry(label, what, narrow) {
+  return narrow ? `${label}:<br>${what}` : `${label}: ${what}`;
+}
+
 function baseLayout(s) {
   return {
     font: { size: s.font },
@@ -53,12 +59,12 @@ export function drawLine(element, answer, racers, { projector = false, narrow = 
   answer.racers.forEach((r, i) => {
     const { label, color } = racers[i];
     traces.push({
-      type: "scatter", mode: "lines", name: `${label}: training`, x: r.alphas, y: r.train,
+      type: "scatter", mode: "lines", name: entry(label, "training", narrow), x: r.alphas, y: r.train,
       line: { color, width: s.line }, hovertemplate: "α = %{x:.2f}: %{y:.4g}<extra>%{fullData.name}</extra>",
     });
     if (r.test) {
       traces.push({
-        type: "scatter", mode: "lines", name: `${label}: test`, x: r.alphas, y: r.test,
+        type: "scatter", mode: "lines", name: entry(label, "test", narrow), x: r.alphas, y: r.test,
         line: { color, width: s.line, dash: "dash" }, hovertemplate: "α = %{x:.2f}: %{y:.4g}<extra>%{fullData.name}</extra>",
       });
     }
@@ -98,12 +104,12 @@ export function drawSharpness(element, answer, racers, { projector = false, narr
     const { label, color } = racers[i];
     traces.push(
       {
-        type: "scatter", mode: "lines+markers", name: `${label}: top eigenvalue`, x: r.step, y: r.top,
+        type: "scatter", mode: "lines+markers", name: entry(label, "top eigenvalue", narrow), x: r.step, y: r.top,
         line: { color, width: s.line }, marker: { color, size: s.marker },
         hovertemplate: "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
       },
       {
-        type: "scatter", mode: "lines", name: `${label}: 2/lr`, x: r.step, y: r.limit,
+        type: "scatter", mode: "lines", name: entry(label, "2/lr", narrow), x: r.step, y: r.limit,
         line: { color, width: Math.max(1.5, s.line - 1), dash: "longdash" },
         hovertemplate: "step %{x}: 2/lr = %{y:.4g}<extra>%{fullData.name}</extra>",
       },

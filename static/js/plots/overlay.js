@@ -21,6 +21,27 @@ export function decadeStep([lo, hi], most) {
   return Math.max(1, Math.ceil((hi - lo) / (most - 1)));
 }
 
+/**
+ * The overlay of a chart that draws its lines a step at a time (`chart`: its Plotly div
+ * `element`, the Map `drawn` of how much of each line is drawn, and `onRedrawNeeded()`): made
+ * once per chart, mapped to the axes just laid out and emptied. Each later re-mapping (a
+ * resize, a relayout) forgets what was drawn and asks for a redraw, which draws every line
+ * whole.
+ */
+export function chartOverlay(chart) {
+  if (!chart.overlay) {
+    chart.overlay = new Overlay(chart.element, {
+      onResize: () => {
+        chart.drawn.clear();
+        chart.onRedrawNeeded();
+      },
+    });
+  }
+  chart.overlay.sync();
+  chart.overlay.clear();
+  return chart.overlay;
+}
+
 export class Overlay {
   /** `plot` is a Plotly div filling a positioned parent; `onResize()` after each re-mapping. */
   constructor(plot, { onResize = () => {} } = {}) {
@@ -99,6 +120,16 @@ export class Overlay {
     const el = svgElement("polyline", { fill: "none", stroke: "currentColor", ...attributes });
     parent.append(el);
     return el;
+  }
+
+  /** One polyline per racer ([{color}]) in `group`, in the racer's colour and tagged with its
+   * index (`data-racer`); `attributes(racer)` gives the rest. */
+  racerLines(group, racers, attributes) {
+    return racers.map((r, i) => {
+      const line = this.polyline(group, { stroke: r.color, ...attributes(r) });
+      line.dataset.racer = String(i);
+      return line;
+    });
   }
 
   circle(parent, attributes) {

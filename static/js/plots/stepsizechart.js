@@ -7,7 +7,7 @@
 // As on the loss chart, Plotly draws the axes and an overlay (overlay.js) the lines; the axis
 // grows in whole decades, so Plotly relays out only a few times per race.
 
-import { Overlay, decadeStep } from "./overlay.js";
+import { chartOverlay, decadeStep } from "./overlay.js";
 
 const FIRST_DECADES = [-6, 1]; // Prodigy's d₀ (1e-6) up to a distance of 10
 const MOST_LABELS = 4; // a short chart: a label every k-th power of ten, at most this many
@@ -86,24 +86,10 @@ export class StepSizeChart {
       plot_bgcolor: "#fbfbfd",
     };
     await window.Plotly.react(this.element, [], layout, { displayModeBar: false, responsive: true });
-    if (!this.overlay) {
-      this.overlay = new Overlay(this.element, {
-        onResize: () => {
-          this.drawn.clear();
-          this.onRedrawNeeded();
-        },
-      });
-    }
-    this.overlay.sync();
-    this.overlay.clear();
-    const group = this.overlay.group("lines");
-    this.lines = this.racers.map((r, i) => {
-      const line = this.overlay.polyline(group, {
-        class: "step-size-line", stroke: r.color, "stroke-width": "2.5", "stroke-dasharray": r.dash,
-      });
-      line.dataset.racer = String(i);
-      return line;
-    });
+    const overlay = chartOverlay(this);
+    this.lines = overlay.racerLines(overlay.group("lines"), this.racers, (r) => ({
+      class: "step-size-line", "stroke-width": "2.5", "stroke-dasharray": r.dash,
+    }));
     this.drawn.clear();
     this.building = false;
     this.onRedrawNeeded();
