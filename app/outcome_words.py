@@ -11,7 +11,9 @@ One entry per outcome id:
   many balls ("62% of the starts (248) …");
 * ``so_far`` — the running verdict while a ball rolls: how its run stands on the steps so
   far (the stream's ``verdict``), a phrase the status line starts with ("Bouncing so far —
-  step 120 at x = 1.5").
+  step 120 at x = 1.5");
+* ``ended`` — how a racer's run ended, a phrase for a race's status line, which names every
+  racer beside the plot ("Momentum: reached the global minimum after 81 steps").
 
 A sentence or share is a set of variants: the page takes the first whose condition holds
 (``maximize``: gradient ascent; ``without_minimum``: the ball is at no minimum of the list;
@@ -45,6 +47,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         "sentence": {"default": "Reached the global minimum at {at} after {steps}."},
         "share": {"default": "reach the global minimum at {at}"},
         "so_far": {"default": "settling into the global minimum"},
+        "ended": {"default": "reached the global minimum"},
     },
     "local_minimum": {
         "gloss": "at `surface.minima[minimum]`, not the lowest; with a null `minimum`, a "
@@ -68,6 +71,11 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "drawn landscape",
             "default": "settling into a local minimum, not the lowest",
         },
+        "ended": {
+            "without_minimum": "settled in a valley whose lowest point lies outside the drawn "
+            "landscape",
+            "default": "settled in {name}, not the lowest",
+        },
     },
     "saddle": {
         "gloss": "the gradient vanishes at a saddle point",
@@ -80,6 +88,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"default": "stop at a saddle point: the gradient vanishes, but it is no minimum"},
         "so_far": {"default": "stuck at a saddle point"},
+        "ended": {"default": "stuck at a saddle point"},
     },
     "maximum": {
         "gloss": "came to rest on a hilltop",
@@ -94,6 +103,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"maximize": "climb to a hilltop", "default": "come to rest on a hilltop"},
         "so_far": {"maximize": "climbing onto a hilltop", "default": "coming to rest on a hilltop"},
+        "ended": {"maximize": "reached a hilltop", "default": "came to rest on a hilltop"},
     },
     "plateau": {
         "gloss": "the gradient is too small to move, far from any minimum",
@@ -106,6 +116,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"default": "are stranded on a plateau: the gradient is too small to move them"},
         "so_far": {"default": "stranded on a plateau"},
+        "ended": {"default": "stranded on a plateau"},
     },
     "ran_away": {
         "gloss": "unbounded: left the box going the way it was headed",
@@ -122,6 +133,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "default": "run away downhill: the surface has no bottom",
         },
         "so_far": {"maximize": "running away uphill", "default": "running away downhill"},
+        "ended": {"maximize": "ran away uphill", "default": "ran away downhill"},
     },
     "diverged": {
         "gloss": "too large a step",
@@ -138,6 +150,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"default": "diverge: the step throws the ball off"},
         "so_far": {"default": "diverging"},
+        "ended": {"default": "diverged"},
     },
     "float16_stuck": {
         "gloss": "float16 rounds the gradient to zero",
@@ -151,6 +164,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"default": "are stuck: float16 rounds their gradient to zero"},
         "so_far": {"default": "stuck: float16 rounds the gradient to zero"},
+        "ended": {"default": "stuck: float16 rounds the gradient to zero"},
     },
     "stalled": {
         "gloss": "steps shrank to nothing away from a minimum",
@@ -168,6 +182,10 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"default": "stop short of a minimum: their steps shrink to nothing"},
         "so_far": {"default": "stopping short of a {goal}"},
+        "ended": {
+            "l2": "came to rest where weight decay's pull balances the slope",
+            "default": "stopped short of a {goal}",
+        },
     },
     "bouncing": {
         "gloss": "the learning rate is too large to settle",
@@ -182,6 +200,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "default": "are still bouncing after {steps}: the learning rate is too large to settle"
         },
         "so_far": {"default": "bouncing so far"},
+        "ended": {"default": "still bouncing"},
     },
     "crawling": {
         "gloss": "still making slow progress",
@@ -194,6 +213,7 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
         },
         "share": {"default": "are still crawling after {steps}: the steps are small there"},
         "so_far": {"default": "still crawling"},
+        "ended": {"default": "still crawling"},
     },
     "jittering": {
         "gloss": "kept moving around a minimum by gradient noise, SGLD's temperature or "
@@ -215,6 +235,10 @@ OUTCOME_WORDS: dict[str, dict[str, Any]] = {
             "default": "jitter around {name} at {at}: the noise keeps them moving",
         },
         "so_far": {
+            "without_minimum": "jittering, kept moving by the noise",
+            "default": "jittering around {name}",
+        },
+        "ended": {
             "without_minimum": "jittering, kept moving by the noise",
             "default": "jittering around {name}",
         },

@@ -25,6 +25,7 @@ NAMES = {
     },
     "share": {"at", "steps", "name"},
     "so_far": {"goal", "name"},
+    "ended": {"goal", "name"},
 }
 
 
@@ -38,7 +39,7 @@ def test_each_outcomes_words_are_complete(outcome):
     assert words["gloss"] and words["group"] in MAP_GROUPS
     assert isinstance(words["settles"], bool)
     assert words["guess"].startswith("It ") and words["guess"].endswith(".")
-    for kind in ("sentence", "share", "so_far"):
+    for kind in ("sentence", "share", "so_far", "ended"):
         variants = words[kind]
         assert "default" in variants and set(variants) <= CONDITIONS, (kind, set(variants))
         for text in variants.values():

@@ -98,14 +98,15 @@ WAIT = "Make your guess first"
 def answers(lesson: Lesson) -> list[str]:
     """Texts that tell a predict-first lesson's answer: its reveal texts (the server names
     them), and the words the page uses for a right outcome once a run has ended — its gloss,
-    and every fixed piece of its status sentences and map legends (the parts between the
-    {names} the page fills in)."""
+    and every fixed piece of its status sentences, race summaries and map legends (the parts
+    between the {names} the page fills in)."""
     texts = [getattr(lesson, field) for field in lesson.reveal]
     for outcome in {o for racer in lesson.racers for o in racer.expected}:
         words = OUTCOME_WORDS[outcome]
         texts.append(words["gloss"])
-        for variant in [*words["sentence"].values(), *words["share"].values()]:
-            texts += [piece.strip() for piece in re.split(r"\{\w+\}", variant)]
+        for kind in ("sentence", "share", "ended"):
+            variants = words[kind].values()
+            texts += [piece.strip() for v in variants for piece in re.split(r"\{\w+\}", v)]
     # ... but not what a choice says itself (float16_stuck's gloss is its guess's reason)
     offered = " ".join(OUTCOME_WORDS[choice]["guess"] for choice in lesson.choices)
     return [text for text in texts if len(text) >= 12 and text not in offered]

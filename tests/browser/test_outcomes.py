@@ -184,11 +184,35 @@ def test_a_finished_race_says_it_is_over(watched):
     # (at the engine's suggested rates): the page must not say "Paused … go on".
     page = watched.open("/explore?surface=ravine", ready="#explorer")
     play_to_the_end(page)
+    # beside the plot, how each racer's run ended and when (who won the race)
     expect(page.locator("#status")).to_have_text(
-        re.compile(r"^Race over after \d+ steps: every racer has stopped\."), timeout=15_000
+        re.compile(
+            r"^Race over — Gradient descent: reached the global minimum after (\d+) steps; "
+            r"Momentum: reached the global minimum after (\d+) steps; "
+            r"Adam: reached the global minimum after (\d+) steps\. Press Play to race again\.$"
+        ),
+        timeout=15_000,
     )
-    for status in page.locator(".racer-status").all():
-        expect(status).to_have_text(re.compile(r"^Reached the global minimum at"))
+    said = re.findall(r"after (\d+) steps", page.locator("#status").inner_text())
+    cards = page.locator(".racer-status").all()
+    for status, steps in zip(cards, said, strict=True):
+        card = re.compile(rf"^Reached the global minimum at .* after {steps} steps")
+        expect(status).to_have_text(card)
+
+
+def test_a_paused_race_says_how_each_racer_stands_beside_the_plot(watched):
+    # The SAM lesson's two Adams: plain Adam drops into the pit and stops; Adam + SAM jitters
+    # in the bowl until its 1000 steps run out. The page said only "Paused after 1000 steps".
+    page = watched.open("/explore?lesson=sam_wide_minimum", ready="#explorer")
+    play_to_the_end(page)
+    expect(page.locator("#status")).to_have_text(
+        re.compile(
+            r"^Paused after 1000 steps — Adam, SAM radius ρ 0: reached the global minimum after "
+            r"\d+ steps; Adam, SAM radius ρ 0\.2: jittering around the global minimum after 1000 "
+            r"steps\. Press Play to go on\.$"
+        ),
+        timeout=20_000,
+    )
 
 
 def test_a_racer_that_stops_mid_race_says_so_while_the_others_roll(watched):

@@ -7,7 +7,7 @@ import { regularized2d } from "../l2.js";
 import { L2Lowest } from "../net/l2.js";
 import { Track } from "../state/track.js";
 import { readSchedule, readValues, unknownChoiceNote, writeTraining, writeValues } from "../state/urlstate.js";
-import { describe, soFar } from "../verdict.js";
+import { describe, ended, soFar } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
 import { showLinkNote } from "./linknote.js";
@@ -206,10 +206,20 @@ export class Racers {
     if (this.page.session.scrubbed) return `Step ${steps} of ${this.page.session.timeline().last}: scrubbed back. Play goes on from here.`;
     if (playing) return `Racing ${racing} on ${name}… step ${steps}${this.soFar()}`;
     if (steps === 0) return `${racing} ready on ${name}. Press Play, or click the map to choose the start.`;
+    const verdicts = this.verdicts();
     if (this.list.every((r) => r.track.settled)) {
-      return `Race over after ${plural(steps, "step")}: every racer has stopped. Press Play to race again.`;
+      return `Race over — ${verdicts || `every racer stopped within ${plural(steps, "step")}`}. Press Play to race again.`;
     }
-    return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
+    return `Paused after ${plural(steps, "step")}${verdicts ? ` — ${verdicts}` : ""}. Press Play to go on.`;
+  }
+
+  /** After a race (or paused in one): how each racer's run ended, or stands, beside the plot
+   * (the cards, further down, say it at length); "" when no racer has anything to say yet. */
+  verdicts() {
+    return this.list
+      .filter((r) => ended(r.track))
+      .map((r) => `${this.label(r)}: ${ended(r.track)}`)
+      .join("; ");
   }
 
   /** While racing: each racer's running verdict, as the engine judges it so far. */
