@@ -56,23 +56,22 @@ export function soFar(track) {
 }
 
 /**
- * How a racer's run ended, for a race's status line ("reached the global minimum after 81
- * steps", worded by the server: app/outcome_words.py `ended`); while it has not ended, its
- * running verdict ("bouncing so far"); "" when there is nothing to say yet.
+ * How a racer's run ended, for a race's status line ("reached the global minimum", worded by
+ * the server: app/outcome_words.py `ended`); while it has not ended, its running verdict
+ * ("bouncing so far"); "" when there is nothing to say yet.
  */
 export function ended(track) {
   if (!track.outcome || track.scrubbed) return soFar(track);
   const { minima } = track.surface;
   const minimum = track.outcome.minimum === null ? null : minima[track.outcome.minimum];
   const maximize = Boolean(track.hyperparameters.maximize);
-  const words = worded(FACTS.outcomes[track.outcome.kind].ended, {
+  return worded(FACTS.outcomes[track.outcome.kind].ended, {
     minimum,
     name: minimum ? minimumName(minima, track.outcome.minimum) : "",
     goal: FACTS.goals[maximize ? "ascent" : "descent"],
     maximize,
     l2: l2Strength(track.optimizer, track.hyperparameters) > 0,
   });
-  return `${words} after ${stepsText(track.last().step)}`;
 }
 
 function capital(text) {

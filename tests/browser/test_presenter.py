@@ -10,10 +10,11 @@ lesson, so the run stays short.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from app.api.lessons import list_network_lessons
 from app.api.urlstate import lesson_url
@@ -65,6 +66,15 @@ def outside(page: Page, selector: str) -> str | None:
     return None
 
 
+def hidden_guesses(page: Page) -> int:
+    """Guesses out of sight: what is seen at a radio button's middle is something else."""
+    return page.locator("#predict input[type=radio]").evaluate_all(
+        "(els) => els.filter((el) => { const b = el.getBoundingClientRect();"
+        " return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) !== el; })"
+        ".length"
+    )
+
+
 def open_lesson(page: Page, base_url: str, lesson: Lesson, projector: bool) -> None:
     link = lesson_url(lesson) + ("&projector=1" if projector else "")
     page.goto(base_url + link)
@@ -85,26 +95,36 @@ def test_a_lesson_is_played_on_one_screen(screens, server, screen, lesson_id):
     faults = [why for why in (outside(page, s) for s in wanted) if why]
     assert not faults, f"{lesson_id} at {screen}: {faults}"
     if lesson.predict:  # every guess in view, none scrolled away inside the lesson's box
-        hidden = page.locator("#predict input[type=radio]").evaluate_all(
-            "(els) => els.filter((el) => { const b = el.getBoundingClientRect();"
-            " return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) !== el; })"
-            ".length"
-        )
+        hidden = hidden_guesses(page)
         assert hidden == 0, f"{lesson_id} at {screen}: {hidden} guesses out of sight"
+
+
+@pytest.mark.parametrize("screen", ["1920x1080-projector", "1280x800"])
+@pytest.mark.parametrize("lesson_id", [i for i, x in LESSONS.items() if x.page == "explore"])
+def test_after_a_race_each_racers_verdict_is_beside_the_plot_and_play(
+    screens, server, screen, lesson_id
+):
+    # The status said only "Paused after 1000 steps": how each racer ended was on its card,
+    # a screen or more further down. Now a line per racer under the status, and Play in view.
+    lesson = LESSONS[lesson_id]
+    page = screens[screen]
+    open_lesson(page, server.url, lesson, SCREENS[screen][2])
+    for group in page.locator("#predict fieldset").all():  # predict-first: a guess each
+        group.locator("input[type=radio]").first.check()
+    page.locator("#jump-end").click()
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"^(Paused after|Race over after) "), timeout=60_000
+    )
+    # (a predict-first lesson's box tells the end of each ball it asked about, by the guess)
+    lines = page.locator("#status .status-racer").all_inner_texts()
+    assert len(lines) == len(lesson.racers) - len(lesson.asks), lines
+    faults = [why for why in (outside(page, s) for s in ["#landscape", "#play", "#status"]) if why]
+    assert not faults, f"{lesson_id} at {screen}: {faults}"
 
 
 def open_net_lesson(page: Page, base_url: str, lesson_id: str, projector: bool) -> None:
     page.goto(base_url + NET_LESSONS[lesson_id].url + ("&projector=1" if projector else ""))
     page.wait_for_selector("#network[data-ready=true]", timeout=20_000)
-
-
-def hidden_guesses(page: Page) -> int:
-    """Guesses out of sight: what is seen at a radio button's middle is something else."""
-    return page.locator("#predict input[type=radio]").evaluate_all(
-        "(els) => els.filter((el) => { const b = el.getBoundingClientRect();"
-        " return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) !== el; })"
-        ".length"
-    )
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))

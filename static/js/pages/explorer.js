@@ -233,11 +233,11 @@ class Explorer extends PageShell {
       this.dataPanel.update(balls, batched ? batched.batchPoints : null);
     }
     const { playing } = this.session;
-    // one line for a screen reader: the race, then each racer that has finished
-    const finished = this.racers.showCards(playing);
+    this.racers.showCards(playing);
     const done = tracks.length && tracks.every((t) => t.settled);
     this.root.dataset.state = playing ? "playing" : done ? "finished" : "idle";
-    this.finishDraw(this.racers.summary(this.steps(), playing), { rolling: playing, also: finished });
+    // the status line and a line per racer under it, read out as one by a screen reader
+    this.finishDraw(this.racers.summary(this.steps(), playing), { rolling: playing, racers: this.racers.verdicts(this.steps(), this.lesson?.asks) });
   }
 }
 

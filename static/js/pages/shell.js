@@ -49,6 +49,15 @@ import { ControlTable, SPEED } from "./controltable.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** One racer's line under the status: its words, after a dot in its colour. */
+function statusLine({ color, text }) {
+  const line = document.createElement("span");
+  line.className = "status-racer";
+  line.style.setProperty("--racer", color);
+  line.textContent = text;
+  return line;
+}
+
 export class PageShell {
   /**
    * `page`: "roll" or "explore" (embed size); `dim`: 1 or 2; `controls`: the page's rows of
@@ -158,13 +167,21 @@ export class PageShell {
     return params;
   }
 
-  /** The status line, the announcement, Play's label, the address and the panels that follow. */
-  finishDraw(status, { rolling, also = [] }) {
-    if (this.lesson) status = this.lesson.status(status); // a lesson waiting for a guess says so
+  /**
+   * The status line, the announcement, Play's label, the address and the panels that follow.
+   * `racers` ([{color, text}]): a line each under the status, marked in the racer's colour —
+   * how each racer's run stands, beside the plot — unless an error, a notice or a lesson
+   * waiting for a guess speaks instead. `also`: more for a screen reader only.
+   */
+  finishDraw(status, { rolling, also = [], racers = [] }) {
+    const own = this.lesson ? this.lesson.status(status) : status; // a lesson waiting for a guess says so
     const { error, notice } = this.session;
-    $("status").textContent = error ? `Error: ${error}` : notice || status;
+    const text = error ? `Error: ${error}` : notice || own;
+    const lines = text === status ? racers : [];
+    $("status").replaceChildren(text, ...lines.map(statusLine));
     $("status").classList.toggle("error", Boolean(error));
-    this.announcer.say([$("status").textContent, ...also].join(" "), { rolling: rolling && !error });
+    const said = [text, ...lines.map((line) => line.text), ...also];
+    this.announcer.say(said.join(" "), { rolling: rolling && !error });
     $("play").textContent = this.session.playing ? "Pause" : "Play";
     this.address.update(this.stateParams());
     if (this.lesson) this.lesson.update();
@@ -246,6 +263,23 @@ function fitPlotToScreen(root) {
   measure();
 }
 
+/**
+ * The racers' lines under the status (the explorer's race) take room the lesson's box beside
+ * the plot gives up: app.css subtracts `--status-lines`, their height, from the box's, so Play
+ * under them stays on the first screen however many racers there are.
+ */
+function fitLessonToStatus(root) {
+  const status = $("status");
+  const measure = () => {
+    const lines = status.querySelectorAll(".status-racer");
+    const height = lines.length
+      ? lines[lines.length - 1].getBoundingClientRect().bottom - lines[0].getBoundingClientRect().top
+      : 0;
+    root.style.setProperty("--status-lines", `${Math.ceil(height)}px`);
+  };
+  new ResizeObserver(measure).observe(status);
+}
+
 /** A lesson opened: the landscape's own panels (a model's chooser) fold, unless one has
  * something to say (a refusal), so the lesson's box, the plot and Play share the screen. */
 function foldSettings(root) {
@@ -287,6 +321,7 @@ export async function startPage(root, Page, dim) {
     if (params.get("lesson")) foldSettings(root);
     page.classroom = await startClassroom(root, page, params); // with class=CODE: the class's bar
     fitPlotToScreen(root);
+    fitLessonToStatus(root);
     page.scheduleDraw();
     root.dataset.ready = "true";
   } catch (error) {

@@ -97,14 +97,15 @@ function guessGroup(lesson, ball, n, alone, { guesses, noun }, onGuess) {
 /**
  * Show the lesson named by the address in `root` (after `anchor`), if any. `balls()` gives
  * the page's balls ({label, style, track}, in racer order); `buttons` (Play, Step) wait for
- * the guesses; `redraw()` asks the page to draw again (its status line). Returns {update(), status(text)}: update() whenever the page draws; status()
- * turns the page's status line into what the lesson says instead (before the guesses).
+ * the guesses; `redraw()` asks the page to draw again (its status line). Returns {update(), status(text), asks}: update() whenever the page draws; status()
+ * turns the page's status line into what the lesson says instead (before the guesses);
+ * `asks`, the racers (by place) whose end the box tells once the run has ended.
  * Another page's lessons (/network's) pass in `lesson` (as its endpoint serves it), the words
  * of each outcome as a guess (`guesses`), how a ball's run ended in the server's words
  * (`tell(ball)`) and what a ball is called (`noun`).
  */
 export async function startLesson(root, params, { anchor, balls, buttons, redraw, ...words }) {
-  const none = { update() {}, status: (text) => text };
+  const none = { update() {}, status: (text) => text, asks: [] };
   const id = params.get("lesson");
   if (!id) return none;
   const lesson = words.lesson || (await getJSON("/api/lessons")).find((l) => l.id === id);
@@ -171,6 +172,7 @@ export async function startLesson(root, params, { anchor, balls, buttons, redraw
 
   let judged = false;
   return {
+    asks: lesson.asks, // the racers whose end the box tells, beside each guess
     status: (text) => (waiting() ? `${WAIT}: ${whatToDo} in the lesson box, then press Play.` : text),
     update() {
       const shown = asked();

@@ -7,7 +7,7 @@ import { regularized2d } from "../l2.js";
 import { L2Lowest } from "../net/l2.js";
 import { Track } from "../state/track.js";
 import { readSchedule, readValues, unknownChoiceNote, writeTraining, writeValues } from "../state/urlstate.js";
-import { describe, ended, soFar } from "../verdict.js";
+import { describe, ended } from "../verdict.js";
 import { choiceDefaults } from "./controls.js";
 import { usable } from "./embed.js";
 import { showLinkNote } from "./linknote.js";
@@ -188,15 +188,12 @@ export class Racers {
     buildTraining(racer, this);
   }
 
-  /** Each card's readouts and status; returns a sentence for each racer that has finished. */
+  /** Each card's readouts and status. */
   showCards(playing) {
     for (const racer of this.list) {
       showReadouts(racer.card, racer.track);
       racer.card.querySelector(".racer-status").textContent = describe(racer.track, { playing });
     }
-    return this.list
-      .filter((r) => r.track.outcome)
-      .map((r) => `${this.label(r)}: ${r.card.querySelector(".racer-status").textContent}`);
   }
 
   /** The race in one sentence for the status line, `steps` (the most any racer took) in. */
@@ -204,28 +201,29 @@ export class Racers {
     const racing = plural(this.list.length, "optimizer");
     const { name } = this.page.surface;
     if (this.page.session.scrubbed) return `Step ${steps} of ${this.page.session.timeline().last}: scrubbed back. Play goes on from here.`;
-    if (playing) return `Racing ${racing} on ${name}… step ${steps}${this.soFar()}`;
+    if (playing) return `Racing ${racing} on ${name}… step ${steps}`;
     if (steps === 0) return `${racing} ready on ${name}. Press Play, or click the map to choose the start.`;
-    const verdicts = this.verdicts();
     if (this.list.every((r) => r.track.settled)) {
-      return `Race over — ${verdicts || `every racer stopped within ${plural(steps, "step")}`}. Press Play to race again.`;
+      return `Race over after ${plural(steps, "step")}. Press Play to race again.`; // each racer's end under it
     }
-    return `Paused after ${plural(steps, "step")}${verdicts ? ` — ${verdicts}` : ""}. Press Play to go on.`;
+    return `Paused after ${plural(steps, "step")}. Press Play to go on.`;
   }
 
-  /** After a race (or paused in one): how each racer's run ended, or stands, beside the plot
-   * (the cards, further down, say it at length); "" when no racer has anything to say yet. */
-  verdicts() {
-    return this.list
-      .filter((r) => ended(r.track))
-      .map((r) => `${this.label(r)}: ${ended(r.track)}`)
-      .join("; ");
-  }
-
-  /** While racing: each racer's running verdict, as the engine judges it so far. */
-  soFar() {
-    const said = this.list.filter((r) => !r.track.outcome && soFar(r.track)).map((r) => `${this.label(r)}: ${soFar(r.track)}`);
-    return said.length ? ` — ${said.join("; ")}` : "";
+  /**
+   * Under the status line, beside the plot: how each racer's run ended — and after how many
+   * steps where that was before the race's `steps` (who won) — or, while it goes on, the
+   * engine's running verdict on it: a line per racer with something to say (the cards,
+   * further down, say it at length) — but those in `told` (by place), whose end a
+   * predict-first lesson's box tells beside the student's guess.
+   */
+  verdicts(steps, told = []) {
+    const line = (r) => {
+      const words = ended(r.track);
+      const last = r.track.last();
+      const early = r.track.outcome && !r.track.scrubbed && last.step < steps;
+      return words && { color: r.style.color, text: `${this.label(r)}: ${words}${early ? ` after ${plural(last.step, "step")}` : ""}` };
+    };
+    return this.list.filter((_, i) => !told.includes(i)).map(line).filter(Boolean);
   }
 
   /** ↑/↓: every racer's learning rate up or down (not a locked one). */
