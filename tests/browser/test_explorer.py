@@ -682,3 +682,15 @@ def test_a_sam_racer_draws_its_ascent_point_and_the_gradient_there(watched):
     page.get_by_label("Arrows").uncheck()
     expect(ring).to_have_attribute("visibility", "hidden")
     assert segment(page, 1, "sam-gradient") is None
+
+
+def test_two_quick_presses_of_step_are_two_steps_for_every_racer(watched):
+    # The second press asked each racer for the same step as the first (from the state before
+    # it), and the page kept one of the two answers: a double click took one step.
+    page = open_explorer(watched, "?surface=himmelblau&r1=gd&r1.lr=0.01&r2=adam&r2.lr=0.05")
+    page.get_by_role("button", name="Step").dblclick()
+    steps = page.locator(".racer [data-readout=step]")
+    expect(steps).to_have_text(["2", "2"])
+    page.keyboard.press("ArrowRight")  # the shortcut for Step
+    expect(steps).to_have_text(["3", "3"])
+    assert watched.errors == []

@@ -336,3 +336,14 @@ def test_sam_is_a_training_option_and_lbfgs_refuses_it_in_the_servers_words(watc
     refused.get_by_role("button", name="Play").click()
     expect(refused.locator("#status")).to_contain_text("options.sam_rho")
     expect(refused.locator("#status")).to_contain_text("L-BFGS")
+
+
+def test_two_quick_presses_of_step_are_two_steps(watched):
+    # The second press asked for the same step as the first (from the state before it), and
+    # the page kept one of the two answers: a double click moved the network one step.
+    page = open_network(watched)
+    page.get_by_role("button", name="Step").dblclick()
+    expect(page.locator(STEP)).to_have_text("2")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator(STEP)).to_have_text("3")
+    assert watched.errors == []

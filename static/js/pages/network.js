@@ -12,7 +12,7 @@
 import { Announcer } from "../announce.js";
 import { FACTS } from "../facts.js";
 import { formatNumber } from "../format.js";
-import { oncePerFrame } from "../frame.js";
+import { oncePerFrame, oneAtATime } from "../frame.js";
 import { ApiError, getJSON, postJSON } from "../net/api.js";
 import { readEvents } from "../net/events.js";
 import { buildHyperparameterControls, choiceDefaults, fillPicker, optimizerChoices, showFormula } from "../panels/controls.js";
@@ -359,6 +359,7 @@ class NetworkPage {
     this.address = new AddressBar();
     this.announcer = new Announcer($("announce"));
     this.scheduleDraw = oncePerFrame(() => this.draw());
+    this.stepOnce = oneAtATime(() => this.takeStep()); // Step: one step on from the last
     this.plot = new DecisionPlot($("decision"), { projector: isProjector() });
     this.chart = new NetLossChart($("net-loss"), { projector: isProjector() });
     this.racers = this.readRacers(params);
@@ -577,7 +578,8 @@ class NetworkPage {
     }
   }
 
-  async stepOnce() {
+  /** One step on from the last state (through `stepOnce`, which queues the presses). */
+  async takeStep() {
     if (this.playing) await this.pause();
     const body = { ...this.request(), steps: 1 };
     if (this.runs.states) body.resume = this.runs.states;

@@ -12,6 +12,7 @@
 // once and shows how each run ends.
 
 import { FACTS } from "../facts.js";
+import { oneAtATime } from "../frame.js";
 import { postRuns } from "../net/api.js";
 import { Player } from "./player.js";
 import { openStream } from "../net/stream.js";
@@ -38,6 +39,7 @@ export class Session {
     this.restartTimer = null;
     this.generation = 0; // bumps on every reset, so a late answer cannot land on new tracks
     this.player = new Player({ speed, onShown: () => this.onChange() });
+    this.stepOnce = oneAtATime(() => this.takeStep()); // Step: one step on from the last
   }
 
   /** Back to the start: every track cleared and placed at its start by a zero-step run. */
@@ -135,7 +137,8 @@ export class Session {
     this.onChange();
   }
 
-  async stepOnce() {
+  /** One step on from where the balls are (through `stepOnce`, which queues the presses). */
+  async takeStep() {
     if (this.scrubbed && !this.playing) {
       this.scrub(this.timeline().at + 1);
       return;
