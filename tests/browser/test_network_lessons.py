@@ -5,6 +5,7 @@ judging it by the outcome the server sends."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -230,3 +231,31 @@ def test_a_lesson_asking_first_has_no_serious_accessibility_violations(watched):
     page = watched.open(PREDICT["url"], ready=READY)
     serious = serious_violations(Axe(), page)
     assert serious == [], "\n".join(serious)
+
+
+def percent(value: float) -> str:
+    """A share as the page writes it (Math.round: halves up)."""
+    return f"{math.floor(value * 100 + 0.5)}%"
+
+
+def test_each_racers_card_shows_its_accuracy_beside_the_others(watched):
+    # "Adam untangles the spiral; gradient descent is still at it": both cards said only
+    # "still improving at the end"; the accuracies that tell them apart were in the readouts,
+    # for one racer at a time.
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "adam_vs_sgd_spiral")
+    answer = httpx.post(watched.base_url + RUNS, json=lesson["scenario"], timeout=60).json()
+    page = watched.open(lesson["url"], ready=READY)
+    page.get_by_label("Speed").focus()
+    page.keyboard.press("End")  # 500 steps/s
+    page.locator("#play").click()
+    page.wait_for_selector(f"{READY}[data-state=ended]", timeout=30_000)
+    cards = page.locator("#racer-strip .net-racer-accuracy")
+    wanted = [
+        f"accuracy {percent(r['outcome']['train_accuracy'])} · "
+        f"{percent(r['outcome']['test_accuracy'])}"
+        for r in answer["racers"]
+    ]
+    expect(cards).to_have_text(wanted)
+    adam, gd = (r["outcome"]["train_accuracy"] for r in answer["racers"])
+    assert adam > 0.95 and gd < 0.75  # what the lesson says the cards show
+    assert watched.errors == [] and watched.blocked == []

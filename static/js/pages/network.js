@@ -754,7 +754,9 @@ class NetworkPage {
       name.append(colour, r.label);
       const verdict = document.createElement("span");
       verdict.className = "net-racer-verdict";
-      button.append(canvas, name, verdict);
+      const accuracy = document.createElement("span");
+      accuracy.className = "net-racer-accuracy";
+      button.append(canvas, name, verdict, accuracy);
       button.addEventListener("click", () => {
         this.shown = r.index;
         this.drawn = {};
@@ -842,7 +844,17 @@ class NetworkPage {
       const grid = runs.grids[i];
       if (grid && runs.data.task !== "regression") paintGrid(card.querySelector("canvas"), grid, runs.data.task, runs.data.classes);
       card.querySelector(".net-racer-verdict").textContent = this.shortVerdict(i);
+      card.querySelector(".net-racer-accuracy").textContent = this.accuracyNow(i);
     }
+  }
+
+  /** A classifier racer's accuracy at its latest step, for its card: the racers compared side
+   * by side ("accuracy 100% · 97%", training · test, as the readouts); "" before it trains. */
+  accuracyNow(i) {
+    const steps = this.runs.steps[i];
+    const n = steps.step.length;
+    if (this.runs.data.task === "regression" || !n || steps.step[n - 1] === 0) return "";
+    return `accuracy ${percent(steps.train_accuracy[n - 1])} · ${percent(steps.test_accuracy[n - 1])}`;
   }
 
   drawChart() {
