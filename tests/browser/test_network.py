@@ -7,7 +7,7 @@ import json
 
 import httpx
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from app.engine.optimizers.muon import MATRIX_FORMULA
 from app.outcome_words import NET_OUTCOME_WORDS
@@ -54,6 +54,29 @@ def wait_for_step(page: Page, beyond: int) -> None:
     )
 
 
+def trains_a_little(page: Page, optimizer: str) -> None:
+    """The first racer, `optimizer` in its picker, trains 30-odd steps at full speed and its
+    training loss falls below where it began."""
+    expect(page.locator("#racer-0-optimizer option:checked")).to_have_text(optimizer)
+    fastest(page)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30)
+    page.get_by_role("button", name="Pause").click()
+    first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
+    assert loss_shown(page) < first
+
+
+def pick_the_first_weight(page: Page) -> Locator:
+    """Pick the diagram's first weight from the keyboard: the Update rule panel opens on it."""
+    page.locator("#network-diagram svg").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    rule = page.locator("#update-rule")
+    expect(rule).to_have_attribute("open", "")
+    expect(rule.locator("[data-rule=who]")).to_contain_text("Weight x₂ → layer 1 · unit 1")
+    return rule
+
+
 def test_the_page_loads_offline_with_no_errors(watched):
     page = open_network(watched)
     expect(page.get_by_role("heading", name="A network learns")).to_be_visible()
@@ -95,13 +118,7 @@ def test_adafactor_trains_the_network_per_parameter_tensor(watched):
     # The per-tensor path (each weight matrix factored, each bias a vector) through the
     # page's picker, its sliders (ε₁'s default is 2⁻⁵²) and the stream.
     page = open_network(watched, "?r1=adafactor&r1.lr=0.05")
-    expect(page.locator("#racer-0-optimizer option:checked")).to_have_text("Adafactor")
-    fastest(page)
-    page.get_by_role("button", name="Play").click()
-    wait_for_step(page, 30)
-    page.get_by_role("button", name="Pause").click()
-    first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
-    assert loss_shown(page) < first
+    trains_a_little(page, "Adafactor")
     assert "r1=adafactor" in page.url
     assert watched.errors == []
 
@@ -213,12 +230,7 @@ def test_no_serious_accessibility_violations(watched):
 def test_a_weight_picked_in_the_diagram_is_explained_with_the_optimizers_rule(watched):
     page = open_network(watched, "?r1=adam&r1.lr=0.02&steps=20")
     expect(page.locator("#update-rule [data-rule=body]")).to_be_hidden()
-    page.locator("#network-diagram svg").focus()
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    rule = page.locator("#update-rule")
-    expect(rule).to_have_attribute("open", "")
-    expect(rule.locator("[data-rule=who]")).to_contain_text("Weight x₂ → layer 1 · unit 1")
+    rule = pick_the_first_weight(page)
     expect(rule.locator("[data-rule=shown-step]")).to_have_text("20")
     # the server's numbers for that weight: its gradient and the rule with them put in
     expect(rule.locator("tr[data-symbol='g']")).to_be_visible()
@@ -303,20 +315,9 @@ def test_muon_trains_as_its_recipe_and_explains_a_hidden_weight_by_muons_quantit
     # Muon on the hidden layers' weight matrices, AdamW on the rest: it trains like any
     # optimizer, and a first-layer weight (a hidden matrix's) is explained by Muon's rule.
     page = open_network(watched, "?r1=muon&r1.lr=0.02")
-    expect(page.locator("#racer-0-optimizer option:checked")).to_have_text("Muon")
-    fastest(page)
-    page.get_by_role("button", name="Play").click()
-    wait_for_step(page, 30)
-    page.get_by_role("button", name="Pause").click()
-    first = float(page.evaluate("document.getElementById('net-loss').data[0].y[0]"))
-    assert loss_shown(page) < first
+    trains_a_little(page, "Muon")
     expect(page.locator("#status")).not_to_contain_text("Error")
-    page.locator("#network-diagram svg").focus()
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    rule = page.locator("#update-rule")
-    expect(rule).to_have_attribute("open", "")
-    expect(rule.locator("[data-rule=who]")).to_contain_text("Weight x₂ → layer 1 · unit 1")
+    rule = pick_the_first_weight(page)
     for symbol in ("B", "O", "η"):
         expect(rule.locator(f"tr[data-symbol='{symbol}']")).to_be_visible()
     expect(rule.locator("[data-rule=formula]")).to_have_text(MATRIX_FORMULA)
