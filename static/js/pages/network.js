@@ -57,6 +57,12 @@ const NO_OPTIONS = { options: [] }; // racernames.js's catalog: the training opt
 
 const percent = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
 
+/** A racer's accuracy at its latest step, training · test ("100% · 97%"; "– · –" before it). */
+function accuracies(steps) {
+  const n = steps.step.length;
+  return `${percent(n ? steps.train_accuracy[n - 1] : null)} · ${percent(n ? steps.test_accuracy[n - 1] : null)}`;
+}
+
 function emptySteps() {
   return { step: [], epoch: [], batch: [], lr: [], train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [], grad_norm: [] };
 }
@@ -854,7 +860,7 @@ class NetworkPage {
     const steps = this.runs.steps[i];
     const n = steps.step.length;
     if (this.runs.data.task === "regression" || !n || steps.step[n - 1] === 0) return "";
-    return `accuracy ${percent(steps.train_accuracy[n - 1])} · ${percent(steps.test_accuracy[n - 1])}`;
+    return `accuracy ${accuracies(steps)}`;
   }
 
   drawChart() {
@@ -910,7 +916,7 @@ class NetworkPage {
     $("readout-test-loss").textContent = formatNumber(last("test_loss"));
     const classification = this.runs.data && this.runs.data.task !== "regression";
     this.root.querySelector(".net-accuracy").hidden = !classification;
-    if (classification) $("readout-accuracy").textContent = `${percent(last("train_accuracy"))} · ${percent(last("test_accuracy"))}`;
+    if (classification) $("readout-accuracy").textContent = accuracies(steps);
   }
 
   /** A racer's outcome in the server's words (app/outcome_words.py NET_OUTCOME_WORDS). */
